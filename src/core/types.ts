@@ -1,0 +1,69 @@
+/**
+ * Shared vocabulary of the engine. Everything here is plain data so that the
+ * CLI, the extension host, the panel and the benchmark can pass it around
+ * (and serialise it) without depending on how the engine works.
+ */
+
+/** How Smart decides which models process the items (DESIGN.md section 2). */
+export type Strategy = 'naive' | 'exhaustive' | 'efficient' | 'modelmix';
+export const STRATEGIES: readonly Strategy[] = ['naive', 'exhaustive', 'efficient', 'modelmix'];
+
+/**
+ * Which confidence bound decides `satisfied` / `invalid`.
+ * - `clopper-pearson`: the paper's rule, an exact interval valid for one look.
+ * - `anytime`: a confidence sequence that stays valid however often it is checked.
+ */
+export type BoundKind = 'clopper-pearson' | 'anytime';
+export const BOUND_KINDS: readonly BoundKind[] = ['clopper-pearson', 'anytime'];
+
+/** A candidate's standing while profiling. The reference is `satisfied` from the start. */
+export type ModelStatus = 'unknown' | 'invalid' | 'satisfied';
+
+export type Phase = 'profiling' | 'applying' | 'done';
+
+/** A model as the engine sees it: an id and its prices. */
+export interface ModelSpec {
+  readonly id: string;
+  /** USD per million input tokens. */
+  readonly inputPer1M: number;
+  /** USD per million output tokens. */
+  readonly outputPer1M: number;
+  /**
+   * Token estimate for one item, used for this model's cost per item until its
+   * first call reports real token counts (e.g. from a tokenizer).
+   */
+  readonly estimatedInputTokens?: number;
+  readonly estimatedOutputTokens?: number;
+}
+
+/** What one call returns. */
+export interface Completion {
+  readonly text: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** True when served from a cache: counted, but cost nothing. */
+  readonly cached?: boolean;
+}
+
+/**
+ * The one thing the engine needs from the outside world. A client may answer
+ * synchronously (the simulator does, to stay allocation-free) or with a promise
+ * (real endpoints).
+ */
+export interface LlmClient<T> {
+  complete(model: ModelSpec, item: T, signal: AbortSignal): Completion | Promise<Completion>;
+}
+
+/** A closed interval on [0, 1]. */
+export interface Interval {
+  readonly lower: number;
+  readonly upper: number;
+}
+
+/** The target: agree with the reference on >= accuracy of items, with probability >= confidence. */
+export interface Target {
+  /** 1 - delta, in (0, 1). */
+  readonly accuracy: number;
+  /** gamma, in (0, 1). */
+  readonly confidence: number;
+}

@@ -1,0 +1,81 @@
+import type { PaperDataset } from './paperSetup';
+import type { Row } from './paper';
+
+function money(x: number): string {
+  return `$${x.toFixed(2)}`;
+}
+
+function ratio(x: number): string {
+  return `${x.toFixed(2)}x`;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function table(header: readonly string[], body: readonly string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+/**
+ * Prints, per dataset, one line per strategy and bound: total cost, savings as
+ * total naive cost / total cost (how the paper averages), mean and max savings
+ * over the settings (deltas), the share of runs that met the target, the share
+ * whose guarantee failed, and wall time; then the oracle.
+ */
+export function printTables(
+  rows: readonly Row[],
+  datasets: readonly PaperDataset[],
+  deltas: readonly number[],
+  seeds: number,
+  confidence: number,
+  oracleCost: (dataset: PaperDataset, accuracy: number) => number,
+): void {
+  for (const dataset of datasets) {
+    const mine = rows.filter((r) => r.dataset === dataset.name);
+    if (mine.length === 0) continue;
+    console.log(`\n${dataset.name} (${dataset.items.toLocaleString('en-US')} items; deltas ${deltas.join(', ')}; confidence ${confidence}; ${seeds} seed(s))`);
+    const groups = new Map<string, Row[]>();
+    for (const r of mine) {
+      const key = r.strategy === 'naive' ? 'naive' : `${r.strategy} / ${r.bound}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const body: string[][] = [];
+    for (const [name, group] of groups) {
+      const cost = group.reduce((s, r) => s + r.cost, 0);
+      const naive = group.reduce((s, r) => s + r.naiveCost, 0);
+      const perDelta = deltas.map((d) => {
+        const g = group.filter((r) => r.delta === d);
+        return g.reduce((s, r) => s + r.naiveCost, 0) / g.reduce((s, r) => s + r.cost, 0);
+      });
+      body.push([
+        name,
+        money(cost),
+        ratio(naive / cost),
+        ratio(perDelta.reduce((s, x) => s + x, 0) / perDelta.length),
+        ratio(Math.max(...perDelta)),
+        pct(group.filter((r) => r.met).length / group.length),
+        pct(group.filter((r) => r.violated).length / group.length),
+        `${(group.reduce((s, r) => s + r.ms, 0) / 1000).toFixed(2)} s`,
+      ]);
+    }
+    // The reference's cost does not depend on the run: every run's naive cost is the same.
+    const naivePerRun = mine[0].naiveCost;
+    const oracle = deltas.map((d) => oracleCost(dataset, 1 - d));
+    const oracleTotal = oracle.reduce((s, x) => s + x, 0) * seeds;
+    const oracleSavings = oracle.map((c) => naivePerRun / c);
+    body.push([
+      'oracle (true rates, no profiling)',
+      money(oracleTotal),
+      ratio((naivePerRun * deltas.length * seeds) / oracleTotal),
+      ratio(oracleSavings.reduce((s, x) => s + x, 0) / oracleSavings.length),
+      ratio(Math.max(...oracleSavings)),
+      '-',
+      '-',
+      '-',
+    ]);
+    console.log(table(['strategy / bound', 'total cost', 'savings', 'mean', 'max', 'met', 'violated', 'time'], body));
+  }
+}

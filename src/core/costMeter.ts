@@ -1,0 +1,82 @@
+import type { Completion, ModelSpec } from './types';
+
+/**
+ * Token counts assumed for one item before a model's first call, when the
+ * caller gave no estimate: only the ratio of the two prices then matters, to
+ * order models before anything is measured.
+ */
+export const DEFAULT_ESTIMATED_INPUT_TOKENS = 500;
+export const DEFAULT_ESTIMATED_OUTPUT_TOKENS = 50;
+
+/** USD for a call with these token counts at the model's prices (per million tokens). */
+export function callCost(model: ModelSpec, inputTokens: number, outputTokens: number): number {
+  return (inputTokens * model.inputPer1M + outputTokens * model.outputPer1M) / 1e6;
+}
+
+/** What one model has cost so far. */
+export interface ModelUsage {
+  calls: number;
+  /** Calls answered from a cache: they cost nothing now. */
+  cachedCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Cost of all calls at list price, cached or not: what the job costs. */
+  cost: number;
+  /** Cost of the calls paid in this run (not served from a cache). */
+  paidCost: number;
+}
+
+/**
+ * Accumulates calls, tokens and cost per model, and estimates each model's
+ * cost per item from its own calls so far (from its prices and a token
+ * estimate before its first call).
+ */
+export class CostMeter {
+  private readonly usage: ModelUsage[];
+  private total = 0;
+  private paid = 0;
+
+  constructor(private readonly models: readonly ModelSpec[]) {
+    this.usage = models.map(() => ({ calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, cost: 0, paidCost: 0 }));
+  }
+
+  record(modelIndex: number, completion: Completion): void {
+    const u = this.usage[modelIndex];
+    const cost = callCost(this.models[modelIndex], completion.inputTokens, completion.outputTokens);
+    u.calls++;
+    u.inputTokens += completion.inputTokens;
+    u.outputTokens += completion.outputTokens;
+    u.cost += cost;
+    this.total += cost;
+    if (completion.cached) {
+      u.cachedCalls++;
+    } else {
+      u.paidCost += cost;
+      this.paid += cost;
+    }
+  }
+
+  /** Measured mean cost per call, or the estimate before any call. */
+  costPerItem(modelIndex: number): number {
+    const u = this.usage[modelIndex];
+    if (u.calls > 0) return u.cost / u.calls;
+    const model = this.models[modelIndex];
+    return callCost(
+      model,
+      model.estimatedInputTokens ?? DEFAULT_ESTIMATED_INPUT_TOKENS,
+      model.estimatedOutputTokens ?? DEFAULT_ESTIMATED_OUTPUT_TOKENS,
+    );
+  }
+
+  usageOf(modelIndex: number): Readonly<ModelUsage> {
+    return this.usage[modelIndex];
+  }
+
+  get totalCost(): number {
+    return this.total;
+  }
+
+  get paidCost(): number {
+    return this.paid;
+  }
+}

@@ -1,0 +1,91 @@
+import type { BoundKind, Interval, ModelStatus, Phase, Strategy, Target } from './types';
+
+/** One model's standing, as progress events and the final report show it. */
+export interface ModelSummary {
+  readonly id: string;
+  readonly role: 'reference' | 'candidate';
+  readonly status: ModelStatus;
+  /** Profiled items on which it agreed with the reference, out of `n`. */
+  readonly agreements: number;
+  readonly n: number;
+  /** Confidence interval on its agreement rate at the run's confidence (absent before any item). */
+  readonly interval?: Interval;
+  readonly calls: number;
+  readonly cachedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** USD at list price for all its calls, cached or not. */
+  readonly cost: number;
+  /** Estimated (then measured) USD per item. */
+  readonly costPerItem: number;
+  /** Items whose final output came from this model. */
+  readonly itemsProduced: number;
+}
+
+/** A model's share of the items left after profiling. */
+export interface MixEntry {
+  readonly id: string;
+  readonly share: number;
+  readonly items: number;
+  /** Lower bound on its agreement used by the guarantee, and the level it holds at. */
+  readonly lowerBound: number;
+  readonly level: number;
+}
+
+/** The plan for the items left after profiling. */
+export interface Plan {
+  /** `naive`: reference only; `single`: one model; `mix`: several. */
+  readonly kind: 'naive' | 'single' | 'mix';
+  readonly entries: readonly MixEntry[];
+  /** Guaranteed agreement share over all N items, and the confidence it holds with. */
+  readonly agreementLowerBound: number;
+  readonly confidence: number;
+}
+
+export interface ProgressEvent {
+  readonly phase: Phase;
+  readonly itemsDone: number;
+  readonly itemsTotal: number;
+  readonly profiledItems: number;
+  readonly models: readonly ModelSummary[];
+  readonly costSoFar: number;
+  /** What the reference alone would have cost for the items done so far. */
+  readonly referenceOnlySoFar: number;
+  /** Cost so far plus the planned (or, while profiling, the best known) cost of the rest. */
+  readonly projectedTotalCost: number;
+  /** Reference-only cost of the whole file divided by the projected total. */
+  readonly projectedSavings: number;
+  readonly plan?: Plan;
+}
+
+export interface Guarantee {
+  /** One plain sentence. */
+  readonly statement: string;
+  readonly accuracy: number;
+  readonly confidence: number;
+  readonly bound: BoundKind;
+  /** Whether the plan provably meets the target (false only when the input ran out first). */
+  readonly met: boolean;
+}
+
+export interface RunReport {
+  readonly strategy: Strategy;
+  readonly bound: BoundKind;
+  readonly seed: number;
+  readonly target: Target;
+  readonly checkEvery: number;
+  readonly minSample: number;
+  readonly items: number;
+  readonly profiledItems: number;
+  readonly reference: string;
+  readonly models: readonly ModelSummary[];
+  readonly plan: Plan;
+  readonly totalCost: number;
+  /** Of totalCost, what this run paid (calls not served from a cache). */
+  readonly paidCost: number;
+  readonly referenceOnlyCost: number;
+  /** referenceOnlyCost / totalCost. */
+  readonly savings: number;
+  readonly guarantee: Guarantee;
+  readonly timings: { readonly startedAt: string; readonly profilingMs: number; readonly applyingMs: number; readonly totalMs: number };
+}

@@ -1,0 +1,148 @@
+/**
+ * Prompt templates: text with `{{field}}` placeholders filled from a record.
+ *
+ * - A placeholder names a field by a dotted path: `{{ticket.body}}`, and an
+ *   array element by its index: `{{items.0}}`. Spaces inside the braces are
+ *   ignored (`{{ ticket.body }}`). Keys that contain a dot cannot be named.
+ * - Strings are inserted as they are, numbers and booleans as `String()` gives
+ *   them, objects and arrays as compact JSON, and `null` as `null`: like a
+ *   value nested in an object, and visible in the prompt instead of a silent gap.
+ * - A field the record lacks is an {@link InputError} naming file, line and
+ *   field: a prompt with a hole would be paid for and give a wrong answer.
+ * - `}}` alone is ordinary text (JSON examples in prompts end with it); an
+ *   unclosed `{{` is an error naming the template.
+ */
+import { InputError } from './inputError';
+
+export interface Template {
+  /** The template's name in messages (a file name, or `template`). */
+  readonly name: string;
+  /** The field paths used, each once, in order of first use: for validation and previews. */
+  readonly fields: readonly string[];
+  /**
+   * Fills the placeholders from `value`, a record read from `where`.
+   * @throws InputError if a field is missing.
+   */
+  render(value: Record<string, unknown>, where: { file: string; line: number }): string;
+}
+
+/** A placeholder after compilation: its path, split once. */
+interface Placeholder {
+  readonly field: string;
+  readonly path: readonly string[];
+}
+
+/**
+ * Parses a template once; the returned {@link Template} renders by joining
+ * precompiled parts.
+ * @param name used in error messages (e.g. the template's file name).
+ * @throws Error naming the template and the position of an unclosed `{{` or a malformed placeholder.
+ */
+export function compileTemplate(source: string, name = 'template'): Template {
+  // Literals and placeholders alternate: literals[i] precedes placeholders[i]; one more literal ends it.
+  const literals: string[] = [];
+  const placeholders: Placeholder[] = [];
+  let position = 0;
+  for (;;) {
+    const open = source.indexOf('{{', position);
+    if (open < 0) break;
+    const close = source.indexOf('}}', open + 2);
+    const nextOpen = source.indexOf('{{', open + 2);
+    if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
+      throw new Error(`${name}:${locate(source, open)}: "{{" is not closed by "}}"`);
+    }
+    const field = source.slice(open + 2, close).trim();
+    const path = parseFieldPath(field);
+    if (path === undefined) {
+      throw new Error(`${name}:${locate(source, open)}: "${source.slice(open, close + 2)}" is not a field name (write {{field}} or {{field.nested}})`);
+    }
+    literals.push(source.slice(position, open));
+    placeholders.push({ field, path });
+    position = close + 2;
+  }
+  literals.push(source.slice(position));
+  const fields = [...new Set(placeholders.map((placeholder) => placeholder.field))];
+
+  return {
+    name,
+    fields,
+    render(value, where) {
+      let text = literals[0];
+      for (let i = 0; i < placeholders.length; i++) {
+        const placeholder = placeholders[i];
+        const found = readField(value, placeholder.path);
+        if (found === undefined) {
+          throw new InputError({ file: where.file, line: where.line, field: placeholder.field }, describeMissing(value, placeholder));
+        }
+        text += renderValue(found) + literals[i + 1];
+      }
+      return text;
+    },
+  };
+}
+
+/**
+ * Splits a dotted field path (`ticket.body`, `items.0`) into its keys, or
+ * returns undefined if it is not one: empty, an empty key (`a..b`), braces or
+ * spaces around a dot.
+ */
+export function parseFieldPath(field: string): string[] | undefined {
+  const keys = field.split('.');
+  for (const key of keys) {
+    if (key === '' || key.trim() !== key || key.includes('{') || key.includes('}')) return undefined;
+  }
+  return keys;
+}
+
+/**
+ * Reads a field by path; undefined if missing. Only a record's own keys count
+ * (so `{{constructor}}` is missing, not a function), and arrays are read by
+ * index only.
+ */
+export function readField(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (Array.isArray(current)) {
+      if (!ARRAY_INDEX.test(key)) return undefined;
+      current = current[Number(key)];
+    } else if (typeof current === 'object' && current !== null && Object.hasOwn(current, key)) {
+      current = (current as Record<string, unknown>)[key];
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+function renderValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Says why a field is missing; when a parent exists but holds no such key, names what it holds. */
+function describeMissing(value: unknown, placeholder: Placeholder): string {
+  let current = value;
+  for (let depth = 0; depth < placeholder.path.length - 1; depth++) {
+    current = readField(current, [placeholder.path[depth]]);
+    if (current === undefined) break;
+    if (typeof current !== 'object' || current === null) {
+      const parent = placeholder.path.slice(0, depth + 1).join('.');
+      return `field "${placeholder.field}" is missing ("${parent}" is ${current === null ? 'null' : `a ${typeof current}`})`;
+    }
+  }
+  return `field "${placeholder.field}" is missing`;
+}
+
+/** `line:column` (1-based) of an offset, for messages about the template. */
+function locate(source: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = source.indexOf('\n'); i >= 0 && i < offset; i = source.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}

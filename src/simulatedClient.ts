@@ -1,0 +1,56 @@
+import { hashUnit } from './core/random';
+import type { Completion, LlmClient, ModelSpec } from './core/types';
+
+/** How one simulated model behaves on every item. */
+export interface SimulatedModel {
+  readonly id: string;
+  /** Probability that its output equals the reference's on an item. */
+  readonly rate: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** The reference's output on every item; a candidate's output when it agrees. */
+export const AGREEING_OUTPUT = 'same as reference';
+const DISAGREEING_OUTPUT = 'different from reference';
+
+/**
+ * A client for simulations, as in the paper's experiments: each model's output
+ * on item i agrees with the reference's with probability `rate`, drawn once per
+ * (seed, item, model) by hashing, so asking twice gives the same answer and no
+ * state is kept. Answers are synchronous and reuse two preallocated
+ * completions per model, so a run of 100,000 items allocates nothing here.
+ * Items are their own indices.
+ */
+export class SimulatedClient implements LlmClient<number> {
+  private readonly byId = new Map<string, { key: number; rate: number; agree: Completion; disagree: Completion }>();
+  /** Calls answered, per model id. */
+  readonly calls = new Map<string, number>();
+
+  constructor(models: readonly SimulatedModel[], private readonly seed: number) {
+    models.forEach((m, key) => {
+      const tokens = { inputTokens: m.inputTokens, outputTokens: m.outputTokens };
+      this.byId.set(m.id, {
+        key,
+        rate: m.rate,
+        agree: { text: AGREEING_OUTPUT, ...tokens },
+        disagree: { text: DISAGREEING_OUTPUT, ...tokens },
+      });
+      this.calls.set(m.id, 0);
+    });
+  }
+
+  complete(model: ModelSpec, item: number): Completion {
+    const m = this.byId.get(model.id);
+    if (!m) throw new Error(`simulated client: no model "${model.id}"`);
+    this.calls.set(model.id, this.calls.get(model.id)! + 1);
+    return this.agrees(m.key, m.rate, item) ? m.agree : m.disagree;
+  }
+
+  /** Whether the model with this key agrees with the reference on the item. */
+  private agrees(key: number, rate: number, item: number): boolean {
+    if (rate >= 1) return true;
+    if (rate <= 0) return false;
+    return hashUnit(this.seed, item, key) < rate;
+  }
+}

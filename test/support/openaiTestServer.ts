@@ -1,0 +1,426 @@
+/**
+ * A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions
+ * protocol, for tests that exercise the real `openai` package end to end.
+ *
+ * - `POST <anything>/chat/completions` answers with a scripted, deterministic
+ *   text (so Azure-style paths with `?api-version=` work too);
+ *   `GET <anything>/models` lists the models it knows.
+ * - Token usage follows one documented rule (see {@link estimateTokens}):
+ *   prompt_tokens = ceil(total characters of the message contents / 4),
+ *   completion_tokens = ceil(characters of the answer / 4).
+ * - Faults can be injected per request (rate limits with Retry-After, 5xx,
+ *   hangs, malformed bodies, connection resets, missing usage or content).
+ * - It counts requests in total, per model and per request key, separately
+ *   for all requests received and for those answered successfully (the ones a
+ *   provider would bill), so a test can assert that nothing was paid twice.
+ *
+ * Run as a program it serves answers from a JSON file, for manual runs and for
+ * tests that need the server in another process (see {@link main}):
+ *
+ *   node out/test/support/openaiTestServer.js --answers answers.json
+ *        [--port N] [--counts counts.json] [--latency-ms N]
+ *
+ * It prints its baseURL (ending in /v1) as the first line on stdout.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/** A chat message as the server reads it from a request. */
+export interface TestMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+/** What goes wrong with one request. */
+export type Fault =
+  /** Answer with this HTTP status and an OpenAI-style error body; 429 may carry Retry-After headers. */
+  | { readonly kind: 'status'; readonly status: number; readonly message?: string; readonly retryAfterSeconds?: number; readonly retryAfterMs?: number }
+  /** Never answer; the request stays open until the client gives up or the server closes. */
+  | { readonly kind: 'hang' }
+  /** Status 200 with a JSON content type and a body that is not JSON. */
+  | { readonly kind: 'malformed' }
+  /** Destroy the socket without answering. */
+  | { readonly kind: 'reset' }
+  /** A normal answer without the `usage` object (as some local servers do). */
+  | { readonly kind: 'noUsage' }
+  /** A normal-looking answer whose message content is null. */
+  | { readonly kind: 'nullContent' };
+
+/** What a fault function is told about a request. */
+export interface FaultInfo {
+  readonly model: string;
+  /** 0-based index of this chat request among all the server received. */
+  readonly callIndex: number;
+  /** See {@link requestKey}. */
+  readonly requestKey: string;
+  /** 0-based index of this request among those with the same request key (0 = first try, 1 = first retry, ...). */
+  readonly keyCallIndex: number;
+}
+
+export interface OpenAiTestServerOptions {
+  /** The scripted answer; must be deterministic. Throwing answers 400 with the error's message. */
+  readonly answer: (model: string, messages: readonly TestMessage[]) => string;
+  /** Delay before each chat request is answered (or its fault applied). */
+  readonly latencyMs?: number;
+  /** Returns the fault to apply to a request, or undefined for a normal answer. */
+  readonly fault?: (info: FaultInfo) => Fault | undefined;
+  /** Models listed by `GET /v1/models`. */
+  readonly models?: readonly string[];
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** Called whenever the counts change (after the change). */
+  readonly onCountsChanged?: (counts: CallCounts) => void;
+}
+
+/** Request counters. "Paid" means answered successfully: what a provider would bill. */
+export interface CallCounts {
+  readonly total: number;
+  readonly perModel: Readonly<Record<string, number>>;
+  readonly perKey: Readonly<Record<string, number>>;
+  readonly paid: number;
+  readonly paidPerModel: Readonly<Record<string, number>>;
+  readonly paidPerKey: Readonly<Record<string, number>>;
+  /** Highest number of chat requests in flight at once, per model. */
+  readonly maxConcurrentPerModel: Readonly<Record<string, number>>;
+}
+
+/** One chat request as received, for assertions on what the client sent. */
+export interface ReceivedRequest {
+  /** Path and query, e.g. `/v1/chat/completions?api-version=2024-06-01`. */
+  readonly url: string;
+  readonly model: string;
+  readonly messages: readonly TestMessage[];
+  readonly temperature: unknown;
+  readonly maxTokens: unknown;
+  /** The Authorization header, if any. */
+  readonly authorization: string | undefined;
+  /** The Azure-style `api-key` header, if any. */
+  readonly apiKeyHeader: string | undefined;
+  readonly receivedAt: number;
+}
+
+/** The key requests are counted by: sha256 of the model and the messages (role and content only). */
+export function requestKey(model: string, messages: readonly TestMessage[]): string {
+  const normalized = messages.map((m) => ({ role: m.role, content: m.content }));
+  return createHash('sha256').update(model).update('\n').update(JSON.stringify(normalized)).digest('hex');
+}
+
+/** The server's token rule: ceil(characters / 4). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export class OpenAiTestServer {
+  private readonly server: Server;
+  private readonly received: ReceivedRequest[] = [];
+  private readonly inFlight = new Map<string, number>();
+  private counters = {
+    total: 0,
+    perModel: {} as Record<string, number>,
+    perKey: {} as Record<string, number>,
+    paid: 0,
+    paidPerModel: {} as Record<string, number>,
+    paidPerKey: {} as Record<string, number>,
+    maxConcurrentPerModel: {} as Record<string, number>,
+  };
+  private url: string | undefined;
+
+  constructor(private readonly options: OpenAiTestServerOptions) {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((error: unknown) => {
+        if (!res.headersSent && !res.destroyed) sendError(res, 500, `test server failure: ${String(error)}`);
+      });
+    });
+  }
+
+  /** Listens on 127.0.0.1; resolves with the base URL (ending in /v1) to give the client. */
+  async start(): Promise<{ baseURL: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}/v1`;
+    return { baseURL: this.url };
+  }
+
+  /** The base URL; throws before `start`. */
+  get baseURL(): string {
+    if (this.url === undefined) throw new Error('OpenAiTestServer: call start() first');
+    return this.url;
+  }
+
+  /** Stops listening and drops every open connection (including hanging requests). */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** A snapshot of the counters. */
+  counts(): CallCounts {
+    return structuredClone(this.counters);
+  }
+
+  /** Every chat request received so far, in arrival order. */
+  get requests(): readonly ReceivedRequest[] {
+    return this.received;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path.endsWith('/models')) {
+      const data = (this.options.models ?? []).map((id) => ({ id, object: 'model', created: 0, owned_by: 'smart-test' }));
+      sendJson(res, 200, { object: 'list', data });
+      return;
+    }
+    if (req.method === 'POST' && path.endsWith('/chat/completions')) {
+      await this.chat(req, res);
+      return;
+    }
+    sendError(res, 404, `no route for ${req.method} ${path}`);
+  }
+
+  private async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseChatBody(await readBody(req));
+    if (typeof body === 'string') {
+      sendError(res, 400, body);
+      return;
+    }
+    const { model, messages } = body;
+    const key = requestKey(model, messages);
+    const info: FaultInfo = {
+      model,
+      callIndex: this.counters.total,
+      requestKey: key,
+      keyCallIndex: this.counters.perKey[key] ?? 0,
+    };
+    this.received.push({
+      url: req.url ?? '',
+      model,
+      messages,
+      temperature: body.temperature,
+      maxTokens: body.maxTokens,
+      authorization: req.headers.authorization,
+      apiKeyHeader: headerValue(req.headers['api-key']),
+      receivedAt: Date.now(),
+    });
+    this.countReceived(model, key);
+    this.trackConcurrency(model, res);
+
+    if (this.options.latencyMs) await delay(this.options.latencyMs);
+    // The client may have given up while we waited.
+    if (res.destroyed) return;
+
+    const fault = this.options.fault?.(info);
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id": "chatcmpl-broken", "choices": [');
+      return;
+    }
+    if (fault?.kind === 'status') {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
+      sendError(res, fault.status, fault.message ?? `injected HTTP ${fault.status}`, headers);
+      return;
+    }
+
+    let text: string;
+    try {
+      text = this.options.answer(model, messages);
+    } catch (error) {
+      sendError(res, 400, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    const promptTokens = estimateTokens(messages.map((m) => m.content).join(''));
+    const completionTokens = estimateTokens(text);
+    sendJson(res, 200, {
+      id: `chatcmpl-${key.slice(0, 24)}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{
+        index: 0,
+        message: { role: 'assistant', content: fault?.kind === 'nullContent' ? null : text },
+        finish_reason: 'stop',
+      }],
+      ...(fault?.kind === 'noUsage' ? {} : {
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      }),
+    });
+    this.countPaid(model, key);
+  }
+
+  private countReceived(model: string, key: string): void {
+    const c = this.counters;
+    c.total++;
+    c.perModel[model] = (c.perModel[model] ?? 0) + 1;
+    c.perKey[key] = (c.perKey[key] ?? 0) + 1;
+    this.options.onCountsChanged?.(this.counts());
+  }
+
+  private countPaid(model: string, key: string): void {
+    const c = this.counters;
+    c.paid++;
+    c.paidPerModel[model] = (c.paidPerModel[model] ?? 0) + 1;
+    c.paidPerKey[key] = (c.paidPerKey[key] ?? 0) + 1;
+    this.options.onCountsChanged?.(this.counts());
+  }
+
+  /** A request is in flight from arrival until its response closes (answered, reset or abandoned by the client). */
+  private trackConcurrency(model: string, res: ServerResponse): void {
+    const now = (this.inFlight.get(model) ?? 0) + 1;
+    this.inFlight.set(model, now);
+    const max = this.counters.maxConcurrentPerModel;
+    max[model] = Math.max(max[model] ?? 0, now);
+    res.once('close', () => this.inFlight.set(model, (this.inFlight.get(model) ?? 1) - 1));
+  }
+}
+
+/** Creates a server and starts it. */
+export async function startOpenAiTestServer(options: OpenAiTestServerOptions): Promise<OpenAiTestServer> {
+  const server = new OpenAiTestServer(options);
+  await server.start();
+  return server;
+}
+
+interface ChatBody {
+  model: string;
+  messages: TestMessage[];
+  temperature: unknown;
+  maxTokens: unknown;
+}
+
+/** The request body, or a message saying what is wrong with it. */
+function parseChatBody(raw: string): ChatBody | string {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return 'request body is not JSON';
+  }
+  const b = body as { model?: unknown; messages?: unknown; temperature?: unknown; max_tokens?: unknown };
+  if (typeof b.model !== 'string') return 'missing model';
+  if (!Array.isArray(b.messages)) return 'missing messages';
+  const messages: TestMessage[] = [];
+  for (const m of b.messages as { role?: unknown; content?: unknown }[]) {
+    if (typeof m?.role !== 'string' || typeof m.content !== 'string') return 'each message needs a string role and content';
+    messages.push({ role: m.role, content: m.content });
+  }
+  return { model: b.model, messages, temperature: b.temperature, maxTokens: b.max_tokens };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { message, type: 'test_server_error', code: String(status) } }, headers);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The answers file of the command-line server:
+ *
+ *   { "models": { "<model>": { "answers": { "<prompt>": "<answer>" }, "fallback": "<answer>" } },
+ *     "fallback": "<answer>" }
+ *
+ * The prompt is the content of the last user message. A model not listed gets
+ * 404 (as OpenAI answers for an unknown model); a prompt not listed gets the
+ * model's fallback, else the file's fallback, else 400.
+ */
+export interface AnswersFile {
+  readonly models: Readonly<Record<string, { readonly answers?: Readonly<Record<string, string>>; readonly fallback?: string }>>;
+  readonly fallback?: string;
+}
+
+/** Options for a server that answers from an {@link AnswersFile}. */
+export function answersFileOptions(file: AnswersFile): Pick<OpenAiTestServerOptions, 'answer' | 'fault' | 'models'> {
+  const models = Object.keys(file.models);
+  return {
+    models,
+    fault: ({ model }) => (models.includes(model) ? undefined : { kind: 'status', status: 404, message: `The model '${model}' does not exist` }),
+    answer: (model, messages) => {
+      const entry = file.models[model];
+      const prompt = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+      const text = entry.answers?.[prompt] ?? entry.fallback ?? file.fallback;
+      if (text === undefined) throw new Error(`no scripted answer for model '${model}' and prompt ${JSON.stringify(prompt.slice(0, 80))}`);
+      return text;
+    },
+  };
+}
+
+/** Command-line entry: see the file comment. Counts are written (atomically) after every change and on SIGTERM/SIGINT. */
+async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const answersPath = args.get('answers');
+  if (answersPath === undefined) throw new Error('usage: openaiTestServer --answers FILE [--port N] [--counts FILE] [--latency-ms N]');
+  const file = JSON.parse(readFileSync(answersPath, 'utf8')) as AnswersFile;
+  const countsPath = args.get('counts');
+  const writeCounts = (counts: CallCounts): void => {
+    if (countsPath === undefined) return;
+    // Write then rename, so a reader never sees half a file.
+    writeFileSync(`${countsPath}.tmp`, JSON.stringify(counts, null, 2));
+    renameSync(`${countsPath}.tmp`, countsPath);
+  };
+  const server = await startOpenAiTestServer({
+    ...answersFileOptions(file),
+    port: Number(args.get('port') ?? 0),
+    latencyMs: Number(args.get('latency-ms') ?? 0),
+    onCountsChanged: writeCounts,
+  });
+  writeCounts(server.counts());
+  process.stdout.write(`${server.baseURL}\n`);
+  const stop = (): void => {
+    writeCounts(server.counts());
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function parseArgs(argv: readonly string[]): Map<string, string> {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i];
+    const value = argv[i + 1];
+    if (!name.startsWith('--') || value === undefined) throw new Error(`bad argument '${name}': expected --name value pairs`);
+    args.set(name.slice(2), value);
+  }
+  return args;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

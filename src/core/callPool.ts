@@ -49,8 +49,13 @@ export class CallPool {
     this.throwIfFailed();
   }
 
+  /** Waits until no call is in flight, whatever their outcome. */
+  async settle(): Promise<void> {
+    while (this.inflight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
   private nextFreeSlot(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve)).then(() => this.throwIfFailed());
+    return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.throwIfFailed());
   }
 
   private fail(error: unknown): void {

@@ -40,6 +40,11 @@ export interface RunOptions<T> {
   readonly profileWindow?: number;
   /** Whether a candidate's output counts as agreeing with the reference's (default: exact match). */
   readonly compare?: (candidateOutput: string, referenceOutput: string) => boolean;
+  /**
+   * Stop cleanly once this many USD have been paid in this run (calls served
+   * from a cache cost nothing): no new call starts, calls in flight finish.
+   */
+  readonly maxSpend?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
   /**
    * Receives each item's final output as soon as it is known (profiled items
@@ -62,6 +67,17 @@ export interface RunResult<T> {
   readonly report: RunReport;
   /** Every item's output in input order, unless `onOutput` was given. */
   readonly outputs?: ReadonlyArray<ItemOutput<T>>;
+}
+
+/** The run stopped because it reached `maxSpend`. */
+export class BudgetExceededError extends Error {
+  override readonly name = 'BudgetExceededError';
+  constructor(
+    readonly limit: number,
+    readonly paid: number,
+  ) {
+    super(`stopped after paying $${paid.toFixed(4)}, the most allowed ($${limit.toFixed(4)})`);
+  }
 }
 
 /** A model's state while the run goes on. */
@@ -158,6 +174,17 @@ class SmartRun<T> {
   }
 
   async execute(): Promise<RunResult<T>> {
+    try {
+      return await this.phases();
+    } catch (error) {
+      // Let calls in flight end (answered, failed or aborted) before the
+      // caller closes what they write to, such as a response cache.
+      await this.pool.settle();
+      throw error;
+    }
+  }
+
+  private async phases(): Promise<RunResult<T>> {
     const started = new Date();
     const t0 = performance.now();
     this.total = await countItems(this.options.items);
@@ -378,6 +405,8 @@ class SmartRun<T> {
   // ---- shared plumbing --------------------------------------------------
 
   private call(model: ModelState, item: T, done: (c: Completion) => void): void | Promise<void> {
+    const limit = this.options.maxSpend;
+    if (limit !== undefined && this.meter.paidCost >= limit) throw new BudgetExceededError(limit, this.meter.paidCost);
     return this.pool.run(
       () => this.options.client.complete(model.spec, item, this.controller.signal),
       (completion) => {

@@ -8,6 +8,7 @@
  * messages or logs: every text that leaves this module is redacted.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { onAbort } from './abortSignals';
 import { RateLimiterPool } from './rateLimiter';
 import { AttemptFailure, isRetryableStatus, retryAfterMs, RetryPolicy } from './retryPolicy';
 
@@ -77,14 +78,16 @@ export class OpenAiChatClient {
       .filter((s) => s.length > 0)
       // Longest first, so a secret that contains another is replaced whole.
       .sort((a, b) => b.length - a.length);
+    // An empty key (an unset variable read as '') means no key, as for a local server.
+    const apiKey = endpoint.apiKey || undefined;
     this.sdk = new OpenAI({
       baseURL: endpoint.baseURL,
       // The SDK insists on a key; keyless servers get a placeholder whose header is removed below.
-      apiKey: endpoint.apiKey ?? 'no-key',
+      apiKey: apiKey ?? 'no-key',
       // Explicit nulls keep OPENAI_ORG_ID / OPENAI_PROJECT_ID from leaking to other providers.
       organization: null,
       project: null,
-      defaultHeaders: { ...(endpoint.apiKey === undefined ? { Authorization: null } : {}), ...endpoint.headers },
+      defaultHeaders: { ...(apiKey === undefined ? { Authorization: null } : {}), ...endpoint.headers },
       defaultQuery: endpoint.query,
       maxRetries: 0,
       timeout: this.timeoutMs,
@@ -120,8 +123,7 @@ export class OpenAiChatClient {
       timedOut = true;
       attemptController.abort();
     }, this.timeoutMs);
-    const forwardAbort = (): void => attemptController.abort(signal.reason);
-    signal.addEventListener('abort', forwardAbort, { once: true });
+    const stopForwarding = onAbort(signal, () => attemptController.abort(signal.reason));
     try {
       const completion: unknown = await this.sdk.chat.completions.create({
         model: request.model,
@@ -135,7 +137,7 @@ export class OpenAiChatClient {
       throw error;
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener('abort', forwardAbort);
+      stopForwarding();
     }
   }
 

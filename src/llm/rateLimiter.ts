@@ -4,6 +4,7 @@
  * first come, first served, and abort-aware: a waiter whose signal aborts
  * leaves the queue and rejects with the signal's reason.
  */
+import { onAbort } from './abortSignals';
 
 export interface RateLimits {
   /** Requests in flight at once, at least 1. */
@@ -24,8 +25,7 @@ export type Release = () => void;
 
 interface Waiter {
   readonly grant: (release: Release) => void;
-  readonly signal: AbortSignal;
-  readonly onAbort: () => void;
+  unsubscribe: () => void;
 }
 
 /** A concurrency semaphore combined with an evenly spaced requests-per-minute limit. */
@@ -60,17 +60,13 @@ export class RateLimiter {
   acquire(signal: AbortSignal): Promise<Release> {
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: resolve,
-        signal,
-        onAbort: () => {
-          this.queue.splice(this.queue.indexOf(waiter), 1);
-          reject(signal.reason);
-          this.pump();
-        },
-      };
-      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      const waiter: Waiter = { grant: resolve, unsubscribe: () => undefined };
       this.queue.push(waiter);
+      waiter.unsubscribe = onAbort(signal, () => {
+        this.queue.splice(this.queue.indexOf(waiter), 1);
+        reject(signal.reason);
+        this.pump();
+      });
       this.pump();
     });
   }
@@ -94,7 +90,7 @@ export class RateLimiter {
         return;
       }
       const waiter = this.queue.shift() as Waiter;
-      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.unsubscribe();
       this.running++;
       this.nextStartAt = now + this.spacingMs;
       waiter.grant(this.releaser());

@@ -8,6 +8,7 @@
  * once, since retrying them only delays the error. Waits end early when the
  * caller aborts.
  */
+import { onAbort } from './abortSignals';
 
 export interface RetryPolicyOptions {
   /** Attempts in all, the first included. Default 6. */
@@ -110,15 +111,14 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       reject(signal.reason);
       return;
     }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      unsubscribe();
       resolve();
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unsubscribe = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
   });
 }
 

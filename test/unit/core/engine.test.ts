@@ -60,9 +60,15 @@ describe('runSmart', () => {
         assert.equal(never.status, 'invalid');
         assert.equal(never.agreements, 0);
         assert.ok(never.n <= 20, `profiled ${never.n} items of a model that never agrees`);
-        assert.equal(never.itemsProduced, 0);
-        assert.ok(outputs!.every((o) => o.model === 'ref'));
-        assert.equal(agreement(outputs!), 1);
+        if (strategy === 'modelmix') {
+          // The mix may hand a useless model the slack the target leaves (here
+          // up to 10% of items), since the reference covers the rest.
+          assert.ok(never.itemsProduced <= 0.1 * 2000, `${never.itemsProduced} items`);
+          assert.ok(agreement(outputs!) >= 0.9);
+        } else {
+          assert.equal(never.itemsProduced, 0);
+          assert.equal(agreement(outputs!), 1);
+        }
       });
     }
   }
@@ -93,8 +99,11 @@ describe('runSmart', () => {
     const models = [REF, model('mid', 0.85, 0.1)];
     const { report, outputs } = await runSmart(options(models, 50_000, { strategy: 'modelmix', bound: 'clopper-pearson' }));
     assert.equal(report.plan.kind, 'mix');
+    // The rest needs a_rest; mixing a bound L with the reference's 1 meets it with x = (1 - a_rest) / (1 - L).
     const mid = report.plan.entries.find((e) => e.id === 'mid')!;
-    assert.ok(mid.share > 0.3 && mid.share < 0.67, `share ${mid.share}`);
+    const rest = 50_000 - report.profiledItems;
+    const required = (0.9 * 50_000 - report.profiledItems) / rest;
+    assert.ok(Math.abs(mid.share - (1 - required) / (1 - mid.lowerBound)) < 1e-9, `share ${mid.share}`);
     assert.ok(report.plan.agreementLowerBound >= 0.9 - 1e-12);
     assert.ok(report.plan.confidence >= 0.95 - 1e-12);
     assert.ok(agreement(outputs!) >= 0.9);

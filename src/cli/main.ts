@@ -1,0 +1,234 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { BudgetExceededError } from '../core/engine';
+import type { ProgressEvent } from '../core/report';
+import { BOUND_KINDS, STRATEGIES } from '../core/types';
+import { loadConfig, type ConfigOverrides } from '../job/config';
+import type { CostPreview } from '../job/costPreview';
+import { DeclinedError, runJob } from '../job/runJob';
+import { formatReport, progressLine, usd } from './reportSummary';
+
+const USAGE = `Usage: smart profile <file.jsonl> [options]
+
+Profiles cheaper models against the reference on a random sample of the file,
+then processes the rest with the cheapest model or mix that provably meets the
+target. Writes <name>.smart.jsonl and <name>.smart-report.json beside the input.
+
+Options (each overrides smart.config.json):
+  --config FILE        config file (default: smart.config.json beside the input, else in the current folder)
+  --reference ID       reference model id
+  --candidates A,B     candidate model ids
+  --accuracy X         share of items that must agree with the reference, in (0, 1)
+  --confidence X       confidence of the guarantee, in (0, 1)
+  --strategy NAME      ${STRATEGIES.join(' | ')}
+  --bound NAME         ${BOUND_KINDS.join(' | ')}
+  --seed N             seed of the random order
+  --max-cost USD       stop cleanly once this much is paid (rerun to resume)
+  --skip-invalid       skip malformed lines (listed in the report) instead of failing
+  --force              overwrite existing outputs
+  --yes                do not ask to confirm the cost preview (never asked when not on a terminal)
+  --verbose            log every call (never prompts or keys)
+  -h, --help           this help
+  -v, --version        the version
+
+A stopped or crashed run resumes by running the same command again: calls
+already made are answered from the cache under .smart/ and cost nothing.`;
+
+/** Thrown for a wrong command line: printed with a hint to --help, exit code 2. */
+class UsageError extends Error {}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        reference: { type: 'string' },
+        candidates: { type: 'string' },
+        accuracy: { type: 'string' },
+        confidence: { type: 'string' },
+        strategy: { type: 'string' },
+        bound: { type: 'string' },
+        seed: { type: 'string' },
+        'max-cost': { type: 'string' },
+        'skip-invalid': { type: 'boolean' },
+        force: { type: 'boolean' },
+        yes: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The version in the package.json above this file (the bundle and the compiled sources sit at different depths). */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+function numberFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got "${value}"`);
+  return n;
+}
+
+function findConfig(input: string, given: string | undefined): string {
+  if (given !== undefined) return given;
+  for (const candidate of [path.join(path.dirname(input), 'smart.config.json'), 'smart.config.json']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new UsageError(`no smart.config.json beside ${input} or in the current folder; pass --config FILE`);
+}
+
+function describePreview(p: CostPreview, reference: string): string {
+  return [
+    `Cost preview for ${p.items} items (input tokens measured on ${p.sampledItems} prompts: ${p.meanInputTokens.toFixed(0)} per call; output tokens: ${p.outputTokens}, ${p.outputTokensWhy}):`,
+    `  ${reference} alone on every item:      ${usd(p.referenceOnlyCost)}`,
+    `  profiling, at least (minimum sample):  ${usd(p.minimumProfilingCost)}`,
+    `  profiling, at most (every item):       ${usd(p.worstCaseProfilingCost)}`,
+  ].join('\n');
+}
+
+/** Live progress: one rewritten line on a terminal, plain lines (at most one per 10%) otherwise. */
+function progressReporter(tty: boolean): { update: (e: ProgressEvent) => void; end: () => void } {
+  let lastPhase = '';
+  let lastDecile = -1;
+  let shown = false;
+  return {
+    update(e) {
+      const line = progressLine(e);
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
+        shown = true;
+        return;
+      }
+      const decile = Math.floor((10 * e.itemsDone) / Math.max(1, e.itemsTotal));
+      if (e.phase !== lastPhase || decile !== lastDecile) process.stderr.write(line + '\n');
+      lastPhase = e.phase;
+      lastDecile = decile;
+    },
+    end() {
+      if (shown) process.stderr.write('\n');
+      shown = false;
+    },
+  };
+}
+
+async function confirmOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
+  if (values.version) {
+    console.log(packageVersion());
+    return 0;
+  }
+  if (values.help || positionals.length === 0) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const [command, input, ...extra] = positionals;
+  if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the command is "profile"`);
+  if (!input) throw new UsageError('name the .jsonl file to process: smart profile <file.jsonl>');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
+
+  const overrides: ConfigOverrides = {
+    ...(values.reference !== undefined ? { reference: values.reference } : {}),
+    ...(values.candidates !== undefined ? { candidates: values.candidates.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.accuracy !== undefined ? { accuracy: numberFlag(values.accuracy, 'accuracy')! } : {}),
+    ...(values.confidence !== undefined ? { confidence: numberFlag(values.confidence, 'confidence')! } : {}),
+    ...(values.strategy !== undefined ? { strategy: values.strategy } : {}),
+    ...(values.bound !== undefined ? { bound: values.bound } : {}),
+    ...(values.seed !== undefined ? { seed: numberFlag(values.seed, 'seed')! } : {}),
+  };
+  const maxCost = numberFlag(values['max-cost'], 'max-cost');
+  if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost must be positive, got ${maxCost}`);
+  const config = loadConfig(findConfig(input, values.config), overrides);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\nCancelling: letting calls in flight finish... (Ctrl-C again to quit at once)\n');
+    controller.abort(new Error('cancelled'));
+  };
+  process.on('SIGINT', onSigint);
+  const tty = process.stderr.isTTY === true;
+  const progress = progressReporter(tty);
+  const interactive = tty && process.stdin.isTTY === true && !values.yes;
+  try {
+    const { report, files } = await runJob({
+      input,
+      config,
+      force: values.force === true,
+      skipInvalid: values['skip-invalid'] === true,
+      ...(maxCost !== undefined ? { maxCost } : {}),
+      signal: controller.signal,
+      log: (level, message) => {
+        if (values.verbose || level === 'warn' || level === 'error') {
+          progress.end();
+          process.stderr.write(`[${level}] ${message}\n`);
+        }
+      },
+      confirm: async (preview) => {
+        process.stderr.write(describePreview(preview, config.reference) + '\n');
+        return interactive ? confirmOnTerminal('Proceed? [y/N] ') : true;
+      },
+      onProgress: progress.update,
+    });
+    progress.end();
+    console.log(formatReport(report));
+    if (report.skippedLines.length > 0) console.log(`Skipped ${report.skippedLines.length} invalid line(s); see the report.`);
+    console.log(`Wrote ${files.output}\nWrote ${files.report}`);
+    return 0;
+  } catch (error) {
+    progress.end();
+    if (error instanceof BudgetExceededError) {
+      console.error(`Stopped: ${error.message}. Run the same command again to resume; calls already made are cached and cost nothing.`);
+      return 3;
+    }
+    if (controller.signal.aborted) {
+      console.error('Cancelled. Run the same command again to resume; calls already made are cached and cost nothing.');
+      return 130;
+    }
+    if (error instanceof DeclinedError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        console.error(`smart: ${error.message}\nRun "smart --help" for usage.`);
+        process.exit(2);
+      }
+      console.error(`smart: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A cached answer: what the call returned. */
+export interface CachedResponse {
+  readonly text: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** Key of a request: a hash of the endpoint, the provider model and the full request body. */
+export function requestKey(endpointBaseURL: string, body: unknown): string {
+  return createHash('sha256').update(endpointBaseURL).update('\u0000').update(JSON.stringify(body)).digest('hex');
+}
+
+/**
+ * An append-only cache of completed calls, one JSON line per call, so that a
+ * rerun, or a resume after a crash or `kill -9`, pays for no call twice.
+ *
+ * Each line is written with one synchronous `write` as soon as its call
+ * completes: once written it is in the operating system's hands and survives
+ * the process being killed. A line torn by a crash mid-write is skipped on
+ * load, and the next append starts on a fresh line, so existing bytes are
+ * never rewritten.
+ */
+export class ResponseCache {
+  private readonly entries = new Map<string, CachedResponse>();
+  private fd: number | undefined;
+  private needsNewline = false;
+  /** Lines that could not be read back (torn by a crash). */
+  skippedLines = 0;
+
+  private constructor(readonly file: string) {}
+
+  /** Opens (creating if needed) the cache file and loads what it holds. */
+  static async open(file: string): Promise<ResponseCache> {
+    const cache = new ResponseCache(file);
+    mkdirSync(path.dirname(file), { recursive: true });
+    if (existsSync(file)) await cache.load();
+    cache.fd = openSync(file, 'a');
+    cache.needsNewline = endsWithoutNewline(cache.fd, file);
+    return cache;
+  }
+
+  /** The cache file for an input: `.smart/<input name>.cache.jsonl` beside it. */
+  static fileFor(inputFile: string): string {
+    return path.join(path.dirname(path.resolve(inputFile)), '.smart', `${path.basename(inputFile)}.cache.jsonl`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): CachedResponse | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Records a completed call, on disk before this returns. */
+  put(key: string, response: CachedResponse): void {
+    if (this.fd === undefined) throw new Error(`cache ${this.file} is closed`);
+    const line = JSON.stringify({ k: key, text: response.text, in: response.inputTokens, out: response.outputTokens });
+    writeSync(this.fd, (this.needsNewline ? '\n' : '') + line + '\n');
+    this.needsNewline = false;
+    this.entries.set(key, { text: response.text, inputTokens: response.inputTokens, outputTokens: response.outputTokens });
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private async load(): Promise<void> {
+    const lines = createInterface({ input: createReadStream(this.file, 'utf8'), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        const e = JSON.parse(line) as { k?: unknown; text?: unknown; in?: unknown; out?: unknown };
+        if (typeof e.k !== 'string' || typeof e.text !== 'string' || typeof e.in !== 'number' || typeof e.out !== 'number') throw new Error('incomplete');
+        this.entries.set(e.k, { text: e.text, inputTokens: e.in, outputTokens: e.out });
+      } catch {
+        this.skippedLines++;
+      }
+    }
+  }
+}
+
+function endsWithoutNewline(fd: number, file: string): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  const reader = openSync(file, 'r');
+  try {
+    readSync(reader, last, 0, 1, size - 1);
+  } finally {
+    closeSync(reader);
+  }
+  return last[0] !== 0x0a;
+}

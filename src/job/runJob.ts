@@ -1,0 +1,313 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { describeAnswerRule, extractAnswer } from '../core/answerExtraction';
+import { runSmart, type ItemOutput } from '../core/engine';
+import { InputError } from '../core/inputError';
+import type { ItemSource } from '../core/itemSource';
+import { FileExistsError, readJsonl, writeFileAtomic, type JsonlRecord, type TextWriter } from '../core/jsonl';
+import type { ProgressEvent, RunReport } from '../core/report';
+import { compileTemplate, type Template } from '../core/template';
+import type { LlmClient, ModelSpec } from '../core/types';
+import { OpenAiChatClient, type Log } from '../llm/openAiChatClient';
+import { RateLimiterPool } from '../llm/rateLimiter';
+import { ReplayClient } from '../replayClient';
+import type { SmartConfig } from './config';
+import { previewCost, type CostPreview } from './costPreview';
+import { JobClient, type ModelRoute } from './jobClient';
+import { ResponseCache } from './responseCache';
+
+/** The files a job on `input` writes: beside it, plus the cache under `.smart/`. */
+export function jobFiles(input: string): { output: string; report: string; cache: string } {
+  const dir = path.dirname(input);
+  const base = path.basename(input).replace(/\.jsonl$/i, '');
+  return {
+    output: path.join(dir, `${base}.smart.jsonl`),
+    report: path.join(dir, `${base}.smart-report.json`),
+    cache: ResponseCache.fileFor(input),
+  };
+}
+
+/** Where an API key comes from: the editor's secret storage, or the environment. */
+export type KeyLookup = (endpoint: string, apiKeyEnv: string | undefined) => string | undefined;
+
+export const environmentKeys =
+  (env: NodeJS.ProcessEnv = process.env): KeyLookup =>
+  (_endpoint, apiKeyEnv) =>
+    apiKeyEnv === undefined ? undefined : env[apiKeyEnv];
+
+export interface JobOptions {
+  readonly input: string;
+  readonly config: SmartConfig;
+  /** Overwrite existing outputs. */
+  readonly force?: boolean;
+  /** Skip malformed lines (and lines missing a template field) instead of failing; they are listed in the report. */
+  readonly skipInvalid?: boolean;
+  /** Stop cleanly once this many USD are paid in this run. */
+  readonly maxCost?: number;
+  readonly signal?: AbortSignal;
+  readonly keys?: KeyLookup;
+  readonly log?: Log;
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /** Asked once the cost preview is known, before any paid call; resolve false to stop. */
+  readonly confirm?: (preview: CostPreview) => Promise<boolean>;
+}
+
+/** The engine's report plus what a job adds: files, the answer rule, skipped lines, calls paid and cached. */
+export interface JobReport extends RunReport {
+  readonly input: string;
+  readonly output: string;
+  readonly config: string;
+  /** How outputs were compared: the guarantee is about this. */
+  readonly answerRule: string;
+  readonly perModel: Readonly<Record<string, { calls: number; cachedCalls: number; inputTokens: number; outputTokens: number; cost: number }>>;
+  readonly paidCalls: number;
+  readonly cachedCalls: number;
+  readonly skippedLines: ReadonlyArray<{ line: number; problem: string }>;
+  readonly preview: CostPreview;
+}
+
+export interface JobResult {
+  readonly report: JobReport;
+  readonly files: ReturnType<typeof jobFiles>;
+}
+
+/** Thrown when the user declined the cost preview. */
+export class DeclinedError extends Error {
+  override readonly name = 'DeclinedError';
+  constructor() {
+    super('stopped before any paid call: the cost preview was declined');
+  }
+}
+
+const PREVIEW_SAMPLE = 200;
+
+/**
+ * Runs Smart over a JSONL file as configured: validates every line first (so
+ * bad input stops the job before anything is paid), previews the cost, runs
+ * the engine with the cache in front of the endpoints, and writes the outputs
+ * (in input order, all at once or not at all) and the report beside the input.
+ */
+export async function runJob(options: JobOptions): Promise<JobResult> {
+  const { input, config } = options;
+  const files = jobFiles(input);
+  const inputName = path.basename(input);
+  if (!options.force) {
+    for (const file of [files.output, files.report]) if (existsSync(file)) throw new FileExistsError(file);
+  }
+  const template = compileTemplate(config.template, path.basename(config.templateFile));
+  const checked = await checkInput(input, inputName, template, options);
+
+  const modelSpecs = config.models.filter((m) => m.id === config.reference || config.candidates.includes(m.id));
+  const preview = previewCost({
+    items: checked.count,
+    samplePrompts: checked.samplePrompts.map((p) => (config.system ?? '') + p),
+    reference: modelSpecs.find((m) => m.id === config.reference)!,
+    candidates: modelSpecs.filter((m) => m.id !== config.reference),
+    answer: config.answer,
+    ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
+    minSample: config.minSample ?? 100,
+  });
+  if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
+  const specs: ModelSpec[] = modelSpecs.map((m) => ({
+    id: m.id,
+    inputPer1M: m.inputPer1M,
+    outputPer1M: m.outputPer1M,
+    estimatedInputTokens: preview.meanInputTokens,
+    estimatedOutputTokens: preview.outputTokens,
+  }));
+
+  const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
+  try {
+    const client = config.replay
+      ? await replayClient(config)
+      : new JobClient({
+          inputName,
+          template,
+          ...(config.system !== undefined ? { system: config.system } : {}),
+          ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
+          routes: routes(config, options),
+          cache: cache!,
+          onCall: (model, record, cached) => options.log?.('debug', `${cached ? 'cache hit' : 'call'}: ${model} on ${inputName}:${record.line}`),
+        });
+    const items: ItemSource<JsonlRecord> = {
+      count: checked.count,
+      open: () => validRecords(input, checked.skipped, options.signal),
+    };
+    const rule = config.answer;
+    const run = await writeFileAtomic(
+      files.output,
+      async (out) => {
+        const writer = new OrderedWriter(out, rule);
+        const result = await runSmart({
+          items,
+          models: specs,
+          reference: config.reference,
+          candidates: config.candidates,
+          client,
+          target: { accuracy: config.accuracy, confidence: config.confidence },
+          strategy: config.strategy,
+          bound: config.bound,
+          seed: config.seed,
+          concurrency: config.concurrency,
+          ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
+          ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
+          ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
+          onOutput: (o) => writer.add(o),
+        });
+        await writer.finish(checked.count);
+        return result;
+      },
+      { overwrite: options.force === true },
+    );
+
+    const report: JobReport = {
+      ...run.report,
+      input: path.resolve(input),
+      output: files.output,
+      config: config.file,
+      answerRule: describeAnswerRule(rule),
+      perModel: Object.fromEntries(
+        run.report.models.map((m) => [m.id, { calls: m.calls, cachedCalls: m.cachedCalls, inputTokens: m.inputTokens, outputTokens: m.outputTokens, cost: m.cost }]),
+      ),
+      paidCalls: run.report.models.reduce((s, m) => s + m.calls - m.cachedCalls, 0),
+      cachedCalls: run.report.models.reduce((s, m) => s + m.cachedCalls, 0),
+      skippedLines: checked.skippedList,
+      preview,
+    };
+    await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
+    return { report, files };
+  } finally {
+    cache?.close();
+  }
+}
+
+/** What the validation pass found. */
+interface CheckedInput {
+  readonly count: number;
+  /** Lines left out (with --skip-invalid): malformed, or missing a template field. */
+  readonly skipped: ReadonlySet<number>;
+  readonly skippedList: Array<{ line: number; problem: string }>;
+  readonly samplePrompts: string[];
+}
+
+/**
+ * One pass over the input before anything is paid: every line must be a JSON
+ * object and hold every field the template uses. Also counts the items and
+ * keeps a few rendered prompts for the cost preview.
+ */
+async function checkInput(input: string, inputName: string, template: Template, options: JobOptions): Promise<CheckedInput> {
+  const skipped = new Set<number>();
+  const skippedList: Array<{ line: number; problem: string }> = [];
+  const skip = (error: InputError): void => {
+    skipped.add(error.line!);
+    skippedList.push({ line: error.line!, problem: error.problem });
+  };
+  const samplePrompts: string[] = [];
+  let count = 0;
+  const records = readJsonl(input, { skipInvalid: options.skipInvalid === true, onInvalid: skip, ...(options.signal ? { signal: options.signal } : {}) });
+  for await (const record of records) {
+    let prompt: string;
+    try {
+      prompt = template.render(record.value, { file: inputName, line: record.line });
+    } catch (error) {
+      if (!(error instanceof InputError) || !options.skipInvalid) throw error;
+      skip(error);
+      continue;
+    }
+    if (samplePrompts.length < PREVIEW_SAMPLE) samplePrompts.push(prompt);
+    count++;
+  }
+  return { count, skipped, skippedList, samplePrompts };
+}
+
+async function* validRecords(input: string, skipped: ReadonlySet<number>, signal: AbortSignal | undefined): AsyncGenerator<JsonlRecord> {
+  // Lines already found bad were reported by the validation pass; skip them silently here.
+  for await (const record of readJsonl(input, { skipInvalid: true, ...(signal ? { signal } : {}) })) {
+    if (!skipped.has(record.line)) yield record;
+  }
+}
+
+/**
+ * Writes outputs in input order as they arrive: profiled items come first in
+ * random order and wait here for their turn; the rest arrive nearly in order.
+ */
+class OrderedWriter {
+  private readonly waiting = new Map<number, string>();
+  private next = 0;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly out: TextWriter,
+    private readonly rule: SmartConfig['answer'],
+  ) {}
+
+  add(o: ItemOutput<JsonlRecord>): void {
+    const raw = o.completion.text;
+    const line = JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(this.rule, raw), model: o.model, raw } });
+    this.waiting.set(o.index, line);
+    while (this.waiting.has(this.next)) {
+      const ready = this.waiting.get(this.next)!;
+      this.waiting.delete(this.next++);
+      this.pending = this.pending.then(() => this.out.writeLine(ready));
+    }
+  }
+
+  async finish(expected: number): Promise<void> {
+    await this.pending;
+    if (this.next !== expected || this.waiting.size > 0) {
+      throw new Error(`internal error: ${this.next} of ${expected} outputs were written in order (${this.waiting.size} left waiting)`);
+    }
+  }
+}
+
+function routes(config: SmartConfig, options: JobOptions): Map<string, ModelRoute> {
+  const keys = options.keys ?? environmentKeys();
+  const clients = new Map<string, OpenAiChatClient>();
+  const result = new Map<string, ModelRoute>();
+  for (const model of config.models) {
+    if (model.id !== config.reference && !config.candidates.includes(model.id)) continue;
+    const endpoint = config.endpoints.get(model.endpoint)!;
+    let client = clients.get(endpoint.name);
+    if (!client) {
+      const apiKey = keys(endpoint.name, endpoint.apiKeyEnv);
+      if (endpoint.apiKeyEnv !== undefined && !apiKey) {
+        throw new Error(`endpoint "${endpoint.name}" needs an API key: set the environment variable ${endpoint.apiKeyEnv}`);
+      }
+      client = new OpenAiChatClient(
+        {
+          name: endpoint.name,
+          baseURL: endpoint.baseURL,
+          ...(apiKey ? { apiKey } : {}),
+          ...(endpoint.headers ? { headers: endpoint.headers } : {}),
+          ...(endpoint.query ? { query: endpoint.query } : {}),
+          ...(endpoint.timeoutMs !== undefined ? { timeoutMs: endpoint.timeoutMs } : {}),
+          ...(endpoint.apiKeyEnv ? { apiKeySource: `the ${endpoint.apiKeyEnv} environment variable` } : {}),
+        },
+        {
+          limiters: new RateLimiterPool({
+            maxConcurrent: endpoint.concurrency ?? config.concurrency,
+            ...(endpoint.requestsPerMinute !== undefined ? { requestsPerMinute: endpoint.requestsPerMinute } : {}),
+          }),
+          ...(options.log ? { log: options.log } : {}),
+        },
+      );
+      clients.set(endpoint.name, client);
+    }
+    result.set(model.id, { providerModel: model.model, baseURL: endpoint.baseURL, backend: client });
+  }
+  return result;
+}
+
+/** Serves the recording the config names; a model's provider name is its name in the recording. */
+async function replayClient(config: SmartConfig): Promise<LlmClient<JsonlRecord>> {
+  const { file, itemKey } = config.replay!;
+  const providerName = new Map(config.models.map((m) => [m.id, m.model]));
+  return ReplayClient.load<JsonlRecord>(
+    file,
+    (record) => String(record.value[itemKey]),
+    (spec) => providerName.get(spec.id) ?? spec.id,
+  );
+}

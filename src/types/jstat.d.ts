@@ -1,0 +1,17 @@
+// The few jStat functions Smart uses (jstat ships no type declarations).
+declare module 'jstat' {
+  export const jStat: {
+    /** Regularized incomplete beta function I_x(a, b). */
+    ibeta(x: number, a: number, b: number): number;
+    /** ln B(a, b). */
+    betaln(a: number, b: number): number;
+    beta: {
+      /** Quantile of Beta(a, b). */
+      inv(p: number, a: number, b: number): number;
+    };
+    normal: {
+      pdf(x: number, mean: number, std: number): number;
+      cdf(x: number, mean: number, std: number): number;
+    };
+  };
+}

@@ -1,0 +1,232 @@
+import * as assert from 'node:assert/strict';
+import { describeAnswerRule, extractAnswer, parseAnswerRule, type AnswerRule } from '../../../src/core/answerExtraction';
+
+function check(rule: AnswerRule, cases: [string, string][]): void {
+  for (const [text, expected] of cases) assert.equal(extractAnswer(rule, text), expected, `extracting from ${JSON.stringify(text)}`);
+}
+
+describe('extractAnswer', () => {
+  it('trim: the whole output without surrounding whitespace', () => {
+    check({ kind: 'trim' }, [
+      ['  Spam.\n', 'Spam.'],
+      ['', ''],
+    ]);
+  });
+
+  describe('label', () => {
+    const rule: AnswerRule = { kind: 'label', labels: ['spam', 'Ham', 'not spam'] };
+
+    it('finds the earliest label, case-insensitively, in its configured spelling', () => {
+      check(rule, [
+        ['SPAM', 'spam'],
+        ['Label: ham.', 'Ham'],
+        ['It is ham, not spam', 'Ham'],
+        ['**Spam** (not ham)', 'spam'],
+      ]);
+    });
+
+    it('prefers the longest label on a tie', () => {
+      check(rule, [
+        ['Not spam.', 'not spam'],
+        ['not  spam', 'spam'], // two spaces: "not spam" is not there
+      ]);
+      // Listed shortest first, so the order of the list does not decide.
+      check({ kind: 'label', labels: ['very', 'very positive', 'positive'] }, [
+        ['Very positive!', 'very positive'],
+        ['very, positive', 'very'],
+      ]);
+    });
+
+    it('matches whole words only', () => {
+      check(rule, [
+        ['hamster food', 'hamster food'],
+        ['spammy hamster, so spam', 'spam'],
+        ['ham_1 or ham', 'Ham'],
+        ['Ham', 'Ham'],
+      ]);
+      check({ kind: 'label', labels: ['café'] }, [
+        ['CAFÉ!', 'café'],
+        ['cafés', 'cafés'],
+      ]);
+    });
+
+    it('handles labels with punctuation, which need no word boundary at their punctuated ends', () => {
+      check({ kind: 'label', labels: ['N/A', '+1', '-1', 'a.b'] }, [
+        ['Rating: +1', '+1'],
+        ['vote:-1.', '-1'],
+        ['answer n/a', 'N/A'],
+        ['axb', 'axb'],
+        ['x a.b', 'a.b'],
+      ]);
+    });
+
+    it('without a label gives the output lowercased, never equal to a label', () => {
+      check(rule, [
+        ['  I cannot tell. ', 'i cannot tell.'],
+        ['', ''],
+      ]);
+      // "İ" lowercases to "i̇" (two code points) but the regex's case folding does not equate them.
+      check({ kind: 'label', labels: ['i̇'] }, [['İ', 'i̇']]);
+    });
+  });
+
+  describe('lastNumber', () => {
+    const rule: AnswerRule = { kind: 'lastNumber' };
+
+    it('reads GSM8K-style answers', () => {
+      check(rule, [
+        ['Natalia sold 48/2 = 24 clips in May.\n48 + 24 = 72\n#### 72', '72'],
+        ['The answer is $1,234.', '1234'],
+        ['So she pays 3 * $12.50 = $37.50.', '37.5'],
+        ['#### 1,000,000', '1000000'],
+        ['The answer is \\boxed{42}.', '42'],
+        ['The total is -$5.', '-5'],
+        ['It falls to −3 °C', '-3'],
+      ]);
+    });
+
+    it('normalises signs, commas, zeros, decimals and exponents', () => {
+      check(rule, [
+        ['x = -3', '-3'],
+        ['+7', '7'],
+        ['-0.0', '0'],
+        ['007', '7'],
+        ['1,234.50', '1234.5'],
+        ['42.0', '42'],
+        ['.5 of it', '0.5'],
+        ['1e3', '1000'],
+        ['2.5E-3', '0.0025'],
+        ['12345678901234567890123', '12345678901234567890123'],
+      ]);
+    });
+
+    it('does not read hyphens, list commas or version dots as part of numbers', () => {
+      check(rule, [
+        ['5-3', '3'],
+        ['on 2024-01-15', '15'],
+        ['pick 1,2,3', '3'],
+        ['1,2345', '2345'],
+        ['v1.2.3', '3'],
+        ['5 eggs', '5'],
+        ['2eggs', '2'],
+      ]);
+    });
+
+    it('gives "" when there is no number', () => {
+      check(rule, [
+        ['no digits here', ''],
+        ['-', ''],
+        ['', ''],
+      ]);
+    });
+  });
+
+  describe('jsonField', () => {
+    it('reads a field of the first JSON object, fenced or in prose', () => {
+      check({ kind: 'jsonField', field: 'label' }, [
+        ['{"label": " spam "}', 'spam'],
+        ['Sure! {not json} Here:\n```json\n{"label": "ham", "why": "a {brace} in a string"}\n```\nand {"label": "x"}', 'ham'],
+        ['{"label": 3.50}', '3.5'],
+        ['{"label": true}', 'true'],
+        ['{"label": null}', 'null'],
+        ['{"label": {"b": 1, "a": [2, {"d": 1, "c": 0}]}}', '{"a":[2,{"c":0,"d":1}],"b":1}'],
+        ['{"label": "a \\"quoted\\" } brace"}', 'a "quoted" } brace'],
+        ['[{"label": "in an array"}]', 'in an array'],
+      ]);
+    });
+
+    it('reads nested fields and array indices', () => {
+      check({ kind: 'jsonField', field: 'result.labels.1' }, [['{"result": {"labels": ["a", "b"]}}', 'b']]);
+    });
+
+    it('gives "" without an object or a field', () => {
+      check({ kind: 'jsonField', field: 'label' }, [
+        ['no json here', ''],
+        ['{"other": 1}', ''],
+        ['{"label": "truncated', ''],
+      ]);
+    });
+  });
+
+  describe('regex', () => {
+    it('takes group 1 by default when there is one, else the whole match', () => {
+      check({ kind: 'regex', pattern: 'Answer:\\s*(\\w+)' }, [
+        ['Answer: B\nAnswer: C', 'B'],
+        ['no answer', ''],
+      ]);
+      check({ kind: 'regex', pattern: '[A-D]\\)' }, [['pick C) then D)', 'C)']]);
+    });
+
+    it('takes a numbered or named group, with flags', () => {
+      check({ kind: 'regex', pattern: '(final|answer): (?<value>.+)', group: 'value', flags: 'i' }, [['FINAL:  yes  ', 'yes']]);
+      check({ kind: 'regex', pattern: '(a)|(b)', group: 2 }, [
+        ['b', 'b'],
+        ['a', ''],
+      ]);
+      check({ kind: 'regex', pattern: '(a)(b)', group: 0 }, [['xaby', 'ab']]);
+    });
+  });
+});
+
+describe('describeAnswerRule', () => {
+  it('says how each rule compares outputs', () => {
+    assert.equal(describeAnswerRule({ kind: 'trim' }), 'the whole output, trimmed');
+    assert.match(
+      describeAnswerRule({ kind: 'label', labels: ['spam', 'ham'] }),
+      /^the first of the labels "spam", "ham" found in the output \(case-insensitive, whole words\)/,
+    );
+    assert.match(describeAnswerRule({ kind: 'lastNumber' }), /last number/);
+    assert.match(describeAnswerRule({ kind: 'jsonField', field: 'a.b' }), /field "a\.b" of the first JSON object/);
+    assert.match(describeAnswerRule({ kind: 'regex', pattern: 'x(\\d)', flags: 'i' }), /first group \(or the whole match\) of the first match of \/x\(\\d\)\/i/);
+    assert.match(describeAnswerRule({ kind: 'regex', pattern: 'x', group: 'v' }), /^group "v"/);
+  });
+});
+
+describe('parseAnswerRule', () => {
+  const where = 'smart.json: answer';
+
+  it('accepts rules, kind names for rules without parameters, and undefined for the default', () => {
+    assert.deepEqual(parseAnswerRule(undefined, where), { kind: 'trim' });
+    assert.deepEqual(parseAnswerRule('lastNumber', where), { kind: 'lastNumber' });
+    assert.deepEqual(parseAnswerRule({ kind: 'label', labels: [' spam ', 'ham'] }, where), { kind: 'label', labels: ['spam', 'ham'] });
+    assert.deepEqual(parseAnswerRule({ kind: 'jsonField', field: 'a.b' }, where), { kind: 'jsonField', field: 'a.b' });
+    assert.deepEqual(parseAnswerRule({ kind: 'regex', pattern: '(?<v>x)', group: 'v', flags: 'i' }, where), {
+      kind: 'regex',
+      pattern: '(?<v>x)',
+      group: 'v',
+      flags: 'i',
+    });
+  });
+
+  it('refuses malformed rules with messages naming where', () => {
+    const cases: [unknown, RegExp][] = [
+      ['label', /^smart\.json: answer: "label" needs parameters/],
+      ['lastnumber', /unknown answer rule "lastnumber"; expected one of "trim", "label"/],
+      [42, /expected an object/],
+      [{ kind: 'guess' }, /"kind" must be one of .*; got "guess"/],
+      [{ labels: ['a'] }, /"kind" must be one of .*; got undefined/],
+      [{ kind: 'label', lables: ['a'] }, /unknown key "lables" for kind "label"; expected "labels"/],
+      [{ kind: 'trim', extra: 1 }, /unknown key "extra" for kind "trim"$/],
+      [{ kind: 'label', labels: [] }, /"labels" must be a non-empty list of strings/],
+      [{ kind: 'label', labels: ['a', 2] }, /"labels" must be a non-empty list of strings/],
+      [{ kind: 'label', labels: ['a', '  '] }, /a label must not be empty/],
+      [{ kind: 'label', labels: ['Spam', 'spam'] }, /labels "Spam" and "spam" are the same ignoring case/],
+      [{ kind: 'jsonField' }, /"field" must be a string/],
+      [{ kind: 'jsonField', field: 'a..b' }, /"field" "a\.\.b" is not a field path/],
+      [{ kind: 'regex', pattern: '(' }, /\/\(\/ is not a valid regular expression \(Invalid regular expression/],
+      [{ kind: 'regex', pattern: 'x', flags: 'g' }, /flags "g" and "y" are not allowed/],
+      [{ kind: 'regex', pattern: 'x', flags: 'q' }, /\/x\/q is not a valid regular expression \(Invalid flags/],
+      [{ kind: 'regex', pattern: '(x)', group: 2 }, /"group" 2 does not exist: the pattern has 1 group$/],
+      [{ kind: 'regex', pattern: '(?<a>x)', group: 'b' }, /"group" "b" is not a named group of the pattern \(it has "a"\)/],
+      [{ kind: 'regex', pattern: 'x', group: true }, /"group" must be a group number or name/],
+    ];
+    for (const [value, message] of cases) {
+      assert.throws(() => parseAnswerRule(value, where), (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.ok(error.message.startsWith(`${where}: `), error.message);
+        assert.match(error.message, message);
+        return true;
+      }, JSON.stringify(value));
+    }
+  });
+});

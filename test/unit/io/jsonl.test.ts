@@ -1,0 +1,202 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { InputError } from '../../../src/core/inputError';
+import { countJsonl, readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/core/jsonl';
+
+describe('readJsonl', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'smart-jsonl-'));
+  });
+  afterEach(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  function file(content: string | Buffer, name = 'data.jsonl'): string {
+    const target = path.join(folder, name);
+    writeFileSync(target, content);
+    return target;
+  }
+
+  async function read(target: string, options?: ReadJsonlOptions): Promise<JsonlRecord[]> {
+    const records: JsonlRecord[] = [];
+    for await (const record of readJsonl(target, options)) records.push(record);
+    return records;
+  }
+
+  async function readError(target: string, options?: ReadJsonlOptions): Promise<InputError> {
+    try {
+      await read(target, options);
+    } catch (error) {
+      assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
+      return error;
+    }
+    assert.fail('expected the read to fail');
+  }
+
+  it('yields each object with its 1-based line number', async () => {
+    const records = await read(file('{"a":1}\n{"a":2,"b":{"c":[1,2]}}\n'));
+    assert.deepEqual(records, [
+      { line: 1, value: { a: 1 } },
+      { line: 2, value: { a: 2, b: { c: [1, 2] } } },
+    ]);
+  });
+
+  it('reads a last line without a newline, and an empty file as no records', async () => {
+    assert.deepEqual(await read(file('{"a":1}\n{"a":2}')), [
+      { line: 1, value: { a: 1 } },
+      { line: 2, value: { a: 2 } },
+    ]);
+    assert.deepEqual(await read(file('', 'empty.jsonl')), []);
+  });
+
+  it('strips a UTF-8 byte-order mark at the start only', async () => {
+    const records = await read(file(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"é"}\n')])));
+    assert.deepEqual(records, [{ line: 1, value: { a: 'é' } }]);
+    // Even when the mark itself is split across reads.
+    assert.deepEqual(await read(file('\ufeff{"a":1}\n', 'tiny.jsonl'), { highWaterMark: 1 }), [{ line: 1, value: { a: 1 } }]);
+    const later = await readError(file('{"a":1}\n\ufeff{"a":2}\n', 'later.jsonl'));
+    assert.equal(later.line, 2);
+  });
+
+  it('accepts CRLF line ends', async () => {
+    const records = await read(file('{"a":"x"}\r\n\r\n{"a":"y"}\r\n'));
+    assert.deepEqual(records, [
+      { line: 1, value: { a: 'x' } },
+      { line: 3, value: { a: 'y' } },
+    ]);
+  });
+
+  it('skips blank and whitespace-only lines but counts them', async () => {
+    const records = await read(file('\n  \n{"a":1}\n\t\n\n  {"a":2}  \n\n'));
+    assert.deepEqual(records.map((record) => record.line), [3, 6]);
+  });
+
+  it('reassembles multi-byte characters split between reads', async () => {
+    const text = 'héllo 日本語 🙂 ünïcödé';
+    const lines = Array.from({ length: 20 }, (_, i) => JSON.stringify({ i, text })).join('\n');
+    // Reads of 1, 2, 3 and 7 bytes cut through every character at every offset.
+    for (const highWaterMark of [1, 2, 3, 7]) {
+      const records = await read(file(lines, `split-${highWaterMark}.jsonl`), { highWaterMark });
+      assert.equal(records.length, 20);
+      for (const [i, record] of records.entries()) assert.deepEqual(record, { line: i + 1, value: { i, text } });
+    }
+  });
+
+  it('reads lines longer than one read', async () => {
+    const long = 'x'.repeat(10_000);
+    const records = await read(file(`{"a":"${long}"}\n{"b":1}\n{"a":"${long}"}`), { highWaterMark: 64 });
+    assert.deepEqual(records.map((record) => record.line), [1, 2, 3]);
+    assert.equal(records[2].value.a, long);
+  });
+
+  it('names file and line of malformed JSON, after yielding the records before it', async () => {
+    const target = file('{"a":1}\n\n{"a":2}\n{"a": oops}\n{"a":3}\n');
+    const seen: number[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const record of readJsonl(target)) seen.push(record.line);
+      },
+      (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.equal(error.file, target);
+        assert.equal(error.line, 4);
+        assert.match(error.message, /^.*data\.jsonl:4: not valid JSON \(Unexpected token/);
+        return true;
+      },
+    );
+    assert.deepEqual(seen, [1, 3]);
+  });
+
+  it('refuses lines that are JSON but not objects, saying what they are', async () => {
+    const cases: [string, string][] = [
+      ['[1,2]', 'an array'],
+      ['"text"', 'a string'],
+      ['42', 'a number'],
+      ['true', 'a boolean'],
+      ['null', 'null'],
+    ];
+    for (const [line, what] of cases) {
+      const error = await readError(file(`{"a":1}\n${line}\n`));
+      assert.equal(error.line, 2);
+      assert.ok(error.message.endsWith(`data.jsonl:2: expected a JSON object, got ${what}`), error.message);
+    }
+  });
+
+  it('refuses text that is not UTF-8, whether the line is within one read or spans several', async () => {
+    // "café" in Latin-1: a lone 0xE9 byte.
+    const target = file(Buffer.concat([Buffer.from('{"a":1}\n{"a":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]));
+    for (const highWaterMark of [undefined, 4]) {
+      const error = await readError(target, { highWaterMark });
+      assert.equal(error.line, 2);
+      assert.match(error.message, /data\.jsonl:2: not valid UTF-8/);
+    }
+  });
+
+  it('with skipInvalid, skips malformed lines and reports each in order', async () => {
+    const target = file('{"a":1}\nnope\n[1]\n{"a":2}\n{"a":\n{"a":3}');
+    const reported: string[] = [];
+    const records = await read(target, { skipInvalid: true, onInvalid: (error) => reported.push(`${error.line}: ${error.problem}`) });
+    assert.deepEqual(records.map((record) => record.value.a), [1, 2, 3]);
+    assert.deepEqual(records.map((record) => record.line), [1, 4, 6]);
+    assert.equal(reported.length, 3);
+    assert.match(reported[0], /^2: not valid JSON/);
+    assert.equal(reported[1], '3: expected a JSON object, got an array');
+    assert.match(reported[2], /^5: not valid JSON/);
+  });
+
+  it('names a missing file or a folder', async () => {
+    const missing = await readError(path.join(folder, 'nope.jsonl'));
+    assert.ok(missing.message.endsWith('nope.jsonl: no such file'), missing.message);
+    assert.equal(missing.line, undefined);
+    const directory = await readError(folder);
+    assert.match(directory.message, /is a folder/);
+  });
+
+  it('stops with the abort reason when the signal fires', async () => {
+    const target = file(Array.from({ length: 100 }, (_, i) => `{"i":${i}}`).join('\n'));
+    const controller = new AbortController();
+    const seen: number[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const record of readJsonl(target, { signal: controller.signal })) {
+          seen.push(record.line);
+          if (record.line === 3) controller.abort(new Error('stopped by user'));
+        }
+      },
+      /stopped by user/,
+    );
+    assert.deepEqual(seen, [1, 2, 3]);
+  });
+});
+
+describe('countJsonl', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'smart-jsonl-'));
+  });
+  afterEach(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('counts what readJsonl yields and skips', async () => {
+    const target = path.join(folder, 'data.jsonl');
+    writeFileSync(target, '\ufeff{"a":1}\r\n\r\nbad\n{"a":2}\n[]\n{"a":3}');
+    const invalid: number[] = [];
+    assert.deepEqual(await countJsonl(target, { skipInvalid: true, onInvalid: (error) => invalid.push(error.line ?? 0) }), { records: 3, invalid: 2 });
+    assert.deepEqual(invalid, [3, 5]);
+    await assert.rejects(countJsonl(target), /data\.jsonl:3: not valid JSON/);
+  });
+});
+
+describe('InputError', () => {
+  it('formats file, line and problem, and keeps them as properties', () => {
+    const error = new InputError({ file: 'data.jsonl', line: 12, field: 'ticket.body' }, 'field "ticket.body" is missing');
+    assert.equal(error.message, 'data.jsonl:12: field "ticket.body" is missing');
+    assert.equal(error.name, 'InputError');
+    assert.deepEqual([error.file, error.line, error.field, error.problem], ['data.jsonl', 12, 'ticket.body', 'field "ticket.body" is missing']);
+    assert.equal(new InputError({ file: 'data.jsonl' }, 'no such file').message, 'data.jsonl: no such file');
+  });
+});

@@ -1,0 +1,62 @@
+import * as assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { requestKey, ResponseCache } from '../../../src/job/responseCache';
+
+describe('ResponseCache', () => {
+  const dir = (): string => mkdtempSync(path.join(os.tmpdir(), 'smart-cache-'));
+
+  it('lives under .smart/ beside the input', () => {
+    assert.equal(ResponseCache.fileFor('/data/tickets.jsonl'), path.join('/data', '.smart', 'tickets.jsonl.cache.jsonl'));
+  });
+
+  it('keys requests by endpoint and full body', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+    assert.equal(requestKey('http://a/v1', body), requestKey('http://a/v1', { ...body }));
+    assert.notEqual(requestKey('http://a/v1', body), requestKey('http://b/v1', body));
+    assert.notEqual(requestKey('http://a/v1', body), requestKey('http://a/v1', { ...body, model: 'n' }));
+  });
+
+  it('keeps answers across reopening, one line per call', async () => {
+    const file = path.join(dir(), '.smart', 'x.cache.jsonl');
+    const a = await ResponseCache.open(file);
+    a.put('k1', { text: 'spam', inputTokens: 10, outputTokens: 1 });
+    a.put('k2', { text: 'ham\nwith "quotes"', inputTokens: 12, outputTokens: 3 });
+    a.close();
+    assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 2);
+    const b = await ResponseCache.open(file);
+    assert.equal(b.size, 2);
+    assert.deepEqual(b.get('k2'), { text: 'ham\nwith "quotes"', inputTokens: 12, outputTokens: 3 });
+    assert.equal(b.get('k3'), undefined);
+    b.close();
+  });
+
+  it('skips a line torn by a crash and appends after it without touching it', async () => {
+    const file = path.join(dir(), 'c.jsonl');
+    const a = await ResponseCache.open(file);
+    a.put('k1', { text: 'a', inputTokens: 1, outputTokens: 1 });
+    a.close();
+    appendFileSync(file, '{"k":"k2","text":"b","in":'); // killed mid-write
+    const before = readFileSync(file, 'utf8');
+    const b = await ResponseCache.open(file);
+    assert.equal(b.size, 1);
+    assert.equal(b.skippedLines, 1);
+    b.put('k3', { text: 'c', inputTokens: 2, outputTokens: 2 });
+    b.close();
+    const after = readFileSync(file, 'utf8');
+    assert.ok(after.startsWith(before), 'existing bytes were rewritten');
+    const c = await ResponseCache.open(file);
+    assert.deepEqual([c.get('k1')?.text, c.get('k2'), c.get('k3')?.text], ['a', undefined, 'c']);
+    c.close();
+  });
+
+  it('ignores lines that are not cache entries', async () => {
+    const file = path.join(dir(), 'd.jsonl');
+    writeFileSync(file, '{"k":"k1","text":"a","in":1,"out":1}\n[1,2]\n{"k":"k2"}\n\n');
+    const c = await ResponseCache.open(file);
+    assert.equal(c.size, 1);
+    assert.equal(c.skippedLines, 2);
+    c.close();
+  });
+});

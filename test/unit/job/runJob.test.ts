@@ -1,0 +1,310 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InputError } from '../../../src/core/inputError';
+import { loadConfig } from '../../../src/job/config';
+import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
+import { OpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+
+const KEY = 'test-secret-key-7f3a9c1e5b';
+const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
+
+/** Items: a message and, hidden in it, the label the reference gives. */
+function items(count: number): string {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ id: i, msg: { body: `message ${i} ${i % 3 === 0 ? 'buy now' : 'see you'}` } })).join('\n') + '\n';
+}
+
+/**
+ * Scripted models: `big` labels every message correctly; `mid` is wrong on one
+ * message in 25 (96% agreement); `tiny` on every other message.
+ */
+function answer(model: string, messages: readonly TestMessage[]): string {
+  const prompt = messages[messages.length - 1].content;
+  const i = Number(/message (\d+)/.exec(prompt)![1]);
+  const spam = prompt.includes('buy now');
+  const wrong = (model === 'mid' && i % 25 === 7) || (model === 'tiny' && i % 2 === 1);
+  return (spam !== wrong ? 'Spam.' : 'Ham.') + (model === 'big' ? ' Confident.' : '');
+}
+
+function workspace(count: number, baseURL: string, extra: Record<string, unknown> = {}): { dir: string; input: string; config: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-job-'));
+  const input = path.join(dir, 'tickets.jsonl');
+  writeFileSync(input, items(count));
+  writeFileSync(path.join(dir, 'prompt.txt'), 'Label this message as spam or ham: {{msg.body}}');
+  const config = path.join(dir, 'smart.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      endpoints: { local: { baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 } },
+      models: [
+        { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 30, outputPer1M: 60 },
+        { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
+        { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
+      ],
+      reference: 'big',
+      candidates: ['mid', 'tiny'],
+      template: 'prompt.txt',
+      labels: ['spam', 'ham'],
+      accuracy: 0.9,
+      confidence: 0.95,
+      seed: 7,
+      ...extra,
+    }),
+  );
+  return { dir, input, config };
+}
+
+async function withServer<R>(options: { fault?: (info: FaultInfo) => Fault | undefined; latencyMs?: number }, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  const server = new OpenAiTestServer({ answer, ...options });
+  await server.start();
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const env = { SMART_TEST_KEY: KEY };
+const keys = (_: string, name: string | undefined): string | undefined => (name ? (env as Record<string, string>)[name] : undefined);
+
+function outputLines(file: string): Array<Record<string, unknown> & { smart: { output: string; model: string; raw: string } }> {
+  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/** Every file under a folder, .smart/ included. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+function maxPerKey(counts: Readonly<Record<string, number>>): number {
+  return Math.max(0, ...Object.values(counts));
+}
+
+describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () {
+  this.timeout(60_000);
+
+  it('runs a whole job: outputs in input order with the model used, and the report', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(600, server.baseURL);
+      const { report, files } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
+      const lines = outputLines(files.output);
+      assert.equal(lines.length, 600);
+      lines.forEach((l, i) => {
+        assert.equal(l.id, i);
+        assert.deepEqual(Object.keys(l), ['id', 'msg', 'smart']);
+        assert.ok(['spam', 'ham'].includes(l.smart.output), l.smart.output);
+        assert.ok(['big', 'mid', 'tiny'].includes(l.smart.model));
+      });
+      // The reference's answers are right; cheaper answers at most slightly off.
+      const correct = lines.filter((l) => l.smart.output === ((l.id as number) % 3 === 0 ? 'spam' : 'ham')).length;
+      assert.ok(correct / 600 >= 0.9, `agreement ${correct / 600}`);
+      assert.equal(report.models.find((m) => m.id === 'tiny')!.status, 'invalid');
+      assert.ok(report.savings > 1, `savings ${report.savings}`);
+      const onDisk = JSON.parse(readFileSync(files.report, 'utf8')) as JobReport;
+      for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const) assert.ok(field in onDisk, field);
+      assert.equal(onDisk.perModel.big.calls, report.models.find((m) => m.id === 'big')!.calls);
+      assert.match(onDisk.answerRule, /label/);
+      assert.equal(onDisk.paidCalls, server.counts().paid);
+      assert.equal(onDisk.cachedCalls, 0);
+      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      // The request was deterministic and authenticated.
+      assert.ok(server.requests.every((r) => r.temperature === 0));
+      assert.ok(server.requests.every((r) => r.authorization === `Bearer ${KEY}`));
+    });
+  });
+
+  it('a rerun with --force pays for nothing: every call comes from the cache', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(200, server.baseURL);
+      const first = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
+      const paid = server.counts().paid;
+      const second = await runJob({ input: ws.input, config: loadConfig(ws.config), keys, force: true });
+      assert.equal(server.counts().paid, paid);
+      assert.equal(second.report.paidCalls, 0);
+      assert.equal(second.report.cachedCalls, first.report.paidCalls);
+      assert.equal(second.report.paidCost, 0);
+      assert.equal(second.report.totalCost, first.report.totalCost);
+    });
+  });
+
+  it('gives the same outputs through 429s, 500s, timeouts, malformed bodies and resets', async () => {
+    const faults: Fault[] = [
+      { kind: 'status', status: 429, retryAfterMs: 20 },
+      { kind: 'status', status: 429, retryAfterSeconds: 0 },
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 503 },
+      { kind: 'hang' },
+      { kind: 'malformed' },
+      { kind: 'reset' },
+    ];
+    const clean = await withServer({}, async (server) => {
+      const ws = workspace(150, server.baseURL, { endpoints: { local: { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 300 } } });
+      return readFileSync((await runJob({ input: ws.input, config: loadConfig(ws.config), keys })).files.output, 'utf8');
+    });
+    let injected = 0;
+    const faulty = await withServer(
+      {
+        // The first try of one request in 12 fails, in turn with each fault.
+        fault: (info) => (info.keyCallIndex === 0 && info.callIndex % 12 === 5 ? faults[injected++ % faults.length] : undefined),
+      },
+      async (server) => {
+        const ws = workspace(150, server.baseURL, { endpoints: { local: { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 300 } } });
+        const { files } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
+        assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+        return readFileSync(files.output, 'utf8');
+      },
+    );
+    assert.ok(injected >= faults.length, `only ${injected} faults injected`);
+    assert.equal(faulty, clean);
+  });
+
+  it('ends with a clear message when a call keeps failing, and writes no output', async () => {
+    await withServer({ fault: (info) => (info.model === 'mid' ? { kind: 'status', status: 401, message: 'bad key' } : undefined) }, async (server) => {
+      const ws = workspace(50, server.baseURL);
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), (error: Error) => {
+        assert.match(error.message, /Endpoint "local", model "mid"/);
+        assert.match(error.message, /401/);
+        assert.ok(!error.message.includes(KEY), 'the key leaked into the error');
+        return true;
+      });
+      assert.ok(!existsSync(jobFiles(ws.input).output));
+      assert.ok(!existsSync(jobFiles(ws.input).report));
+    });
+  });
+
+  it('names the file, line and field of bad input, pays nothing and writes no output', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(20, server.baseURL);
+      const lines = items(20).split('\n');
+      lines[6] = '{"id": 6, "msg": {"body": "oops"'; // line 7: not JSON
+      writeFileSync(ws.input, lines.join('\n'));
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.equal(e.line, 7);
+        assert.match(e.message, /^tickets\.jsonl:7: /);
+        return true;
+      });
+      lines[6] = '{"id": 6, "msg": {"title": "no body"}}'; // line 7: no msg.body
+      writeFileSync(ws.input, lines.join('\n'));
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.equal(e.field, 'msg.body');
+        assert.match(e.message, /tickets\.jsonl:7: .*msg\.body/);
+        return true;
+      });
+      assert.equal(server.counts().total, 0, 'bad input must stop the job before any call');
+      assert.deepEqual(readdirSync(ws.dir).filter((f) => f.includes('.smart')), []);
+
+      const { report, files } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys, skipInvalid: true });
+      assert.deepEqual(report.skippedLines.map((s) => s.line), [7]);
+      assert.equal(outputLines(files.output).length, 19);
+    });
+  });
+
+  it('never overwrites outputs unless forced', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(30, server.baseURL);
+      writeFileSync(jobFiles(ws.input).output, 'precious\n');
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), /already exists; pass --force to overwrite/);
+      assert.equal(readFileSync(jobFiles(ws.input).output, 'utf8'), 'precious\n');
+      await runJob({ input: ws.input, config: loadConfig(ws.config), keys, force: true });
+      assert.equal(outputLines(jobFiles(ws.input).output).length, 30);
+    });
+  });
+
+  it('stops at --max-cost, then resumes without paying any call twice', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(300, server.baseURL);
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, maxCost: 0.005 }), /the most allowed/);
+      assert.ok(!existsSync(jobFiles(ws.input).output));
+      const paidBefore = server.counts().paid;
+      assert.ok(paidBefore > 0);
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
+      assert.ok(report.cachedCalls >= paidBefore - 8, `cached ${report.cachedCalls} of ${paidBefore}`);
+      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+    });
+  });
+
+  it('cancels promptly, then resumes without paying any call twice', async () => {
+    // From the 100th request on, the first run's requests hang: cancelling then
+    // aborts calls that were never answered, so none of them was paid.
+    let hangFrom = 100;
+    await withServer({ fault: (info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined) }, async (server) => {
+      const ws = workspace(400, server.baseURL);
+      const controller = new AbortController();
+      // Once the hanging starts, give the client a moment to take in the
+      // answers already sent, then cancel.
+      const watcher = setInterval(() => {
+        if (server.counts().total < 100) return;
+        clearInterval(watcher);
+        setTimeout(() => controller.abort(new Error('user cancelled')), 300);
+      }, 2);
+      const started = Date.now();
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, signal: controller.signal }), /user cancelled/);
+      assert.equal(server.counts().paid, 100);
+      assert.ok(Date.now() - started < 10_000, 'cancelling took too long');
+      assert.ok(!existsSync(jobFiles(ws.input).output));
+      hangFrom = Infinity;
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
+      assert.equal(report.cachedCalls, 100);
+      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      assert.equal(outputLines(jobFiles(ws.input).output).length, 400);
+    });
+  });
+
+  it('the API key appears in no file the run writes', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(120, server.baseURL);
+      await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
+      const written = filesUnder(ws.dir);
+      assert.ok(written.some((f) => f.includes(`${path.sep}.smart${path.sep}`)), 'no cache was written');
+      for (const file of written) assert.ok(!readFileSync(file, 'utf8').includes(KEY), `${file} holds the key`);
+      assert.ok(server.requests.some((r) => r.authorization === `Bearer ${KEY}`));
+    });
+  });
+
+  it('the CLI, killed with SIGKILL part way, resumes and pays no call twice', async function () {
+    if (!existsSync(CLI)) this.skip();
+    // One call at a time, and the 150th request hangs: when the CLI is killed
+    // there, every answer it was sent is already in its cache.
+    let hangAt = 150;
+    await withServer({ fault: (info) => (info.callIndex === hangAt ? { kind: 'hang' } : undefined) }, async (server) => {
+      const ws = workspace(400, server.baseURL, { concurrency: 1 });
+      const run = (): ReturnType<typeof spawn> =>
+        spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const first = run();
+      const exited = new Promise((resolve) => first.once('exit', resolve));
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (server.counts().total > hangAt) {
+            clearInterval(timer);
+            first.kill('SIGKILL');
+            resolve();
+          }
+        }, 2);
+      });
+      await exited;
+      assert.ok(!existsSync(jobFiles(ws.input).output), 'a killed run left an output file');
+      const paidBefore = server.counts().paid;
+      assert.equal(paidBefore, 150);
+      hangAt = -1;
+      const second = run();
+      let stdout = '';
+      let stderr = '';
+      second.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      second.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise((resolve) => second.once('exit', resolve));
+      assert.equal(code, 0, stderr);
+      assert.equal(maxPerKey(server.counts().paidPerKey), 1, 'a request was paid twice');
+      const report = JSON.parse(readFileSync(jobFiles(ws.input).report, 'utf8')) as JobReport;
+      assert.equal(report.cachedCalls, 150);
+      assert.equal(outputLines(jobFiles(ws.input).output).length, 400);
+      assert.match(stdout, /Guarantee: /);
+    });
+  });
+});

@@ -36,7 +36,7 @@ export interface RunOptions<T> {
   readonly mixLevels?: number;
   /** Calls in flight at once (default 1). */
   readonly concurrency?: number;
-  /** Profiled items held in memory per reading pass (default 1,000). */
+  /** Profiled items held in memory by the first reading pass (default 1,000; each further pass doubles it, up to 65,536). */
   readonly profileWindow?: number;
   /** Whether a candidate's output counts as agreeing with the reference's (default: exact match). */
   readonly compare?: (candidateOutput: string, referenceOutput: string) => boolean;
@@ -86,12 +86,17 @@ interface ModelState {
   readonly index: number;
   readonly isReference: boolean;
   status: ModelStatus;
+  /** Why an invalid model was ruled out. */
+  ruledOutBy?: 'bound' | 'cost';
   agreements: number;
   n: number;
   itemsProduced: number;
 }
 
 const exactMatch = (a: string, b: string): boolean => a === b;
+
+/** Most items one profiling pass holds in memory. */
+const MAX_PROFILE_WINDOW = 65_536;
 
 /**
  * Runs SMART over the items: profiles the candidates against the reference on
@@ -230,7 +235,10 @@ class SmartRun<T> {
   }
 
   private async profile(permutation: SeededPermutation): Promise<void> {
-    const windowSize = Math.max(this.checkEvery, this.options.profileWindow ?? 1000);
+    // Each reading pass holds the next `windowSize` items of the random order;
+    // the window doubles with each pass (up to a cap), so profiling n items
+    // reads the input about log2(n / 1000) times, not n / 1000 times.
+    let windowSize = Math.max(this.checkEvery, this.options.profileWindow ?? 1000);
     let window: Array<{ index: number; item: T }> = [];
     let windowStart = 0;
     while (this.profiled < this.total) {
@@ -240,6 +248,7 @@ class SmartRun<T> {
       if (batchEnd > windowStart + window.length) {
         windowStart = this.profiled;
         window = await this.readRanks(permutation, windowStart, Math.min(windowStart + windowSize, this.total));
+        windowSize = Math.min(2 * windowSize, MAX_PROFILE_WINDOW);
       }
       await this.profileBatch(window.slice(this.profiled - windowStart, batchEnd - windowStart), active);
       this.check(active);
@@ -289,9 +298,12 @@ class SmartRun<T> {
   private check(active: ModelState[]): void {
     const { accuracy, confidence } = this.target;
     for (const m of active) {
-      const { lower, upper } = this.bound.interval(m.agreements, m.n, confidence);
-      if (upper < accuracy) m.status = 'invalid';
-      else if (lower >= accuracy) m.status = 'satisfied';
+      // Memoised thresholds on the count, equivalent to comparing the interval's ends with the target.
+      if (m.agreements <= this.bound.maxBelow(m.n, accuracy, confidence)) {
+        m.status = 'invalid';
+        m.ruledOutBy = 'bound';
+      }
+      else if (m.agreements >= this.bound.minAgreements(m.n, accuracy, confidence)) m.status = 'satisfied';
     }
     const stillActive = this.profiledCandidates();
     if (this.strategy === 'exhaustive' || stillActive.length === 0 || this.profiled < this.minSample) return;
@@ -304,7 +316,11 @@ class SmartRun<T> {
       accuracy,
       confidence,
     });
-    if (decision.stop) for (const m of stillActive) m.status = 'invalid';
+    if (!decision.stop) return;
+    for (const m of stillActive) {
+      m.status = 'invalid';
+      m.ruledOutBy = 'cost';
+    }
   }
 
   // ---- the plan for the rest --------------------------------------------
@@ -441,6 +457,7 @@ class SmartRun<T> {
         id: m.spec.id,
         role: m.isReference ? 'reference' : 'candidate',
         status: m.status,
+        ...(m.ruledOutBy ? { ruledOutBy: m.ruledOutBy } : {}),
         agreements: m.isReference ? this.profiled : m.agreements,
         n: m.isReference ? this.profiled : m.n,
         ...(interval ? { interval } : {}),

@@ -5,6 +5,12 @@ export interface ModelSummary {
   readonly id: string;
   readonly role: 'reference' | 'candidate';
   readonly status: ModelStatus;
+  /**
+   * Why an `invalid` model was ruled out: its upper bound fell below the
+   * target (`bound`), or profiling it further was expected to cost more than
+   * it could save (`cost`, the early-termination rule).
+   */
+  readonly ruledOutBy?: 'bound' | 'cost';
   /** Profiled items on which it agreed with the reference, out of `n`. */
   readonly agreements: number;
   readonly n: number;

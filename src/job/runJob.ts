@@ -90,7 +90,8 @@ const PREVIEW_SAMPLE = 200;
 export async function runJob(options: JobOptions): Promise<JobResult> {
   const { input, config } = options;
   const files = jobFiles(input);
-  const inputName = path.basename(input);
+  // Errors name the input as the user gave it, like the reader's own errors.
+  const inputName = input;
   if (!options.force) {
     for (const file of [files.output, files.report]) if (existsSync(file)) throw new FileExistsError(file);
   }

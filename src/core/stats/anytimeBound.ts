@@ -61,6 +61,12 @@ export function anytimeLowerReaches(agreements: number, n: number, target: numbe
   return logMixtureMartingale(agreements, n, target) >= logThreshold(confidence);
 }
 
+/** Whether the anytime upper bound at (s, n) stays below `target`: target is excluded and above s / n. */
+export function anytimeUpperBelow(agreements: number, n: number, target: number, confidence: number): boolean {
+  if (n === 0 || agreements / n >= target) return false;
+  return logMixtureMartingale(agreements, n, target) >= logThreshold(confidence);
+}
+
 /** ln(2 / alpha): the level M_n must reach to exclude a rate. */
 function logThreshold(confidence: number): number {
   return Math.log(2 / (1 - confidence));

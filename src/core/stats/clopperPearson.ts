@@ -39,3 +39,13 @@ export function clopperPearsonLowerReaches(agreements: number, n: number, target
   if (agreements === 0) return target <= 0;
   return jStat.ibeta(target, agreements, n - agreements + 1) <= (1 - confidence) / 2;
 }
+
+/**
+ * Whether the Clopper-Pearson upper bound at (s, n) stays below `target`:
+ * U(s, n) < t exactly when P(Bin(n, t) <= s) < alpha / 2, and that tail is
+ * 1 - I_t(s + 1, n - s).
+ */
+export function clopperPearsonUpperBelow(agreements: number, n: number, target: number, confidence: number): boolean {
+  if (agreements === n) return target > 1;
+  return 1 - jStat.ibeta(target, agreements + 1, n - agreements) < (1 - confidence) / 2;
+}

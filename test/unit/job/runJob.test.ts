@@ -186,7 +186,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), (e: unknown) => {
         assert.ok(e instanceof InputError);
         assert.equal(e.line, 7);
-        assert.match(e.message, /^tickets\.jsonl:7: /);
+        assert.match(e.message, /tickets\.jsonl:7: not valid JSON/);
         return true;
       });
       lines[6] = '{"id": 6, "msg": {"title": "no body"}}'; // line 7: no msg.body

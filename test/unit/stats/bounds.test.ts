@@ -109,6 +109,25 @@ describe('confidenceBound.minAgreements', () => {
     });
   }
 
+  for (const kind of ['clopper-pearson', 'anytime'] as BoundKind[]) {
+    it(`${kind}: maxBelow equals a linear scan over s`, () => {
+      const bound = confidenceBound(kind);
+      for (const n of [1, 5, 10, 37, 100, 250, 1000]) {
+        for (const target of [0.5, 0.8, 0.9, 0.95, 0.98]) {
+          for (const confidence of [0.9, 0.95, 0.99]) {
+            let expected = -1;
+            for (let s = 0; s <= n; s++) if (bound.interval(s, n, confidence).upper < target) expected = s;
+            const got = bound.maxBelow(n, target, confidence);
+            if (got !== expected) {
+              const s = Math.max(got, expected);
+              assert.ok(Math.abs(bound.interval(s, n, confidence).upper - target) < 1e-9, `${kind} n=${n} t=${target} c=${confidence}: ${got} vs ${expected}`);
+            }
+          }
+        }
+      }
+    });
+  }
+
   it('says n + 1 when the target is out of reach', () => {
     assert.equal(confidenceBound('clopper-pearson').minAgreements(10, 0.99, 0.95), 11);
     assert.equal(confidenceBound('anytime').minAgreements(30, 0.95, 0.95), 31);

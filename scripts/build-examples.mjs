@@ -104,7 +104,8 @@ const EXAMPLES = [
       if (!CAP_CODES.has(label)) throw new Error(`"${label}" is not a CAP major-topic code`);
       return label;
     },
-    rule: { answer: { kind: 'lastNumber' } },
+    // maxTokens bounds a live answer (a code is 1-2 tokens) and gives the cost preview a realistic output length.
+    settings: { answer: { kind: 'lastNumber' }, maxTokens: 10 },
     ruleText: 'the last number in the answer (so "3", "3." and "Topic 3" agree)',
     labelText: 'the CAP major-topic code the model gave, written as a number, e.g. `"3"`',
     accuracy: 0.8,
@@ -128,7 +129,7 @@ const EXAMPLES = [
       if (label === '0') return 'not toxic';
       throw new Error(`"${label}" is not a toxicity label (expected 0 or 1)`);
     },
-    rule: { labels: ['toxic', 'not toxic'] },
+    settings: { labels: ['toxic', 'not toxic'] },
     ruleText: 'the label found in the answer, "toxic" or "not toxic" (case-insensitive; "not toxic" wins over the "toxic" inside it)',
     labelText: '`"toxic"` for the benchmark label 1 and `"not toxic"` for 0',
     accuracy: 0.95,
@@ -136,7 +137,8 @@ const EXAMPLES = [
     warning: '> **Content warning.** The comments in this example (`items.jsonl`, and the prompts built from them) contain offensive language: insults, slurs, profanity and hateful statements. They are there because recognising them is the task.\n\n',
     about:
       'Each item is a short English comment; the task is to say whether it is toxic. ' +
-      'The cheaper models agree with gpt-4o on 91-98% of comments, so at a 95% target Smart can hand most of the file to a model that costs a fraction of the reference.',
+      'The cheaper models agree with gpt-4o on 91-98% of comments, so at a 95% target Smart can hand most of the items left after profiling ' +
+      'to a model that costs a few percent of the reference. On a file this small, profiling takes much of the saving.',
   },
 ];
 
@@ -221,7 +223,7 @@ function buildExample(example, csvFile, prices, countTokens) {
     reference: REFERENCE,
     candidates: models.filter((model) => model !== REFERENCE),
     template: 'prompt.txt',
-    ...example.rule,
+    ...example.settings,
     accuracy: example.accuracy,
     confidence: example.confidence,
     strategy: 'modelmix',

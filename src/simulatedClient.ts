@@ -24,8 +24,6 @@ const DISAGREEING_OUTPUT = 'different from reference';
  */
 export class SimulatedClient implements LlmClient<number> {
   private readonly byId = new Map<string, { key: number; rate: number; agree: Completion; disagree: Completion }>();
-  /** Calls answered, per model id. */
-  readonly calls = new Map<string, number>();
 
   constructor(models: readonly SimulatedModel[], private readonly seed: number) {
     models.forEach((m, key) => {
@@ -36,14 +34,12 @@ export class SimulatedClient implements LlmClient<number> {
         agree: { text: AGREEING_OUTPUT, ...tokens },
         disagree: { text: DISAGREEING_OUTPUT, ...tokens },
       });
-      this.calls.set(m.id, 0);
     });
   }
 
   complete(model: ModelSpec, item: number): Completion {
     const m = this.byId.get(model.id);
     if (!m) throw new Error(`simulated client: no model "${model.id}"`);
-    this.calls.set(model.id, this.calls.get(model.id)! + 1);
     return this.agrees(m.key, m.rate, item) ? m.agree : m.disagree;
   }
 

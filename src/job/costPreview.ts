@@ -13,7 +13,8 @@ let encoder: Tiktoken | undefined;
 /** Tokens of a text with the o200k_base encoding (gpt-4o's); other providers' counts differ somewhat. */
 export function countTokens(text: string): number {
   encoder ??= new Tiktoken(o200kBase);
-  return encoder.encode(text).length;
+  // Text like "<|endoftext|>" in a prompt is counted as plain text, not refused as a special token.
+  return encoder.encode(text, [], []).length;
 }
 
 /** The output length assumed per call, and why. */

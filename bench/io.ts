@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:io`: the command line on large files against the loopback
+ * OpenAI-compatible server, with a few ms of latency per call. Prints items
+ * per second and the CLI's peak memory (max RSS):
+ *
+ * 1. 100,000 short items (flags: --items N, --latency-ms N, --concurrency N);
+ * 2. a 1 GB input (100,000 items of about 10 KB each: the prompt uses a short
+ *    field, the rest rides along into the output), to show that memory stays
+ *    flat however large the file (skip with --no-large).
+ *
+ * Figures, not a test: nothing here asserts a time.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { OpenAiTestServer, type TestMessage } from '../test/support/openaiTestServer';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+
+/** The reference labels by the item's number; `mid` is wrong on 1 item in 25, `tiny` on every other. */
+function answer(model: string, messages: readonly TestMessage[]): string {
+  const i = Number(/item (\d+)/.exec(messages[messages.length - 1].content)![1]);
+  const wrong = (model === 'mid' && i % 25 === 7) || (model === 'tiny' && i % 2 === 1);
+  return (i % 3 === 0) !== wrong ? 'spam' : 'ham';
+}
+
+async function writeInput(file: string, items: number, padding: number): Promise<void> {
+  const out = createWriteStream(file);
+  const pad = 'x'.repeat(padding);
+  for (let i = 0; i < items; i++) {
+    const line = JSON.stringify({ id: i, text: `item ${i}: hello`, ...(padding > 0 ? { document: pad } : {}) }) + '\n';
+    if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** Runs the CLI under GNU time and returns wall seconds and peak RSS in MB. */
+async function runCli(input: string, config: string): Promise<{ seconds: number; maxRssMb: number }> {
+  const started = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, CLI, 'profile', input, '--config', config, '--yes', '--force'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`the CLI failed (exit ${code}):\n${stderr.slice(-2000)}`);
+  const rss = /maxrss_kb=(\d+)/.exec(stderr);
+  if (!rss) throw new Error('GNU time did not report the peak memory');
+  return { seconds, maxRssMb: Number(rss[1]) / 1024 };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      items: { type: 'string', default: '100000' },
+      'latency-ms': { type: 'string', default: '3' },
+      concurrency: { type: 'string', default: '64' },
+      'no-large': { type: 'boolean', default: false },
+    },
+  });
+  const items = Number(values.items);
+  const latencyMs = Number(values['latency-ms']);
+  const concurrency = Number(values.concurrency);
+  const server = new OpenAiTestServer({ answer, latencyMs });
+  await server.start();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-bench-io-'));
+  try {
+    writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
+    const config = path.join(dir, 'smart.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        endpoints: { local: { baseURL: server.baseURL, concurrency } },
+        models: [
+          { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 30, outputPer1M: 60 },
+          { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
+          { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
+        ],
+        reference: 'big',
+        candidates: ['mid', 'tiny'],
+        template: 'prompt.txt',
+        labels: ['spam', 'ham'],
+        accuracy: 0.9,
+        confidence: 0.95,
+        concurrency,
+      }),
+    );
+    console.log(`bench:io on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; server latency ${latencyMs} ms, ${concurrency} calls in flight`);
+    const cases = [{ name: `${items.toLocaleString('en-US')} short items`, padding: 0 }];
+    if (!values['no-large']) cases.push({ name: `${items.toLocaleString('en-US')} items of ~10 KB`, padding: 10_000 });
+    for (const c of cases) {
+      const input = path.join(dir, `${c.padding ? 'large' : 'short'}.jsonl`);
+      await writeInput(input, items, c.padding);
+      const size = statSync(input).size;
+      const callsBefore = server.counts().paid;
+      const { seconds, maxRssMb } = await runCli(input, config);
+      const calls = server.counts().paid - callsBefore;
+      console.log(
+        `${c.name} (${(size / 1e6).toFixed(0)} MB in): ${seconds.toFixed(1)} s, ` +
+          `${Math.round(items / seconds).toLocaleString('en-US')} items/s, ${calls.toLocaleString('en-US')} calls ` +
+          `(${Math.round(calls / seconds).toLocaleString('en-US')}/s), peak memory ${maxRssMb.toFixed(0)} MB`,
+      );
+      rmSync(input);
+      rmSync(path.join(dir, '.smart'), { recursive: true, force: true });
+    }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

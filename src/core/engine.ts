@@ -358,12 +358,15 @@ class SmartRun<T> {
       requiredAgreement,
       confidence,
     });
-    const counts = largestRemainder(rest, solution.shares.map((s) => s.share));
-    const entries = solution.shares.map((s, i) => this.entry(this.modelById(s.id), s.share, counts[i], s.lowerBound, s.level));
+    const shares = [...solution.shares];
+    if (!shares.some((s) => s.id === this.reference.spec.id)) shares.push({ id: this.reference.spec.id, share: 0, level: 1, lowerBound: 1 });
+    const counts = roundCountsKeepingBound(rest, shares, requiredAgreement);
+    const entries = shares.map((s, i) => this.entry(this.modelById(s.id), s.share, counts[i], s.lowerBound, s.level));
+    const guaranteed = entries.reduce((sum, e) => sum + e.items * e.lowerBound, 0) / rest;
     return {
       kind: entries.filter((e) => e.items > 0).length > 1 ? 'mix' : 'single',
       entries,
-      agreementLowerBound: this.overallBound(solution.agreementLowerBound),
+      agreementLowerBound: this.overallBound(guaranteed),
       confidence: solution.confidence,
     };
   }
@@ -533,6 +536,29 @@ class SmartRun<T> {
       timings: { startedAt: started.toISOString(), profilingMs, applyingMs, totalMs },
     };
   }
+}
+
+/**
+ * Item counts from the mix's shares by largest remainder, then, since
+ * rounding can move an item from the reference to a weaker model and leave the
+ * guaranteed agreement a fraction of an item short, items move back from the
+ * weakest model used to the reference (the last share) until the counts
+ * themselves meet `required`.
+ */
+function roundCountsKeepingBound(rest: number, shares: ReadonlyArray<{ share: number; lowerBound: number }>, required: number): number[] {
+  const counts = largestRemainder(rest, shares.map((s) => s.share));
+  const reference = shares.length - 1;
+  const bound = (): number => counts.reduce((sum, c, i) => sum + c * shares[i].lowerBound, 0);
+  while (bound() < required * rest - 1e-9) {
+    let weakest = -1;
+    counts.forEach((c, i) => {
+      if (i !== reference && c > 0 && (weakest < 0 || shares[i].lowerBound < shares[weakest].lowerBound)) weakest = i;
+    });
+    if (weakest < 0) break;
+    counts[weakest]--;
+    counts[reference]++;
+  }
+  return counts;
 }
 
 function validateTarget(target: Target): void {

@@ -6,12 +6,14 @@ declare module 'jstat' {
     /** ln B(a, b). */
     betaln(a: number, b: number): number;
     beta: {
-      /** Quantile of Beta(a, b). */
+      /** Quantile of Beta(a, b): the x with I_x(a, b) = p. */
       inv(p: number, a: number, b: number): number;
     };
     normal: {
-      pdf(x: number, mean: number, std: number): number;
+      /** Cumulative distribution function of Normal(mean, std^2). */
       cdf(x: number, mean: number, std: number): number;
+      /** Quantile of Normal(mean, std^2). */
+      inv(p: number, mean: number, std: number): number;
     };
   };
 }

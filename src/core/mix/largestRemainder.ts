@@ -6,10 +6,10 @@
  * largest fractional remainders, ties to the lower index.
  *
  * Shares must be non-negative and finite; they are normalised by their sum.
- * The counts sum exactly to `total`, each is within one of its exact quota
- * total * share, and a larger share never gets fewer items than a smaller
- * one. (Like every quota method, it can give a share fewer items when the
- * total grows: the Alabama paradox.)
+ * The counts sum exactly to `total`, each is within one of its quota
+ * total * share / sum, and a larger quota never gets fewer items than a
+ * smaller one. (Like every quota method, it can give a share fewer items when
+ * the total grows: the Alabama paradox.)
  */
 export function largestRemainder(total: number, shares: readonly number[]): number[] {
   if (!Number.isInteger(total) || total < 0) throw new RangeError(`total must be a non-negative integer, got ${total}`);

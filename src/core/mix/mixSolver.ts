@@ -40,7 +40,7 @@ export interface MixSolution {
 }
 
 /**
- * The paper's grid of confidence levels (SMART, section 5, ModelMix): `count`
+ * The paper's grid of confidence levels for ModelMix (SMART): `count`
  * evenly spaced values from `confidence` up to, not including, 1, computed as
  * numpy's linspace(confidence, 1, count, endpoint=False) does:
  * 0.95 -> [0.95, 0.96, 0.97, 0.98, 0.99].

@@ -1,7 +1,11 @@
 import { jStat } from 'jstat';
 import type { Interval } from '../types';
 
-/** Checks (agreements, n, confidence) and says which argument is wrong. */
+/**
+ * Checks the arguments of an interval: n a non-negative integer, agreements an
+ * integer in [0, n], confidence in (0, 1). Throws a RangeError naming the
+ * argument that is wrong.
+ */
 export function checkCounts(agreements: number, n: number, confidence: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(agreements) || agreements < 0 || agreements > n) {
@@ -11,41 +15,62 @@ export function checkCounts(agreements: number, n: number, confidence: number): 
 }
 
 /**
- * The exact (Clopper-Pearson) two-sided confidence interval for a binomial
- * rate after `agreements` successes in `n` trials (Clopper & Pearson, 1934):
+ * The exact two-sided confidence interval for a binomial rate after s =
+ * `agreements` successes in n trials (Clopper & Pearson, Biometrika 1934):
  *
  *   L = BetaInv(alpha / 2; s, n - s + 1),   U = BetaInv(1 - alpha / 2; s + 1, n - s)
  *
  * with alpha = 1 - confidence, L = 0 when s = 0 and U = 1 when s = n; n = 0
- * gives [0, 1]. This is what scipy's `binomtest(...).proportion_ci(method=
- * 'exact')` returns, and the bound the SMART paper uses. It holds for one look
- * at a fixed n; see `anytimeBound.ts` for a bound that survives repeated looks.
+ * gives [0, 1]. At s = n the lower end has the closed form (alpha / 2)^(1/n),
+ * and at s = 0 the upper end 1 - (alpha / 2)^(1/n). This is scipy's
+ * `binomtest(s, n).proportion_ci(confidence, method='exact')` (jStat's
+ * quantile agrees with it to about 1e-10; see the tests) and the bound the
+ * SMART paper uses. It holds for one look at a fixed n: see `anytimeBound.ts`
+ * for one that survives repeated looks.
  */
 export function clopperPearson(agreements: number, n: number, confidence: number): Interval {
   checkCounts(agreements, n, confidence);
-  const alpha = 1 - confidence;
-  const lower = agreements === 0 ? 0 : jStat.beta.inv(alpha / 2, agreements, n - agreements + 1);
-  const upper = agreements === n ? 1 : jStat.beta.inv(1 - alpha / 2, agreements + 1, n - agreements);
+  if (n === 0) return { lower: 0, upper: 1 };
+  const halfAlpha = (1 - confidence) / 2;
+  const s = agreements;
+  const lower = s === 0 ? 0 : s === n ? Math.pow(halfAlpha, 1 / n) : jStat.beta.inv(halfAlpha, s, n - s + 1);
+  const upper = s === n ? 1 : s === 0 ? 1 - Math.pow(halfAlpha, 1 / n) : jStat.beta.inv(1 - halfAlpha, s + 1, n - s);
   return { lower, upper };
 }
 
 /**
  * Whether the Clopper-Pearson lower bound at (s, n) reaches `target`, without
- * a quantile: L(s, n) >= t exactly when P(Bin(n, t) >= s) <= alpha / 2, and
- * that tail is the regularized incomplete beta I_t(s, n - s + 1). One
- * incomplete beta is several times cheaper than a beta quantile.
+ * a quantile. L is the t where P(Bin(n, t) >= s) = alpha / 2, and that tail
+ * grows with t, so
+ *
+ *   L(s, n) >= t   <=>   P(Bin(n, t) >= s) = I_t(s, n - s + 1) <= alpha / 2
+ *
+ * (the binomial tail as a regularized incomplete beta: Abramowitz & Stegun
+ * 26.5.24). One incomplete beta costs a fraction of a beta quantile. At s = n
+ * the tail is t^n, computed in logs so that targets near 1 stay exact.
+ * Arguments are not checked: this is the hot path of `minAgreements`.
  */
 export function clopperPearsonLowerReaches(agreements: number, n: number, target: number, confidence: number): boolean {
-  if (agreements === 0) return target <= 0;
-  return jStat.ibeta(target, agreements, n - agreements + 1) <= (1 - confidence) / 2;
+  if (target <= 0) return true;
+  if (agreements === 0 || target >= 1) return false;
+  const halfAlpha = (1 - confidence) / 2;
+  if (agreements === n) return n * Math.log(target) <= Math.log(halfAlpha);
+  return jStat.ibeta(target, agreements, n - agreements + 1) <= halfAlpha;
 }
 
 /**
- * Whether the Clopper-Pearson upper bound at (s, n) stays below `target`:
- * U(s, n) < t exactly when P(Bin(n, t) <= s) < alpha / 2, and that tail is
- * 1 - I_t(s + 1, n - s).
+ * Whether the Clopper-Pearson upper bound at (s, n) stays below `target`.
+ * U is the t where P(Bin(n, t) <= s) = alpha / 2, and that tail falls as t
+ * grows, so
+ *
+ *   U(s, n) < t   <=>   P(Bin(n, t) <= s) = I_{1-t}(n - s, s + 1) < alpha / 2
+ *
+ * (the lower binomial tail written with 1 - t so that it is not computed as
+ * 1 minus a number near 1). Arguments are not checked.
  */
 export function clopperPearsonUpperBelow(agreements: number, n: number, target: number, confidence: number): boolean {
-  if (agreements === n) return target > 1;
-  return 1 - jStat.ibeta(target, agreements + 1, n - agreements) < (1 - confidence) / 2;
+  if (target > 1) return true;
+  if (agreements === n || target <= 0) return false;
+  if (target === 1) return true;
+  return jStat.ibeta(1 - target, n - agreements, agreements + 1) < (1 - confidence) / 2;
 }

@@ -1,6 +1,7 @@
+import { jStat } from 'jstat';
 import type { BoundKind, Interval } from '../types';
-import { anytimeInterval, anytimeLowerReaches, anytimeUpperBelow } from './anytimeBound';
-import { clopperPearson, clopperPearsonLowerReaches, clopperPearsonUpperBelow } from './clopperPearson';
+import { ANYTIME_PRIOR, anytimeInterval, anytimeLowerReaches, anytimeUpperBelow } from './anytimeBound';
+import { checkCounts, clopperPearson, clopperPearsonLowerReaches, clopperPearsonUpperBelow } from './clopperPearson';
 
 /** A rule for bounding a candidate's agreement rate: the paper's, or one valid under repeated looks. */
 export interface ConfidenceBound {
@@ -12,57 +13,151 @@ export interface ConfidenceBound {
   maxBelow(n: number, target: number, confidence: number): number;
 }
 
+/** A test on (s, n, target, confidence) that is monotone in s. */
 type Test = (agreements: number, n: number, target: number, confidence: number) => boolean;
 
+/** Approximate half-width of the interval in standard errors sqrt(t (1 - t) / n): only a starting guess. */
+type HalfWidth = (n: number, confidence: number) => number;
+
 /**
- * Memoised threshold search: for each (target, confidence) and n, the first s
- * in 0..n+1 where a test monotone in s turns true (n + 1 when it never does).
+ * The least s in 0..n + 1 where `at` holds, for `at` false then true along s
+ * (s < 0 counts as false, s > n as true). Gallops from `guess` by steps 1, 2,
+ * 4, ... until the change is bracketed, then bisects: a guess off by d costs
+ * about 2 log2(d) + 2 tests, a plain bisection of 0..n about log2(n).
  */
-function thresholdSearch(test: Test): (n: number, target: number, confidence: number) => number {
-  const memo = new Map<string, Map<number, number>>();
-  return (n, target, confidence) => {
-    const key = `${target}|${confidence}`;
-    let byN = memo.get(key);
-    if (!byN) memo.set(key, (byN = new Map()));
-    const known = byN.get(n);
-    if (known !== undefined) return known;
-    let lo = 0;
-    let hi = n + 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (mid <= n && test(mid, n, target, confidence)) hi = mid;
-      else lo = mid + 1;
+function firstTrue(at: (s: number) => boolean, n: number, guess: number): number {
+  const test = (s: number): boolean => s > n || (s >= 0 && at(s));
+  const start = Number.isFinite(guess) ? Math.min(n + 1, Math.max(0, Math.round(guess))) : n >> 1;
+  let lo: number;
+  let hi: number;
+  let step = 1;
+  if (test(start)) {
+    hi = start;
+    lo = start - 1;
+    while (lo >= 0 && test(lo)) {
+      hi = lo;
+      step *= 2;
+      lo = hi - step;
     }
-    byN.set(n, lo);
-    return lo;
-  };
+    lo = Math.max(lo, -1);
+  } else {
+    lo = start;
+    hi = start + 1;
+    while (hi <= n && !test(hi)) {
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
+    }
+    hi = Math.min(hi, n + 1);
+  }
+  // Invariant: test(lo) is false, test(hi) is true.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (test(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /**
- * Builds a bound whose thresholds are memoised per (target, confidence) and n.
- * Profiling asks for them at every check, and the early-termination rule at
- * n + k for k = 1, 2, 4, ..., so the same n come back again and again; a hit
- * costs a map lookup, a miss a binary search of about log2(n) cheap tests
- * instead of quantiles.
+ * Thresholds on the count s, memoised per (target, confidence) in a Map keyed
+ * by n: at most one entry per n. Profiling asks for them at every check and
+ * the early-termination rule at n + k for k = 1, 2, 4, ..., at every check, so
+ * the same n come back again and again. The last (target, confidence) is kept
+ * at hand, since a run uses one.
  */
-function makeBound(kind: BoundKind, interval: ConfidenceBound['interval'], lowerReaches: Test, upperBelow: Test): ConfidenceBound {
-  // The lower bound grows with s, so the s that reach the target form a suffix of 0..n;
-  // the upper bound too, so the s whose upper bound stays below it form a prefix.
-  const firstReaching = thresholdSearch(lowerReaches);
-  const firstNotBelow = thresholdSearch((s, n, t, c) => !upperBelow(s, n, t, c));
+class ThresholdTable {
+  private readonly byTarget = new Map<number, Map<number, Map<number, number>>>();
+  private lastTarget = NaN;
+  private lastConfidence = NaN;
+  private last = new Map<number, number>();
+
+  /** `find` computes the threshold on a miss. */
+  constructor(private readonly find: (n: number, target: number, confidence: number) => number) {}
+
+  get(n: number, target: number, confidence: number): number {
+    const table = target === this.lastTarget && confidence === this.lastConfidence ? this.last : this.table(target, confidence);
+    const known = table.get(n);
+    if (known !== undefined) return known;
+    checkCounts(0, n, confidence);
+    if (Number.isNaN(target)) throw new RangeError('target must be a number, got NaN');
+    const found = this.find(n, target, confidence);
+    table.set(n, found);
+    return found;
+  }
+
+  private table(target: number, confidence: number): Map<number, number> {
+    let byConfidence = this.byTarget.get(target);
+    if (!byConfidence) this.byTarget.set(target, (byConfidence = new Map()));
+    let table = byConfidence.get(confidence);
+    if (!table) byConfidence.set(confidence, (table = new Map()));
+    this.lastTarget = target;
+    this.lastConfidence = confidence;
+    this.last = table;
+    return table;
+  }
+}
+
+/**
+ * Builds a bound from its interval and two exact threshold tests. Both ends
+ * of the interval grow with s, so the s whose lower end reaches the target
+ * form a suffix of 0..n, and those whose upper end stays below it a prefix:
+ * each threshold is a search over s, started from the normal approximation
+ * n t +/- z sqrt(n t (1 - t)) and resolved by the exact tests.
+ */
+function makeBound(
+  kind: BoundKind,
+  interval: ConfidenceBound['interval'],
+  lowerReaches: Test,
+  upperBelow: Test,
+  halfWidth: HalfWidth,
+): ConfidenceBound {
+  const spread = (n: number, target: number, confidence: number): number =>
+    halfWidth(n, confidence) * Math.sqrt(n * target * (1 - target));
+  const reaching = new ThresholdTable((n, target, confidence) =>
+    firstTrue((s) => lowerReaches(s, n, target, confidence), n, n * target + spread(n, target, confidence)),
+  );
+  const notBelow = new ThresholdTable((n, target, confidence) =>
+    firstTrue((s) => !upperBelow(s, n, target, confidence), n, n * target - spread(n, target, confidence)),
+  );
   return {
     kind,
     interval,
-    minAgreements: firstReaching,
-    maxBelow: (n, target, confidence) => firstNotBelow(n, target, confidence) - 1,
+    minAgreements: (n, target, confidence) => reaching.get(n, target, confidence),
+    maxBelow: (n, target, confidence) => notBelow.get(n, target, confidence) - 1,
   };
 }
 
-const BOUNDS: Record<BoundKind, ConfidenceBound> = {
-  'clopper-pearson': makeBound('clopper-pearson', clopperPearson, clopperPearsonLowerReaches, clopperPearsonUpperBelow),
-  anytime: makeBound('anytime', anytimeInterval, anytimeLowerReaches, anytimeUpperBelow),
+/** Clopper-Pearson's half-width is about the normal quantile z_(1 - alpha / 2). */
+const clopperPearsonHalfWidth: HalfWidth = (_n, confidence) => jStat.normal.inv((1 + confidence) / 2, 0, 1);
+
+/**
+ * Robbins' normal-mixture boundary (Robbins 1970; Howard et al. 2021): with a
+ * prior on the rate of variance t (1 - t) / rho, M_n(t) = 1 / alpha at
+ * z^2 = (1 + rho / n) (2 ln(1 / alpha) + ln(1 + n / rho)). rho = a + b + 1
+ * matches the Beta prior's variance. A guess only: the prior's mean is ignored.
+ */
+const anytimeHalfWidth: HalfWidth = (n, confidence) => {
+  const rho = ANYTIME_PRIOR.a + ANYTIME_PRIOR.b + 1;
+  return Math.sqrt((1 + rho / n) * (-2 * Math.log(1 - confidence) + Math.log1p(n / rho)));
 };
 
+const BOUNDS: Record<BoundKind, ConfidenceBound> = {
+  'clopper-pearson': makeBound(
+    'clopper-pearson',
+    clopperPearson,
+    clopperPearsonLowerReaches,
+    clopperPearsonUpperBelow,
+    clopperPearsonHalfWidth,
+  ),
+  anytime: makeBound('anytime', anytimeInterval, anytimeLowerReaches, anytimeUpperBelow, anytimeHalfWidth),
+};
+
+/**
+ * The bound of the given kind: `clopper-pearson` (`clopperPearson.ts`, the
+ * paper's) or `anytime` (`anytimeBound.ts`). Instances are shared, and so are
+ * their memoised thresholds.
+ */
 export function confidenceBound(kind: BoundKind): ConfidenceBound {
   return BOUNDS[kind];
 }

@@ -299,7 +299,7 @@ describe('solveMix on hand-made cases', () => {
   });
 });
 
-describe('solveMix when javascript-lp-solver misbehaves', () => {
+describe('solveMix with a stubbed javascript-lp-solver', () => {
   const levels = confidenceGrid(0.95);
   // Candidate 0 at level j is x0_j / z0_j in the MILP.
   const p: MixProblem = {
@@ -339,6 +339,17 @@ describe('solveMix when javascript-lp-solver misbehaves', () => {
     // b's cost (the cheapest model that clears a_rest alone), so 0.04 USD: impossible.
     withResult({ feasible: true, result: 0.2, x0_0: 1, z0_0: 1 });
     assert.throws(() => solveMix(p), /reported cost/);
+  });
+
+  it('breaks a tie among the columns it picks in favour of fewer models', () => {
+    // b at 0.96 mixed with a at 0.99 is cheaper than a alone, but by 1e-14
+    // relative only: a tie, so a alone.
+    const tie: MixProblem = {
+      ...p,
+      candidates: [{ id: 'b', costPerItem: 0.1 * (1 - 1e-13), lowerBounds: levels.map(() => 0.5) }, { id: 'a', costPerItem: 0.1, lowerBounds: levels.map(() => 0.95) }],
+    };
+    withResult({ feasible: true, result: 1, z0_1: 1, x0_1: 0.1, z1_4: 1, x1_4: 0.9 });
+    assert.deepEqual(solveMix(tie).shares, [{ id: 'a', share: 1, level: 0.99, lowerBound: 0.95 }]);
   });
 
   it('is right when the library is', () => {

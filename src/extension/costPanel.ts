@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { PANEL_VIEW_TYPE, type HostMessage, type PanelMessage, type PanelState } from './protocol';
+import type { RunController } from './runController';
+
+/**
+ * The cost panel's host side: one webview panel at a time, loaded with the
+ * panel's own bundle (dist/webview.js) under a strict nonce-based CSP and no
+ * remote resources. The host owns the state: when the panel's script says
+ * `ready` (first load, shown again, or restored after a reload by the
+ * serializer) the host sends it the whole state, and again after each change.
+ */
+export class CostPanel implements vscode.Disposable {
+  private static current: CostPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: RunController,
+  ) {
+    panel.webview.options = CostPanel.webviewOptions(extensionUri);
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((message: PanelMessage) => this.onMessage(message)),
+      runs.onDidChangeState((state) => this.post(state)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** Shows the panel, creating it if needed. */
+  static show(extensionUri: vscode.Uri, runs: RunController): CostPanel {
+    if (CostPanel.current) {
+      CostPanel.current.panel.reveal(undefined, true);
+      return CostPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Smart: Cost', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      ...CostPanel.webviewOptions(extensionUri),
+      retainContextWhenHidden: false,
+    });
+    CostPanel.current = new CostPanel(panel, extensionUri, runs);
+    return CostPanel.current;
+  }
+
+  /** Restores the panel after a window reload (registered as the view type's serializer). */
+  static serializer(extensionUri: vscode.Uri, runs: RunController): vscode.WebviewPanelSerializer {
+    return {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        CostPanel.current?.dispose();
+        CostPanel.current = new CostPanel(panel, extensionUri, runs);
+      },
+    };
+  }
+
+  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
+  }
+
+  private onMessage(message: PanelMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.post(this.runs.state);
+        break;
+      case 'cancel':
+        void vscode.commands.executeCommand('smart.cancelRun');
+        break;
+      case 'openOutput':
+        if (this.runs.lastOutput) void vscode.window.showTextDocument(this.runs.lastOutput, { preview: true });
+        break;
+      case 'openReport':
+        if (this.runs.lastReport) void vscode.window.showTextDocument(this.runs.lastReport, { preview: true });
+        break;
+      case 'profile':
+        void vscode.commands.executeCommand('smart.profileDataset');
+        break;
+    }
+  }
+
+  private post(state: PanelState): void {
+    const message: HostMessage = { type: 'state', state };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
+    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${webview.cspSource} data:`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Smart: Cost</title>
+</head>
+<body>
+<main id="app"></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (CostPanel.current === this) CostPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

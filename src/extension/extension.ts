@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { JobReport } from '../job/runJob';
+import { ApiKeys } from './apiKeys';
+import { CostPanel } from './costPanel';
+import { prepareRun, type ProfileOptions } from './profileDataset';
+import { PANEL_VIEW_TYPE } from './protocol';
+import { RunController } from './runController';
+import { readSettings } from './settings';
+
+/**
+ * Activation does little: it wires the commands, the panel's serializer and
+ * the run controller; the work happens in the shared engine (src/core, src/job)
+ * that the command line uses too.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Smart', { log: true });
+  const keys = new ApiKeys(context.secrets);
+  const runs = new RunController(keys, log, () => readSettings().openOutputsWhenDone);
+  const showPanel = (): CostPanel => CostPanel.show(context.extensionUri, runs);
+
+  const command = (id: string, run: (...args: never[]) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async (...args: never[]) => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(`${id}: ${message}`);
+        void vscode.window.showErrorMessage(`Smart: ${message}`);
+        return undefined;
+      }
+    });
+
+  context.subscriptions.push(
+    log,
+    runs,
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, CostPanel.serializer(context.extensionUri, runs)),
+    command('smart.profileDataset', async (uri?: vscode.Uri, _selected?: vscode.Uri[], options?: ProfileOptions) => {
+      const prepared = await prepareRun(uri instanceof vscode.Uri ? uri : undefined, options);
+      if (!prepared) return undefined;
+      showPanel();
+      return runs.start(prepared);
+    }),
+    command('smart.openCostPanel', () => {
+      showPanel();
+    }),
+    command('smart.cancelRun', () => {
+      if (!runs.isRunning) void vscode.window.showInformationMessage('Smart: no run is going.');
+      runs.cancel();
+    }),
+    command('smart.resumeRun', () => {
+      showPanel();
+      return runs.resume();
+    }),
+    command('smart.setApiKey', async (endpointArg?: string, keyArg?: string) => {
+      const endpoint = endpointArg ?? (await pickEndpoint('Set the API key of which endpoint?'));
+      if (!endpoint) return;
+      const key =
+        keyArg ??
+        (await vscode.window.showInputBox({
+          title: `Smart: API key for "${endpoint}"`,
+          prompt: 'Stored in VS Code secret storage, never in settings or files',
+          password: true,
+          ignoreFocusOut: true,
+        }));
+      if (!key) return;
+      await keys.store(endpoint, key.trim());
+      log.info(`API key stored for endpoint "${endpoint}".`);
+    }),
+    command('smart.clearApiKey', async (endpointArg?: string) => {
+      const endpoint = endpointArg ?? (await pickEndpoint('Clear the API key of which endpoint?'));
+      if (!endpoint) return;
+      await keys.delete(endpoint);
+      log.info(`API key cleared for endpoint "${endpoint}".`);
+    }),
+    command('smart.openLastReport', async () => {
+      const uri =
+        runs.lastReport ??
+        (
+          await vscode.window.showOpenDialog({
+            title: 'Smart: open a run report',
+            filters: { 'Smart report': ['json'] },
+            canSelectMany: false,
+          })
+        )?.[0];
+      if (!uri) return;
+      const report = JSON.parse(readFileSync(uri.fsPath, 'utf8')) as JobReport;
+      if (!report.guarantee || !Array.isArray(report.models)) throw new Error(`${vscode.workspace.asRelativePath(uri)} is not a Smart run report.`);
+      runs.showReport(report);
+      showPanel();
+      await vscode.window.showTextDocument(uri, { preview: true, preserveFocus: true });
+    }),
+  );
+  void updateJsonlContext();
+  context.subscriptions.push(vscode.workspace.onDidCreateFiles(() => updateJsonlContext()), vscode.workspace.onDidDeleteFiles(() => updateJsonlContext()));
+}
+
+/** Endpoint names from the settings, or typed in (e.g. a smart.config.json's). */
+async function pickEndpoint(placeHolder: string): Promise<string | undefined> {
+  const names = readSettings().endpoints.map((e) => e.name);
+  if (names.length === 0) {
+    return vscode.window.showInputBox({ title: 'Smart: endpoint name', prompt: 'The endpoint name as in smart.config.json or the smart.endpoints setting' });
+  }
+  return vscode.window.showQuickPick(names, { title: 'Smart', placeHolder });
+}
+
+/** Keeps Profile Dataset in the palette only while a .jsonl file is at hand. */
+async function updateJsonlContext(): Promise<void> {
+  const found = await vscode.workspace.findFiles('**/*.jsonl', '**/node_modules/**', 1);
+  await vscode.commands.executeCommand('setContext', 'smart.jsonlInWorkspace', found.length > 0);
+}

@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { STRATEGIES, type Strategy } from '../core/types';
+import { loadConfig, parseConfig, type SmartConfig } from '../job/config';
+import { jobFiles } from '../job/runJob';
+import { envVariableName, readSettings, type SmartSettings } from './settings';
+
+/** Options for calling the command from code (a walkthrough, a test); people get prompts instead. */
+export interface ProfileOptions {
+  /** Use this config file without asking. */
+  readonly config?: string;
+  /** Skip the cost confirmation. */
+  readonly yes?: boolean;
+  /** Overwrite existing outputs without asking. */
+  readonly force?: boolean;
+}
+
+/** What the command needs to start a run; undefined when the user backed out. */
+export interface PreparedRun {
+  readonly input: vscode.Uri;
+  readonly config: SmartConfig;
+  readonly force: boolean;
+  readonly yes: boolean;
+}
+
+const CONFIG_NAME = 'smart.config.json';
+
+/**
+ * The "Profile Dataset" flow: which file, which settings (a smart.config.json
+ * found beside it or in the workspace, or choices made with quick picks and
+ * saved on request), and whether existing outputs may be replaced. The cost
+ * preview and confirmation come later, from the run itself.
+ */
+export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOptions = {}): Promise<PreparedRun | undefined> {
+  const input = uri ?? (await pickInput());
+  if (!input) return undefined;
+  if (!input.fsPath.toLowerCase().endsWith('.jsonl')) throw new Error(`${vscode.workspace.asRelativePath(input)} is not a .jsonl file.`);
+
+  const config = options.config ? loadConfig(options.config) : await chooseConfig(input);
+  if (!config) return undefined;
+
+  let force = options.force === true;
+  const files = jobFiles(input.fsPath);
+  if (!force && (existsSync(files.output) || existsSync(files.report))) {
+    const replace = await vscode.window.showWarningMessage(
+      `${path.basename(files.output)} already exists beside ${path.basename(input.fsPath)}. Replace it and its report?`,
+      { modal: true },
+      'Replace',
+    );
+    if (replace !== 'Replace') return undefined;
+    force = true;
+  }
+  return { input, config, force, yes: options.yes === true };
+}
+
+async function pickInput(): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.fsPath.toLowerCase().endsWith('.jsonl')) return active;
+  const files = (await vscode.workspace.findFiles('**/*.jsonl', '{**/node_modules/**,**/.smart/**}', 500)).filter((f) => !f.fsPath.endsWith('.smart.jsonl'));
+  if (files.length === 0) {
+    void vscode.window.showInformationMessage('Smart: there is no .jsonl file in this workspace to profile.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { title: 'Smart: Profile Dataset', placeHolder: 'Which JSONL file?' },
+  );
+  return picked?.uri;
+}
+
+/** smart.config.json beside the input, else at the root of its workspace folder. */
+function findConfig(input: vscode.Uri): string | undefined {
+  const beside = path.join(path.dirname(input.fsPath), CONFIG_NAME);
+  if (existsSync(beside)) return beside;
+  const folder = vscode.workspace.getWorkspaceFolder(input);
+  const atRoot = folder && path.join(folder.uri.fsPath, CONFIG_NAME);
+  return atRoot && existsSync(atRoot) ? atRoot : undefined;
+}
+
+async function chooseConfig(input: vscode.Uri): Promise<SmartConfig | undefined> {
+  const found = findConfig(input);
+  if (found) {
+    const config = loadConfig(found);
+    const use = await vscode.window.showQuickPick(
+      [
+        { label: `Use ${vscode.workspace.asRelativePath(found)}`, detail: `Reference ${config.reference}, ${config.candidates.length} candidate(s), agree on ${config.accuracy * 100}% at ${config.confidence * 100}% confidence, ${config.strategy}`, use: true },
+        { label: 'Choose settings…', detail: 'Pick the template, models and target now', use: false },
+      ],
+      { title: 'Smart: Profile Dataset', placeHolder: 'A smart.config.json was found' },
+    );
+    if (!use) return undefined;
+    if (use.use) return config;
+  }
+  return askForConfig(input, readSettings());
+}
+
+/** Builds a config with quick picks and input boxes, pre-filled from the settings. */
+async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise<SmartConfig | undefined> {
+  if (settings.models.length < 2) {
+    const open = await vscode.window.showWarningMessage(
+      'Smart needs at least two models (a reference and a cheaper candidate): add them to the "smart.models" setting and their endpoints to "smart.endpoints", or add a smart.config.json to the workspace.',
+      'Open Settings',
+    );
+    if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'smart.');
+    return undefined;
+  }
+  const folder = path.dirname(input.fsPath);
+  const template = await pickTemplate(input);
+  if (!template) return undefined;
+  const reference = await vscode.window.showQuickPick(
+    settings.models.map((m) => ({ label: m.id, description: m.model ?? '' })),
+    { title: 'Smart: reference model', placeHolder: 'The model whose outputs you would use on every item' },
+  );
+  if (!reference) return undefined;
+  const candidates = await vscode.window.showQuickPick(
+    settings.models.filter((m) => m.id !== reference.label).map((m) => ({ label: m.id, description: m.model ?? '', picked: true })),
+    { title: 'Smart: candidate models', placeHolder: 'Cheaper models to profile against the reference', canPickMany: true },
+  );
+  if (!candidates || candidates.length === 0) return undefined;
+  const accuracy = await askShare('Smart: target agreement', 'Share of items that must agree with the reference (e.g. 0.95)', settings.accuracy);
+  if (accuracy === undefined) return undefined;
+  const confidence = await askShare('Smart: confidence', 'Confidence with which the target must provably hold (e.g. 0.95)', settings.confidence);
+  if (confidence === undefined) return undefined;
+  const strategy = await vscode.window.showQuickPick(
+    STRATEGIES.map((s) => ({ label: s, picked: s === settings.strategy, description: s === settings.strategy ? 'default' : '' })),
+    { title: 'Smart: strategy', placeHolder: 'modelmix is usually cheapest' },
+  );
+  if (!strategy) return undefined;
+
+  const raw = {
+    endpoints: Object.fromEntries(
+      settings.endpoints.map((e) => {
+        const apiKeyEnv = envVariableName(e.apiKeyEnv);
+        return [e.name, { baseURL: e.baseURL, ...(apiKeyEnv ? { apiKeyEnv } : {}) }];
+      }),
+    ),
+    models: settings.models.map((m) => ({ ...m })),
+    reference: reference.label,
+    candidates: candidates.map((c) => c.label),
+    template: path.relative(folder, template.fsPath).split(path.sep).join('/'),
+    accuracy,
+    confidence,
+    strategy: strategy.label as Strategy,
+    concurrency: settings.concurrency,
+    seed: 0,
+  };
+  const file = path.join(folder, CONFIG_NAME);
+  const config = parseConfig(raw, file);
+  const save = await vscode.window.showInformationMessage(`Save these choices as ${CONFIG_NAME} beside the file, to reuse them (and run the same job from the command line)?`, 'Save', 'Not now');
+  if (save === 'Save') {
+    await vscode.workspace.fs.writeFile(vscode.Uri.file(file), Buffer.from(JSON.stringify(raw, null, 2) + '\n'));
+  }
+  return config;
+}
+
+async function askShare(title: string, prompt: string, value: number): Promise<number | undefined> {
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt,
+    value: String(value),
+    validateInput: (v) => (Number(v) > 0 && Number(v) < 1 ? undefined : 'A number between 0 and 1, such as 0.95'),
+  });
+  return text === undefined ? undefined : Number(text);
+}
+
+/** A prompt template: a workspace file, or a new one written from the input's fields and opened for editing. */
+async function pickTemplate(input: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const files = await vscode.workspace.findFiles('**/*.{txt,md,prompt,tmpl}', '{**/node_modules/**,**/.smart/**}', 200);
+  const NEW = 'New template…';
+  const picked = await vscode.window.showQuickPick(
+    [{ label: NEW, description: 'Start from the fields of the first line', uri: undefined as vscode.Uri | undefined }, ...files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), description: '', uri }))],
+    { title: 'Smart: prompt template', placeHolder: 'Text with {{field}} placeholders filled from each JSON line' },
+  );
+  if (!picked) return undefined;
+  if (picked.uri) return picked.uri;
+
+  const target = vscode.Uri.file(path.join(path.dirname(input.fsPath), 'prompt.txt'));
+  if (!existsSync(target.fsPath)) {
+    const firstLine = readFileSync(input.fsPath, 'utf8').split(/\r?\n/).find((l) => l.trim() !== '') ?? '{}';
+    let fields: string[] = [];
+    try {
+      fields = Object.keys(JSON.parse(firstLine.replace(/^\uFEFF/, '')) as object);
+    } catch {
+      fields = [];
+    }
+    const body = `Answer the question about this item.\n\n${fields.map((f) => `${f}: {{${f}}}`).join('\n')}\n\nAnswer with one word.\n`;
+    await vscode.workspace.fs.writeFile(target, Buffer.from(body));
+  }
+  await vscode.window.showTextDocument(target);
+  const go = await vscode.window.showInformationMessage('Edit the prompt template, save it, then continue.', 'Continue');
+  if (go !== 'Continue') return undefined;
+  await vscode.workspace.save(target);
+  return target;
+}

@@ -1,0 +1,48 @@
+/**
+ * The one message protocol between the extension host and the cost panel
+ * (src/webview). Both sides import these types. The host owns the state: the
+ * panel says `ready` when its script has loaded, and the host answers with the
+ * whole current state, again after every change, so a panel that appears late,
+ * is hidden or is restored after a reload always shows the truth.
+ */
+import type { ProgressEvent, RunReport } from '../core/report';
+import type { BoundKind, Strategy, Target } from '../core/types';
+
+/** What the panel shows about one run, live or finished. */
+export interface RunView {
+  /** The input file as shown to the user (workspace-relative when possible). */
+  readonly input: string;
+  readonly status: 'running' | 'done' | 'failed' | 'cancelled';
+  readonly target: Target;
+  readonly strategy: Strategy;
+  readonly bound: BoundKind;
+  readonly reference: string;
+  /** The latest progress event, while running (and the last one after). */
+  readonly progress?: ProgressEvent;
+  /** The final report, once done (also for a report opened from disk). */
+  readonly report?: RunReport;
+  /** Why the run failed or stopped, in one sentence. */
+  readonly message?: string;
+  /** Whether output and report files exist to open. */
+  readonly canOpenOutput: boolean;
+  readonly canOpenReport: boolean;
+}
+
+export interface PanelState {
+  /** The run to show; absent before any run. */
+  readonly run?: RunView;
+}
+
+/** Host to panel. */
+export type HostMessage = { readonly type: 'state'; readonly state: PanelState };
+
+/** Panel to host. */
+export type PanelMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'openOutput' }
+  | { readonly type: 'openReport' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'profile' };
+
+/** The panel's view type: names the panel for the serializer that restores it after a reload. */
+export const PANEL_VIEW_TYPE = 'smart.costPanel';

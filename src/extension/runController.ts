@@ -1,0 +1,213 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { BudgetExceededError } from '../core/engine';
+import type { ProgressEvent } from '../core/report';
+import type { SmartConfig } from '../job/config';
+import type { CostPreview } from '../job/costPreview';
+import { DeclinedError, jobFiles, runJob, type JobReport } from '../job/runJob';
+import type { ApiKeys } from './apiKeys';
+import type { PanelState, RunView } from './protocol';
+
+/** What is needed to start (or resume) a run. */
+export interface RunRequest {
+  readonly input: vscode.Uri;
+  readonly config: SmartConfig;
+  readonly force: boolean;
+  /** Skip the cost confirmation (the caller already confirmed, or a test). */
+  readonly yes?: boolean;
+}
+
+const PROGRESS_INTERVAL_MS = 150;
+
+function usd(x: number): string {
+  return x < 0.01 && x > 0 ? `$${x.toPrecision(2)}` : `$${x.toFixed(2)}`;
+}
+
+/**
+ * Owns the one run at a time: starts it on the shared job runner, shows its
+ * progress (notification, status bar, panel state), cancels it, and remembers
+ * it so that Resume Run can start it again, when the response cache answers
+ * every call already made at no cost.
+ */
+export class RunController implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<PanelState>();
+  /** Fires with the whole state after every change (the panel replays it). */
+  readonly onDidChangeState = this.changed.event;
+  private panelState: PanelState = {};
+  private running: AbortController | undefined;
+  private last: RunRequest | undefined;
+  private lastProgressAt = 0;
+  private readonly statusBar: vscode.StatusBarItem;
+
+  constructor(
+    private readonly keys: ApiKeys,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly openOutputsWhenDone: () => boolean,
+  ) {
+    this.statusBar = vscode.window.createStatusBarItem('smart.status', vscode.StatusBarAlignment.Left, 10);
+    this.statusBar.name = 'Smart';
+    this.statusBar.command = 'smart.openCostPanel';
+  }
+
+  get state(): PanelState {
+    return this.panelState;
+  }
+
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** The report of the run shown, once written. */
+  get lastReport(): vscode.Uri | undefined {
+    const report = this.panelState.run?.report as JobReport | undefined;
+    return report && this.panelState.run?.canOpenReport ? vscode.Uri.file(jobFiles(report.input).report) : undefined;
+  }
+
+  /** The output of the run shown, once written. */
+  get lastOutput(): vscode.Uri | undefined {
+    const report = this.panelState.run?.report as JobReport | undefined;
+    return report && this.panelState.run?.canOpenOutput ? vscode.Uri.file(report.output) : undefined;
+  }
+
+  cancel(): void {
+    this.running?.abort(new vscode.CancellationError());
+  }
+
+  /** Starts the last run again; calls it already made come from the cache. */
+  resume(): Promise<JobReport | undefined> {
+    if (!this.last) throw new Error('There is no run to resume.');
+    return this.start({ ...this.last, force: true, yes: true });
+  }
+
+  /** Shows a finished report (e.g. opened from disk) in the panel. */
+  showReport(report: JobReport): void {
+    this.setRun({
+      input: vscode.workspace.asRelativePath(report.input),
+      status: 'done',
+      target: report.target,
+      strategy: report.strategy,
+      bound: report.bound,
+      reference: report.reference,
+      report,
+      canOpenOutput: true,
+      canOpenReport: true,
+    });
+    this.last = undefined;
+  }
+
+  async start(request: RunRequest): Promise<JobReport | undefined> {
+    if (this.running) throw new Error('A Smart run is already going; cancel it first.');
+    const { input, config } = request;
+    this.last = request;
+    const controller = new AbortController();
+    this.running = controller;
+    await vscode.commands.executeCommand('setContext', 'smart.running', true);
+    await vscode.commands.executeCommand('setContext', 'smart.canResume', false);
+    const base = {
+      input: vscode.workspace.asRelativePath(input),
+      target: { accuracy: config.accuracy, confidence: config.confidence },
+      strategy: config.strategy,
+      bound: config.bound,
+      reference: config.reference,
+      canOpenOutput: false,
+      canOpenReport: false,
+    };
+    this.setRun({ ...base, status: 'running' });
+    this.statusBar.text = '$(sync~spin) Smart: starting';
+    this.statusBar.show();
+    this.log.info(`Run on ${input.fsPath}: reference ${config.reference}, candidates ${config.candidates.join(', ')}, target ${config.accuracy} at ${config.confidence}, ${config.strategy}, seed ${config.seed}`);
+
+    try {
+      const keys = await this.keys.lookup([...config.endpoints.keys()]);
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Smart: ${path.basename(input.fsPath)}`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => controller.abort(new vscode.CancellationError()));
+          let reported = 0;
+          return runJob({
+            input: input.fsPath,
+            config,
+            force: request.force,
+            signal: controller.signal,
+            keys,
+            log: (level, message) => this.log[level](message),
+            confirm: (preview) => (request.yes ? Promise.resolve(true) : this.confirm(preview, config.reference)),
+            onProgress: (event) => {
+              const share = event.itemsTotal > 0 ? (100 * event.itemsDone) / event.itemsTotal : 100;
+              progress.report({ increment: share - reported, message: this.describe(event) });
+              reported = share;
+              this.onProgress(base, event);
+            },
+          });
+        },
+      );
+      const { report, files } = result;
+      this.log.info(`Done: ${usd(report.totalCost)} vs ${usd(report.referenceOnlyCost)} for the reference alone (${report.savings.toFixed(2)}x). ${report.guarantee.statement}`);
+      this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, report, canOpenOutput: true, canOpenReport: true } as RunView);
+      await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
+      this.statusBar.text = `$(graph) Smart: ${usd(report.totalCost)}, ${report.savings.toFixed(1)}x cheaper`;
+      if (this.openOutputsWhenDone()) {
+        await vscode.window.showTextDocument(vscode.Uri.file(files.output), { preview: true, preserveFocus: true });
+        await vscode.commands.executeCommand('smart.openCostPanel');
+      }
+      void vscode.window.showInformationMessage(`Smart: done, ${report.savings.toFixed(2)}x cheaper than ${config.reference} alone. ${report.guarantee.statement}`);
+      return report;
+    } catch (error) {
+      const cancelled = controller.signal.aborted || error instanceof vscode.CancellationError;
+      const message =
+        error instanceof DeclinedError
+          ? 'Stopped before any paid call.'
+          : cancelled
+            ? 'Cancelled. Resume Run continues where it stopped; calls already made cost nothing.'
+            : error instanceof BudgetExceededError
+              ? `${error.message}. Resume Run continues; calls already made cost nothing.`
+              : error instanceof Error
+                ? error.message
+                : String(error);
+      this.log.warn(`Run stopped: ${message}`);
+      this.setRun({ ...base, status: cancelled || error instanceof DeclinedError ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, message } as RunView);
+      this.statusBar.text = cancelled ? '$(debug-pause) Smart: cancelled' : '$(error) Smart: failed';
+      await vscode.commands.executeCommand('setContext', 'smart.canResume', !(error instanceof DeclinedError));
+      if (!cancelled && !(error instanceof DeclinedError)) void vscode.window.showErrorMessage(`Smart: ${message}`);
+      return undefined;
+    } finally {
+      this.running = undefined;
+      await vscode.commands.executeCommand('setContext', 'smart.running', false);
+    }
+  }
+
+  private async confirm(preview: CostPreview, reference: string): Promise<boolean> {
+    const detail = [
+      `${preview.items} items, about ${preview.meanInputTokens.toFixed(0)} input tokens per call (measured on ${preview.sampledItems} prompts); ${preview.outputTokens} output tokens assumed (${preview.outputTokensWhy}).`,
+      `${reference} alone on every item: ${usd(preview.referenceOnlyCost)}.`,
+      `Profiling costs at least ${usd(preview.minimumProfilingCost)} and at most ${usd(preview.worstCaseProfilingCost)} (every model on every item).`,
+    ].join('\n');
+    const choice = await vscode.window.showInformationMessage('Smart: start paid calls?', { modal: true, detail }, 'Run');
+    return choice === 'Run';
+  }
+
+  private describe(e: ProgressEvent): string {
+    return `${e.phase} ${e.itemsDone}/${e.itemsTotal}, ${usd(e.costSoFar)} so far (reference alone ${usd(e.referenceOnlySoFar)}), ${e.projectedSavings.toFixed(1)}x projected`;
+  }
+
+  private onProgress(base: Omit<RunView, 'status'>, event: ProgressEvent): void {
+    const now = Date.now();
+    // Progress can come thousands of times a second; the panel and status bar need a few.
+    if (now - this.lastProgressAt < PROGRESS_INTERVAL_MS && event.phase !== 'done' && event.itemsDone !== event.itemsTotal) return;
+    this.lastProgressAt = now;
+    this.statusBar.text = `$(sync~spin) Smart: ${usd(event.costSoFar)}, ${event.projectedSavings.toFixed(1)}x projected`;
+    this.statusBar.tooltip = this.describe(event);
+    this.setRun({ ...base, status: 'running', progress: event });
+  }
+
+  private setRun(run: RunView): void {
+    this.panelState = { run };
+    this.changed.fire(this.panelState);
+  }
+
+  dispose(): void {
+    this.running?.abort(new vscode.CancellationError());
+    this.statusBar.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import type { BoundKind, Strategy } from '../core/types';
+
+/** An endpoint as the user's settings describe it. */
+export interface EndpointSetting {
+  readonly name: string;
+  readonly baseURL: string;
+  /** Environment variable holding the key (`NAME` or `${env:NAME}`). */
+  readonly apiKeyEnv?: string;
+}
+
+export interface ModelSetting {
+  readonly id: string;
+  readonly endpoint: string;
+  readonly model?: string;
+  readonly inputPer1M?: number;
+  readonly outputPer1M?: number;
+}
+
+/** Smart's settings as plain values, read in one place. */
+export interface SmartSettings {
+  readonly endpoints: readonly EndpointSetting[];
+  readonly models: readonly ModelSetting[];
+  readonly accuracy: number;
+  readonly confidence: number;
+  readonly strategy: Strategy;
+  readonly bound: BoundKind;
+  readonly concurrency: number;
+  readonly openOutputsWhenDone: boolean;
+}
+
+/**
+ * Reads the `smart.*` settings. Endpoints and models decide where prompts and
+ * keys are sent, so in an untrusted workspace only the user's own values count,
+ * never the workspace's (they are also declared in restrictedConfigurations).
+ */
+export function readSettings(): SmartSettings {
+  const config = vscode.workspace.getConfiguration('smart');
+  const trusted = vscode.workspace.isTrusted;
+  const userOnly = <T>(key: string, fallback: T): T => {
+    if (trusted) return config.get<T>(key, fallback);
+    return config.inspect<T>(key)?.globalValue ?? fallback;
+  };
+  return {
+    endpoints: userOnly<EndpointSetting[]>('endpoints', []),
+    models: userOnly<ModelSetting[]>('models', []),
+    accuracy: config.get('accuracy', 0.95),
+    confidence: config.get('confidence', 0.95),
+    strategy: config.get<Strategy>('strategy', 'modelmix'),
+    bound: 'anytime',
+    concurrency: config.get('concurrency', 8),
+    openOutputsWhenDone: config.get('openOutputsWhenDone', true),
+  };
+}
+
+/** `${env:NAME}` or `NAME` to `NAME`. */
+export function envVariableName(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const match = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value.trim());
+  return match ? match[1] : value.trim();
+}

@@ -1,0 +1,60 @@
+/**
+ * The cost figures: during a run, cost so far beside what the reference alone
+ * would have cost, the projected total and savings (from the progress event);
+ * for a finished run, the report's totals.
+ */
+import type { ProgressEvent, RunReport } from '../core/report';
+import { h } from './dom';
+import { count, saved, savings, usd } from './format';
+
+interface Figure {
+  readonly label: string;
+  readonly value: string;
+  readonly note: string;
+  /** Marks the figure the eye should land on. */
+  readonly key?: boolean;
+}
+
+function figures(list: readonly Figure[]): HTMLElement {
+  return h(
+    'dl',
+    { class: 'figures' },
+    ...list.map((f) =>
+      h('div', { class: f.key ? 'figure figure-key' : 'figure' }, h('dt', {}, f.label), h('dd', { class: 'figure-value' }, f.value), h('dd', { class: 'figure-note' }, f.note)),
+    ),
+  );
+}
+
+/** Figures of a run in progress (or one that stopped before its report). */
+export function progressCosts(progress: ProgressEvent, reference: string, running: boolean): HTMLElement {
+  // projectedSavings = reference-only cost of the whole file / projected total.
+  const referenceWhole = progress.projectedSavings * progress.projectedTotalCost;
+  const list: Figure[] = [
+    {
+      label: 'Cost so far',
+      value: usd(progress.costSoFar),
+      note: `${reference} alone: ${usd(progress.referenceOnlySoFar)} for these ${count(progress.itemsDone)} items`,
+    },
+  ];
+  if (running) {
+    list.push(
+      { label: 'Projected total', value: usd(progress.projectedTotalCost), note: `${reference} alone: ${usd(referenceWhole)}` },
+      { label: 'Projected savings', value: savings(progress.projectedSavings), note: saved(progress.projectedTotalCost, referenceWhole), key: true },
+    );
+  }
+  return figures(list);
+}
+
+/** Figures of a finished run. */
+export function reportCosts(report: RunReport): HTMLElement {
+  const cached = report.totalCost - report.paidCost;
+  return figures([
+    {
+      label: 'Total cost',
+      value: usd(report.totalCost),
+      note: cached > 0 ? `paid now ${usd(report.paidCost)}, ${usd(cached)} from the cache` : `all paid in this run`,
+    },
+    { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: `on all ${count(report.items)} items` },
+    { label: 'Savings', value: savings(report.savings), note: saved(report.totalCost, report.referenceOnlyCost), key: true },
+  ]);
+}

@@ -1,0 +1,57 @@
+/**
+ * One row per model: its standing in words, agreements, interval, calls,
+ * tokens, cost and how many outputs it produced. At narrow widths the
+ * stylesheet turns rows into cards, labelling each cell from `data-label`.
+ */
+import type { ModelSummary, Plan } from '../core/report';
+import { h } from './dom';
+import { count, interval, pct, tokens, usd } from './format';
+import { STATUS_WORDS, statusKind } from './modelStatus';
+
+const COLUMNS = ['Model', 'Status', 'Agreed', 'Interval', 'Calls (cached)', 'Tokens in / out', 'Cost', 'Outputs'] as const;
+
+function cell(column: (typeof COLUMNS)[number], ...content: (Node | string)[]): HTMLTableCellElement {
+  return h('td', { 'data-label': column, class: column === 'Model' || column === 'Status' ? 'text' : 'num' }, ...content);
+}
+
+/** Where a model sits in the plan, when it produces some of the rest. */
+function planNote(model: ModelSummary, plan: Plan | undefined): string | undefined {
+  if (model.role === 'reference') return undefined;
+  const entry = plan?.entries.find((e) => e.id === model.id && e.items > 0);
+  return entry ? `used on ${pct(entry.share)} of the rest` : undefined;
+}
+
+/** The table of models. */
+export function modelTable(models: readonly ModelSummary[], plan: Plan | undefined, profiling: boolean): HTMLElement {
+  const rows = models.map((m) => {
+    const kind = statusKind(m, profiling);
+    const note = planNote(m, plan);
+    const candidate = m.role === 'candidate' && m.n > 0;
+    return h(
+      'tr',
+      { class: `status-${kind}` },
+      h('th', { scope: 'row', 'data-label': 'Model', class: 'text model-id' }, m.id),
+      cell(
+        'Status',
+        h(
+          'span',
+          { class: 'status-cell' },
+          h('span', { class: 'status-word' }, h('span', { class: 'status-mark', 'aria-hidden': 'true' }), STATUS_WORDS[kind]),
+          note && h('span', { class: 'status-note' }, note),
+        ),
+      ),
+      cell('Agreed', candidate ? `${count(m.agreements)}/${count(m.n)}` : '–'),
+      cell('Interval', candidate && m.interval ? interval(m.interval) : '–'),
+      cell('Calls (cached)', `${count(m.calls)} (${count(m.cachedCalls)})`),
+      cell('Tokens in / out', `${tokens(m.inputTokens)} / ${tokens(m.outputTokens)}`),
+      cell('Cost', usd(m.cost)),
+      cell('Outputs', count(m.itemsProduced)),
+    );
+  });
+  return h(
+    'table',
+    { class: 'models' },
+    h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { scope: 'col', class: c === 'Model' || c === 'Status' ? 'text' : 'num' }, c)))),
+    h('tbody', {}, ...rows),
+  );
+}

@@ -1,0 +1,305 @@
+/**
+ * The cost panel's page. Its frame (headings, status line, buttons, section
+ * shells) is built once, so that keyboard focus and the live region survive
+ * the many state updates of a run; each update refills the sections.
+ */
+import type { ModelSummary, Plan, ProgressEvent } from '../core/report';
+import type { PanelMessage, PanelState, RunView } from '../extension/protocol';
+import { progressCosts, reportCosts } from './costSummary';
+import { h } from './dom';
+import { count, level, pct } from './format';
+import { intervalChart } from './intervalChart';
+import { STATUS_WORDS, statusKind, type StatusKind } from './modelStatus';
+import { modelTable } from './modelTable';
+import { planView } from './planView';
+
+const STATUS_LABELS: Readonly<Record<RunView['status'], string>> = {
+  running: 'Running',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+const BOUND_NAMES: Readonly<Record<RunView['bound'], string>> = {
+  anytime: 'anytime-valid bound',
+  'clopper-pearson': 'Clopper-Pearson bound',
+};
+
+/** What every section draws from, whether the run is live or finished. */
+interface RunFacts {
+  readonly run: RunView;
+  readonly models: readonly ModelSummary[];
+  readonly plan: Plan | undefined;
+  readonly progress: ProgressEvent | undefined;
+  /** The run is still in its profiling phase (or has not reported yet). */
+  readonly profiling: boolean;
+}
+
+function factsOf(run: RunView): RunFacts {
+  const progress = run.progress;
+  return {
+    run,
+    models: run.report?.models ?? progress?.models ?? [],
+    plan: run.report?.plan ?? progress?.plan,
+    progress,
+    profiling: run.status === 'running' && (!progress || progress.phase === 'profiling'),
+  };
+}
+
+/** The words after the status badge; with it, what the live region announces. It follows the phase, not each item. */
+function statusPhrase(facts: RunFacts): string {
+  const { run, progress } = facts;
+  switch (run.status) {
+    case 'running':
+      if (!progress) return 'starting';
+      return progress.phase === 'profiling' ? 'profiling' : progress.phase === 'applying' ? 'applying the plan' : 'finishing';
+    case 'done':
+      return '';
+    case 'failed':
+      return run.message ?? 'The run stopped with an error.';
+    case 'cancelled':
+      return run.message ?? 'The run was stopped before it finished.';
+  }
+}
+
+function progressText(facts: RunFacts): string {
+  const { run, progress } = facts;
+  const report = run.report;
+  if (report) return `${count(report.items)} items, ${count(report.profiledItems)} profiled`;
+  if (!progress) return '';
+  const share = progress.itemsTotal > 0 ? ` (${pct(progress.itemsDone / progress.itemsTotal, 0)})` : '';
+  return `${count(progress.itemsDone)} of ${count(progress.itemsTotal)} items${share}, ${count(progress.profiledItems)} profiled`;
+}
+
+function guaranteeView(facts: RunFacts): Node[] {
+  const { run, plan } = facts;
+  const report = run.report;
+  if (report) {
+    const g = report.guarantee;
+    return [
+      h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, g.met ? '' : 'Target not met. ', g.statement),
+      h(
+        'p',
+        { class: 'note' },
+        `Agreement means the same answer as ${report.reference} under the run's comparison rule, not correctness; ` +
+          'the confidence is over the random order in which items were profiled.',
+      ),
+    ];
+  }
+  if (run.status !== 'running') return [h('p', {}, 'No guarantee: the run did not finish.')];
+  if (!plan) return [h('p', {}, 'The guarantee is decided when profiling ends.')];
+  return [
+    h(
+      'p',
+      {},
+      `The plan keeps agreement with ${run.reference} at ${pct(plan.agreementLowerBound)} or more, with ${level(plan.confidence)} confidence; ` +
+        'the full statement comes with the report when the run finishes.',
+    ),
+  ];
+}
+
+/** A section with a heading and a body to refill. */
+class Section {
+  readonly element: HTMLElement;
+  readonly body: HTMLElement;
+  private readonly heading: HTMLHeadingElement;
+
+  constructor(id: string, title: string) {
+    this.heading = h('h2', { id: `${id}-heading` }, title);
+    this.body = h('div', { class: 'section-body' });
+    this.element = h('section', { class: `section section-${id}`, 'aria-labelledby': `${id}-heading` }, this.heading, this.body);
+  }
+
+  set title(text: string) {
+    this.heading.textContent = text;
+  }
+
+  fill(...nodes: Node[]): void {
+    this.body.replaceChildren(...nodes);
+  }
+}
+
+function button(label: string, primary: boolean, onClick: () => void): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: primary ? 'button' : 'button secondary' }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/** The panel: renders each state the host sends into `root`. */
+export class PanelView {
+  private readonly empty: HTMLElement;
+  private readonly runRoot: HTMLElement;
+  private readonly title = h('h1', { class: 'run-input' });
+  private readonly settings = h('p', { class: 'run-settings' });
+  private readonly target = h('p', { class: 'run-target' });
+  private readonly badge = h('span', { class: 'badge' });
+  private readonly live = h('span', { class: 'status-phrase' });
+  private readonly statusLine = h('p', { class: 'status-line', role: 'status', 'aria-live': 'polite' }, this.badge, this.live);
+  private readonly progressBar = h('progress', { class: 'run-progress', 'aria-label': 'Items done' });
+  private readonly progressLine = h('p', { class: 'run-counts' });
+  private readonly openOutput: HTMLButtonElement;
+  private readonly openReport: HTMLButtonElement;
+  private readonly cancel: HTMLButtonElement;
+  private readonly profileAgain: HTMLButtonElement;
+  private readonly cost = new Section('cost', 'Cost');
+  private readonly chart = new Section('agreement', 'Agreement');
+  private readonly plan = new Section('plan', 'Plan');
+  private readonly guarantee = new Section('guarantee', 'Guarantee');
+  private readonly models = new Section('models', 'Models');
+  private readonly chartBox = h('div', { class: 'chart-box' });
+  private readonly chartCaption = h('p', { class: 'note' });
+  private readonly chartLegend = h('ul', { class: 'legend' });
+  // Kept across updates, with its scroll position; focusable so that keyboard users can scroll a table wider than the panel.
+  private readonly tableBox = h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Models' });
+  private facts: RunFacts | undefined;
+  private chartWidth = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    post: (message: PanelMessage) => void,
+  ) {
+    this.openOutput = button('Open output', true, () => post({ type: 'openOutput' }));
+    this.openReport = button('Open report', false, () => post({ type: 'openReport' }));
+    this.cancel = button('Cancel run', false, () => post({ type: 'cancel' }));
+    this.profileAgain = button('Profile a dataset…', false, () => post({ type: 'profile' }));
+
+    this.empty = h(
+      'div',
+      { class: 'empty' },
+      h('h1', {}, 'No run yet'),
+      h(
+        'p',
+        {},
+        'Profile a JSONL dataset: Smart compares cheaper models with your reference model on a random sample, ' +
+          'then runs the cheapest model or mix that provably meets your agreement target. Costs, intervals and the guarantee appear here as the run goes.',
+      ),
+      button('Profile a dataset…', true, () => post({ type: 'profile' })),
+    );
+
+    this.chart.fill(this.chartCaption, this.chartBox, this.chartLegend);
+    this.models.fill(this.tableBox);
+    this.runRoot = h(
+      'div',
+      { class: 'run' },
+      h(
+        'header',
+        { class: 'run-header' },
+        this.title,
+        this.settings,
+        this.target,
+        this.statusLine,
+        this.progressBar,
+        this.progressLine,
+        h('div', { class: 'actions' }, this.openOutput, this.openReport, this.cancel, this.profileAgain),
+      ),
+      this.cost.element,
+      this.chart.element,
+      this.plan.element,
+      this.guarantee.element,
+      this.models.element,
+    );
+    root.replaceChildren(this.empty, this.runRoot);
+    this.empty.hidden = true;
+    this.runRoot.hidden = true;
+
+    // Redraw the chart at its new width so that its text keeps its size.
+    new ResizeObserver(() => {
+      const width = this.chartBox.clientWidth;
+      if (width > 0 && Math.abs(width - this.chartWidth) >= 1) this.drawChart();
+    }).observe(this.chartBox);
+  }
+
+  /** Shows a state; a state that cannot be drawn is reported in the panel instead of leaving it blank. */
+  render(state: PanelState): void {
+    try {
+      this.draw(state);
+    } catch (error) {
+      this.root.replaceChildren(h('p', { class: 'message message-error' }, `The panel could not show this run: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+
+  private draw(state: PanelState): void {
+    const run = state.run;
+    this.root.dataset.runStatus = run ? run.status : 'none';
+    this.empty.hidden = run !== undefined;
+    this.runRoot.hidden = run === undefined;
+    if (!run) {
+      this.facts = undefined;
+      return;
+    }
+    const facts = factsOf(run);
+    this.facts = facts;
+    this.drawHeader(facts);
+
+    const report = run.report;
+    if (report) this.cost.fill(reportCosts(report));
+    else if (facts.progress) this.cost.fill(progressCosts(facts.progress, run.reference, run.status === 'running'));
+    else this.cost.fill(h('p', {}, 'No calls yet.'));
+
+    this.chart.title = `Agreement with ${run.reference}`;
+    this.chartCaption.textContent =
+      `${level(run.target.confidence)} confidence intervals (${BOUND_NAMES[run.bound]}) on each candidate's agreement with ${run.reference}; ` +
+      `the dot is the share of profiled items that agreed, the line the ${level(run.target.accuracy)} target.`;
+    this.drawChart();
+
+    const profiledItems = report?.profiledItems ?? facts.progress?.profiledItems ?? 0;
+    if (facts.plan) this.plan.fill(...planView(facts.plan, run.reference, profiledItems));
+    else this.plan.fill(h('p', {}, run.status === 'running' ? 'The plan is chosen when profiling ends.' : 'No plan: profiling did not finish.'));
+
+    this.guarantee.fill(...guaranteeView(facts));
+    this.tableBox.replaceChildren(modelTable(facts.models, facts.plan, facts.profiling));
+  }
+
+  private drawHeader(facts: RunFacts): void {
+    const { run, progress } = facts;
+    this.title.textContent = run.input;
+    this.settings.textContent = `Strategy ${run.strategy} · ${BOUND_NAMES[run.bound]}${run.report ? ` · seed ${run.report.seed}` : ''}`;
+    this.target.textContent = `Target: agree with ${run.reference} on ≥ ${level(run.target.accuracy)} of items, ${level(run.target.confidence)} confidence`;
+
+    // Only touch the live region when its words change, or it would announce every item.
+    this.statusLine.className = `status-line status-line-${run.status}`;
+    if (this.badge.textContent !== STATUS_LABELS[run.status]) this.badge.textContent = STATUS_LABELS[run.status];
+    const phrase = statusPhrase(facts);
+    if (this.live.textContent !== phrase) this.live.textContent = phrase;
+
+    const total = run.report?.items ?? progress?.itemsTotal ?? 0;
+    const done = run.report ? run.report.items : (progress?.itemsDone ?? 0);
+    this.progressBar.hidden = total === 0;
+    this.progressBar.max = Math.max(1, total);
+    this.progressBar.value = done;
+    this.progressLine.textContent = progressText(facts);
+
+    this.openOutput.disabled = !run.canOpenOutput;
+    this.openReport.disabled = !run.canOpenReport;
+    this.cancel.hidden = run.status !== 'running';
+    this.profileAgain.hidden = run.status === 'running';
+  }
+
+  private drawChart(): void {
+    const facts = this.facts;
+    if (!facts) return;
+    const { run } = facts;
+    const candidates = facts.models.filter((m) => m.role === 'candidate');
+    if (candidates.length === 0) {
+      this.chartBox.replaceChildren(h('p', {}, `No candidates: ${run.reference} runs on every item.`));
+      this.chartLegend.replaceChildren();
+      return;
+    }
+    this.chartWidth = this.chartBox.clientWidth;
+    this.chartBox.replaceChildren(
+      intervalChart({
+        models: candidates,
+        reference: run.reference,
+        target: run.target.accuracy,
+        confidence: run.target.confidence,
+        profiling: facts.profiling,
+        // Before the first layout (a hidden panel) the box has no width yet; the observer redraws.
+        width: this.chartWidth || 480,
+      }),
+    );
+    const kinds = [...new Set(candidates.map((m): StatusKind => statusKind(m, facts.profiling)))];
+    this.chartLegend.replaceChildren(
+      ...kinds.map((kind) => h('li', { class: `status-${kind}` }, h('span', { class: 'legend-mark', 'aria-hidden': 'true' }), STATUS_WORDS[kind])),
+    );
+  }
+}

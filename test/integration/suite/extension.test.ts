@@ -1,0 +1,142 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { JobReport } from '../../../src/job/runJob';
+import { OpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+
+const KEY = 'integration-secret-key-5d8e2f';
+const COMMANDS = [
+  'smart.profileDataset',
+  'smart.openCostPanel',
+  'smart.cancelRun',
+  'smart.resumeRun',
+  'smart.setApiKey',
+  'smart.clearApiKey',
+  'smart.openLastReport',
+];
+
+/** The reference labels every message; `cheap` is wrong on one in 30. */
+function answer(model: string, messages: readonly TestMessage[]): string {
+  const i = Number(/message (\d+)/.exec(messages[messages.length - 1].content)![1]);
+  const spam = i % 4 === 0;
+  return (model === 'cheap' && i % 30 === 11 ? !spam : spam) ? 'spam' : 'ham';
+}
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the integration tests need a workspace folder');
+  return folder.uri.fsPath;
+}
+
+/** A job folder in the workspace: items, a prompt and a config pointing at the server. */
+function job(name: string, items: number, baseURL: string): { input: string; config: string; dir: string } {
+  const dir = path.join(workspaceRoot(), name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const input = path.join(dir, 'messages.jsonl');
+  writeFileSync(input, Array.from({ length: items }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` })).join('\n') + '\n');
+  writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
+  const config = path.join(dir, 'smart.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      endpoints: { loopback: { baseURL } },
+      models: [
+        { id: 'ref', endpoint: 'loopback', model: 'ref', inputPer1M: 10, outputPer1M: 30 },
+        { id: 'cheap', endpoint: 'loopback', model: 'cheap', inputPer1M: 0.2, outputPer1M: 0.6 },
+      ],
+      reference: 'ref',
+      candidates: ['cheap'],
+      template: 'prompt.txt',
+      labels: ['spam', 'ham'],
+      accuracy: 0.9,
+      confidence: 0.95,
+      seed: 3,
+    }),
+  );
+  return { input, config, dir };
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+async function withServer<R>(fault: ((info: FaultInfo) => Fault | undefined) | undefined, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  const server = new OpenAiTestServer({ answer, ...(fault ? { fault } : {}) });
+  await server.start();
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const maxPerKey = (counts: Readonly<Record<string, number>>): number => Math.max(0, ...Object.values(counts));
+
+describe('Smart in VS Code', function () {
+  this.timeout(120_000);
+
+  before(async () => {
+    await vscode.workspace.getConfiguration('smart').update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
+  });
+
+  it('registers its commands', async () => {
+    await vscode.commands.executeCommand('smart.openCostPanel');
+    const all = await vscode.commands.getCommands(true);
+    for (const id of COMMANDS) assert.ok(all.includes(id), `${id} is not registered`);
+  });
+
+  it('runs a .jsonl file against an OpenAI-compatible server and writes the outputs and report', async () => {
+    await withServer(undefined, async (server) => {
+      const { input, config } = job('run', 300, server.baseURL);
+      await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
+      const report = (await vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true })) as JobReport | undefined;
+      assert.ok(report, 'the run returned no report (see the Smart log)');
+      const output = input.replace(/\.jsonl$/, '.smart.jsonl');
+      const lines = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; smart: { output: string; model: string } });
+      assert.equal(lines.length, 300);
+      lines.forEach((l, i) => assert.equal(l.id, i));
+      assert.ok(lines.every((l) => ['spam', 'ham'].includes(l.smart.output)));
+      const onDisk = JSON.parse(readFileSync(input.replace(/\.jsonl$/, '.smart-report.json'), 'utf8')) as JobReport;
+      assert.equal(onDisk.items, 300);
+      assert.ok(onDisk.guarantee.statement.length > 0);
+      assert.ok(server.requests.length > 0 && server.requests.every((r) => r.authorization === `Bearer ${KEY}`), 'the stored key was not sent');
+    });
+  });
+
+  it('cancels a run, then Resume Run finishes it without paying any call twice', async () => {
+    // From the 80th request on, the first attempt hangs until cancelled: no hung call is ever answered, so none was paid.
+    let hangFrom = 80;
+    await withServer((info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined), async (server) => {
+      const { input, config } = job('resume', 400, server.baseURL);
+      const running = vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+      while (server.counts().total < 80) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Give the answers already sent a moment to arrive and be cached.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await vscode.commands.executeCommand('smart.cancelRun');
+      assert.equal(await running, undefined, 'a cancelled run returned a report');
+      assert.ok(!existsSync(input.replace(/\.jsonl$/, '.smart.jsonl')), 'a cancelled run left an output');
+      const paidBefore = server.counts().paid;
+      hangFrom = Infinity;
+      const report = (await vscode.commands.executeCommand('smart.resumeRun')) as JobReport | undefined;
+      assert.ok(report, 'Resume Run returned no report');
+      assert.equal(report.cachedCalls, paidBefore);
+      assert.equal(maxPerKey(server.counts().paidPerKey), 1, 'a call was paid twice');
+      assert.equal(readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8').trim().split('\n').length, 400);
+    });
+  });
+
+  it('keeps API keys in SecretStorage: never in a file of the workspace', async () => {
+    await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
+    for (const file of filesUnder(workspaceRoot())) {
+      assert.ok(!readFileSync(file, 'utf8').includes(KEY), `${file} holds the API key`);
+    }
+    const settings = JSON.stringify(vscode.workspace.getConfiguration('smart'));
+    assert.ok(!settings.includes(KEY), 'the key is in the settings');
+    await vscode.commands.executeCommand('smart.clearApiKey', 'loopback');
+  });
+});

@@ -1,0 +1,345 @@
+/**
+ * The cost panel in a real browser (Debian's Chromium through playwright-core),
+ * under the host's strict CSP: what it posts, what it shows for each kind of
+ * state, that strings from files stay text, that nothing breaks the policy or
+ * leaves 127.0.0.1, and that it fits a narrow panel. Saves screenshots to
+ * test/e2e/artifacts/panel-*.png for a person to look at.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { PanelMessage, PanelState } from '../../src/extension/protocol';
+import { CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, manyCandidates } from './panelFixtures';
+import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+declare global {
+  interface Window {
+    __posted: PanelMessage[];
+    __cspViolations: string[];
+    __injected?: number;
+  }
+}
+
+describe('cost panel (webview) in Chromium', function () {
+  this.timeout(60_000);
+
+  let root = '';
+  let tmp = '';
+  let bundlePath = '';
+  let harness: Harness | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  /** Console errors, page errors, CSP violations and requests that left 127.0.0.1, for the current test. */
+  let problems: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`    Skipping the cost panel's browser tests: ${CHROMIUM} is missing (apt-get install -y chromium).`);
+      this.skip();
+    }
+    root = repoRoot();
+    tmp = mkdtempSync(join(tmpdir(), 'smart-panel-'));
+    bundlePath = await buildPanelBundle(root, tmp);
+    harness = await startHarness(readFileSync(bundlePath, 'utf8'), readPanelCss(root));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await harness?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    problems = [];
+  });
+
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  });
+
+  /** Opens the panel as the host would and waits for it to say ready. */
+  async function openPanel(theme: ThemeName = 'light', width = 900): Promise<Page> {
+    const context = await browser!.newContext({ viewport: { width, height: 900 }, colorScheme: theme });
+    contexts.push(context);
+    const origin = harness!.origin;
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`)) return route.continue();
+      problems.push(`request left 127.0.0.1: ${url}`);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(harness!.url(theme));
+    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+    return page;
+  }
+
+  /** Sends a state as the host does; resolves once the panel's own listener (registered first) has drawn it. */
+  async function postState(page: Page, state: PanelState): Promise<void> {
+    await page.evaluate(
+      (s) =>
+        new Promise<void>((resolve) => {
+          window.addEventListener('message', () => resolve(), { once: true });
+          window.postMessage({ type: 'state', state: s }, '*');
+        }),
+      state,
+    );
+    // Let layout and the chart's resize redraw settle.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  }
+
+  const posted = (page: Page): Promise<PanelMessage[]> => page.evaluate(() => window.__posted);
+  const text = (page: Page, selector: string): Promise<string> => page.locator(selector).innerText();
+  const ariaLabels = (page: Page, selector: string): Promise<string[]> =>
+    page.locator(selector).evaluateAll((elements) => elements.map((e) => e.getAttribute('aria-label') ?? ''));
+
+  function assertNoProblems(): void {
+    assert.deepEqual(problems, [], 'no console errors, CSP violations or requests leaving 127.0.0.1');
+  }
+
+  it('reports CSP violations (so the clean runs below mean something)', async () => {
+    const page = await openPanel();
+    await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
+    await page.waitForFunction(() => window.__cspViolations.length > 0);
+    assert.match((await page.evaluate(() => window.__cspViolations))[0], /^style-src/);
+    assert.ok(problems.some((p) => p.includes('CSP violation')));
+  });
+
+  it('posts ready once on load, and its empty state asks the host to profile a dataset', async () => {
+    const page = await openPanel();
+    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+    await postState(page, {});
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'No run yet');
+    assert.equal(await page.locator('.run').isVisible(), false);
+    await page.getByRole('button', { name: 'Profile a dataset…' }).click();
+    assert.deepEqual(await posted(page), [{ type: 'ready' }, { type: 'profile' }]);
+    assertNoProblems();
+  });
+
+  it('shows a run being profiled: a row per model, intervals against the target, costs, and Cancel', async () => {
+    const page = await openPanel();
+    await postState(page, RUNNING);
+
+    assert.equal(await text(page, 'h1'), 'data/support-tickets.jsonl');
+    assert.equal(await text(page, '.run-target'), 'Target: agree with gpt-4o on ≥ 95% of items, 95% confidence');
+    assert.equal(await text(page, '.run-settings'), 'Strategy modelmix · anytime-valid bound');
+    const headings = await page.locator('h2').allInnerTexts();
+    assert.deepEqual(headings.map((h) => h.toLowerCase()), ['cost', 'agreement with gpt-4o', 'plan', 'guarantee', 'models']);
+
+    const status = page.locator('[role="status"]');
+    assert.equal(await status.getAttribute('aria-live'), 'polite');
+    assert.equal((await status.innerText()).replace(/\s+/g, ' '), 'Running profiling');
+    assert.equal(await text(page, '.run-counts'), '132 of 2,400 items (6%), 132 profiled');
+
+    const rows = page.locator('table.models tbody tr');
+    assert.equal(await rows.count(), 3);
+    const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.trim())));
+    assert.deepEqual(cells[0].slice(0, 4), ['gpt-4o', 'reference', '–', '–']);
+    assert.deepEqual(cells[1], ['gpt-4o-mini', 'profiling', '127/132', '93.1%–98.0%', '132 (0)', '9,768 / 396', '$0.0017', '0']);
+    assert.deepEqual(cells[2].slice(0, 4), ['gpt-3.5-turbo', 'ruled out (too weak)', '101/120', '74.2%–91.2%']);
+
+    // The chart: one row per candidate, described in words, and drawn where the numbers say.
+    assert.equal(await page.locator('svg.interval-chart').count(), 1);
+    assert.deepEqual(await ariaLabels(page, 'svg.interval-chart g.chart-row'), [
+      'gpt-4o-mini: agreement 96.2% (127 of 132), interval 93.1%–98.0%, target 95%; profiling',
+      'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; ruled out (too weak)',
+    ]);
+    assert.equal(await page.locator('svg.interval-chart g.chart-row title').count(), 2);
+    const geometry = await page.evaluate(() => {
+      const n = (el: Element | null, attr: string): number => Number(el?.getAttribute(attr));
+      const target = n(document.querySelector('.chart-target line'), 'x1');
+      return {
+        target,
+        bars: [...document.querySelectorAll('.chart-interval')].map((r) => [n(r, 'x'), n(r, 'x') + n(r, 'width')]),
+        dots: [...document.querySelectorAll('.chart-dot')].map((c) => n(c, 'cx')),
+      };
+    });
+    assert.ok(geometry.bars[0][0] < geometry.target && geometry.target < geometry.bars[0][1], 'the target lies inside the undecided interval');
+    assert.ok(geometry.dots[0] > geometry.target, 'the observed 96.2% is right of the 95% line');
+    assert.ok(geometry.bars[1][1] < geometry.target, 'the too-weak interval ends left of the target');
+    assert.ok(geometry.bars[0][0] < geometry.dots[0] && geometry.dots[0] < geometry.bars[0][1]);
+
+    const cost = await text(page, '.section-cost');
+    for (const expected of ['Cost so far', '$0.034', 'gpt-4o alone: $0.028 for these 132 items', 'Projected total', '$0.065', 'gpt-4o alone: $0.50', 'Projected savings', '7.81× cheaper']) {
+      assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
+    }
+    assert.equal(await text(page, '.section-guarantee .section-body'), 'The guarantee is decided when profiling ends.');
+    assert.equal(await text(page, '.section-plan .section-body'), 'The plan is chosen when profiling ends.');
+
+    assert.equal(await page.getByRole('button', { name: 'Open output' }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Open report' }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Profile a dataset…' }).count(), 0, 'no new run while one runs');
+    const cancel = page.getByRole('button', { name: 'Cancel run' });
+    await cancel.focus();
+
+    // A later event in the same phase: the focused button stays focused, the live region stays quiet.
+    await page.evaluate(() => {
+      const observer = new MutationObserver((records) => ((window as unknown as { liveChanges: number }).liveChanges += records.length));
+      (window as unknown as { liveChanges: number }).liveChanges = 0;
+      observer.observe(document.querySelector('[role="status"]')!, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await postState(page, { run: { ...RUNNING.run!, progress: { ...PROFILING, itemsDone: 140, profiledItems: 140 } } });
+    assert.equal(await page.evaluate(() => (window as unknown as { liveChanges: number }).liveChanges), 0);
+    assert.equal(await text(page, '.run-counts'), '140 of 2,400 items (6%), 140 profiled');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel run');
+
+    await page.keyboard.press('Enter');
+    assert.deepEqual((await posted(page)).slice(1), [{ type: 'cancel' }]);
+    assertNoProblems();
+  });
+
+  it('shows a finished mix run: the plan, the guarantee, savings and the Open buttons, without Cancel', async () => {
+    const page = await openPanel();
+    await postState(page, FINISHED);
+
+    assert.equal((await page.locator('[role="status"]').innerText()).trim(), 'Done');
+    assert.equal(await text(page, '.run-counts'), '2,400 items, 390 profiled');
+    assert.equal(await text(page, '.run-settings'), 'Strategy modelmix · anytime-valid bound · seed 7');
+
+    const plan = page.locator('.plan-entries li');
+    assert.equal(await plan.count(), 3, 'entries with no items are left out');
+    const entries = (await plan.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    assert.deepEqual(entries, [
+      'gpt-4o-mini 34.7% · 698 items agreement at least 95.5% (holds with 97.5% confidence)',
+      'gpt-4.1-nano 28.4% · 570 items agreement at least 94.1% (holds with 97.5% confidence)',
+      'gpt-4o 36.9% · 742 items the reference itself',
+    ]);
+    assert.match(await text(page, '.section-plan .section-body > p'), /^A mix of models for the 2,010 items left after profiling \(the 390 profiled items keep gpt-4o's output\)\.$/);
+    const widths = await page.locator('svg.plan-bar rect').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
+    assert.equal(widths.length, 3);
+    assert.ok(Math.abs(widths.reduce((a, b) => a + b, 0) - 1000) < 1e-6, 'the stacked bar is full');
+    assert.deepEqual(await ariaLabels(page, 'svg.plan-bar'), ['Shares of the items after profiling: gpt-4o-mini 34.7%, gpt-4.1-nano 28.4%, gpt-4o 36.9%']);
+
+    assert.equal(await text(page, '.guarantee'), REPORT.guarantee.statement);
+    const cost = await text(page, '.section-cost');
+    for (const expected of ['Total cost', '$0.26', 'paid now $0.26, $0.0015 from the cache', 'gpt-4o alone', '$0.50', 'on all 2,400 items', 'Savings', '1.91× cheaper', '$0.24 less (47.5%)']) {
+      assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
+    }
+
+    const statuses = await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts();
+    assert.deepEqual(
+      statuses.map((s) => s.replace(/\s+/g, ' ').trim()),
+      ['reference', 'meets the target', 'ruled out (not worth it) used on 28.4% of the rest', 'ruled out (too weak)', 'not profiled'],
+    );
+    assert.equal(await text(page, 'table.models tbody tr:nth-child(2) td:nth-child(5)'), '1,088 (120)');
+    assert.deepEqual(await ariaLabels(page, 'g.chart-row'), [
+      'gpt-4o-mini: agreement 98.5% (384 of 390), interval 95.5%–99.6%, target 95%; meets the target',
+      'gpt-4.1-nano: agreement 97.2% (379 of 390), interval 94.1%–98.9%, target 95%; ruled out (not worth it)',
+      'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; ruled out (too weak)',
+      'claude-3-5-haiku: no items profiled yet, target 95%; not profiled',
+    ]);
+    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['meets the target', 'ruled out (not worth it)', 'ruled out (too weak)', 'not profiled']);
+
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
+    await page.getByRole('button', { name: 'Open output' }).click();
+    await page.getByRole('button', { name: 'Open report' }).click();
+    await page.getByRole('button', { name: 'Profile a dataset…' }).click();
+    assert.deepEqual((await posted(page)).slice(1), [{ type: 'openOutput' }, { type: 'openReport' }, { type: 'profile' }]);
+    assertNoProblems();
+  });
+
+  it('shows a failed run with its message, what it cost so far, and no guarantee', async () => {
+    const page = await openPanel();
+    await postState(page, RUNNING);
+    await postState(page, FAILED);
+    assert.equal(
+      (await page.locator('[role="status"]').innerText()).replace(/\s+/g, ' ').trim(),
+      "Failed gpt-4o: 401 Unauthorized from endpoint 'openai'; set its key with Smart: Set API Key.",
+    );
+    assert.equal(await text(page, '.section-guarantee .section-body'), 'No guarantee: the run did not finish.');
+    assert.equal(await text(page, '.section-plan .section-body'), 'No plan: profiling did not finish.');
+    const cost = await text(page, '.section-cost');
+    assert.ok(cost.includes('Cost so far') && !cost.includes('Projected'), cost);
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Open output' }).isDisabled(), true);
+    assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['reference', 'undecided', 'ruled out (too weak)']);
+    assertNoProblems();
+  });
+
+  it('shows a cancelled run with its message and the plan it had chosen', async () => {
+    const page = await openPanel();
+    await postState(page, CANCELLED);
+    assert.equal(
+      (await page.locator('[role="status"]').innerText()).replace(/\s+/g, ' ').trim(),
+      'Cancelled Cancelled after 900 of 2,400 items; rerun to resume from the cache.',
+    );
+    assert.equal(await page.locator('.plan-entries li').count(), 3);
+    assert.equal(await text(page, '.run-counts'), '900 of 2,400 items (38%), 132 profiled');
+    assertNoProblems();
+  });
+
+  it('draws the last state at once after a reload, and says ready again', async () => {
+    const page = await openPanel();
+    await postState(page, FINISHED);
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+    // Nothing was sent since the reload: what shows comes from the saved state.
+    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+    assert.equal(await text(page, 'h1'), 'data/support-tickets.jsonl');
+    assert.equal(await page.locator('.plan-entries li').count(), 3);
+    assertNoProblems();
+  });
+
+  it('shows file names, model ids and messages as text, never as markup', async () => {
+    const page = await openPanel();
+    await postState(page, HOSTILE);
+    assert.equal(await text(page, 'h1'), HOSTILE.run!.input);
+    assert.equal(await page.locator('#injected, .run img, .run script, .run-header svg').count(), 0);
+    assert.equal(await page.evaluate(() => window.__injected), undefined);
+    assert.ok((await page.locator('[role="status"]').innerText()).includes('<script>window.__injected=1</script>'));
+    assertNoProblems();
+  });
+
+  it('draws twenty candidates as twenty separate chart rows and table rows', async () => {
+    const page = await openPanel();
+    await postState(page, manyCandidates());
+    assert.equal(await page.locator('table.models tbody tr').count(), 21);
+    const boxes = await page.locator('g.chart-row').evaluateAll((rows) => rows.map((r) => (r as SVGGElement).getBBox()));
+    assert.equal(boxes.length, 20);
+    for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i].y >= boxes[i - 1].y + boxes[i - 1].height - 0.5, `row ${i} does not overlap row ${i - 1}`);
+    assertNoProblems();
+  });
+
+  it('fits narrow and wide panels in light and dark themes (screenshots in test/e2e/artifacts)', async () => {
+    const artifacts = join(root, 'test', 'e2e', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const states: Record<string, PanelState> = { empty: {}, running: RUNNING, done: FINISHED, failed: FAILED };
+    for (const theme of ['light', 'dark'] as const) {
+      const page = await openPanel(theme);
+      for (const width of [900, 640, 480, 300]) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const [name, state] of Object.entries(states)) {
+          await postState(page, state);
+          const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+          assert.ok(overflow.scroll <= overflow.inner + 1, `${name} at ${width}px (${theme}): page is ${overflow.scroll}px wide`);
+          const chart = await page.locator('svg.interval-chart').boundingBox();
+          if (chart) assert.ok(chart.x + chart.width <= width + 1, `${name} at ${width}px: the chart fits`);
+          if (width === 900 || width === 300) {
+            const size = width === 900 ? 'wide' : 'narrow';
+            await page.screenshot({ path: join(artifacts, `panel-${name}-${size}-${theme}.png`), fullPage: true });
+          }
+        }
+      }
+    }
+    assertNoProblems();
+  });
+
+  it('ships a small bundle with no Node or editor dependencies', () => {
+    const size = statSync(bundlePath).size;
+    assert.ok(size < 50 * 1024, `dist/webview.js is ${size} bytes`);
+    const code = readFileSync(bundlePath, 'utf8');
+    assert.doesNotMatch(code, /\brequire\(|from "vscode"|jstat|innerHTML/);
+  });
+});

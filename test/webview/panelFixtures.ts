@@ -1,0 +1,196 @@
+/**
+ * States the host could send the cost panel: a run being profiled, a finished
+ * run with a mix, a failed and a cancelled run, a run with twenty candidates,
+ * and one whose strings look like markup.
+ */
+import type { ModelSummary, ProgressEvent, RunReport } from '../../src/core/report';
+import type { PanelState, RunView } from '../../src/extension/protocol';
+
+type ModelFields = Pick<ModelSummary, 'id' | 'status' | 'agreements' | 'n'> & Partial<ModelSummary>;
+
+function candidate(fields: ModelFields): ModelSummary {
+  return {
+    role: 'candidate',
+    calls: fields.n,
+    cachedCalls: 0,
+    inputTokens: fields.n * 74,
+    outputTokens: fields.n * 3,
+    cost: 0,
+    costPerItem: 0,
+    itemsProduced: 0,
+    ...fields,
+  };
+}
+
+function reference(n: number, fields: Partial<ModelSummary> = {}): ModelSummary {
+  return candidate({ id: 'gpt-4o', status: 'satisfied', agreements: n, n, interval: { lower: 1, upper: 1 }, ...fields, role: 'reference' });
+}
+
+const TARGET = { accuracy: 0.95, confidence: 0.95 } as const;
+
+const base = {
+  input: 'data/support-tickets.jsonl',
+  target: TARGET,
+  strategy: 'modelmix',
+  bound: 'anytime',
+  reference: 'gpt-4o',
+} as const;
+
+/** Profiling, 132 items in: one candidate still profiled, one ruled out by its bound. */
+export const PROFILING: ProgressEvent = {
+  phase: 'profiling',
+  itemsDone: 132,
+  itemsTotal: 2400,
+  profiledItems: 132,
+  models: [
+    reference(132, { calls: 132, inputTokens: 9768, outputTokens: 396, cost: 0.02772, costPerItem: 0.00021 }),
+    candidate({ id: 'gpt-4o-mini', status: 'unknown', agreements: 127, n: 132, interval: { lower: 0.931, upper: 0.98 }, cost: 0.00168, costPerItem: 0.0000127 }),
+    candidate({ id: 'gpt-3.5-turbo', status: 'invalid', ruledOutBy: 'bound', agreements: 101, n: 120, interval: { lower: 0.742, upper: 0.912 }, cost: 0.00493, costPerItem: 0.0000411 }),
+  ],
+  costSoFar: 0.03433,
+  referenceOnlySoFar: 0.02772,
+  projectedTotalCost: 0.06454,
+  projectedSavings: 7.81,
+};
+
+/** A run being profiled. */
+export const RUNNING: PanelState = {
+  run: { ...base, status: 'running', progress: PROFILING, canOpenOutput: false, canOpenReport: false },
+};
+
+const FINISHED_MODELS: ModelSummary[] = [
+  reference(390, { calls: 1132, inputTokens: 83768, outputTokens: 3396, cost: 0.23772, costPerItem: 0.00021, itemsProduced: 1132 }),
+  candidate({
+    id: 'gpt-4o-mini',
+    status: 'satisfied',
+    agreements: 384,
+    n: 390,
+    interval: { lower: 0.9551, upper: 0.9962 },
+    calls: 390 + 698,
+    cachedCalls: 120,
+    cost: 0.01382,
+    costPerItem: 0.0000127,
+    itemsProduced: 698,
+  }),
+  candidate({
+    id: 'gpt-4.1-nano',
+    status: 'invalid',
+    ruledOutBy: 'cost',
+    agreements: 379,
+    n: 390,
+    interval: { lower: 0.9412, upper: 0.9891 },
+    calls: 390 + 570,
+    cost: 0.00818,
+    costPerItem: 0.0000085,
+    itemsProduced: 570,
+  }),
+  candidate({ id: 'gpt-3.5-turbo', status: 'invalid', ruledOutBy: 'bound', agreements: 101, n: 120, interval: { lower: 0.742, upper: 0.912 }, cost: 0.00493, costPerItem: 0.0000411 }),
+  candidate({ id: 'claude-3-5-haiku', status: 'unknown', agreements: 0, n: 0, calls: 0, inputTokens: 0, outputTokens: 0, costPerItem: 0.0000706 }),
+];
+
+/** A finished run that chose a mix of two candidates and the reference. */
+export const REPORT: RunReport = {
+  strategy: 'modelmix',
+  bound: 'anytime',
+  seed: 7,
+  target: TARGET,
+  checkEvery: 10,
+  minSample: 100,
+  items: 2400,
+  profiledItems: 390,
+  reference: 'gpt-4o',
+  models: FINISHED_MODELS,
+  plan: {
+    kind: 'mix',
+    entries: [
+      { id: 'gpt-4o-mini', share: 0.3473, items: 698, lowerBound: 0.9551, level: 0.975 },
+      { id: 'gpt-4.1-nano', share: 0.2836, items: 570, lowerBound: 0.9412, level: 0.975 },
+      { id: 'gpt-4o', share: 0.3692, items: 742, lowerBound: 1, level: 1 },
+      { id: 'gpt-4.1-mini', share: 0, items: 0, lowerBound: 0.93, level: 0.95 },
+    ],
+    agreementLowerBound: 0.973,
+    confidence: 0.95,
+  },
+  totalCost: 0.26461,
+  paidCost: 0.26309,
+  referenceOnlyCost: 0.504,
+  savings: 1.905,
+  guarantee: {
+    statement:
+      "With 95% confidence, the outputs agree with gpt-4o on at least 97.3% of the 2,400 items (target 95%): 390 profiled items carry gpt-4o's own output; " +
+      'the other 2,010 come from gpt-4o-mini on 698 (agreement at least 95.5%), gpt-4.1-nano on 570 (agreement at least 94.1%) and gpt-4o itself on 742; ' +
+      'anytime-valid bounds, which hold however often they were checked.',
+    accuracy: 0.95,
+    confidence: 0.95,
+    bound: 'anytime',
+    met: true,
+  },
+  timings: { startedAt: '2025-05-02T10:00:00.000Z', profilingMs: 61000, applyingMs: 122000, totalMs: 183000 },
+};
+
+/** The finished run, with its output and report on disk. */
+export const FINISHED: PanelState = {
+  run: { ...base, status: 'done', report: REPORT, canOpenOutput: true, canOpenReport: true },
+};
+
+/** The API key was refused during profiling. */
+export const FAILED: PanelState = {
+  run: {
+    ...base,
+    status: 'failed',
+    progress: PROFILING,
+    message: "gpt-4o: 401 Unauthorized from endpoint 'openai'; set its key with Smart: Set API Key.",
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
+};
+
+/** Stopped by the user while the plan was being applied. */
+export const CANCELLED: PanelState = {
+  run: {
+    ...base,
+    status: 'cancelled',
+    progress: { ...PROFILING, phase: 'applying', itemsDone: 900, plan: REPORT.plan },
+    message: 'Cancelled after 900 of 2,400 items; rerun to resume from the cache.',
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
+};
+
+/** Twenty candidates while profiling, with intervals spread from 60% to 100%. */
+export function manyCandidates(): PanelState {
+  const models: ModelSummary[] = [reference(200)];
+  for (let i = 0; i < 20; i++) {
+    const agreements = 120 + i * 4;
+    const rate = agreements / 200;
+    models.push(
+      candidate({
+        id: `candidate-model-${String(i + 1).padStart(2, '0')}`,
+        status: rate > 0.97 ? 'satisfied' : rate < 0.85 ? 'invalid' : 'unknown',
+        ...(rate < 0.85 ? { ruledOutBy: 'bound' as const } : {}),
+        agreements,
+        n: 200,
+        interval: { lower: Math.max(0, rate - 0.07), upper: Math.min(1, rate + 0.04) },
+      }),
+    );
+  }
+  const run: RunView = { ...base, status: 'running', progress: { ...PROFILING, itemsDone: 200, profiledItems: 200, models }, canOpenOutput: false, canOpenReport: false };
+  return { run };
+}
+
+/** Markup where file names, model ids and messages go: it must show as text. */
+export const HOSTILE: PanelState = {
+  run: {
+    ...base,
+    input: '<img src=x onerror="window.__injected=1">.jsonl',
+    reference: '<b id="injected">ref</b>',
+    status: 'failed',
+    progress: {
+      ...PROFILING,
+      models: [reference(10, { id: '<b id="injected">ref</b>' }), candidate({ id: '<svg onload="window.__injected=1">', status: 'unknown', agreements: 9, n: 10, interval: { lower: 0.5, upper: 0.99 } })],
+    },
+    message: '<script>window.__injected=1</script>',
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
+};

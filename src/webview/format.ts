@@ -16,10 +16,15 @@ export function tokens(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : count(x);
 }
 
-/** USD: cents from one cent up, two significant digits below it (fractions of a cent are common per model). */
+/**
+ * USD: cents from a dollar up; below, three significant digits, since runs
+ * often cost fractions of a dollar and per-model costs fractions of a cent.
+ */
 export function usd(x: number): string {
   if (x === 0) return '$0.00';
-  if (Math.abs(x) < 0.01) return `$${x.toPrecision(2)}`;
+  if (x < 0) return `−${usd(-x)}`;
+  if (x < 1e-6) return '< $0.000001';
+  if (x < 1) return `$${x.toPrecision(3).replace(/(\.\d\d\d*?)0+$/, '$1')}`;
   return `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 

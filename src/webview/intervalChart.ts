@@ -59,13 +59,15 @@ export function describeRow(model: ModelSummary, target: number, profiling: bool
 
 /** Layout in CSS pixels. Narrow charts put the name above the bar instead of beside it. */
 const NARROW_BELOW = 440;
-const CHAR_WIDTH = 6.6; // an average character at the 12px label size, to fit names without measuring
+// Average character widths of the bold 12px names and the 11px status words, to fit labels without measuring.
+const NAME_CHAR = 7;
+const STATUS_CHAR = 6;
 const TOP = 20; // room for the target's label
 const AXIS = 22; // room for the tick labels
 const DOT_RADIUS = 4.5;
 
-function truncate(text: string, maxWidth: number): string {
-  const fits = Math.max(4, Math.floor(maxWidth / CHAR_WIDTH));
+function truncate(text: string, maxWidth: number, charWidth: number): string {
+  const fits = Math.max(4, Math.floor(maxWidth / charWidth));
   return text.length <= fits ? text : `${text.slice(0, fits - 1)}…`;
 }
 
@@ -74,8 +76,9 @@ export function intervalChart(input: IntervalChartInput): SVGSVGElement {
   const { models, reference, target, confidence, profiling } = input;
   const width = Math.max(240, Math.round(input.width));
   const narrow = width < NARROW_BELOW;
-  const longest = Math.max(0, ...models.map((m) => m.id.length));
-  const labelWidth = narrow ? 0 : Math.min(Math.max(longest * CHAR_WIDTH, 96), 220, width * 0.36);
+  // The label column holds the name and, in smaller type, the status in words.
+  const widest = Math.max(0, ...models.map((m) => Math.max(m.id.length * NAME_CHAR, STATUS_WORDS[statusKind(m, profiling)].length * STATUS_CHAR)));
+  const labelWidth = narrow ? 0 : Math.min(Math.max(widest, 96), 220, width * 0.36);
   const valueWidth = 48;
   const x0 = narrow ? DOT_RADIUS + 1 : labelWidth + 12;
   const x1 = width - (narrow ? DOT_RADIUS + 1 : valueWidth + 8);
@@ -107,46 +110,50 @@ export function intervalChart(input: IntervalChartInput): SVGSVGElement {
   }
   svg.append(grid);
 
+  // Layers, bottom to top: grid, one group per candidate (its bar and dot, named for
+  // screen readers), the target line over the bars, then the visible labels, whose
+  // background halo keeps them readable where lines pass under them.
+  const labels = s('g', { class: 'chart-labels', 'aria-hidden': 'true' });
   models.forEach((model, i) => {
     const top = TOP + i * rowHeight;
+    const barY = top + barOffset;
     const kind = statusKind(model, profiling);
     const label = describeRow(model, target, profiling);
     const row = s('g', { class: `chart-row status-${kind}`, role: 'img', 'aria-label': label }, s('title', {}, label));
-    const barY = top + barOffset;
-    if (narrow) {
-      const value = model.n > 0 ? pct(model.agreements / model.n) : STATUS_WORDS[kind];
-      row.append(
-        s('text', { class: 'chart-name', x: 0, y: top + 14 }, truncate(model.id, width - 60)),
-        s('text', { class: 'chart-value', x: width, y: top + 14, 'text-anchor': 'end' }, value),
-      );
-    } else {
-      row.append(
-        s('text', { class: 'chart-name', x: 0, y: top + 14 }, truncate(model.id, labelWidth)),
-        s('text', { class: 'chart-status', x: 0, y: top + 29 }, truncate(STATUS_WORDS[kind], labelWidth)),
-      );
-      if (model.n > 0) row.append(s('text', { class: 'chart-value', x: width, y: barY + 4, 'text-anchor': 'end' }, pct(model.agreements / model.n)));
-    }
-    if (model.interval && model.n > 0) {
+    const profiled = model.interval !== undefined && model.n > 0;
+    if (model.interval && profiled) {
       const left = x(model.interval.lower);
       row.append(
         s('rect', { class: 'chart-interval', x: left, y: barY - 4, width: Math.max(2, x(model.interval.upper) - left), height: 8, rx: 4 }),
         s('circle', { class: 'chart-dot', cx: x(model.agreements / model.n), cy: barY, r: DOT_RADIUS }),
       );
-    } else if (!narrow) {
-      row.append(s('text', { class: 'chart-empty', x: x0, y: barY + 4 }, 'no items profiled'));
     }
     svg.append(row);
+
+    const value = profiled ? pct(model.agreements / model.n) : undefined;
+    if (narrow) {
+      labels.append(
+        s('text', { class: 'chart-name', x: 0, y: top + 14 }, truncate(model.id, width - 70, NAME_CHAR)),
+        s('text', { class: profiled ? 'chart-value' : 'chart-empty', x: width, y: top + 14, 'text-anchor': 'end' }, value ?? STATUS_WORDS[kind]),
+      );
+    } else {
+      labels.append(
+        s('text', { class: 'chart-name', x: 0, y: top + 14 }, truncate(model.id, labelWidth, NAME_CHAR)),
+        s('text', { class: 'chart-status', x: 0, y: top + 29 }, truncate(STATUS_WORDS[kind], labelWidth, STATUS_CHAR)),
+        value
+          ? s('text', { class: 'chart-value', x: width, y: barY + 4, 'text-anchor': 'end' }, value)
+          : s('text', { class: 'chart-empty', x: x0 + 6, y: barY + 4 }, 'no items profiled'),
+      );
+    }
   });
 
   const targetX = x(target);
   const anchor = targetX > width - 50 ? 'end' : targetX < 50 ? 'start' : 'middle';
-  svg.append(
-    s(
-      'g',
-      { class: 'chart-target', 'aria-hidden': 'true' },
-      s('line', { x1: targetX, x2: targetX, y1: TOP - 4, y2: bottom }),
-      s('text', { x: targetX, y: TOP - 8, 'text-anchor': anchor }, `target ${level(target)}`),
-    ),
-  );
+  const targetMark = s('g', { class: 'chart-target', 'aria-hidden': 'true' }, s('text', { x: targetX, y: TOP - 8, 'text-anchor': anchor }, `target ${level(target)}`));
+  // Narrow rows have a line of text across the bar area: the target line skips it.
+  const spans = narrow ? models.map((_, i) => [TOP + i * rowHeight + 18, TOP + (i + 1) * rowHeight + 2]) : [[TOP - 4, bottom]];
+  if (narrow) spans.unshift([TOP - 4, TOP + 2]);
+  for (const [y1, y2] of spans) targetMark.append(s('line', { x1: targetX, x2: targetX, y1, y2: Math.min(y2, bottom) }));
+  svg.append(targetMark, labels);
   return svg;
 }

@@ -257,7 +257,8 @@ export class PanelView {
     this.target.textContent = `Target: agree with ${run.reference} on ≥ ${level(run.target.accuracy)} of items, ${level(run.target.confidence)} confidence`;
 
     // Only touch the live region when its words change, or it would announce every item.
-    this.statusLine.className = `status-line status-line-${run.status}`;
+    const lineClass = `status-line status-line-${run.status}`;
+    if (this.statusLine.className !== lineClass) this.statusLine.className = lineClass;
     if (this.badge.textContent !== STATUS_LABELS[run.status]) this.badge.textContent = STATUS_LABELS[run.status];
     const phrase = statusPhrase(facts);
     if (this.live.textContent !== phrase) this.live.textContent = phrase;

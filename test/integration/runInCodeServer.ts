@@ -99,7 +99,7 @@ function followFile(file: string): { stop(): void } {
 }
 
 /** Saves a screenshot of `page`, its console and code-server's output; returns the files' common prefix. */
-async function saveArtifacts(page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined): Promise<string> {
+async function saveArtifacts(page: Page | undefined, consoleLines: readonly string[], server: CodeServer): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const prefix = join(ARTIFACTS_DIR, `integration-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (page !== undefined) {
@@ -108,9 +108,7 @@ async function saveArtifacts(page: Page | undefined, consoleLines: readonly stri
     });
   }
   writeFileSync(`${prefix}.console.log`, consoleLines.join('\n'));
-  if (server !== undefined) {
-    writeFileSync(`${prefix}.code-server.log`, server.output());
-  }
+  writeFileSync(`${prefix}.code-server.log`, server.output());
   return prefix;
 }
 
@@ -132,9 +130,11 @@ async function main(options: Options): Promise<number> {
   let cleaning: Promise<void> | undefined;
   const cleanUp = (): Promise<void> => {
     cleaning ??= (async () => {
+      const cleanStart = Date.now();
       await browser?.close().catch(() => undefined);
       await server?.stop();
       rmSync(temp, { recursive: true, force: true });
+      log(`Chromium and code-server stopped in ${since(cleanStart)}`);
     })();
     return cleaning;
   };
@@ -165,7 +165,8 @@ async function main(options: Options): Promise<number> {
     const exitCode = new Promise<number>((resolveExit) => (exited = resolveExit));
     await page.exposeFunction('codeAutomationExit', (code: number) => exited(code));
 
-    const remote = (path: string): string => `vscode-remote://127.0.0.1:${server?.port}${path}`;
+    const authority = `127.0.0.1:${server.port}`;
+    const remote = (path: string): string => `vscode-remote://${authority}${path}`;
     const payload = [
       ['extensionDevelopmentPath', remote(options.extensionDevelopmentPath)],
       ['extensionTestsPath', remote(TESTS_PATH)],
@@ -174,7 +175,7 @@ async function main(options: Options): Promise<number> {
     const url = `${server.url}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     report = followFile(reportFile);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    log(`workbench opened in ${since(browserStart)}; running the suite`);
+    log(`Chromium opened the workbench in ${since(browserStart)}; running the suite`);
 
     const suiteStart = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -199,8 +200,14 @@ async function main(options: Options): Promise<number> {
     return code ?? 1;
   } catch (error) {
     report?.stop();
+    if (cleaning !== undefined) {
+      // Interrupted: the signal handler is tearing everything down.
+      return 1;
+    }
     log(`error: ${(error as Error).message}`);
-    log(`artifacts: ${await saveArtifacts(page, consoleLines, server)}.*`);
+    if (server !== undefined) {
+      log(`artifacts: ${await saveArtifacts(page, consoleLines, server)}.*`);
+    }
     return 1;
   } finally {
     await cleanUp();

@@ -105,10 +105,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     throw new Error(`The workspace ${options.workspace} does not exist.`);
   }
 
-  // Folders created here are removed on stop; folders given by the caller are not.
-  const ownDirs: string[] = [];
+  // What this instance creates goes in `state`, removed on stop; folders given
+  // by the caller are kept.
   const state = mkdtempSync(join(tmpdir(), 'smart-code-server-'));
-  ownDirs.push(state);
   const ownDir = (given: string | undefined, name: string): string => {
     if (given !== undefined) {
       mkdirSync(given, { recursive: true });
@@ -187,9 +186,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       }
       // The wrapper may exit before the processes it forked: make sure none is left.
       killGroup(child, 'SIGKILL');
-      for (const dir of ownDirs) {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      rmSync(state, { recursive: true, force: true });
     })();
     return stopping;
   };
@@ -273,7 +270,7 @@ export function createWorkspace(dir: string, fixture?: string): string {
 }
 
 /** Writes {@link QUIET_SETTINGS} as the user settings of `userDataDir`, keeping an existing settings file. */
-function writeQuietSettings(userDataDir: string): void {
+export function writeQuietSettings(userDataDir: string): void {
   const dir = join(userDataDir, 'User');
   const file = join(dir, 'settings.json');
   mkdirSync(dir, { recursive: true });

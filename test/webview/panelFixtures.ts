@@ -43,7 +43,7 @@ export const PROFILING: ProgressEvent = {
   itemsTotal: 2400,
   profiledItems: 132,
   models: [
-    reference(132, { calls: 132, inputTokens: 9768, outputTokens: 396, cost: 0.02772, costPerItem: 0.00021 }),
+    reference(132, { calls: 132, inputTokens: 9768, outputTokens: 396, cost: 0.02772, costPerItem: 0.00021, itemsProduced: 132 }),
     candidate({ id: 'gpt-4o-mini', status: 'unknown', agreements: 127, n: 132, interval: { lower: 0.931, upper: 0.98 }, cost: 0.00168, costPerItem: 0.0000127 }),
     candidate({ id: 'gpt-3.5-turbo', status: 'invalid', ruledOutBy: 'bound', agreements: 101, n: 120, interval: { lower: 0.742, upper: 0.912 }, cost: 0.00493, costPerItem: 0.0000411 }),
   ],
@@ -114,7 +114,7 @@ export const REPORT: RunReport = {
   totalCost: 0.26461,
   paidCost: 0.26309,
   referenceOnlyCost: 0.504,
-  savings: 1.905,
+  savings: 1.9047,
   guarantee: {
     statement:
       "With 95% confidence, the outputs agree with gpt-4o on at least 97.3% of the 2,400 items (target 95%): 390 profiled items carry gpt-4o's own output; " +

@@ -170,7 +170,11 @@ export async function startHarness(bundle: string, css: string): Promise<Harness
     else if (url.pathname === '/panel.css') send('text/css', css);
     else if (url.pathname === '/theme-light.css') send('text/css', themeCss('light'));
     else if (url.pathname === '/theme-dark.css') send('text/css', themeCss('dark'));
-    else {
+    else if (url.pathname === '/favicon.ico') {
+      // Chromium asks for it on its own; a webview never does. Answer so it logs no 404.
+      response.writeHead(204);
+      response.end();
+    } else {
       response.writeHead(404);
       response.end();
     }

@@ -41,13 +41,19 @@ export async function run(): Promise<void> {
     writeFileSync(reportFile, '');
     base.consoleLog = (...data: unknown[]) => appendFileSync(reportFile, `${format(...data)}\n`);
   }
+  let failures: number;
   try {
-    const failures = await new Promise<number>((resolve) => mocha.run(resolve));
-    if (failures > 0) {
-      throw new Error(`${failures} integration test${failures === 1 ? '' : 's'} failed.`);
-    }
+    failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  } catch (error) {
+    // A test file that does not load: say why in the report, not only in the
+    // extension host's log.
+    base.consoleLog('The integration suite could not run:', error);
+    throw error;
   } finally {
     base.consoleLog = consoleLog;
+  }
+  if (failures > 0) {
+    throw new Error(`${failures} integration test${failures === 1 ? '' : 's'} failed.`);
   }
 }
 

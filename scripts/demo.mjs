@@ -1,0 +1,53 @@
+// `npm run demo`: Smart's main job on the bundled offline examples, with no API
+// key: real recorded answers of a dozen models (see examples/*/NOTICE) served
+// by the replay client. Copies the examples to demo/ (git-ignored), runs the
+// command line on them and leaves every output there to open.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const cli = path.join(root, 'dist', 'cli.js');
+const demo = path.join(root, 'demo');
+
+if (!existsSync(cli)) {
+  console.error('dist/cli.js is missing: run `npm run build` first (or `npm run demo`, which builds).');
+  process.exit(1);
+}
+rmSync(demo, { recursive: true, force: true });
+cpSync(path.join(root, 'examples', 'toxicity'), path.join(demo, 'toxicity'), { recursive: true });
+// The policy example runs at two targets, each in a folder of its own so both results stay.
+for (const target of ['90', '80']) cpSync(path.join(root, 'examples', 'policy-topics'), path.join(demo, `policy-topics-${target}`), { recursive: true });
+
+function run(title, input, flags = []) {
+  console.log(`\n=== ${title} ===\n$ smart profile ${path.relative(root, input)} ${flags.join(' ')}\n`);
+  const result = spawnSync(process.execPath, [cli, 'profile', input, '--yes', '--force', ...flags], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  return JSON.parse(readFileSync(input.replace(/\.jsonl$/, '.smart-report.json'), 'utf8'));
+}
+
+const toxicity = run(
+  'Toxic comments (offensive language): 750 items, 12 models, target 90% agreement with gpt-4o at 95% confidence',
+  path.join(demo, 'toxicity', 'items.jsonl'),
+  ['--accuracy', '0.9'],
+);
+
+const policyHigh = run(
+  'Policy topics: 926 UK Acts, 10 models, a 90% target',
+  path.join(demo, 'policy-topics-90', 'items.jsonl'),
+  ['--accuracy', '0.9'],
+);
+const policyLow = run('Policy topics again, an 80% target', path.join(demo, 'policy-topics-80', 'items.jsonl'), ['--accuracy', '0.8']);
+
+const bestAgreeing = (report) =>
+  report.models.filter((m) => m.role === 'candidate' && m.n > 0).sort((a, b) => b.agreements / b.n - a.agreements / a.n)[0];
+const best = bestAgreeing(policyHigh);
+console.log(`
+=== What this shows ===
+- Toxicity: ${toxicity.savings.toFixed(2)}x cheaper than gpt-4o alone ($${toxicity.totalCost.toFixed(4)} vs $${toxicity.referenceOnlyCost.toFixed(4)}), with the guarantee held.
+- Policy topics at 90%: no cheaper model agrees with gpt-4o often enough (the best profiled, ${best.id}, agreed on ${best.agreements} of ${best.n} items), so Smart keeps gpt-4o for most items: ${policyHigh.savings.toFixed(2)}x.
+- Policy topics at 80%: a mix of a cheap model and gpt-4o meets the target: ${policyLow.savings.toFixed(2)}x cheaper.
+- On files this small (hundreds of items) profiling is a large share of the cost; on the paper's datasets (5,574 to 127,600 items) Smart saves up to 30x (npm run bench:paper).
+
+Outputs and reports are in ${path.relative(process.cwd(), demo) || 'demo'}/: items.smart.jsonl and items.smart-report.json in each folder.`);

@@ -13,7 +13,7 @@ export function pct(x: number, digits = 1): string {
 function statusWord(m: ModelSummary): string {
   if (m.role === 'reference') return 'reference';
   if (m.status === 'satisfied') return 'meets target';
-  if (m.status === 'invalid') return m.ruledOutBy === 'cost' ? 'not worth it' : 'too weak';
+  if (m.status === 'invalid') return m.ruledOutBy === 'cost' ? 'stopped early' : 'below target';
   return m.n > 0 ? 'undecided' : 'not profiled';
 }
 

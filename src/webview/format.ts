@@ -43,10 +43,10 @@ export function interval(i: Interval): string {
   return `${pct(i.lower)}–${pct(i.upper)}`;
 }
 
-/** A cost ratio (reference-only cost / cost) in words: "1.27× cheaper" or "1.10× dearer". */
+/** A cost ratio (reference-only cost / cost) in words: "1.27× cheaper" or "1.10× more expensive". */
 export function savings(ratio: number): string {
   if (!Number.isFinite(ratio) || ratio <= 0) return '–';
-  return ratio >= 1 ? `${ratio.toFixed(2)}× cheaper` : `${(1 / ratio).toFixed(2)}× dearer`;
+  return ratio >= 1 ? `${ratio.toFixed(2)}× cheaper` : `${(1 / ratio).toFixed(2)}× more expensive`;
 }
 
 /** What a run saves against the reference alone, in dollars and as a share: "$0.03 less (21.3%)". */

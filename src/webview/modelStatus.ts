@@ -16,8 +16,8 @@ export type StatusKind =
 export const STATUS_WORDS: Readonly<Record<StatusKind, string>> = {
   reference: 'reference',
   satisfied: 'meets the target',
-  'too-weak': 'ruled out (too weak)',
-  'not-worth-it': 'ruled out (not worth it)',
+  'too-weak': 'below the target',
+  'not-worth-it': 'profiling stopped (not worth it)',
   'ruled-out': 'ruled out',
   profiling: 'profiling',
   undecided: 'undecided',

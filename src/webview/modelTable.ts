@@ -10,8 +10,15 @@ import { STATUS_WORDS, statusKind } from './modelStatus';
 
 const COLUMNS = ['Model', 'Status', 'Agreed', 'Interval', 'Calls (cached)', 'Tokens in / out', 'Cost', 'Outputs'] as const;
 
-function cell(column: (typeof COLUMNS)[number], ...content: (Node | string)[]): HTMLTableCellElement {
-  return h('td', { 'data-label': column, class: column === 'Model' || column === 'Status' ? 'text' : 'num' }, ...content);
+type Column = (typeof COLUMNS)[number];
+
+/** Text columns are left-aligned and may wrap; numbers are right-aligned and never wrap. */
+function alignment(column: Column): string {
+  return column === 'Model' || column === 'Status' ? 'text' : 'num';
+}
+
+function cell(column: Column, content: Node | string): HTMLTableCellElement {
+  return h('td', { 'data-label': column, class: alignment(column) }, content);
 }
 
 /** Where a model sits in the plan, when it produces some of the rest. */
@@ -26,11 +33,11 @@ export function modelTable(models: readonly ModelSummary[], plan: Plan | undefin
   const rows = models.map((m) => {
     const kind = statusKind(m, profiling);
     const note = planNote(m, plan);
-    const candidate = m.role === 'candidate' && m.n > 0;
+    const profiled = m.role === 'candidate' && m.n > 0;
     return h(
       'tr',
       { class: `status-${kind}` },
-      h('th', { scope: 'row', 'data-label': 'Model', class: 'text model-id' }, m.id),
+      h('th', { scope: 'row', class: 'text model-id' }, m.id),
       cell(
         'Status',
         h(
@@ -40,8 +47,8 @@ export function modelTable(models: readonly ModelSummary[], plan: Plan | undefin
           note && h('span', { class: 'status-note' }, note),
         ),
       ),
-      cell('Agreed', candidate ? `${count(m.agreements)}/${count(m.n)}` : '–'),
-      cell('Interval', candidate && m.interval ? interval(m.interval) : '–'),
+      cell('Agreed', profiled ? `${count(m.agreements)}/${count(m.n)}` : '–'),
+      cell('Interval', profiled && m.interval ? interval(m.interval) : '–'),
       cell('Calls (cached)', `${count(m.calls)} (${count(m.cachedCalls)})`),
       cell('Tokens in / out', `${tokens(m.inputTokens)} / ${tokens(m.outputTokens)}`),
       cell('Cost', usd(m.cost)),
@@ -51,7 +58,7 @@ export function modelTable(models: readonly ModelSummary[], plan: Plan | undefin
   return h(
     'table',
     { class: 'models' },
-    h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { scope: 'col', class: c === 'Model' || c === 'Status' ? 'text' : 'num' }, c)))),
+    h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { scope: 'col', class: alignment(c) }, c)))),
     h('tbody', {}, ...rows),
   );
 }

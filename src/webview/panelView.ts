@@ -3,15 +3,16 @@
  * shells) is built once, so that keyboard focus and the live region survive
  * the many state updates of a run; each update refills the sections.
  */
-import type { ModelSummary, Plan, ProgressEvent } from '../core/report';
 import type { PanelMessage, PanelState, RunView } from '../extension/protocol';
 import { progressCosts, reportCosts } from './costSummary';
 import { h } from './dom';
-import { count, level, pct } from './format';
+import { level } from './format';
+import { guaranteeView } from './guaranteeView';
 import { intervalChart } from './intervalChart';
 import { STATUS_WORDS, statusKind, type StatusKind } from './modelStatus';
 import { modelTable } from './modelTable';
 import { planView } from './planView';
+import { factsOf, progressText, statusPhrase, type RunFacts } from './runFacts';
 
 const STATUS_LABELS: Readonly<Record<RunView['status'], string>> = {
   running: 'Running',
@@ -24,79 +25,6 @@ const BOUND_NAMES: Readonly<Record<RunView['bound'], string>> = {
   anytime: 'anytime-valid bound',
   'clopper-pearson': 'Clopper-Pearson bound',
 };
-
-/** What every section draws from, whether the run is live or finished. */
-interface RunFacts {
-  readonly run: RunView;
-  readonly models: readonly ModelSummary[];
-  readonly plan: Plan | undefined;
-  readonly progress: ProgressEvent | undefined;
-  /** The run is still in its profiling phase (or has not reported yet). */
-  readonly profiling: boolean;
-}
-
-function factsOf(run: RunView): RunFacts {
-  const progress = run.progress;
-  return {
-    run,
-    models: run.report?.models ?? progress?.models ?? [],
-    plan: run.report?.plan ?? progress?.plan,
-    progress,
-    profiling: run.status === 'running' && (!progress || progress.phase === 'profiling'),
-  };
-}
-
-/** The words after the status badge; with it, what the live region announces. It follows the phase, not each item. */
-function statusPhrase(facts: RunFacts): string {
-  const { run, progress } = facts;
-  switch (run.status) {
-    case 'running':
-      if (!progress) return 'starting';
-      return progress.phase === 'profiling' ? 'profiling' : progress.phase === 'applying' ? 'applying the plan' : 'finishing';
-    case 'done':
-      return '';
-    case 'failed':
-      return run.message ?? 'The run stopped with an error.';
-    case 'cancelled':
-      return run.message ?? 'The run was stopped before it finished.';
-  }
-}
-
-function progressText(facts: RunFacts): string {
-  const { run, progress } = facts;
-  const report = run.report;
-  if (report) return `${count(report.items)} items, ${count(report.profiledItems)} profiled`;
-  if (!progress) return '';
-  const share = progress.itemsTotal > 0 ? ` (${pct(progress.itemsDone / progress.itemsTotal, 0)})` : '';
-  return `${count(progress.itemsDone)} of ${count(progress.itemsTotal)} items${share}, ${count(progress.profiledItems)} profiled`;
-}
-
-function guaranteeView(facts: RunFacts): Node[] {
-  const { run, plan } = facts;
-  const report = run.report;
-  if (report) {
-    const g = report.guarantee;
-    return [
-      h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, g.met ? '' : 'Target not met. ', g.statement),
-      h(
-        'p',
-        { class: 'note' },
-        `Agreement means the same answer as ${report.reference} under the run's comparison rule, not correctness; ` +
-          'the confidence is over the random order in which items were profiled.',
-      ),
-    ];
-  }
-  if (run.status !== 'running') return [h('p', {}, 'No guarantee: the run did not finish.')];
-  if (!plan) return [h('p', {}, 'The guarantee is decided when profiling ends.')];
-  return [
-    h(
-      'p',
-      {},
-      `The plan keeps agreement with ${run.reference} at ${pct(plan.agreementLowerBound)} or more, with ${level(plan.confidence)} confidence; ` +
-        'the full statement comes with the report when the run finishes.',
-    ),
-  ];
-}
 
 /** A section with a heading and a body to refill. */
 class Section {
@@ -129,6 +57,7 @@ function button(label: string, primary: boolean, onClick: () => void): HTMLButto
 export class PanelView {
   private readonly empty: HTMLElement;
   private readonly runRoot: HTMLElement;
+  private readonly failure = h('p', { class: 'message message-error', role: 'alert' });
   private readonly title = h('h1', { class: 'run-input' });
   private readonly settings = h('p', { class: 'run-settings' });
   private readonly target = h('p', { class: 'run-target' });
@@ -198,7 +127,8 @@ export class PanelView {
       this.guarantee.element,
       this.models.element,
     );
-    root.replaceChildren(this.empty, this.runRoot);
+    root.replaceChildren(this.failure, this.empty, this.runRoot);
+    this.failure.hidden = true;
     this.empty.hidden = true;
     this.runRoot.hidden = true;
 
@@ -209,12 +139,19 @@ export class PanelView {
     }).observe(this.chartBox);
   }
 
-  /** Shows a state; a state that cannot be drawn is reported in the panel instead of leaving it blank. */
+  /**
+   * Shows a state. One that cannot be drawn (say, a report from disk written by
+   * another version) is reported in the panel instead of leaving it half drawn.
+   */
   render(state: PanelState): void {
     try {
       this.draw(state);
+      this.failure.hidden = true;
     } catch (error) {
-      this.root.replaceChildren(h('p', { class: 'message message-error' }, `The panel could not show this run: ${error instanceof Error ? error.message : String(error)}`));
+      this.failure.textContent = `The panel could not show this run: ${error instanceof Error ? error.message : String(error)}`;
+      this.failure.hidden = false;
+      this.empty.hidden = true;
+      this.runRoot.hidden = true;
     }
   }
 

@@ -6,7 +6,7 @@ import type { MixEntry, Plan } from '../core/report';
 import { h, s } from './dom';
 import { count, level, pct } from './format';
 
-/** Colour classes for the bar's segments; the reference always gets its own neutral one. */
+/** How many segment colours (series-0 to series-4) the stylesheet has; the reference has its own, muted. */
 const SERIES = 5;
 
 function seriesClass(entry: MixEntry, index: number, reference: string): string {
@@ -28,8 +28,9 @@ export function planView(plan: Plan, reference: string, profiledItems: number): 
   const intro = h(
     'p',
     {},
-    `${kind} for the ${count(rest)} items left after profiling`,
-    profiledItems > 0 ? ` (the ${count(profiledItems)} profiled items keep ${reference}'s output).` : '.',
+    profiledItems > 0
+      ? `${kind} for the ${count(rest)} items left after profiling (the ${count(profiledItems)} profiled items keep ${reference}'s output).`
+      : `${kind} for all ${count(rest)} items.`,
   );
 
   const description = used.map((e) => `${e.id} ${pct(e.share)}`).join(', ');

@@ -148,13 +148,13 @@ describe('cost panel (webview) in Chromium', function () {
     const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.trim())));
     assert.deepEqual(cells[0].slice(0, 4), ['gpt-4o', 'reference', '–', '–']);
     assert.deepEqual(cells[1], ['gpt-4o-mini', 'profiling', '127/132', '93.1%–98.0%', '132 (0)', '9,768 / 396', '$0.00168', '0']);
-    assert.deepEqual(cells[2].slice(0, 4), ['gpt-3.5-turbo', 'ruled out (too weak)', '101/120', '74.2%–91.2%']);
+    assert.deepEqual(cells[2].slice(0, 4), ['gpt-3.5-turbo', 'below the target', '101/120', '74.2%–91.2%']);
 
     // The chart: one row per candidate, described in words, and drawn where the numbers say.
     assert.equal(await page.locator('svg.interval-chart').count(), 1);
     assert.deepEqual(await ariaLabels(page, 'svg.interval-chart g.chart-row'), [
       'gpt-4o-mini: agreement 96.2% (127 of 132), interval 93.1%–98.0%, target 95%; profiling',
-      'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; ruled out (too weak)',
+      'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; below the target',
     ]);
     assert.equal(await page.locator('svg.interval-chart g.chart-row title').count(), 2);
     const geometry = await page.evaluate(() => {
@@ -232,18 +232,18 @@ describe('cost panel (webview) in Chromium', function () {
     assert.deepEqual(statuses.map((s) => s.replace(/\s+/g, ' ').trim()), [
       'reference',
       'meets the target used on 34.7% of the rest',
-      'ruled out (not worth it) used on 28.4% of the rest',
-      'ruled out (too weak)',
+      'profiling stopped (not worth it) used on 28.4% of the rest',
+      'below the target',
       'not profiled',
     ]);
     assert.equal(await text(page, 'table.models tbody tr:nth-child(2) td:nth-child(5)'), '1,088 (120)');
     assert.deepEqual(await ariaLabels(page, 'g.chart-row'), [
       'gpt-4o-mini: agreement 98.5% (384 of 390), interval 95.5%–99.6%, target 95%; meets the target',
-      'gpt-4.1-nano: agreement 97.2% (379 of 390), interval 94.1%–98.9%, target 95%; ruled out (not worth it)',
-      'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; ruled out (too weak)',
+      'gpt-4.1-nano: agreement 97.2% (379 of 390), interval 94.1%–98.9%, target 95%; profiling stopped (not worth it)',
+      'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; below the target',
       'claude-3-5-haiku: no items profiled yet, target 95%; not profiled',
     ]);
-    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['meets the target', 'ruled out (not worth it)', 'ruled out (too weak)', 'not profiled']);
+    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['meets the target', 'profiling stopped (not worth it)', 'below the target', 'not profiled']);
 
     assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
     await page.getByRole('button', { name: 'Open output' }).click();
@@ -267,7 +267,7 @@ describe('cost panel (webview) in Chromium', function () {
     assert.ok(cost.includes('Cost so far') && !cost.includes('Projected'), cost);
     assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Open output' }).isDisabled(), true);
-    assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['reference', 'undecided', 'ruled out (too weak)']);
+    assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['reference', 'undecided', 'below the target']);
     assertNoProblems();
   });
 
@@ -302,6 +302,19 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await page.locator('#injected, .run img, .run script, .run-header svg').count(), 0);
     assert.equal(await page.evaluate(() => window.__injected), undefined);
     assert.ok((await page.locator('[role="status"]').innerText()).includes('<script>window.__injected=1</script>'));
+    assertNoProblems();
+  });
+
+  it('says so when a state cannot be drawn, and draws the next one', async () => {
+    const page = await openPanel();
+    // A report from disk written by another version: fields the panel needs are missing.
+    const broken = { run: { ...FINISHED.run!, report: { guarantee: {} } } } as unknown as PanelState;
+    await postState(page, broken);
+    assert.match(await page.getByRole('alert').innerText(), /^The panel could not show this run: /);
+    assert.equal(await page.locator('.run').isVisible(), false);
+    await postState(page, FINISHED);
+    assert.equal(await page.getByRole('alert').count(), 0);
+    assert.equal(await page.locator('.plan-entries li').count(), 3);
     assertNoProblems();
   });
 

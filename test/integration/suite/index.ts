@@ -28,7 +28,12 @@ const TEST_TIMEOUT_MS = 60_000;
 export async function run(): Promise<void> {
   const reportFile = process.env[REPORT_ENV];
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: TEST_TIMEOUT_MS, color: reportFile === undefined });
-  for (const file of testFiles(__dirname)) {
+  const files = testFiles(__dirname);
+  if (files.length === 0) {
+    // Passing with no test would hide a build that compiled nothing.
+    throw new Error(`No *.test.js file in ${__dirname}: compile the tests first.`);
+  }
+  for (const file of files) {
     mocha.addFile(file);
   }
 

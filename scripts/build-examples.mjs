@@ -132,13 +132,13 @@ const EXAMPLES = [
     settings: { labels: ['toxic', 'not toxic'] },
     ruleText: 'the label found in the answer, "toxic" or "not toxic" (case-insensitive; "not toxic" wins over the "toxic" inside it)',
     labelText: '`"toxic"` for the benchmark label 1 and `"not toxic"` for 0',
-    accuracy: 0.95,
+    accuracy: 0.9,
     confidence: 0.95,
     warning: '> **Content warning.** The comments in this example (`items.jsonl`, and the prompts built from them) contain offensive language: insults, slurs, profanity and hateful statements. They are there because recognising them is the task.\n\n',
     about:
       'Each item is a short English comment; the task is to say whether it is toxic. ' +
-      'The cheaper models agree with gpt-4o on 91-98% of comments, so at a 95% target Smart can hand most of the items left after profiling ' +
-      'to a model that costs a few percent of the reference. On a file this small, profiling takes much of the saving.',
+      'The cheaper models agree with gpt-4o on 91-98% of comments, so at a 90% target Smart can hand most of the items left after profiling ' +
+      'to models that cost a few percent of the reference (about 3x cheaper in all). At 95% profiling takes most of the saving on a file this small.',
   },
 ];
 

@@ -30,7 +30,6 @@ function run(title, input, flags = []) {
 const toxicity = run(
   'Toxic comments (offensive language): 750 items, 12 models, target 90% agreement with gpt-4o at 95% confidence',
   path.join(demo, 'toxicity', 'items.jsonl'),
-  ['--accuracy', '0.9'],
 );
 
 const policyHigh = run(

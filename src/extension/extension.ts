@@ -41,6 +41,14 @@ export function activate(context: vscode.ExtensionContext): void {
       showPanel();
       return runs.start(prepared);
     }),
+    command('smart.openExample', async (options?: { run?: boolean }) => {
+      const input = await copyExample(context.extensionUri);
+      if (!input) return undefined;
+      await vscode.window.showTextDocument(input, { preview: true });
+      if (!options?.run) return undefined;
+      const config = vscode.Uri.joinPath(input, '..', 'smart.config.json').fsPath;
+      return vscode.commands.executeCommand('smart.profileDataset', input, undefined, { config, yes: true, force: true } satisfies ProfileOptions);
+    }),
     command('smart.openCostPanel', () => {
       showPanel();
     }),
@@ -93,6 +101,29 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   void updateJsonlContext();
   context.subscriptions.push(vscode.workspace.onDidCreateFiles(() => updateJsonlContext()), vscode.workspace.onDidDeleteFiles(() => updateJsonlContext()));
+}
+
+const EXAMPLE_FOLDER = 'smart-example';
+
+/**
+ * Copies the bundled offline example (real recorded answers, replayed: no key,
+ * no cost) into the first workspace folder, unless it is already there, and
+ * returns its input file.
+ */
+async function copyExample(extensionUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    void vscode.window.showWarningMessage('Smart: open a folder first; the example is copied into it.');
+    return undefined;
+  }
+  const target = vscode.Uri.joinPath(folder.uri, EXAMPLE_FOLDER);
+  const input = vscode.Uri.joinPath(target, 'items.jsonl');
+  try {
+    await vscode.workspace.fs.stat(input);
+  } catch {
+    await vscode.workspace.fs.copy(vscode.Uri.joinPath(extensionUri, 'examples', 'toxicity'), target, { overwrite: false });
+  }
+  return input;
 }
 
 /** Endpoint names from the settings, or typed in (e.g. a smart.config.json's). */

@@ -7,11 +7,11 @@ import { checkCounts } from './clopperPearson';
  * 0.94, the weight of 20 items. Any prior keeps the guarantee; it only decides
  * where the sequence is tightest, and agreement targets are usually 0.8 to
  * 0.99. At 960 agreements of 1,000 and confidence 0.95 the interval is
- * [0.9367, 0.9770] (width 0.0403), against 0.0455 with Jeffreys' Beta(1/2, 1/2)
- * and 0.0471 with the uniform prior; Clopper-Pearson, valid for one look only,
+ * [0.9349, 0.9778] (width 0.0429), against 0.0478 with Jeffreys' Beta(1/2, 1/2)
+ * and 0.0494 with the uniform prior; Clopper-Pearson, valid for one look only,
  * gives [0.9459, 0.9713] (width 0.0253). Priors piled nearer 1, such as
- * Beta(19, 1), gain little there (0.0392) and lose more at rates of 0.85
- * (0.0815 against 0.0740 at 850 of 1,000).
+ * Beta(19, 1), gain little there (0.0418) and lose more at rates of 0.85
+ * (0.0857 against 0.0786 at 850 of 1,000).
  */
 export const ANYTIME_PRIOR: { readonly a: number; readonly b: number } = { a: 18, b: 2 };
 
@@ -53,15 +53,24 @@ export function logMixtureMartingale(agreements: number, n: number, p: number): 
   return logMartingaleAt(logMarginal(agreements, n), agreements, n, p);
 }
 
-/** ln(1 / alpha), alpha = 1 - confidence: the level ln M_n must reach to exclude a rate. */
+/**
+ * ln(2 / alpha), alpha = 1 - confidence: the level ln M_n must reach to exclude
+ * a rate. With 2 / alpha each end of the interval errs with probability at
+ * most alpha / 2, like each end of the two-sided Clopper-Pearson interval, so
+ * the two bounds mean the same thing wherever the engine uses a lower bound at
+ * a level g: a single model's guarantee, and the mix, whose (at most two)
+ * candidate bounds then fail together with probability at most
+ * (1 - g1) / 2 + (1 - g2) / 2 <= 1 - gamma even though each level was chosen
+ * after seeing the data.
+ */
 function logThreshold(confidence: number): number {
-  return -Math.log(1 - confidence);
+  return Math.log(2 / (1 - confidence));
 }
 
 /**
  * An anytime-valid confidence sequence for a Bernoulli rate: the rates p with
- * M_n(p) < 1 / alpha, alpha = 1 - confidence (`logMixtureMartingale`). By
- * Ville's inequality, P(there is an n with M_n(p_true) >= 1 / alpha) <= alpha,
+ * M_n(p) < 2 / alpha, alpha = 1 - confidence (`logMixtureMartingale`). By
+ * Ville's inequality, P(there is an n with M_n(p_true) >= 2 / alpha) <= alpha / 2,
  * so the true rate lies in the interval at every n at once: checking it after
  * every item and stopping at the first success keeps the guarantee, which a
  * Clopper-Pearson interval does not.
@@ -97,7 +106,7 @@ function bisect(excluded: (p: number) => boolean, inside: number, outside: numbe
 
 /**
  * Whether the anytime lower bound at (s, n) reaches `target`: the target lies
- * below s / n and is excluded, M_n(target) >= 1 / alpha. Exact on the
+ * below s / n and is excluded, M_n(target) >= 2 / alpha. Exact on the
  * martingale, no bisection. Arguments are not checked (hot path).
  */
 export function anytimeLowerReaches(agreements: number, n: number, target: number, confidence: number): boolean {
@@ -108,7 +117,7 @@ export function anytimeLowerReaches(agreements: number, n: number, target: numbe
 
 /**
  * Whether the anytime upper bound at (s, n) stays below `target`: the target
- * lies above s / n and is excluded, M_n(target) >= 1 / alpha. Arguments are
+ * lies above s / n and is excluded, M_n(target) >= 2 / alpha. Arguments are
  * not checked (hot path).
  */
 export function anytimeUpperBelow(agreements: number, n: number, target: number, confidence: number): boolean {

@@ -128,8 +128,18 @@ function makeBound(
   };
 }
 
-/** Clopper-Pearson's half-width is about the normal quantile z_(1 - alpha / 2). */
-const clopperPearsonHalfWidth: HalfWidth = (_n, confidence) => jStat.normal.inv((1 + confidence) / 2, 0, 1);
+/** Clopper-Pearson's half-width is about the normal quantile z_(1 - alpha / 2); kept for the last confidence asked. */
+const clopperPearsonHalfWidth: HalfWidth = (() => {
+  let lastConfidence = NaN;
+  let z = NaN;
+  return (_n, confidence) => {
+    if (confidence !== lastConfidence) {
+      z = jStat.normal.inv((1 + confidence) / 2, 0, 1);
+      lastConfidence = confidence;
+    }
+    return z;
+  };
+})();
 
 /**
  * Robbins' normal-mixture boundary (Robbins 1970; Howard et al. 2021): with a

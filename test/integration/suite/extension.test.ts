@@ -130,6 +130,16 @@ describe('Smart in VS Code', function () {
     });
   });
 
+  it('copies the offline example into the workspace and runs it from recordings (the walkthrough)', async () => {
+    const report = (await vscode.commands.executeCommand('smart.openExample', { run: true })) as JobReport | undefined;
+    assert.ok(report, 'the example run returned no report');
+    const dir = path.join(workspaceRoot(), 'smart-example');
+    assert.ok(existsSync(path.join(dir, 'items.smart.jsonl')));
+    assert.equal(report.items, 750);
+    assert.ok(report.savings > 1.5, `savings ${report.savings}`);
+    assert.ok(report.guarantee.met);
+  });
+
   it('keeps API keys in SecretStorage: never in a file of the workspace', async () => {
     await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
     for (const file of filesUnder(workspaceRoot())) {

@@ -1,0 +1,431 @@
+/**
+ * End-to-end test of the packaged extension, used as a person would use it:
+ * the .vsix is installed into a fresh code-server, which opens a workspace
+ * holding `messages.jsonl`, `prompt.txt` and a `smart.config.json` that points
+ * at an OpenAI-compatible test server on 127.0.0.1. In headless Chromium the
+ * test right-clicks the file in the explorer, chooses Profile Dataset, picks
+ * "Use smart.config.json", clicks Run in the cost preview and waits for the
+ * cost panel to show the finished run: the models, their intervals, the mix
+ * and the guarantee. It then checks the output file and saves screenshots of
+ * the workbench and of the panel to test/e2e/artifacts/ (git-ignored).
+ *
+ *   npm run package                     # dist/smart-llm-<version>.vsix
+ *   npm run compile                     # this file, to out/test/e2e/
+ *   node out/test/e2e/profileDataset.e2e.js [--vsix FILE] [--timeout-seconds N]
+ *
+ * Exit code 0 when every check passed, 1 otherwise (2 for a bad command line,
+ * 130 on Ctrl-C). On failure a screenshot, the browser console and
+ * code-server's output are saved beside the screenshots.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { CODE_SERVER_DIR, CodeServer, launchChromium, QUIET_SETTINGS, REPO_ROOT, startCodeServer } from '../support/codeServer';
+import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
+
+/** Where screenshots and failure logs go (git-ignored). */
+const ARTIFACTS_DIR = join(REPO_ROOT, 'test', 'e2e', 'artifacts');
+/** code-server's command line, which also installs extensions. */
+const CODE_SERVER_ENTRY = join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+/** The extension's manifest: its id and version name the installed folder and the default .vsix. */
+const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
+
+/** Lines in the dataset. */
+const ITEMS = 400;
+/** The reference model and the cheaper candidate, as named in smart.config.json and served by the test server. */
+const REFERENCE = 'ref';
+const CANDIDATE = 'cheap';
+/** How long one step in the workbench may take; VS Code in headless Chromium on a busy machine can be slow. */
+const STEP_TIMEOUT_MS = 60_000;
+/** How long the extension's menu item may take to appear: the workbench lists it once it has scanned the extensions. */
+const MENU_ATTEMPT_MS = 5_000;
+/** How often the panel's frames are checked for the run's state. */
+const POLL_MS = 250;
+
+interface Options {
+  readonly vsix: string;
+  readonly timeoutMs: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
+      'timeout-seconds': { type: 'string', default: '300' },
+    },
+  });
+  const timeoutSeconds = Number(values['timeout-seconds']);
+  if (!(timeoutSeconds > 0)) throw new Error(`--timeout-seconds must be a positive number, not ${values['timeout-seconds']}`);
+  return { vsix: resolve(values.vsix), timeoutMs: timeoutSeconds * 1000 };
+}
+
+function log(message: string): void {
+  console.log(`[e2e] ${message}`);
+}
+
+/** Seconds since `start` (a Date.now()), for the timing lines. */
+function since(start: number): string {
+  return `${((Date.now() - start) / 1000).toFixed(1)}s`;
+}
+
+/** Throws `message` unless `condition` holds. */
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+/**
+ * The scripted models: `ref` says spam for every fourth message, `cheap`
+ * agrees except on one message in 33 (about 97% agreement), so a mix that
+ * leans on `cheap` meets a 90% target.
+ */
+function answer(model: string, messages: readonly TestMessage[]): string {
+  const match = /message (\d+)/.exec(messages[messages.length - 1].content);
+  if (match === null) throw new Error('the prompt names no message');
+  const i = Number(match[1]);
+  const spam = i % 4 === 0;
+  const wrong = model === CANDIDATE && i % 33 === 7;
+  return spam !== wrong ? 'spam' : 'ham';
+}
+
+/** Writes the dataset, the prompt and a smart.config.json that points at `baseURL` (no API key: a loopback server needs none). */
+function writeWorkspace(dir: string, baseURL: string): void {
+  mkdirSync(dir, { recursive: true });
+  const lines = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` }));
+  writeFileSync(join(dir, 'messages.jsonl'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'prompt.txt'), 'Is this spam or ham? Answer with one word.\n\n{{text}}\n');
+  const config = {
+    endpoints: { loopback: { baseURL } },
+    models: [
+      { id: REFERENCE, endpoint: 'loopback', inputPer1M: 10, outputPer1M: 30 },
+      { id: CANDIDATE, endpoint: 'loopback', inputPer1M: 0.2, outputPer1M: 0.6 },
+    ],
+    reference: REFERENCE,
+    candidates: [CANDIDATE],
+    template: 'prompt.txt',
+    labels: ['spam', 'ham'],
+    accuracy: 0.9,
+    confidence: 0.95,
+    strategy: 'modelmix',
+    seed: 3,
+  };
+  writeFileSync(join(dir, 'smart.config.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** User settings: a quiet workbench, and the panel and output opened when the run ends (the extension's default, made explicit). */
+function writeUserSettings(userDataDir: string): void {
+  const dir = join(userDataDir, 'User');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, 'smart.openOutputsWhenDone': true }, null, 2)}\n`);
+}
+
+/**
+ * Installs the .vsix with code-server's own `--install-extension`, as a user
+ * would, and checks that it landed as `<publisher>.<name>-<version>/`.
+ * `configFile` keeps code-server from writing a config into ~/.config.
+ */
+async function installVsix(vsix: string, extensionsDir: string, userDataDir: string, configFile: string): Promise<void> {
+  const args = [CODE_SERVER_ENTRY, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix];
+  // An empty gallery: nothing to look up online for an extension without dependencies.
+  const env: NodeJS.ProcessEnv = { ...process.env, EXTENSIONS_GALLERY: '{}' };
+  for (const key of Object.keys(env)) {
+    // From a VS Code terminal, these would hand the command to that editor.
+    if (key.startsWith('VSCODE_')) delete env[key];
+  }
+  const output = await new Promise<string>((resolveInstall, reject) => {
+    execFile(process.execPath, args, { env, timeout: STEP_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`code-server --install-extension failed: ${error.message}\n${stdout}${stderr}`));
+      else resolveInstall(`${stdout}${stderr}`);
+    });
+  });
+  const installed = join(extensionsDir, `${MANIFEST.publisher}.${MANIFEST.name}-${MANIFEST.version}`, 'package.json');
+  check(existsSync(installed), `the extension is not in ${extensionsDir} after installing it:\n${output}`);
+}
+
+/**
+ * Right-clicks the file in the explorer and chooses Profile Dataset. The
+ * workbench adds the extension's menu items once it has read the installed
+ * extensions, which may be after the explorer shows: a menu without the item
+ * is closed and opened again.
+ */
+async function profileFromExplorer(page: Page, fileName: string): Promise<void> {
+  const file = page.getByRole('treeitem', { name: fileName, exact: true });
+  await file.waitFor({ timeout: STEP_TIMEOUT_MS });
+  const item = page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: /Profile Dataset/ });
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    await file.click({ button: 'right' });
+    try {
+      await item.waitFor({ timeout: MENU_ATTEMPT_MS });
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`the explorer's context menu has no Profile Dataset item: ${(error as Error).message}`);
+      await page.keyboard.press('Escape');
+    }
+  }
+  log(`context menu: ${(await page.locator('.context-view .monaco-menu').getByRole('menuitem').allInnerTexts()).map((t) => t.split('\n')[0]).join(' | ')}`);
+  await item.click();
+}
+
+/** What the finished panel shows, read from its page. */
+interface PanelFacts {
+  readonly status: string;
+  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string }[];
+  readonly plan: string[];
+  readonly guarantee: string;
+  readonly savings: string;
+}
+
+/**
+ * The cost panel's frame once the run shown there has ended: the panel's page
+ * lives in an iframe inside the webview's iframe, and is rebuilt when the
+ * panel is hidden and shown again, so the frames are searched afresh on each
+ * poll. Throws with the panel's message when the run failed or was cancelled.
+ */
+async function finishedPanel(page: Page, timeoutMs: number): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no panel yet';
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const state = await frame
+        .evaluate(() => {
+          const app = document.getElementById('app');
+          if (document.title !== 'Smart: Cost' || app === null) return undefined;
+          // 'done' counts once the last section drawn from the report is there.
+          const drawn = document.querySelector('.section-guarantee .guarantee') !== null;
+          const status = app.dataset.runStatus === 'done' && !drawn ? 'drawing' : (app.dataset.runStatus ?? 'loading');
+          return { status, message: document.querySelector('.status-phrase')?.textContent ?? '' };
+        })
+        // A frame may go away between listing and evaluating it.
+        .catch(() => undefined);
+      if (state === undefined) continue;
+      last = `run status ${state.status}`;
+      if (state.status === 'done') return frame;
+      if (state.status === 'failed' || state.status === 'cancelled') throw new Error(`the run ${state.status}: ${state.message}`);
+    }
+    await new Promise((wake) => setTimeout(wake, POLL_MS));
+  }
+  throw new Error(`the cost panel did not show a finished run within ${timeoutMs / 1000}s (${last})`);
+}
+
+/** Reads what the finished panel shows, through its rendered text only. */
+function readPanel(frame: Frame): Promise<PanelFacts> {
+  return frame.evaluate(() => {
+    const text = (element: Element | null): string => element?.textContent?.trim() ?? '';
+    const cell = (row: Element, label: string): string => text(row.querySelector(`td[data-label="${label}"]`));
+    return {
+      status: text(document.querySelector('.status-line .badge')),
+      models: [...document.querySelectorAll('table.models tbody tr')].map((row) => ({
+        id: text(row.querySelector('th')),
+        status: text(row.querySelector('.status-word')),
+        agreed: cell(row, 'Agreed'),
+        interval: cell(row, 'Interval'),
+        outputs: cell(row, 'Outputs'),
+      })),
+      plan: [...document.querySelectorAll('.section-plan .plan-entries li')].map((li) => [...li.children].map(text).filter(Boolean).join(' ')),
+      guarantee: text(document.querySelector('.section-guarantee .guarantee')),
+      savings: text(document.querySelector('.section-cost .figure-key .figure-value')),
+    };
+  });
+}
+
+/** Saves a screenshot of the whole workbench, and of the panel grown to its full height so that nothing is cut off. */
+async function saveScreenshots(page: Page, panel: Frame): Promise<string[]> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const workbench = join(ARTIFACTS_DIR, 'e2e-workbench.png');
+  const panelShot = join(ARTIFACTS_DIR, 'e2e-panel.png');
+  await page.screenshot({ path: workbench });
+
+  const viewport = page.viewportSize() ?? { width: 1600, height: 1000 };
+  const { inner, full } = await panel.evaluate(() => ({ inner: window.innerHeight, full: document.documentElement.scrollHeight }));
+  if (full > inner) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height + (full - inner) });
+    await panel.waitForFunction(() => window.innerHeight >= document.documentElement.scrollHeight, undefined, { timeout: STEP_TIMEOUT_MS });
+  }
+  // The "done" notification floats over the panel's corner: keep it in the workbench shot, not in the panel's.
+  await (await panel.frameElement()).screenshot({ path: panelShot, style: '.notifications-toasts { visibility: hidden !important; }' });
+  await page.setViewportSize(viewport);
+  return [workbench, panelShot];
+}
+
+/** Saves a screenshot of `page`, its console and code-server's output after a failure; returns the files' common prefix. */
+async function saveFailureArtifacts(page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const prefix = join(ARTIFACTS_DIR, `e2e-failure-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  if (page !== undefined) {
+    await page.screenshot({ path: `${prefix}.png`, timeout: 15_000 }).catch((error: Error) => log(`no screenshot: ${error.message}`));
+  }
+  writeFileSync(`${prefix}.console.log`, consoleLines.join('\n'));
+  writeFileSync(`${prefix}.code-server.log`, server?.output() ?? '(code-server did not start)');
+  if (page !== undefined) writeFileSync(`${prefix}.frames.txt`, await describeFrames(page));
+  return prefix;
+}
+
+/** One line per frame of the page: its URL, title, and what its page holds; the webviews' frames are where a blank panel shows. */
+async function describeFrames(page: Page): Promise<string> {
+  const lines = await Promise.all(
+    page.frames().map(async (frame) => {
+      const summary = await frame
+        .evaluate(() => {
+          const app = document.getElementById('app');
+          const body = document.body?.innerText.replace(/\s+/g, ' ').trim() ?? '';
+          return `title ${JSON.stringify(document.title)}, ${app ? `#app run status ${app.dataset.runStatus ?? 'unset'}` : 'no #app'}, text ${JSON.stringify(body.slice(0, 200))}`;
+        })
+        .catch((error: Error) => `not readable: ${error.message.split('\n')[0]}`);
+      return `${frame.url()}\n  ${summary}`;
+    }),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Checks the output file: one JSON line per input line, in order, each with an answer from a profiled model. */
+function checkOutput(workspace: string): void {
+  const output = join(workspace, 'messages.smart.jsonl');
+  check(existsSync(output), 'messages.smart.jsonl was not written');
+  const lines = readFileSync(output, 'utf8').trimEnd().split('\n');
+  check(lines.length === ITEMS, `messages.smart.jsonl has ${lines.length} lines, not ${ITEMS}`);
+  lines.forEach((line, i) => {
+    const item = JSON.parse(line) as { id?: unknown; smart?: { output?: unknown; model?: unknown } };
+    check(item.id === i, `line ${i + 1} of messages.smart.jsonl is item ${String(item.id)}`);
+    check(item.smart?.output === 'spam' || item.smart?.output === 'ham', `line ${i + 1} has no answer: ${line}`);
+    check(item.smart.model === REFERENCE || item.smart.model === CANDIDATE, `line ${i + 1} names an unknown model: ${line}`);
+  });
+}
+
+/** Runs the test once; resolves with the exit code. */
+async function main(options: Options): Promise<number> {
+  check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
+  const start = Date.now();
+  const temp = mkdtempSync(join(tmpdir(), 'smart-e2e-'));
+  const workspace = join(temp, 'workspace');
+  const extensionsDir = join(temp, 'extensions');
+  const userDataDir = join(temp, 'user-data');
+  const consoleLines: string[] = [];
+  let models: OpenAiTestServer | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> => {
+    cleaning ??= (async () => {
+      await browser?.close().catch(() => undefined);
+      await server?.stop();
+      await models?.close();
+      rmSync(temp, { recursive: true, force: true });
+    })();
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
+    log(`${signal}: stopping Chromium, code-server and the test server`);
+    void cleanUp().finally(() => process.exit(code));
+  };
+  const onInt = onSignal('SIGINT', 130);
+  const onTerm = onSignal('SIGTERM', 143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  // The whole run gets one deadline; each wait gets what is left of it.
+  const left = (): number => Math.max(1, start + options.timeoutMs - Date.now());
+
+  try {
+    let step = Date.now();
+    writeUserSettings(userDataDir);
+    await installVsix(options.vsix, extensionsDir, userDataDir, join(temp, 'install-config.yaml'));
+    log(`installed ${options.vsix} in ${since(step)}`);
+
+    models = new OpenAiTestServer({ answer });
+    const { baseURL } = await models.start();
+    writeWorkspace(workspace, baseURL);
+
+    step = Date.now();
+    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));
+    await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS });
+    log(`code-server on port ${server.port} and Chromium ready in ${since(step)}`);
+
+    step = Date.now();
+    await profileFromExplorer(page, 'messages.jsonl');
+    log(`explorer shown, Profile Dataset chosen in ${since(step)}`);
+
+    step = Date.now();
+    const quickPick = page.locator('.quick-input-widget');
+    await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.getByText('Smart: start paid calls?').waitFor();
+    const preview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');
+    log(`cost preview: ${preview}`);
+    check(models.counts().total === 0, 'calls were made before the cost preview was confirmed');
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    log(`settings picked and Run clicked in ${since(step)}`);
+
+    step = Date.now();
+    await finishedPanel(page, left());
+    log(`run finished and shown in ${since(step)}`);
+    // Then the run opens the output, in the panel's editor group, and reveals
+    // the panel again: hidden in between, the panel's page is rebuilt, so the
+    // checks read the page that shows once the output's tab is there.
+    step = Date.now();
+    await page.getByRole('tab', { name: /messages\.smart\.jsonl/ }).waitFor({ timeout: left() });
+    const panel = await finishedPanel(page, left());
+    const facts = await readPanel(panel);
+    log(`output opened and panel shown again in ${since(step)}: ${facts.status}, savings ${facts.savings}`);
+    for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}`);
+    for (const entry of facts.plan) log(`  plan: ${entry}`);
+    log(`  guarantee: ${facts.guarantee}`);
+
+    check(facts.status === 'Done', `the panel's status is ${facts.status}`);
+    check(
+      facts.models.map((m) => m.id).join(',') === `${REFERENCE},${CANDIDATE}`,
+      `the panel lists models ${facts.models.map((m) => m.id).join(', ')}`,
+    );
+    const candidate = facts.models[1];
+    check(/\d/.test(candidate.interval) && /\d+\/\d+/.test(candidate.agreed), `the panel shows no interval for ${CANDIDATE}`);
+    check(facts.plan.some((entry) => entry.includes(CANDIDATE)), `the chosen mix does not use ${CANDIDATE}: ${facts.plan.join('; ')}`);
+    check(facts.guarantee.length > 0, 'the panel shows no guarantee');
+    const outputsShown = facts.models.reduce((sum, m) => sum + Number(m.outputs.replace(/\D/g, '')), 0);
+    check(outputsShown === ITEMS, `the panel counts ${outputsShown} outputs, not ${ITEMS}`);
+
+    checkOutput(workspace);
+    const counts = models.counts();
+    log(`output checked: ${ITEMS} lines; calls paid ${JSON.stringify(counts.paidPerModel)}`);
+    check((counts.paidPerModel[REFERENCE] ?? 0) < ITEMS, `${REFERENCE} was called on every item: nothing was saved`);
+
+    const shots = await saveScreenshots(page, panel);
+    log(`screenshots: ${shots.join(', ')}`);
+    log(`PASS in ${since(start)}`);
+    return 0;
+  } catch (error) {
+    if (cleaning !== undefined) return 1;
+    log(`FAIL after ${since(start)}: ${(error as Error).message}`);
+    log(`artifacts: ${await saveFailureArtifacts(page, consoleLines, server)}.*`);
+    return 1;
+  } finally {
+    const stopStart = Date.now();
+    await cleanUp();
+    log(`Chromium, code-server and the test server stopped in ${since(stopStart)}`);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+let options: Options;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+main(options).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`[e2e] ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -183,7 +183,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(maxCost !== undefined ? { maxCost } : {}),
       signal: controller.signal,
       log: (level, message) => {
-        if (values.verbose || level === 'warn' || level === 'error') {
+        // Prompts (trace) never reach the terminal: they may hold what the data holds.
+        if ((values.verbose && level !== 'trace') || level === 'warn' || level === 'error') {
           progress.end();
           process.stderr.write(`[${level}] ${message}\n`);
         }

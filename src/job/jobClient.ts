@@ -26,8 +26,8 @@ export interface JobClientOptions {
   readonly maxTokens?: number;
   readonly routes: ReadonlyMap<string, ModelRoute>;
   readonly cache: ResponseCache;
-  /** Told about each call before it is sent (for the log), never with the key. */
-  readonly onCall?: (model: string, record: JsonlRecord, cached: boolean) => void;
+  /** Told about each call before it is sent (for the log): the request, never the key. */
+  readonly onCall?: (model: string, record: JsonlRecord, request: ChatRequest, cached: boolean) => void;
 }
 
 /**
@@ -55,7 +55,7 @@ export class JobClient implements LlmClient<JsonlRecord> {
     const request = this.request(model, record);
     const key = requestKey(route.baseURL, { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0 });
     const hit = this.options.cache.get(key);
-    this.options.onCall?.(model.id, record, hit !== undefined);
+    this.options.onCall?.(model.id, record, request, hit !== undefined);
     if (hit) return { ...hit, cached: true };
     return route.backend.chat(request, signal).then((result) => {
       this.options.cache.put(key, result);

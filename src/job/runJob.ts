@@ -128,7 +128,10 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
           ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
           routes: routes(config, options),
           cache: cache!,
-          onCall: (model, record, cached) => options.log?.('debug', `${cached ? 'cache hit' : 'call'}: ${model} on ${inputName}:${record.line}`),
+          onCall: (model, record, request, cached) => {
+            options.log?.('debug', `${cached ? 'cache hit' : 'call'}: ${model} on ${inputName}:${record.line}`);
+            options.log?.('trace', `prompt for ${model} on ${inputName}:${record.line}: ${JSON.stringify(request.messages)}`);
+          },
         });
     const items: ItemSource<JsonlRecord> = {
       count: checked.count,

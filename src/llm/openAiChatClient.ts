@@ -45,7 +45,8 @@ export interface ChatResult {
   readonly outputTokens: number;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** `trace` carries prompt contents: shown only where the user asked for that level. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export type Log = (level: LogLevel, message: string) => void;
 
 export interface ChatClientOptions {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Packages the extension as dist/<name>-<version>.vsix, offline:
 //
-//   node scripts/package.mjs [--skip-build] [--out FILE]
+//   node scripts/package.mjs [--skip-build | --skip-typecheck] [--out FILE]
 //
-// 1. type-checks the project and bundles it with esbuild (`--production`:
-//    minified, no source maps), unless --skip-build;
+// 1. type-checks the project (unless --skip-typecheck, for a caller that has
+//    just compiled it) and bundles it with esbuild (`--production`: minified,
+//    no source maps), unless --skip-build;
 // 2. checks that dist/extension.js needs nothing at run time but Node's own
 //    modules and `vscode`, since the package ships without node_modules;
 // 3. runs vsce with --no-dependencies (no network, no signing: signing needs
@@ -63,13 +64,14 @@ function newestMtime(path) {
 }
 
 /**
- * Builds (unless `build` is false) and packages the extension into `out`;
- * resolves with the .vsix's path, entry count and size. Throws when a step
- * fails or the contents are wrong.
+ * Builds (unless `build` is false; `typecheck: false` skips only the type
+ * check) and packages the extension into
+ * `out`; returns the .vsix's path, entry count and size. Throws when a
+ * step fails or the contents are wrong.
  */
-export async function packageExtension({ build = true, out = vsixPath() } = {}) {
+export function packageExtension({ build = true, typecheck = true, out = vsixPath() } = {}) {
   if (build) {
-    run('type-check', process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--noEmit']);
+    if (typecheck) run('type-check', process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--noEmit']);
     run('bundle', process.execPath, [join(ROOT, 'esbuild.config.mjs'), '--production']);
   }
   checkBundle(join(ROOT, 'dist', 'extension.js'));
@@ -142,11 +144,12 @@ function zipEntries(zip) {
 }
 
 function parseArgs(argv) {
-  const options = { build: true, out: vsixPath() };
+  const options = { build: true, typecheck: true, out: vsixPath() };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--skip-build') options.build = false;
+    else if (argv[i] === '--skip-typecheck') options.typecheck = false;
     else if (argv[i] === '--out' && argv[i + 1] !== undefined) options.out = resolve(argv[++i]);
-    else throw new Error(`unknown argument ${argv[i]}: usage: node scripts/package.mjs [--skip-build] [--out FILE]`);
+    else throw new Error(`unknown argument ${argv[i]}: usage: node scripts/package.mjs [--skip-build | --skip-typecheck] [--out FILE]`);
   }
   return options;
 }
@@ -154,7 +157,7 @@ function parseArgs(argv) {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const start = Date.now();
   try {
-    const result = await packageExtension(parseArgs(process.argv.slice(2)));
+    const result = packageExtension(parseArgs(process.argv.slice(2)));
     console.log(
       `[package] ${relative(process.cwd(), result.path)}: ${result.entries} entries, ` +
         `${(result.bytes / 1024 / 1024).toFixed(2)} MB, in ${((Date.now() - start) / 1000).toFixed(1)}s`,

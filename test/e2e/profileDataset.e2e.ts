@@ -9,13 +9,19 @@
  * and the guarantee. It then checks the output file and saves screenshots of
  * the workbench and of the panel to test/e2e/artifacts/ (git-ignored).
  *
- *   npm run package                     # dist/smart-llm-<version>.vsix
+ *   npm run test:e2e        # compile, package, set up code-server, run
+ *
+ * or by hand:
+ *
  *   npm run compile                     # this file, to out/test/e2e/
+ *   node scripts/package.mjs            # dist/smart-llm-<version>.vsix
  *   node out/test/e2e/profileDataset.e2e.js [--vsix FILE] [--timeout-seconds N]
  *
- * Exit code 0 when every check passed, 1 otherwise (2 for a bad command line,
- * 130 on Ctrl-C). On failure a screenshot, the browser console and
- * code-server's output are saved beside the screenshots.
+ * Every run uses fresh temp folders (extensions, user data, workspace),
+ * removed at the end. Exit code 0 when every check passed, 1 otherwise (2 for
+ * a bad command line, 130 on Ctrl-C). On failure a screenshot, the browser
+ * console, code-server's output and a list of the page's frames are saved to
+ * test/e2e/artifacts/e2e-failure-<time>.*.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

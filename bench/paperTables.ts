@@ -1,5 +1,6 @@
 import type { PaperDataset } from './paperSetup';
 import type { Row } from './paper';
+import { pct, textTable } from '../src/textFormat';
 
 function money(x: number): string {
   return `$${x.toFixed(2)}`;
@@ -7,16 +8,6 @@ function money(x: number): string {
 
 function ratio(x: number): string {
   return `${x.toFixed(2)}x`;
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
-}
-
-function table(header: readonly string[], body: readonly string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 /**
@@ -76,6 +67,6 @@ export function printTables(
       '-',
       '-',
     ]);
-    console.log(table(['strategy / bound', 'total cost', 'savings', 'mean', 'max', 'met', 'violated', 'time'], body));
+    console.log(textTable(['strategy / bound', 'total cost', 'savings', 'mean', 'max', 'met', 'violated', 'time'], body, { rule: true }));
   }
 }

@@ -1,14 +1,5 @@
+import { pct, textTable, usd } from '../textFormat';
 import type { ModelSummary, Plan, ProgressEvent, RunReport } from '../core/report';
-
-export function usd(x: number): string {
-  if (x === 0) return '$0';
-  if (x < 0.01) return `$${x.toPrecision(2)}`;
-  return `$${x.toFixed(2)}`;
-}
-
-export function pct(x: number, digits = 1): string {
-  return `${(x * 100).toFixed(digits)}%`;
-}
 
 function statusWord(m: ModelSummary): string {
   if (m.role === 'reference') return 'reference';
@@ -17,15 +8,9 @@ function statusWord(m: ModelSummary): string {
   return m.n > 0 ? 'undecided' : 'not profiled';
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
-}
-
 /** One row per model: standing, agreement and bounds, calls and cost. */
 export function modelTable(models: readonly ModelSummary[]): string {
-  return table(
+  return textTable(
     ['model', 'status', 'agreed', 'interval', 'calls', 'cached', 'cost', 'outputs'],
     models.map((m) => [
       m.id,

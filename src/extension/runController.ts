@@ -5,6 +5,7 @@ import type { ProgressEvent } from '../core/report';
 import type { SmartConfig } from '../job/config';
 import type { CostPreview } from '../job/costPreview';
 import { DeclinedError, jobFiles, runJob, type JobReport } from '../job/runJob';
+import { usd } from '../textFormat';
 import type { ApiKeys } from './apiKeys';
 import type { PanelState, RunView } from './protocol';
 
@@ -18,10 +19,6 @@ export interface RunRequest {
 }
 
 const PROGRESS_INTERVAL_MS = 150;
-
-function usd(x: number): string {
-  return x < 0.01 && x > 0 ? `$${x.toPrecision(2)}` : `$${x.toFixed(2)}`;
-}
 
 /**
  * Owns the one run at a time: starts it on the shared job runner, shows its

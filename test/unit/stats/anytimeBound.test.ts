@@ -8,18 +8,8 @@ import {
 } from '../../../src/core/stats/anytimeBound';
 import { clopperPearson } from '../../../src/core/stats/clopperPearson';
 import { confidenceBound } from '../../../src/core/stats/confidenceBound';
+import { mulberry32 } from '../../../src/core/random';
 
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('anytimeInterval', () => {
   it('keeps its coverage when checked after every item (and Clopper-Pearson does not)', () => {

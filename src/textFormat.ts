@@ -1,0 +1,22 @@
+/** Plain-text formatting shared by the command line, the extension's messages and the benchmarks. */
+
+/** USD with cents, or two significant digits below a cent. */
+export function usd(x: number): string {
+  if (x === 0) return '$0';
+  if (x < 0.01) return `$${x.toPrecision(2)}`;
+  return `$${x.toFixed(2)}`;
+}
+
+export function pct(x: number, digits = 1): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+/**
+ * A table in columns: the first left-aligned, the others right-aligned (they
+ * hold figures), optionally with a rule under the header.
+ */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], options: { rule?: boolean } = {}): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), ...(options.rule ? [widths.map((w) => '-'.repeat(w)).join('  ')] : []), ...rows.map(line)].join('\n');
+}

@@ -26,17 +26,25 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const VSCE = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 
-/** Entries the .vsix must hold (paths inside it); the panel and the icon fail silently when missing. */
+/**
+ * Entries the .vsix must hold (paths inside it): what the manifest names (main
+ * file, icon, walkthrough media) and what the code loads by path (the panel's
+ * script and stylesheet, the examples the walkthrough copies). A missing one
+ * fails silently in the user's editor, as a blank panel or an empty step.
+ */
 const REQUIRED = [
-  'extension/package.json',
-  'extension/dist/extension.js',
-  'extension/dist/webview.js',
-  'extension/dist/cli.js',
-  'extension/media/panel.css',
-  'extension/media/icon.png',
-  'extension/examples/toxicity/items.jsonl',
-  'extension/examples/policy-topics/items.jsonl',
-];
+  'package.json',
+  MANIFEST.main,
+  MANIFEST.icon,
+  ...(MANIFEST.contributes?.walkthroughs ?? []).flatMap((walkthrough) =>
+    walkthrough.steps.flatMap((step) => [step.media?.markdown, step.media?.image, step.media?.svg].filter((path) => typeof path === 'string')),
+  ),
+  'dist/webview.js',
+  'dist/cli.js',
+  'media/panel.css',
+  'examples/toxicity/items.jsonl',
+  'examples/policy-topics/items.jsonl',
+].map((path) => `extension/${path.replace(/^\.\//, '')}`);
 /** Entries the .vsix must not hold. */
 const FORBIDDEN = /^extension\/(?:src|test|bench|out|node_modules|demo|scripts|\.cache|\.ci|\.vscode)\/|\.map$|\.ts$|\.vsix$/;
 

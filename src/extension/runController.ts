@@ -144,7 +144,8 @@ export class RunController implements vscode.Disposable {
       await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
       this.statusBar.text = `$(graph) Smart: ${usd(report.totalCost)}, ${report.savings.toFixed(1)}x cheaper`;
       if (this.openOutputsWhenDone()) {
-        await vscode.window.showTextDocument(vscode.Uri.file(files.output), { preview: true, preserveFocus: true });
+        // Beside the panel, not in its group: there it would hide the panel, which then has to rebuild.
+        await vscode.window.showTextDocument(vscode.Uri.file(files.output), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
         await vscode.commands.executeCommand('smart.openCostPanel');
       }
       void vscode.window.showInformationMessage(`Smart: done, ${report.savings.toFixed(2)}x cheaper than ${config.reference} alone. ${report.guarantee.statement}`);

@@ -85,8 +85,8 @@ function check(condition: boolean, message: string): asserts condition {
 
 /**
  * The scripted models: `ref` says spam for every fourth message, `cheap`
- * agrees except on one message in 33 (about 97% agreement), so a mix that
- * leans on `cheap` meets a 90% target.
+ * agrees except on one message in 33 (about 97% agreement), so the plan can
+ * hand most items to `cheap` and still meet a 90% target.
  */
 function answer(model: string, messages: readonly TestMessage[]): string {
   const match = /message (\d+)/.exec(messages[messages.length - 1].content);
@@ -214,7 +214,7 @@ async function finishedPanel(page: Page, timeoutMs: number): Promise<Frame> {
     }
     await new Promise((wake) => setTimeout(wake, POLL_MS));
   }
-  throw new Error(`the cost panel did not show a finished run within ${timeoutMs / 1000}s (${last})`);
+  throw new Error(`the cost panel did not show a finished run before the deadline (--timeout-seconds); last seen: ${last}`);
 }
 
 /** Reads what the finished panel shows, through its rendered text only. */

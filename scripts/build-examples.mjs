@@ -138,7 +138,7 @@ const EXAMPLES = [
     about:
       'Each item is a short English comment; the task is to say whether it is toxic. ' +
       'The cheaper models agree with gpt-4o on 91-98% of comments, so at a 90% target Smart can hand most of the items left after profiling ' +
-      'to models that cost a few percent of the reference (about 3x cheaper in all). At 95% profiling takes most of the saving on a file this small.',
+      'to models that cost a few percent of the reference (2.7x cheaper in all). At 95% profiling takes most of the saving on a file this small.',
   },
 ];
 

@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { CODE_SERVER_DIR, CodeServer, launchChromium, QUIET_SETTINGS, REPO_ROOT, startCodeServer } from '../support/codeServer';
+import { CODE_SERVER_DIR, CodeServer, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, startCodeServer } from '../support/codeServer';
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
 
 /** Where screenshots and failure logs go (git-ignored). */
@@ -421,17 +421,4 @@ async function main(options: Options): Promise<number> {
   }
 }
 
-let options: Options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(2);
-}
-main(options).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`[e2e] ${error.message}`);
-    process.exit(1);
-  },
-);
+runMain('[e2e]', parseOptions, main);

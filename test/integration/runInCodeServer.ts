@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Browser, Page } from 'playwright-core';
-import { checkExtension, CodeServer, createWorkspace, launchChromium, REPO_ROOT, startCodeServer } from '../support/codeServer';
+import { checkExtension, CodeServer, createWorkspace, launchChromium, REPO_ROOT, runMain, startCodeServer } from '../support/codeServer';
 import { REPORT_ENV } from './suite/index';
 
 /** Where failure screenshots and logs go (git-ignored). */
@@ -216,17 +216,4 @@ async function main(options: Options): Promise<number> {
   }
 }
 
-let options: Options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(2);
-}
-main(options).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`[integration] ${error.message}`);
-    process.exit(1);
-  },
-);
+runMain('[integration]', parseOptions, main);

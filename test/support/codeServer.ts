@@ -353,3 +353,25 @@ function httpStatus(url: string): Promise<number | undefined> {
     req.end();
   });
 }
+
+/**
+ * The entry point of a runner script: parses its flags (a bad flag exits 2
+ * with the message), runs it, and exits with the code it returns (1 when it
+ * throws, the error printed after `prefix`).
+ */
+export function runMain<O>(prefix: string, parse: (argv: string[]) => O, main: (options: O) => Promise<number>): void {
+  let options: O;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  main(options).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`${prefix} ${error.message}`);
+      process.exit(1);
+    },
+  );
+}

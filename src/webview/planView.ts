@@ -58,7 +58,7 @@ export function planView(plan: Plan, reference: string, profiledItems: number): 
         {},
         h('span', { class: `swatch ${seriesClass(entry, i, reference)}`, 'aria-hidden': 'true' }),
         h('span', { class: 'plan-model' }, entry.id),
-        h('span', { class: 'plan-share' }, `${pct(entry.share)} · ${count(entry.items)} items`),
+        h('span', { class: 'plan-share' }, `${pct(entry.share)} · ${count(entry.items)} ${entry.items === 1 ? 'item' : 'items'}`),
         h('span', { class: 'plan-detail' }, entryDetail(entry, reference)),
       ),
     ),

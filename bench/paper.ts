@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { runSmart } from '../src/core/engine';
 import { indexSource } from '../src/core/itemSource';
-import { AGREEING_OUTPUT, SimulatedClient } from '../src/simulatedClient';
+import { AGREEING_OUTPUT, SimulatedClient } from './simulatedClient';
 import { BOUND_KINDS, STRATEGIES, type BoundKind, type Strategy } from '../src/core/types';
 import { loadPaperSetup, type PaperDataset } from './paperSetup';
 import { oracleCost } from './oracle';

@@ -1,6 +1,6 @@
 import type { PaperDataset } from './paperSetup';
 import type { Row } from './paper';
-import { pct, textTable } from '../src/textFormat';
+import { pct, textTable } from '../src/text/format';
 
 function money(x: number): string {
   return `$${x.toFixed(2)}`;

@@ -8,7 +8,7 @@ import { BOUND_KINDS, STRATEGIES } from '../core/types';
 import { loadConfig, type ConfigOverrides } from '../job/config';
 import type { CostPreview } from '../job/costPreview';
 import { DeclinedError, runJob } from '../job/runJob';
-import { usd } from '../textFormat';
+import { usd } from '../text/format';
 import { formatReport, progressLine } from './reportSummary';
 
 const USAGE = `Usage: smart profile <file.jsonl> [options]

@@ -1,4 +1,4 @@
-import { pct, textTable, usd } from '../textFormat';
+import { pct, textTable, usd } from '../text/format';
 import type { ModelSummary, Plan, ProgressEvent, RunReport } from '../core/report';
 
 function statusWord(m: ModelSummary): string {

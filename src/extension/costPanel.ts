@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { PANEL_VIEW_TYPE, type HostMessage, type PanelMessage, type PanelState } from './protocol';
+import { PANEL_VIEW_TYPE, type HostMessage, type PanelMessage, type PanelState } from '../protocol/panelProtocol';
 import type { RunController } from './runController';
 
 /**

@@ -4,7 +4,7 @@ import type { JobReport } from '../job/runJob';
 import { ApiKeys } from './apiKeys';
 import { CostPanel } from './costPanel';
 import { prepareRun, type ProfileOptions } from './profileDataset';
-import { PANEL_VIEW_TYPE } from './protocol';
+import { PANEL_VIEW_TYPE } from '../protocol/panelProtocol';
 import { RunController } from './runController';
 import { readSettings } from './settings';
 

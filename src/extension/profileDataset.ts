@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { STRATEGIES, type Strategy } from '../core/types';
+import { STRATEGIES } from '../core/types';
 import { loadConfig, parseConfig, type SmartConfig } from '../job/config';
 import { jobFiles } from '../job/runJob';
 import { envVariableName, readSettings, type SmartSettings } from './settings';
@@ -141,7 +141,7 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
     template: path.relative(folder, template.fsPath).split(path.sep).join('/'),
     accuracy,
     confidence,
-    strategy: strategy.label as Strategy,
+    strategy: strategy.label,
     concurrency: settings.concurrency,
     seed: 0,
   };

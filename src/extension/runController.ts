@@ -5,9 +5,9 @@ import type { ProgressEvent } from '../core/report';
 import type { SmartConfig } from '../job/config';
 import type { CostPreview } from '../job/costPreview';
 import { DeclinedError, jobFiles, runJob, type JobReport } from '../job/runJob';
-import { usd } from '../textFormat';
+import { usd } from '../text/format';
 import type { ApiKeys } from './apiKeys';
-import type { PanelState, RunView } from './protocol';
+import type { PanelState, RunView } from '../protocol/panelProtocol';
 
 /** What is needed to start (or resume) a run. */
 export interface RunRequest {
@@ -140,7 +140,7 @@ export class RunController implements vscode.Disposable {
       );
       const { report, files } = result;
       this.log.info(`Done: ${usd(report.totalCost)} vs ${usd(report.referenceOnlyCost)} for the reference alone (${report.savings.toFixed(2)}x). ${report.guarantee.statement}`);
-      this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, report, canOpenOutput: true, canOpenReport: true } as RunView);
+      this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, report, canOpenOutput: true, canOpenReport: true });
       await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
       this.statusBar.text = `$(graph) Smart: ${usd(report.totalCost)}, ${report.savings.toFixed(1)}x cheaper`;
       if (this.openOutputsWhenDone()) {
@@ -163,7 +163,7 @@ export class RunController implements vscode.Disposable {
                 ? error.message
                 : String(error);
       this.log.warn(`Run stopped: ${message}`);
-      this.setRun({ ...base, status: cancelled || error instanceof DeclinedError ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, message } as RunView);
+      this.setRun({ ...base, status: cancelled || error instanceof DeclinedError ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, message });
       this.statusBar.text = cancelled ? '$(debug-pause) Smart: cancelled' : '$(error) Smart: failed';
       await vscode.commands.executeCommand('setContext', 'smart.canResume', !(error instanceof DeclinedError));
       if (!cancelled && !(error instanceof DeclinedError)) void vscode.window.showErrorMessage(`Smart: ${message}`);

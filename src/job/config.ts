@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseAnswerRule, type AnswerRule } from '../core/answerExtraction';
+import { parseAnswerRule, type AnswerRule } from '../io/answerExtraction';
 import { BOUND_KINDS, STRATEGIES, type BoundKind, type Strategy } from '../core/types';
 import { knownPrice } from './priceTable';
 
@@ -242,7 +242,7 @@ function optionalString(value: unknown, field: string, fail: Fail): string | und
 
 function stringList(value: unknown, field: string, fail: Fail): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return fail(field, 'must be a list of model ids');
-  return value as string[];
+  return value;
 }
 
 function stringRecord(value: unknown, field: string, fail: Fail): Record<string, string> {

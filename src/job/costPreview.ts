@@ -1,7 +1,7 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
 import { callCost } from '../core/costMeter';
-import type { AnswerRule } from '../core/answerExtraction';
+import type { AnswerRule } from '../io/answerExtraction';
 import type { ModelSpec } from '../core/types';
 
 /** Tokens a chat request adds around its messages (role markers, priming): OpenAI's documented rule of thumb. */

@@ -1,5 +1,5 @@
-import type { JsonlRecord } from '../core/jsonl';
-import type { Template } from '../core/template';
+import type { JsonlRecord } from '../io/jsonl';
+import type { Template } from '../io/template';
 import type { Completion, LlmClient, ModelSpec } from '../core/types';
 import type { ChatRequest, ChatResult } from '../llm/openAiChatClient';
 import { requestKey, type ResponseCache } from './responseCache';

@@ -218,7 +218,8 @@ class NoContentError extends Error {}
 
 /** The server's own message from an error body (the SDK prefixes the status, which we print ourselves). */
 function serverMessage(error: APIError): string {
-  const message = (error.error as { message?: unknown } | undefined)?.message;
+  const body: { readonly message?: unknown } | undefined = error.error;
+  const message = body?.message;
   if (typeof message === 'string' && message.length > 0) return message;
   return error.message.replace(/^\d{3} /, '');
 }

@@ -4,7 +4,7 @@
  * host sends. The last state is kept with `setState`, so a panel that was
  * hidden or restored draws at once, before the host replays the current one.
  */
-import type { HostMessage, PanelMessage, PanelState } from '../extension/protocol';
+import type { HostMessage, PanelMessage, PanelState } from '../protocol/panelProtocol';
 import { PanelView } from './panelView';
 
 /** The part of VS Code's webview API the panel uses. */

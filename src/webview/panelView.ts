@@ -3,7 +3,7 @@
  * shells) is built once, so that keyboard focus and the live region survive
  * the many state updates of a run; each update refills the sections.
  */
-import type { PanelMessage, PanelState, RunView } from '../extension/protocol';
+import type { PanelMessage, PanelState, RunView } from '../protocol/panelProtocol';
 import { progressCosts, reportCosts } from './costSummary';
 import { h } from './dom';
 import { level } from './format';

@@ -3,7 +3,7 @@
  * words of its status line.
  */
 import type { ModelSummary, Plan, ProgressEvent } from '../core/report';
-import type { RunView } from '../extension/protocol';
+import type { RunView } from '../protocol/panelProtocol';
 import { count, pct } from './format';
 
 /** What every section draws from, whether the run is live or finished. */

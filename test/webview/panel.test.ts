@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { PanelMessage, PanelState } from '../../src/extension/protocol';
+import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
 import { CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, manyCandidates } from './panelFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 

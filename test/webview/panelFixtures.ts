@@ -4,7 +4,7 @@
  * and one whose strings look like markup.
  */
 import type { ModelSummary, ProgressEvent, RunReport } from '../../src/core/report';
-import type { PanelState, RunView } from '../../src/extension/protocol';
+import type { PanelState, RunView } from '../../src/protocol/panelProtocol';
 
 type ModelFields = Pick<ModelSummary, 'id' | 'status' | 'agreements' | 'n'> & Partial<ModelSummary>;
 

@@ -191,7 +191,7 @@ function chooseColumns(useful: readonly (readonly Column[])[], reference: Column
   });
   const model: Model = { optimize: 'cost', opType: 'min', constraints, variables, binaries };
 
-  const result = solver.Solve(model, MILP_PRECISION) as unknown;
+  const result: unknown = solver.Solve(model, MILP_PRECISION);
   if (typeof result !== 'object' || result === null) throw new Error('mix solver: javascript-lp-solver returned no result');
   const values = result as Record<string, unknown>;
   if (values.feasible !== true || typeof values.result !== 'number' || !Number.isFinite(values.result)) {

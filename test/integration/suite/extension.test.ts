@@ -94,7 +94,7 @@ describe('Smart in VS Code', function () {
     await withServer(undefined, async (server) => {
       const { input, config } = job('run', 300, server.baseURL);
       await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
-      const report = (await vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true })) as JobReport | undefined;
+      const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
       assert.ok(report, 'the run returned no report (see the Smart log)');
       const output = input.replace(/\.jsonl$/, '.smart.jsonl');
       const lines = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; smart: { output: string; model: string } });
@@ -122,7 +122,7 @@ describe('Smart in VS Code', function () {
       assert.ok(!existsSync(input.replace(/\.jsonl$/, '.smart.jsonl')), 'a cancelled run left an output');
       const paidBefore = server.counts().paid;
       hangFrom = Infinity;
-      const report = (await vscode.commands.executeCommand('smart.resumeRun')) as JobReport | undefined;
+      const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.resumeRun');
       assert.ok(report, 'Resume Run returned no report');
       assert.equal(report.cachedCalls, paidBefore);
       assert.equal(maxPerKey(server.counts().paidPerKey), 1, 'a call was paid twice');
@@ -131,7 +131,7 @@ describe('Smart in VS Code', function () {
   });
 
   it('copies the offline example into the workspace and runs it from recordings (the walkthrough)', async () => {
-    const report = (await vscode.commands.executeCommand('smart.openExample', { run: true })) as JobReport | undefined;
+    const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.openExample', { run: true });
     assert.ok(report, 'the example run returned no report');
     const dir = path.join(workspaceRoot(), 'smart-example');
     assert.ok(existsSync(path.join(dir, 'items.smart.jsonl')));

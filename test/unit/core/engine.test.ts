@@ -3,7 +3,7 @@ import { runSmart, type RunOptions } from '../../../src/core/engine';
 import { arraySource, indexSource } from '../../../src/core/itemSource';
 import type { ProgressEvent } from '../../../src/core/report';
 import type { Completion, LlmClient, ModelSpec, Strategy } from '../../../src/core/types';
-import { AGREEING_OUTPUT, SimulatedClient, type SimulatedModel } from '../../../src/simulatedClient';
+import { AGREEING_OUTPUT, SimulatedClient, type SimulatedModel } from '../../../bench/simulatedClient';
 
 const REF: SimulatedModel & ModelSpec = { id: 'ref', rate: 1, inputTokens: 100, outputTokens: 10, inputPer1M: 10, outputPer1M: 30 };
 

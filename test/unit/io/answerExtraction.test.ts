@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { describeAnswerRule, extractAnswer, parseAnswerRule, type AnswerRule } from '../../../src/core/answerExtraction';
+import { describeAnswerRule, extractAnswer, parseAnswerRule, type AnswerRule } from '../../../src/io/answerExtraction';
 
 function check(rule: AnswerRule, cases: [string, string][]): void {
   for (const [text, expected] of cases) assert.equal(extractAnswer(rule, text), expected, `extracting from ${JSON.stringify(text)}`);

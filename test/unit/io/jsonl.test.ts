@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { InputError } from '../../../src/core/inputError';
-import { countJsonl, readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/core/jsonl';
+import { InputError } from '../../../src/io/inputError';
+import { readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/io/jsonl';
 
 describe('readJsonl', () => {
   let folder: string;
@@ -172,24 +172,6 @@ describe('readJsonl', () => {
   });
 });
 
-describe('countJsonl', () => {
-  let folder: string;
-  beforeEach(() => {
-    folder = mkdtempSync(path.join(tmpdir(), 'smart-jsonl-'));
-  });
-  afterEach(() => {
-    rmSync(folder, { recursive: true, force: true });
-  });
-
-  it('counts what readJsonl yields and skips', async () => {
-    const target = path.join(folder, 'data.jsonl');
-    writeFileSync(target, '\ufeff{"a":1}\r\n\r\nbad\n{"a":2}\n[]\n{"a":3}');
-    const invalid: number[] = [];
-    assert.deepEqual(await countJsonl(target, { skipInvalid: true, onInvalid: (error) => invalid.push(error.line ?? 0) }), { records: 3, invalid: 2 });
-    assert.deepEqual(invalid, [3, 5]);
-    await assert.rejects(countJsonl(target), /data\.jsonl:3: not valid JSON/);
-  });
-});
 
 describe('InputError', () => {
   it('formats file, line and problem, and keeps them as properties', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { InputError } from '../../../src/core/inputError';
-import { compileTemplate, parseFieldPath, readField } from '../../../src/core/template';
+import { InputError } from '../../../src/io/inputError';
+import { compileTemplate, parseFieldPath, readField } from '../../../src/io/template';
 
 const where = { file: 'data.jsonl', line: 12 };
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FileExistsError, writeFileAtomic } from '../../../src/core/jsonl';
+import { FileExistsError, writeFileAtomic } from '../../../src/io/writeFileAtomic';
 
 describe('writeFileAtomic', () => {
   let folder: string;

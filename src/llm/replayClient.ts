@@ -10,9 +10,9 @@
  * the configured prices, so a replayed run reports what the live run would
  * have cost.
  */
-import { InputError } from './core/inputError';
-import { readJsonl } from './core/jsonl';
-import type { Completion, LlmClient, ModelSpec } from './core/types';
+import { InputError } from '../io/inputError';
+import { readJsonl } from '../io/jsonl';
+import type { Completion, LlmClient, ModelSpec } from '../core/types';
 
 /** One line of a recording. */
 export interface ReplayRecord {

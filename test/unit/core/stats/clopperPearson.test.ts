@@ -3,7 +3,7 @@ import {
   clopperPearson,
   clopperPearsonLowerReaches,
   clopperPearsonUpperBelow,
-} from '../../../src/core/stats/clopperPearson';
+} from '../../../../src/core/stats/clopperPearson';
 
 describe('clopperPearson', () => {
   // (agreements, n, confidence) -> (lower, upper), from scipy 1.17:

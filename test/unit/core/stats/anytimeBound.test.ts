@@ -5,10 +5,10 @@ import {
   anytimeLowerReaches,
   anytimeUpperBelow,
   logMixtureMartingale,
-} from '../../../src/core/stats/anytimeBound';
-import { clopperPearson } from '../../../src/core/stats/clopperPearson';
-import { confidenceBound } from '../../../src/core/stats/confidenceBound';
-import { mulberry32 } from '../../../src/core/random';
+} from '../../../../src/core/stats/anytimeBound';
+import { clopperPearson } from '../../../../src/core/stats/clopperPearson';
+import { confidenceBound } from '../../../../src/core/stats/confidenceBound';
+import { mulberry32 } from '../../../../src/core/random';
 
 
 describe('anytimeInterval', () => {

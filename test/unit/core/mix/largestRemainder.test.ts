@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { largestRemainder } from '../../../src/core/mix/largestRemainder';
-import { mulberry32 } from '../../../src/core/random';
+import { largestRemainder } from '../../../../src/core/mix/largestRemainder';
+import { mulberry32 } from '../../../../src/core/random';
 
 describe('largestRemainder', () => {
   it('gives exact shares exactly', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import solver from 'javascript-lp-solver';
-import { confidenceGrid, solveMix, type MixCandidate, type MixProblem, type MixSolution } from '../../../src/core/mix/mixSolver';
-import { mulberry32 } from '../../../src/core/random';
+import { confidenceGrid, solveMix, type MixCandidate, type MixProblem, type MixSolution } from '../../../../src/core/mix/mixSolver';
+import { mulberry32 } from '../../../../src/core/random';
 
 interface BruteColumn {
   readonly cost: number;

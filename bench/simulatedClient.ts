@@ -1,5 +1,5 @@
-import { hashUnit } from './core/random';
-import type { Completion, LlmClient, ModelSpec } from './core/types';
+import { hashUnit } from '../src/core/random';
+import type { Completion, LlmClient, ModelSpec } from '../src/core/types';
 
 /** How one simulated model behaves on every item. */
 export interface SimulatedModel {

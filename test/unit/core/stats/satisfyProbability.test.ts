@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { jStat } from 'jstat';
-import { confidenceBound } from '../../../src/core/stats/confidenceBound';
-import { furtherAgreementsNeeded, normalCdf, probabilitySatisfiedAfter } from '../../../src/core/stats/satisfyProbability';
+import { confidenceBound } from '../../../../src/core/stats/confidenceBound';
+import { furtherAgreementsNeeded, normalCdf, probabilitySatisfiedAfter } from '../../../../src/core/stats/satisfyProbability';
 
 /** Bernoulli KL divergence, for the Chernoff bound that lets the reference skip tails that are 0 or 1 to 1e-15. */
 function kl(q: number, p: number): number {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { gaussLegendre } from '../../../src/core/stats/gaussLegendre';
+import { gaussLegendre } from '../../../../src/core/stats/gaussLegendre';
 
 describe('gaussLegendre', () => {
   it('integrates every polynomial of degree up to 2n - 1 exactly', () => {

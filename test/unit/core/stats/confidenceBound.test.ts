@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { confidenceBound, type ConfidenceBound } from '../../../src/core/stats/confidenceBound';
-import { BOUND_KINDS } from '../../../src/core/types';
+import { confidenceBound, type ConfidenceBound } from '../../../../src/core/stats/confidenceBound';
+import { BOUND_KINDS } from '../../../../src/core/types';
 
 /** Least s with interval(s, n).lower >= target, by scanning every s; n + 1 when none. */
 function scanMinAgreements(bound: ConfidenceBound, n: number, target: number, confidence: number): number {

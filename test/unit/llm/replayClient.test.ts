@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
-import { extractAnswer, type AnswerRule } from '../../../src/core/answerExtraction';
-import { InputError } from '../../../src/core/inputError';
-import { compileTemplate } from '../../../src/core/template';
+import { extractAnswer, type AnswerRule } from '../../../src/io/answerExtraction';
+import { InputError } from '../../../src/io/inputError';
+import { compileTemplate } from '../../../src/io/template';
 import type { ModelSpec } from '../../../src/core/types';
-import { ReplayClient } from '../../../src/replayClient';
+import { ReplayClient } from '../../../src/llm/replayClient';
 
 /**
  * The repository root: the first folder above the compiled test, or else above

@@ -1,0 +1,167 @@
+/**
+ * Reading JSONL files of millions of lines: the file is streamed, so memory
+ * stays flat whatever its size (writing is `writeFileAtomic.ts`).
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { InputError } from './inputError';
+
+/** One item of a JSONL file. */
+export interface JsonlRecord {
+  /** 1-based physical line number in the file (blank lines count). */
+  line: number;
+  value: Record<string, unknown>;
+}
+
+export interface ReadJsonlOptions {
+  /** Skip malformed lines instead of throwing (each is reported to `onInvalid`). */
+  skipInvalid?: boolean;
+  /** Told about each skipped line, in file order, when `skipInvalid` is set. */
+  onInvalid?: (error: InputError) => void;
+  /** Stops the reading: the iteration throws `signal.reason`. */
+  signal?: AbortSignal;
+  /** Bytes read at a time; 1 MiB by default. Tests set it tiny to split characters between reads. */
+  highWaterMark?: number;
+}
+
+const NEWLINE = 0x0a;
+const OPEN_BRACE = 0x7b;
+const BOM = 0xfeff;
+const DEFAULT_READ_SIZE = 1 << 20;
+/** Beyond this a "line" is surely not JSONL (one huge JSON document, a binary file); refuse before running out of memory. */
+const MAX_LINE_BYTES = 64 << 20;
+
+/**
+ * Streams the records of a JSONL file, in order. A UTF-8 byte-order mark at
+ * the start is ignored, `\r\n` line ends are accepted, and blank lines are
+ * skipped (but counted in line numbers). Every other line must be a JSON
+ * object; a malformed one throws an {@link InputError} naming the file and
+ * line, after the records before it have been yielded, unless `skipInvalid`.
+ */
+export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): AsyncGenerator<JsonlRecord> {
+  const { signal } = options;
+  for await (const batch of readBatches(file, options)) {
+    for (const entry of batch) {
+      signal?.throwIfAborted();
+      if (entry instanceof InputError) reportInvalid(entry, options);
+      else yield entry;
+    }
+  }
+}
+
+function reportInvalid(error: InputError, options: ReadJsonlOptions): void {
+  if (!options.skipInvalid) throw error;
+  options.onInvalid?.(error);
+}
+
+/**
+ * The parsing loop. It splits lines on the byte 0x0A, which never occurs
+ * inside a multi-byte UTF-8 character, so a character split between two reads
+ * is reassembled with its line. It yields one batch per read, because awaiting
+ * once per record would cost more than parsing short lines. Malformed lines
+ * come back as InputError entries (not thrown) so that the caller reports them
+ * in file order, after the records before them.
+ */
+async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGenerator<(JsonlRecord | InputError)[]> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const stream = (await openForReading(file)).createReadStream({ highWaterMark: options.highWaterMark ?? DEFAULT_READ_SIZE });
+  let lineNumber = 0;
+  /** The start of a line whose end has not been read yet. */
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+
+  const parseLine = (bytes: Buffer, start: number, end: number, knownUtf8: boolean, into: (JsonlRecord | InputError)[]): void => {
+    lineNumber++;
+    const line = lineNumber;
+    const invalid = (problem: string): void => {
+      into.push(new InputError({ file, line }, problem));
+    };
+    if (!knownUtf8 && !isUtf8(bytes.subarray(start, end))) {
+      invalid('not valid UTF-8 text (save the file as UTF-8)');
+      return;
+    }
+    let text = bytes.toString('utf8', start, end);
+    if (line === 1 && text.charCodeAt(0) === BOM) text = text.slice(1);
+    // Records normally start with "{": only other lines pay for the blank check.
+    if (text.charCodeAt(0) !== OPEN_BRACE && text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      invalid(`not valid JSON (${(error as Error).message})`);
+      return;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      invalid(`expected a JSON object, got ${describeJsonType(value)}`);
+      return;
+    }
+    into.push({ line, value: value as Record<string, unknown> });
+  };
+
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    signal?.throwIfAborted();
+    const batch: (JsonlRecord | InputError)[] = [];
+    let start = 0;
+    if (carryBytes > 0) {
+      const end = chunk.indexOf(NEWLINE);
+      if (end < 0) {
+        carry.push(chunk);
+        carryBytes += chunk.length;
+        if (carryBytes > MAX_LINE_BYTES) {
+          throw new InputError({ file, line: lineNumber + 1 }, `line is longer than ${MAX_LINE_BYTES >> 20} MiB: is this a JSONL file?`);
+        }
+        continue;
+      }
+      carry.push(chunk.subarray(0, end));
+      const joined = Buffer.concat(carry);
+      carry = [];
+      carryBytes = 0;
+      parseLine(joined, 0, joined.length, false, batch);
+      start = end + 1;
+    }
+    const lastEnd = chunk.lastIndexOf(NEWLINE);
+    if (lastEnd >= start) {
+      // One validation for all the complete lines of this read; per line only if it fails.
+      const knownUtf8 = isUtf8(chunk.subarray(start, lastEnd));
+      while (start <= lastEnd) {
+        const end = chunk.indexOf(NEWLINE, start);
+        parseLine(chunk, start, end, knownUtf8, batch);
+        start = end + 1;
+      }
+    }
+    if (start < chunk.length) {
+      carry.push(chunk.subarray(start));
+      carryBytes += chunk.length - start;
+    }
+    if (batch.length > 0) yield batch;
+  }
+  if (carryBytes > 0) {
+    const batch: (JsonlRecord | InputError)[] = [];
+    const joined = Buffer.concat(carry);
+    parseLine(joined, 0, joined.length, false, batch);
+    if (batch.length > 0) yield batch;
+  }
+}
+
+async function openForReading(file: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError({ file }, code === 'ENOENT' ? 'no such file' : `cannot be opened (${(error as Error).message})`, { cause: error });
+  }
+  // Opening a folder succeeds on POSIX; the read would then fail with a bare EISDIR.
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw new InputError({ file }, 'is a folder, not a JSONL file');
+  }
+  return handle;
+}
+
+function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}

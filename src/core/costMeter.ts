@@ -33,16 +33,21 @@ export interface ModelUsage {
  */
 export class CostMeter {
   private readonly usage: ModelUsage[];
+  /** Per model, what its calls would cost at list price: the basis of per-item estimates, whatever discount applied. */
+  private readonly listCost: number[];
   private total = 0;
   private paid = 0;
 
   constructor(private readonly models: readonly ModelSpec[]) {
     this.usage = models.map(() => ({ calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, cost: 0, paidCost: 0 }));
+    this.listCost = models.map(() => 0);
   }
 
   record(modelIndex: number, completion: Completion): void {
     const u = this.usage[modelIndex];
-    const cost = callCost(this.models[modelIndex], completion.inputTokens, completion.outputTokens);
+    const list = callCost(this.models[modelIndex], completion.inputTokens, completion.outputTokens);
+    const cost = list * (completion.priceFactor ?? 1);
+    this.listCost[modelIndex] += list;
     u.calls++;
     u.inputTokens += completion.inputTokens;
     u.outputTokens += completion.outputTokens;
@@ -56,16 +61,21 @@ export class CostMeter {
     }
   }
 
-  /** Measured mean cost per call, or the estimate before any call. */
+  /** Measured mean list price per call, or the estimate before any call. */
   costPerItem(modelIndex: number): number {
     const u = this.usage[modelIndex];
-    if (u.calls > 0) return u.cost / u.calls;
+    if (u.calls > 0) return this.listCost[modelIndex] / u.calls;
     const model = this.models[modelIndex];
     return callCost(
       model,
       model.estimatedInputTokens ?? DEFAULT_ESTIMATED_INPUT_TOKENS,
       model.estimatedOutputTokens ?? DEFAULT_ESTIMATED_OUTPUT_TOKENS,
     );
+  }
+
+  /** What a call on an item after profiling is expected to cost: the list price times the model's `applyPriceFactor`. */
+  applyCostPerItem(modelIndex: number): number {
+    return this.costPerItem(modelIndex) * (this.models[modelIndex].applyPriceFactor ?? 1);
   }
 
   usageOf(modelIndex: number): Readonly<ModelUsage> {

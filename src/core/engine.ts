@@ -1,15 +1,17 @@
 import { performance } from 'node:perf_hooks';
+import { runAuto } from './auto/autoStrategy';
 import { CallPool } from './callPool';
 import { CostMeter } from './costMeter';
-import { decideEarlyStop } from './earlyStop';
 import { describeGuarantee } from './guarantee';
 import { countItems, forEachItem, type ItemSource } from './itemSource';
-import { largestRemainder } from './mix/largestRemainder';
-import { confidenceGrid, solveMix } from './mix/mixSolver';
+import { decidePaperPlan, profilePaper, referencePlan } from './paperStrategy';
+import { gateHolds } from './plans/planOutcome';
+import { escalation, firstCalls, keptModel, type PlanSpec } from './plans/planSpec';
 import { SeededPermutation } from './random';
-import type { MixEntry, ModelSummary, Plan, ProgressEvent, RunReport } from './report';
+import type { ModelSummary, Plan, ProgressEvent, RunReport } from './report';
+import type { ModelState, ProfiledItem, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
-import type { BoundKind, Completion, Interval, LlmClient, ModelSpec, ModelStatus, Phase, Strategy, Target } from './types';
+import type { BoundKind, Completion, Interval, LlmClient, ModelSpec, Phase, Strategy, Target } from './types';
 
 export interface RunOptions<T> {
   readonly items: ItemSource<T>;
@@ -21,9 +23,13 @@ export interface RunOptions<T> {
   readonly candidates?: readonly string[];
   readonly client: LlmClient<T>;
   readonly target: Target;
-  /** Default `modelmix`. */
+  /** Default `auto`. */
   readonly strategy?: Strategy;
-  /** Default `anytime`: the guarantee holds however often profiling looks. */
+  /**
+   * The bound of the paper's strategies; default `anytime`: the guarantee
+   * holds however often profiling looks. `auto` certifies with exact
+   * Clopper-Pearson bounds at one look planned in advance.
+   */
   readonly bound?: BoundKind;
   /** Seed of the random order (default 0). */
   readonly seed?: number;
@@ -36,6 +42,8 @@ export interface RunOptions<T> {
   readonly mixLevels?: number;
   /** Calls in flight at once (default 1). */
   readonly concurrency?: number;
+  /** `auto`: items of the pilot, on which plans are compared (default: about the square root of the file's size, 20 to 300). */
+  readonly pilotItems?: number;
   /** Profiled items held in memory by the first reading pass (default 1,000; each further pass doubles it, up to 65,536). */
   readonly profileWindow?: number;
   /** Whether a candidate's output counts as agreeing with the reference's (default: exact match). */
@@ -80,19 +88,6 @@ export class BudgetExceededError extends Error {
   }
 }
 
-/** A model's state while the run goes on. */
-interface ModelState {
-  readonly spec: ModelSpec;
-  readonly index: number;
-  readonly isReference: boolean;
-  status: ModelStatus;
-  /** Why an invalid model was ruled out. */
-  ruledOutBy?: 'bound' | 'cost';
-  agreements: number;
-  n: number;
-  itemsProduced: number;
-}
-
 const exactMatch = (a: string, b: string): boolean => a === b;
 
 /** Most items one profiling pass holds in memory. */
@@ -108,55 +103,55 @@ export async function runSmart<T>(options: RunOptions<T>): Promise<RunResult<T>>
   return run.execute();
 }
 
-class SmartRun<T> {
-  private readonly strategy: Strategy;
-  private readonly boundKind: BoundKind;
-  private readonly bound: ConfidenceBound;
+class SmartRun<T> implements RunContext {
+  readonly strategy: Strategy;
+  readonly boundKind: BoundKind;
+  readonly bound: ConfidenceBound;
+  readonly checkEvery: number;
+  readonly minSample: number;
+  readonly mixLevels: number;
+  readonly pilotItems: number | undefined;
+  readonly target: Target;
+  readonly same: (a: string, b: string) => boolean;
+  readonly models: ModelState[];
+  readonly reference: ModelState;
+  readonly candidates: ModelState[];
+  readonly meter: CostMeter;
+  total = 0;
+  profiled = 0;
   private readonly seed: number;
-  private readonly checkEvery: number;
-  private readonly minSample: number;
-  private readonly target: Target;
-  private readonly compare: (a: string, b: string) => boolean;
-  private readonly models: ModelState[];
-  private readonly reference: ModelState;
-  private readonly candidates: ModelState[];
-  private readonly meter: CostMeter;
   private readonly controller = new AbortController();
   private readonly pool: CallPool;
   private readonly collected: Array<ItemOutput<T>> | undefined;
-  private total = 0;
-  private profiled = 0;
+  private permutation = new SeededPermutation(0, 0);
   private itemsDone = 0;
   private phase: Phase = 'profiling';
   private plan: Plan | undefined;
-  /** Planned item counts per plan entry, and how many of each are done. */
+  /** Items of each plan entry done so far. */
   private planDone: number[] = [];
+  /** The items of the random order held in memory for profiling: ranks windowStart.. */
+  private window: Array<{ index: number; item: T }> = [];
+  private windowStart = 0;
+  private windowSize: number;
 
   constructor(private readonly options: RunOptions<T>) {
-    this.strategy = options.strategy ?? 'modelmix';
-    this.boundKind = options.bound ?? 'anytime';
+    this.strategy = options.strategy ?? 'auto';
+    this.boundKind = this.strategy === 'auto' ? 'clopper-pearson' : (options.bound ?? 'anytime');
     this.bound = confidenceBound(this.boundKind);
     this.seed = options.seed ?? 0;
     this.checkEvery = options.checkEvery ?? 10;
     this.minSample = options.minSample ?? 100;
+    this.mixLevels = options.mixLevels ?? 5;
+    this.pilotItems = options.pilotItems;
     this.target = options.target;
-    this.compare = options.compare ?? exactMatch;
+    this.same = options.compare ?? exactMatch;
     validateTarget(options.target);
     if (!(Number.isInteger(this.checkEvery) && this.checkEvery >= 1)) throw new RangeError(`checkEvery must be a positive integer, got ${this.checkEvery}`);
     if (!(Number.isInteger(this.minSample) && this.minSample >= 0)) throw new RangeError(`minSample must be a non-negative integer, got ${this.minSample}`);
+    if (this.pilotItems !== undefined && !(Number.isInteger(this.pilotItems) && this.pilotItems >= 1)) throw new RangeError(`pilotItems must be a positive integer, got ${this.pilotItems}`);
+    this.windowSize = Math.max(this.checkEvery, options.profileWindow ?? 1000);
 
-    const ids = new Set<string>();
-    for (const m of options.models) {
-      if (ids.has(m.id)) throw new Error(`model "${m.id}" is listed twice`);
-      ids.add(m.id);
-    }
-    const candidateIds = options.candidates ?? options.models.map((m) => m.id).filter((id) => id !== options.reference);
-    if (!ids.has(options.reference)) throw new Error(`reference model "${options.reference}" is not among the models`);
-    for (const id of candidateIds) {
-      if (!ids.has(id)) throw new Error(`candidate model "${id}" is not among the models`);
-      if (id === options.reference) throw new Error(`the reference model "${id}" cannot also be a candidate`);
-    }
-    const used = options.models.filter((m) => m.id === options.reference || candidateIds.includes(m.id));
+    const used = selectModels(options);
     this.models = used.map((spec, index) => ({
       spec,
       index,
@@ -194,14 +189,13 @@ class SmartRun<T> {
     const t0 = performance.now();
     this.total = await countItems(this.options.items);
     this.throwIfAborted();
-    const permutation = new SeededPermutation(this.total, this.seed);
+    this.permutation = new SeededPermutation(this.total, this.seed);
 
-    if (this.strategy !== 'naive') await this.profile(permutation);
+    this.plan = await this.decide();
     const t1 = performance.now();
-    this.plan = this.decidePlan();
     this.phase = 'applying';
     this.emitProgress();
-    await this.apply(permutation);
+    await this.apply(this.plan);
     const t2 = performance.now();
     this.phase = 'done';
     this.emitProgress();
@@ -211,192 +205,92 @@ class SmartRun<T> {
     return outputs ? { report, outputs } : { report };
   }
 
-  // ---- profiling -------------------------------------------------------
-
-  /** Models sorted by their current cost per item (measured, or estimated before any call). */
-  private byCost(): ModelState[] {
-    return [...this.models].sort((a, b) => this.meter.costPerItem(a.index) - this.meter.costPerItem(b.index));
-  }
-
-  /** The cheapest satisfied model (the reference is satisfied from the start). */
-  private cheapestSatisfied(): ModelState {
-    return this.byCost().find((m) => m.status === 'satisfied')!;
-  }
-
-  /** Candidates still worth profiling: unknown and cheaper than the cheapest satisfied model. */
-  private profiledCandidates(): ModelState[] {
-    const ordered = this.byCost();
-    const result: ModelState[] = [];
-    for (const m of ordered) {
-      if (m.status === 'satisfied') break;
-      if (m.status === 'unknown') result.push(m);
-    }
-    return result;
-  }
-
-  private async profile(permutation: SeededPermutation): Promise<void> {
-    // Each reading pass holds the next `windowSize` items of the random order;
-    // the window doubles with each pass (up to a cap), so profiling n items
-    // reads the input about log2(n / 1000) times, not n / 1000 times.
-    let windowSize = Math.max(this.checkEvery, this.options.profileWindow ?? 1000);
-    let window: Array<{ index: number; item: T }> = [];
-    let windowStart = 0;
-    while (this.profiled < this.total) {
-      const active = this.profiledCandidates();
-      if (active.length === 0) break;
-      const batchEnd = Math.min(this.profiled + this.checkEvery, this.total);
-      if (batchEnd > windowStart + window.length) {
-        windowStart = this.profiled;
-        window = await this.readRanks(permutation, windowStart, Math.min(windowStart + windowSize, this.total));
-        windowSize = Math.min(2 * windowSize, MAX_PROFILE_WINDOW);
-      }
-      await this.profileBatch(window.slice(this.profiled - windowStart, batchEnd - windowStart), active);
-      this.check(active);
-      this.emitProgress();
+  /** Profiles as the strategy says, and returns its plan for the rest. */
+  private async decide(): Promise<Plan> {
+    switch (this.strategy) {
+      case 'naive':
+        return referencePlan(this, 'naive');
+      case 'auto':
+        return runAuto(this);
+      case 'exhaustive':
+      case 'efficient':
+      case 'modelmix':
+        await profilePaper(this);
+        return decidePaperPlan(this);
     }
   }
 
-  /** Reads the items whose ranks in the random order fall in [from, to), in rank order. */
-  private async readRanks(permutation: SeededPermutation, from: number, to: number): Promise<Array<{ index: number; item: T }>> {
-    const slots = new Array<{ index: number; item: T }>(to - from);
-    await forEachItem(this.options.items.open(), (item, index) => {
-      const rank = permutation.rankOf(index);
-      if (rank >= from && rank < to) slots[rank - from] = { index, item };
-    });
-    this.throwIfAborted();
-    return slots;
-  }
+  // ---- profiling (RunContext) --------------------------------------------
 
-  /** Runs the reference and the active candidates on a batch, then counts agreements. */
-  private async profileBatch(batch: Array<{ index: number; item: T }>, active: ModelState[]): Promise<void> {
-    const runOn = [this.reference, ...active];
-    const answers: Completion[][] = batch.map(() => new Array<Completion>(runOn.length));
+  async profileNext(count: number, runOn: readonly ModelState[]): Promise<ProfiledItem[]> {
+    const end = Math.min(this.profiled + count, this.total);
+    if (end <= this.profiled) return [];
+    const batch = await this.ranks(this.profiled, end);
+    const callOn = [this.reference, ...runOn];
+    const answers = batch.map(() => new Map<string, Completion>());
     for (let b = 0; b < batch.length; b++) {
-      for (let m = 0; m < runOn.length; m++) {
+      for (const model of callOn) {
         this.throwIfAborted();
-        const wait = this.call(runOn[m], batch[b].item, (c) => {
-          answers[b][m] = c;
+        const wait = this.call(model, batch[b].item, (c) => {
+          answers[b].set(model.spec.id, c);
         });
         if (wait) await wait;
       }
     }
     await this.pool.drain();
     this.throwIfAborted();
+    const referenceId = this.reference.spec.id;
     for (let b = 0; b < batch.length; b++) {
-      const referenceText = answers[b][0].text;
-      for (let m = 1; m < runOn.length; m++) {
-        const model = runOn[m];
+      const referenceAnswer = answers[b].get(referenceId)!;
+      for (const model of runOn) {
         model.n++;
-        if (this.compare(answers[b][m].text, referenceText)) model.agreements++;
+        if (this.same(answers[b].get(model.spec.id)!.text, referenceAnswer.text)) model.agreements++;
       }
-      this.emitOutput(batch[b].index, batch[b].item, this.reference, answers[b][0]);
+      this.emitOutput(batch[b].index, batch[b].item, this.reference, referenceAnswer);
     }
-    this.profiled += batch.length;
+    this.profiled = end;
+    return batch.map((b, i) => ({ index: b.index, answers: answers[i] }));
   }
 
-  /** Updates statuses from the bounds, then applies the expected-cost rule. */
-  private check(active: ModelState[]): void {
-    const { accuracy, confidence } = this.target;
-    for (const m of active) {
-      // Memoised thresholds on the count, equivalent to comparing the interval's ends with the target.
-      if (m.agreements <= this.bound.maxBelow(m.n, accuracy, confidence)) {
-        m.status = 'invalid';
-        m.ruledOutBy = 'bound';
-      }
-      else if (m.agreements >= this.bound.minAgreements(m.n, accuracy, confidence)) m.status = 'satisfied';
+  /**
+   * The items of ranks [from, to) in the random order. Each reading pass holds
+   * the next window of the order; the window doubles with each pass (up to a
+   * cap), so profiling n items reads the input about log2(n / 1000) times.
+   */
+  private async ranks(from: number, to: number): Promise<Array<{ index: number; item: T }>> {
+    if (from < this.windowStart || to > this.windowStart + this.window.length) {
+      this.windowStart = from;
+      this.window = await this.readRanks(from, Math.min(from + Math.max(this.windowSize, to - from), this.total));
+      this.windowSize = Math.min(2 * this.windowSize, MAX_PROFILE_WINDOW);
     }
-    const stillActive = this.profiledCandidates();
-    if (this.strategy === 'exhaustive' || stillActive.length === 0 || this.profiled < this.minSample) return;
-    const decision = decideEarlyStop({
-      remaining: this.total - this.profiled,
-      referenceCostPerItem: this.meter.costPerItem(this.reference.index),
-      satisfiedCostPerItem: this.meter.costPerItem(this.cheapestSatisfied().index),
-      candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: this.meter.costPerItem(m.index) })),
-      bound: this.bound,
-      accuracy,
-      confidence,
+    return this.window.slice(from - this.windowStart, to - this.windowStart);
+  }
+
+  /** Reads the items whose ranks in the random order fall in [from, to), in rank order. */
+  private async readRanks(from: number, to: number): Promise<Array<{ index: number; item: T }>> {
+    const slots = new Array<{ index: number; item: T }>(to - from);
+    await forEachItem(this.options.items.open(), (item, index) => {
+      const rank = this.permutation.rankOf(index);
+      if (rank >= from && rank < to) slots[rank - from] = { index, item };
     });
-    if (!decision.stop) return;
-    for (const m of stillActive) {
-      m.status = 'invalid';
-      m.ruledOutBy = 'cost';
-    }
+    this.throwIfAborted();
+    return slots;
   }
 
-  // ---- the plan for the rest --------------------------------------------
-
-  private decidePlan(): Plan {
-    const rest = this.total - this.profiled;
-    const { accuracy, confidence } = this.target;
-    if (this.strategy === 'naive') {
-      return { kind: 'naive', entries: [this.entry(this.reference, 1, rest, 1, 1)], agreementLowerBound: 1, confidence: 1 };
-    }
-    const best = this.cheapestSatisfied();
-    const bestBound = best.isReference ? 1 : this.bound.interval(best.agreements, best.n, confidence).lower;
-    const single: Plan = {
-      kind: 'single',
-      entries: [this.entry(best, 1, rest, bestBound, best.isReference ? 1 : confidence)],
-      agreementLowerBound: this.overallBound(bestBound),
-      confidence: best.isReference ? 1 : confidence,
-    };
-    if (this.strategy !== 'modelmix' || rest === 0) return single;
-
-    const levels = confidenceGrid(confidence, this.options.mixLevels ?? 5);
-    const measured = this.candidates.filter((m) => m.n > 0);
-    // The profiled items carry the reference's output, so the rest needs
-    // a_rest = (a * N - n) / (N - n) to bring the whole file to a.
-    const requiredAgreement = (accuracy * this.total - this.profiled) / rest;
-    const solution = solveMix({
-      candidates: measured.map((m) => ({
-        id: m.spec.id,
-        costPerItem: this.meter.costPerItem(m.index),
-        lowerBounds: levels.map((g) => this.bound.interval(m.agreements, m.n, g).lower),
-      })),
-      referenceId: this.reference.spec.id,
-      referenceCostPerItem: this.meter.costPerItem(this.reference.index),
-      levels,
-      requiredAgreement,
-      confidence,
-    });
-    const shares = [...solution.shares];
-    if (!shares.some((s) => s.id === this.reference.spec.id)) shares.push({ id: this.reference.spec.id, share: 0, level: 1, lowerBound: 1 });
-    const counts = roundCountsKeepingBound(rest, shares, requiredAgreement);
-    const entries = shares.map((s, i) => this.entry(this.modelById(s.id), s.share, counts[i], s.lowerBound, s.level));
-    const guaranteed = entries.reduce((sum, e) => sum + e.items * e.lowerBound, 0) / rest;
-    return {
-      kind: entries.filter((e) => e.items > 0).length > 1 ? 'mix' : 'single',
-      entries,
-      agreementLowerBound: this.overallBound(guaranteed),
-      confidence: solution.confidence,
-    };
-  }
-
-  private entry(model: ModelState, share: number, items: number, lowerBound: number, level: number): MixEntry {
-    return { id: model.spec.id, share, items, lowerBound, level };
-  }
-
-  /** Guaranteed agreement over all N items when the rest agrees at rate >= restBound. */
-  private overallBound(restBound: number): number {
-    if (this.total === 0) return 1;
-    return (this.profiled + (this.total - this.profiled) * restBound) / this.total;
-  }
-
-  private modelById(id: string): ModelState {
+  modelById(id: string): ModelState {
     const model = this.models.find((m) => m.spec.id === id);
-    if (!model) throw new Error(`the mix solver returned an unknown model "${id}"`);
+    if (!model) throw new Error(`the plan names an unknown model "${id}"`);
     return model;
   }
 
   // ---- application ------------------------------------------------------
 
-  /** Processes every item not profiled, in input order, with the model its rank is assigned to. */
-  private async apply(permutation: SeededPermutation): Promise<void> {
-    const plan = this.plan!;
+  /** Processes every item not profiled, in input order, with the plan its rank is assigned to. */
+  private async apply(plan: Plan): Promise<void> {
     const rest = this.total - this.profiled;
     if (rest === 0) return;
     // Ranks profiled..N-1 are split into consecutive blocks, one per entry; since
-    // ranks are a random order, each model gets a random subset of the items.
-    const models = plan.entries.map((e) => this.modelById(e.id));
+    // ranks are a random order, each plan gets a random subset of the items.
     const blockEnds: number[] = [];
     let end = this.profiled;
     for (const e of plan.entries) blockEnds.push((end += e.items));
@@ -406,12 +300,11 @@ class SmartRun<T> {
 
     await forEachItem(this.options.items.open(), (item, index) => {
       if (signal.aborted) this.throwIfAborted();
-      const rank = permutation.rankOf(index);
+      const rank = this.permutation.rankOf(index);
       if (rank < this.profiled) return;
       let block = 0;
       while (rank >= blockEnds[block]) block++;
-      const model = models[block];
-      return this.call(model, item, (c) => {
+      return this.applyPlan(plan.entries[block].plan, item, (model, c) => {
         this.planDone[block]++;
         this.emitOutput(index, item, model, c);
         if (this.itemsDone % progressEvery === 0) this.emitProgress();
@@ -419,6 +312,44 @@ class SmartRun<T> {
     });
     await this.pool.drain();
     this.throwIfAborted();
+  }
+
+  /**
+   * Runs one plan on one item: its first calls, then, if its gate does not
+   * hold, the escalation. `done` gets the output kept and its model. Returns
+   * a promise only when the call pool is full.
+   */
+  private applyPlan(plan: PlanSpec, item: T, done: (model: ModelState, completion: Completion) => void): void | Promise<void> {
+    if (plan.kind === 'single') {
+      const model = this.modelById(plan.model);
+      return this.call(model, item, (c) => done(model, c));
+    }
+    const first = firstCalls(plan).map((id) => this.modelById(id));
+    const answers = new Map<string, Completion>();
+    const decide = (): void => {
+      const answerOf = (id: string): Completion => answers.get(id)!;
+      if (gateHolds(plan, answerOf, this.same)) {
+        const kept = keptModel(plan);
+        done(this.modelById(kept), answerOf(kept));
+        return;
+      }
+      const escalate = this.modelById(escalation(plan)!);
+      // Started from a callback, so it cannot wait for a free slot: the pool
+      // runs it at once (a few calls over the limit at most, one per item).
+      this.call(escalate, item, (c) => done(escalate, c))?.catch(() => undefined);
+    };
+    let next = 0;
+    const start = (): void | Promise<void> => {
+      while (next < first.length) {
+        const model = first[next++];
+        const wait = this.call(model, item, (c) => {
+          answers.set(model.spec.id, c);
+          if (answers.size === first.length) decide();
+        });
+        if (wait) return wait.then(start);
+      }
+    };
+    return start();
   }
 
   // ---- shared plumbing --------------------------------------------------
@@ -475,18 +406,18 @@ class SmartRun<T> {
     });
   }
 
-  /** What the rest is expected to cost: the plan's remaining items, or the best known model while profiling. */
+  /** What the rest is expected to cost: the plan's remaining items, or the reference while profiling. */
   private projectedRestCost(): number {
     if (this.phase === 'done') return 0;
-    if (!this.plan) return (this.total - this.profiled) * this.meter.costPerItem(this.cheapestSatisfied().index);
+    if (!this.plan) return (this.total - this.profiled) * this.meter.applyCostPerItem(this.reference.index);
     let cost = 0;
     this.plan.entries.forEach((e, i) => {
-      cost += (e.items - (this.planDone[i] ?? 0)) * this.meter.costPerItem(this.modelById(e.id).index);
+      cost += (e.items - (this.planDone[i] ?? 0)) * e.costPerItem;
     });
     return cost;
   }
 
-  private emitProgress(): void {
+  emitProgress(): void {
     const listener = this.options.onProgress;
     if (!listener) return;
     const referencePerItem = this.meter.costPerItem(this.reference.index);
@@ -538,27 +469,20 @@ class SmartRun<T> {
   }
 }
 
-/**
- * Item counts from the mix's shares by largest remainder, then, since
- * rounding can move an item from the reference to a weaker model and leave the
- * guaranteed agreement a fraction of an item short, items move back from the
- * weakest model used to the reference (the last share) until the counts
- * themselves meet `required`.
- */
-function roundCountsKeepingBound(rest: number, shares: ReadonlyArray<{ share: number; lowerBound: number }>, required: number): number[] {
-  const counts = largestRemainder(rest, shares.map((s) => s.share));
-  const reference = shares.length - 1;
-  const bound = (): number => counts.reduce((sum, c, i) => sum + c * shares[i].lowerBound, 0);
-  while (bound() < required * rest - 1e-9) {
-    let weakest = -1;
-    counts.forEach((c, i) => {
-      if (i !== reference && c > 0 && (weakest < 0 || shares[i].lowerBound < shares[weakest].lowerBound)) weakest = i;
-    });
-    if (weakest < 0) break;
-    counts[weakest]--;
-    counts[reference]++;
+/** The reference and the candidates, checked: ids unique, the reference among them and not a candidate. */
+function selectModels<T>(options: RunOptions<T>): ModelSpec[] {
+  const ids = new Set<string>();
+  for (const m of options.models) {
+    if (ids.has(m.id)) throw new Error(`model "${m.id}" is listed twice`);
+    ids.add(m.id);
   }
-  return counts;
+  const candidateIds = options.candidates ?? options.models.map((m) => m.id).filter((id) => id !== options.reference);
+  if (!ids.has(options.reference)) throw new Error(`reference model "${options.reference}" is not among the models`);
+  for (const id of candidateIds) {
+    if (!ids.has(id)) throw new Error(`candidate model "${id}" is not among the models`);
+    if (id === options.reference) throw new Error(`the reference model "${id}" cannot also be a candidate`);
+  }
+  return options.models.filter((m) => m.id === options.reference || candidateIds.includes(m.id));
 }
 
 function validateTarget(target: Target): void {

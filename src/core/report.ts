@@ -1,3 +1,4 @@
+import type { PlanSpec } from './plans/planSpec';
 import type { BoundKind, Interval, ModelStatus, Phase, Strategy, Target } from './types';
 
 /** One model's standing, as progress events and the final report show it. */
@@ -28,24 +29,67 @@ export interface ModelSummary {
   readonly itemsProduced: number;
 }
 
-/** A model's share of the items left after profiling. */
+/** A plan's share of the items left after profiling. */
 export interface MixEntry {
+  /** The plan's id (`planId`): the model id for a single model. */
   readonly id: string;
+  readonly plan: PlanSpec;
   readonly share: number;
   readonly items: number;
   /** Lower bound on its agreement used by the guarantee, and the level it holds at. */
   readonly lowerBound: number;
   readonly level: number;
+  /** Expected USD per item it answers (escalations included), at the price the rest is charged. */
+  readonly costPerItem: number;
+  /** For a gate: the measured share of items on which it keeps the cheap answer (the others go to the escalation model). */
+  readonly coverage?: number;
+}
+
+/** A plan the `auto` strategy certified: its counts on the fresh items and the bound they gave. */
+export interface CertifiedPlan {
+  readonly id: string;
+  readonly plan: PlanSpec;
+  /** Agreements with the reference on the pilot items (used to choose it), out of `pilotItems`. */
+  readonly pilotAgreements: number;
+  readonly pilotItems: number;
+  /** Agreements on the certification items, out of `items`. */
+  readonly agreements: number;
+  readonly items: number;
+  /** One-sided lower bound at error `alpha`, at the last look (0 when the certification gave up before its first look). */
+  readonly lowerBound: number;
+  readonly alpha: number;
+  readonly costPerItem: number;
+  readonly coverage?: number;
+}
+
+/** How the `auto` strategy chose and certified its plan (absent for the paper's strategies). */
+export interface Certification {
+  /** Items of the pilot, where plans were compared and chosen. */
+  readonly pilotItems: number;
+  /** Candidates profiled on the pilot items. */
+  readonly pilotModels: readonly string[];
+  /** Plans compared on the pilot. */
+  readonly plansConsidered: number;
+  /** Fresh items planned for the certification, and those profiled (fewer when it stopped early). */
+  readonly plannedItems: number;
+  readonly items: number;
+  /** Looks taken at the bounds (sizes fixed in advance: the planned size, then twice, four and eight times it); 0 when it gave up first. */
+  readonly looks: number;
+  /** Why the certification stopped short, when it did. */
+  readonly stoppedEarly?: 'not-worth-it';
+  readonly plans: readonly CertifiedPlan[];
 }
 
 /** The plan for the items left after profiling. */
 export interface Plan {
-  /** `naive`: reference only; `single`: one model; `mix`: several. */
+  /** `naive`: reference only; `single`: one model or gate; `mix`: several. */
   readonly kind: 'naive' | 'single' | 'mix';
   readonly entries: readonly MixEntry[];
   /** Guaranteed agreement share over all N items, and the confidence it holds with. */
   readonly agreementLowerBound: number;
   readonly confidence: number;
+  /** How the bounds were certified, for the `auto` strategy. */
+  readonly certification?: Certification;
 }
 
 export interface ProgressEvent {

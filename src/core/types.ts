@@ -4,9 +4,14 @@
  * (and serialise it) without depending on how the engine works.
  */
 
-/** How Smart decides which models process the items (DESIGN.md section 2). */
-export type Strategy = 'naive' | 'exhaustive' | 'efficient' | 'modelmix';
-export const STRATEGIES: readonly Strategy[] = ['naive', 'exhaustive', 'efficient', 'modelmix'];
+/**
+ * How Smart decides which models process the items (ARCHITECTURE.md, "How a
+ * run decides"): `auto` chooses among single models, random mixes and gated
+ * plans and certifies its choice on fresh items; the other four are the SMART
+ * paper's, kept so that its experiment can be reproduced.
+ */
+export type Strategy = 'auto' | 'naive' | 'exhaustive' | 'efficient' | 'modelmix';
+export const STRATEGIES: readonly Strategy[] = ['auto', 'naive', 'exhaustive', 'efficient', 'modelmix'];
 
 /**
  * Which confidence bound decides `satisfied` / `invalid`.
@@ -34,6 +39,12 @@ export interface ModelSpec {
    */
   readonly estimatedInputTokens?: number;
   readonly estimatedOutputTokens?: number;
+  /**
+   * Share of the list price the items after profiling will be charged when
+   * this model answers them (a batch engine's discount, such as 0.5); 1 by
+   * default. Decisions weigh the rest at this price, profiling at full price.
+   */
+  readonly applyPriceFactor?: number;
 }
 
 /** What one call returns. */
@@ -43,6 +54,10 @@ export interface Completion {
   readonly outputTokens: number;
   /** True when served from a cache: counted, but cost nothing. */
   readonly cached?: boolean;
+  /** Share of the list price this call is charged: 1 (the default) online, the discount when a batch engine answered. */
+  readonly priceFactor?: number;
+  /** The probability the model gave its own answer (from token log-probabilities), when the endpoint reports it. */
+  readonly confidence?: number;
 }
 
 /**

@@ -62,10 +62,10 @@ const EXACT = 1e-12;
  * apart) all matched a brute force to 1e-15 relative at 1e-10; at 1e-8 some
  * missed by 4e-9.
  */
-const MILP_PRECISION = 1e-10;
+export const MILP_PRECISION = 1e-10;
 
 /** One column of the program: a model at one level (the reference: level 1, bound 1). */
-interface Column {
+export interface Column {
   readonly id: string;
   /** Position in the output: candidates in input order, then the reference. */
   readonly order: number;
@@ -74,7 +74,7 @@ interface Column {
   readonly level: number;
 }
 
-interface Part {
+export interface Part {
   readonly column: Column;
   readonly share: number;
 }
@@ -227,7 +227,7 @@ function chooseColumns(useful: readonly (readonly Column[])[], reference: Column
  * agreement is exactly a: x_hi = (a - L_lo) / (L_hi - L_lo). Returns the
  * parts with positive share, in output order.
  */
-function cheapestMix(columns: readonly Column[], required: number): Part[] {
+export function cheapestMix(columns: readonly Column[], required: number): Part[] {
   let best: { parts: Part[]; cost: number } | undefined;
   const consider = (parts: Part[]): void => {
     const cost = parts.reduce((sum, p) => sum + p.share * p.column.cost, 0);

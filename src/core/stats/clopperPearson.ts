@@ -39,6 +39,22 @@ export function clopperPearson(agreements: number, n: number, confidence: number
 }
 
 /**
+ * The one-sided exact lower confidence bound for a binomial rate: the rate p
+ * with P(Bin(n, p) >= s) = alpha, that is L = BetaInv(alpha; s, n - s + 1),
+ * 0 when s = 0 and alpha^(1/n) when s = n (Clopper & Pearson, Biometrika
+ * 1934, one tail). P(L > true rate) <= alpha when n is fixed before the
+ * outcomes are seen: the `auto` strategy's certification (see
+ * ARCHITECTURE.md, "The guarantee").
+ */
+export function clopperPearsonLower(agreements: number, n: number, alpha: number): number {
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
+  checkCounts(agreements, n, 0.5);
+  if (agreements === 0) return 0;
+  if (agreements === n) return Math.pow(alpha, 1 / n);
+  return jStat.beta.inv(alpha, agreements, n - agreements + 1);
+}
+
+/**
  * Whether the Clopper-Pearson lower bound at (s, n) reaches `target`, without
  * a quantile. L is the t where P(Bin(n, t) >= s) = alpha / 2, and that tail
  * grows with t, so

@@ -1,0 +1,398 @@
+/**
+ * The `auto` strategy: choose on a pilot, certify on fresh items.
+ *
+ * 1. Pilot. The reference and the cheap candidates answer the first items of
+ *    the random order, cheapest tier first: a dearer candidate joins only
+ *    while it could still beat the best plan the cheaper ones offer.
+ * 2. Choice. Every plan the pilot's candidates make (single models, gated
+ *    pairs and triples, confidence gates) is measured on those items at no
+ *    extra call; the planner picks the plans to certify (one to three) and
+ *    the number of fresh items, by expected total cost.
+ * 3. Certification. Only those plans' models and the reference answer the
+ *    next items. One look at the end: each plan's exact one-sided lower bound
+ *    at error (1 - gamma) / plans. The certification may stop early when it
+ *    no longer pays; then nothing is certified.
+ * 4. Plan. The cheapest mix of certified plans and the reference that keeps
+ *    the file's agreement at the target.
+ *
+ * Why the guarantee holds, without assuming anything about how plans or
+ * models relate: ARCHITECTURE.md, "The guarantee".
+ */
+import { solveCertifiedMix } from '../mix/certifiedMix';
+import { overallBound, roundCountsKeepingBound } from '../paperStrategy';
+import { planFamily } from '../plans/planFamily';
+import { planOutcome } from '../plans/planOutcome';
+import { firstCalls, planId, planModels, type PlanSpec } from '../plans/planSpec';
+import { PlanTally } from '../plans/planTally';
+import type { CertifiedPlan, MixEntry, Plan } from '../report';
+import type { ModelState, ProfiledItem, RunContext } from '../runContext';
+import { clopperPearsonLower } from '../stats/clopperPearson';
+import { expectedCost, LOOK_SHARES, lookSizes, mixCost, planCertification, rankPlans, type CertificationPlan, type PlanEstimate, type PlanningInput } from './certificationPlan';
+
+/** The first pilot tier: candidates costing at most this share of the reference per item (at least the cheapest). */
+const FIRST_TIER_SHARE = 0.25;
+
+/** Items of the pilot's first stage, and of each stage when a dearer tier joins. */
+const PILOT_STAGE = 20;
+/** The pilot grows to this share of the planned certification... */
+const PILOT_SHARE = 0.3;
+/** ...but never past this share of the file. */
+const PILOT_MAX_SHARE = 0.1;
+/** Stages after the first profile the models of this many leading plans. */
+const LEADING_PLANS = 6;
+
+/** A plan and its counts: on the pilot items, and on the certification's fresh items. */
+interface Tracked {
+  readonly plan: PlanSpec;
+  readonly id: string;
+  readonly pilot: PlanTally;
+  readonly certification: PlanTally;
+}
+
+export async function runAuto(run: RunContext): Promise<Plan> {
+  const alpha = 1 - run.target.confidence;
+  const candidates = [...run.candidates]
+    .filter((m) => cost(run, m) < cost(run, run.reference))
+    .sort((a, b) => cost(run, a) - cost(run, b));
+  let pilotModels = firstTier(run, candidates);
+  const firstStage = Math.min(run.total, run.pilotItems ?? PILOT_STAGE);
+  if (pilotModels.length === 0 || !worthPiloting(run, pilotModels, firstStage, alpha)) return finish(run, []);
+
+  const family = new Family(run);
+  let runOn = pilotModels;
+  let pilotItems = 0;
+  let goal = firstStage;
+  let choice: CertificationPlan;
+  for (;;) {
+    const answered = await profileInChecks(run, goal - pilotItems, runOn, (item) => {
+      family.extend(pilotModels, item);
+      family.measure(item, 'pilot');
+    });
+    pilotItems += answered;
+    choice = planCertification(family.estimates(), alpha, planningInput(run));
+    if (answered === 0 || run.profiled >= run.total) break;
+    const joining = candidates.filter((c) => !pilotModels.includes(c) && couldWin(run, c, choice));
+    if (joining.length > 0) {
+      // A dearer tier joins while it could still beat what the cheaper one offers.
+      pilotModels = [...pilotModels, ...joining].sort((a, b) => cost(run, a) - cost(run, b));
+      runOn = pilotModels.filter((m) => runOn.includes(m) || joining.includes(m));
+      goal = pilotItems + PILOT_STAGE;
+      continue;
+    }
+    if (run.pilotItems !== undefined) break;
+    // The pilot grows with the stakes: a long certification deserves a
+    // better-founded choice. Further stages profile only the models of the
+    // leading plans, a fraction of the first stage's cost per item.
+    const wanted = Math.min(Math.floor(run.total * PILOT_MAX_SHARE), Math.round(PILOT_SHARE * choice.items));
+    if (pilotItems >= wanted) break;
+    goal = Math.min(wanted, 2 * pilotItems);
+    const leaders = rankPlans(family.estimates(), alpha, planningInput(run)).slice(0, LEADING_PLANS);
+    runOn = candidates.filter((m) => leaders.some((l) => l.plan.members.includes(m.spec.id)));
+  }
+  return certify(run, family, choice, { pilotItems, pilotModels });
+}
+
+/** A model's list price per item, as measured so far (or estimated before its first call). */
+function cost(run: RunContext, model: ModelState): number {
+  return run.meter.costPerItem(model.index);
+}
+
+/** The cheap candidates that start the pilot. */
+function firstTier(run: RunContext, candidates: readonly ModelState[]): ModelState[] {
+  const limit = FIRST_TIER_SHARE * cost(run, run.reference);
+  const tier = candidates.filter((m) => cost(run, m) <= limit);
+  return tier.length > 0 ? tier : candidates.slice(0, 1);
+}
+
+/**
+ * Whether a pilot can pay at best: if the cheapest candidate agreed on every
+ * item, certifying it would take the fewest items n with alpha^(1/n) >= the
+ * target (the exact bound at n agreements out of n), and it would then answer
+ * the rest. When even that saves less than the candidates' pilot calls cost,
+ * profiling is not worth starting.
+ */
+function worthPiloting(run: RunContext, tier: readonly ModelState[], pilotSize: number, alpha: number): boolean {
+  const fewest = Math.ceil(Math.log(alpha) / Math.log(run.target.accuracy));
+  const rest = run.total - pilotSize - fewest;
+  if (rest <= 0) return false;
+  const cheapest = tier[0];
+  const saved = rest * (run.meter.applyCostPerItem(run.reference.index) - run.meter.applyCostPerItem(cheapest.index));
+  const spent = (pilotSize + fewest) * tier.reduce((sum, m) => sum + cost(run, m), 0);
+  return saved > spent;
+}
+
+/**
+ * Whether a candidate outside the pilot could still win: alone and perfect,
+ * with no certification to pay for, it would cost less on the rest than the
+ * best plan the pilot found is expected to.
+ */
+function couldWin(run: RunContext, model: ModelState, choice: CertificationPlan): boolean {
+  return run.meter.applyCostPerItem(model.index) * (run.total - run.profiled) < choice.expectedCost;
+}
+
+/** Profiles `count` more items in batches of `checkEvery`, with progress between; returns how many were profiled. */
+async function profileInChecks(run: RunContext, count: number, runOn: readonly ModelState[], onItem: (item: ProfiledItem) => void, afterBatch?: () => boolean): Promise<number> {
+  let done = 0;
+  while (done < count) {
+    const items = await run.profileNext(Math.min(run.checkEvery, count - done), runOn);
+    if (items.length === 0) break;
+    items.forEach(onItem);
+    done += items.length;
+    run.emitProgress();
+    if (afterBatch?.() === false) break;
+  }
+  return done;
+}
+
+/**
+ * The plans the pilot's models make, and their counts. Plans over models that
+ * join the pilot later, and confidence gates (once a model's answers turn out
+ * to carry a probability), are added as they become possible and counted from
+ * that item on: every count covers items where all of the plan's first calls
+ * answered.
+ */
+class Family {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly members = new Set<string>();
+  private readonly withConfidence = new Set<string>();
+
+  constructor(private readonly run: RunContext) {}
+
+  get size(): number {
+    return this.tracked.size;
+  }
+
+  get(id: string): Tracked | undefined {
+    return this.tracked.get(id);
+  }
+
+  /** Adds the plans that the pilot's models (and the probabilities seen on this item) make possible. */
+  extend(models: readonly ModelState[], item: ProfiledItem): void {
+    const reporting = models.filter((m) => item.answers.get(m.spec.id)?.confidence !== undefined && !this.withConfidence.has(m.spec.id));
+    if (models.every((m) => this.members.has(m.spec.id)) && reporting.length === 0) return;
+    for (const m of models) this.members.add(m.spec.id);
+    for (const m of reporting) this.withConfidence.add(m.spec.id);
+    const ids = models.map((m) => m.spec.id);
+    for (const plan of planFamily({ candidates: ids, reference: this.run.reference.spec.id, withConfidence: this.withConfidence })) {
+      const id = planId(plan);
+      if (!this.tracked.has(id)) this.tracked.set(id, { plan, id, pilot: new PlanTally(), certification: new PlanTally() });
+    }
+  }
+
+  /** Adds each plan's outcome on a profiled item to its counts, for every plan whose first calls all answered. */
+  measure(item: ProfiledItem, stage: 'pilot' | 'certification', only?: ReadonlySet<string>): void {
+    const answerOf = (model: string) => item.answers.get(model)!;
+    const callCost = (model: string): number => this.run.meter.applyCostPerItem(this.run.modelById(model).index);
+    for (const t of this.tracked.values()) {
+      if (only && !only.has(t.id)) continue;
+      if (!firstCalls(t.plan).every((m) => item.answers.has(m))) continue;
+      t[stage].add(planOutcome(t.plan, answerOf, this.run.reference.spec.id, this.run.same, callCost));
+    }
+  }
+
+  /** What the planner knows of each plan measured on the pilot. */
+  estimates(): PlanEstimate[] {
+    const result: PlanEstimate[] = [];
+    for (const t of this.tracked.values()) {
+      const meanCost = t.pilot.meanCost;
+      if (meanCost === undefined) continue;
+      result.push({ id: t.id, agreements: t.pilot.agreements, n: t.pilot.n, applyCost: meanCost, members: firstCalls(t.plan) });
+    }
+    return result;
+  }
+}
+
+/** What the planner needs to know of the run. */
+function planningInput(run: RunContext): PlanningInput {
+  return {
+    items: run.total,
+    profiled: run.profiled,
+    accuracy: run.target.accuracy,
+    referenceApplyCost: run.meter.applyCostPerItem(run.reference.index),
+    profileCost: (model) => run.meter.costPerItem(run.modelById(model).index),
+    reference: run.reference.spec.id,
+  };
+}
+
+/** The bounds of the certified plans at one look. */
+interface Look {
+  /** Certification items at the look. */
+  readonly items: number;
+  /** Error level of each bound at this look. */
+  readonly alpha: number;
+  readonly agreements: readonly number[];
+  readonly bounds: readonly number[];
+}
+
+/**
+ * Profiles the chosen plans' models on fresh items and looks at their bounds
+ * at the planned sizes (LOOK_SHARES): after each look it stops when going on
+ * to the next is not expected to pay. Before the first look it gives up
+ * (certifying nothing) when finishing is expected to cost more than giving
+ * the rest to the reference.
+ */
+async function certify(run: RunContext, family: Family, choice: CertificationPlan, pilot: { pilotItems: number; pilotModels: readonly ModelState[] }): Promise<Plan> {
+  const outcome = { ...pilot, plansConsidered: family.size, choice };
+  if (choice.items === 0) return finish(run, pilot.pilotModels, { ...outcome, done: 0, stopped: false });
+  const ids = new Set(choice.plans.map((p) => p.id));
+  const runOn = run.candidates.filter((m) => choice.plans.some((p) => p.members.includes(m.spec.id)));
+  const sizes = lookSizes(choice.items, run.total - run.profiled);
+  let done = 0;
+  let gaveUp = false;
+  let look: Look | undefined;
+  for (let j = 0; j < sizes.length; j++) {
+    const alpha = choice.alphaEach * LOOK_SHARES[j];
+    await profileInChecks(
+      run,
+      sizes[j] - done,
+      runOn,
+      (item) => {
+        family.measure(item, 'certification', ids);
+        done++;
+      },
+      () => {
+        if (done >= sizes[j] || worthGoingOn(run, family, choice, sizes[j], alpha, done, look)) return true;
+        gaveUp = true;
+        return false;
+      },
+    );
+    if (gaveUp || done < sizes[j]) break;
+    look = lookAt(family, choice, done, alpha);
+    const next = j + 1 < sizes.length ? sizes[j + 1] : undefined;
+    if (next === undefined || !worthGoingOn(run, family, choice, next, choice.alphaEach * LOOK_SHARES[j + 1], done, look)) break;
+  }
+  return finish(run, pilot.pilotModels, { ...outcome, done, stopped: look === undefined, family, ...(look ? { look } : {}) });
+}
+
+/** Every chosen plan's exact one-sided bound on the certification items in hand. */
+function lookAt(family: Family, choice: CertificationPlan, items: number, alpha: number): Look {
+  const agreements = choice.plans.map((p) => family.get(p.id)!.certification.agreements);
+  return { items, alpha, agreements, bounds: agreements.map((s) => clopperPearsonLower(s, items, alpha)) };
+}
+
+/**
+ * The expected-cost rule during certification: with `done` items in hand, is
+ * profiling on to `size` items and looking there (at error `alpha`) expected
+ * to cost less than stopping now, with the bounds of the last look (or, before
+ * any look, with the reference on every remaining item)? Stopping never
+ * weakens the guarantee: it only leaves plans uncertified.
+ */
+function worthGoingOn(run: RunContext, family: Family, choice: CertificationPlan, size: number, alpha: number, done: number, look: Look | undefined): boolean {
+  const input = planningInput(run);
+  const plans = choice.plans.map((p) => {
+    const t = family.get(p.id)!;
+    return { ...p, agreements: t.pilot.agreements + t.certification.agreements, n: t.pilot.n + t.certification.n };
+  });
+  const soFar = choice.plans.map((p) => family.get(p.id)!.certification.agreements);
+  const goingOn = expectedCost(plans, size, alpha, input, { done, soFar });
+  const rest = run.total - run.profiled;
+  const required = (run.target.accuracy * run.total - run.profiled) / Math.max(1, rest);
+  const stopping = rest * (look ? mixCost(choice.plans, look.bounds, required, input.referenceApplyCost) : input.referenceApplyCost);
+  return goingOn < stopping;
+}
+
+/** What the pilot and the certification produced. */
+interface Outcome {
+  readonly pilotItems: number;
+  readonly plansConsidered: number;
+  readonly choice: CertificationPlan;
+  /** Certification items profiled, and whether it gave up before its first look. */
+  readonly done: number;
+  readonly stopped: boolean;
+  readonly family?: Family;
+  /** The look whose bounds the plan uses. */
+  readonly look?: Look;
+}
+
+/** A certified plan's report: its counts, and its bound at the look the run stopped at (0 without a look). */
+function certifiedPlan(t: Tracked, index: number, look: Look | undefined): CertifiedPlan {
+  const n = t.pilot.n + t.certification.n;
+  const mean = (of: (tally: PlanTally) => number | undefined): number | undefined => {
+    const a = of(t.pilot);
+    const b = of(t.certification);
+    if (a === undefined || b === undefined) return a ?? b;
+    return (a * t.pilot.n + b * t.certification.n) / n;
+  };
+  const coverage = t.plan.kind === 'single' ? undefined : mean((tally) => tally.coverage);
+  return {
+    id: t.id,
+    plan: t.plan,
+    pilotAgreements: t.pilot.agreements,
+    pilotItems: t.pilot.n,
+    agreements: look ? look.agreements[index] : t.certification.agreements,
+    items: look ? look.items : t.certification.n,
+    lowerBound: look ? look.bounds[index] : 0,
+    alpha: look ? look.alpha : 0,
+    costPerItem: mean((tally) => tally.meanCost) ?? 0,
+    ...(coverage !== undefined ? { coverage } : {}),
+  };
+}
+
+/** The plan for the rest: the cheapest mix of certified plans and the reference, with statuses and the certification's story. */
+function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: Outcome): Plan {
+  const choice = outcome?.choice;
+  const certified = choice && outcome?.family ? choice.plans.map((p, i) => certifiedPlan(outcome.family!.get(p.id)!, i, outcome.look)) : [];
+  const rest = run.total - run.profiled;
+  const required = rest > 0 ? (run.target.accuracy * run.total - run.profiled) / rest : 0;
+  const referenceCost = run.meter.applyCostPerItem(run.reference.index);
+  const shares = rest > 0
+    ? solveCertifiedMix({
+        plans: certified.filter((c) => c.lowerBound > 0).map((c) => ({ id: c.id, costPerItem: c.costPerItem, lowerBound: c.lowerBound })),
+        referenceId: run.reference.spec.id,
+        referenceCostPerItem: referenceCost,
+        requiredAgreement: required,
+      })
+    : [];
+  const referenceId = run.reference.spec.id;
+  const all = shares.some((s) => s.id === referenceId) ? [...shares] : [...shares, { id: referenceId, share: rest > 0 ? 0 : 1, lowerBound: 1 }];
+  const counts = roundCountsKeepingBound(rest, all, required);
+  const entries: MixEntry[] = all.map((s, i) => {
+    const c = certified.find((p) => p.id === s.id);
+    if (!c) return { id: referenceId, plan: { kind: 'single', model: referenceId }, share: s.share, items: counts[i], lowerBound: 1, level: 1, costPerItem: referenceCost };
+    return { id: c.id, plan: c.plan, share: s.share, items: counts[i], lowerBound: c.lowerBound, level: 1 - c.alpha, costPerItem: c.costPerItem, ...(c.coverage !== undefined ? { coverage: c.coverage } : {}) };
+  });
+  setStatuses(run, pilotModels, certified, entries, outcome?.stopped === true);
+  const used = entries.filter((e) => e.items > 0);
+  const guaranteed = rest > 0 ? entries.reduce((sum, e) => sum + e.items * e.lowerBound, 0) / rest : 1;
+  const plan: Plan = {
+    kind: used.length > 1 ? 'mix' : 'single',
+    entries,
+    agreementLowerBound: overallBound(run, guaranteed),
+    confidence: used.some((e) => e.id !== referenceId) ? run.target.confidence : 1,
+  };
+  if (!outcome) return plan;
+  return {
+    ...plan,
+    certification: {
+      pilotItems: outcome.pilotItems,
+      pilotModels: pilotModels.map((m) => m.spec.id),
+      plansConsidered: outcome.plansConsidered,
+      plannedItems: choice?.items ?? 0,
+      items: outcome.done,
+      looks: outcome.look ? lookSizes(outcome.choice.items, run.total).indexOf(outcome.look.items) + 1 : 0,
+      ...(outcome.stopped ? { stoppedEarly: 'not-worth-it' as const } : {}),
+      plans: certified,
+    },
+  };
+}
+
+/**
+ * Candidates' standing after `auto`: in a plan that answers items,
+ * satisfied; certified but not used (its bound too low), or stopped early,
+ * ruled out; piloted but not chosen for certification, ruled out as not
+ * worth certifying; never profiled, unknown.
+ */
+function setStatuses(run: RunContext, pilotModels: readonly ModelState[], certified: readonly CertifiedPlan[], entries: readonly MixEntry[], stopped: boolean): void {
+  const inUse = new Set(entries.filter((e) => e.items > 0).flatMap((e) => planModels(e.plan)));
+  const inCertified = new Set(certified.flatMap((c) => firstCalls(c.plan)));
+  for (const m of run.candidates) {
+    if (inUse.has(m.spec.id)) m.status = 'satisfied';
+    else if (inCertified.has(m.spec.id)) {
+      m.status = 'invalid';
+      m.ruledOutBy = stopped ? 'cost' : 'bound';
+    } else if (pilotModels.includes(m)) {
+      m.status = 'invalid';
+      m.ruledOutBy = 'cost';
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Planning the `auto` strategy's certification from the pilot's counts: which
+ * plans to certify, and on how many fresh items. Every number here is an
+ * expectation used to decide; none of it enters the guarantee, which rests on
+ * the certification's own items alone (ARCHITECTURE.md, "The guarantee").
+ */
+import { cheapestMix, type Column } from '../mix/mixSolver';
+import { clopperPearsonLower } from '../stats/clopperPearson';
+
+/** What the planner knows of one plan. */
+export interface PlanEstimate {
+  readonly id: string;
+  /** Agreements with the reference and items measured, so far. */
+  readonly agreements: number;
+  readonly n: number;
+  /** Expected USD per remaining item when the plan answers it (at the price it will be charged). */
+  readonly applyCost: number;
+  /** The models it calls first: each costs a call on every certification item. */
+  readonly members: readonly string[];
+}
+
+export interface PlanningInput {
+  /** Items in the file (N) and items profiled so far. */
+  readonly items: number;
+  readonly profiled: number;
+  /** Target agreement over the whole file, in (0, 1). */
+  readonly accuracy: number;
+  /** USD per remaining item of the reference, at the price the rest is charged. */
+  readonly referenceApplyCost: number;
+  /** USD per certification item of the reference and of each candidate (online price). */
+  readonly profileCost: (model: string) => number;
+  readonly reference: string;
+}
+
+/**
+ * The error budget of one plan is spread over the looks a certification may
+ * take: 70% at the planned size, 15% at twice it, 10% at four times and 5%
+ * at eight times it (most runs stop at the first look, which should cost the
+ * least). A look's bound is exact for its size, and
+ * the sizes are fixed before the certification's first item, so whichever
+ * look the run stops at, the chance that any look's bound was wrong is at
+ * most the sum, the plan's budget (ARCHITECTURE.md, "The guarantee"). A
+ * certification the pilot misjudged can thus grow instead of failing.
+ */
+export const LOOK_SHARES: readonly number[] = [0.7, 0.15, 0.1, 0.05];
+
+/** The sizes of the looks of a certification whose first look is at `first` items, within `left` items. */
+export function lookSizes(first: number, left: number): number[] {
+  const sizes: number[] = [];
+  for (let j = 0; j < LOOK_SHARES.length; j++) {
+    const size = Math.min(left, first * 2 ** j);
+    if (size > (sizes[sizes.length - 1] ?? 0)) sizes.push(size);
+  }
+  return sizes;
+}
+
+/** A planned certification. */
+export interface CertificationPlan {
+  readonly plans: readonly PlanEstimate[];
+  /** Fresh items to profile before the first look at the bounds; 0 means not worth certifying. */
+  readonly items: number;
+  /** One-sided error budget of each plan's bound: (1 - gamma) / plans, spread over the looks by LOOK_SHARES. */
+  readonly alphaEach: number;
+  /** Expected USD for the certification and every remaining item after it. */
+  readonly expectedCost: number;
+}
+
+/**
+ * Gauss-Hermite rules for an expectation over a standard normal
+ * (probabilists' form; Abramowitz & Stegun 25.4.46, nodes scaled by sqrt 2):
+ * five points for one plan; three per plan when several are weighed, one rule
+ * per plan.
+ */
+const RULE_5 = {
+  nodes: [-2.856970013872806, -1.355626179974266, 0, 1.355626179974266, 2.856970013872806],
+  weights: [0.011257411327721, 0.222075922005613, 0.533333333333333, 0.222075922005613, 0.011257411327721],
+};
+const RULE_3 = { nodes: [-Math.sqrt(3), 0, Math.sqrt(3)], weights: [1 / 6, 2 / 3, 1 / 6] };
+
+/** Sample sizes tried for a certification: 0, then 30 geometric steps up to every item left. */
+function sampleSizes(left: number): number[] {
+  const sizes = [0];
+  const first = Math.min(20, left);
+  for (let k = 0; k < 30 && first > 0; k++) {
+    const size = Math.round(first * Math.pow(left / first, k / 29));
+    if (size > sizes[sizes.length - 1] && size <= left) sizes.push(size);
+  }
+  return sizes;
+}
+
+/**
+ * How alike the planner takes plans' errors to be: each plan's scenario is a
+ * common factor and one of its own, with this correlation. Some independence
+ * is what makes certifying a second, different plan worth its share of the
+ * error budget when the pilot cannot tell the best one apart; plans made of
+ * the same cheap models err on the same items, so not all of it (the planner
+ * decides what to try; it never enters the guarantee).
+ */
+const PLAN_CORRELATION = 0.5;
+
+/**
+ * The rate scenario at quadrature node z: the Laplace estimate
+ * (s + 1) / (n + 2) moved z standard errors, kept inside (0, 1).
+ */
+function scenarioRate(plan: PlanEstimate, z: number): number {
+  const p = (plan.agreements + 1) / (plan.n + 2);
+  const sd = Math.sqrt((p * (1 - p)) / Math.max(1, plan.n));
+  return Math.min(1 - 1e-9, Math.max(1e-9, p + z * sd));
+}
+
+/** USD per certification item: the reference and each plan's first calls, each model once. */
+export function certificationCostPerItem(plans: readonly PlanEstimate[], input: PlanningInput): number {
+  const models = new Set([input.reference, ...plans.flatMap((p) => p.members)]);
+  let cost = 0;
+  for (const m of models) cost += input.profileCost(m);
+  return cost;
+}
+
+/** Cheapest cost per remaining item given lower bounds for the plans (the reference always qualifies). */
+export function mixCost(plans: readonly PlanEstimate[], bounds: readonly number[], required: number, referenceCost: number): number {
+  const columns: Column[] = plans.map((p, i) => ({ id: p.id, order: i, cost: p.applyCost, bound: bounds[i], level: 1 }));
+  columns.push({ id: 'reference', order: plans.length, cost: referenceCost, bound: 1, level: 1 });
+  return cheapestMix(columns, Math.min(1, required)).reduce((sum, part) => sum + part.share * part.column.cost, 0);
+}
+
+/**
+ * Expected USD of certifying `plans` on `size` fresh items (each bound at
+ * error `alpha`), then running the cheapest certified mix on what is left. `done` items of the certification
+ * are already in hand, with `soFar` agreements per plan.
+ */
+export function expectedCost(
+  plans: readonly PlanEstimate[],
+  size: number,
+  alpha: number,
+  input: PlanningInput,
+  progress: { readonly done: number; readonly soFar: readonly number[] } = { done: 0, soFar: plans.map(() => 0) },
+): number {
+  const left = input.items - input.profiled;
+  const toCome = size - progress.done;
+  const after = left - toCome;
+  const required = (input.accuracy * input.items - (input.profiled + toCome)) / Math.max(1, after);
+  const perItem = certificationCostPerItem(plans, input);
+  if (size === 0 || after <= 0) return toCome * perItem + Math.max(0, after) * input.referenceApplyCost;
+  const bounds = new Map<string, number>();
+  const boundAt = (i: number, z: number): number => {
+    const expected = Math.min(size, Math.round(progress.soFar[i] + scenarioRate(plans[i], z) * toCome));
+    const key = `${i}:${expected}`;
+    let bound = bounds.get(key);
+    if (bound === undefined) bounds.set(key, (bound = clopperPearsonLower(expected, size, alpha)));
+    return bound;
+  };
+  let rest = 0;
+  if (plans.length === 1) {
+    RULE_5.nodes.forEach((z, q) => {
+      rest += RULE_5.weights[q] * mixCost(plans, [boundAt(0, z)], required, input.referenceApplyCost);
+    });
+    return toCome * perItem + after * rest;
+  }
+  // Plans' scenarios share a common factor: z_i = sqrt(rho) z_0 + sqrt(1 - rho) e_i,
+  // every combination of nodes for z_0 and each e_i (at most 3^4), weighted by the product of the weights.
+  const nodes = [0, ...plans.map(() => 0)];
+  for (;;) {
+    const weight = nodes.reduce((w, q) => w * RULE_3.weights[q], 1);
+    const common = Math.sqrt(PLAN_CORRELATION) * RULE_3.nodes[nodes[0]];
+    const own = Math.sqrt(1 - PLAN_CORRELATION);
+    const scenario = plans.map((_, i) => boundAt(i, common + own * RULE_3.nodes[nodes[i + 1]]));
+    rest += weight * mixCost(plans, scenario, required, input.referenceApplyCost);
+    let i = 0;
+    while (i < nodes.length && ++nodes[i] === RULE_3.nodes.length) nodes[i++] = 0;
+    if (i === nodes.length) break;
+  }
+  return toCome * perItem + after * rest;
+}
+
+/** The best certification size for these plans, and its expected cost. */
+function bestSize(plans: readonly PlanEstimate[], alphaEach: number, input: PlanningInput): { items: number; expectedCost: number } {
+  const firstLook = alphaEach * LOOK_SHARES[0];
+  let best = { items: 0, expectedCost: expectedCost(plans, 0, firstLook, input) };
+  for (const size of sampleSizes(input.items - input.profiled)) {
+    if (size === 0) continue;
+    const cost = expectedCost(plans, size, firstLook, input);
+    if (cost < best.expectedCost) best = { items: size, expectedCost: cost };
+  }
+  return best;
+}
+
+/** Plans cheaper than the reference, best first by the expected cost of certifying each alone. */
+export function rankPlans(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): Array<{ plan: PlanEstimate; items: number; expectedCost: number }> {
+  return candidates
+    .filter((p) => p.n > 0 && p.applyCost < input.referenceApplyCost)
+    .map((plan) => ({ plan, ...bestSize([plan], alpha, input) }))
+    .sort((a, b) => a.expectedCost - b.expectedCost);
+}
+
+/** How many of the best-ranked plans are weighed as partners of the best one (at most two partners at once). */
+const PARTNERS = 6;
+
+/**
+ * Chooses the plans to certify and the certification's size. Each plan is
+ * first ranked by the expected cost of certifying it alone; then the best
+ * plan alone, with one partner, and with two are compared, each set at its
+ * own split of the error budget, so a plan is added only when what it saves
+ * in the mix outweighs the wider bounds it costs everyone. Not certifying at
+ * all (the reference on the rest) is always among the options.
+ */
+export function planCertification(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): CertificationPlan {
+  const none: CertificationPlan = { plans: [], items: 0, alphaEach: alpha, expectedCost: (input.items - input.profiled) * input.referenceApplyCost };
+  const ranked = rankPlans(candidates, alpha, input);
+  if (ranked.length === 0) return none;
+  let best = none;
+  const consider = (plans: PlanEstimate[]): void => {
+    const alphaEach = alpha / plans.length;
+    const sized = bestSize(plans, alphaEach, input);
+    if (sized.items > 0 && sized.expectedCost < best.expectedCost) best = { plans, alphaEach, ...sized };
+  };
+  const leader = ranked[0].plan;
+  consider([leader]);
+  const partners = ranked.slice(1, 1 + PARTNERS).map((r) => r.plan);
+  for (const a of partners) consider([leader, a]);
+  for (let i = 0; i < partners.length; i++) for (let j = i + 1; j < partners.length; j++) consider([leader, partners[i], partners[j]]);
+  return best;
+}

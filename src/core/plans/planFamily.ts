@@ -1,0 +1,47 @@
+import type { PlanSpec } from './planSpec';
+
+/** Gated triples are built from this many of the cheapest candidates (20 triples at most). */
+export const TRIPLE_POOL = 6;
+
+/** Thresholds of the confidence gates: the probability a model gives its own answer. */
+export const CONFIDENCE_THRESHOLDS: readonly number[] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999];
+
+export interface FamilyInput {
+  /** Candidate ids, cheapest first. */
+  readonly candidates: readonly string[];
+  readonly reference: string;
+  /** Candidates whose answers carry a probability (token log-probabilities): they get confidence gates. */
+  readonly withConfidence: ReadonlySet<string>;
+}
+
+/**
+ * The plans the `auto` strategy chooses from, given the candidates profiled
+ * together on the pilot items: every single candidate; every gated pair; every
+ * gated triple of the cheapest `TRIPLE_POOL`; and, for models that report
+ * their answer's probability, one confidence gate per threshold. Gated members
+ * are listed cheapest first, so the kept answer is the cheapest one's. Every
+ * gate escalates to the reference. Which plans exist depends on prices and on
+ * what the endpoints report, never on answers.
+ */
+export function planFamily(input: FamilyInput): PlanSpec[] {
+  const { candidates, reference } = input;
+  const plans: PlanSpec[] = candidates.map((model) => ({ kind: 'single', model }));
+  for (let i = 0; i < candidates.length; i++) {
+    for (let j = i + 1; j < candidates.length; j++) {
+      plans.push({ kind: 'gated', members: [candidates[i], candidates[j]], escalate: reference });
+    }
+  }
+  const pool = candidates.slice(0, TRIPLE_POOL);
+  for (let i = 0; i < pool.length; i++) {
+    for (let j = i + 1; j < pool.length; j++) {
+      for (let k = j + 1; k < pool.length; k++) {
+        plans.push({ kind: 'gated', members: [pool[i], pool[j], pool[k]], escalate: reference });
+      }
+    }
+  }
+  for (const model of candidates) {
+    if (!input.withConfidence.has(model)) continue;
+    for (const threshold of CONFIDENCE_THRESHOLDS) plans.push({ kind: 'confident', model, threshold, escalate: reference });
+  }
+  return plans;
+}

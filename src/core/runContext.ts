@@ -1,0 +1,59 @@
+import type { CostMeter } from './costMeter';
+import type { ConfidenceBound } from './stats/confidenceBound';
+import type { BoundKind, Completion, ModelSpec, ModelStatus, Strategy, Target } from './types';
+
+/** A model's state while the run goes on. */
+export interface ModelState {
+  readonly spec: ModelSpec;
+  readonly index: number;
+  readonly isReference: boolean;
+  status: ModelStatus;
+  /** Why an invalid model was ruled out. */
+  ruledOutBy?: 'bound' | 'cost';
+  /** Profiled items on which its own answer agreed with the reference's, out of `n`. */
+  agreements: number;
+  n: number;
+  itemsProduced: number;
+}
+
+/** One profiled item: every model run on it answered. */
+export interface ProfiledItem {
+  /** Position of the item in the input. */
+  readonly index: number;
+  readonly answers: ReadonlyMap<string, Completion>;
+}
+
+/**
+ * What a strategy sees of the run: the settings, the models and their costs,
+ * and one operation, profiling the next items of the random order. A
+ * strategy decides which models to profile and when to stop, and returns the
+ * plan for the rest; the engine does the reading, the calls, the outputs and
+ * the report.
+ */
+export interface RunContext {
+  readonly strategy: Strategy;
+  readonly boundKind: BoundKind;
+  readonly bound: ConfidenceBound;
+  readonly target: Target;
+  readonly total: number;
+  readonly checkEvery: number;
+  readonly minSample: number;
+  readonly mixLevels: number;
+  readonly pilotItems: number | undefined;
+  readonly models: readonly ModelState[];
+  readonly reference: ModelState;
+  readonly candidates: readonly ModelState[];
+  readonly meter: CostMeter;
+  /** Whether two outputs give the same answer (the run's comparison rule). */
+  readonly same: (a: string, b: string) => boolean;
+  /** Items profiled so far: they carry the reference's output. */
+  readonly profiled: number;
+  /**
+   * Profiles the next `count` items of the random order (fewer at the end of
+   * the file): the reference and `runOn` answer each one, the item keeps the
+   * reference's output, and each model's own agreement count is updated.
+   */
+  profileNext(count: number, runOn: readonly ModelState[]): Promise<ProfiledItem[]>;
+  emitProgress(): void;
+  modelById(id: string): ModelState;
+}

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { CallPool } from './callPool';
 import { CostMeter } from './costMeter';
+import { DEFAULTS } from './defaults';
 import { decideEarlyStop } from './earlyStop';
 import { describeGuarantee } from './guarantee';
 import { countItems, forEachItem, type ItemSource } from './itemSource';
@@ -133,12 +134,12 @@ class SmartRun<T> {
   private planDone: number[] = [];
 
   constructor(private readonly options: RunOptions<T>) {
-    this.strategy = options.strategy ?? 'modelmix';
-    this.boundKind = options.bound ?? 'anytime';
+    this.strategy = options.strategy ?? DEFAULTS.strategy;
+    this.boundKind = options.bound ?? DEFAULTS.bound;
     this.bound = confidenceBound(this.boundKind);
-    this.seed = options.seed ?? 0;
-    this.checkEvery = options.checkEvery ?? 10;
-    this.minSample = options.minSample ?? 100;
+    this.seed = options.seed ?? DEFAULTS.seed;
+    this.checkEvery = options.checkEvery ?? DEFAULTS.checkEvery;
+    this.minSample = options.minSample ?? DEFAULTS.minSample;
     this.target = options.target;
     this.compare = options.compare ?? exactMatch;
     validateTarget(options.target);
@@ -341,7 +342,7 @@ class SmartRun<T> {
     };
     if (this.strategy !== 'modelmix' || rest === 0) return single;
 
-    const levels = confidenceGrid(confidence, this.options.mixLevels ?? 5);
+    const levels = confidenceGrid(confidence, this.options.mixLevels ?? DEFAULTS.mixLevels);
     const measured = this.candidates.filter((m) => m.n > 0);
     // The profiled items carry the reference's output, so the rest needs
     // a_rest = (a * N - n) / (N - n) to bring the whole file to a.

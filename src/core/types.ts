@@ -6,7 +6,7 @@
 
 /** How Smart decides which models process the items (DESIGN.md section 2). */
 export type Strategy = 'naive' | 'exhaustive' | 'efficient' | 'modelmix';
-export const STRATEGIES: readonly Strategy[] = ['naive', 'exhaustive', 'efficient', 'modelmix'];
+export const STRATEGIES = ['naive', 'exhaustive', 'efficient', 'modelmix'] as const satisfies readonly Strategy[];
 
 /**
  * Which confidence bound decides `satisfied` / `invalid`.
@@ -14,7 +14,7 @@ export const STRATEGIES: readonly Strategy[] = ['naive', 'exhaustive', 'efficien
  * - `anytime`: a confidence sequence that stays valid however often it is checked.
  */
 export type BoundKind = 'clopper-pearson' | 'anytime';
-export const BOUND_KINDS: readonly BoundKind[] = ['clopper-pearson', 'anytime'];
+export const BOUND_KINDS = ['clopper-pearson', 'anytime'] as const satisfies readonly BoundKind[];
 
 /** A candidate's standing while profiling. The reference is `satisfied` from the start. */
 export type ModelStatus = 'unknown' | 'invalid' | 'satisfied';

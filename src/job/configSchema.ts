@@ -33,10 +33,8 @@ const NON_EMPTY = 'must be a non-empty string';
 const ENV_NAME = 'must be the NAME of an environment variable (the key itself never goes in this file)';
 // `patternErrorMessage` is what VS Code says when the editor finds the pattern unmatched.
 const nonEmpty = z.string().regex(/\S/, { error: NON_EMPTY }).meta({ patternErrorMessage: NON_EMPTY });
-const share = z
-  .number()
-  .gt(0, { error: (issue) => `must be between 0 and 1 (exclusive), got ${String(issue.input)}` })
-  .lt(1, { error: (issue) => `must be between 0 and 1 (exclusive), got ${String(issue.input)}` });
+const notAShare = (issue: { input?: unknown }): string => `must be between 0 and 1 (exclusive), got ${String(issue.input)}`;
+const share = z.number().gt(0, { error: notAShare }).lt(1, { error: notAShare });
 const price = z.number().min(0);
 
 const endpointSchema = z

@@ -28,9 +28,10 @@ const VSCE = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 
 /**
  * Entries the .vsix must hold (paths inside it): what the manifest names (main
- * file, icon, walkthrough media) and what the code loads by path (the panel's
- * script and stylesheet, the examples the walkthrough copies). A missing one
- * fails silently in the user's editor, as a blank panel or an empty step.
+ * file, icon, walkthrough media, the JSON Schema of smart.config.json) and
+ * what the code loads by path (the panel's script and stylesheet, the
+ * examples the walkthrough copies). A missing one fails silently in the
+ * user's editor, as a blank panel, an empty step or a config file unchecked.
  */
 const REQUIRED = [
   'package.json',
@@ -39,6 +40,7 @@ const REQUIRED = [
   ...(MANIFEST.contributes?.walkthroughs ?? []).flatMap((walkthrough) =>
     walkthrough.steps.flatMap((step) => [step.media?.markdown, step.media?.image, step.media?.svg].filter((path) => typeof path === 'string')),
   ),
+  ...(MANIFEST.contributes?.jsonValidation ?? []).map((validation) => validation.url),
   'dist/webview.js',
   'dist/cli.js',
   'media/panel.css',

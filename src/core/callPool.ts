@@ -15,6 +15,8 @@ export function isPromiseLike<R>(value: R | PromiseLike<R>): value is PromiseLik
 export class CallPool {
   private inflight = 0;
   private readonly waiters: Array<() => void> = [];
+  /** Calls queued by `later`, started as slots free up. */
+  private readonly queued: Array<() => void> = [];
   private failed = false;
   private failure: unknown;
 
@@ -32,26 +34,53 @@ export class CallPool {
       done(result);
       return;
     }
+    this.track(result, done);
+    if (this.inflight >= this.limit) return this.nextFreeSlot();
+  }
+
+  /**
+   * Runs a call now if a slot is free, else as soon as one frees up, without
+   * making the caller wait: for calls that depend on others' answers (a gated
+   * plan's escalation), started from a callback that cannot await.
+   */
+  later<R>(start: () => R | PromiseLike<R>, done: (result: R) => void): void {
+    const go = (): void => {
+      if (this.failed) return;
+      try {
+        const result = start();
+        if (isPromiseLike(result)) this.track(result, done);
+        else done(result);
+      } catch (error) {
+        this.fail(error);
+      }
+    };
+    if (this.inflight < this.limit) go();
+    else this.queued.push(go);
+  }
+
+  /** Waits for every call in flight or queued; rethrows the first failure. */
+  async drain(): Promise<void> {
+    while (this.inflight > 0 || this.queued.length > 0) await this.nextFreeSlot();
+    this.throwIfFailed();
+  }
+
+  /** Waits until no call is in flight, whatever their outcome. */
+  async settle(): Promise<void> {
+    this.queued.length = 0;
+    while (this.inflight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private track<R>(result: PromiseLike<R>, done: (result: R) => void): void {
     this.inflight++;
     Promise.resolve(result)
       .then(done)
       .catch((error: unknown) => this.fail(error))
       .finally(() => {
         this.inflight--;
-        this.waiters.shift()?.();
+        // Queued calls take free slots first; a waiting caller gets one left over.
+        while (this.queued.length > 0 && this.inflight < this.limit) this.queued.shift()!();
+        if (this.inflight < this.limit) this.waiters.shift()?.();
       });
-    if (this.inflight >= this.limit) return this.nextFreeSlot();
-  }
-
-  /** Waits for every call in flight; rethrows the first failure. */
-  async drain(): Promise<void> {
-    while (this.inflight > 0) await this.nextFreeSlot();
-    this.throwIfFailed();
-  }
-
-  /** Waits until no call is in flight, whatever their outcome. */
-  async settle(): Promise<void> {
-    while (this.inflight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   private nextFreeSlot(): Promise<void> {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { runAuto } from './auto/autoStrategy';
 import { CallPool } from './callPool';
 import { CostMeter } from './costMeter';
+import { DEFAULTS } from './defaults';
 import { describeGuarantee } from './guarantee';
 import { countItems, forEachItem, type ItemSource } from './itemSource';
 import { decidePaperPlan, profilePaper, referencePlan } from './paperStrategy';
@@ -135,13 +136,13 @@ class SmartRun<T> implements RunContext {
   private windowSize: number;
 
   constructor(private readonly options: RunOptions<T>) {
-    this.strategy = options.strategy ?? 'auto';
-    this.boundKind = this.strategy === 'auto' ? 'clopper-pearson' : (options.bound ?? 'anytime');
+    this.strategy = options.strategy ?? DEFAULTS.strategy;
+    this.boundKind = this.strategy === 'auto' ? 'clopper-pearson' : (options.bound ?? DEFAULTS.bound);
     this.bound = confidenceBound(this.boundKind);
-    this.seed = options.seed ?? 0;
-    this.checkEvery = options.checkEvery ?? 10;
-    this.minSample = options.minSample ?? 100;
-    this.mixLevels = options.mixLevels ?? 5;
+    this.seed = options.seed ?? DEFAULTS.seed;
+    this.checkEvery = options.checkEvery ?? DEFAULTS.checkEvery;
+    this.minSample = options.minSample ?? DEFAULTS.minSample;
+    this.mixLevels = options.mixLevels ?? DEFAULTS.mixLevels;
     this.pilotItems = options.pilotItems;
     this.target = options.target;
     this.same = options.compare ?? exactMatch;
@@ -334,9 +335,7 @@ class SmartRun<T> implements RunContext {
         return;
       }
       const escalate = this.modelById(escalation(plan)!);
-      // Started from a callback, so it cannot wait for a free slot: the pool
-      // runs it at once (a few calls over the limit at most, one per item).
-      this.call(escalate, item, (c) => done(escalate, c))?.catch(() => undefined);
+      this.callLater(escalate, item, (c) => done(escalate, c));
     };
     let next = 0;
     const start = (): void | Promise<void> => {
@@ -354,16 +353,33 @@ class SmartRun<T> implements RunContext {
 
   // ---- shared plumbing --------------------------------------------------
 
+  /** Calls a model on an item through the pool; returns a promise only when the caller must wait for a slot. */
   private call(model: ModelState, item: T, done: (c: Completion) => void): void | Promise<void> {
+    this.checkBudget();
+    return this.pool.run(() => this.complete(model, item), this.recorded(model, done));
+  }
+
+  /** As `call`, from a callback: queued until a slot is free instead of making anyone wait. */
+  private callLater(model: ModelState, item: T, done: (c: Completion) => void): void {
+    this.checkBudget();
+    this.pool.later(() => this.complete(model, item), this.recorded(model, done));
+  }
+
+  private complete(model: ModelState, item: T): Completion | Promise<Completion> {
+    return this.options.client.complete(model.spec, item, this.controller.signal);
+  }
+
+  /** Counts a completion's cost, then hands it on. */
+  private recorded(model: ModelState, done: (c: Completion) => void): (c: Completion) => void {
+    return (completion) => {
+      this.meter.record(model.index, completion);
+      done(completion);
+    };
+  }
+
+  private checkBudget(): void {
     const limit = this.options.maxSpend;
     if (limit !== undefined && this.meter.paidCost >= limit) throw new BudgetExceededError(limit, this.meter.paidCost);
-    return this.pool.run(
-      () => this.options.client.complete(model.spec, item, this.controller.signal),
-      (completion) => {
-        this.meter.record(model.index, completion);
-        done(completion);
-      },
-    );
   }
 
   private emitOutput(index: number, item: T, model: ModelState, completion: Completion): void {

@@ -11,7 +11,7 @@
  * paper's, kept so that its experiment can be reproduced.
  */
 export type Strategy = 'auto' | 'naive' | 'exhaustive' | 'efficient' | 'modelmix';
-export const STRATEGIES: readonly Strategy[] = ['auto', 'naive', 'exhaustive', 'efficient', 'modelmix'];
+export const STRATEGIES = ['auto', 'naive', 'exhaustive', 'efficient', 'modelmix'] as const satisfies readonly Strategy[];
 
 /**
  * Which confidence bound decides `satisfied` / `invalid`.
@@ -19,7 +19,7 @@ export const STRATEGIES: readonly Strategy[] = ['auto', 'naive', 'exhaustive', '
  * - `anytime`: a confidence sequence that stays valid however often it is checked.
  */
 export type BoundKind = 'clopper-pearson' | 'anytime';
-export const BOUND_KINDS: readonly BoundKind[] = ['clopper-pearson', 'anytime'];
+export const BOUND_KINDS = ['clopper-pearson', 'anytime'] as const satisfies readonly BoundKind[];
 
 /** A candidate's standing while profiling. The reference is `satisfied` from the start. */
 export type ModelStatus = 'unknown' | 'invalid' | 'satisfied';

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import type { BoundKind, Strategy } from '../core/types';
+import { DEFAULTS } from '../core/defaults';
+import type { Strategy } from '../core/types';
+import type { ModelEntry } from '../job/configSchema';
 
 /** An endpoint as the user's settings describe it. */
 export interface EndpointSetting {
@@ -9,13 +11,8 @@ export interface EndpointSetting {
   readonly apiKeyEnv?: string;
 }
 
-export interface ModelSetting {
-  readonly id: string;
-  readonly endpoint: string;
-  readonly model?: string;
-  readonly inputPer1M?: number;
-  readonly outputPer1M?: number;
-}
+/** A model as the user's settings describe it: as in smart.config.json. */
+export type ModelSetting = Readonly<ModelEntry>;
 
 /** Smart's settings as plain values, read in one place. */
 export interface SmartSettings {
@@ -24,7 +21,6 @@ export interface SmartSettings {
   readonly accuracy: number;
   readonly confidence: number;
   readonly strategy: Strategy;
-  readonly bound: BoundKind;
   readonly concurrency: number;
   readonly openOutputsWhenDone: boolean;
 }
@@ -44,12 +40,11 @@ export function readSettings(): SmartSettings {
   return {
     endpoints: userOnly<EndpointSetting[]>('endpoints', []),
     models: userOnly<ModelSetting[]>('models', []),
-    accuracy: config.get('accuracy', 0.95),
-    confidence: config.get('confidence', 0.95),
-    strategy: config.get<Strategy>('strategy', 'modelmix'),
-    bound: 'anytime',
-    concurrency: config.get('concurrency', 8),
-    openOutputsWhenDone: config.get('openOutputsWhenDone', true),
+    accuracy: config.get<number>('accuracy', DEFAULTS.accuracy),
+    confidence: config.get<number>('confidence', DEFAULTS.confidence),
+    strategy: config.get<Strategy>('strategy', DEFAULTS.strategy),
+    concurrency: config.get<number>('concurrency', DEFAULTS.concurrency),
+    openOutputsWhenDone: config.get<boolean>('openOutputsWhenDone', DEFAULTS.openOutputsWhenDone),
   };
 }
 

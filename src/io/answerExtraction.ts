@@ -10,37 +10,92 @@
  * (trimmed, lowercased) so that only identical non-answers agree; it is never
  * equal to a configured label.
  */
+import * as z from 'zod';
 import { parseFieldPath, readField } from './template';
 
-export type AnswerRule =
-  /** The whole output, trimmed (the default). */
-  | { kind: 'trim' }
-  /**
-   * The label found earliest in the output, case-insensitively and as a whole
-   * word ("ham" is not found in "hamster"); on a tie the longest ("not spam"
-   * over "spam"). Returned as configured. None: the output trimmed and lowercased.
-   */
-  | { kind: 'label'; labels: string[] }
-  /**
-   * The last number in the output, normalised: `-$1,234.50` gives `-1234.5`,
-   * `1e3` gives `1000`, `.5` gives `0.5`. None: "".
-   */
-  | { kind: 'lastNumber' }
-  /**
-   * A field (dotted path) of the first JSON object in the output, also inside
-   * a ```json fence. Strings are trimmed, objects written as JSON with sorted
-   * keys. No object or no such field: "".
-   */
-  | { kind: 'jsonField'; field: string }
-  /**
-   * A group of the first match of a regular expression, trimmed: by number or
-   * name; by default group 1 if the pattern has groups, else the whole match.
-   * Flags `g` and `y` are refused (they make matching stateful). No match: "".
-   */
-  | { kind: 'regex'; pattern: string; group?: number | string; flags?: string };
+/**
+ * A check, once a value has the right shape, that `compile` accepts it: a
+ * rule's values are checked by building its extractor (a valid regular
+ * expression, an existing group, distinct labels).
+ */
+function compiles<T>(compile: (value: T) => unknown): z.core.$ZodCheck<T> {
+  return z.superRefine<T>(
+    (value, context) => {
+      try {
+        compile(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    },
+    { when: ({ issues }) => issues.length === 0 },
+  );
+}
 
-export type AnswerRuleKind = AnswerRule['kind'];
-export const ANSWER_RULE_KINDS: readonly AnswerRuleKind[] = ['trim', 'label', 'lastNumber', 'jsonField', 'regex'];
+/** The labels of a `label` rule (also a config's `labels`): trimmed, none empty. */
+export const labelsSchema = z
+  .array(z.string().trim().min(1, 'a label must not be empty'))
+  .min(1, 'must name at least one label')
+  .check(compiles(compileLabels))
+  .describe('Labels such as ["spam", "ham"]: an output\'s answer is the first of them found in it (case-insensitive, whole words; on a tie the longest).');
+
+const ruleObjects = [
+  z.strictObject({ kind: z.literal('trim') }).describe('The whole output, trimmed (the default).'),
+  z
+    .strictObject({ kind: z.literal('label'), labels: labelsSchema })
+    .describe(
+      'The label found earliest in the output, case-insensitively and as a whole word ("ham" is not found in "hamster"); ' +
+        'on a tie the longest ("not spam" over "spam"). None: the output trimmed and lowercased.',
+    ),
+  z.strictObject({ kind: z.literal('lastNumber') }).describe('The last number in the output, normalised: `-$1,234.50` gives `-1234.5`, `1e3` gives `1000`, `.5` gives `0.5`. None: "".'),
+  z
+    .strictObject({ kind: z.literal('jsonField'), field: z.string().trim().describe('A dotted field path such as "answer" or "result.label".') })
+    .describe('A field of the first JSON object in the output, also inside a ```json fence. Strings are trimmed, objects written as JSON with sorted keys. None: "".'),
+  z
+    .strictObject({
+      kind: z.literal('regex'),
+      pattern: z.string().describe('A JavaScript regular expression, e.g. "Answer: (\\\\w+)".'),
+      group: z
+        .union([z.int().min(0), z.string()], { error: 'must be a group number or name' })
+        .optional()
+        .describe('The group to take, by number or name (default: group 1 if the pattern has groups, else the whole match).'),
+      flags: z.string().optional().describe('Regular expression flags such as "i"; "g" and "y" are not allowed (the first match is used).'),
+    })
+    .describe('A group of the first match of a regular expression, trimmed. No match: "".'),
+] as const;
+
+const KINDS = ruleObjects.map((rule) => rule.shape.kind.value);
+
+/** The rule as an object: `{ "kind": ..., ...parameters }`. */
+const ruleObject = z.discriminatedUnion('kind', ruleObjects, {
+  error: (issue) => {
+    const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
+    return `must be one of ${KINDS.map(quote).join(', ')}; got ${kind === undefined ? 'none' : JSON.stringify(kind)}`;
+  },
+});
+
+/** The rules without parameters may be written as their kind name: `"lastNumber"`. */
+const ruleName = z.enum(['trim', 'lastNumber'], {
+  error: (issue) => {
+    const name = String(issue.input);
+    if ((KINDS as readonly string[]).includes(name)) return `${quote(name)} needs parameters: write { "kind": ${quote(name)}, ... }`;
+    return `unknown answer rule ${quote(name)}; expected "trim", "lastNumber" or an object with "kind" one of ${KINDS.map(quote).join(', ')}`;
+  },
+});
+
+/** An answer rule as configuration writes it: a rule object, or the kind name of a rule without parameters. */
+export const answerRuleSchema = z
+  .union([ruleName.transform((kind) => ({ kind })), ruleObject], {
+    error: 'must be "trim", "lastNumber" or an object such as { "kind": "jsonField", "field": "answer" }',
+  })
+  .check(compiles((rule: AnswerRule) => compiled.set(rule, compileRule(rule))))
+  .describe(
+    'How outputs are compared with the reference\'s: "trim" (the whole output, trimmed; the default), "lastNumber", ' +
+      '{ "kind": "label", "labels": [...] }, { "kind": "jsonField", "field": "a.b" } or { "kind": "regex", "pattern": "...", "group": 1 }.',
+  );
+
+/** What to extract from an output; two outputs agree when their extracted answers are equal. */
+export type AnswerRule = z.output<(typeof ruleObjects)[number]>;
+
 
 type Extractor = (text: string) => string;
 
@@ -49,7 +104,7 @@ const compiled = new WeakMap<AnswerRule, Extractor>();
 
 /**
  * The answer in `text` under `rule`.
- * @throws Error if the rule is malformed (use {@link parseAnswerRule} on configuration).
+ * @throws Error if the rule is malformed (configuration is checked by {@link answerRuleSchema}).
  */
 export function extractAnswer(rule: AnswerRule, text: string): string {
   let extractor = compiled.get(rule);
@@ -78,75 +133,7 @@ export function describeAnswerRule(rule: AnswerRule): string {
   }
 }
 
-/**
- * Validates an answer rule from configuration. Accepts a rule object, a kind
- * name for the rules without parameters (`"lastNumber"`), or undefined for
- * the default `{ kind: 'trim' }`. Labels are trimmed.
- * @param where names the setting in error messages, e.g. `smart.json: answer`.
- * @throws Error starting with `where` and saying what is wrong.
- */
-export function parseAnswerRule(value: unknown, where: string): AnswerRule {
-  const fail = (problem: string): never => {
-    throw new Error(`${where}: ${problem}`);
-  };
-  if (value === undefined) return { kind: 'trim' };
-  if (typeof value === 'string') {
-    if (value === 'trim' || value === 'lastNumber') return { kind: value };
-    if ((ANSWER_RULE_KINDS as readonly string[]).includes(value)) return fail(`"${value}" needs parameters: write { "kind": "${value}", ... }`);
-    return fail(`unknown answer rule ${JSON.stringify(value)}; expected one of ${ANSWER_RULE_KINDS.map(quote).join(', ')}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('expected an object such as { "kind": "trim" }');
-  const input = value as Record<string, unknown>;
-  const kind = input.kind;
-  if (typeof kind !== 'string' || !(ANSWER_RULE_KINDS as readonly string[]).includes(kind)) {
-    return fail(`"kind" must be one of ${ANSWER_RULE_KINDS.map(quote).join(', ')}; got ${JSON.stringify(kind)}`);
-  }
-  const allowKeys = (...keys: string[]): void => {
-    const unknown = Object.keys(input).filter((key) => key !== 'kind' && !keys.includes(key));
-    if (unknown.length > 0) fail(`unknown key ${quote(unknown[0])} for kind ${quote(kind)}${keys.length > 0 ? `; expected ${keys.map(quote).join(', ')}` : ''}`);
-  };
-  let rule: AnswerRule;
-  switch (kind as AnswerRuleKind) {
-    case 'trim':
-    case 'lastNumber':
-      allowKeys();
-      rule = { kind: kind as 'trim' | 'lastNumber' };
-      break;
-    case 'label': {
-      allowKeys('labels');
-      const labels = input.labels;
-      if (!Array.isArray(labels) || labels.length === 0 || !labels.every((label) => typeof label === 'string')) {
-        return fail('"labels" must be a non-empty list of strings');
-      }
-      rule = { kind: 'label', labels: labels.map((label: string) => label.trim()) };
-      break;
-    }
-    case 'jsonField':
-      allowKeys('field');
-      if (typeof input.field !== 'string') return fail('"field" must be a string such as "answer" or "result.label"');
-      rule = { kind: 'jsonField', field: input.field.trim() };
-      break;
-    case 'regex': {
-      allowKeys('pattern', 'group', 'flags');
-      const { pattern, group, flags } = input;
-      if (typeof pattern !== 'string') return fail('"pattern" must be a string');
-      if (group !== undefined && typeof group !== 'string' && typeof group !== 'number') return fail('"group" must be a group number or name');
-      if (flags !== undefined && typeof flags !== 'string') return fail('"flags" must be a string such as "i"');
-      rule = { kind: 'regex', pattern };
-      if (group !== undefined) rule.group = group;
-      if (flags !== undefined) rule.flags = flags;
-      break;
-    }
-  }
-  try {
-    compiled.set(rule, compileRule(rule));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  return rule;
-}
-
-/** Checks a rule's values and builds its extractor. Error messages are phrased to follow `where: `. */
+/** Checks a rule's values and builds its extractor. Error messages are phrased to follow the setting's name (`answer: `). */
 function compileRule(rule: AnswerRule): Extractor {
   switch (rule.kind) {
     case 'trim':

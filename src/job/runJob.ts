@@ -107,7 +107,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     candidates: modelSpecs.filter((m) => m.id !== config.reference),
     answer: config.answer,
     ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
-    minSample: config.minSample ?? 100,
+    minSample: config.minSample,
   });
   if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
   const specs: ModelSpec[] = modelSpecs.map((m) => ({
@@ -154,8 +154,8 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
           bound: config.bound,
           seed: config.seed,
           concurrency: config.concurrency,
-          ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
-          ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
+          checkEvery: config.checkEvery,
+          minSample: config.minSample,
           ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),

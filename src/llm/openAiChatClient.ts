@@ -8,6 +8,7 @@
  * messages or logs: every text that leaves this module is redacted.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { DEFAULTS } from '../core/defaults';
 import { onAbort } from './abortSignals';
 import { RateLimiterPool } from './rateLimiter';
 import { AttemptFailure, isRetryableStatus, retryAfterMs, RetryPolicy } from './retryPolicy';
@@ -58,8 +59,6 @@ export interface ChatClientOptions {
   readonly log?: Log;
 }
 
-const DEFAULT_TIMEOUT_MS = 120_000;
-
 /** Calls one endpoint; safe to share between concurrent callers. */
 export class OpenAiChatClient {
   private readonly sdk: OpenAI;
@@ -74,7 +73,7 @@ export class OpenAiChatClient {
     this.limiters = options.limiters ?? new RateLimiterPool();
     const log = options.log ?? (() => undefined);
     this.log = (level, message) => log(level, this.redact(message));
-    this.timeoutMs = Math.max(1, Math.round(endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+    this.timeoutMs = Math.max(1, Math.round(endpoint.timeoutMs ?? DEFAULTS.timeoutMs));
     this.secrets = [endpoint.apiKey ?? '', ...Object.values(endpoint.headers ?? {})]
       .filter((s) => s.length > 0)
       // Longest first, so a secret that contains another is replaced whole.

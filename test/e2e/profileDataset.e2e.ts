@@ -23,21 +23,18 @@
  * console, code-server's output and a list of the page's frames are saved to
  * test/e2e/artifacts/e2e-failure-<time>.*.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { CODE_SERVER_DIR, CodeServer, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, startCodeServer } from '../support/codeServer';
+import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, startCodeServer } from '../support/codeServer';
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
 
 /** Where screenshots and failure logs go (git-ignored). */
 const ARTIFACTS_DIR = join(REPO_ROOT, 'test', 'e2e', 'artifacts');
-/** code-server's command line, which also installs extensions. */
-const CODE_SERVER_ENTRY = join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-/** The extension's manifest: its id and version name the installed folder and the default .vsix. */
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
+/** The extension's manifest: its name and version name the default .vsix. */
+const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 /** Lines in the dataset. */
 const ITEMS = 400;
@@ -126,29 +123,6 @@ function writeUserSettings(userDataDir: string): void {
   const dir = join(userDataDir, 'User');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, 'smart.openOutputsWhenDone': true }, null, 2)}\n`);
-}
-
-/**
- * Installs the .vsix with code-server's own `--install-extension`, as a user
- * would, and checks that it landed as `<publisher>.<name>-<version>/`.
- * `configFile` keeps code-server from writing a config into ~/.config.
- */
-async function installVsix(vsix: string, extensionsDir: string, userDataDir: string, configFile: string): Promise<void> {
-  const args = [CODE_SERVER_ENTRY, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix];
-  // An empty gallery: nothing to look up online for an extension without dependencies.
-  const env: NodeJS.ProcessEnv = { ...process.env, EXTENSIONS_GALLERY: '{}' };
-  for (const key of Object.keys(env)) {
-    // From a VS Code terminal, these would hand the command to that editor.
-    if (key.startsWith('VSCODE_')) delete env[key];
-  }
-  const output = await new Promise<string>((resolveInstall, reject) => {
-    execFile(process.execPath, args, { env, timeout: STEP_TIMEOUT_MS }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`code-server --install-extension failed: ${error.message}\n${stdout}${stderr}`));
-      else resolveInstall(`${stdout}${stderr}`);
-    });
-  });
-  const installed = join(extensionsDir, `${MANIFEST.publisher}.${MANIFEST.name}-${MANIFEST.version}`, 'package.json');
-  check(existsSync(installed), `the extension is not in ${extensionsDir} after installing it:\n${output}`);
 }
 
 /**
@@ -339,7 +313,7 @@ async function main(options: Options): Promise<number> {
   try {
     let step = Date.now();
     writeUserSettings(userDataDir);
-    await installVsix(options.vsix, extensionsDir, userDataDir, join(temp, 'install-config.yaml'));
+    await installVsix(options.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
     log(`installed ${options.vsix} in ${since(step)}`);
 
     models = new OpenAiTestServer({ answer });

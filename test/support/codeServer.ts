@@ -12,7 +12,7 @@
  *   await browser.close();
  *   await server.stop();
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -200,6 +200,30 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     throw new Error(`code-server did not start: ${why}. Its output:\n${output}`);
   }
   return { url, port, output: () => output, stop };
+}
+
+/** How long installing a .vsix may take. */
+const INSTALL_TIMEOUT_MS = 60_000;
+
+/**
+ * Installs a .vsix with code-server's own `--install-extension`, as a user
+ * would, and checks that it landed as `<publisher>.<name>-<version>/` (read
+ * from the repo's package.json). `configFile` keeps code-server from writing
+ * a config into ~/.config.
+ */
+export async function installVsix(vsix: string, dirs: { extensionsDir: string; userDataDir: string; configFile: string }): Promise<void> {
+  const args = [ENTRY, '--config', dirs.configFile, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--install-extension', vsix];
+  // An empty gallery: nothing to look up online for an extension without dependencies.
+  const env = { ...childEnv(), EXTENSIONS_GALLERY: '{}' };
+  const output = await new Promise<string>((resolveInstall, reject) => {
+    execFile(process.execPath, args, { env, timeout: INSTALL_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`code-server --install-extension failed: ${error.message}\n${stdout}${stderr}`));
+      else resolveInstall(`${stdout}${stderr}`);
+    });
+  });
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
+  const installed = join(dirs.extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`, 'package.json');
+  if (!existsSync(installed)) throw new Error(`the extension is not in ${dirs.extensionsDir} after installing it:\n${output}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { describeAnswerRule, extractAnswer, parseAnswerRule, type AnswerRule } from '../../../src/io/answerExtraction';
+import { describeAnswerRule, extractAnswer, type AnswerRule } from '../../../src/io/answerExtraction';
 
 function check(rule: AnswerRule, cases: [string, string][]): void {
   for (const [text, expected] of cases) assert.equal(extractAnswer(rule, text), expected, `extracting from ${JSON.stringify(text)}`);
@@ -179,54 +179,5 @@ describe('describeAnswerRule', () => {
     assert.match(describeAnswerRule({ kind: 'jsonField', field: 'a.b' }), /field "a\.b" of the first JSON object/);
     assert.match(describeAnswerRule({ kind: 'regex', pattern: 'x(\\d)', flags: 'i' }), /first group \(or the whole match\) of the first match of \/x\(\\d\)\/i/);
     assert.match(describeAnswerRule({ kind: 'regex', pattern: 'x', group: 'v' }), /^group "v"/);
-  });
-});
-
-describe('parseAnswerRule', () => {
-  const where = 'smart.json: answer';
-
-  it('accepts rules, kind names for rules without parameters, and undefined for the default', () => {
-    assert.deepEqual(parseAnswerRule(undefined, where), { kind: 'trim' });
-    assert.deepEqual(parseAnswerRule('lastNumber', where), { kind: 'lastNumber' });
-    assert.deepEqual(parseAnswerRule({ kind: 'label', labels: [' spam ', 'ham'] }, where), { kind: 'label', labels: ['spam', 'ham'] });
-    assert.deepEqual(parseAnswerRule({ kind: 'jsonField', field: 'a.b' }, where), { kind: 'jsonField', field: 'a.b' });
-    assert.deepEqual(parseAnswerRule({ kind: 'regex', pattern: '(?<v>x)', group: 'v', flags: 'i' }, where), {
-      kind: 'regex',
-      pattern: '(?<v>x)',
-      group: 'v',
-      flags: 'i',
-    });
-  });
-
-  it('refuses malformed rules with messages naming where', () => {
-    const cases: [unknown, RegExp][] = [
-      ['label', /^smart\.json: answer: "label" needs parameters/],
-      ['lastnumber', /unknown answer rule "lastnumber"; expected one of "trim", "label"/],
-      [42, /expected an object/],
-      [{ kind: 'guess' }, /"kind" must be one of .*; got "guess"/],
-      [{ labels: ['a'] }, /"kind" must be one of .*; got undefined/],
-      [{ kind: 'label', lables: ['a'] }, /unknown key "lables" for kind "label"; expected "labels"/],
-      [{ kind: 'trim', extra: 1 }, /unknown key "extra" for kind "trim"$/],
-      [{ kind: 'label', labels: [] }, /"labels" must be a non-empty list of strings/],
-      [{ kind: 'label', labels: ['a', 2] }, /"labels" must be a non-empty list of strings/],
-      [{ kind: 'label', labels: ['a', '  '] }, /a label must not be empty/],
-      [{ kind: 'label', labels: ['Spam', 'spam'] }, /labels "Spam" and "spam" are the same ignoring case/],
-      [{ kind: 'jsonField' }, /"field" must be a string/],
-      [{ kind: 'jsonField', field: 'a..b' }, /"field" "a\.\.b" is not a field path/],
-      [{ kind: 'regex', pattern: '(' }, /\/\(\/ is not a valid regular expression \(Invalid regular expression/],
-      [{ kind: 'regex', pattern: 'x', flags: 'g' }, /flags "g" and "y" are not allowed/],
-      [{ kind: 'regex', pattern: 'x', flags: 'q' }, /\/x\/q is not a valid regular expression \(Invalid flags/],
-      [{ kind: 'regex', pattern: '(x)', group: 2 }, /"group" 2 does not exist: the pattern has 1 group$/],
-      [{ kind: 'regex', pattern: '(?<a>x)', group: 'b' }, /"group" "b" is not a named group of the pattern \(it has "a"\)/],
-      [{ kind: 'regex', pattern: 'x', group: true }, /"group" must be a group number or name/],
-    ];
-    for (const [value, message] of cases) {
-      assert.throws(() => parseAnswerRule(value, where), (error: unknown) => {
-        assert.ok(error instanceof Error);
-        assert.ok(error.message.startsWith(`${where}: `), error.message);
-        assert.match(error.message, message);
-        return true;
-      }, JSON.stringify(value));
-    }
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * Every default of a run's settings, in one table: the config file's schema
+ * (src/job/configSchema.ts), the editor's settings (src/extension/settings.ts,
+ * and package.json's `contributes.configuration`, which a unit test holds to
+ * this table), the engine and the job read them here.
+ */
+import type { BoundKind, Strategy } from './types';
+
+export const DEFAULTS = {
+  /** Share of items whose output must agree with the reference model's. */
+  accuracy: 0.95,
+  /** Confidence with which the target must provably hold. */
+  confidence: 0.95,
+  /** Chooses among single models, random mixes and gated plans, and certifies its choice. */
+  strategy: 'auto' satisfies Strategy,
+  /** The bound of the paper's strategies: valid however often profiling looks at it (`auto` certifies with exact bounds at looks set in advance). */
+  bound: 'anytime' satisfies BoundKind,
+  /** Seed of the random order. */
+  seed: 0,
+  /** Calls in flight at once over a whole job run. */
+  concurrency: 8,
+  /** Profiled items between two checks of the bounds, as in the paper. */
+  checkEvery: 10,
+  /** Profiled items before early termination is considered, as in the paper. */
+  minSample: 100,
+  /** Confidence levels per model in the mix program, as in the paper. */
+  mixLevels: 5,
+  /** Time allowed for one attempt of a call, body included. */
+  timeoutMs: 120_000,
+  /** The item field a recording's `item` names, when a run is replayed. */
+  itemKey: 'id',
+  /** Open the output file and the cost panel when a run finishes (editor only). */
+  openOutputsWhenDone: true,
+} as const;

@@ -1,0 +1,248 @@
+/**
+ * The schema of `smart.config.json`, written once. It validates a config
+ * (src/job/config.ts words its issues as ConfigErrors), it gives the types of
+ * a validated config, and the build turns it into the JSON Schema the editor
+ * uses to complete, describe and check the file ({@link configJsonSchema}).
+ * Each description is what a user reads on hover.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as z from 'zod';
+import { DEFAULTS } from '../core/defaults';
+import { BOUND_KINDS, STRATEGIES, type BoundKind, type Strategy } from '../core/types';
+import { answerRuleSchema, labelsSchema, type AnswerRule } from '../io/answerExtraction';
+import { knownPrice } from './priceTable';
+
+/** What each strategy does, for the editor's completion list (package.json's `smart.strategy` says the same; a test holds them together). */
+export const STRATEGY_DESCRIPTIONS: Readonly<Record<Strategy, string>> = {
+  auto: 'Choose among single models, mixes and gated plans (cheap models that agree keep their answer, the reference answers where they differ) on a pilot, then certify the choice on fresh items (recommended).',
+  naive: 'Reference model on every item.',
+  exhaustive: 'The SMART paper\'s: profile until decided, then one model.',
+  efficient: 'The SMART paper\'s: profile with early termination when more profiling would not pay, then one model.',
+  modelmix: 'The SMART paper\'s: as `efficient`, then the cheapest mix of models that meets the target.',
+};
+
+const BOUND_DESCRIPTIONS: Readonly<Record<BoundKind, string>> = {
+  'clopper-pearson': 'Exact Clopper-Pearson intervals, the paper\'s rule: valid for one look at the bounds. (For the paper\'s strategies; `auto` always certifies with exact bounds at looks set in advance.)',
+  anytime: 'An anytime-valid confidence sequence: the guarantee holds however often profiling looks. (For the paper\'s strategies; `auto` always certifies with exact bounds at looks set in advance.)',
+};
+
+/** The endpoint name models get when a run is replayed and they name none. */
+const REPLAY_ENDPOINT = 'replay';
+
+const NON_EMPTY = 'must be a non-empty string';
+const ENV_NAME = 'must be the NAME of an environment variable (the key itself never goes in this file)';
+// `patternErrorMessage` is what VS Code says when the editor finds the pattern unmatched.
+const nonEmpty = z.string().regex(/\S/, { error: NON_EMPTY }).meta({ patternErrorMessage: NON_EMPTY });
+const notAShare = (issue: { input?: unknown }): string => `must be between 0 and 1 (exclusive), got ${String(issue.input)}`;
+const share = z.number().gt(0, { error: notAShare }).lt(1, { error: notAShare });
+const price = z.number().min(0);
+
+const endpointSchema = z
+  .strictObject({
+    baseURL: nonEmpty.describe('An OpenAI-compatible base URL, up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1".'),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: ENV_NAME })
+      .meta({ patternErrorMessage: ENV_NAME })
+      .optional()
+      .describe('The *name* of the environment variable holding the key, e.g. "OPENAI_API_KEY"; omit for local servers. Keys never go in this file.'),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Extra request headers. A secret header such as Azure\'s `api-key` is better given with `apiKeyEnv`.'),
+    query: z.record(z.string(), z.string()).optional().describe('Extra query parameters, e.g. Azure\'s { "api-version": "2024-10-21" }.'),
+    timeoutMs: z.int().min(1).optional().describe(`Time allowed per attempt, in milliseconds (default ${DEFAULTS.timeoutMs}).`),
+    concurrency: z.int().min(1).optional().describe('Calls in flight at once per model on this endpoint (default: the top-level `concurrency`).'),
+    requestsPerMinute: z.number().min(1).optional().describe('A request rate limit per model on this endpoint (default: none).'),
+  })
+  .describe('An OpenAI-compatible endpoint.');
+
+const modelSchema = z
+  .strictObject({
+    id: nonEmpty.describe('The name the run uses (in `reference`, `candidates` and reports).'),
+    endpoint: nonEmpty.optional().describe('The endpoint that serves it: a name under `endpoints` (not needed with `replay`).'),
+    model: nonEmpty.optional().describe('The provider\'s model name sent in requests (default: the id).'),
+    inputPer1M: price.optional().describe('USD per million input tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
+    outputPer1M: price.optional().describe('USD per million output tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
+  })
+  .transform((m, context) => {
+    const model = m.model ?? m.id;
+    const listed = knownPrice(model);
+    const inputPer1M = m.inputPer1M ?? listed?.inputPer1M;
+    const outputPer1M = m.outputPer1M ?? listed?.outputPer1M;
+    if (inputPer1M === undefined || outputPer1M === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: [inputPer1M === undefined ? 'inputPer1M' : 'outputPer1M'],
+        message:
+          `no price is known for model "${model}": set "inputPer1M" and "outputPer1M" (USD per million tokens) on it, ` +
+          `e.g. { "id": "${m.id}", ..., "inputPer1M": 0.15, "outputPer1M": 0.6 }`,
+      });
+      return z.NEVER;
+    }
+    return { id: m.id, endpoint: m.endpoint, model, inputPer1M, outputPer1M };
+  })
+  .describe('A model Smart may use.');
+
+/** The file as written: every field, its type, range and default. */
+export const configFileSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('The JSON Schema of this file, which editors use to complete and check it.'),
+    endpoints: z
+      .record(z.string(), endpointSchema)
+      .optional()
+      .describe('OpenAI-compatible endpoints by name, e.g. { "openai": { "baseURL": "https://api.openai.com/v1", "apiKeyEnv": "OPENAI_API_KEY" } }. Not needed with `replay`.'),
+    models: z.array(modelSchema).min(1, { error: 'must be a non-empty list of models' }).describe('The models Smart may use: the reference and the cheaper candidates.'),
+    reference: nonEmpty.describe('The id of the reference model: the one whose outputs you would otherwise use on every item.'),
+    candidates: z.array(nonEmpty).optional().describe('The ids of the cheaper models to profile against the reference (default: every other model).'),
+    template: nonEmpty.describe(
+      'The prompt template file, relative to this file: `{{field}}`, `{{nested.field}}` and `{{list.0}}` placeholders are filled from each JSONL object.',
+    ),
+    system: nonEmpty.optional().describe('An optional system prompt.'),
+    labels: labelsSchema.optional(),
+    answer: answerRuleSchema.optional(),
+    accuracy: share
+      .default(DEFAULTS.accuracy)
+      .describe(`The target: the share of items whose output must agree with the reference model's, between 0 and 1 (default ${DEFAULTS.accuracy}).`),
+    confidence: share
+      .default(DEFAULTS.confidence)
+      .describe(`The confidence with which the target must provably hold, between 0 and 1 (default ${DEFAULTS.confidence}).`),
+    strategy: z
+      .enum(STRATEGIES)
+      .default(DEFAULTS.strategy)
+      .meta({ description: `How Smart decides which models process the items (default "${DEFAULTS.strategy}").`, markdownEnumDescriptions: STRATEGIES.map((s) => STRATEGY_DESCRIPTIONS[s]) }),
+    bound: z
+      .enum(BOUND_KINDS)
+      .default(DEFAULTS.bound)
+      .meta({ description: `The confidence bound that decides whether a model meets the target (default "${DEFAULTS.bound}").`, markdownEnumDescriptions: BOUND_KINDS.map((b) => BOUND_DESCRIPTIONS[b]) }),
+    seed: z.int().min(0).default(DEFAULTS.seed).describe(`The seed of the random order in which items are profiled (default ${DEFAULTS.seed}).`),
+    maxTokens: z.int().min(1).optional().describe('`max_tokens` for every call (requests always use temperature 0).'),
+    concurrency: z.int().min(1).default(DEFAULTS.concurrency).describe(`Calls in flight at once over the whole run (default ${DEFAULTS.concurrency}).`),
+    checkEvery: z.int().min(1).default(DEFAULTS.checkEvery).describe(`Profiling checks the bounds every this many items (default ${DEFAULTS.checkEvery}, as in the paper).`),
+    minSample: z
+      .int()
+      .min(0)
+      .default(DEFAULTS.minSample)
+      .describe(`Profiling considers stopping early only after this many items (default ${DEFAULTS.minSample}, as in the paper).`),
+    replay: nonEmpty
+      .optional()
+      .describe('A recording to serve every call from instead of endpoints, relative to this file: a JSONL file of { "item", "model", "text", "inputTokens", "outputTokens" } lines.'),
+    itemKey: nonEmpty.optional().describe(`With \`replay\`: the item field whose value a recording's "item" gives (default "${DEFAULTS.itemKey}").`),
+  })
+  .superRefine(
+    (c, context) => {
+      const report = (field: PropertyKey[], message: string): void => context.addIssue({ code: 'custom', path: field, message });
+      checkEndpoints(c, report);
+      checkModelChoice(c, report);
+      if (c.labels !== undefined && c.answer !== undefined) report(['labels'], 'give either "labels" or "answer", not both');
+    },
+    // Cross-field checks read a value of the right shape only.
+    { when: ({ issues }) => issues.length === 0 },
+  )
+  .meta({ title: 'smart.config.json', description: 'A Smart job: the models, the prompt, how outputs are compared, and the target the cheaper models must provably meet.' });
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+/** A model as a config (or the editor's `smart.models` setting) writes it. */
+export type ModelEntry = z.input<typeof modelSchema>;
+type Report = (field: PropertyKey[], message: string) => void;
+
+/** Endpoints are needed (and must be http URLs) unless calls are replayed; every model names one that exists. */
+function checkEndpoints(c: ConfigFile, report: Report): void {
+  if (c.replay !== undefined) return;
+  if (c.itemKey !== undefined) report(['itemKey'], 'only applies with "replay"');
+  if (c.endpoints === undefined) return report(['endpoints'], 'is required (or "replay", to serve calls from a recording)');
+  for (const [name, endpoint] of Object.entries(c.endpoints)) {
+    if (!/^https?:\/\//.test(endpoint.baseURL)) report(['endpoints', name, 'baseURL'], `must start with http:// or https://, got "${endpoint.baseURL}"`);
+  }
+  const names = Object.keys(c.endpoints);
+  c.models.forEach((m, i) => {
+    if (m.endpoint === undefined) report(['models', i, 'endpoint'], 'is required');
+    else if (!names.includes(m.endpoint)) report(['models', i, 'endpoint'], `unknown endpoint "${m.endpoint}" (defined: ${names.join(', ') || 'none'})`);
+  });
+}
+
+/** Model ids are distinct; the reference and the candidates name models; no candidate is the reference or listed twice. */
+function checkModelChoice(c: ConfigFile, report: Report): void {
+  const ids = new Set<string>();
+  c.models.forEach((m, i) => {
+    if (ids.has(m.id)) report(['models', i, 'id'], `"${m.id}" is used by two models`);
+    ids.add(m.id);
+  });
+  const known = `(models: ${[...ids].join(', ')})`;
+  if (!ids.has(c.reference)) report(['reference'], `unknown model id "${c.reference}" ${known}`);
+  const candidates = candidatesOf(c);
+  if (candidates.length === 0) report(['candidates'], 'must name at least one model to profile against the reference');
+  for (const id of candidates) {
+    if (!ids.has(id)) report(['candidates'], `unknown model id "${id}" ${known}`);
+    if (id === c.reference) report(['candidates'], `"${id}" is the reference; it cannot also be a candidate`);
+  }
+  if (new Set(candidates).size !== candidates.length) report(['candidates'], 'lists a model twice');
+}
+
+function candidatesOf(c: ConfigFile): string[] {
+  return c.candidates ?? c.models.map((m) => m.id).filter((id) => id !== c.reference);
+}
+
+/**
+ * The schema of a config file at `file`: {@link configFileSchema}, then the
+ * files it names (template, recording), resolved against the file's folder
+ * and checked to exist, and every default filled in.
+ */
+export function smartConfigSchema(file: string) {
+  const dir = path.dirname(path.resolve(file));
+  return configFileSchema.transform((c, context) => {
+    const templateFile = path.resolve(dir, c.template);
+    const replayFile = c.replay === undefined ? undefined : path.resolve(dir, c.replay);
+    const missing = [
+      ...(existsSync(templateFile) ? [] : [['template', templateFile]]),
+      ...(replayFile === undefined || existsSync(replayFile) ? [] : [['replay', replayFile]]),
+    ];
+    for (const [field, absent] of missing) context.addIssue({ code: 'custom', path: [field], message: `file not found: ${absent}` });
+    if (missing.length > 0) return z.NEVER;
+    const answer: AnswerRule = c.labels !== undefined ? { kind: 'label', labels: c.labels } : (c.answer ?? { kind: 'trim' });
+    return {
+      file: path.resolve(file),
+      endpoints: new Map(Object.entries(c.endpoints ?? {}).map(([name, endpoint]) => [name, { name, ...endpoint }])),
+      models: c.models.map((m) => ({ ...m, endpoint: m.endpoint ?? REPLAY_ENDPOINT })),
+      reference: c.reference,
+      candidates: candidatesOf(c),
+      templateFile,
+      template: readFileSync(templateFile, 'utf8').replace(/^\uFEFF/, ''),
+      system: c.system,
+      answer,
+      accuracy: c.accuracy,
+      confidence: c.confidence,
+      strategy: c.strategy,
+      bound: c.bound,
+      seed: c.seed,
+      maxTokens: c.maxTokens,
+      concurrency: c.concurrency,
+      checkEvery: c.checkEvery,
+      minSample: c.minSample,
+      /** A recording to replay instead of calling endpoints, and the item field that keys it. */
+      replay: replayFile === undefined ? undefined : { file: replayFile, itemKey: c.itemKey ?? DEFAULTS.itemKey },
+    };
+  });
+}
+
+/** A validated config: paths resolved against the config file's folder, the template read, defaults filled in. */
+export type SmartConfig = z.output<ReturnType<typeof smartConfigSchema>>;
+
+/**
+ * The JSON Schema of the file (draft-07, which VS Code's JSON language
+ * service reads): it describes the file as written, so defaults show and
+ * everything is optional that has one. Descriptions are also given as
+ * `markdownDescription`, which VS Code renders on hover.
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configFileSchema, {
+    target: 'draft-07',
+    io: 'input',
+    override: ({ jsonSchema }) => {
+      if (typeof jsonSchema.description === 'string') jsonSchema.markdownDescription = jsonSchema.description;
+      // zod bounds every integer by the largest safe one; the editor would only repeat that bound in its messages.
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+    },
+  });
+}

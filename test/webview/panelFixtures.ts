@@ -116,10 +116,6 @@ export const REPORT: RunReport = {
   referenceOnlyCost: 0.504,
   savings: 1.9047,
   guarantee: {
-    statement:
-      "With 95% confidence, the outputs agree with gpt-4o on at least 97.3% of the 2,400 items (target 95%): 390 profiled items carry gpt-4o's own output; " +
-      'the other 2,010 come from gpt-4o-mini on 698 (agreement at least 95.5%), gpt-4.1-nano on 570 (agreement at least 94.1%) and gpt-4o itself on 742; ' +
-      'anytime-valid bounds, which hold however often they were checked.',
     accuracy: 0.95,
     confidence: 0.95,
     bound: 'anytime',

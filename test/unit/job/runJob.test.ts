@@ -3,9 +3,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BudgetExceededError } from '../../../src/core/engine';
 import { InputError } from '../../../src/io/inputError';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
+import { stopReason } from '../../../src/job/stopReason';
+import { describeGuarantee } from '../../../src/text/guarantee';
+import { describeStop } from '../../../src/text/stopReason';
 import { OpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
 
 const KEY = 'test-secret-key-7f3a9c1e5b';
@@ -107,6 +111,9 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.ok(report.savings > 1, `savings ${report.savings}`);
       const onDisk = JSON.parse(readFileSync(files.report, 'utf8')) as JobReport;
       for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const) assert.ok(field in onDisk, field);
+      // The file states the guarantee in the words every view uses.
+      assert.equal(onDisk.guarantee.statement, describeGuarantee(report));
+      assert.match(onDisk.guarantee.statement, /^With 95% confidence, the outputs agree with big on at least [\d.]+% of the 600 items \(target 90%\)/);
       assert.equal(onDisk.perModel.big.calls, report.models.find((m) => m.id === 'big')!.calls);
       assert.match(onDisk.answerRule, /label/);
       assert.equal(onDisk.paidCalls, server.counts().paid);
@@ -220,7 +227,13 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
   it('stops at --max-cost, then resumes without paying any call twice', async () => {
     await withServer({}, async (server) => {
       const ws = workspace(300, server.baseURL);
-      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, maxCost: 0.005 }), /the most allowed/);
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, maxCost: 0.005 }), (error: unknown) => {
+        assert.ok(error instanceof BudgetExceededError);
+        assert.equal(error.limit, 0.005);
+        assert.ok(error.paid >= 0.005, `paid ${error.paid}`);
+        assert.match(describeStop(stopReason(error, false), 'Run it again'), /^Stopped after paying \$0\.0\d+, the most allowed \(\$0\.005\)\. Run it again to continue;/);
+        return true;
+      });
       assert.ok(!existsSync(jobFiles(ws.input).output));
       const paidBefore = server.counts().paid;
       assert.ok(paidBefore > 0);

@@ -1,0 +1,9 @@
+import * as assert from 'node:assert/strict';
+import { textTable } from '../../../src/text/table';
+
+describe('textTable', () => {
+  it('aligns the first column left and the others right, with an optional rule', () => {
+    assert.equal(textTable(['name', 'cost'], [['a', '$0.50'], ['longer', '$1,234.50']]), 'name         cost\na           $0.50\nlonger  $1,234.50');
+    assert.equal(textTable(['n', 'x'], [['a', '1']], { rule: true }), 'n  x\n-  -\na  1');
+  });
+});

@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { count, seconds as inSeconds } from '../src/text/numbers';
 import { OpenAiTestServer, type TestMessage } from '../test/support/openaiTestServer';
+import { spamJobConfig } from '../test/support/spamJob';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -79,24 +80,7 @@ async function main(): Promise<void> {
   try {
     writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
     const config = path.join(dir, 'smart.config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        endpoints: { local: { baseURL: server.baseURL, concurrency } },
-        models: [
-          { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 30, outputPer1M: 60 },
-          { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
-          { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
-        ],
-        reference: 'big',
-        candidates: ['mid', 'tiny'],
-        template: 'prompt.txt',
-        labels: ['spam', 'ham'],
-        accuracy: 0.9,
-        confidence: 0.95,
-        concurrency,
-      }),
-    );
+    writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL, concurrency }, { concurrency })));
     console.log(
       `bench:io on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; server latency ${latencyMs} ms, ` +
         `${concurrency} calls in flight${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`,

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BudgetExceededError } from '../../../src/core/engine';
@@ -10,7 +10,9 @@ import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
 import { stopReason } from '../../../src/job/stopReason';
 import { describeGuarantee } from '../../../src/text/guarantee';
 import { describeStop } from '../../../src/text/stopReason';
-import { OpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+import { filesUnder } from '../../support/files';
+import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+import { spamJobConfig } from '../../support/spamJob';
 
 const KEY = 'test-secret-key-7f3a9c1e5b';
 const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
@@ -38,36 +40,12 @@ function workspace(count: number, baseURL: string, extra: Record<string, unknown
   writeFileSync(input, items(count));
   writeFileSync(path.join(dir, 'prompt.txt'), 'Label this message as spam or ham: {{msg.body}}');
   const config = path.join(dir, 'smart.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      endpoints: { local: { baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 } },
-      models: [
-        { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 30, outputPer1M: 60 },
-        { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
-        { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
-      ],
-      reference: 'big',
-      candidates: ['mid', 'tiny'],
-      template: 'prompt.txt',
-      labels: ['spam', 'ham'],
-      accuracy: 0.9,
-      confidence: 0.95,
-      seed: 7,
-      ...extra,
-    }),
-  );
+  writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 }, { seed: 7, ...extra })));
   return { dir, input, config };
 }
 
-async function withServer<R>(options: { fault?: (info: FaultInfo) => Fault | undefined; latencyMs?: number }, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
-  const server = new OpenAiTestServer({ answer, ...options });
-  await server.start();
-  try {
-    return await body(server);
-  } finally {
-    await server.close();
-  }
+function withServer<R>(options: { fault?: (info: FaultInfo) => Fault | undefined; latencyMs?: number }, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  return withOpenAiTestServer({ answer, ...options }, body);
 }
 
 const env = { SMART_TEST_KEY: KEY };
@@ -77,17 +55,6 @@ function outputLines(file: string): Array<Record<string, unknown> & { smart: { o
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
-/** Every file under a folder, .smart/ included. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? filesUnder(full) : [full];
-  });
-}
-
-function maxPerKey(counts: Readonly<Record<string, number>>): number {
-  return Math.max(0, ...Object.values(counts));
-}
 
 describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () {
   this.timeout(60_000);
@@ -118,7 +85,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.match(onDisk.answerRule, /label/);
       assert.equal(onDisk.paidCalls, server.counts().paid);
       assert.equal(onDisk.cachedCalls, 0);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      assert.equal(server.maxPaidPerRequest(), 1);
       // The request was deterministic and authenticated.
       assert.ok(server.requests.every((r) => r.temperature === 0));
       assert.ok(server.requests.every((r) => r.authorization === `Bearer ${KEY}`));
@@ -162,7 +129,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       async (server) => {
         const ws = workspace(150, server.baseURL, { endpoints: { local: { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 300 } } });
         const { files } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
-        assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+        assert.equal(server.maxPaidPerRequest(), 1);
         return readFileSync(files.output, 'utf8');
       },
     );
@@ -239,7 +206,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.ok(paidBefore > 0);
       const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
       assert.ok(report.cachedCalls >= paidBefore - 8, `cached ${report.cachedCalls} of ${paidBefore}`);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      assert.equal(server.maxPaidPerRequest(), 1);
     });
   });
 
@@ -265,7 +232,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       hangFrom = Infinity;
       const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
       assert.equal(report.cachedCalls, 100);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      assert.equal(server.maxPaidPerRequest(), 1);
       assert.equal(outputLines(jobFiles(ws.input).output).length, 400);
     });
   });
@@ -313,7 +280,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       second.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise((resolve) => second.once('exit', resolve));
       assert.equal(code, 0, stderr);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1, 'a request was paid twice');
+      assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
       const report = JSON.parse(readFileSync(jobFiles(ws.input).report, 'utf8')) as JobReport;
       assert.equal(report.cachedCalls, 150);
       assert.equal(outputLines(jobFiles(ws.input).output).length, 400);

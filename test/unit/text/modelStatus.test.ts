@@ -1,16 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { STATUS_WORDS, statusKind, statusWord } from '../../../src/text/modelStatus';
-import { model } from './runFixtures';
+import { candidate } from '../../support/runFixtures';
 
 describe('model status words', () => {
   it('names each standing, for the table, the chart and the legend', () => {
     const cases = [
-      [model({ id: 'r', role: 'reference', status: 'satisfied' }), 'reference', 'reference'],
-      [model({ id: 'a', status: 'satisfied', n: 100 }), 'satisfied', 'meets the target'],
-      [model({ id: 'b', status: 'invalid', ruledOutBy: 'bound', n: 100 }), 'too-weak', 'below the target'],
-      [model({ id: 'c', status: 'invalid', ruledOutBy: 'cost', n: 100 }), 'not-worth-it', 'profiling stopped (not worth it)'],
-      [model({ id: 'd', status: 'invalid', n: 100 }), 'ruled-out', 'ruled out'],
-      [model({ id: 'e', status: 'unknown', n: 0 }), 'not-profiled', 'not profiled'],
+      [candidate({ id: 'r', role: 'reference', status: 'satisfied', agreements: 100, n: 100 }), 'reference', 'reference'],
+      [candidate({ id: 'a', status: 'satisfied', agreements: 99, n: 100 }), 'satisfied', 'meets the target'],
+      [candidate({ id: 'b', status: 'invalid', ruledOutBy: 'bound', agreements: 60, n: 100 }), 'too-weak', 'below the target'],
+      [candidate({ id: 'c', status: 'invalid', ruledOutBy: 'cost', agreements: 96, n: 100 }), 'not-worth-it', 'profiling stopped (not worth it)'],
+      [candidate({ id: 'd', status: 'invalid', agreements: 60, n: 100 }), 'ruled-out', 'ruled out'],
+      [candidate({ id: 'e', status: 'unknown', agreements: 0, n: 0 }), 'not-profiled', 'not profiled'],
     ] as const;
     for (const [m, kind, words] of cases) {
       assert.equal(statusKind(m, false), kind, m.id);
@@ -19,7 +19,7 @@ describe('model status words', () => {
   });
 
   it('calls an undecided model "profiling" while the run profiles, "undecided" after', () => {
-    const m = model({ id: 'u', status: 'unknown', n: 40, agreements: 38 });
+    const m = candidate({ id: 'u', status: 'unknown', agreements: 38, n: 40 });
     assert.equal(statusWord(m, true), 'profiling');
     assert.equal(statusWord(m, false), 'undecided');
   });

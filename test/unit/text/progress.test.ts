@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { finishedCounts, phaseWord, progressBrief, progressCounts, progressLine } from '../../../src/text/progress';
-import { PROGRESS } from './runFixtures';
+import { PROFILING as PROGRESS } from '../../support/runFixtures';
 
 describe('progress words', () => {
   it('names each phase', () => {

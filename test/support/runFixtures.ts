@@ -1,14 +1,15 @@
 /**
- * States the host could send the cost panel: a run being profiled, a finished
- * run with a mix, a failed and a cancelled run, a run with twenty candidates,
- * and one whose strings look like markup.
+ * Runs to show: states the host could send the cost panel (a run being
+ * profiled, a finished run with a mix, a failed and a cancelled run, a run
+ * with twenty candidates, and one whose strings look like markup), and their
+ * progress event and report, which the text tests word.
  */
 import type { ModelSummary, ProgressEvent, RunReport } from '../../src/core/report';
 import type { PanelState, RunView } from '../../src/protocol/panelProtocol';
 
 type ModelFields = Pick<ModelSummary, 'id' | 'status' | 'agreements' | 'n'> & Partial<ModelSummary>;
 
-function candidate(fields: ModelFields): ModelSummary {
+export function candidate(fields: ModelFields): ModelSummary {
   return {
     role: 'candidate',
     calls: fields.n,

@@ -3,8 +3,8 @@ import type { BoundKind, Target } from './types';
 
 /**
  * The guarantee as numbers: the target, the bound, and whether the plan
- * provably meets the target. The sentence that states it is src/text's
- * `describeGuarantee`; the engine knows no words.
+ * provably meets the target. The sentence that states it for people is
+ * src/text's `describeGuarantee`.
  */
 export function guaranteeOf(plan: Plan, target: Target, bound: BoundKind, reference: string): Guarantee {
   // Outputs that all come from the reference agree with it by definition.

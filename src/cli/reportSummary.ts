@@ -24,6 +24,7 @@ export function modelTable(models: readonly ModelSummary[]): string {
         count(m.itemsProduced),
       ];
     }),
+    { textColumns: 2 },
   );
 }
 

@@ -20,7 +20,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { count, seconds as inSeconds } from '../src/text/numbers';
 import { OpenAiTestServer, type TestMessage } from '../test/support/openaiTestServer';
+import { spamJobConfig } from '../test/support/spamJob';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -78,30 +80,13 @@ async function main(): Promise<void> {
   try {
     writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
     const config = path.join(dir, 'smart.config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        endpoints: { local: { baseURL: server.baseURL, concurrency } },
-        models: [
-          { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 30, outputPer1M: 60 },
-          { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
-          { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
-        ],
-        reference: 'big',
-        candidates: ['mid', 'tiny'],
-        template: 'prompt.txt',
-        labels: ['spam', 'ham'],
-        accuracy: 0.9,
-        confidence: 0.95,
-        concurrency,
-      }),
-    );
+    writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL, concurrency }, { concurrency })));
     console.log(
       `bench:io on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; server latency ${latencyMs} ms, ` +
         `${concurrency} calls in flight${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`,
     );
-    const cases = [{ name: `${items.toLocaleString('en-US')} short items`, padding: 0 }];
-    if (!values['no-large']) cases.push({ name: `${items.toLocaleString('en-US')} items of ~10 KB`, padding: 10_000 });
+    const cases = [{ name: `${count(items)} short items`, padding: 0 }];
+    if (!values['no-large']) cases.push({ name: `${count(items)} items of ~10 KB`, padding: 10_000 });
     for (const c of cases) {
       const input = path.join(dir, `${c.padding ? 'large' : 'short'}.jsonl`);
       await writeInput(input, items, c.padding);
@@ -110,9 +95,9 @@ async function main(): Promise<void> {
       const { seconds, maxRssMb } = await runCli(input, config, heapMb);
       const calls = server.counts().paid - callsBefore;
       console.log(
-        `${c.name} (${(size / 1e6).toFixed(0)} MB in): ${seconds.toFixed(1)} s, ` +
-          `${Math.round(items / seconds).toLocaleString('en-US')} items/s, ${calls.toLocaleString('en-US')} calls ` +
-          `(${Math.round(calls / seconds).toLocaleString('en-US')}/s), peak memory ${maxRssMb.toFixed(0)} MB`,
+        `${c.name} (${count(size / 1e6)} MB in): ${inSeconds(seconds * 1000)}, ` +
+          `${count(items / seconds)} items/s, ${count(calls)} calls ` +
+          `(${count(calls / seconds)}/s), peak memory ${count(maxRssMb)} MB`,
       );
       rmSync(input);
       rmSync(path.join(dir, '.smart'), { recursive: true, force: true });

@@ -18,6 +18,7 @@ import { AGREEING_OUTPUT, SimulatedClient } from './simulatedClient';
 import { BOUND_KINDS, STRATEGIES, type BoundKind, type Strategy } from '../src/core/types';
 import { loadPaperSetup, type PaperDataset } from './paperSetup';
 import { oracleCost } from './oracle';
+import { seconds } from '../src/text/numbers';
 import { printTables } from './paperTables';
 
 export interface Task {
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   const rows = results.flat().sort((a, b) => index.get(key(a))! - index.get(key(b))!);
 
   printTables(rows, setup.filter((d) => datasets.includes(d.name)), deltas, seeds, CONFIDENCE, oracleCost);
-  console.log(`\nAll ${rows.length} runs took ${(wallMs / 1000).toFixed(1)} s of wall time.`);
+  console.log(`\nAll ${rows.length} runs took ${seconds(wallMs)} of wall time.`);
   const json = args.get('json');
   if (json) {
     writeFileSync(json, JSON.stringify(rows, null, 1) + '\n');

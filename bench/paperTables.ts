@@ -1,14 +1,8 @@
 import type { PaperDataset } from './paperSetup';
 import type { Row } from './paper';
-import { pct, textTable } from '../src/text/format';
-
-function money(x: number): string {
-  return `$${x.toFixed(2)}`;
-}
-
-function ratio(x: number): string {
-  return `${x.toFixed(2)}x`;
-}
+import { ratio, usd } from '../src/text/money';
+import { items, NO_FIGURE, percent, seconds } from '../src/text/numbers';
+import { textTable } from '../src/text/table';
 
 /**
  * Prints, per dataset, one line per strategy and bound: total cost, savings as
@@ -27,7 +21,7 @@ export function printTables(
   for (const dataset of datasets) {
     const mine = rows.filter((r) => r.dataset === dataset.name);
     if (mine.length === 0) continue;
-    console.log(`\n${dataset.name} (${dataset.items.toLocaleString('en-US')} items; deltas ${deltas.join(', ')}; confidence ${confidence}; ${seeds} seed(s))`);
+    console.log(`\n${dataset.name} (${items(dataset.items)}; deltas ${deltas.join(', ')}; confidence ${confidence}; ${seeds} seed(s))`);
     const groups = new Map<string, Row[]>();
     for (const r of mine) {
       const key = r.strategy === 'naive' ? 'naive' : `${r.strategy} / ${r.bound}`;
@@ -43,13 +37,13 @@ export function printTables(
       });
       body.push([
         name,
-        money(cost),
+        usd(cost),
         ratio(naive / cost),
         ratio(perDelta.reduce((s, x) => s + x, 0) / perDelta.length),
         ratio(Math.max(...perDelta)),
-        pct(group.filter((r) => r.met).length / group.length),
-        pct(group.filter((r) => r.violated).length / group.length),
-        `${(group.reduce((s, r) => s + r.ms, 0) / 1000).toFixed(2)} s`,
+        percent(group.filter((r) => r.met).length / group.length),
+        percent(group.filter((r) => r.violated).length / group.length),
+        seconds(group.reduce((s, r) => s + r.ms, 0), 2),
       ]);
     }
     // The reference's cost does not depend on the run: every run's naive cost is the same.
@@ -59,13 +53,13 @@ export function printTables(
     const oracleSavings = oracle.map((c) => naivePerRun / c);
     body.push([
       'oracle (true rates, no profiling)',
-      money(oracleTotal),
+      usd(oracleTotal),
       ratio((naivePerRun * deltas.length * seeds) / oracleTotal),
       ratio(oracleSavings.reduce((s, x) => s + x, 0) / oracleSavings.length),
       ratio(Math.max(...oracleSavings)),
-      '-',
-      '-',
-      '-',
+      NO_FIGURE,
+      NO_FIGURE,
+      NO_FIGURE,
     ]);
     console.log(textTable(['strategy / bound', 'total cost', 'savings', 'mean', 'max', 'met', 'violated', 'time'], body, { rule: true }));
   }

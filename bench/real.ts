@@ -20,7 +20,9 @@ import { performance } from 'node:perf_hooks';
 import { runSmart } from '../src/core/engine';
 import { indexSource } from '../src/core/itemSource';
 import { STRATEGIES, type Completion, type LlmClient, type ModelSpec, type Strategy } from '../src/core/types';
-import { pct, textTable } from '../src/text/format';
+import { ratio } from '../src/text/money';
+import { percent } from '../src/text/numbers';
+import { textTable } from '../src/text/table';
 import { bootstrap, loadRealDataset, oracleCosts, type RealDataset } from './realData';
 
 /** One run. */
@@ -85,7 +87,7 @@ async function runOne(dataset: RealDataset, strategy: Strategy, target: number, 
     profilingCost,
     profiledItems: report.profiledItems,
     agreement: agreeing / items,
-    plan: report.plan.entries.filter((e) => e.items > 0).map((e) => `${e.id} ${pct(e.items / Math.max(1, items - report.profiledItems), 0)}`).join(', '),
+    plan: report.plan.entries.filter((e) => e.items > 0).map((e) => `${e.id} ${percent(e.items / Math.max(1, items - report.profiledItems), 0)}`).join(', '),
     oracleMix: report.referenceOnlyCost / oracle.mix,
     oraclePlans: report.referenceOnlyCost / oracle.plans,
     ms,
@@ -105,7 +107,6 @@ function flags(argv: readonly string[]): Map<string, string> {
 
 /** Savings as total reference-only cost over total cost (the paper's average), and the worst run. */
 function summarise(rows: readonly Row[]): string[] {
-  const ratio = (x: number): string => `${x.toFixed(2)}x`;
   const total = rows.reduce((s, r) => s + r.cost, 0);
   const naive = rows.reduce((s, r) => s + r.referenceOnlyCost, 0);
   const worst = Math.min(...rows.map((r) => r.referenceOnlyCost / r.cost));
@@ -115,9 +116,9 @@ function summarise(rows: readonly Row[]): string[] {
   return [
     ratio(naive / total),
     ratio(worst),
-    pct(Math.min(...rows.map((r) => r.agreement)), 2),
+    percent(Math.min(...rows.map((r) => r.agreement)), 2),
     `${met}/${rows.length}`,
-    pct(profiling, 0),
+    percent(profiling, 0),
     Math.round(mean((r) => r.profiledItems)).toLocaleString('en-US'),
     ratio(mean((r) => r.oracleMix)),
     ratio(mean((r) => r.oraclePlans)),
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
         const group: Row[] = [];
         for (let seed = 0; seed < seeds; seed++) group.push(await runOne(dataset, strategy, target, seed, items, confidence, pilot));
         rows.push(...group);
-        body.push([`${strategy} ${pct(target, 0)}`, ...summarise(group)]);
+        body.push([`${strategy} ${percent(target, 0)}`, ...summarise(group)]);
       }
     }
     console.log(textTable(['strategy, target', 'savings', 'worst', 'min agreement', 'met', 'profiling', 'profiled', 'oracle mix', 'oracle plans'], body, { rule: true }));

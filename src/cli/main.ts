@@ -2,14 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { BudgetExceededError } from '../core/engine';
 import type { ProgressEvent } from '../core/report';
 import { BOUND_KINDS, STRATEGIES } from '../core/types';
 import { loadConfig, type ConfigOverrides } from '../job/config';
-import type { CostPreview } from '../job/costPreview';
-import { DeclinedError, runJob } from '../job/runJob';
-import { usd } from '../text/format';
-import { formatReport, progressLine } from './reportSummary';
+import { CONFIG_NAME, findConfig } from '../job/findConfig';
+import { runJob } from '../job/runJob';
+import { stopReason } from '../job/stopReason';
+import { plural } from '../text/numbers';
+import { describePreview } from '../text/preview';
+import { progressLine } from '../text/progress';
+import { describeStop, type StopReason } from '../text/stopReason';
+import { formatReport } from './reportSummary';
 
 const USAGE = `Usage: smart profile <file.jsonl> [options]
 
@@ -84,21 +87,11 @@ function numberFlag(value: string | undefined, flag: string): number | undefined
   return n;
 }
 
-function findConfig(input: string, given: string | undefined): string {
-  if (given !== undefined) return given;
-  for (const candidate of [path.join(path.dirname(input), 'smart.config.json'), 'smart.config.json']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new UsageError(`no smart.config.json beside ${input} or in the current folder; pass --config FILE`);
-}
-
-function describePreview(p: CostPreview, reference: string): string {
-  return [
-    `Cost preview for ${p.items} items (input tokens measured on ${p.sampledItems} prompts: ${p.meanInputTokens.toFixed(0)} per call; output tokens: ${p.outputTokens}, ${p.outputTokensWhy}):`,
-    `  ${reference} alone on every item:      ${usd(p.referenceOnlyCost)}`,
-    `  profiling, at least (minimum sample):  ${usd(p.minimumProfilingCost)}`,
-    `  profiling, at most (every item):       ${usd(p.worstCaseProfilingCost)}`,
-  ].join('\n');
+/** The config named on the command line, else the one beside the input or in the current folder. */
+function configFile(input: string, given: string | undefined): string {
+  const file = given ?? findConfig(input, '.');
+  if (file === undefined) throw new UsageError(`no ${CONFIG_NAME} beside ${input} or in the current folder; pass --config FILE`);
+  return file;
 }
 
 /** Live progress: one rewritten line on a terminal, plain lines (at most one per 10%) otherwise. */
@@ -135,6 +128,45 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
   }
 }
 
+type CommandLine = ReturnType<typeof parseCommandLine>;
+
+/** The config overrides given as options. */
+function overridesFrom(values: CommandLine['values']): ConfigOverrides {
+  return {
+    ...(values.reference !== undefined ? { reference: values.reference } : {}),
+    ...(values.candidates !== undefined ? { candidates: values.candidates.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.accuracy !== undefined ? { accuracy: numberFlag(values.accuracy, 'accuracy')! } : {}),
+    ...(values.confidence !== undefined ? { confidence: numberFlag(values.confidence, 'confidence')! } : {}),
+    ...(values.strategy !== undefined ? { strategy: values.strategy } : {}),
+    ...(values.bound !== undefined ? { bound: values.bound } : {}),
+    ...(values.seed !== undefined ? { seed: numberFlag(values.seed, 'seed')! } : {}),
+  };
+}
+
+/** The input file of `smart profile <file.jsonl>`. */
+function profileInput(positionals: readonly string[]): string {
+  const [command, input, ...extra] = positionals;
+  if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the command is "profile"`);
+  if (!input) throw new UsageError('name the .jsonl file to process: smart profile <file.jsonl>');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
+  return input;
+}
+
+/** Ctrl-C cancels cleanly (calls in flight finish and are cached); a second Ctrl-C quits at once. */
+function cancelOnInterrupt(controller: AbortController): () => void {
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\nCancelling: letting calls in flight finish... (Ctrl-C again to quit at once)\n');
+    controller.abort(new Error('cancelled'));
+  };
+  process.on('SIGINT', onSigint);
+  return () => process.off('SIGINT', onSigint);
+}
+
+const EXIT_CODES: Readonly<Record<Exclude<StopReason['kind'], 'error'>, number>> = { declined: 1, budget: 3, cancelled: 130 };
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv);
   if (values.version) {
@@ -145,33 +177,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const [command, input, ...extra] = positionals;
-  if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the command is "profile"`);
-  if (!input) throw new UsageError('name the .jsonl file to process: smart profile <file.jsonl>');
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-  if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
-
-  const overrides: ConfigOverrides = {
-    ...(values.reference !== undefined ? { reference: values.reference } : {}),
-    ...(values.candidates !== undefined ? { candidates: values.candidates.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-    ...(values.accuracy !== undefined ? { accuracy: numberFlag(values.accuracy, 'accuracy')! } : {}),
-    ...(values.confidence !== undefined ? { confidence: numberFlag(values.confidence, 'confidence')! } : {}),
-    ...(values.strategy !== undefined ? { strategy: values.strategy } : {}),
-    ...(values.bound !== undefined ? { bound: values.bound } : {}),
-    ...(values.seed !== undefined ? { seed: numberFlag(values.seed, 'seed')! } : {}),
-  };
+  const input = profileInput(positionals);
   const maxCost = numberFlag(values['max-cost'], 'max-cost');
   if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost must be positive, got ${maxCost}`);
-  const config = loadConfig(findConfig(input, values.config), overrides);
+  const config = loadConfig(configFile(input, values.config), overridesFrom(values));
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write('\nCancelling: letting calls in flight finish... (Ctrl-C again to quit at once)\n');
-    controller.abort(new Error('cancelled'));
-  };
-  process.on('SIGINT', onSigint);
+  const stopListening = cancelOnInterrupt(controller);
   const tty = process.stderr.isTTY === true;
   const progress = progressReporter(tty);
   const interactive = tty && process.stdin.isTTY === true && !values.yes;
@@ -191,33 +203,24 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
       confirm: async (preview) => {
-        process.stderr.write(describePreview(preview, config.reference) + '\n');
+        process.stderr.write(['Cost preview:', ...describePreview(preview, config.reference).map((line) => `  ${line}`)].join('\n') + '\n');
         return interactive ? confirmOnTerminal('Proceed? [y/N] ') : true;
       },
       onProgress: progress.update,
     });
     progress.end();
     console.log(formatReport(report));
-    if (report.skippedLines.length > 0) console.log(`Skipped ${report.skippedLines.length} invalid line(s); see the report.`);
+    if (report.skippedLines.length > 0) console.log(`Skipped ${plural(report.skippedLines.length, 'invalid line')}; see the report.`);
     console.log(`Wrote ${files.output}\nWrote ${files.report}`);
     return 0;
   } catch (error) {
     progress.end();
-    if (error instanceof BudgetExceededError) {
-      console.error(`Stopped: ${error.message}. Run the same command again to resume; calls already made are cached and cost nothing.`);
-      return 3;
-    }
-    if (controller.signal.aborted) {
-      console.error('Cancelled. Run the same command again to resume; calls already made are cached and cost nothing.');
-      return 130;
-    }
-    if (error instanceof DeclinedError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
+    const reason = stopReason(error, controller.signal.aborted);
+    if (reason.kind === 'error') throw error;
+    console.error(describeStop(reason, 'Run the same command again'));
+    return EXIT_CODES[reason.kind];
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }
 

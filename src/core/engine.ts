@@ -3,7 +3,7 @@ import { runAuto } from './auto/autoStrategy';
 import { CallPool } from './callPool';
 import { CostMeter } from './costMeter';
 import { DEFAULTS } from './defaults';
-import { describeGuarantee } from './guarantee';
+import { guaranteeOf } from './guarantee';
 import { countItems, forEachItem, type ItemSource } from './itemSource';
 import { decidePaperPlan, profilePaper, referencePlan } from './paperStrategy';
 import { gateHolds } from './plans/planOutcome';
@@ -78,14 +78,17 @@ export interface RunResult<T> {
   readonly outputs?: ReadonlyArray<ItemOutput<T>>;
 }
 
-/** The run stopped because it reached `maxSpend`. */
+/**
+ * The run stopped because it reached `maxSpend`. It carries the numbers; what
+ * people read is src/text's `describeStop`.
+ */
 export class BudgetExceededError extends Error {
   override readonly name = 'BudgetExceededError';
   constructor(
     readonly limit: number,
     readonly paid: number,
   ) {
-    super(`stopped after paying $${paid.toFixed(4)}, the most allowed ($${limit.toFixed(4)})`);
+    super(`maxSpend reached: paid ${paid} USD of at most ${limit}`);
   }
 }
 
@@ -472,14 +475,7 @@ class SmartRun<T> implements RunContext {
       paidCost: this.meter.paidCost,
       referenceOnlyCost,
       savings: totalCost > 0 ? referenceOnlyCost / totalCost : 1,
-      guarantee: describeGuarantee({
-        plan,
-        target: this.target,
-        bound: this.boundKind,
-        reference: this.reference.spec.id,
-        items: this.total,
-        profiledItems: this.profiled,
-      }),
+      guarantee: guaranteeOf(plan, this.target, this.boundKind, this.reference.spec.id),
       timings: { startedAt: started.toISOString(), profilingMs, applyingMs, totalMs },
     };
   }

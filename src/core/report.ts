@@ -108,9 +108,8 @@ export interface ProgressEvent {
   readonly plan?: Plan;
 }
 
+/** The guarantee as numbers (src/text's `describeGuarantee` states it in a sentence). */
 export interface Guarantee {
-  /** One plain sentence. */
-  readonly statement: string;
   readonly accuracy: number;
   readonly confidence: number;
   readonly bound: BoundKind;
@@ -138,4 +137,20 @@ export interface RunReport {
   readonly savings: number;
   readonly guarantee: Guarantee;
   readonly timings: { readonly startedAt: string; readonly profilingMs: number; readonly applyingMs: number; readonly totalMs: number };
+}
+
+/** What a run will cost, estimated before any paid call (src/job's `previewCost`). */
+export interface CostPreview {
+  readonly items: number;
+  /** Items whose prompts were tokenized to estimate input tokens. */
+  readonly sampledItems: number;
+  readonly meanInputTokens: number;
+  readonly outputTokens: number;
+  readonly outputTokensWhy: string;
+  /** The reference model on every item. */
+  readonly referenceOnlyCost: number;
+  /** The reference and every candidate on the minimum sample before early termination. */
+  readonly minimumProfilingCost: number;
+  /** The reference and every candidate on every item: profiling can never cost more. */
+  readonly worstCaseProfilingCost: number;
 }

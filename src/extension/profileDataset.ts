@@ -3,7 +3,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { STRATEGIES } from '../core/types';
 import { loadConfig, parseConfig, type SmartConfig } from '../job/config';
+import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { jobFiles } from '../job/runJob';
+import { plural } from '../text/numbers';
+import { describeTarget } from '../text/report';
 import { envVariableName, readSettings, type SmartSettings } from './settings';
 
 /** Options for calling the command from code (a walkthrough, a test); people get prompts instead. */
@@ -23,8 +26,6 @@ export interface PreparedRun {
   readonly force: boolean;
   readonly yes: boolean;
 }
-
-const CONFIG_NAME = 'smart.config.json';
 
 /**
  * The "Profile Dataset" flow: which file, which settings (a smart.config.json
@@ -69,22 +70,14 @@ async function pickInput(): Promise<vscode.Uri | undefined> {
   return picked?.uri;
 }
 
-/** smart.config.json beside the input, else at the root of its workspace folder. */
-function findConfig(input: vscode.Uri): string | undefined {
-  const beside = path.join(path.dirname(input.fsPath), CONFIG_NAME);
-  if (existsSync(beside)) return beside;
-  const folder = vscode.workspace.getWorkspaceFolder(input);
-  const atRoot = folder && path.join(folder.uri.fsPath, CONFIG_NAME);
-  return atRoot && existsSync(atRoot) ? atRoot : undefined;
-}
-
 async function chooseConfig(input: vscode.Uri): Promise<SmartConfig | undefined> {
-  const found = findConfig(input);
+  // Beside the input, else at the root of its workspace folder.
+  const found = findConfig(input.fsPath, vscode.workspace.getWorkspaceFolder(input)?.uri.fsPath);
   if (found) {
     const config = loadConfig(found);
     const use = await vscode.window.showQuickPick(
       [
-        { label: `Use ${vscode.workspace.asRelativePath(found)}`, detail: `Reference ${config.reference}, ${config.candidates.length} candidate(s), agree on ${config.accuracy * 100}% at ${config.confidence * 100}% confidence, ${config.strategy}`, use: true },
+        { label: `Use ${vscode.workspace.asRelativePath(found)}`, detail: `Reference ${config.reference}, ${plural(config.candidates.length, 'candidate')}, ${describeTarget(config, config.reference)}, ${config.strategy}`, use: true },
         { label: 'Choose settings…', detail: 'Pick the template, models and target now', use: false },
       ],
       { title: 'Smart: Profile Dataset', placeHolder: 'A smart.config.json was found' },

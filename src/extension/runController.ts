@@ -1,11 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BudgetExceededError } from '../core/engine';
-import type { ProgressEvent } from '../core/report';
+import type { CostPreview, ProgressEvent } from '../core/report';
 import type { SmartConfig } from '../job/config';
-import type { CostPreview } from '../job/costPreview';
-import { DeclinedError, jobFiles, runJob, type JobReport } from '../job/runJob';
-import { usd } from '../text/format';
+import { jobFiles, runJob, type JobReport, type JobResult } from '../job/runJob';
+import { stopReason } from '../job/stopReason';
+import { describeGuarantee } from '../text/guarantee';
+import { savings, usd } from '../text/money';
+import { describePreview } from '../text/preview';
+import { progressBrief, progressLine } from '../text/progress';
+import { costSentence, describeTarget } from '../text/report';
+import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
 import type { PanelState, RunView } from '../protocol/panelProtocol';
 
@@ -19,6 +23,9 @@ export interface RunRequest {
 }
 
 const PROGRESS_INTERVAL_MS = 150;
+
+/** What the panel shows of a run whatever its status. */
+type RunBase = Omit<RunView, 'status'>;
 
 /**
  * Owns the one run at a time: starts it on the shared job runner, shows its
@@ -94,13 +101,29 @@ export class RunController implements vscode.Disposable {
 
   async start(request: RunRequest): Promise<JobReport | undefined> {
     if (this.running) throw new Error('A Smart run is already going; cancel it first.');
+    const controller = new AbortController();
+    const base = await this.begin(request, controller);
+    try {
+      const { report, files } = await this.runWithProgress(request, base, controller);
+      await this.finished(base, report, files.output);
+      return report;
+    } catch (error) {
+      await this.stopped(base, error, controller.signal.aborted || error instanceof vscode.CancellationError);
+      return undefined;
+    } finally {
+      this.running = undefined;
+      await vscode.commands.executeCommand('setContext', 'smart.running', false);
+    }
+  }
+
+  /** Marks the run as going (contexts, panel, status bar, log) and returns what the panel shows of it throughout. */
+  private async begin(request: RunRequest, controller: AbortController): Promise<RunBase> {
     const { input, config } = request;
     this.last = request;
-    const controller = new AbortController();
     this.running = controller;
     await vscode.commands.executeCommand('setContext', 'smart.running', true);
     await vscode.commands.executeCommand('setContext', 'smart.canResume', false);
-    const base = {
+    const base: RunBase = {
       input: vscode.workspace.asRelativePath(input),
       target: { accuracy: config.accuracy, confidence: config.confidence },
       strategy: config.strategy,
@@ -112,89 +135,81 @@ export class RunController implements vscode.Disposable {
     this.setRun({ ...base, status: 'running' });
     this.statusBar.text = '$(sync~spin) Smart: starting';
     this.statusBar.show();
-    this.log.info(`Run on ${input.fsPath}: reference ${config.reference}, candidates ${config.candidates.join(', ')}, target ${config.accuracy} at ${config.confidence}, ${config.strategy}, seed ${config.seed}`);
+    this.log.info(
+      `Run on ${input.fsPath}: reference ${config.reference}, candidates ${config.candidates.join(', ')}, ` +
+        `target: ${describeTarget(base.target, config.reference)}, ${config.strategy}, seed ${config.seed}`,
+    );
+    return base;
+  }
 
-    try {
-      const keys = await this.keys.lookup([...config.endpoints.keys()]);
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Smart: ${path.basename(input.fsPath)}`, cancellable: true },
-        async (progress, token) => {
-          token.onCancellationRequested(() => controller.abort(new vscode.CancellationError()));
-          let reported = 0;
-          return runJob({
-            input: input.fsPath,
-            config,
-            force: request.force,
-            signal: controller.signal,
-            keys,
-            log: (level, message) => this.log[level](message),
-            confirm: (preview) => (request.yes ? Promise.resolve(true) : this.confirm(preview, config.reference)),
-            onProgress: (event) => {
-              const share = event.itemsTotal > 0 ? (100 * event.itemsDone) / event.itemsTotal : 100;
-              progress.report({ increment: share - reported, message: this.describe(event) });
-              reported = share;
-              this.onProgress(base, event);
-            },
-          });
-        },
-      );
-      const { report, files } = result;
-      this.log.info(`Done: ${usd(report.totalCost)} vs ${usd(report.referenceOnlyCost)} for the reference alone (${report.savings.toFixed(2)}x). ${report.guarantee.statement}`);
-      this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, report, canOpenOutput: true, canOpenReport: true });
-      await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
-      this.statusBar.text = `$(graph) Smart: ${usd(report.totalCost)}, ${report.savings.toFixed(1)}x cheaper`;
-      if (this.openOutputsWhenDone()) {
-        // Beside the panel, not in its group: there it would hide the panel, which then has to rebuild.
-        await vscode.window.showTextDocument(vscode.Uri.file(files.output), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
-        await vscode.commands.executeCommand('smart.openCostPanel');
-      }
-      void vscode.window.showInformationMessage(`Smart: done, ${report.savings.toFixed(2)}x cheaper than ${config.reference} alone. ${report.guarantee.statement}`);
-      return report;
-    } catch (error) {
-      const cancelled = controller.signal.aborted || error instanceof vscode.CancellationError;
-      const message =
-        error instanceof DeclinedError
-          ? 'Stopped before any paid call.'
-          : cancelled
-            ? 'Cancelled. Resume Run continues where it stopped; calls already made cost nothing.'
-            : error instanceof BudgetExceededError
-              ? `${error.message}. Resume Run continues; calls already made cost nothing.`
-              : error instanceof Error
-                ? error.message
-                : String(error);
-      this.log.warn(`Run stopped: ${message}`);
-      this.setRun({ ...base, status: cancelled || error instanceof DeclinedError ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, message });
-      this.statusBar.text = cancelled ? '$(debug-pause) Smart: cancelled' : '$(error) Smart: failed';
-      await vscode.commands.executeCommand('setContext', 'smart.canResume', !(error instanceof DeclinedError));
-      if (!cancelled && !(error instanceof DeclinedError)) void vscode.window.showErrorMessage(`Smart: ${message}`);
-      return undefined;
-    } finally {
-      this.running = undefined;
-      await vscode.commands.executeCommand('setContext', 'smart.running', false);
+  /** Runs the job under a cancellable progress notification. */
+  private async runWithProgress(request: RunRequest, base: RunBase, controller: AbortController): Promise<JobResult> {
+    const { input, config } = request;
+    const keys = await this.keys.lookup([...config.endpoints.keys()]);
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Smart: ${path.basename(input.fsPath)}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => controller.abort(new vscode.CancellationError()));
+        let reported = 0;
+        return runJob({
+          input: input.fsPath,
+          config,
+          force: request.force,
+          signal: controller.signal,
+          keys,
+          log: (level, message) => this.log[level](message),
+          confirm: (preview) => (request.yes ? Promise.resolve(true) : this.confirm(preview, config.reference)),
+          onProgress: (event) => {
+            const share = event.itemsTotal > 0 ? (100 * event.itemsDone) / event.itemsTotal : 100;
+            progress.report({ increment: share - reported, message: progressLine(event) });
+            reported = share;
+            this.onProgress(base, event);
+          },
+        });
+      },
+    );
+  }
+
+  /** Shows a finished run: panel, status bar, log, the output beside the panel and a notification. */
+  private async finished(base: RunBase, report: JobReport, output: string): Promise<void> {
+    const summary = `${costSentence(report)} ${describeGuarantee(report)}`;
+    this.log.info(`Done. ${summary}`);
+    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, report, canOpenOutput: true, canOpenReport: true });
+    await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
+    this.statusBar.text = `$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`;
+    if (this.openOutputsWhenDone()) {
+      // Beside the panel, not in its group: there it would hide the panel, which then has to rebuild.
+      await vscode.window.showTextDocument(vscode.Uri.file(output), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+      await vscode.commands.executeCommand('smart.openCostPanel');
     }
+    void vscode.window.showInformationMessage(`Smart: done. ${summary}`);
+  }
+
+  /** Shows why a run ended without a report; it can be resumed unless the cost preview was declined. */
+  private async stopped(base: RunBase, error: unknown, cancelled: boolean): Promise<void> {
+    const reason = stopReason(error, cancelled);
+    const message = describeStop(reason, 'Run "Smart: Resume Run"');
+    const byPerson = reason.kind === 'cancelled' || reason.kind === 'declined';
+    this.log.warn(`Run stopped: ${message}`);
+    this.setRun({ ...base, status: byPerson ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, message });
+    this.statusBar.text = byPerson ? '$(debug-pause) Smart: cancelled' : '$(error) Smart: failed';
+    await vscode.commands.executeCommand('setContext', 'smart.canResume', reason.kind !== 'declined');
+    if (!byPerson) void vscode.window.showErrorMessage(`Smart: ${message}`);
   }
 
   private async confirm(preview: CostPreview, reference: string): Promise<boolean> {
-    const detail = [
-      `${preview.items} items, about ${preview.meanInputTokens.toFixed(0)} input tokens per call (measured on ${preview.sampledItems} prompts); ${preview.outputTokens} output tokens assumed (${preview.outputTokensWhy}).`,
-      `${reference} alone on every item: ${usd(preview.referenceOnlyCost)}.`,
-      `Profiling costs at least ${usd(preview.minimumProfilingCost)} and at most ${usd(preview.worstCaseProfilingCost)} (every model on every item).`,
-    ].join('\n');
+    const detail = describePreview(preview, reference).join('\n');
     const choice = await vscode.window.showInformationMessage('Smart: start paid calls?', { modal: true, detail }, 'Run');
     return choice === 'Run';
   }
 
-  private describe(e: ProgressEvent): string {
-    return `${e.phase} ${e.itemsDone}/${e.itemsTotal}, ${usd(e.costSoFar)} so far (reference alone ${usd(e.referenceOnlySoFar)}), ${e.projectedSavings.toFixed(1)}x projected`;
-  }
-
-  private onProgress(base: Omit<RunView, 'status'>, event: ProgressEvent): void {
+  private onProgress(base: RunBase, event: ProgressEvent): void {
     const now = Date.now();
     // Progress can come thousands of times a second; the panel and status bar need a few.
     if (now - this.lastProgressAt < PROGRESS_INTERVAL_MS && event.phase !== 'done' && event.itemsDone !== event.itemsTotal) return;
     this.lastProgressAt = now;
-    this.statusBar.text = `$(sync~spin) Smart: ${usd(event.costSoFar)}, ${event.projectedSavings.toFixed(1)}x projected`;
-    this.statusBar.tooltip = this.describe(event);
+    this.statusBar.text = `$(sync~spin) Smart: ${progressBrief(event)}`;
+    this.statusBar.tooltip = progressLine(event);
     this.setRun({ ...base, status: 'running', progress: event });
   }
 

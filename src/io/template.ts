@@ -17,8 +17,6 @@ import { InputError } from './inputError';
 export interface Template {
   /** The template's name in messages (a file name, or `template`). */
   readonly name: string;
-  /** The field paths used, each once, in order of first use: for validation and previews. */
-  readonly fields: readonly string[];
   /**
    * Fills the placeholders from `value`, a record read from `where`.
    * @throws InputError if a field is missing.
@@ -61,11 +59,9 @@ export function compileTemplate(source: string, name = 'template'): Template {
     position = close + 2;
   }
   literals.push(source.slice(position));
-  const fields = [...new Set(placeholders.map((placeholder) => placeholder.field))];
 
   return {
     name,
-    fields,
     render(value, where) {
       let text = literals[0];
       for (let i = 0; i < placeholders.length; i++) {

@@ -2,6 +2,7 @@ import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
 import { callCost } from '../core/costMeter';
 import type { AnswerRule } from '../io/answerExtraction';
+import type { CostPreview } from '../core/report';
 import type { ModelSpec } from '../core/types';
 
 /** Tokens a chat request adds around its messages (role markers, priming): OpenAI's documented rule of thumb. */
@@ -25,21 +26,6 @@ export function assumedOutputTokens(answer: AnswerRule, maxTokens: number | unde
   }
   if (maxTokens !== undefined) return { tokens: maxTokens, why: 'maxTokens, the most a call may return' };
   return { tokens: DEFAULT_OUTPUT_TOKENS, why: `an assumption of ${DEFAULT_OUTPUT_TOKENS} (set maxTokens to bound it)` };
-}
-
-export interface CostPreview {
-  readonly items: number;
-  /** Items whose prompts were tokenized to estimate input tokens. */
-  readonly sampledItems: number;
-  readonly meanInputTokens: number;
-  readonly outputTokens: number;
-  readonly outputTokensWhy: string;
-  /** The reference model on every item. */
-  readonly referenceOnlyCost: number;
-  /** The reference and every candidate on the minimum sample before early termination. */
-  readonly minimumProfilingCost: number;
-  /** The reference and every candidate on every item: profiling can never cost more. */
-  readonly worstCaseProfilingCost: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
+import { readJsonl } from '../io/jsonl';
 
 /** A cached answer: what the call returned. */
 export interface CachedResponse {
@@ -29,8 +29,6 @@ export class ResponseCache {
   private readonly entries = new Map<string, CachedResponse>();
   private fd: number | undefined;
   private needsNewline = false;
-  /** Lines that could not be read back (torn by a crash). */
-  skippedLines = 0;
 
   private constructor(readonly file: string) {}
 
@@ -71,16 +69,11 @@ export class ResponseCache {
     this.fd = undefined;
   }
 
+  /** Loads the entries; a line that is not one (torn by a crash) is passed over, and stays as it is on disk. */
   private async load(): Promise<void> {
-    const lines = createInterface({ input: createReadStream(this.file, 'utf8'), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      try {
-        const e = JSON.parse(line) as { k?: unknown; text?: unknown; in?: unknown; out?: unknown };
-        if (typeof e.k !== 'string' || typeof e.text !== 'string' || typeof e.in !== 'number' || typeof e.out !== 'number') throw new Error('incomplete');
+    for await (const { value: e } of readJsonl(this.file, { skipInvalid: true })) {
+      if (typeof e.k === 'string' && typeof e.text === 'string' && typeof e.in === 'number' && typeof e.out === 'number') {
         this.entries.set(e.k, { text: e.text, inputTokens: e.in, outputTokens: e.out });
-      } catch {
-        this.skippedLines++;
       }
     }
   }

@@ -1,19 +1,20 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
-import { runSmart, type ItemOutput } from '../core/engine';
+import { runSmart, type ItemOutput, type RunResult } from '../core/engine';
 import { InputError } from '../io/inputError';
 import type { ItemSource } from '../core/itemSource';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic, type TextWriter } from '../io/writeFileAtomic';
-import type { ProgressEvent, RunReport } from '../core/report';
+import type { CostPreview, Guarantee, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, type Template } from '../io/template';
 import type { LlmClient, ModelSpec } from '../core/types';
 import { OpenAiChatClient, type Log } from '../llm/openAiChatClient';
 import { RateLimiterPool } from '../llm/rateLimiter';
 import { ReplayClient } from '../llm/replayClient';
+import { describeGuarantee } from '../text/guarantee';
 import type { SmartConfig } from './config';
-import { previewCost, type CostPreview } from './costPreview';
+import { previewCost } from './costPreview';
 import { JobClient, type ModelRoute } from './jobClient';
 import { ResponseCache } from './responseCache';
 
@@ -53,8 +54,10 @@ export interface JobOptions {
   readonly confirm?: (preview: CostPreview) => Promise<boolean>;
 }
 
-/** The engine's report plus what a job adds: files, the answer rule, skipped lines, calls paid and cached. */
-export interface JobReport extends RunReport {
+/** The engine's report plus what a job adds: the guarantee in words, files, the answer rule, skipped lines, calls paid and cached. */
+export interface JobReport extends Omit<RunReport, 'guarantee'> {
+  /** The engine's numbers and the sentence that states them, so that the report file reads on its own. */
+  readonly guarantee: Guarantee & { readonly statement: string };
   readonly input: string;
   readonly output: string;
   readonly config: string;
@@ -72,11 +75,11 @@ export interface JobResult {
   readonly files: ReturnType<typeof jobFiles>;
 }
 
-/** Thrown when the user declined the cost preview. */
+/** Thrown when the user declined the cost preview (src/text's `describeStop` words it). */
 export class DeclinedError extends Error {
   override readonly name = 'DeclinedError';
   constructor() {
-    super('stopped before any paid call: the cost preview was declined');
+    super('cost preview declined');
   }
 }
 
@@ -91,102 +94,129 @@ const PREVIEW_SAMPLE = 200;
 export async function runJob(options: JobOptions): Promise<JobResult> {
   const { input, config } = options;
   const files = jobFiles(input);
-  // Errors name the input as the user gave it, like the reader's own errors.
-  const inputName = input;
   if (!options.force) {
     for (const file of [files.output, files.report]) if (existsSync(file)) throw new FileExistsError(file);
   }
   const template = compileTemplate(config.template, path.basename(config.templateFile));
-  const checked = await checkInput(input, inputName, template, options);
+  const checked = await checkInput(template, options);
+  const preview = previewFor(config, checked);
+  if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
 
-  const modelSpecs = config.models.filter((m) => m.id === config.reference || config.candidates.includes(m.id));
-  const preview = previewCost({
+  const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
+  try {
+    const client = cache ? callingClient(options, template, cache) : await replayClient(config);
+    const run = await runEngine(options, client, checked, engineSpecs(config, preview), files.output);
+    const report = jobReport(options, run.report, checked, preview, files.output);
+    await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
+    return { report, files };
+  } finally {
+    cache?.close();
+  }
+}
+
+/** The reference and the candidates, as configured. */
+function modelsOfRun(config: SmartConfig): Array<SmartConfig['models'][number]> {
+  return config.models.filter((m) => m.id === config.reference || config.candidates.includes(m.id));
+}
+
+/** What the run will cost, from the prompts the validation pass kept. */
+function previewFor(config: SmartConfig, checked: CheckedInput): CostPreview {
+  const models = modelsOfRun(config);
+  return previewCost({
     items: checked.count,
     samplePrompts: checked.samplePrompts.map((p) => (config.system ?? '') + p),
-    reference: modelSpecs.find((m) => m.id === config.reference)!,
-    candidates: modelSpecs.filter((m) => m.id !== config.reference),
+    reference: models.find((m) => m.id === config.reference)!,
+    candidates: models.filter((m) => m.id !== config.reference),
     answer: config.answer,
     ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
     minSample: config.minSample,
   });
-  if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
-  const specs: ModelSpec[] = modelSpecs.map((m) => ({
+}
+
+/** The models as the engine sees them: prices, and the preview's token estimates until real calls report. */
+function engineSpecs(config: SmartConfig, preview: CostPreview): ModelSpec[] {
+  return modelsOfRun(config).map((m) => ({
     id: m.id,
     inputPer1M: m.inputPer1M,
     outputPer1M: m.outputPer1M,
     estimatedInputTokens: preview.meanInputTokens,
     estimatedOutputTokens: preview.outputTokens,
   }));
+}
 
-  const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
-  try {
-    const client = config.replay
-      ? await replayClient(config)
-      : new JobClient({
-          inputName,
-          template,
-          ...(config.system !== undefined ? { system: config.system } : {}),
-          ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
-          routes: routes(config, options),
-          cache: cache!,
-          onCall: (model, record, request, cached) => {
-            options.log?.('debug', `${cached ? 'cache hit' : 'call'}: ${model} on ${inputName}:${record.line}`);
-            options.log?.('trace', `prompt for ${model} on ${inputName}:${record.line}: ${JSON.stringify(request.messages)}`);
-          },
-        });
-    const items: ItemSource<JsonlRecord> = {
-      count: checked.count,
-      open: () => validRecords(input, checked.skipped, options.signal),
-    };
-    const rule = config.answer;
-    const run = await writeFileAtomic(
-      files.output,
-      async (out) => {
-        const writer = new OrderedWriter(out, rule);
-        const result = await runSmart({
-          items,
-          models: specs,
-          reference: config.reference,
-          candidates: config.candidates,
-          client,
-          target: { accuracy: config.accuracy, confidence: config.confidence },
-          strategy: config.strategy,
-          bound: config.bound,
-          seed: config.seed,
-          concurrency: config.concurrency,
-          checkEvery: config.checkEvery,
-          minSample: config.minSample,
-          ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-          compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
-          onOutput: (o) => writer.add(o),
-        });
-        await writer.finish(checked.count);
-        return result;
-      },
-      { overwrite: options.force === true },
-    );
+/** The client of a real run: rendered prompts to the endpoints, through the response cache. */
+function callingClient(options: JobOptions, template: Template, cache: ResponseCache): JobClient {
+  // Messages name the input as the user gave it, like the reader's own errors.
+  const { input, config } = options;
+  return new JobClient({
+    inputName: input,
+    template,
+    ...(config.system !== undefined ? { system: config.system } : {}),
+    ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
+    routes: routes(config, options),
+    cache,
+    onCall: (model, record, request, cached) => {
+      options.log?.('debug', `${cached ? 'cache hit' : 'call'}: ${model} on ${input}:${record.line}`);
+      options.log?.('trace', `prompt for ${model} on ${input}:${record.line}: ${JSON.stringify(request.messages)}`);
+    },
+  });
+}
 
-    const report: JobReport = {
-      ...run.report,
-      input: path.resolve(input),
-      output: files.output,
-      config: config.file,
-      answerRule: describeAnswerRule(rule),
-      perModel: Object.fromEntries(
-        run.report.models.map((m) => [m.id, { calls: m.calls, cachedCalls: m.cachedCalls, inputTokens: m.inputTokens, outputTokens: m.outputTokens, cost: m.cost }]),
-      ),
-      paidCalls: run.report.models.reduce((s, m) => s + m.calls - m.cachedCalls, 0),
-      cachedCalls: run.report.models.reduce((s, m) => s + m.cachedCalls, 0),
-      skippedLines: checked.skippedList,
-      preview,
-    };
-    await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
-    return { report, files };
-  } finally {
-    cache?.close();
-  }
+/** Runs the engine over the valid records, writing each output in input order to `output` (all or nothing). */
+function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked: CheckedInput, models: ModelSpec[], output: string): Promise<RunResult<JsonlRecord>> {
+  const { input, config } = options;
+  const rule = config.answer;
+  const items: ItemSource<JsonlRecord> = {
+    count: checked.count,
+    open: () => validRecords(input, checked.skipped, options.signal),
+  };
+  return writeFileAtomic(
+    output,
+    async (out) => {
+      const writer = new OrderedWriter(out, rule);
+      const result = await runSmart({
+        items,
+        models,
+        reference: config.reference,
+        candidates: config.candidates,
+        client,
+        target: { accuracy: config.accuracy, confidence: config.confidence },
+        strategy: config.strategy,
+        bound: config.bound,
+        seed: config.seed,
+        concurrency: config.concurrency,
+        ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
+        ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
+        ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
+        onOutput: (o) => writer.add(o),
+      });
+      await writer.finish(checked.count);
+      return result;
+    },
+    { overwrite: options.force === true },
+  );
+}
+
+/** The engine's report with the guarantee's sentence and what the job adds. */
+function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, preview: CostPreview, output: string): JobReport {
+  return {
+    ...run,
+    guarantee: { statement: describeGuarantee(run), ...run.guarantee },
+    input: path.resolve(options.input),
+    output,
+    config: options.config.file,
+    answerRule: describeAnswerRule(options.config.answer),
+    perModel: Object.fromEntries(
+      run.models.map((m) => [m.id, { calls: m.calls, cachedCalls: m.cachedCalls, inputTokens: m.inputTokens, outputTokens: m.outputTokens, cost: m.cost }]),
+    ),
+    paidCalls: run.models.reduce((s, m) => s + m.calls - m.cachedCalls, 0),
+    cachedCalls: run.models.reduce((s, m) => s + m.cachedCalls, 0),
+    skippedLines: checked.skippedList,
+    preview,
+  };
 }
 
 /** What the validation pass found. */
@@ -203,7 +233,8 @@ interface CheckedInput {
  * object and hold every field the template uses. Also counts the items and
  * keeps a few rendered prompts for the cost preview.
  */
-async function checkInput(input: string, inputName: string, template: Template, options: JobOptions): Promise<CheckedInput> {
+async function checkInput(template: Template, options: JobOptions): Promise<CheckedInput> {
+  const { input } = options;
   const skipped = new Set<number>();
   const skippedList: Array<{ line: number; problem: string }> = [];
   const skip = (error: InputError): void => {
@@ -216,7 +247,7 @@ async function checkInput(input: string, inputName: string, template: Template, 
   for await (const record of records) {
     let prompt: string;
     try {
-      prompt = template.render(record.value, { file: inputName, line: record.line });
+      prompt = template.render(record.value, { file: input, line: record.line });
     } catch (error) {
       if (!(error instanceof InputError) || !options.skipInvalid) throw error;
       skip(error);
@@ -272,8 +303,7 @@ function routes(config: SmartConfig, options: JobOptions): Map<string, ModelRout
   const keys = options.keys ?? environmentKeys();
   const clients = new Map<string, OpenAiChatClient>();
   const result = new Map<string, ModelRoute>();
-  for (const model of config.models) {
-    if (model.id !== config.reference && !config.candidates.includes(model.id)) continue;
+  for (const model of modelsOfRun(config)) {
     const endpoint = config.endpoints.get(model.endpoint)!;
     let client = clients.get(endpoint.name);
     if (!client) {

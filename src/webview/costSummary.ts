@@ -5,7 +5,8 @@
  */
 import type { ProgressEvent, RunReport } from '../core/report';
 import { h } from './dom';
-import { count, saved, savings, usd } from './format';
+import { paidNote, saved, savings, usd } from '../text/money';
+import { items } from '../text/numbers';
 
 interface Figure {
   readonly label: string;
@@ -33,7 +34,7 @@ export function progressCosts(progress: ProgressEvent, reference: string, runnin
     {
       label: 'Cost so far',
       value: usd(progress.costSoFar),
-      note: `${reference} alone: ${usd(progress.referenceOnlySoFar)} for these ${count(progress.itemsDone)} items`,
+      note: `${reference} alone: ${usd(progress.referenceOnlySoFar)} for these ${items(progress.itemsDone)}`,
     },
   ];
   if (running) {
@@ -47,14 +48,9 @@ export function progressCosts(progress: ProgressEvent, reference: string, runnin
 
 /** Figures of a finished run. */
 export function reportCosts(report: RunReport): HTMLElement {
-  const cached = report.totalCost - report.paidCost;
   return figures([
-    {
-      label: 'Total cost',
-      value: usd(report.totalCost),
-      note: cached > 0 ? `paid now ${usd(report.paidCost)}, ${usd(cached)} from the cache` : `all paid in this run`,
-    },
-    { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: `on all ${count(report.items)} items` },
+    { label: 'Total cost', value: usd(report.totalCost), note: paidNote(report.totalCost, report.paidCost) },
+    { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: `on all ${items(report.items)}` },
     { label: 'Savings', value: savings(report.savings), note: saved(report.totalCost, report.referenceOnlyCost), key: true },
   ]);
 }

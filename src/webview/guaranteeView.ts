@@ -1,16 +1,17 @@
 /** The guarantee section: the report's sentence, or what is known before there is one. */
+import { describeGuarantee } from '../text/guarantee';
+import { level, percent } from '../text/numbers';
 import { h } from './dom';
-import { level, pct } from './format';
 import type { RunFacts } from './runFacts';
 
-/** The guarantee in one plain sentence, with a note on what it is about. */
+/** The guarantee in one plain sentence (the one the report file holds), with a note on what it is about. */
 export function guaranteeView(facts: RunFacts): Node[] {
   const { run, plan } = facts;
   const report = run.report;
   if (report) {
     const g = report.guarantee;
     return [
-      h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, !g.met && 'Target not met. ', g.statement),
+      h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, !g.met && 'Target not met. ', describeGuarantee(report)),
       h(
         'p',
         { class: 'note' },
@@ -25,7 +26,7 @@ export function guaranteeView(facts: RunFacts): Node[] {
     h(
       'p',
       {},
-      `The plan keeps agreement with ${run.reference} at ${pct(plan.agreementLowerBound)} or more, with ${level(plan.confidence)} confidence; ` +
+      `The plan keeps agreement with ${run.reference} at ${percent(plan.agreementLowerBound)} or more, with ${level(plan.confidence)} confidence; ` +
         'the full statement comes with the report when the run finishes.',
     ),
   ];

@@ -6,9 +6,9 @@
  * redraws.
  */
 import type { ModelSummary } from '../core/report';
+import { STATUS_WORDS, statusKind } from '../text/modelStatus';
+import { count, interval, level, percent } from '../text/numbers';
 import { s } from './dom';
-import { count, interval, level, pct } from './format';
-import { STATUS_WORDS, statusKind } from './modelStatus';
 
 /** What the chart shows. */
 export interface IntervalChartInput {
@@ -52,7 +52,7 @@ export function describeRow(model: ModelSummary, target: number, profiling: bool
   const status = STATUS_WORDS[statusKind(model, profiling)];
   if (!model.interval || model.n === 0) return `${model.id}: no items profiled yet, target ${level(target)}; ${status}`;
   return (
-    `${model.id}: agreement ${pct(model.agreements / model.n)} (${count(model.agreements)} of ${count(model.n)}), ` +
+    `${model.id}: agreement ${percent(model.agreements / model.n)} (${count(model.agreements)} of ${count(model.n)}), ` +
     `interval ${interval(model.interval)}, target ${level(target)}; ${status}`
   );
 }
@@ -130,7 +130,7 @@ export function intervalChart(input: IntervalChartInput): SVGSVGElement {
     }
     svg.append(row);
 
-    const value = profiled ? pct(model.agreements / model.n) : undefined;
+    const value = profiled ? percent(model.agreements / model.n) : undefined;
     if (narrow) {
       labels.append(
         s('text', { class: 'chart-name', x: 0, y: top + 14 }, truncate(model.id, width - 70, NAME_CHAR)),

@@ -4,9 +4,11 @@
  * stylesheet turns rows into cards, labelling each cell from `data-label`.
  */
 import type { ModelSummary, Plan } from '../core/report';
+import { usd } from '../text/money';
+import { STATUS_WORDS, statusKind } from '../text/modelStatus';
+import { count, interval, NO_FIGURE, tokens } from '../text/numbers';
+import { planUse } from '../text/plan';
 import { h } from './dom';
-import { count, interval, pct, tokens, usd } from './format';
-import { STATUS_WORDS, statusKind } from './modelStatus';
 
 const COLUMNS = ['Model', 'Status', 'Agreed', 'Interval', 'Calls (cached)', 'Tokens in / out', 'Cost', 'Outputs'] as const;
 
@@ -25,7 +27,7 @@ function cell(column: Column, content: Node | string): HTMLTableCellElement {
 function planNote(model: ModelSummary, plan: Plan | undefined): string | undefined {
   if (model.role === 'reference') return undefined;
   const entry = plan?.entries.find((e) => e.id === model.id && e.items > 0);
-  return entry ? `used on ${pct(entry.share)} of the rest` : undefined;
+  return entry ? planUse(entry) : undefined;
 }
 
 /** The table of models. */
@@ -47,8 +49,8 @@ export function modelTable(models: readonly ModelSummary[], plan: Plan | undefin
           note && h('span', { class: 'status-note' }, note),
         ),
       ),
-      cell('Agreed', profiled ? `${count(m.agreements)}/${count(m.n)}` : '–'),
-      cell('Interval', profiled && m.interval ? interval(m.interval) : '–'),
+      cell('Agreed', profiled ? `${count(m.agreements)}/${count(m.n)}` : NO_FIGURE),
+      cell('Interval', profiled && m.interval ? interval(m.interval) : NO_FIGURE),
       cell('Calls (cached)', `${count(m.calls)} (${count(m.cachedCalls)})`),
       cell('Tokens in / out', `${tokens(m.inputTokens)} / ${tokens(m.outputTokens)}`),
       cell('Cost', usd(m.cost)),

@@ -5,11 +5,13 @@
  */
 import type { PanelMessage, PanelState, RunView } from '../protocol/panelProtocol';
 import { progressCosts, reportCosts } from './costSummary';
+import { boundName } from '../text/bounds';
+import { STATUS_WORDS, statusKind, type StatusKind } from '../text/modelStatus';
+import { level } from '../text/numbers';
+import { describeTarget } from '../text/report';
 import { h } from './dom';
-import { level } from './format';
 import { guaranteeView } from './guaranteeView';
 import { intervalChart } from './intervalChart';
-import { STATUS_WORDS, statusKind, type StatusKind } from './modelStatus';
 import { modelTable } from './modelTable';
 import { planView } from './planView';
 import { factsOf, progressText, statusPhrase, type RunFacts } from './runFacts';
@@ -19,11 +21,6 @@ const STATUS_LABELS: Readonly<Record<RunView['status'], string>> = {
   done: 'Done',
   failed: 'Failed',
   cancelled: 'Cancelled',
-};
-
-const BOUND_NAMES: Readonly<Record<RunView['bound'], string>> = {
-  anytime: 'anytime-valid bound',
-  'clopper-pearson': 'Clopper-Pearson bound',
 };
 
 /** A section with a heading and a body to refill. */
@@ -175,7 +172,7 @@ export class PanelView {
 
     this.chart.title = `Agreement with ${run.reference}`;
     this.chartCaption.textContent =
-      `${level(run.target.confidence)} confidence intervals (${BOUND_NAMES[run.bound]}) on each candidate's agreement with ${run.reference}; ` +
+      `${level(run.target.confidence)} confidence intervals (${boundName(run.bound)}) on each candidate's agreement with ${run.reference}; ` +
       `the dot is the share of profiled items that agreed, the line the ${level(run.target.accuracy)} target.`;
     this.drawChart();
 
@@ -190,8 +187,8 @@ export class PanelView {
   private drawHeader(facts: RunFacts): void {
     const { run, progress } = facts;
     this.title.textContent = run.input;
-    this.settings.textContent = `Strategy ${run.strategy} · ${BOUND_NAMES[run.bound]}${run.report ? ` · seed ${run.report.seed}` : ''}`;
-    this.target.textContent = `Target: agree with ${run.reference} on ≥ ${level(run.target.accuracy)} of items, ${level(run.target.confidence)} confidence`;
+    this.settings.textContent = `Strategy ${run.strategy} · ${boundName(run.bound)}${run.report ? ` · seed ${run.report.seed}` : ''}`;
+    this.target.textContent = `Target: ${describeTarget(run.target, run.reference)}`;
 
     // Only touch the live region when its words change, or it would announce every item.
     const lineClass = `status-line status-line-${run.status}`;

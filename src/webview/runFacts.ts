@@ -4,7 +4,7 @@
  */
 import type { ModelSummary, Plan, ProgressEvent } from '../core/report';
 import type { RunView } from '../protocol/panelProtocol';
-import { count, pct } from './format';
+import { finishedCounts, phaseWord, progressCounts } from '../text/progress';
 
 /** What every section draws from, whether the run is live or finished. */
 export interface RunFacts {
@@ -34,7 +34,7 @@ export function statusPhrase(facts: RunFacts): string {
   switch (run.status) {
     case 'running':
       if (!progress) return 'starting';
-      return progress.phase === 'profiling' ? 'profiling' : progress.phase === 'applying' ? 'applying the plan' : 'finishing';
+      return phaseWord(progress.phase);
     case 'done':
       return '';
     case 'failed':
@@ -48,8 +48,6 @@ export function statusPhrase(facts: RunFacts): string {
 export function progressText(facts: RunFacts): string {
   const { run, progress } = facts;
   const report = run.report;
-  if (report) return `${count(report.items)} items, ${count(report.profiledItems)} profiled`;
-  if (!progress) return '';
-  const share = progress.itemsTotal > 0 ? ` (${pct(progress.itemsDone / progress.itemsTotal, 0)})` : '';
-  return `${count(progress.itemsDone)} of ${count(progress.itemsTotal)} items${share}, ${count(progress.profiledItems)} profiled`;
+  if (report) return finishedCounts(report.items, report.profiledItems);
+  return progress ? progressCounts(progress) : '';
 }

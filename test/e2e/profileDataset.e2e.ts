@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, startCodeServer } from '../support/codeServer';
+import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
 
 /** Where screenshots and failure logs go (git-ignored). */
@@ -58,21 +58,14 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
-      'timeout-seconds': { type: 'string', default: '300' },
+      ...TIMEOUT_OPTION,
     },
   });
-  const timeoutSeconds = Number(values['timeout-seconds']);
-  if (!(timeoutSeconds > 0)) throw new Error(`--timeout-seconds must be a positive number, not ${values['timeout-seconds']}`);
-  return { vsix: resolve(values.vsix), timeoutMs: timeoutSeconds * 1000 };
+  return { vsix: resolve(values.vsix), timeoutMs: timeoutMs(values['timeout-seconds']) };
 }
 
 function log(message: string): void {
   console.log(`[e2e] ${message}`);
-}
-
-/** Seconds since `start` (a Date.now()), for the timing lines. */
-function since(start: number): string {
-  return `${((Date.now() - start) / 1000).toFixed(1)}s`;
 }
 
 /** Throws `message` unless `condition` holds. */

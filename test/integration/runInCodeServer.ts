@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Browser, Page } from 'playwright-core';
-import { checkExtension, CodeServer, createWorkspace, launchChromium, REPO_ROOT, runMain, startCodeServer } from '../support/codeServer';
+import { checkExtension, CodeServer, createWorkspace, launchChromium, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { REPORT_ENV } from './suite/index';
 
 /** Where failure screenshots and logs go (git-ignored). */
@@ -43,23 +43,14 @@ function parseOptions(argv: string[]): Options {
     options: {
       fixture: { type: 'string' },
       'extension-development-path': { type: 'string' },
-      'timeout-seconds': { type: 'string', default: '300' },
+      ...TIMEOUT_OPTION,
     },
   });
-  const timeoutSeconds = Number(values['timeout-seconds']);
-  if (!(timeoutSeconds > 0)) {
-    throw new Error(`--timeout-seconds must be a positive number, not ${values['timeout-seconds']}`);
-  }
   return {
     fixture: values.fixture === undefined ? undefined : resolve(values.fixture),
     extensionDevelopmentPath: resolve(values['extension-development-path'] ?? REPO_ROOT),
-    timeoutMs: timeoutSeconds * 1000,
+    timeoutMs: timeoutMs(values['timeout-seconds']),
   };
-}
-
-/** Seconds since `start` (a Date.now()), for the timing lines. */
-function since(start: number): string {
-  return `${((Date.now() - start) / 1000).toFixed(1)}s`;
 }
 
 function log(message: string): void {

@@ -19,6 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
+import { seconds } from '../../src/text/numbers';
 
 /** The code-server version that scripts/setup-code-server.sh installs. */
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -376,6 +377,21 @@ function httpStatus(url: string): Promise<number | undefined> {
     req.once('error', () => resolveStatus(undefined));
     req.end();
   });
+}
+
+/** The runners' `--timeout-seconds N` flag (300 by default), for parseArgs. */
+export const TIMEOUT_OPTION = { 'timeout-seconds': { type: 'string', default: '300' } } as const;
+
+/** Reads the `--timeout-seconds` value parsed with {@link TIMEOUT_OPTION}. */
+export function timeoutMs(value: string): number {
+  const seconds = Number(value);
+  if (!(seconds > 0)) throw new Error(`--timeout-seconds must be a positive number, not ${value}`);
+  return seconds * 1000;
+}
+
+/** Seconds since `start` (a Date.now()), for the runners' timing lines. */
+export function since(start: number): string {
+  return seconds(Date.now() - start);
 }
 
 /**

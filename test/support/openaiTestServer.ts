@@ -162,6 +162,11 @@ export class OpenAiTestServer {
     await closed;
   }
 
+  /** The most times one request was paid for: 1 when no call was paid twice (0 before any). */
+  maxPaidPerRequest(): number {
+    return Math.max(0, ...Object.values(this.counters.paidPerKey));
+  }
+
   /** A snapshot of the counters. */
   counts(): CallCounts {
     return structuredClone(this.counters);
@@ -210,7 +215,7 @@ export class OpenAiTestServer {
       apiKeyHeader: headerValue(req.headers['api-key']),
       receivedAt: Date.now(),
     });
-    this.countReceived(model, key);
+    this.count('received', model, key);
     this.trackConcurrency(model, res);
 
     if (this.options.latencyMs) await delay(this.options.latencyMs);
@@ -259,22 +264,21 @@ export class OpenAiTestServer {
         usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
       }),
     });
-    this.countPaid(model, key);
+    this.count('paid', model, key);
   }
 
-  private countReceived(model: string, key: string): void {
+  /** Counts a request on arrival (`received`), and again once it is answered (`paid`). */
+  private count(kind: 'received' | 'paid', model: string, key: string): void {
     const c = this.counters;
-    c.total++;
-    c.perModel[model] = (c.perModel[model] ?? 0) + 1;
-    c.perKey[key] = (c.perKey[key] ?? 0) + 1;
-    this.options.onCountsChanged?.(this.counts());
-  }
-
-  private countPaid(model: string, key: string): void {
-    const c = this.counters;
-    c.paid++;
-    c.paidPerModel[model] = (c.paidPerModel[model] ?? 0) + 1;
-    c.paidPerKey[key] = (c.paidPerKey[key] ?? 0) + 1;
+    if (kind === 'received') {
+      c.total++;
+      tally(c.perModel, model);
+      tally(c.perKey, key);
+    } else {
+      c.paid++;
+      tally(c.paidPerModel, model);
+      tally(c.paidPerKey, key);
+    }
     this.options.onCountsChanged?.(this.counts());
   }
 
@@ -293,6 +297,16 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
   const server = new OpenAiTestServer(options);
   await server.start();
   return server;
+}
+
+/** Runs `body` with a started server, and closes the server after it, whatever happens. */
+export async function withOpenAiTestServer<R>(options: OpenAiTestServerOptions, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  const server = await startOpenAiTestServer(options);
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
 }
 
 interface ChatBody {
@@ -341,6 +355,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { error: { message, type: 'test_server_error', code: String(status) } }, headers);
+}
+
+/** Adds one to a count by name. */
+function tally(counts: Record<string, number>, name: string): void {
+  counts[name] = (counts[name] ?? 0) + 1;
 }
 
 function delay(ms: number): Promise<void> {

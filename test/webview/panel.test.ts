@@ -10,8 +10,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { formatReport } from '../../src/cli/reportSummary';
+import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
-import { CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, manyCandidates } from './panelFixtures';
+import { describeGuarantee } from '../../src/text/guarantee';
+import { CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, manyCandidates } from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -147,13 +150,13 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await rows.count(), 3);
     const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.trim())));
     assert.deepEqual(cells[0].slice(0, 4), ['gpt-4o', 'reference', '–', '–']);
-    assert.deepEqual(cells[1], ['gpt-4o-mini', 'profiling', '127/132', '93.1%–98.0%', '132 (0)', '9,768 / 396', '$0.00168', '0']);
+    assert.deepEqual(cells[1], ['gpt-4o-mini', 'profiling', '127/132', '93.1%–98%', '132 (0)', '9,768 / 396', '$0.00168', '0']);
     assert.deepEqual(cells[2].slice(0, 4), ['gpt-3.5-turbo', 'below the target', '101/120', '74.2%–91.2%']);
 
     // The chart: one row per candidate, described in words, and drawn where the numbers say.
     assert.equal(await page.locator('svg.interval-chart').count(), 1);
     assert.deepEqual(await ariaLabels(page, 'svg.interval-chart g.chart-row'), [
-      'gpt-4o-mini: agreement 96.2% (127 of 132), interval 93.1%–98.0%, target 95%; profiling',
+      'gpt-4o-mini: agreement 96.2% (127 of 132), interval 93.1%–98%, target 95%; profiling',
       'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; below the target',
     ]);
     assert.equal(await page.locator('svg.interval-chart g.chart-row title').count(), 2);
@@ -172,7 +175,7 @@ describe('cost panel (webview) in Chromium', function () {
     assert.ok(geometry.bars[0][0] < geometry.dots[0] && geometry.dots[0] < geometry.bars[0][1]);
 
     const cost = await text(page, '.section-cost');
-    for (const expected of ['Cost so far', '$0.0343', 'gpt-4o alone: $0.0277 for these 132 items', 'Projected total', '$0.0645', 'gpt-4o alone: $0.504', 'Projected savings', '7.81× cheaper', '$0.44 less (87.2%)']) {
+    for (const expected of ['Cost so far', '$0.03433', 'gpt-4o alone: $0.02772 for these 132 items', 'Projected total', '$0.06454', 'gpt-4o alone: $0.5041', 'Projected savings', '7.81x cheaper', '$0.4395 less (87.2%)']) {
       assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
     }
     assert.equal(await text(page, '.section-guarantee .section-body'), 'The guarantee is decided when profiling ends.');
@@ -220,11 +223,14 @@ describe('cost panel (webview) in Chromium', function () {
     const widths = await page.locator('svg.plan-bar rect').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
     assert.equal(widths.length, 3);
     assert.ok(Math.abs(widths.reduce((a, b) => a + b, 0) - 1000) < 1e-6, 'the stacked bar is full');
-    assert.deepEqual(await ariaLabels(page, 'svg.plan-bar'), ['Shares of the items after profiling: gpt-4o-mini 34.7%, gpt-4.1-nano 28.4%, gpt-4o 36.9%']);
+    assert.deepEqual(await ariaLabels(page, 'svg.plan-bar'), [
+      'Shares of the items after profiling: gpt-4o-mini 34.7% (698 items), gpt-4.1-nano 28.4% (570 items), gpt-4o 36.9% (742 items)',
+    ]);
 
-    assert.equal(await text(page, '.guarantee'), REPORT.guarantee.statement);
+    // The sentence the report file holds (its words are pinned in test/unit/text/guarantee.test.ts).
+    assert.equal(await text(page, '.guarantee'), describeGuarantee(REPORT));
     const cost = await text(page, '.section-cost');
-    for (const expected of ['Total cost', '$0.265', 'paid now $0.263, $0.00152 from the cache', 'gpt-4o alone', '$0.504', 'on all 2,400 items', 'Savings', '1.90× cheaper', '$0.239 less (47.5%)']) {
+    for (const expected of ['Total cost', '$0.2646', 'paid now $0.2631, $0.00152 from the cache', 'gpt-4o alone', '$0.504', 'on all 2,400 items', 'Savings', '1.90x cheaper', '$0.2394 less (47.5%)']) {
       assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
     }
 
@@ -280,6 +286,77 @@ describe('cost panel (webview) in Chromium', function () {
     );
     assert.equal(await page.locator('.plan-entries li').count(), 3);
     assert.equal(await text(page, '.run-counts'), '900 of 2,400 items (38%), 132 profiled');
+    assertNoProblems();
+  });
+
+  /** What a person compares between the two views: per model its standing, interval and cost; the run's money, savings, shares and guarantee. */
+  interface Figures {
+    readonly models: ReadonlyArray<readonly [id: string, status: string, interval: string, cost: string]>;
+    readonly money: readonly string[];
+    readonly savings: readonly string[];
+    readonly shares: readonly string[];
+    readonly guarantee: string;
+  }
+
+  const MONEY = /-?\$[\d,]+\.\d+/g;
+  const SAVINGS = /[\d,]+\.\d\dx (?:cheaper|more expensive)/g;
+  const SHARE = /\S+ \d+(?:\.\d)?%/g;
+
+  /** The command line's summary, read as a person reads it: the table's columns, the figures in its sentences. */
+  function cliFigures(summary: string): Figures {
+    const lines = summary.split('\n');
+    const end = lines.indexOf('');
+    const rows = lines.slice(1, end).map((line) => line.trim().split(/\s{2,}/));
+    const costLine = lines.find((l) => l.startsWith('Cost '))!;
+    return {
+      models: rows.map(([id, status, , interval, , , cost]) => [id, status, interval, cost] as const),
+      money: costLine.match(MONEY) ?? [],
+      savings: costLine.match(SAVINGS) ?? [],
+      shares: lines.find((l) => l.includes('Shares: '))!.split('Shares: ')[1].match(SHARE) ?? [],
+      guarantee: lines.find((l) => l.startsWith('Guarantee: '))!.slice('Guarantee: '.length),
+    };
+  }
+
+  async function panelFigures(page: Page): Promise<Figures> {
+    const rows = await page.locator('table.models tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const text = (selector: string): string => tr.querySelector<HTMLElement>(selector)?.innerText.trim() ?? '';
+        return [text('th'), text('.status-word'), text('[data-label="Interval"]'), text('[data-label="Cost"]')] as const;
+      }),
+    );
+    const values = await page.locator('.section-cost .figure-value').allInnerTexts();
+    const notes = await page.locator('.section-cost .figure-note').allInnerTexts();
+    const planEntries = await page.locator('.plan-entries li').allInnerTexts();
+    return {
+      models: rows,
+      money: [...values, ...notes].join(' ').match(MONEY) ?? [],
+      savings: values.join(' ').match(SAVINGS) ?? [],
+      shares: planEntries.map((t) => t.replace(/\s+/g, ' ').trim().match(/^\S+ \d+(?:\.\d)?%/)![0]),
+      guarantee: await text(page, '.guarantee'),
+    };
+  }
+
+  it('shows the same figures and words as the command line for the same run', async () => {
+    const page = await openPanel();
+    // The finished mix, and the same run had it cost more than the reference alone.
+    const dearer: RunReport = { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 };
+    for (const report of [REPORT, dearer]) {
+      await postState(page, { run: { ...FINISHED.run!, report } });
+      const cli = cliFigures(formatReport(report));
+      const panel = await panelFigures(page);
+      assert.deepEqual(panel.models, cli.models, 'each model: status words, interval, cost');
+      assert.deepEqual(panel.savings, cli.savings, 'the savings ratio');
+      for (const figure of cli.money) assert.ok(panel.money.includes(figure), `the panel shows ${figure} as the command line does: ${panel.money.join(', ')}`);
+      assert.deepEqual(panel.shares, cli.shares, 'the plan shares');
+      assert.equal(panel.guarantee, cli.guarantee);
+    }
+    // What the comparison saw, so that it cannot pass on empty lists.
+    const cli = cliFigures(formatReport(dearer));
+    assert.deepEqual(cli.savings, ['1.03x more expensive']);
+    assert.deepEqual(cli.money, ['$0.5192', '$0.504', '$0.0152']);
+    assert.deepEqual(cli.shares, ['gpt-4o-mini 34.7%', 'gpt-4.1-nano 28.4%', 'gpt-4o 36.9%']);
+    assert.deepEqual(cli.models.map((m) => m[1]), ['reference', 'meets the target', 'profiling stopped (not worth it)', 'below the target', 'not profiled']);
+    assert.deepEqual(cli.models[1], ['gpt-4o-mini', 'meets the target', '95.5%–99.6%', '$0.01382']);
     assertNoProblems();
   });
 

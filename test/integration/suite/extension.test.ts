@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobReport } from '../../../src/job/runJob';
-import { OpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+import { filesUnder } from '../../support/files';
+import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
 
 const KEY = 'integration-secret-key-5d8e2f';
 const COMMANDS = [
@@ -58,24 +59,9 @@ function job(name: string, items: number, baseURL: string): { input: string; con
   return { input, config, dir };
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? filesUnder(full) : [full];
-  });
+function withServer<R>(fault: ((info: FaultInfo) => Fault | undefined) | undefined, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  return withOpenAiTestServer({ answer, ...(fault ? { fault } : {}) }, body);
 }
-
-async function withServer<R>(fault: ((info: FaultInfo) => Fault | undefined) | undefined, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
-  const server = new OpenAiTestServer({ answer, ...(fault ? { fault } : {}) });
-  await server.start();
-  try {
-    return await body(server);
-  } finally {
-    await server.close();
-  }
-}
-
-const maxPerKey = (counts: Readonly<Record<string, number>>): number => Math.max(0, ...Object.values(counts));
 
 describe('Smart in VS Code', function () {
   this.timeout(120_000);
@@ -125,7 +111,7 @@ describe('Smart in VS Code', function () {
       const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.resumeRun');
       assert.ok(report, 'Resume Run returned no report');
       assert.equal(report.cachedCalls, paidBefore);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1, 'a call was paid twice');
+      assert.equal(server.maxPaidPerRequest(), 1, 'a call was paid twice');
       assert.equal(readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8').trim().split('\n').length, 400);
     });
   });

@@ -37,7 +37,8 @@ describe('runSmart', () => {
     assert.equal(report.models.find((m) => m.id === 'cheap')!.calls, 0);
     assert.equal(report.savings, 1);
     assert.ok(Math.abs(report.totalCost - 500 * (100 * 10 + 10 * 30) / 1e6) < 1e-12);
-    assert.match(report.guarantee.statement, /All 500 outputs come from the reference model ref/);
+    assert.equal(report.plan.kind, 'naive');
+    assert.equal(report.guarantee.met, true, 'outputs all from the reference meet any target');
   });
 
   for (const strategy of ['exhaustive', 'efficient', 'modelmix'] as Strategy[]) {

@@ -1,21 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../../src/io/inputError';
 import { readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/io/jsonl';
+import { tempFolderPerTest } from '../../support/files';
 
 describe('readJsonl', () => {
-  let folder: string;
-  beforeEach(() => {
-    folder = mkdtempSync(path.join(tmpdir(), 'smart-jsonl-'));
-  });
-  afterEach(() => {
-    rmSync(folder, { recursive: true, force: true });
-  });
+  const folder = tempFolderPerTest('smart-jsonl-');
 
   function file(content: string | Buffer, name = 'data.jsonl'): string {
-    const target = path.join(folder, name);
+    const target = path.join(folder(), name);
     writeFileSync(target, content);
     return target;
   }
@@ -148,10 +142,10 @@ describe('readJsonl', () => {
   });
 
   it('names a missing file or a folder', async () => {
-    const missing = await readError(path.join(folder, 'nope.jsonl'));
+    const missing = await readError(path.join(folder(), 'nope.jsonl'));
     assert.ok(missing.message.endsWith('nope.jsonl: no such file'), missing.message);
     assert.equal(missing.line, undefined);
-    const directory = await readError(folder);
+    const directory = await readError(folder());
     assert.match(directory.message, /is a folder/);
   });
 

@@ -1,12 +1,18 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BudgetExceededError } from '../../../src/core/engine';
 import { InputError } from '../../../src/io/inputError';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
-import { OpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+import { stopReason } from '../../../src/job/stopReason';
+import { describeGuarantee } from '../../../src/text/guarantee';
+import { describeStop } from '../../../src/text/stopReason';
+import { filesUnder } from '../../support/files';
+import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+import { spamJobConfig } from '../../support/spamJob';
 
 const KEY = 'test-secret-key-7f3a9c1e5b';
 const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
@@ -34,36 +40,12 @@ function workspace(count: number, baseURL: string, extra: Record<string, unknown
   writeFileSync(input, items(count));
   writeFileSync(path.join(dir, 'prompt.txt'), 'Label this message as spam or ham: {{msg.body}}');
   const config = path.join(dir, 'smart.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      endpoints: { local: { baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 } },
-      models: [
-        { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 30, outputPer1M: 60 },
-        { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
-        { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
-      ],
-      reference: 'big',
-      candidates: ['mid', 'tiny'],
-      template: 'prompt.txt',
-      labels: ['spam', 'ham'],
-      accuracy: 0.9,
-      confidence: 0.95,
-      seed: 7,
-      ...extra,
-    }),
-  );
+  writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 }, { seed: 7, ...extra })));
   return { dir, input, config };
 }
 
-async function withServer<R>(options: { fault?: (info: FaultInfo) => Fault | undefined; latencyMs?: number }, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
-  const server = new OpenAiTestServer({ answer, ...options });
-  await server.start();
-  try {
-    return await body(server);
-  } finally {
-    await server.close();
-  }
+function withServer<R>(options: { fault?: (info: FaultInfo) => Fault | undefined; latencyMs?: number }, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  return withOpenAiTestServer({ answer, ...options }, body);
 }
 
 const env = { SMART_TEST_KEY: KEY };
@@ -73,17 +55,6 @@ function outputLines(file: string): Array<Record<string, unknown> & { smart: { o
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
-/** Every file under a folder, .smart/ included. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? filesUnder(full) : [full];
-  });
-}
-
-function maxPerKey(counts: Readonly<Record<string, number>>): number {
-  return Math.max(0, ...Object.values(counts));
-}
 
 describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () {
   this.timeout(60_000);
@@ -107,11 +78,14 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.ok(report.savings > 1, `savings ${report.savings}`);
       const onDisk = JSON.parse(readFileSync(files.report, 'utf8')) as JobReport;
       for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const) assert.ok(field in onDisk, field);
+      // The file states the guarantee in the words every view uses.
+      assert.equal(onDisk.guarantee.statement, describeGuarantee(report));
+      assert.match(onDisk.guarantee.statement, /^With 95% confidence, the outputs agree with big on at least [\d.]+% of the 600 items \(target 90%\)/);
       assert.equal(onDisk.perModel.big.calls, report.models.find((m) => m.id === 'big')!.calls);
       assert.match(onDisk.answerRule, /label/);
       assert.equal(onDisk.paidCalls, server.counts().paid);
       assert.equal(onDisk.cachedCalls, 0);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      assert.equal(server.maxPaidPerRequest(), 1);
       // The request was deterministic and authenticated.
       assert.ok(server.requests.every((r) => r.temperature === 0));
       assert.ok(server.requests.every((r) => r.authorization === `Bearer ${KEY}`));
@@ -128,7 +102,8 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.equal(second.report.paidCalls, 0);
       assert.equal(second.report.cachedCalls, first.report.paidCalls);
       assert.equal(second.report.paidCost, 0);
-      assert.equal(second.report.totalCost, first.report.totalCost);
+      // Calls complete in another order when answered from the cache: the same sum, up to rounding.
+      assert.ok(Math.abs(second.report.totalCost - first.report.totalCost) <= 1e-12 * first.report.totalCost);
     });
   });
 
@@ -155,7 +130,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       async (server) => {
         const ws = workspace(150, server.baseURL, { endpoints: { local: { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 300 } } });
         const { files } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
-        assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+        assert.equal(server.maxPaidPerRequest(), 1);
         return readFileSync(files.output, 'utf8');
       },
     );
@@ -165,7 +140,8 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
 
   it('ends with a clear message when a call keeps failing, and writes no output', async () => {
     await withServer({ fault: (info) => (info.model === 'mid' ? { kind: 'status', status: 401, message: 'bad key' } : undefined) }, async (server) => {
-      const ws = workspace(50, server.baseURL);
+      // Large enough that profiling pays, so the candidate is called.
+      const ws = workspace(400, server.baseURL);
       await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), (error: Error) => {
         assert.match(error.message, /Endpoint "local", model "mid"/);
         assert.match(error.message, /401/);
@@ -220,13 +196,19 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
   it('stops at --max-cost, then resumes without paying any call twice', async () => {
     await withServer({}, async (server) => {
       const ws = workspace(300, server.baseURL);
-      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, maxCost: 0.005 }), /the most allowed/);
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, maxCost: 0.005 }), (error: unknown) => {
+        assert.ok(error instanceof BudgetExceededError);
+        assert.equal(error.limit, 0.005);
+        assert.ok(error.paid >= 0.005, `paid ${error.paid}`);
+        assert.match(describeStop(stopReason(error, false), 'Run it again'), /^Stopped after paying \$0\.0\d+, the most allowed \(\$0\.005\)\. Run it again to continue;/);
+        return true;
+      });
       assert.ok(!existsSync(jobFiles(ws.input).output));
       const paidBefore = server.counts().paid;
       assert.ok(paidBefore > 0);
       const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
       assert.ok(report.cachedCalls >= paidBefore - 8, `cached ${report.cachedCalls} of ${paidBefore}`);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      assert.equal(server.maxPaidPerRequest(), 1);
     });
   });
 
@@ -252,7 +234,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       hangFrom = Infinity;
       const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
       assert.equal(report.cachedCalls, 100);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1);
+      assert.equal(server.maxPaidPerRequest(), 1);
       assert.equal(outputLines(jobFiles(ws.input).output).length, 400);
     });
   });
@@ -300,7 +282,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       second.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise((resolve) => second.once('exit', resolve));
       assert.equal(code, 0, stderr);
-      assert.equal(maxPerKey(server.counts().paidPerKey), 1, 'a request was paid twice');
+      assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
       const report = JSON.parse(readFileSync(jobFiles(ws.input).report, 'utf8')) as JobReport;
       assert.equal(report.cachedCalls, 150);
       assert.equal(outputLines(jobFiles(ws.input).output).length, 400);

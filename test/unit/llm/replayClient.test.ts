@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
@@ -9,6 +8,7 @@ import { InputError } from '../../../src/io/inputError';
 import { compileTemplate } from '../../../src/io/template';
 import type { ModelSpec } from '../../../src/core/types';
 import { ReplayClient } from '../../../src/llm/replayClient';
+import { tempFolderPerTest } from '../../support/files';
 
 /**
  * The repository root: the first folder above the compiled test, or else above
@@ -126,19 +126,13 @@ describe('ReplayClient', () => {
   });
 
   describe('on a malformed recording', () => {
-    let folder: string;
-    beforeEach(() => {
-      folder = mkdtempSync(path.join(tmpdir(), 'smart-replay-'));
-    });
-    afterEach(() => {
-      rmSync(folder, { recursive: true, force: true });
-    });
+    const folder = tempFolderPerTest('smart-replay-');
 
     const good = JSON.stringify({ item: '1', model: 'm', text: 'yes', inputTokens: 10, outputTokens: 2 });
 
     /** Loads a recording with these lines; returns the error it throws. */
     async function failure(lines: string[]): Promise<InputError> {
-      const file = path.join(folder, 'recorded.jsonl');
+      const file = path.join(folder(), 'recorded.jsonl');
       writeFileSync(file, lines.join('\n') + '\n');
       const error = await ReplayClient.load<string>(file, byId).then(
         () => assert.fail('expected the recording to be refused'),
@@ -181,7 +175,7 @@ describe('ReplayClient', () => {
     });
 
     it('accepts numeric item keys, keyed by their string form', async () => {
-      const file = path.join(folder, 'recorded.jsonl');
+      const file = path.join(folder(), 'recorded.jsonl');
       writeFileSync(file, JSON.stringify({ item: 7, model: 'm', text: 'yes', inputTokens: 1, outputTokens: 1 }) + '\n');
       const client = await ReplayClient.load<number>(file, String);
       assert.deepEqual(client.complete(spec('m'), 7), { text: 'yes', inputTokens: 1, outputTokens: 1 });

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { anytimeInterval, anytimeLowerReaches, anytimeUpperBelow } from '../../../../src/core/stats/anytimeBound';
+import { clopperPearson, clopperPearsonLowerReaches, clopperPearsonUpperBelow } from '../../../../src/core/stats/clopperPearson';
 import { confidenceBound, type ConfidenceBound } from '../../../../src/core/stats/confidenceBound';
-import { BOUND_KINDS } from '../../../../src/core/types';
+import { BOUND_KINDS, type BoundKind, type Interval } from '../../../../src/core/types';
 
 /** Least s with interval(s, n).lower >= target, by scanning every s; n + 1 when none. */
 function scanMinAgreements(bound: ConfidenceBound, n: number, target: number, confidence: number): number {
@@ -15,6 +17,19 @@ function scanMaxBelow(bound: ConfidenceBound, n: number, target: number, confide
   return found;
 }
 
+/** Each bound's interval and its threshold tests, which answer "does the lower end reach / the upper end fall below the target" without the interval. */
+const THRESHOLD_TESTS: Record<
+  BoundKind,
+  {
+    interval: (agreements: number, n: number, confidence: number) => Interval;
+    lowerReaches: (agreements: number, n: number, target: number, confidence: number) => boolean;
+    upperBelow: (agreements: number, n: number, target: number, confidence: number) => boolean;
+  }
+> = {
+  'clopper-pearson': { interval: clopperPearson, lowerReaches: clopperPearsonLowerReaches, upperBelow: clopperPearsonUpperBelow },
+  anytime: { interval: anytimeInterval, lowerReaches: anytimeLowerReaches, upperBelow: anytimeUpperBelow },
+};
+
 const SIZES = [0, 1, 2, 5, 10, 37, 100, 250, 1000];
 const TARGETS = [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.999, 1];
 const CONFIDENCES = [0.8, 0.9, 0.95, 0.99];
@@ -25,6 +40,30 @@ for (const kind of BOUND_KINDS) {
 
     it('has the kind it was asked for', () => {
       assert.equal(bound.kind, kind);
+    });
+
+    it('has threshold tests that say what comparing the interval ends with the target says', () => {
+      const { interval, lowerReaches, upperBelow } = THRESHOLD_TESTS[kind];
+      let compared = 0;
+      for (const n of [1, 2, 7, 50, 333, 2000]) {
+        for (let s = 0; s <= n; s += Math.max(1, Math.floor(n / 40))) {
+          for (const confidence of [0.9, 0.95, 0.99]) {
+            const ci = interval(s, n, confidence);
+            for (const target of [0, 0.3, 0.8, 0.9, 0.95, 0.99, 0.999, 1]) {
+              // Away from ties (where a quantile and a tail may round either way) the answers must agree.
+              if (Math.abs(ci.lower - target) > 1e-9) {
+                assert.equal(lowerReaches(s, n, target, confidence), ci.lower >= target, `lower (${s}, ${n}, ${confidence}, ${target})`);
+                compared++;
+              }
+              if (Math.abs(ci.upper - target) > 1e-9) {
+                assert.equal(upperBelow(s, n, target, confidence), ci.upper < target, `upper (${s}, ${n}, ${confidence}, ${target})`);
+                compared++;
+              }
+            }
+          }
+        }
+      }
+      assert.ok(compared > 5000, `only ${compared} comparisons`);
     });
 
     it('minAgreements equals a linear scan over s with interval()', () => {

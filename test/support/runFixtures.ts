@@ -1,14 +1,15 @@
 /**
- * States the host could send the cost panel: a run being profiled, a finished
- * run with a mix, a failed and a cancelled run, a run with twenty candidates,
- * and one whose strings look like markup.
+ * Runs to show: states the host could send the cost panel (a run being
+ * profiled, a finished run with a mix, a failed and a cancelled run, a run
+ * with twenty candidates, and one whose strings look like markup), and their
+ * progress event and report, which the text tests word.
  */
 import type { ModelSummary, ProgressEvent, RunReport } from '../../src/core/report';
 import type { PanelState, RunView } from '../../src/protocol/panelProtocol';
 
 type ModelFields = Pick<ModelSummary, 'id' | 'status' | 'agreements' | 'n'> & Partial<ModelSummary>;
 
-function candidate(fields: ModelFields): ModelSummary {
+export function candidate(fields: ModelFields): ModelSummary {
   return {
     role: 'candidate',
     calls: fields.n,
@@ -103,10 +104,10 @@ export const REPORT: RunReport = {
   plan: {
     kind: 'mix',
     entries: [
-      { id: 'gpt-4o-mini', share: 0.3473, items: 698, lowerBound: 0.9551, level: 0.975 },
-      { id: 'gpt-4.1-nano', share: 0.2836, items: 570, lowerBound: 0.9412, level: 0.975 },
-      { id: 'gpt-4o', share: 0.3692, items: 742, lowerBound: 1, level: 1 },
-      { id: 'gpt-4.1-mini', share: 0, items: 0, lowerBound: 0.93, level: 0.95 },
+      { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, share: 0.3473, items: 698, lowerBound: 0.9551, level: 0.975, costPerItem: 0.0001 },
+      { id: 'gpt-4.1-nano', plan: { kind: 'single', model: 'gpt-4.1-nano' }, share: 0.2836, items: 570, lowerBound: 0.9412, level: 0.975, costPerItem: 0.0001 },
+      { id: 'gpt-4o', plan: { kind: 'single', model: 'gpt-4o' }, share: 0.3692, items: 742, lowerBound: 1, level: 1, costPerItem: 0.0001 },
+      { id: 'gpt-4.1-mini', plan: { kind: 'single', model: 'gpt-4.1-mini' }, share: 0, items: 0, lowerBound: 0.93, level: 0.95, costPerItem: 0.0001 },
     ],
     agreementLowerBound: 0.973,
     confidence: 0.95,
@@ -116,10 +117,6 @@ export const REPORT: RunReport = {
   referenceOnlyCost: 0.504,
   savings: 1.9047,
   guarantee: {
-    statement:
-      "With 95% confidence, the outputs agree with gpt-4o on at least 97.3% of the 2,400 items (target 95%): 390 profiled items carry gpt-4o's own output; " +
-      'the other 2,010 come from gpt-4o-mini on 698 (agreement at least 95.5%), gpt-4.1-nano on 570 (agreement at least 94.1%) and gpt-4o itself on 742; ' +
-      'anytime-valid bounds, which hold however often they were checked.',
     accuracy: 0.95,
     confidence: 0.95,
     bound: 'anytime',

@@ -1,18 +1,10 @@
-/** A model's standing in words, for the table, the chart's labels and its legend. */
+/** A model's standing in words: the command line's table, the panel's table, chart and legend. */
 import type { ModelSummary } from '../core/report';
 
-/** What the panel says about a model; also its CSS class suffix (`status-<kind>`). */
-export type StatusKind =
-  | 'reference'
-  | 'satisfied'
-  | 'too-weak'
-  | 'not-worth-it'
-  | 'ruled-out'
-  | 'profiling'
-  | 'undecided'
-  | 'not-profiled';
+/** The kinds of standing; the panel also uses them as CSS class suffixes (`status-<kind>`). */
+export type StatusKind = 'reference' | 'satisfied' | 'too-weak' | 'not-worth-it' | 'ruled-out' | 'profiling' | 'undecided' | 'not-profiled';
 
-/** The words shown for each kind: colour is never the only label. */
+/** The words for each kind. */
 export const STATUS_WORDS: Readonly<Record<StatusKind, string>> = {
   reference: 'reference',
   satisfied: 'meets the target',
@@ -38,4 +30,9 @@ export function statusKind(model: ModelSummary, profiling: boolean): StatusKind 
   }
   if (model.n === 0) return 'not-profiled';
   return profiling ? 'profiling' : 'undecided';
+}
+
+/** A model's standing in words. */
+export function statusWord(model: ModelSummary, profiling: boolean): string {
+  return STATUS_WORDS[statusKind(model, profiling)];
 }

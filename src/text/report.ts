@@ -1,0 +1,24 @@
+/** A finished run's summary sentences, shared by the command line and the extension's messages. */
+import type { RunReport } from '../core/report';
+import type { Target } from '../core/types';
+import { boundName } from './bounds';
+import { paidNote, saved, savings, usd } from './money';
+import { count, items, level, seconds } from './numbers';
+
+/** What the run cost against the reference alone: "Cost $0.265 (all paid in this run) vs $0.504 for gpt-4o alone: 1.90x cheaper, $0.239 less (47.5%)." */
+export function costSentence(report: Pick<RunReport, 'totalCost' | 'paidCost' | 'referenceOnlyCost' | 'reference' | 'savings'>): string {
+  return (
+    `Cost ${usd(report.totalCost)} (${paidNote(report.totalCost, report.paidCost)}) vs ${usd(report.referenceOnlyCost)} for ${report.reference} alone: ` +
+    `${savings(report.savings)}, ${saved(report.totalCost, report.referenceOnlyCost)}.`
+  );
+}
+
+/** How the run was set up and how long it took: "Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items profiled, 183.0 s." */
+export function settingsSentence(report: Pick<RunReport, 'strategy' | 'bound' | 'seed' | 'profiledItems' | 'items' | 'timings'>): string {
+  return `Strategy ${report.strategy}, ${boundName(report.bound)}, seed ${report.seed}, ${count(report.profiledItems)} of ${items(report.items)} profiled, ${seconds(report.timings.totalMs)}.`;
+}
+
+/** The target a run must meet: "agree with gpt-4o on ≥ 95% of items, 95% confidence". */
+export function describeTarget(target: Target, reference: string): string {
+  return `agree with ${reference} on ≥ ${level(target.accuracy)} of items, ${level(target.confidence)} confidence`;
+}

@@ -52,12 +52,14 @@ export interface ApiCallInfo {
 
 /**
  * A fault on a Files or Batch API call. `cutOff` (files.content only) sends
- * the first `afterBytes` of the file, then drops the connection. With
+ * the first `afterBytes` of the file, then drops the connection; `stall`
+ * sends them, then nothing more, keeping the connection open. With
  * `afterEffect` the call takes effect (the file is stored, the batch created
  * or cancelled) before the fault replaces its response, as when a connection
  * drops after the provider acted.
  */
-export type ApiFault = (Fault | { readonly kind: 'cutOff'; readonly afterBytes: number }) & { readonly afterEffect?: boolean };
+export type ApiFault = (Fault | { readonly kind: 'cutOff'; readonly afterBytes: number } | { readonly kind: 'stall'; readonly afterBytes: number })
+  & { readonly afterEffect?: boolean };
 
 /** Where a request of a batch sits. */
 export interface BatchLineWhere {
@@ -163,10 +165,10 @@ export class BatchTestApi {
     const info: ApiCallInfo = { route: call.route, callIndex: this.apiCallCounts[call.route] ?? 0, ...(call.id ? { id: call.id } : {}) };
     this.apiCallCounts[call.route] = info.callIndex + 1;
     const fault = this.options.apiFault?.(info);
-    if (fault && !fault.afterEffect && this.applyApiFault(fault, req, res)) return true;
+    if (fault && !fault.afterEffect && this.applyApiFault(fault, call.route, req, res)) return true;
     // With afterEffect, the handler acts, then `reply` puts the fault in place of its answer.
     const reply: Reply = (status, body) => {
-      if (fault?.afterEffect && this.applyApiFault(fault, req, res)) return;
+      if (fault?.afterEffect && this.applyApiFault(fault, call.route, req, res)) return;
       if (status === 200) sendJson(res, 200, body);
       else sendError(res, status, String(body));
     };
@@ -189,9 +191,11 @@ export class BatchTestApi {
     await Promise.all([...this.lifecycles]);
   }
 
-  private applyApiFault(fault: ApiFault, req: IncomingMessage, res: ServerResponse): boolean {
-    if (fault.kind !== 'cutOff') return applyFault(fault, req, res);
-    // Only a download can be cut off part way; elsewhere the connection just drops.
+  /** Applies a fault in place of the response; false when the call goes on (no fault, or a download to cut off or stall part way). */
+  private applyApiFault(fault: ApiFault, route: ApiRoute, req: IncomingMessage, res: ServerResponse): boolean {
+    if (fault.kind !== 'cutOff' && fault.kind !== 'stall') return applyFault(fault, req, res);
+    if (route === 'files.content') return false;
+    // Only a download can break off part way; elsewhere the connection just drops.
     req.socket.destroy();
     return true;
   }
@@ -253,14 +257,15 @@ export class BatchTestApi {
 
   private download(file: StoredFile, res: ServerResponse, fault: ApiFault | undefined): void {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.bytes) });
-    if (fault?.kind !== 'cutOff') {
+    if (fault?.kind !== 'cutOff' && fault?.kind !== 'stall') {
       createReadStream(file.path).pipe(res);
       return;
     }
-    // The headers and the first bytes go out, then the connection drops while the client reads the body.
+    // The headers and the first bytes go out; then, while the client reads
+    // the body, the connection drops (cutOff) or nothing more comes (stall).
     const head = createReadStream(file.path, { start: 0, end: Math.max(0, fault.afterBytes - 1) });
     head.on('data', (chunk) => res.write(chunk));
-    head.on('end', () => setTimeout(() => res.socket?.destroy(), 20));
+    if (fault.kind === 'cutOff') head.on('end', () => setTimeout(() => res.socket?.destroy(), 20));
   }
 
   private create(body: unknown, reply: Reply): void {

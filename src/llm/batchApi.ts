@@ -120,9 +120,9 @@ export class BatchApiClient {
   /** Uploads a request file with purpose `batch`, streamed from disk (afresh on each attempt). */
   async uploadRequestFile(file: string, signal: AbortSignal): Promise<{ readonly id: string; readonly bytes: number }> {
     const name = path.basename(file);
-    const uploaded = await this.call(`upload of ${name}`, signal, () => this.connection.sdk.files.create(
+    const uploaded = await this.call(`upload of ${name}`, signal, (attempt) => this.connection.sdk.files.create(
       { file: toStreamingFile(createReadStream(file), name), purpose: 'batch' },
-      { signal, timeout: this.uploadTimeoutMs },
+      { signal: attempt, timeout: this.uploadTimeoutMs },
     ));
     return { id: uploaded.id, bytes: uploaded.bytes };
   }
@@ -137,14 +137,14 @@ export class BatchApiClient {
    */
   async createBatch(inputFileId: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal): Promise<BatchInfo> {
     const since = Math.floor(Date.now() / 1000) - CLOCK_SKEW_SECONDS;
-    return this.call(`creating a batch of ${inputFileId}`, signal, async (attempt) => {
-      if (attempt > 1) {
-        const existing = await this.findBatch(metadata, since, signal);
+    return this.call(`creating a batch of ${inputFileId}`, signal, async (attempt, n) => {
+      if (n > 1) {
+        const existing = await this.findBatch(metadata, since, attempt);
         if (existing !== undefined) return existing;
       }
       return toBatchInfo(await this.connection.sdk.batches.create(
         { input_file_id: inputFileId, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { ...metadata } },
-        { signal },
+        { signal: attempt },
       ));
     });
   }
@@ -162,12 +162,12 @@ export class BatchApiClient {
   }
 
   retrieveBatch(id: string, signal: AbortSignal): Promise<BatchInfo> {
-    return this.call(`retrieving batch ${id}`, signal, async () => toBatchInfo(await this.connection.sdk.batches.retrieve(id, { signal })));
+    return this.call(`retrieving batch ${id}`, signal, async (attempt) => toBatchInfo(await this.connection.sdk.batches.retrieve(id, { signal: attempt })));
   }
 
   /** Asks the provider to cancel; the batch goes to `cancelling`, later `cancelled` with what was answered until then. */
   cancelBatch(id: string, signal: AbortSignal): Promise<BatchInfo> {
-    return this.call(`cancelling batch ${id}`, signal, async () => toBatchInfo(await this.connection.sdk.batches.cancel(id, { signal })));
+    return this.call(`cancelling batch ${id}`, signal, async (attempt) => toBatchInfo(await this.connection.sdk.batches.cancel(id, { signal: attempt })));
   }
 
   /** The provider's batches, newest first, down to those created at `createdSince` (Unix seconds). */
@@ -175,9 +175,9 @@ export class BatchApiClient {
     let after: string | undefined;
     for (;;) {
       const cursor = after;
-      const page = await this.call('listing batches', signal, () => this.connection.sdk.batches.list(
+      const page = await this.call('listing batches', signal, (attempt) => this.connection.sdk.batches.list(
         { limit: LIST_PAGE, ...(cursor === undefined ? {} : { after: cursor }) },
-        { signal },
+        { signal: attempt },
       ));
       for (const batch of page.data) {
         const info = toBatchInfo(batch);
@@ -208,7 +208,7 @@ export class BatchApiClient {
       delivered++;
     };
     try {
-      await this.call(`reading file ${fileId}`, signal, () => this.readOnce(fileId, delivered, deliver, signal));
+      await this.call(`reading file ${fileId}`, signal, (attempt) => this.readOnce(fileId, delivered, deliver, attempt));
     } catch (error) {
       // The consumer's own failure is its business, not the download's.
       if (consumerFailure !== undefined) throw consumerFailure.error;
@@ -259,15 +259,23 @@ export class BatchApiClient {
   }
 
   /** Runs one operation per the retry policy; a final failure becomes a {@link BatchApiError}. */
-  private async call<T>(operation: string, signal: AbortSignal, attempt: (attemptNumber: number) => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, signal: AbortSignal, attempt: (attemptSignal: AbortSignal, attemptNumber: number) => Promise<T>): Promise<T> {
     let attempts = 0;
     let last: AttemptFailure | undefined;
     try {
       return await this.retry.run(
         { endpoint: this.connection.name, model: 'batch API' },
-        (n) => {
+        async (n) => {
           attempts = n;
-          return attempt(n);
+          // A signal per attempt, fed by one shared listener on the caller's
+          // (the SDK listens on the signal it is given, once per request).
+          const controller = new AbortController();
+          const stopForwarding = onAbort(signal, () => controller.abort(signal.reason));
+          try {
+            return await attempt(controller.signal, n);
+          } finally {
+            stopForwarding();
+          }
         },
         (error) => {
           last = this.classify(error);

@@ -71,8 +71,10 @@ export interface OpenAiTestServerOptions {
   readonly batch?: BatchOptions;
 }
 
-/** What a batch line fault function is told: as for an online call, plus where the request sits. */
-export interface BatchLineInfo extends FaultInfo, BatchLineWhere {}
+/** What a batch line fault function is told: as for an online call, plus the messages and where the request sits. */
+export interface BatchLineInfo extends FaultInfo, BatchLineWhere {
+  readonly messages: readonly TestMessage[];
+}
 
 /** What goes wrong with one request of a batch. */
 export type BatchLineFault =
@@ -253,7 +255,7 @@ export class OpenAiTestServer {
     const body = parseChatBody(raw);
     if (typeof body === 'string') return { kind: 'response', statusCode: 400, body: errorBody(400, body) };
     const { model, messages } = body;
-    const info: BatchLineInfo = { ...this.faultInfo(model, messages), ...where };
+    const info: BatchLineInfo = { ...this.faultInfo(model, messages), ...where, messages };
     this.countReceived(model, info.requestKey);
     const fault = this.options.batch?.lineFault?.(info);
     if (fault?.kind === 'error') return { kind: 'error', code: fault.code, message: fault.message };

@@ -74,6 +74,14 @@ export type LineResult =
   | { readonly kind: 'response'; readonly statusCode: number; readonly body: unknown }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
+/** How batches run their requests: through the server's own answering and counters. */
+export interface LineRunner {
+  /** Answers one request as the chat endpoint would, and counts it. */
+  run(body: unknown, where: BatchLineWhere): LineResult;
+  /** Told once a batch ran its requests, so counts are reported once per batch rather than once per line. */
+  ran(): void;
+}
+
 export interface BatchServerOptions {
   /** Time a batch spends in each of validating, in_progress, finalizing and cancelling. Default 0. */
   readonly stepMs?: number;
@@ -132,7 +140,7 @@ interface BatchState {
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
-/** Serves the Files and Batch APIs; `runLine` answers one request as the chat endpoint would. */
+/** Serves the Files and Batch APIs; `lines` answers the requests of batches. */
 export class BatchTestApi {
   private readonly files = new Map<string, StoredFile>();
   private readonly batchStates: BatchState[] = [];
@@ -145,7 +153,7 @@ export class BatchTestApi {
   constructor(
     private readonly dir: string,
     private readonly options: BatchServerOptions,
-    private readonly runLine: (body: unknown, where: BatchLineWhere) => LineResult,
+    private readonly lines: LineRunner,
   ) {}
 
   /** Calls received per route, faulted ones included. */
@@ -439,7 +447,7 @@ export class BatchTestApi {
       }
       line++;
       const request = JSON.parse(text) as { custom_id: string; body: unknown };
-      const result = this.runLine(request.body, { batchId: batch.id, customId: request.custom_id, line });
+      const result = this.lines.run(request.body, { batchId: batch.id, customId: request.custom_id, line });
       const id = `batch_req_${batch.index + 1}_${line}`;
       if (result.kind === 'response' && result.statusCode === 200) {
         batch.completed++;
@@ -454,6 +462,7 @@ export class BatchTestApi {
       // Let polls and cancels in between, as a real provider would.
       if (line % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
+    this.lines.ran();
     batch.outputFileId = await this.keep(output);
     batch.errorFileId = await this.keep(errors);
     return expired;

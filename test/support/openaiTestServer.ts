@@ -65,7 +65,7 @@ export interface OpenAiTestServerOptions {
   readonly models?: readonly string[];
   /** 0 (the default) picks a free port. */
   readonly port?: number;
-  /** Called whenever the counts change (after the change). */
+  /** Called whenever the counts change (after the change); for batches, once after each batch ran its requests. */
   readonly onCountsChanged?: (counts: CallCounts) => void;
   /** How the Files and Batch APIs behave. */
   readonly batch?: BatchOptions;
@@ -148,7 +148,10 @@ export class OpenAiTestServer {
 
   constructor(private readonly options: OpenAiTestServerOptions) {
     this.filesDir = options.batch?.filesDir ?? mkdtempSync(join(tmpdir(), 'smart-test-server-files-'));
-    this.batchApi = new BatchTestApi(this.filesDir, options.batch ?? {}, (body, where) => this.runBatchLine(body, where));
+    this.batchApi = new BatchTestApi(this.filesDir, options.batch ?? {}, {
+      run: (body, where) => this.runBatchLine(body, where),
+      ran: () => this.options.onCountsChanged?.(this.counts()),
+    });
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed) sendError(res, 500, `test server failure: ${String(error)}`);
@@ -256,13 +259,13 @@ export class OpenAiTestServer {
     if (typeof body === 'string') return { kind: 'response', statusCode: 400, body: errorBody(400, body) };
     const { model, messages } = body;
     const info: BatchLineInfo = { ...this.faultInfo(model, messages), ...where, messages };
-    this.countReceived(model, info.requestKey);
+    this.countReceived(model, info.requestKey, false);
     const fault = this.options.batch?.lineFault?.(info);
     if (fault?.kind === 'error') return { kind: 'error', code: fault.code, message: fault.message };
     if (fault?.kind === 'status') {
       return { kind: 'response', statusCode: fault.status, body: errorBody(fault.status, fault.message ?? `injected HTTP ${fault.status}`) };
     }
-    return { kind: 'response', ...this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: false }) };
+    return { kind: 'response', ...this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: false }, false) };
   }
 
   private faultInfo(model: string, messages: readonly TestMessage[]): FaultInfo {
@@ -276,6 +279,7 @@ export class OpenAiTestServer {
     messages: readonly TestMessage[],
     key: string,
     shape: { noUsage: boolean; nullContent: boolean },
+    notify = true,
   ): { statusCode: number; body: unknown } {
     let text: string;
     try {
@@ -285,7 +289,7 @@ export class OpenAiTestServer {
     }
     const promptTokens = estimateTokens(messages.map((m) => m.content).join(''));
     const completionTokens = estimateTokens(text);
-    this.countPaid(model, key);
+    this.countPaid(model, key, notify);
     return {
       statusCode: 200,
       body: {
@@ -305,20 +309,21 @@ export class OpenAiTestServer {
     };
   }
 
-  private countReceived(model: string, key: string): void {
+  /** `notify` false: the caller reports the change later (a batch, once all its lines ran). */
+  private countReceived(model: string, key: string, notify = true): void {
     const c = this.counters;
     c.total++;
     c.perModel[model] = (c.perModel[model] ?? 0) + 1;
     c.perKey[key] = (c.perKey[key] ?? 0) + 1;
-    this.options.onCountsChanged?.(this.counts());
+    if (notify) this.options.onCountsChanged?.(this.counts());
   }
 
-  private countPaid(model: string, key: string): void {
+  private countPaid(model: string, key: string, notify = true): void {
     const c = this.counters;
     c.paid++;
     c.paidPerModel[model] = (c.paidPerModel[model] ?? 0) + 1;
     c.paidPerKey[key] = (c.paidPerKey[key] ?? 0) + 1;
-    this.options.onCountsChanged?.(this.counts());
+    if (notify) this.options.onCountsChanged?.(this.counts());
   }
 
   /** A request is in flight from arrival until its response closes (answered, reset or abandoned by the client). */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { BatchApiClient, BatchApiError, BatchInfo, BatchResultRecord, FINAL_STATUSES } from '../../../src/llm/batchApi';
 import type { EndpointConfig } from '../../../src/llm/openAiEndpoint';
 import { RetryPolicy } from '../../../src/llm/retryPolicy';
-import { estimateTokens, OpenAiTestServer, OpenAiTestServerOptions, startOpenAiTestServer, TestMessage } from '../../support/openaiTestServer';
+import { useLoopbackServers } from '../../support/loopbackHarness';
+import { estimateTokens, OpenAiTestServer, TestMessage } from '../../support/openaiTestServer';
 
 const KEY = 'sk-test-batch-7d2e-do-not-leak';
 const answer = (model: string, messages: readonly TestMessage[]): string => `${model}: ${messages[messages.length - 1].content.toUpperCase()}`;
@@ -15,34 +16,19 @@ const requestLine = (customId: string, prompt: string, model = 'small'): string 
 });
 
 describe('BatchApiClient against the loopback server', () => {
+  const { serve, failure, log, logs } = useLoopbackServers(KEY, answer);
   let dir: string;
-  let servers: OpenAiTestServer[] = [];
-  let logs: string[] = [];
-  let errorMessages: string[] = [];
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'smart-batch-api-'));
   });
 
-  afterEach(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-    rmSync(dir, { recursive: true, force: true });
-    for (const text of [...logs, ...errorMessages]) assert.ok(!text.includes(KEY), `key leaked into: ${text}`);
-    logs = [];
-    errorMessages = [];
-  });
-
-  async function serve(options: Partial<OpenAiTestServerOptions> = {}): Promise<OpenAiTestServer> {
-    const server = await startOpenAiTestServer({ answer, ...options });
-    servers.push(server);
-    return server;
-  }
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function clientFor(server: OpenAiTestServer, endpoint: Partial<EndpointConfig> = {}): BatchApiClient {
     return new BatchApiClient(
       { name: 'loopback', baseURL: server.baseURL, apiKey: KEY, ...endpoint },
-      { retry: new RetryPolicy({ baseDelayMs: 10, random: () => 0.5 }), log: (level, message) => logs.push(`${level}: ${message}`) },
+      { retry: new RetryPolicy({ baseDelayMs: 10, random: () => 0.5 }), log },
     );
   }
 
@@ -52,16 +38,6 @@ describe('BatchApiClient against the loopback server', () => {
     return file;
   }
 
-  async function failure(call: Promise<unknown>): Promise<Error> {
-    try {
-      await call;
-    } catch (error) {
-      assert.ok(error instanceof Error);
-      errorMessages.push(error.message);
-      return error;
-    }
-    assert.fail('the call succeeded');
-  }
 
   async function settle(client: BatchApiClient, id: string): Promise<BatchInfo> {
     for (;;) {

@@ -153,6 +153,13 @@ describe('OpenAI test server: Files and Batch APIs', () => {
     assert.equal(server.requests.length, 1, 'batch requests are counted, not kept');
   });
 
+  it('reports the counts once per batch, not once per request', async () => {
+    const reported: number[] = [];
+    const { sdk } = await serve({ onCountsChanged: (counts) => reported.push(counts.paid) });
+    await settle(sdk, (await submit(sdk, ['a', 'b', 'c', 'd', 'e'].map((id) => requestLine(id, 'm', id)))).id);
+    assert.deepEqual(reported, [5]);
+  });
+
   describe('validation', () => {
     const failure = async (options: OpenAiTestServerOptions['batch'], content: readonly string[]): Promise<Batch> => {
       const { server, sdk } = await serve({ batch: options });

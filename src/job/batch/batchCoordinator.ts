@@ -222,13 +222,14 @@ class BatchRun {
     return plan.requests > 0 && reason !== 'refused' && reason !== 'cancelledAtProvider' && plan.attempt <= this.maxAttempts;
   }
 
+  /** To poll: not ended, or ended without naming the files its counts promise. */
   private isRunning(file: FileState): boolean {
-    return file.batchId !== undefined && (file.status === undefined || !FINAL_STATUSES.has(file.status));
+    return file.batchId !== undefined && (file.status === undefined || !FINAL_STATUSES.has(file.status) || filesPending(file));
   }
 
   /** Ended with answers (or leftovers) not yet handed on. A batch that failed validation has none. */
   private toCollect(file: FileState): boolean {
-    return file.status !== undefined && FINAL_STATUSES.has(file.status) && file.status !== 'failed' && file.downloaded === undefined;
+    return file.status !== undefined && FINAL_STATUSES.has(file.status) && file.status !== 'failed' && file.downloaded === undefined && !filesPending(file);
   }
 
   private async ensurePlan(): Promise<void> {
@@ -272,7 +273,8 @@ class BatchRun {
   /** Records a change of status or counts. */
   private observe(file: FileState, batch: BatchInfo): void {
     const { completed, failed, total } = batch.counts;
-    const same = file.status === batch.status && file.counts.completed === completed && file.counts.failed === failed && file.counts.total === total;
+    const same = file.status === batch.status && file.counts.completed === completed && file.counts.failed === failed && file.counts.total === total
+      && file.outputFileId === batch.outputFileId && file.errorFileId === batch.errorFileId;
     if (same) return;
     this.journal.record({
       type: 'status',
@@ -484,6 +486,16 @@ async function checkUnchanged(plan: PlannedFile, journalFile: string): Promise<v
   if (hash.digest('hex') !== plan.sha256) {
     throw new Error(`the batch request file ${plan.path} changed since it was planned; delete ${journalFile} to plan the batches afresh`);
   }
+}
+
+/**
+ * An ended batch whose counts say it answered (or failed) requests but that
+ * names no output (or error) file yet. Its lines must not be taken for
+ * unanswered, which would pay for them again: it is polled until it names them.
+ */
+function filesPending(file: FileState): boolean {
+  if (file.status === undefined || !FINAL_STATUSES.has(file.status) || file.status === 'failed') return false;
+  return (file.counts.completed > 0 && file.outputFileId === undefined) || (file.counts.failed > 0 && file.errorFileId === undefined);
 }
 
 function answeredIn(files: readonly FileState[]): number {

@@ -304,6 +304,22 @@ describe('runBatches against the loopback server', () => {
       assert.equal(server.batches().length, 1);
     });
 
+    it('polls an ended batch again until it names its output file, rather than resubmit its requests', async () => {
+      const server = await serve();
+      const requests = chatRequests(server.baseURL, 'small', prompts(3));
+      const settings = settingsFor(server, requests);
+      await runBatchRun(settings);
+      // As if the provider had said "completed" before naming the output file, and the run was killed then.
+      const lines = readFileSync(settings.journal, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('"type":"downloaded"'))
+        .map((l) => l.replace(/,"outputFileId":"[^"]*"/, ''));
+      writeFileSync(settings.journal, `${lines.join('\n')}\n`);
+      const polls = server.apiCalls()['batches.retrieve'] ?? 0;
+      assert.deepEqual(await runBatchRun(settings), { answered: 3, batches: 1 });
+      assert.ok((server.apiCalls()['batches.retrieve'] ?? 0) > polls, 'polled again');
+      assert.equal(server.batches().length, 1, 'nothing resubmitted');
+      assert.equal(server.counts().paid, 3);
+    });
+
     it('cancels the batches at the provider when asked, and a resume submits what they left unanswered', async () => {
       const server = await serve({ batch: { stepMs: 500 } });
       const requests = chatRequests(server.baseURL, 'small', prompts(6));

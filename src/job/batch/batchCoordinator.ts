@@ -191,9 +191,11 @@ class BatchRun {
 
   async run(): Promise<BatchRunSummary> {
     try {
+      this.signal.throwIfAborted();
       await this.ensurePlan();
       this.progress();
       for (;;) {
+        this.signal.throwIfAborted();
         for (const file of this.files((f) => this.toSubmit(f))) await this.submit(file);
         for (const file of this.files((f) => this.isRunning(f))) await this.poll(file);
         for (const file of this.files((f) => this.toCollect(f))) await this.collect(file);

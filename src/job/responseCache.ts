@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { AppendOnlyLines } from '../io/appendOnlyLines';
 import { readJsonl } from '../io/jsonl';
 
 /** A cached answer: what the call returned. */
@@ -19,26 +20,20 @@ export function requestKey(endpointBaseURL: string, body: unknown): string {
  * An append-only cache of completed calls, one JSON line per call, so that a
  * rerun, or a resume after a crash or `kill -9`, pays for no call twice.
  *
- * Each line is written with one synchronous `write` as soon as its call
- * completes: once written it is in the operating system's hands and survives
- * the process being killed. A line torn by a crash mid-write is skipped on
- * load, and the next append starts on a fresh line, so existing bytes are
- * never rewritten.
+ * Each line is written (see {@link AppendOnlyLines}) as soon as its call
+ * completes. A line torn by a crash mid-write is skipped on load.
  */
 export class ResponseCache {
   private readonly entries = new Map<string, CachedResponse>();
-  private fd: number | undefined;
-  private needsNewline = false;
+  private out: AppendOnlyLines | undefined;
 
   private constructor(readonly file: string) {}
 
   /** Opens (creating if needed) the cache file and loads what it holds. */
   static async open(file: string): Promise<ResponseCache> {
     const cache = new ResponseCache(file);
-    mkdirSync(path.dirname(file), { recursive: true });
     if (existsSync(file)) await cache.load();
-    cache.fd = openSync(file, 'a');
-    cache.needsNewline = endsWithoutNewline(cache.fd, file);
+    cache.out = new AppendOnlyLines(file);
     return cache;
   }
 
@@ -57,16 +52,14 @@ export class ResponseCache {
 
   /** Records a completed call, on disk before this returns. */
   put(key: string, response: CachedResponse): void {
-    if (this.fd === undefined) throw new Error(`cache ${this.file} is closed`);
-    const line = JSON.stringify({ k: key, text: response.text, in: response.inputTokens, out: response.outputTokens });
-    writeSync(this.fd, (this.needsNewline ? '\n' : '') + line + '\n');
-    this.needsNewline = false;
+    if (this.out === undefined) throw new Error(`cache ${this.file} is closed`);
+    this.out.append(JSON.stringify({ k: key, text: response.text, in: response.inputTokens, out: response.outputTokens }));
     this.entries.set(key, { text: response.text, inputTokens: response.inputTokens, outputTokens: response.outputTokens });
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.out?.close();
+    this.out = undefined;
   }
 
   /** Loads the entries; a line that is not one (torn by a crash) is passed over, and stays as it is on disk. */
@@ -77,17 +70,4 @@ export class ResponseCache {
       }
     }
   }
-}
-
-function endsWithoutNewline(fd: number, file: string): boolean {
-  const size = fstatSync(fd).size;
-  if (size === 0) return false;
-  const last = Buffer.alloc(1);
-  const reader = openSync(file, 'r');
-  try {
-    readSync(reader, last, 0, 1, size - 1);
-  } finally {
-    closeSync(reader);
-  }
-  return last[0] !== 0x0a;
 }

@@ -7,29 +7,12 @@
  * deterministic: temperature 0, no sampling options. API keys are never put in
  * messages or logs: every text that leaves this module is redacted.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { DEFAULTS } from '../core/defaults';
 import { onAbort } from './abortSignals';
+import { estimateTokens, OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
 import { RateLimiterPool } from './rateLimiter';
-import { AttemptFailure, isRetryableStatus, retryAfterMs, RetryPolicy } from './retryPolicy';
+import { AttemptFailure, RetryPolicy } from './retryPolicy';
 
-/** Where to send requests. */
-export interface EndpointConfig {
-  /** A name for messages and logs, e.g. "openai" or "ollama". */
-  readonly name: string;
-  /** Base URL up to and including the API version, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1. */
-  readonly baseURL: string;
-  /** Sent as `Authorization: Bearer <key>`; omit for servers without auth (then no Authorization header is sent). */
-  readonly apiKey?: string;
-  /** Extra headers, e.g. Azure's `api-key`. Their values are treated as secrets too. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Extra query parameters, e.g. Azure's `api-version`. */
-  readonly query?: Readonly<Record<string, string>>;
-  /** Time allowed for one attempt, body included. Default 120 s. */
-  readonly timeoutMs?: number;
-  /** Where the key comes from, named in the hint of a 401 error, e.g. "the OPENAI_API_KEY environment variable". */
-  readonly apiKeySource?: string;
-}
+export type { EndpointConfig, Log, LogLevel } from './openAiEndpoint';
 
 /** One chat call. Temperature is always 0. */
 export interface ChatRequest {
@@ -46,10 +29,6 @@ export interface ChatResult {
   readonly outputTokens: number;
 }
 
-/** `trace` carries prompt contents: shown only where the user asked for that level. */
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
-export type Log = (level: LogLevel, message: string) => void;
-
 export interface ChatClientOptions {
   /** Default: `new RetryPolicy()`. */
   readonly retry?: RetryPolicy;
@@ -61,39 +40,16 @@ export interface ChatClientOptions {
 
 /** Calls one endpoint; safe to share between concurrent callers. */
 export class OpenAiChatClient {
-  private readonly sdk: OpenAI;
+  private readonly connection: OpenAiEndpoint;
   private readonly retry: RetryPolicy;
   private readonly limiters: RateLimiterPool;
   private readonly log: Log;
-  private readonly timeoutMs: number;
-  private readonly secrets: string[];
 
   constructor(private readonly endpoint: EndpointConfig, options: ChatClientOptions = {}) {
+    this.connection = new OpenAiEndpoint(endpoint);
     this.retry = options.retry ?? new RetryPolicy();
     this.limiters = options.limiters ?? new RateLimiterPool();
-    const log = options.log ?? (() => undefined);
-    this.log = (level, message) => log(level, this.redact(message));
-    this.timeoutMs = Math.max(1, Math.round(endpoint.timeoutMs ?? DEFAULTS.timeoutMs));
-    this.secrets = [endpoint.apiKey ?? '', ...Object.values(endpoint.headers ?? {})]
-      .filter((s) => s.length > 0)
-      // Longest first, so a secret that contains another is replaced whole.
-      .sort((a, b) => b.length - a.length);
-    // An empty key (an unset variable read as '') means no key, as for a local server.
-    const apiKey = endpoint.apiKey || undefined;
-    this.sdk = new OpenAI({
-      baseURL: endpoint.baseURL,
-      // The SDK insists on a key; keyless servers get a placeholder whose header is removed below.
-      apiKey: apiKey ?? 'no-key',
-      // Explicit nulls keep OPENAI_ORG_ID / OPENAI_PROJECT_ID from leaking to other providers.
-      organization: null,
-      project: null,
-      defaultHeaders: { ...(apiKey === undefined ? { Authorization: null } : {}), ...endpoint.headers },
-      defaultQuery: endpoint.query,
-      maxRetries: 0,
-      timeout: this.timeoutMs,
-      // The SDK's own logging (OPENAI_LOG=debug) would print requests; we log what matters ourselves.
-      logLevel: 'off',
-    });
+    this.log = this.connection.redactingLog(options.log);
   }
 
   /**
@@ -122,10 +78,10 @@ export class OpenAiChatClient {
     const timer = setTimeout(() => {
       timedOut = true;
       attemptController.abort();
-    }, this.timeoutMs);
+    }, this.connection.timeoutMs);
     const stopForwarding = onAbort(signal, () => attemptController.abort(signal.reason));
     try {
-      const completion: unknown = await this.sdk.chat.completions.create({
+      const completion: unknown = await this.connection.sdk.chat.completions.create({
         model: request.model,
         messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
         temperature: 0,
@@ -159,8 +115,8 @@ export class OpenAiChatClient {
     if (typeof inputTokens === 'number' && typeof outputTokens === 'number') return { text, inputTokens, outputTokens };
     const estimate = {
       text,
-      inputTokens: Math.ceil(request.messages.reduce((sum, m) => sum + m.content.length, 0) / 4),
-      outputTokens: Math.ceil(text.length / 4),
+      inputTokens: estimateTokens(request.messages.reduce((sum, m) => sum + m.content.length, 0)),
+      outputTokens: estimateTokens(text.length),
     };
     this.log('debug', `${this.endpoint.name} ${request.model}: the response has no token usage; `
       + `estimated ${estimate.inputTokens} input and ${estimate.outputTokens} output tokens as characters / 4`);
@@ -168,41 +124,15 @@ export class OpenAiChatClient {
   }
 
   private classify(error: unknown): AttemptFailure {
-    if (error instanceof AttemptTimeoutError || error instanceof APIConnectionTimeoutError) {
-      return { retryable: true, reason: `no answer within ${this.timeoutMs} ms` };
-    }
-    if (error instanceof APIConnectionError) {
-      const cause = error.cause instanceof Error ? `: ${describeCause(error.cause)}` : '';
-      return { retryable: true, reason: this.redact(`connection failed${cause}`) };
-    }
-    if (error instanceof APIError && typeof error.status === 'number') {
-      const status = error.status;
-      const retryable = isRetryableStatus(status);
-      const reason = this.redact(`HTTP ${status}: ${serverMessage(error)}${retryable ? '' : this.hint(status)}`);
-      return { retryable, reason, status, ...(retryable ? { retryAfterMs: retryAfterMs(error.headers) } : {}) };
-    }
-    // response.json() throws SyntaxError on a body that is not JSON.
-    if (error instanceof SyntaxError || error instanceof MalformedResponseError) {
-      return { retryable: true, reason: this.redact(`malformed response: ${error.message}`) };
+    if (error instanceof AttemptTimeoutError) return { retryable: true, reason: `no answer within ${this.connection.timeoutMs} ms` };
+    const known = this.connection.classifySdkError(error);
+    if (known) return known;
+    if (error instanceof MalformedResponseError) {
+      return { retryable: true, reason: this.connection.redact(`malformed response: ${error.message}`) };
     }
     // A missing answer with temperature 0 would come back the same: not worth paying again.
     if (error instanceof NoContentError) return { retryable: false, reason: error.message };
-    return { retryable: false, reason: this.redact(error instanceof Error ? error.message : String(error)) };
-  }
-
-  private hint(status: number): string {
-    switch (status) {
-      case 401: return `. Check ${this.endpoint.apiKeySource ?? `the API key configured for endpoint "${this.endpoint.name}"`}.`;
-      case 403: return '. The key is valid but not allowed to use this model or endpoint.';
-      case 404: return '. Check the model name and the base URL (for Azure: the deployment name and api-version).';
-      default: return '';
-    }
-  }
-
-  private redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
-    return out;
+    return { retryable: false, reason: this.connection.redact(error instanceof Error ? error.message : String(error)) };
   }
 }
 
@@ -214,17 +144,3 @@ class MalformedResponseError extends Error {}
 
 /** The completion carries no message content. */
 class NoContentError extends Error {}
-
-/** The server's own message from an error body (the SDK prefixes the status, which we print ourselves). */
-function serverMessage(error: APIError): string {
-  const body: { readonly message?: unknown } | undefined = error.error;
-  const message = body?.message;
-  if (typeof message === 'string' && message.length > 0) return message;
-  return error.message.replace(/^\d{3} /, '');
-}
-
-/** undici reports "fetch failed" with the useful part (e.g. "other side closed") in its cause. */
-function describeCause(cause: Error): string {
-  const inner = cause.cause instanceof Error ? ` (${cause.cause.message})` : '';
-  return `${cause.message}${inner}`;
-}

@@ -13,40 +13,35 @@
  * - It counts requests in total, per model and per request key, separately
  *   for all requests received and for those answered successfully (the ones a
  *   provider would bill), so a test can assert that nothing was paid twice.
+ * - It serves the Files and Batch APIs (see batchTestApi.ts): the requests of
+ *   a batch get the same answers and go to the same counters as online calls,
+ *   so a test can assert that nothing was paid twice across online and batch.
  *
  * Run as a program it serves answers from a JSON file, for manual runs and for
  * tests that need the server in another process (see {@link main}):
  *
  *   node out/test/support/openaiTestServer.js --answers answers.json
- *        [--port N] [--counts counts.json] [--latency-ms N]
+ *        [--port N] [--counts counts.json] [--latency-ms N] [--batch-step-ms N]
  *
  * It prints its baseURL (ending in /v1) as the first line on stdout.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiRoute, BatchLineWhere, BatchServerOptions, BatchTestApi, LineResult } from './batchTestApi';
+import { applyFault, delay, errorBody, Fault, headerValue, parseJson, readBody, sendError, sendJson } from './testHttp';
+
+export type { ApiCallInfo, ApiFault, ApiRoute, BatchLineWhere, BatchServerOptions } from './batchTestApi';
+export type { Fault } from './testHttp';
 
 /** A chat message as the server reads it from a request. */
 export interface TestMessage {
   readonly role: string;
   readonly content: string;
 }
-
-/** What goes wrong with one request. */
-export type Fault =
-  /** Answer with this HTTP status and an OpenAI-style error body; 429 may carry Retry-After headers. */
-  | { readonly kind: 'status'; readonly status: number; readonly message?: string; readonly retryAfterSeconds?: number; readonly retryAfterMs?: number }
-  /** Never answer; the request stays open until the client gives up or the server closes. */
-  | { readonly kind: 'hang' }
-  /** Status 200 with a JSON content type and a body that is not JSON. */
-  | { readonly kind: 'malformed' }
-  /** Destroy the socket without answering. */
-  | { readonly kind: 'reset' }
-  /** A normal answer without the `usage` object (as some local servers do). */
-  | { readonly kind: 'noUsage' }
-  /** A normal-looking answer whose message content is null. */
-  | { readonly kind: 'nullContent' };
 
 /** What a fault function is told about a request. */
 export interface FaultInfo {
@@ -70,8 +65,29 @@ export interface OpenAiTestServerOptions {
   readonly models?: readonly string[];
   /** 0 (the default) picks a free port. */
   readonly port?: number;
-  /** Called whenever the counts change (after the change). */
+  /** Called whenever the counts change (after the change); for batches, once after each batch ran its requests. */
   readonly onCountsChanged?: (counts: CallCounts) => void;
+  /** How the Files and Batch APIs behave. */
+  readonly batch?: BatchOptions;
+}
+
+/** What a batch line fault function is told: as for an online call, plus the messages and where the request sits. */
+export interface BatchLineInfo extends FaultInfo, BatchLineWhere {
+  readonly messages: readonly TestMessage[];
+}
+
+/** What goes wrong with one request of a batch. */
+export type BatchLineFault =
+  /** The line goes to the error file with this status and an error body. */
+  | { readonly kind: 'status'; readonly status: number; readonly message?: string }
+  /** The line goes to the error file with no response, only `error: {code, message}`. */
+  | { readonly kind: 'error'; readonly code: string; readonly message: string }
+  /** A normal answer without the `usage` object. */
+  | { readonly kind: 'noUsage' };
+
+export interface BatchOptions extends BatchServerOptions {
+  /** Returns the fault of one request of a batch, or undefined for a normal answer. */
+  readonly lineFault?: (info: BatchLineInfo) => BatchLineFault | undefined;
 }
 
 /** Request counters. "Paid" means answered successfully: what a provider would bill. */
@@ -86,7 +102,7 @@ export interface CallCounts {
   readonly maxConcurrentPerModel: Readonly<Record<string, number>>;
 }
 
-/** One chat request as received, for assertions on what the client sent. */
+/** One chat request as received (online, not in a batch), for assertions on what the client sent. */
 export interface ReceivedRequest {
   /** Path and query, e.g. `/v1/chat/completions?api-version=2024-06-01`. */
   readonly url: string;
@@ -126,8 +142,16 @@ export class OpenAiTestServer {
     maxConcurrentPerModel: {} as Record<string, number>,
   };
   private url: string | undefined;
+  private readonly batchApi: BatchTestApi;
+  /** Where uploaded and produced files live (see {@link BatchServerOptions.filesDir}). */
+  readonly filesDir: string;
 
   constructor(private readonly options: OpenAiTestServerOptions) {
+    this.filesDir = options.batch?.filesDir ?? mkdtempSync(join(tmpdir(), 'smart-test-server-files-'));
+    this.batchApi = new BatchTestApi(this.filesDir, options.batch ?? {}, {
+      run: (body, where) => this.runBatchLine(body, where),
+      ran: () => this.options.onCountsChanged?.(this.counts()),
+    });
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed) sendError(res, 500, `test server failure: ${String(error)}`);
@@ -155,26 +179,37 @@ export class OpenAiTestServer {
     return this.url;
   }
 
-  /** Stops listening and drops every open connection (including hanging requests). */
+  /** Stops listening, drops every open connection (including hanging requests), stops the batches and removes their files. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    await closed;
+    await Promise.all([closed, this.batchApi.close()]);
+    if (this.options.batch?.filesDir === undefined) rmSync(this.filesDir, { recursive: true, force: true });
   }
 
+  /** A snapshot of the counters. */
   /** The most times one request was paid for: 1 when no call was paid twice (0 before any). */
   maxPaidPerRequest(): number {
     return Math.max(0, ...Object.values(this.counters.paidPerKey));
   }
 
-  /** A snapshot of the counters. */
   counts(): CallCounts {
     return structuredClone(this.counters);
   }
 
-  /** Every chat request received so far, in arrival order. */
+  /** Every online chat request received so far, in arrival order (the requests of batches are counted, not kept). */
   get requests(): readonly ReceivedRequest[] {
     return this.received;
+  }
+
+  /** Every batch created, oldest first, as `GET /batches/:id` shows it. */
+  batches(): readonly Record<string, unknown>[] {
+    return this.batchApi.batches();
+  }
+
+  /** Files and Batch API calls received per route, faulted ones included. */
+  apiCalls(): Readonly<Partial<Record<ApiRoute, number>>> {
+    return this.batchApi.apiCalls();
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -188,23 +223,18 @@ export class OpenAiTestServer {
       await this.chat(req, res);
       return;
     }
+    if (await this.batchApi.route(req, res, path)) return;
     sendError(res, 404, `no route for ${req.method} ${path}`);
   }
 
   private async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = parseChatBody(await readBody(req));
+    const body = parseChatBody(parseJson(await readBody(req)));
     if (typeof body === 'string') {
       sendError(res, 400, body);
       return;
     }
     const { model, messages } = body;
-    const key = requestKey(model, messages);
-    const info: FaultInfo = {
-      model,
-      callIndex: this.counters.total,
-      requestKey: key,
-      keyCallIndex: this.counters.perKey[key] ?? 0,
-    };
+    const info = this.faultInfo(model, messages);
     this.received.push({
       url: req.url ?? '',
       model,
@@ -215,7 +245,7 @@ export class OpenAiTestServer {
       apiKeyHeader: headerValue(req.headers['api-key']),
       receivedAt: Date.now(),
     });
-    this.count('received', model, key);
+    this.count('received', model, info.requestKey);
     this.trackConcurrency(model, res);
 
     if (this.options.latencyMs) await delay(this.options.latencyMs);
@@ -223,52 +253,73 @@ export class OpenAiTestServer {
     if (res.destroyed) return;
 
     const fault = this.options.fault?.(info);
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'malformed') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"id": "chatcmpl-broken", "choices": [');
-      return;
-    }
-    if (fault?.kind === 'status') {
-      const headers: Record<string, string> = {};
-      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-      if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
-      sendError(res, fault.status, fault.message ?? `injected HTTP ${fault.status}`, headers);
-      return;
-    }
+    if (applyFault(fault, req, res)) return;
+    const result = this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: fault?.kind === 'nullContent' });
+    sendJson(res, result.statusCode, result.body);
+  }
 
+  /** One request of a batch: answered and counted exactly as an online call, faults aside. */
+  private runBatchLine(raw: unknown, where: BatchLineWhere): LineResult {
+    const body = parseChatBody(raw);
+    if (typeof body === 'string') return { kind: 'response', statusCode: 400, body: errorBody(400, body) };
+    const { model, messages } = body;
+    const info: BatchLineInfo = { ...this.faultInfo(model, messages), ...where, messages };
+    this.count('received', model, info.requestKey, false);
+    const fault = this.options.batch?.lineFault?.(info);
+    if (fault?.kind === 'error') return { kind: 'error', code: fault.code, message: fault.message };
+    if (fault?.kind === 'status') {
+      return { kind: 'response', statusCode: fault.status, body: errorBody(fault.status, fault.message ?? `injected HTTP ${fault.status}`) };
+    }
+    return { kind: 'response', ...this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: false }, false) };
+  }
+
+  private faultInfo(model: string, messages: readonly TestMessage[]): FaultInfo {
+    const key = requestKey(model, messages);
+    return { model, callIndex: this.counters.total, requestKey: key, keyCallIndex: this.counters.perKey[key] ?? 0 };
+  }
+
+  /** The scripted answer as a chat completion, counted as paid; a throwing answer is a 400. */
+  private answer(
+    model: string,
+    messages: readonly TestMessage[],
+    key: string,
+    shape: { noUsage: boolean; nullContent: boolean },
+    notify = true,
+  ): { statusCode: number; body: unknown } {
     let text: string;
     try {
       text = this.options.answer(model, messages);
     } catch (error) {
-      sendError(res, 400, error instanceof Error ? error.message : String(error));
-      return;
+      return { statusCode: 400, body: errorBody(400, error instanceof Error ? error.message : String(error)) };
     }
     const promptTokens = estimateTokens(messages.map((m) => m.content).join(''));
     const completionTokens = estimateTokens(text);
-    sendJson(res, 200, {
-      id: `chatcmpl-${key.slice(0, 24)}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model,
-      choices: [{
-        index: 0,
-        message: { role: 'assistant', content: fault?.kind === 'nullContent' ? null : text },
-        finish_reason: 'stop',
-      }],
-      ...(fault?.kind === 'noUsage' ? {} : {
-        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-      }),
-    });
-    this.count('paid', model, key);
+    this.count('paid', model, key, notify);
+    return {
+      statusCode: 200,
+      body: {
+        id: `chatcmpl-${key.slice(0, 24)}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [{
+          index: 0,
+          message: { role: 'assistant', content: shape.nullContent ? null : text },
+          finish_reason: 'stop',
+        }],
+        ...(shape.noUsage ? {} : {
+          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+        }),
+      },
+    };
   }
 
-  /** Counts a request on arrival (`received`), and again once it is answered (`paid`). */
-  private count(kind: 'received' | 'paid', model: string, key: string): void {
+  /**
+   * Counts a request on arrival (`received`), and again once it is answered
+   * (`paid`). `notify` false: the caller reports the change later (a batch,
+   * once all its lines ran).
+   */
+  private count(kind: 'received' | 'paid', model: string, key: string, notify = true): void {
     const c = this.counters;
     if (kind === 'received') {
       c.total++;
@@ -279,7 +330,7 @@ export class OpenAiTestServer {
       tally(c.paidPerModel, model);
       tally(c.paidPerKey, key);
     }
-    this.options.onCountsChanged?.(this.counts());
+    if (notify) this.options.onCountsChanged?.(this.counts());
   }
 
   /** A request is in flight from arrival until its response closes (answered, reset or abandoned by the client). */
@@ -299,16 +350,6 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions): P
   return server;
 }
 
-/** Runs `body` with a started server, and closes the server after it, whatever happens. */
-export async function withOpenAiTestServer<R>(options: OpenAiTestServerOptions, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
-  const server = await startOpenAiTestServer(options);
-  try {
-    return await body(server);
-  } finally {
-    await server.close();
-  }
-}
-
 interface ChatBody {
   model: string;
   messages: TestMessage[];
@@ -317,13 +358,8 @@ interface ChatBody {
 }
 
 /** The request body, or a message saying what is wrong with it. */
-function parseChatBody(raw: string): ChatBody | string {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    return 'request body is not JSON';
-  }
+function parseChatBody(body: unknown): ChatBody | string {
+  if (typeof body !== 'object' || body === null) return 'request body is not a JSON object';
   const b = body as { model?: unknown; messages?: unknown; temperature?: unknown; max_tokens?: unknown };
   if (typeof b.model !== 'string') return 'missing model';
   if (!Array.isArray(b.messages)) return 'missing messages';
@@ -333,37 +369,6 @@ function parseChatBody(raw: string): ChatBody | string {
     messages.push({ role: m.role, content: m.content });
   }
   return { model: b.model, messages, temperature: b.temperature, maxTokens: b.max_tokens };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { error: { message, type: 'test_server_error', code: String(status) } }, headers);
-}
-
-/** Adds one to a count by name. */
-function tally(counts: Record<string, number>, name: string): void {
-  counts[name] = (counts[name] ?? 0) + 1;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -376,6 +381,21 @@ function delay(ms: number): Promise<void> {
  * 404 (as OpenAI answers for an unknown model); a prompt not listed gets the
  * model's fallback, else the file's fallback, else 400.
  */
+/** Runs `body` with a started server, and closes the server after it, whatever happens. */
+export async function withOpenAiTestServer<R>(options: OpenAiTestServerOptions, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  const server = await startOpenAiTestServer(options);
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Adds one to a count by name. */
+function tally(counts: Record<string, number>, name: string): void {
+  counts[name] = (counts[name] ?? 0) + 1;
+}
+
 export interface AnswersFile {
   readonly models: Readonly<Record<string, { readonly answers?: Readonly<Record<string, string>>; readonly fallback?: string }>>;
   readonly fallback?: string;
@@ -401,7 +421,7 @@ export function answersFileOptions(file: AnswersFile): Pick<OpenAiTestServerOpti
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv);
   const answersPath = args.get('answers');
-  if (answersPath === undefined) throw new Error('usage: openaiTestServer --answers FILE [--port N] [--counts FILE] [--latency-ms N]');
+  if (answersPath === undefined) throw new Error('usage: openaiTestServer --answers FILE [--port N] [--counts FILE] [--latency-ms N] [--batch-step-ms N]');
   const file = JSON.parse(readFileSync(answersPath, 'utf8')) as AnswersFile;
   const countsPath = args.get('counts');
   const writeCounts = (counts: CallCounts): void => {
@@ -414,6 +434,7 @@ async function main(argv: readonly string[]): Promise<void> {
     ...answersFileOptions(file),
     port: Number(args.get('port') ?? 0),
     latencyMs: Number(args.get('latency-ms') ?? 0),
+    batch: { stepMs: Number(args.get('batch-step-ms') ?? 0) },
     onCountsChanged: writeCounts,
   });
   writeCounts(server.counts());

@@ -2,9 +2,8 @@ import * as assert from 'node:assert/strict';
 import { ChatClientOptions, ChatRequest, EndpointConfig, OpenAiChatClient } from '../../../src/llm/openAiChatClient';
 import { RateLimiterPool } from '../../../src/llm/rateLimiter';
 import { LlmCallError, RetryPolicy } from '../../../src/llm/retryPolicy';
-import {
-  estimateTokens, Fault, OpenAiTestServer, OpenAiTestServerOptions, requestKey, startOpenAiTestServer, TestMessage,
-} from '../../support/openaiTestServer';
+import { useLoopbackServers } from '../../support/loopbackHarness';
+import { estimateTokens, Fault, OpenAiTestServer, requestKey, startOpenAiTestServer, TestMessage } from '../../support/openaiTestServer';
 
 const KEY = 'sk-test-4f1c9a7e-do-not-leak';
 const answer = (model: string, messages: readonly TestMessage[]): string =>
@@ -19,24 +18,7 @@ const never = (): AbortSignal => new AbortController().signal;
 const ask = (prompt: string, model = request.model): ChatRequest => ({ model, messages: [{ role: 'user', content: prompt }] });
 
 describe('OpenAiChatClient against the loopback server', () => {
-  let servers: OpenAiTestServer[] = [];
-  let logs: string[] = [];
-  /** Every error message a test saw, checked for the key after each test. */
-  let errorMessages: string[] = [];
-
-  afterEach(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-    for (const text of [...logs, ...errorMessages]) assert.ok(!text.includes(KEY), `key leaked into: ${text}`);
-    logs = [];
-    errorMessages = [];
-  });
-
-  async function serve(options: Partial<OpenAiTestServerOptions> = {}): Promise<OpenAiTestServer> {
-    const server = await startOpenAiTestServer({ answer, ...options });
-    servers.push(server);
-    return server;
-  }
+  const { serve, failure, log, logs } = useLoopbackServers(KEY, answer);
 
   function clientFor(server: OpenAiTestServer, endpoint: Partial<EndpointConfig> = {}, options: ChatClientOptions = {}): OpenAiChatClient {
     return new OpenAiChatClient(
@@ -44,22 +26,10 @@ describe('OpenAiChatClient against the loopback server', () => {
       {
         // Deterministic, short waits: the backoff before retry n is 5 * 2^(n-1) ms.
         retry: new RetryPolicy({ baseDelayMs: 10, random: () => 0.5 }),
-        log: (level, message) => logs.push(`${level}: ${message}`),
+        log,
         ...options,
       },
     );
-  }
-
-  /** Runs a call expected to fail; records the message for the leak check. */
-  async function failure(call: Promise<unknown>): Promise<Error> {
-    try {
-      await call;
-    } catch (error) {
-      assert.ok(error instanceof Error);
-      errorMessages.push(error.message);
-      return error;
-    }
-    assert.fail('the call succeeded');
   }
 
   it('returns the text and the token usage, sending temperature 0 and the key', async () => {
@@ -321,7 +291,6 @@ describe('OpenAiChatClient against the loopback server', () => {
       const server = await serve();
       const baseURL = server.baseURL;
       await server.close();
-      servers = [];
       const client = new OpenAiChatClient({ name: 'gone', baseURL, apiKey: KEY }, { retry: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 5 }) });
       const error = await failure(client.chat(request, never()));
       assert.match(error.message, /^Endpoint "gone", model "small-model": gave up after 2 attempts; last error: connection failed/);

@@ -1,0 +1,542 @@
+/**
+ * Runs request files through a provider's Batch API to the end: uploads
+ * them, creates their batches, polls, streams the answers out, resubmits what
+ * failed or went unanswered, and says which requests never got an answer.
+ *
+ * Design: the journal and what a resume may rely on
+ * --------------------------------------------------
+ * Everything done at the provider is recorded in the journal
+ * (batchJournal.ts) right after it is done, one line per event, each written
+ * with one synchronous write: planned (the files, with their sha256),
+ * uploaded (file id), created (batch id), status (when it changes),
+ * cancelRequested, downloaded (counts, a sample of failures, and the leftover
+ * files). The state is rebuilt from the journal alone, so a process killed at
+ * any point resumes where the journal ends, and these invariants hold:
+ *
+ * 1. A batch id once recorded is never created again: its file is only
+ *    polled, downloaded, or cancelled from then on.
+ * 2. The window between the provider creating a batch and the journal
+ *    recording it is closed by metadata: every batch carries `smart_run` (the
+ *    journal's run id) and `smart_file` (its file's name). A file planned by
+ *    an earlier process and without a recorded batch is first looked for
+ *    among the provider's batches created since it was planned (less an hour
+ *    for clocks); one found is adopted, not created anew. Within one process
+ *    the client does the same between attempts of a create that may have
+ *    gone through (batchApi.ts).
+ * 3. A file is uploaded only if its bytes still hash to the planned sha256,
+ *    so a batch always runs exactly the requests the plan recorded.
+ * 4. The first plan is made once: when the journal holds a plan, `plan` is
+ *    not called again (the lead's plan skips cached requests, so a second
+ *    plan would differ). A plan torn by a crash is not in the journal, and is
+ *    made again from scratch.
+ * 5. A batch's answers go to `onAnswer` before `downloaded` is recorded.
+ *    A process killed in between hands them on again when it resumes
+ *    (at-least-once: `onAnswer` must be idempotent, as a response cache put
+ *    is), but never pays for them again: downloads cost nothing.
+ * 6. Leftovers (failed lines worth another try and lines an expired or
+ *    cancelled batch left unanswered) are written to new files before
+ *    `downloaded` names them, and are submitted as new batches, each request
+ *    at most `maxAttempts` times in all. A batch we cancelled does not use up
+ *    an attempt; lines the provider refused for good (4xx other than 408 and
+ *    429) and lines of a batch someone cancelled at the provider are not
+ *    resubmitted. All of them end the run with a {@link BatchRunError}
+ *    naming them.
+ *
+ * A journal belongs to one run of the application phase: once `runBatches`
+ * resolves, its requests are answered; a new run starts a new journal.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { readJsonl } from '../../io/jsonl';
+import { BatchApiClient, BatchInfo, BatchResultRecord, BatchStatus, FINAL_STATUSES } from '../../llm/batchApi';
+import { estimateTokens, type Log } from '../../llm/openAiEndpoint';
+import { isRetryableStatus } from '../../llm/retryPolicy';
+import { BatchJournal, FailedRequest, FileState, LeftoverReason, PlannedFile } from './batchJournal';
+import { BatchRequest, RequestFile, RequestFileLimits, writeRequestFiles } from './requestFiles';
+
+/** One answered request. */
+export interface BatchAnswer {
+  /** The request's custom_id: its cache key. */
+  readonly customId: string;
+  /** The provider's model name. */
+  readonly model: string;
+  readonly text: string;
+  /** As the provider reported them; estimated as characters / 4 when it did not. */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** Where one request file stands: planned, uploaded, or its batch's status. */
+export type BatchStage = 'planned' | 'uploaded' | BatchStatus;
+
+/** One request file and its batch, for the UI. */
+export interface BatchView {
+  readonly file: string;
+  readonly model: string;
+  readonly requests: number;
+  readonly attempt: number;
+  readonly stage: BatchStage;
+  /** The provider's batch id, once created. */
+  readonly batchId: string | undefined;
+  /** Unix seconds, as the provider reported it. */
+  readonly createdAt: number | undefined;
+  readonly completed: number;
+  readonly failed: number;
+  /** True once its answers were handed on. */
+  readonly downloaded: boolean;
+}
+
+export interface BatchProgress {
+  /** Every file submitted or to be submitted, in the order planned. */
+  readonly batches: readonly BatchView[];
+  /** Requests answered and handed on so far (earlier processes included). */
+  readonly answered: number;
+}
+
+export interface RunBatchesOptions {
+  readonly api: BatchApiClient;
+  readonly journal: BatchJournal;
+  /** Writes the request files (see `writeRequestFiles`); called only when the journal holds no plan yet. */
+  readonly plan: () => Promise<readonly RequestFile[]>;
+  /** Where leftover files are written. */
+  readonly folder: string;
+  /** Told each answer; may be told one again after a resume, so it must be idempotent. */
+  readonly onAnswer: (answer: BatchAnswer) => void | Promise<void>;
+  readonly onProgress?: (progress: BatchProgress) => void;
+  /** Time between two polls of the running batches. Default 60 s. */
+  readonly pollSeconds?: number;
+  /** Times a request is submitted at most, the first included. Default 3. */
+  readonly maxAttempts?: number;
+  /** Limits of leftover files (default OpenAI's). */
+  readonly limits?: RequestFileLimits;
+  /** Stops the run: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** On abort, leave the batches running at the provider (the default: a resume picks them up) or cancel them there. */
+  readonly onAbort?: 'leave' | 'cancel';
+  readonly log?: Log;
+}
+
+/** What a run did, over every process that worked on its journal. */
+export interface BatchRunSummary {
+  readonly answered: number;
+  readonly batches: number;
+}
+
+/** A batch that failed validation: nothing of its file ran. */
+export interface ValidationFailure {
+  readonly batchId: string;
+  readonly file: string;
+  readonly problems: readonly { readonly code: string; readonly message: string; readonly line: number | undefined }[];
+}
+
+/** The run ended with requests unanswered. */
+export class BatchRunError extends Error {
+  override readonly name = 'BatchRunError';
+
+  constructor(
+    message: string,
+    readonly validation: readonly ValidationFailure[],
+    /** How many requests got no answer outside the batches that failed validation. */
+    readonly unansweredCount: number,
+    /** The first of them, with the provider's last word where known. */
+    readonly unanswered: readonly FailedRequest[],
+    /** The files that hold every one of them. */
+    readonly files: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_POLL_SECONDS = 60;
+const DEFAULT_MAX_ATTEMPTS = 3;
+/** Providers' clocks and ours differ: a lost batch is looked for from this long before its file was planned. */
+const CLOCK_SKEW_SECONDS = 3600;
+/** Failures kept per batch in the journal, to name in the final error. */
+const FAILURE_SAMPLE = 20;
+/** Requests named in the final error; the rest are counted. */
+const NAMED_IN_ERROR = 10;
+/** Time allowed to cancel the batches after an abort, when asked to. */
+const CANCEL_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs the journal's batch run to its end (see the design note above):
+ * resolves once every request is answered and handed to `onAnswer`; rejects
+ * with a {@link BatchRunError} naming what never was, with the signal's
+ * reason when aborted, or with the error of a call that failed for good (the
+ * journal keeps everything done so far: run again to resume).
+ */
+export async function runBatches(options: RunBatchesOptions): Promise<BatchRunSummary> {
+  return new BatchRun(options).run();
+}
+
+class BatchRun {
+  private readonly signal: AbortSignal;
+  private readonly maxAttempts: number;
+  private readonly pollMs: number;
+  private readonly log: Log;
+
+  constructor(private readonly options: RunBatchesOptions) {
+    this.signal = options.signal ?? new AbortController().signal;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.pollMs = Math.max(0, (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000);
+    this.log = options.log ?? (() => undefined);
+    if (!(Number.isInteger(this.maxAttempts) && this.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be a positive integer, got ${this.maxAttempts}`);
+  }
+
+  private get journal(): BatchJournal {
+    return this.options.journal;
+  }
+
+  async run(): Promise<BatchRunSummary> {
+    try {
+      this.signal.throwIfAborted();
+      await this.ensurePlan();
+      this.progress();
+      for (;;) {
+        this.signal.throwIfAborted();
+        for (const file of this.files((f) => this.toSubmit(f))) await this.submit(file);
+        for (const file of this.files((f) => this.isRunning(f))) await this.poll(file);
+        for (const file of this.files((f) => this.toCollect(f))) await this.collect(file);
+        if (this.files((f) => this.toSubmit(f)).length > 0) continue;
+        if (this.files((f) => this.isRunning(f)).length === 0) break;
+        await this.wait();
+      }
+    } catch (error) {
+      if (this.signal.aborted && this.options.onAbort === 'cancel') await this.cancelRunning();
+      throw error;
+    }
+    return this.finish();
+  }
+
+  private files(which: (file: FileState) => boolean): FileState[] {
+    return this.journal.state.files.filter(which);
+  }
+
+  /** Not yet a batch, and to be one. */
+  private toSubmit(file: FileState): boolean {
+    return file.batchId === undefined && this.submittable(file.plan);
+  }
+
+  private submittable(plan: PlannedFile): boolean {
+    const reason = plan.from?.reason;
+    return plan.requests > 0 && reason !== 'refused' && reason !== 'cancelledAtProvider' && plan.attempt <= this.maxAttempts;
+  }
+
+  /** To poll: not ended, or ended without naming the files its counts promise. */
+  private isRunning(file: FileState): boolean {
+    return file.batchId !== undefined && (file.status === undefined || !FINAL_STATUSES.has(file.status) || filesPending(file));
+  }
+
+  /** Ended with answers (or leftovers) not yet handed on. A batch that failed validation has none. */
+  private toCollect(file: FileState): boolean {
+    return file.status !== undefined && FINAL_STATUSES.has(file.status) && file.status !== 'failed' && file.downloaded === undefined && !filesPending(file);
+  }
+
+  private async ensurePlan(): Promise<void> {
+    if (this.journal.state.planned) return;
+    const files = await this.options.plan();
+    this.journal.record({ type: 'planned', files: files.map((f) => ({ ...f, attempt: 1 })) });
+    this.log('info', `planned ${files.length} batch file(s) of ${files.reduce((n, f) => n + f.requests, 0)} requests`);
+  }
+
+  /** Creates the file's batch, or adopts the one an earlier process created without recording it. */
+  private async submit(file: FileState): Promise<void> {
+    const { api } = this.options;
+    const name = path.basename(file.plan.path);
+    const metadata = { smart_run: this.journal.runId, smart_file: name };
+    if (file.earlier) {
+      const since = Math.floor(Date.parse(file.plannedAt) / 1000) - CLOCK_SKEW_SECONDS;
+      const found = await api.findBatch(metadata, since, this.signal);
+      if (found !== undefined) {
+        this.journal.record({ type: 'created', file: file.plan.path, batchId: found.id, createdAt: found.createdAt, adopted: true });
+        this.log('info', `batch ${found.id} of ${name} was created by an earlier run; polling it`);
+        this.observe(file, found);
+        return;
+      }
+    }
+    if (file.fileId === undefined) {
+      await checkUnchanged(file.plan, this.journal.file);
+      const uploaded = await api.uploadRequestFile(file.plan.path, this.signal);
+      this.journal.record({ type: 'uploaded', file: file.plan.path, fileId: uploaded.id });
+      this.progress();
+    }
+    const batch = await api.createBatch(file.fileId!, metadata, this.signal);
+    this.journal.record({ type: 'created', file: file.plan.path, batchId: batch.id, createdAt: batch.createdAt, adopted: false });
+    this.log('info', `batch ${batch.id} created for ${name} (${file.plan.requests} requests of ${file.plan.model}, attempt ${file.plan.attempt})`);
+    this.observe(file, batch);
+  }
+
+  private async poll(file: FileState): Promise<void> {
+    this.observe(file, await this.options.api.retrieveBatch(file.batchId!, this.signal));
+  }
+
+  /** Records a change of status or counts. */
+  private observe(file: FileState, batch: BatchInfo): void {
+    const { completed, failed, total } = batch.counts;
+    const same = file.status === batch.status && file.counts.completed === completed && file.counts.failed === failed && file.counts.total === total
+      && file.outputFileId === batch.outputFileId && file.errorFileId === batch.errorFileId;
+    if (same) return;
+    this.journal.record({
+      type: 'status',
+      batchId: batch.id,
+      status: batch.status,
+      completed,
+      failed,
+      total,
+      ...(batch.outputFileId !== undefined ? { outputFileId: batch.outputFileId } : {}),
+      ...(batch.errorFileId !== undefined ? { errorFileId: batch.errorFileId } : {}),
+      ...(batch.status === 'failed' ? { problems: batch.problems } : {}),
+    });
+    if (batch.status === 'failed') this.log('error', describeValidation(this.validationOf(file)));
+    this.progress();
+  }
+
+  /**
+   * Hands on the answers of an ended batch, then writes its leftovers to new
+   * files and records it all (invariants 5 and 6).
+   */
+  private async collect(file: FileState): Promise<void> {
+    const { api } = this.options;
+    const batchId = file.batchId!;
+    const results = new BatchResults(file.plan.model, this.options.onAnswer);
+    for (const fileId of [file.outputFileId, file.errorFileId]) {
+      if (fileId !== undefined) await api.readResults(fileId, (record) => results.take(record), this.signal);
+    }
+    await results.estimateMissingUsage(file.plan.path, this.signal);
+    if (results.estimated > 0) {
+      this.log('debug', `batch ${batchId}: ${results.estimated} answers came without token usage; estimated as characters / 4`);
+    }
+
+    const reason: LeftoverReason = file.status === 'expired' ? 'expired'
+      : file.status === 'cancelled' ? (file.cancelRequested ? 'cancelled' : 'cancelledAtProvider') : 'failed';
+    // Our own cancel is no failure of the requests: it does not use up an attempt.
+    const attempt = reason === 'cancelled' ? file.plan.attempt : file.plan.attempt + 1;
+    const leftovers = [
+      ...(await this.leftovers(file, batchId, (id) => results.isLeftover(id) && !results.isRefused(id), attempt, reason)),
+      ...(await this.leftovers(file, batchId, (id) => results.isRefused(id), attempt, 'refused')),
+    ];
+    const unanswered = file.plan.requests - results.answeredCount - results.failedCount;
+    this.journal.record({
+      type: 'downloaded',
+      batchId,
+      answered: results.answeredCount,
+      failed: results.failedCount,
+      unanswered,
+      failures: results.sample(),
+      leftovers,
+    });
+    this.log('info', `batch ${batchId} ${file.status}: ${results.answeredCount} answered, ${results.failedCount} failed, ${unanswered} unanswered`);
+    this.progress();
+  }
+
+  /** Writes the lines of the file's requests that `pick` chooses to new files (none when it chooses none). */
+  private async leftovers(file: FileState, batchId: string, pick: (customId: string) => boolean, attempt: number, reason: LeftoverReason): Promise<PlannedFile[]> {
+    const signal = this.signal;
+    const model = file.plan.model;
+    const base = `${batchId.replace(/[^A-Za-z0-9._-]/g, '_')}.${reason === 'refused' ? 'refused' : 'retry'}`;
+    async function* picked(): AsyncGenerator<BatchRequest> {
+      for await (const { value } of readJsonl(file.plan.path, { signal })) {
+        const customId = value.custom_id as string;
+        if (pick(customId)) yield { key: customId, model, body: value.body as Record<string, unknown> };
+      }
+    }
+    const written = await writeRequestFiles(picked(), this.options.folder, {
+      ...(this.options.limits ? { limits: this.options.limits } : {}),
+      name: (index) => `${base}-${index}.jsonl`,
+    });
+    return written.map((w) => ({ ...w, attempt, from: { batchId, reason } }));
+  }
+
+  private async wait(): Promise<void> {
+    try {
+      await delay(this.pollMs, undefined, { signal: this.signal });
+    } catch (error) {
+      throw this.signal.aborted ? this.signal.reason : error;
+    }
+  }
+
+  /** After an abort, asks the provider to cancel every batch still running; failures are logged, not thrown. */
+  private async cancelRunning(): Promise<void> {
+    const signal = AbortSignal.timeout(CANCEL_TIMEOUT_MS);
+    for (const file of this.files((f) => this.isRunning(f) && !f.cancelRequested)) {
+      try {
+        const batch = await this.options.api.cancelBatch(file.batchId!, signal);
+        this.journal.record({ type: 'cancelRequested', batchId: batch.id });
+        this.observe(file, batch);
+      } catch (error) {
+        this.log('warn', `could not cancel batch ${file.batchId}: ${error instanceof Error ? error.message : String(error)}; it runs on, and a resume will collect it`);
+      }
+    }
+  }
+
+  private progress(): void {
+    const files = this.journal.state.files;
+    const batches = files.filter((f) => f.batchId !== undefined || this.submittable(f.plan)).map((f): BatchView => ({
+      file: f.plan.path,
+      model: f.plan.model,
+      requests: f.plan.requests,
+      attempt: f.plan.attempt,
+      stage: f.status ?? (f.batchId !== undefined ? 'validating' : f.fileId !== undefined ? 'uploaded' : 'planned'),
+      batchId: f.batchId,
+      createdAt: f.createdAt,
+      completed: f.counts.completed,
+      failed: f.counts.failed,
+      downloaded: f.downloaded !== undefined,
+    }));
+    this.options.onProgress?.({ batches, answered: answeredIn(files) });
+  }
+
+  private validationOf(file: FileState): ValidationFailure {
+    return { batchId: file.batchId!, file: file.plan.path, problems: file.problems };
+  }
+
+  /** Resolves when every request was answered; else throws what was not and why. */
+  private async finish(): Promise<BatchRunSummary> {
+    const files = this.journal.state.files;
+    const validation = files.filter((f) => f.status === 'failed').map((f) => this.validationOf(f));
+    const givenUp = files.filter((f) => f.plan.from !== undefined && f.plan.requests > 0 && !this.submittable(f.plan));
+    if (validation.length === 0 && givenUp.length === 0) {
+      return { answered: answeredIn(files), batches: files.filter((f) => f.batchId !== undefined).length };
+    }
+    const known = new Map<string, string>();
+    for (const f of files) for (const failure of f.downloaded?.failures ?? []) known.set(failure.customId, failure.message);
+    const named: FailedRequest[] = [];
+    for (const f of givenUp) {
+      for await (const { value } of readJsonl(f.plan.path, { signal: this.signal })) {
+        if (named.length >= NAMED_IN_ERROR) break;
+        const customId = value.custom_id as string;
+        named.push({ customId, message: known.get(customId) ?? unansweredBecause(f.plan) });
+      }
+    }
+    const count = givenUp.reduce((n, f) => n + f.plan.requests, 0);
+    throw new BatchRunError(
+      describeFailure(this.options.api.endpointName, validation, count, named, givenUp, this.maxAttempts),
+      validation, count, named, givenUp.map((f) => f.plan.path),
+    );
+  }
+}
+
+/** Sorts one batch's result lines: answers handed on, failures kept to resubmit or report. */
+class BatchResults {
+  private readonly answered = new Set<string>();
+  private readonly failures = new Map<string, { message: string; refused: boolean }>();
+  /** Answers without usage, handed on once their input tokens are estimated. */
+  private readonly withoutUsage = new Map<string, string>();
+  estimated = 0;
+
+  constructor(private readonly model: string, private readonly onAnswer: RunBatchesOptions['onAnswer']) {}
+
+  get answeredCount(): number {
+    return this.answered.size;
+  }
+
+  get failedCount(): number {
+    return this.failures.size;
+  }
+
+  async take(record: BatchResultRecord): Promise<void> {
+    const { customId } = record;
+    if (this.answered.has(customId)) return;
+    if (!record.ok) {
+      this.failures.set(customId, { message: record.message, refused: record.status !== undefined && !isRetryableStatus(record.status) });
+      return;
+    }
+    this.answered.add(customId);
+    this.failures.delete(customId);
+    if (record.usage === undefined) this.withoutUsage.set(customId, record.text);
+    else await this.onAnswer({ customId, model: this.model, text: record.text, ...record.usage });
+  }
+
+  /** Hands on the answers without usage, their input tokens estimated from the requests (as the chat client does). */
+  async estimateMissingUsage(requestFile: string, signal: AbortSignal): Promise<void> {
+    if (this.withoutUsage.size === 0) return;
+    for await (const { value } of readJsonl(requestFile, { signal })) {
+      const customId = value.custom_id as string;
+      const text = this.withoutUsage.get(customId);
+      if (text === undefined) continue;
+      const messages = ((value.body as { messages?: { content?: unknown }[] }).messages ?? []);
+      const characters = messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
+      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(characters), outputTokens: estimateTokens(text.length) });
+      this.estimated++;
+    }
+  }
+
+  /** Not answered: failed, or never reached. */
+  isLeftover(customId: string): boolean {
+    return !this.answered.has(customId);
+  }
+
+  isRefused(customId: string): boolean {
+    return this.failures.get(customId)?.refused === true;
+  }
+
+  sample(): FailedRequest[] {
+    return [...this.failures].slice(0, FAILURE_SAMPLE).map(([customId, { message }]) => ({ customId, message }));
+  }
+}
+
+/** Refuses to upload a file whose bytes are not the ones planned (invariant 3). */
+async function checkUnchanged(plan: PlannedFile, journalFile: string): Promise<void> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(plan.path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw new Error(`the batch request file ${plan.path} cannot be read (${error instanceof Error ? error.message : String(error)}); delete ${journalFile} to plan the batches afresh`);
+  }
+  if (hash.digest('hex') !== plan.sha256) {
+    throw new Error(`the batch request file ${plan.path} changed since it was planned; delete ${journalFile} to plan the batches afresh`);
+  }
+}
+
+/**
+ * An ended batch whose counts say it answered (or failed) requests but that
+ * names no output (or error) file yet. Its lines must not be taken for
+ * unanswered, which would pay for them again: it is polled until it names them.
+ */
+function filesPending(file: FileState): boolean {
+  if (file.status === undefined || !FINAL_STATUSES.has(file.status) || file.status === 'failed') return false;
+  return (file.counts.completed > 0 && file.outputFileId === undefined) || (file.counts.failed > 0 && file.errorFileId === undefined);
+}
+
+function answeredIn(files: readonly FileState[]): number {
+  return files.reduce((n, f) => n + (f.downloaded?.answered ?? 0), 0);
+}
+
+function unansweredBecause(plan: PlannedFile): string {
+  switch (plan.from?.reason) {
+    case 'expired': return `unanswered when batch ${plan.from.batchId} expired`;
+    case 'cancelledAtProvider': return `unanswered: batch ${plan.from.batchId} was cancelled at the provider`;
+    case 'cancelled': return `unanswered: batch ${plan.from.batchId} was cancelled`;
+    case 'refused':
+    case 'failed':
+    case undefined:
+      return 'failed';
+  }
+}
+
+function describeValidation(v: ValidationFailure): string {
+  const problems = v.problems.length === 0 ? 'no reason given'
+    : v.problems.map((p) => `${p.line !== undefined ? `line ${p.line}: ` : ''}${p.code}: ${p.message}`).join('; ');
+  return `batch ${v.batchId} of ${v.file} failed validation: ${problems}`;
+}
+
+function describeFailure(
+  endpoint: string,
+  validation: readonly ValidationFailure[],
+  count: number,
+  named: readonly FailedRequest[],
+  givenUp: readonly FileState[],
+  maxAttempts: number,
+): string {
+  const lines = [`The batch run on endpoint "${endpoint}" left requests unanswered:`];
+  for (const v of validation) lines.push(`- ${describeValidation(v)}`);
+  if (count > 0) {
+    const listed = named.map((n) => `${n.customId} (${n.message})`).join(', ');
+    const more = count > named.length ? ` and ${count - named.length} more` : '';
+    lines.push(`- ${count} request(s) got no answer (at most ${maxAttempts} attempts each; refused requests and batches cancelled at the provider are not resubmitted): ${listed}${more}; `
+      + `the requests are in ${givenUp.map((f) => f.plan.path).join(', ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,217 @@
+/**
+ * The batch journal: an append-only record, one JSON line per event, of what
+ * a batch run did at the provider, so that a run killed at any point resumes
+ * polling the same batches and never creates a batch twice (see
+ * batchCoordinator.ts for the invariants it keeps). Lines are written with one
+ * synchronous write each ({@link AppendOnlyLines}); a line torn by a crash is
+ * skipped on reading, so the step it recorded is simply done again.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { AppendOnlyLines } from '../../io/appendOnlyLines';
+import { readJsonl } from '../../io/jsonl';
+import type { BatchProblem, BatchStatus } from '../../llm/batchApi';
+import type { RequestFile } from './requestFiles';
+
+/**
+ * Why a file holds the leftovers of a batch: its failed lines worth another
+ * try (`failed`), the lines an expired batch left unanswered (`expired`) or a
+ * batch we cancelled did (`cancelled`: resubmitted without counting an
+ * attempt), lines the provider refused for good (`refused`: a 4xx other than
+ * 408 and 429) or left unanswered by a batch cancelled at the provider by
+ * someone else (`cancelledAtProvider`). The last two are not resubmitted.
+ */
+export type LeftoverReason = 'failed' | 'expired' | 'cancelled' | 'refused' | 'cancelledAtProvider';
+
+/** A request file in the journal. */
+export interface PlannedFile extends RequestFile {
+  /** 1 for the first plan; a resubmission of failed or unanswered lines counts one more. */
+  readonly attempt: number;
+  /** For leftovers: the batch they come from, and why. */
+  readonly from?: { readonly batchId: string; readonly reason: LeftoverReason };
+}
+
+/** A request that got no answer, with the provider's last word on it. */
+export interface FailedRequest {
+  readonly customId: string;
+  readonly message: string;
+}
+
+export type JournalEvent =
+  | { readonly type: 'started'; readonly runId: string }
+  | { readonly type: 'planned'; readonly files: readonly PlannedFile[] }
+  | { readonly type: 'uploaded'; readonly file: string; readonly fileId: string }
+  | { readonly type: 'created'; readonly file: string; readonly batchId: string; readonly createdAt: number; readonly adopted: boolean }
+  | {
+    readonly type: 'status';
+    readonly batchId: string;
+    readonly status: BatchStatus;
+    readonly completed: number;
+    readonly failed: number;
+    readonly total: number;
+    readonly outputFileId?: string;
+    readonly errorFileId?: string;
+    readonly problems?: readonly BatchProblem[];
+  }
+  | { readonly type: 'cancelRequested'; readonly batchId: string }
+  | {
+    readonly type: 'downloaded';
+    readonly batchId: string;
+    readonly answered: number;
+    readonly failed: number;
+    readonly unanswered: number;
+    /** The first failures, with their messages (a sample for the final error, not all of them). */
+    readonly failures: readonly FailedRequest[];
+    /** The requests left without an answer, in files (see {@link LeftoverReason}). */
+    readonly leftovers: readonly PlannedFile[];
+  };
+
+/** A journal line: an event and when it happened. */
+export type JournalLine = JournalEvent & { readonly at: string };
+
+/** What the journal says about one request file. */
+export interface FileState {
+  readonly plan: PlannedFile;
+  /** When it was planned (ISO 8601). */
+  readonly plannedAt: string;
+  /** Planned by an earlier process: a batch may exist at the provider although none is recorded. */
+  readonly earlier: boolean;
+  fileId?: string;
+  batchId?: string;
+  /** Unix seconds, as the provider reported it. */
+  createdAt?: number;
+  status?: BatchStatus;
+  counts: { completed: number; failed: number; total: number };
+  outputFileId?: string;
+  errorFileId?: string;
+  problems: readonly BatchProblem[];
+  cancelRequested: boolean;
+  downloaded?: { readonly answered: number; readonly failed: number; readonly unanswered: number; readonly failures: readonly FailedRequest[] };
+}
+
+/** The run the journal records, rebuilt from its lines. */
+export interface JournalState {
+  /** Names this run's batches at the provider (metadata `smart_run`). */
+  readonly runId: string;
+  /** True once the first plan is recorded (even an empty one). */
+  readonly planned: boolean;
+  /** Every file ever planned, in the order planned. */
+  readonly files: readonly FileState[];
+}
+
+/** The append-only journal of one batch run, with its state kept current. */
+export class BatchJournal {
+  private readonly fileStates: FileState[] = [];
+  private readonly byPath = new Map<string, FileState>();
+  private readonly byBatch = new Map<string, FileState>();
+  private runIdValue: string | undefined;
+  private planned = false;
+  private out: AppendOnlyLines | undefined;
+  /** Lines that could not be read back (torn by a crash, or not events of this journal). */
+  skippedLines = 0;
+
+  private constructor(readonly file: string) {}
+
+  /** The journal of an input's batch run: `.smart/<input name>.batches.jsonl` beside it. */
+  static fileFor(inputFile: string): string {
+    return path.join(path.dirname(path.resolve(inputFile)), '.smart', `${path.basename(inputFile)}.batches.jsonl`);
+  }
+
+  /** Opens (creating if needed) a journal and rebuilds its state; a new journal starts a run with a new id. */
+  static async open(file: string): Promise<BatchJournal> {
+    const journal = new BatchJournal(file);
+    if (existsSync(file)) {
+      for await (const { value } of readJsonl(file, { skipInvalid: true, onInvalid: () => journal.skippedLines++ })) {
+        if (!journal.apply(value as unknown as JournalLine, true)) journal.skippedLines++;
+      }
+    }
+    journal.out = new AppendOnlyLines(file);
+    if (journal.runIdValue === undefined) journal.record({ type: 'started', runId: randomUUID() });
+    return journal;
+  }
+
+  get state(): JournalState {
+    return { runId: this.runId, planned: this.planned, files: this.fileStates };
+  }
+
+  get runId(): string {
+    if (this.runIdValue === undefined) throw new Error(`internal error: ${this.file} has no run id`);
+    return this.runIdValue;
+  }
+
+  /** The state of the file at `filePath`, or of the file batch `batchId` runs. */
+  fileOf(key: { readonly path: string } | { readonly batchId: string }): FileState | undefined {
+    return 'path' in key ? this.byPath.get(key.path) : this.byBatch.get(key.batchId);
+  }
+
+  /** Appends the event (on disk before this returns) and applies it to the state. */
+  record(event: JournalEvent): void {
+    if (this.out === undefined) throw new Error(`journal ${this.file} is closed`);
+    const line: JournalLine = { at: new Date().toISOString(), ...event };
+    if (!this.apply(line, false)) throw new Error(`internal error: ${event.type} event for an unknown file or batch`);
+    this.out.append(JSON.stringify(line));
+  }
+
+  close(): void {
+    this.out?.close();
+    this.out = undefined;
+  }
+
+  /** Applies one event; false when it does not fit the state (unknown type, file or batch). */
+  private apply(line: JournalLine, earlier: boolean): boolean {
+    switch (line.type) {
+      case 'started':
+        this.runIdValue ??= line.runId;
+        return typeof line.runId === 'string';
+      case 'planned':
+        if (!Array.isArray(line.files)) return false;
+        for (const plan of line.files) this.addFile(plan, line.at, earlier);
+        this.planned = true;
+        return true;
+      case 'uploaded':
+        return this.update(this.byPath.get(line.file), (f) => {
+          f.fileId = line.fileId;
+        });
+      case 'created':
+        return this.update(this.byPath.get(line.file), (f) => {
+          f.batchId = line.batchId;
+          f.createdAt = line.createdAt;
+          this.byBatch.set(line.batchId, f);
+        });
+      case 'status':
+        return this.update(this.byBatch.get(line.batchId), (f) => {
+          f.status = line.status;
+          f.counts = { completed: line.completed, failed: line.failed, total: line.total };
+          f.outputFileId = line.outputFileId;
+          f.errorFileId = line.errorFileId;
+          f.problems = line.problems ?? [];
+        });
+      case 'cancelRequested':
+        return this.update(this.byBatch.get(line.batchId), (f) => {
+          f.cancelRequested = true;
+        });
+      case 'downloaded':
+        return this.update(this.byBatch.get(line.batchId), (f) => {
+          f.downloaded = { answered: line.answered, failed: line.failed, unanswered: line.unanswered, failures: line.failures };
+          for (const plan of line.leftovers) this.addFile(plan, line.at, earlier);
+        });
+      default:
+        return false;
+    }
+  }
+
+  private addFile(plan: PlannedFile, at: string, earlier: boolean): void {
+    // One path is one file: planned twice, it keeps its first record.
+    if (this.byPath.has(plan.path)) return;
+    const state: FileState = { plan, plannedAt: at, earlier, counts: { completed: 0, failed: 0, total: plan.requests }, problems: [], cancelRequested: false };
+    this.fileStates.push(state);
+    this.byPath.set(plan.path, state);
+  }
+
+  private update(file: FileState | undefined, change: (file: FileState) => void): boolean {
+    if (file === undefined) return false;
+    change(file);
+    return true;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Batch request files: JSONL, one chat-completions request per line, as the
+ * Batch API reads them (`{"custom_id", "method": "POST", "url":
+ * "/v1/chat/completions", "body"}`). A provider takes one model per file and
+ * caps a file's requests and bytes, so requests are spread over files by
+ * model and cut at the limits. Requests stream through: only the keys seen so
+ * far are held, to write each request once.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import * as path from 'node:path';
+
+/** One request to put in a batch. */
+export interface BatchRequest {
+  /** The request's cache key (see `requestKey` in responseCache.ts); written as its custom_id. */
+  readonly key: string;
+  /** The provider's model name; one file holds the requests of one model. */
+  readonly model: string;
+  /** The chat-completions body, sent as it is; its `model` must be `model`. */
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** A request file written. */
+export interface RequestFile {
+  readonly path: string;
+  readonly model: string;
+  readonly requests: number;
+  readonly bytes: number;
+  /** Of the file's bytes, hex. */
+  readonly sha256: string;
+}
+
+/** What one file may hold. The defaults are OpenAI's limits. */
+export interface RequestFileLimits {
+  /** Default 50,000. */
+  readonly maxRequestsPerBatch?: number;
+  /** Default 200 MB (200 * 1024 * 1024 bytes). */
+  readonly maxBytesPerBatch?: number;
+}
+
+export interface WriteRequestFilesOptions {
+  readonly limits?: RequestFileLimits;
+  /** The name of the `index`-th file written (from 1). Default `0001-<model>.jsonl`. */
+  readonly name?: (index: number, model: string) => string;
+}
+
+export const DEFAULT_MAX_REQUESTS_PER_BATCH = 50_000;
+export const DEFAULT_MAX_BYTES_PER_BATCH = 200 * 1024 * 1024;
+
+/** The endpoint every request file is for. */
+export const BATCH_ENDPOINT = '/v1/chat/completions';
+
+/**
+ * Writes the requests into JSONL files under `folder` (created if needed;
+ * files of the same name are replaced): one model per file, at most the
+ * limits' requests and bytes per file, a request whose key was seen before
+ * skipped. Resolves with the files, in the order they were started.
+ */
+export async function writeRequestFiles(
+  requests: AsyncIterable<BatchRequest> | Iterable<BatchRequest>,
+  folder: string,
+  options: WriteRequestFilesOptions = {},
+): Promise<RequestFile[]> {
+  const maxRequests = options.limits?.maxRequestsPerBatch ?? DEFAULT_MAX_REQUESTS_PER_BATCH;
+  const maxBytes = options.limits?.maxBytesPerBatch ?? DEFAULT_MAX_BYTES_PER_BATCH;
+  if (!(Number.isInteger(maxRequests) && maxRequests >= 1)) throw new RangeError(`maxRequestsPerBatch must be a positive integer, got ${maxRequests}`);
+  if (!(Number.isInteger(maxBytes) && maxBytes >= 1)) throw new RangeError(`maxBytesPerBatch must be a positive integer, got ${maxBytes}`);
+  const name = options.name ?? defaultName;
+  mkdirSync(folder, { recursive: true });
+
+  const seen = new Set<string>();
+  const open = new Map<string, OpenFile>();
+  const started: OpenFile[] = [];
+  try {
+    for await (const request of requests) {
+      if (seen.has(request.key)) continue;
+      seen.add(request.key);
+      if (request.body.model !== request.model) {
+        throw new Error(`the body of request ${request.key} names model ${JSON.stringify(request.body.model)}, not "${request.model}"`);
+      }
+      const line = `${JSON.stringify({ custom_id: request.key, method: 'POST', url: BATCH_ENDPOINT, body: request.body })}\n`;
+      const bytes = Buffer.byteLength(line);
+      if (bytes > maxBytes) {
+        throw new Error(`the request ${request.key} for model "${request.model}" takes ${bytes} bytes, more than the ${maxBytes} a batch file may hold`);
+      }
+      let file = open.get(request.model);
+      if (file !== undefined && (file.requests >= maxRequests || file.bytes + bytes > maxBytes)) {
+        await file.close();
+        file = undefined;
+      }
+      if (file === undefined) {
+        file = new OpenFile(path.join(folder, name(started.length + 1, request.model)), request.model);
+        open.set(request.model, file);
+        started.push(file);
+      }
+      await file.write(line, bytes);
+    }
+  } finally {
+    await Promise.all(started.map((f) => f.close()));
+  }
+  return started.map((f) => f.result());
+}
+
+/** `0001-<model>.jsonl`, the model's characters beyond letters, digits, `.`, `_` and `-` replaced by `_`. */
+function defaultName(index: number, model: string): string {
+  return `${String(index).padStart(4, '0')}-${model.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`;
+}
+
+/** A request file being written, with its count, size and hash kept as it grows. */
+class OpenFile {
+  requests = 0;
+  bytes = 0;
+  private readonly out: WriteStream;
+  private readonly hash: Hash = createHash('sha256');
+  private sha256: string | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly path: string, readonly model: string) {
+    this.out = createWriteStream(path);
+  }
+
+  async write(line: string, bytes: number): Promise<void> {
+    this.requests++;
+    this.bytes += bytes;
+    this.hash.update(line);
+    if (!this.out.write(line)) await once(this.out, 'drain');
+  }
+
+  /** Ends the file (once, however often called). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.sha256 = this.hash.digest('hex');
+      this.out.end();
+      await once(this.out, 'finish');
+    })();
+    return this.closing;
+  }
+
+  result(): RequestFile {
+    if (this.sha256 === undefined) throw new Error(`internal error: ${this.path} is still open`);
+    return { path: this.path, model: this.model, requests: this.requests, bytes: this.bytes, sha256: this.sha256 };
+  }
+}

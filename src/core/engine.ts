@@ -61,6 +61,33 @@ export interface RunOptions<T> {
    * returned in input order.
    */
   readonly onOutput?: (output: ItemOutput<T>) => void;
+  /**
+   * Answers the items after profiling in bulk before they are processed (a
+   * provider's batch engine): the engine asks for every call the plan will
+   * make, then processes the items as usual, each call answered from what
+   * was fetched.
+   */
+  readonly bulk?: BulkAnswers<T>;
+}
+
+/** One call the application phase will make. */
+export interface PlannedCall<T> {
+  /** Position of the item in the input. */
+  readonly index: number;
+  readonly item: T;
+  readonly model: ModelSpec;
+}
+
+/** A source of answers fetched in bulk, ahead of the calls that read them. */
+export interface BulkAnswers<T> {
+  /** The answer already held for this call, without calling anything. */
+  peek(model: ModelSpec, item: T): Completion | undefined;
+  /**
+   * Obtains the answers to these calls, streamed in input order (a call may
+   * repeat when two items render the same request), so that `peek` and the
+   * client then have them.
+   */
+  fetch(calls: AsyncIterable<PlannedCall<T>>, signal: AbortSignal): Promise<void>;
 }
 
 export interface ItemOutput<T> {
@@ -199,6 +226,7 @@ class SmartRun<T> implements RunContext {
     const t1 = performance.now();
     this.phase = 'applying';
     this.emitProgress();
+    if (this.options.bulk) await this.fetchInBulk(this.options.bulk, this.plan);
     await this.apply(this.plan);
     const t2 = performance.now();
     this.phase = 'done';
@@ -295,9 +323,7 @@ class SmartRun<T> implements RunContext {
     if (rest === 0) return;
     // Ranks profiled..N-1 are split into consecutive blocks, one per entry; since
     // ranks are a random order, each plan gets a random subset of the items.
-    const blockEnds: number[] = [];
-    let end = this.profiled;
-    for (const e of plan.entries) blockEnds.push((end += e.items));
+    const blockEnds = this.blockEnds(plan);
     this.planDone = plan.entries.map(() => 0);
     const progressEvery = Math.max(1, Math.floor(rest / 200));
     const signal = this.controller.signal;
@@ -306,8 +332,7 @@ class SmartRun<T> implements RunContext {
       if (signal.aborted) this.throwIfAborted();
       const rank = this.permutation.rankOf(index);
       if (rank < this.profiled) return;
-      let block = 0;
-      while (rank >= blockEnds[block]) block++;
+      const block = blockOf(rank, blockEnds);
       return this.applyPlan(plan.entries[block].plan, item, (model, c) => {
         this.planDone[block]++;
         this.emitOutput(index, item, model, c);
@@ -316,6 +341,53 @@ class SmartRun<T> implements RunContext {
     });
     await this.pool.drain();
     this.throwIfAborted();
+  }
+
+  /**
+   * Hands the application phase's calls to a bulk source, in rounds: first
+   * every call a plan makes first, then, once those answers are in, the
+   * escalations of the gates that did not hold. Ends when a round finds
+   * nothing missing (two rounds for gated plans, one otherwise).
+   */
+  private async fetchInBulk(bulk: BulkAnswers<T>, plan: Plan): Promise<void> {
+    for (;;) {
+      let missing = 0;
+      const calls = this.missingCalls(bulk, plan, () => missing++);
+      await bulk.fetch(calls, this.controller.signal);
+      this.throwIfAborted();
+      if (missing === 0) return;
+    }
+  }
+
+  /** The application phase's calls whose answers the bulk source does not hold yet, in input order, read as they are yielded. */
+  private async *missingCalls(bulk: BulkAnswers<T>, plan: Plan, onMissing: () => void): AsyncGenerator<PlannedCall<T>> {
+    const blockEnds = this.blockEnds(plan);
+    let index = 0;
+    for await (const item of this.options.items.open()) {
+      const rank = this.permutation.rankOf(index++);
+      if (rank < this.profiled) continue;
+      const spec = plan.entries[blockOf(rank, blockEnds)].plan;
+      const first = firstCalls(spec).map((id) => this.modelById(id).spec);
+      const answers = new Map(first.map((m) => [m.id, bulk.peek(m, item)]));
+      for (const model of first) {
+        if (answers.get(model.id) !== undefined) continue;
+        onMissing();
+        yield { index: index - 1, item, model };
+      }
+      if ([...answers.values()].some((a) => a === undefined) || gateHolds(spec, (id) => answers.get(id)!, this.same)) continue;
+      const escalate = this.modelById(escalation(spec)!).spec;
+      if (bulk.peek(escalate, item) !== undefined) continue;
+      onMissing();
+      yield { index: index - 1, item, model: escalate };
+    }
+  }
+
+  /** Where each plan entry's block of ranks ends: ranks profiled..N-1 in consecutive blocks, one per entry. */
+  private blockEnds(plan: Plan): number[] {
+    const ends: number[] = [];
+    let end = this.profiled;
+    for (const e of plan.entries) ends.push((end += e.items));
+    return ends;
   }
 
   /**
@@ -479,6 +551,13 @@ class SmartRun<T> implements RunContext {
       timings: { startedAt: started.toISOString(), profilingMs, applyingMs, totalMs },
     };
   }
+}
+
+/** The plan entry whose block holds this rank. */
+function blockOf(rank: number, blockEnds: readonly number[]): number {
+  let block = 0;
+  while (rank >= blockEnds[block]) block++;
+  return block;
 }
 
 /** The reference and the candidates, checked: ids unique, the reference among them and not a candidate. */

@@ -27,7 +27,7 @@ import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
 import type { ModelState, ProfiledItem, RunContext } from '../runContext';
 import { clopperPearsonLower } from '../stats/clopperPearson';
-import { expectedCost, LOOK_SHARES, lookSizes, mixCost, planCertification, rankPlans, type CertificationPlan, type PlanEstimate, type PlanningInput } from './certificationPlan';
+import { expectedCost, LOOK_SHARES, lookSizes, MIN_USEFUL_BOUND, mixCost, planCertification, rankPlans, type CertificationPlan, type PlanEstimate, type PlanningInput } from './certificationPlan';
 
 /** The first pilot tier: candidates costing at most this share of the reference per item (at least the cheapest). */
 const FIRST_TIER_SHARE = 0.25;
@@ -337,7 +337,7 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
   const referenceCost = run.meter.applyCostPerItem(run.reference.index);
   const shares = rest > 0
     ? solveCertifiedMix({
-        plans: certified.filter((c) => c.lowerBound > 0).map((c) => ({ id: c.id, costPerItem: c.costPerItem, lowerBound: c.lowerBound })),
+        plans: certified.filter((c) => c.lowerBound >= MIN_USEFUL_BOUND).map((c) => ({ id: c.id, costPerItem: c.costPerItem, lowerBound: c.lowerBound })),
         referenceId: run.reference.spec.id,
         referenceCostPerItem: referenceCost,
         requiredAgreement: required,

@@ -116,9 +116,20 @@ export function certificationCostPerItem(plans: readonly PlanEstimate[], input: 
   return cost;
 }
 
+/**
+ * The least certified agreement with which a plan may answer items: the
+ * target's slack is for a cheaper model's occasional disagreements, not for
+ * outputs known to be mostly wrong. (A bound of 0 needs no certification at
+ * all, so without this floor the cheapest mix would hand the slack to any
+ * model, however useless.)
+ */
+export const MIN_USEFUL_BOUND = 0.5;
+
 /** Cheapest cost per remaining item given lower bounds for the plans (the reference always qualifies). */
 export function mixCost(plans: readonly PlanEstimate[], bounds: readonly number[], required: number, referenceCost: number): number {
-  const columns: Column[] = plans.map((p, i) => ({ id: p.id, order: i, cost: p.applyCost, bound: bounds[i], level: 1 }));
+  const columns: Column[] = plans
+    .map((p, i): Column => ({ id: p.id, order: i, cost: p.applyCost, bound: bounds[i], level: 1 }))
+    .filter((c) => c.bound >= MIN_USEFUL_BOUND);
   columns.push({ id: 'reference', order: plans.length, cost: referenceCost, bound: 1, level: 1 });
   return cheapestMix(columns, Math.min(1, required)).reduce((sum, part) => sum + part.share * part.column.cost, 0);
 }
@@ -187,7 +198,7 @@ function bestSize(plans: readonly PlanEstimate[], alphaEach: number, input: Plan
 /** Plans cheaper than the reference, best first by the expected cost of certifying each alone. */
 export function rankPlans(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): Array<{ plan: PlanEstimate; items: number; expectedCost: number }> {
   return candidates
-    .filter((p) => p.n > 0 && p.applyCost < input.referenceApplyCost)
+    .filter((p) => p.n > 0 && p.applyCost < input.referenceApplyCost && (p.agreements + 1) / (p.n + 2) >= MIN_USEFUL_BOUND)
     .map((plan) => ({ plan, ...bestSize([plan], alpha, input) }))
     .sort((a, b) => a.expectedCost - b.expectedCost);
 }

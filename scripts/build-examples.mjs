@@ -226,7 +226,7 @@ function buildExample(example, csvFile, prices, countTokens) {
     ...example.settings,
     accuracy: example.accuracy,
     confidence: example.confidence,
-    strategy: 'modelmix',
+    strategy: 'auto',
     seed: 7,
     replay: 'recorded.jsonl',
     itemKey: 'id',

@@ -4,6 +4,9 @@ import { boundClause } from './bounds';
 import { count, percent } from './numbers';
 import { planName } from './plan';
 
+/** Said of the paper's exact rule checked at every step of profiling, which its argument does not cover. */
+const NOT_PROVEN = ', the paper\'s rule, valid for one look and not for the repeated checks of profiling: this confidence is not proven';
+
 /** How `auto`'s bounds were obtained: the last clause of its guarantee's sentence. */
 export function certificationClause(c: Certification): string {
   return `exact Clopper-Pearson bounds on ${count(c.items)} items profiled after the plans were chosen, looked at only at sizes fixed in advance`;
@@ -31,9 +34,10 @@ export function describeGuarantee(facts: GuaranteeFacts): string {
   const topUp = referenceRest ? ` and ${reference} itself on ${count(referenceRest.items)}` : '';
   const verb = facts.guarantee.met ? 'agree' : 'are only known to agree';
   return (
-    `With ${percent(plan.confidence)} confidence, the outputs ${verb} with ${reference} on at least ` +
+    `With ${percent(facts.guarantee.confidence)} confidence, the outputs ${verb} with ${reference} on at least ` +
     `${percent(plan.agreementLowerBound)} of the ${count(items)} items (target ${percent(target.accuracy)}): ` +
     `${count(profiledItems)} profiled items carry ${reference}'s own output; the other ${count(items - profiledItems)} come from ` +
-    `${models}${topUp}; ${plan.certification ? certificationClause(plan.certification) : boundClause(bound)}.`
+    `${models}${topUp}; ${plan.certification ? certificationClause(plan.certification) : boundClause(bound)}` +
+    `${facts.guarantee.proven ? '' : NOT_PROVEN}.`
   );
 }

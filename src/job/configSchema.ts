@@ -65,6 +65,10 @@ const modelSchema = z
     model: nonEmpty.optional().describe('The provider\'s model name sent in requests (default: the id).'),
     inputPer1M: price.optional().describe('USD per million input tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
     outputPer1M: price.optional().describe('USD per million output tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
+    logprobs: z
+      .boolean()
+      .optional()
+      .describe('Ask this model for token log-probabilities (OpenAI, vLLM and others support `logprobs`): the probability it gives its own answer then lets `auto` keep confident answers and ask the reference about the rest. Only for endpoints that accept the parameter.'),
   })
   .transform((m, context) => {
     const model = m.model ?? m.id;
@@ -81,7 +85,7 @@ const modelSchema = z
       });
       return z.NEVER;
     }
-    return { id: m.id, endpoint: m.endpoint, model, inputPer1M, outputPer1M };
+    return { id: m.id, endpoint: m.endpoint, model, inputPer1M, outputPer1M, logprobs: m.logprobs === true };
   })
   .describe('A model Smart may use.');
 

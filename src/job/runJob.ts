@@ -331,7 +331,7 @@ function routes(config: SmartConfig, options: JobOptions): Map<string, ModelRout
       );
       clients.set(endpoint.name, client);
     }
-    result.set(model.id, { providerModel: model.model, baseURL: endpoint.baseURL, backend: client });
+    result.set(model.id, { providerModel: model.model, baseURL: endpoint.baseURL, backend: client, ...(model.logprobs ? { logprobs: true } : {}) });
   }
   return result;
 }

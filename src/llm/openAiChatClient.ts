@@ -20,6 +20,8 @@ export interface ChatRequest {
   readonly messages: readonly { readonly role: 'system' | 'user' | 'assistant'; readonly content: string }[];
   /** Sent as `max_tokens` when given. */
   readonly maxTokens?: number;
+  /** Ask for token log-probabilities (`logprobs: true`), to learn how sure the model is of its answer. */
+  readonly logprobs?: boolean;
 }
 
 /** The answer and what it cost in tokens (estimated as characters / 4 when the server does not say). */
@@ -27,6 +29,8 @@ export interface ChatResult {
   readonly text: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** With `logprobs`: the probability of the whole answer, exp(sum of its tokens' log-probabilities). */
+  readonly confidence?: number;
 }
 
 export interface ChatClientOptions {
@@ -86,6 +90,7 @@ export class OpenAiChatClient {
         messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
         temperature: 0,
         ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+        ...(request.logprobs ? { logprobs: true } : {}),
       }, { signal: attemptController.signal });
       return this.toResult(request, completion);
     } catch (error) {
@@ -99,7 +104,7 @@ export class OpenAiChatClient {
 
   private toResult(request: ChatRequest, completion: unknown): ChatResult {
     const body = completion as {
-      choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+      choices?: { message?: { content?: unknown }; finish_reason?: unknown; logprobs?: { content?: unknown } | null }[];
       usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
     } | null;
     const choice = Array.isArray(body?.choices) ? body.choices[0] : undefined;
@@ -110,11 +115,14 @@ export class OpenAiChatClient {
     if (typeof text !== 'string') {
       throw new NoContentError(`the response has no message content (finish_reason: ${String(choice.finish_reason ?? 'none')})`);
     }
+    const confidence = request.logprobs ? answerProbability(choice.logprobs?.content) : undefined;
+    const extra = confidence === undefined ? {} : { confidence };
     const inputTokens = body.usage?.prompt_tokens;
     const outputTokens = body.usage?.completion_tokens;
-    if (typeof inputTokens === 'number' && typeof outputTokens === 'number') return { text, inputTokens, outputTokens };
+    if (typeof inputTokens === 'number' && typeof outputTokens === 'number') return { text, inputTokens, outputTokens, ...extra };
     const estimate = {
       text,
+      ...extra,
       inputTokens: estimateTokens(request.messages.reduce((sum, m) => sum + m.content.length, 0)),
       outputTokens: estimateTokens(text.length),
     };
@@ -134,6 +142,21 @@ export class OpenAiChatClient {
     if (error instanceof NoContentError) return { retryable: false, reason: error.message };
     return { retryable: false, reason: this.connection.redact(error instanceof Error ? error.message : String(error)) };
   }
+}
+
+/**
+ * The probability a model gave its whole answer: exp of the sum of its
+ * tokens' log-probabilities (OpenAI's `choices[].logprobs.content[].logprob`,
+ * which vLLM and others return too). Undefined when the response carries none.
+ */
+function answerProbability(content: unknown): number | undefined {
+  if (!Array.isArray(content) || content.length === 0) return undefined;
+  let sum = 0;
+  for (const token of content as Array<{ logprob?: unknown }>) {
+    if (typeof token?.logprob !== 'number' || !Number.isFinite(token.logprob)) return undefined;
+    sum += token.logprob;
+  }
+  return Math.exp(Math.min(0, sum));
 }
 
 /** Our per-attempt timer fired. */

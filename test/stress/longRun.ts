@@ -15,21 +15,16 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runSmart } from '../../src/core/engine';
-import { arraySource } from '../../src/core/itemSource';
-import type { JsonlRecord } from '../../src/io/jsonl';
-import { compileTemplate } from '../../src/io/template';
-import { JobClient } from '../../src/job/jobClient';
 import { ResponseCache } from '../../src/job/responseCache';
 import { OpenAiChatClient } from '../../src/llm/openAiChatClient';
 import { RateLimiterPool } from '../../src/llm/rateLimiter';
 import { RetryPolicy } from '../../src/llm/retryPolicy';
+import { itemRecords, jobClient, MODEL, promptOf, runOnEveryItem } from '../support/jobPath';
 import { startFaultyServer, stressAnswer, type FaultPlan } from './faultyServerThread';
 
 const CALLS = 100_000;
 const CONCURRENCY = 64;
-const records: JsonlRecord[] = Array.from({ length: CALLS }, (_, i) => ({ line: i + 1, value: { text: `item ${i}` } }));
-const template = compileTemplate('Repeat: {{text}}', 'prompt.txt');
+const records = itemRecords(CALLS);
 
 /** Runs the 100,000 calls against a server failing as planned, prints what happened, and checks every call finished, once. */
 export async function longRun(name: string, plan: FaultPlan): Promise<void> {
@@ -46,30 +41,19 @@ export async function longRun(name: string, plan: FaultPlan): Promise<void> {
       if (level === 'warn') retries++;
     },
   });
-  const client = new JobClient({
-    inputName: 'items.jsonl',
-    template,
-    routes: new Map([['m', { providerModel: 'm', baseURL: server.baseURL, backend }]]),
-    cache,
-  });
-  const limiter = limiters.forModel('m');
+  const client = jobClient(backend, server.baseURL, cache);
+  const limiter = limiters.forModel(MODEL);
   let lowestLimit = limiter.limit;
   const watch = setInterval(() => (lowestLimit = Math.min(lowestLimit, limiter.limit)), 20);
   let outputs = 0;
   let wrong = 0;
   const started = Date.now();
   try {
-    await runSmart({
-      items: arraySource(records),
-      models: [{ id: 'm', inputPer1M: 1, outputPer1M: 1 }],
-      reference: 'm',
-      strategy: 'naive',
-      client,
-      target: { accuracy: 0.9, confidence: 0.9 },
+    await runOnEveryItem(client, records, {
       concurrency: CONCURRENCY,
       onOutput: (o) => {
         outputs++;
-        if (o.completion.text !== stressAnswer([{ role: 'user', content: template.render(o.item.value, { file: 'items.jsonl', line: o.item.line }) }])) wrong++;
+        if (o.completion.text !== stressAnswer([{ role: 'user', content: promptOf(o.item) }])) wrong++;
       },
     });
   } finally {

@@ -2,18 +2,14 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runSmart } from '../../../src/core/engine';
-import { arraySource } from '../../../src/core/itemSource';
-import type { JsonlRecord } from '../../../src/io/jsonl';
-import { compileTemplate } from '../../../src/io/template';
-import { JobClient } from '../../../src/job/jobClient';
 import { ResponseCache } from '../../../src/job/responseCache';
 import { OpenAiChatClient } from '../../../src/llm/openAiChatClient';
 import { RateLimiterPool } from '../../../src/llm/rateLimiter';
+import { itemRecords, jobClient, runOnEveryItem } from '../../support/jobPath';
 import { startOpenAiTestServer, type OpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
 
 const answer = (_model: string, messages: readonly TestMessage[]): string => messages[messages.length - 1].content.toUpperCase();
-const records: JsonlRecord[] = Array.from({ length: 200 }, (_, i) => ({ line: i + 1, value: { text: `item ${i}` } }));
+const records = itemRecords(200);
 
 describe('JobClient with the engine, against the loopback server', function () {
   this.timeout(30_000);
@@ -37,12 +33,7 @@ describe('JobClient with the engine, against the loopback server', function () {
       { name: 'local', baseURL: server.baseURL },
       { limiters: new RateLimiterPool({ maxConcurrent: 8 }), ...(cancelGraceMs !== undefined ? { cancelGraceMs } : {}) },
     );
-    const client = new JobClient({
-      inputName: 'items.jsonl',
-      template: compileTemplate('Repeat: {{text}}', 'prompt.txt'),
-      routes: new Map([['m', { providerModel: 'm', baseURL: server.baseURL, backend }]]),
-      cache,
-    });
+    const client = jobClient(backend, server.baseURL, cache);
     const controller = new AbortController();
     const watcher = setInterval(() => {
       if (server.requests.length < cancelAfter) return;
@@ -50,16 +41,7 @@ describe('JobClient with the engine, against the loopback server', function () {
       controller.abort(new Error('user cancelled'));
     }, 1);
     try {
-      await assert.rejects(runSmart({
-        items: arraySource(records),
-        models: [{ id: 'm', inputPer1M: 1, outputPer1M: 1 }],
-        reference: 'm',
-        strategy: 'naive',
-        client,
-        target: { accuracy: 0.9, confidence: 0.9 },
-        concurrency: 8,
-        signal: controller.signal,
-      }), /user cancelled/);
+      await assert.rejects(runOnEveryItem(client, records, { concurrency: 8, signal: controller.signal }), /user cancelled/);
     } finally {
       clearInterval(watcher);
       cache.close();

@@ -211,6 +211,15 @@ describe('RetryPolicy', () => {
 
   describe('the time budget', () => {
     const budgetMs = 60_000;
+    /** A first call to the endpoint fails for 40 s, then is cancelled. */
+    async function failFor40sThenCancel(policy: RetryPolicy, clock: FakeClock): Promise<void> {
+      const { attempt, classify } = failing(clock, transient);
+      const first = new AbortController();
+      await assert.rejects(policy.run(target, attempt, classify, first.signal, () => {
+        if (clock.t >= 40_000) first.abort();
+      }), isAbortError);
+    }
+
     const policyWith = (clock: FakeClock, notices: RetryNotice[] = []): { policy: RetryPolicy; onRetry: (n: RetryNotice) => void } => ({
       policy: new RetryPolicy({ clock, budgetMs, baseDelayMs: 1000, maxDelayMs: 8000, random: () => 0.5 }),
       onRetry: (notice) => notices.push(notice),
@@ -242,11 +251,7 @@ describe('RetryPolicy', () => {
       const clock = new FakeClock();
       const { policy } = policyWith(clock);
       const { attempt, classify } = failing(clock, transient);
-      // A first call fails for 40 s, then is cancelled.
-      const first = new AbortController();
-      await assert.rejects(policy.run(target, attempt, classify, first.signal, () => {
-        if (clock.t >= 40_000) first.abort();
-      }), isAbortError);
+      await failFor40sThenCancel(policy, clock);
       const secondStartedAt = clock.t;
       await assert.rejects(policy.run(target, attempt, classify, never()), (error: unknown) => {
         assert.ok(error instanceof LlmCallError && error.giveUp === 'endpointSilent', String(error));
@@ -293,10 +298,7 @@ describe('RetryPolicy', () => {
       const clock = new FakeClock();
       const { policy } = policyWith(clock);
       const { attempt, classify } = failing(clock, transient);
-      const first = new AbortController();
-      await assert.rejects(policy.run(target, attempt, classify, first.signal, () => {
-        if (clock.t >= 40_000) first.abort();
-      }), isAbortError);
+      await failFor40sThenCancel(policy, clock);
       await assert.rejects(policy.run(target, async () => {
         throw new Error('bad');
       }, () => refused, never()), (error: unknown) => error instanceof LlmCallError && error.giveUp === 'refused');

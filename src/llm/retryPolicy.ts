@@ -21,10 +21,10 @@
  *   for, without end. Under random faults this needs dozens of failures in a
  *   row, which does not happen by chance.
  */
+import { DEFAULTS } from '../core/defaults';
 import { onAbort } from './abortSignals';
 
-/** Ten minutes: longer than the outages providers usually have, short enough that a dead endpoint ends a run the same hour. */
-export const DEFAULT_RETRY_BUDGET_MS = 10 * 60_000;
+export const DEFAULT_RETRY_BUDGET_MS = DEFAULTS.retryMinutes * 60_000;
 
 /** Time as the policy sees it; inject a fake one to test budgets without waiting. */
 export interface Clock {

@@ -48,7 +48,7 @@ describe('smart profile on a file with a 5 MB line (issue 11, item 14)', functio
     child.stdout.resume();
     const code = await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(code, 0, stderr.slice(-2000));
-    assert.match(stderr, /Cost preview for 3 items/);
+    assert.match(stderr, /Cost preview/);
     // 5,000,000 "a"s are 625,000 tokens (a run of "a"s tokenizes in eights).
     const report = JSON.parse(readFileSync(jobFiles(input).report, 'utf8')) as JobReport;
     const expectedMean = 625_000 / 3;

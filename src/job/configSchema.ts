@@ -55,6 +55,11 @@ const endpointSchema = z
     timeoutMs: z.int().min(1).optional().describe(`Time allowed per attempt, in milliseconds (default ${DEFAULTS.timeoutMs}).`),
     concurrency: z.int().min(1).optional().describe('Calls in flight at once per model on this endpoint (default: the top-level `concurrency`).'),
     requestsPerMinute: z.number().min(1).optional().describe('A request rate limit per model on this endpoint (default: none).'),
+    retryMinutes: z
+      .number()
+      .positive()
+      .optional()
+      .describe(`How long failed calls to this endpoint are retried while it answers nothing at all, and how long one request may keep failing alone while it answers others (default ${DEFAULTS.retryMinutes} minutes). Rate limits lower the calls in flight meanwhile.`),
   })
   .describe('An OpenAI-compatible endpoint.');
 

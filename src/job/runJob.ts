@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
+import { DEFAULTS } from '../core/defaults';
 import { runSmart, type ItemOutput, type RunResult } from '../core/engine';
 import { InputError } from '../io/inputError';
 import type { ItemSource } from '../core/itemSource';
@@ -11,6 +12,7 @@ import { compileTemplate, type Template } from '../io/template';
 import type { LlmClient, ModelSpec } from '../core/types';
 import { OpenAiChatClient, type Log } from '../llm/openAiChatClient';
 import { RateLimiterPool } from '../llm/rateLimiter';
+import { RetryPolicy } from '../llm/retryPolicy';
 import { ReplayClient } from '../llm/replayClient';
 import { describeGuarantee } from '../text/guarantee';
 import type { SmartConfig } from './config';
@@ -322,6 +324,7 @@ function routes(config: SmartConfig, options: JobOptions): Map<string, ModelRout
           ...(endpoint.apiKeyEnv ? { apiKeySource: `the ${endpoint.apiKeyEnv} environment variable` } : {}),
         },
         {
+          retry: new RetryPolicy({ budgetMs: (endpoint.retryMinutes ?? DEFAULTS.retryMinutes) * 60_000 }),
           limiters: new RateLimiterPool({
             maxConcurrent: endpoint.concurrency ?? config.concurrency,
             ...(endpoint.requestsPerMinute !== undefined ? { requestsPerMinute: endpoint.requestsPerMinute } : {}),

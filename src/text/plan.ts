@@ -10,6 +10,13 @@ const KIND_WORDS: Readonly<Record<Plan['kind'], string>> = {
   single: 'One plan',
 };
 
+/** The plan's kind in words; a mix whose every entry is one model is "a mix of models". */
+function kindWords(plan: Plan, used: readonly MixEntry[], reference: string): string {
+  if (used.length === 1 && used[0].id === reference) return KIND_WORDS.naive;
+  if (plan.kind === 'mix' && used.every((e) => e.plan.kind === 'single')) return 'A mix of models';
+  return KIND_WORDS[plan.kind];
+}
+
 /** The entries that produce outputs. */
 export function usedEntries(plan: Plan): MixEntry[] {
   return plan.entries.filter((e) => e.items > 0);
@@ -54,7 +61,7 @@ export function describePlan(plan: Plan, reference: string, profiledItems: numbe
   const used = usedEntries(plan);
   if (used.length === 0) return `All ${plural(profiledItems, 'item was', 'items were')} profiled, so every output is ${reference}'s.`;
   const rest = used.reduce((sum, e) => sum + e.items, 0);
-  const kind = used.length === 1 && used[0].id === reference ? KIND_WORDS.naive : KIND_WORDS[plan.kind];
+  const kind = kindWords(plan, used, reference);
   if (profiledItems === 0) return `${kind} for all ${items(rest)}.`;
   return `${kind} for the ${items(rest)} left after profiling (the ${plural(profiledItems, 'profiled item keeps', 'profiled items keep')} ${reference}'s output).`;
 }

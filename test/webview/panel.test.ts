@@ -237,8 +237,8 @@ describe('cost panel (webview) in Chromium', function () {
     const statuses = await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts();
     assert.deepEqual(statuses.map((s) => s.replace(/\s+/g, ' ').trim()), [
       'reference',
-      'meets the target used on 34.7% of the rest',
-      'profiling stopped (not worth it) used on 28.4% of the rest',
+      'meets the target in the plan for 34.7% of the rest',
+      'profiling stopped (not worth it) in the plan for 28.4% of the rest',
       'below the target',
       'not profiled',
     ]);

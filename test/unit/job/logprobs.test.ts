@@ -22,7 +22,9 @@ const confidence = (model: string, messages: readonly TestMessage[]): number =>
 describe('runJob with answer probabilities', () => {
   const folder = tempFolderPerTest('smart-logprobs-');
 
-  it('asks the models marked `logprobs` for them, keeps confident answers, and caches the probability', async () => {
+  it('asks the models marked `logprobs` for them, keeps confident answers, and caches the probability', async function () {
+    // Thousands of real HTTP calls, twice: slow on a loaded machine.
+    this.timeout(120_000);
     await withOpenAiTestServer({ answer, confidence }, async (server) => {
       const dir = folder();
       const input = path.join(dir, 'items.jsonl');
@@ -30,7 +32,7 @@ describe('runJob with answer probabilities', () => {
       writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
       const config = spamJobConfig(
         { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY' },
-        { candidates: ['mid'], accuracy: 0.97, seed: 3 },
+        { candidates: ['mid'], accuracy: 0.97, seed: 3, concurrency: 32 },
       ) as { models: Array<Record<string, unknown>> };
       config.models.find((m) => m.id === 'mid')!.logprobs = true;
       writeFileSync(path.join(dir, 'smart.config.json'), JSON.stringify(config));

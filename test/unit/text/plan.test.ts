@@ -7,7 +7,10 @@ const MIX = REPORT.plan;
 
 describe('plan words', () => {
   it('says what the plan is and which items it covers', () => {
-    assert.equal(describePlan(MIX, 'gpt-4o', 390), "A mix of plans for the 2,010 items left after profiling (the 390 profiled items keep gpt-4o's output).");
+    assert.equal(describePlan(MIX, 'gpt-4o', 390), "A mix of models for the 2,010 items left after profiling (the 390 profiled items keep gpt-4o's output).");
+    const gate: PlanSpec = { kind: 'gated', members: ['gpt-4.1-nano', 'gpt-4o-mini'], escalate: 'gpt-4o' };
+    const withGate = { ...MIX, entries: [{ ...MIX.entries[0], plan: gate }, ...MIX.entries.slice(1)] };
+    assert.equal(describePlan(withGate, 'gpt-4o', 390), "A mix of plans for the 2,010 items left after profiling (the 390 profiled items keep gpt-4o's output).");
     assert.equal(describePlan({ ...MIX, kind: 'single' }, 'gpt-4o', 1), "One plan for the 2,010 items left after profiling (the 1 profiled item keeps gpt-4o's output).");
     assert.equal(describePlan({ ...MIX, kind: 'naive' }, 'gpt-4o', 0), 'The reference alone for all 2,010 items.');
   });

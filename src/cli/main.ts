@@ -165,7 +165,7 @@ function cancelOnInterrupt(controller: AbortController): () => void {
   return () => process.off('SIGINT', onSigint);
 }
 
-const EXIT_CODES: Readonly<Record<Exclude<StopReason['kind'], 'error'>, number>> = { declined: 1, budget: 3, cancelled: 130 };
+const EXIT_CODES: Readonly<Record<Exclude<StopReason['kind'], 'error'>, number>> = { declined: 1, budget: 3, cancelled: 130, changed: 1 };
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv);

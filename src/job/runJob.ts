@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
 import { runSmart, type ItemOutput, type RunResult } from '../core/engine';
-import { InputError } from '../io/inputError';
+import type { FileFingerprint } from '../io/fileFingerprint';
+import { InputChangedError, InputError } from '../io/inputError';
 import type { ItemSource } from '../core/itemSource';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic, type TextWriter } from '../io/writeFileAtomic';
@@ -17,6 +18,7 @@ import type { SmartConfig } from './config';
 import { previewCost } from './costPreview';
 import { JobClient, type ModelRoute } from './jobClient';
 import { ResponseCache } from './responseCache';
+import { RunLock } from './runLock';
 
 /** The files a job on `input` writes: beside it, plus the cache under `.smart/`. */
 export function jobFiles(input: string): { output: string; report: string; cache: string } {
@@ -86,12 +88,24 @@ export class DeclinedError extends Error {
 const PREVIEW_SAMPLE = 200;
 
 /**
- * Runs Smart over a JSONL file as configured: validates every line first (so
- * bad input stops the job before anything is paid), previews the cost, runs
- * the engine with the cache in front of the endpoints, and writes the outputs
- * (in input order, all at once or not at all) and the report beside the input.
+ * Runs Smart over a JSONL file as configured: takes the file's run lock (one
+ * run per file at a time), validates every line first (so bad input stops the
+ * job before anything is paid), previews the cost, runs the engine with the
+ * cache in front of the endpoints (each pass over the file must read what the
+ * validation read), and writes the outputs (in input order, all at once or
+ * not at all) and the report beside the input.
  */
 export async function runJob(options: JobOptions): Promise<JobResult> {
+  // Before anything else: a second run on the same file would pay for every call again.
+  const lock = RunLock.acquire(options.input);
+  try {
+    return await runLockedJob(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLockedJob(options: JobOptions): Promise<JobResult> {
   const { input, config } = options;
   const files = jobFiles(input);
   if (!options.force) {
@@ -168,7 +182,7 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
   const rule = config.answer;
   const items: ItemSource<JsonlRecord> = {
     count: checked.count,
-    open: () => validRecords(input, checked.skipped, options.signal),
+    open: () => validRecords(input, checked, options.signal),
   };
   return writeFileAtomic(
     output,
@@ -226,6 +240,8 @@ interface CheckedInput {
   readonly skipped: ReadonlySet<number>;
   readonly skippedList: Array<{ line: number; problem: string }>;
   readonly samplePrompts: string[];
+  /** The file as this pass read it: every later pass must read the same. */
+  readonly fingerprint: FileFingerprint;
 }
 
 /**
@@ -243,7 +259,13 @@ async function checkInput(template: Template, options: JobOptions): Promise<Chec
   };
   const samplePrompts: string[] = [];
   let count = 0;
-  const records = readJsonl(input, { skipInvalid: options.skipInvalid === true, onInvalid: skip, ...(options.signal ? { signal: options.signal } : {}) });
+  let fingerprint: FileFingerprint | undefined;
+  const records = readJsonl(input, {
+    skipInvalid: options.skipInvalid === true,
+    onInvalid: skip,
+    onFingerprint: (seen) => (fingerprint = seen),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   for await (const record of records) {
     let prompt: string;
     try {
@@ -256,13 +278,18 @@ async function checkInput(template: Template, options: JobOptions): Promise<Chec
     if (samplePrompts.length < PREVIEW_SAMPLE) samplePrompts.push(prompt);
     count++;
   }
-  return { count, skipped, skippedList, samplePrompts };
+  return { count, skipped, skippedList, samplePrompts, fingerprint: fingerprint! };
 }
 
-async function* validRecords(input: string, skipped: ReadonlySet<number>, signal: AbortSignal | undefined): AsyncGenerator<JsonlRecord> {
+/** The records the validation pass kept, read again; the reading stops as soon as the file is found changed since. */
+async function* validRecords(input: string, checked: CheckedInput, signal: AbortSignal | undefined): AsyncGenerator<JsonlRecord> {
+  let count = 0;
   // Lines already found bad were reported by the validation pass; skip them silently here.
-  for await (const record of readJsonl(input, { skipInvalid: true, ...(signal ? { signal } : {}) })) {
-    if (!skipped.has(record.line)) yield record;
+  for await (const record of readJsonl(input, { skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
+    if (checked.skipped.has(record.line)) continue;
+    // Before the end of the pass shows it, more items than counted mean new lines (edited in place, same size).
+    if (++count > checked.count) throw new InputChangedError(input, `more than the ${checked.count} items it had`);
+    yield record;
   }
 }
 

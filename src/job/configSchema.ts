@@ -5,7 +5,7 @@
  * uses to complete, describe and check the file ({@link configJsonSchema}).
  * Each description is what a user reads on hover.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { DEFAULTS } from '../core/defaults';
@@ -194,12 +194,12 @@ export function smartConfigSchema(file: string) {
   return configFileSchema.transform((c, context) => {
     const templateFile = path.resolve(dir, c.template);
     const replayFile = c.replay === undefined ? undefined : path.resolve(dir, c.replay);
-    const missing = [
-      ...(existsSync(templateFile) ? [] : [['template', templateFile]]),
-      ...(replayFile === undefined || existsSync(replayFile) ? [] : [['replay', replayFile]]),
-    ];
-    for (const [field, absent] of missing) context.addIssue({ code: 'custom', path: [field], message: `file not found: ${absent}` });
-    if (missing.length > 0) return z.NEVER;
+    const problems = [
+      ['template', fileProblem(templateFile)],
+      ['replay', replayFile === undefined ? undefined : fileProblem(replayFile)],
+    ] as const;
+    for (const [field, message] of problems) if (message !== undefined) context.addIssue({ code: 'custom', path: [field], message });
+    if (problems.some(([, message]) => message !== undefined)) return z.NEVER;
     const answer: AnswerRule = c.labels !== undefined ? { kind: 'label', labels: c.labels } : (c.answer ?? { kind: 'trim' });
     return {
       file: path.resolve(file),
@@ -224,6 +224,13 @@ export function smartConfigSchema(file: string) {
       replay: replayFile === undefined ? undefined : { file: replayFile, itemKey: c.itemKey ?? DEFAULTS.itemKey },
     };
   });
+}
+
+/** Why a file a config names cannot be read as one, if it cannot. */
+function fileProblem(file: string): string | undefined {
+  if (!existsSync(file)) return `file not found: ${file}`;
+  if (statSync(file).isDirectory()) return `${file} is a folder, not a file`;
+  return undefined;
 }
 
 /** A validated config: paths resolved against the config file's folder, the template read, defaults filled in. */

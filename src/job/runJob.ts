@@ -6,7 +6,7 @@ import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
 import type { ItemSource } from '../core/itemSource';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
-import { FileExistsError, writeFileAtomic, type TextWriter } from '../io/writeFileAtomic';
+import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { CostPreview, Guarantee, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, type Template } from '../io/template';
 import type { LlmClient, ModelSpec } from '../core/types';
@@ -17,6 +17,7 @@ import { describeGuarantee } from '../text/guarantee';
 import type { SmartConfig } from './config';
 import { previewCost } from './costPreview';
 import { JobClient, type ModelRoute } from './jobClient';
+import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
 
@@ -184,10 +185,13 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
     count: checked.count,
     open: () => validRecords(input, checked, options.signal),
   };
+  // A failed write stops the run at once, with the write's error.
+  const writeFailed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, writeFailed.signal]) : writeFailed.signal;
   return writeFileAtomic(
     output,
     async (out) => {
-      const writer = new OrderedWriter(out, rule);
+      const writer = new OrderedWriter<JsonlRecord>(out, (o) => outputLine(rule, o), (error) => writeFailed.abort(error));
       const result = await runSmart({
         items,
         models,
@@ -202,7 +206,7 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
         ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
         ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
         ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
         onOutput: (o) => writer.add(o),
@@ -212,6 +216,12 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
     },
     { overwrite: options.force === true },
   );
+}
+
+/** An output line: the item as it was, and what Smart adds under `smart`. */
+function outputLine(rule: SmartConfig['answer'], o: ItemOutput<JsonlRecord>): string {
+  const raw = o.completion.text;
+  return JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(rule, raw), model: o.model, raw } });
 }
 
 /** The engine's report with the guarantee's sentence and what the job adds. */
@@ -290,39 +300,6 @@ async function* validRecords(input: string, checked: CheckedInput, signal: Abort
     // Before the end of the pass shows it, more items than counted mean new lines (edited in place, same size).
     if (++count > checked.count) throw new InputChangedError(input, `more than the ${checked.count} items it had`);
     yield record;
-  }
-}
-
-/**
- * Writes outputs in input order as they arrive: profiled items come first in
- * random order and wait here for their turn; the rest arrive nearly in order.
- */
-class OrderedWriter {
-  private readonly waiting = new Map<number, string>();
-  private next = 0;
-  private pending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly out: TextWriter,
-    private readonly rule: SmartConfig['answer'],
-  ) {}
-
-  add(o: ItemOutput<JsonlRecord>): void {
-    const raw = o.completion.text;
-    const line = JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(this.rule, raw), model: o.model, raw } });
-    this.waiting.set(o.index, line);
-    while (this.waiting.has(this.next)) {
-      const ready = this.waiting.get(this.next)!;
-      this.waiting.delete(this.next++);
-      this.pending = this.pending.then(() => this.out.writeLine(ready));
-    }
-  }
-
-  async finish(expected: number): Promise<void> {
-    await this.pending;
-    if (this.next !== expected || this.waiting.size > 0) {
-      throw new Error(`internal error: ${this.next} of ${expected} outputs were written in order (${this.waiting.size} left waiting)`);
-    }
   }
 }
 

@@ -59,6 +59,21 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
   }
 }
 
+/**
+ * The first record of a file, reading no more of it than the first read
+ * (1 MiB): undefined when the file holds no record or its first line is not
+ * one (the caller only wants an example).
+ */
+export async function readFirstRecord(file: string): Promise<JsonlRecord | undefined> {
+  try {
+    for await (const record of readJsonl(file)) return record;
+  } catch (error) {
+    if (error instanceof InputError && error.line !== undefined) return undefined;
+    throw error;
+  }
+  return undefined;
+}
+
 function reportInvalid(error: InputError, options: ReadJsonlOptions): void {
   if (!options.skipInvalid) throw error;
   options.onInvalid?.(error);

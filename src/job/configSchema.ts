@@ -32,6 +32,10 @@ const REPLAY_ENDPOINT = 'replay';
 
 const NON_EMPTY = 'must be a non-empty string';
 const ENV_NAME = 'must be the NAME of an environment variable (the key itself never goes in this file)';
+/** What `apiKeyEnv` holds: the name of an environment variable. */
+export const ENV_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Whether a base URL is one Smart can call (http or https). */
+export const isHttpUrl = (url: string): boolean => /^https?:\/\//.test(url);
 // `patternErrorMessage` is what VS Code says when the editor finds the pattern unmatched.
 const nonEmpty = z.string().regex(/\S/, { error: NON_EMPTY }).meta({ patternErrorMessage: NON_EMPTY });
 const notAShare = (issue: { input?: unknown }): string => `must be between 0 and 1 (exclusive), got ${String(issue.input)}`;
@@ -43,7 +47,7 @@ const endpointSchema = z
     baseURL: nonEmpty.describe('An OpenAI-compatible base URL, up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1".'),
     apiKeyEnv: z
       .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: ENV_NAME })
+      .regex(ENV_VARIABLE_NAME, { error: ENV_NAME })
       .meta({ patternErrorMessage: ENV_NAME })
       .optional()
       .describe('The *name* of the environment variable holding the key, e.g. "OPENAI_API_KEY"; omit for local servers. Keys never go in this file.'),
@@ -153,7 +157,7 @@ function checkEndpoints(c: ConfigFile, report: Report): void {
   if (c.itemKey !== undefined) report(['itemKey'], 'only applies with "replay"');
   if (c.endpoints === undefined) return report(['endpoints'], 'is required (or "replay", to serve calls from a recording)');
   for (const [name, endpoint] of Object.entries(c.endpoints)) {
-    if (!/^https?:\/\//.test(endpoint.baseURL)) report(['endpoints', name, 'baseURL'], `must start with http:// or https://, got "${endpoint.baseURL}"`);
+    if (!isHttpUrl(endpoint.baseURL)) report(['endpoints', name, 'baseURL'], `must start with http:// or https://, got "${endpoint.baseURL}"`);
   }
   const names = Object.keys(c.endpoints);
   c.models.forEach((m, i) => {

@@ -15,6 +15,9 @@ const COMMANDS = [
   'smart.setApiKey',
   'smart.clearApiKey',
   'smart.openLastReport',
+  'smart.openExample',
+  'smart.runExample',
+  'smart.addEndpointOrModel',
 ];
 
 /** The reference labels every message; `cheap` is wrong on one in 30. */
@@ -117,7 +120,7 @@ describe('Smart in VS Code', function () {
   });
 
   it('copies the offline example into the workspace and runs it from recordings (the walkthrough)', async () => {
-    const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.openExample', { run: true });
+    const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.runExample');
     assert.ok(report, 'the example run returned no report');
     const dir = path.join(workspaceRoot(), 'smart-example');
     assert.ok(existsSync(path.join(dir, 'items.smart.jsonl')));

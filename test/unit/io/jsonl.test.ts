@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileFingerprint } from '../../../src/io/fileFingerprint';
 import { InputChangedError, InputError } from '../../../src/io/inputError';
-import { readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/io/jsonl';
+import { readFirstRecord, readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/io/jsonl';
 import { tempFolderPerTest } from '../../support/files';
 
 describe('readJsonl', () => {
@@ -164,6 +164,23 @@ describe('readJsonl', () => {
       /stopped by user/,
     );
     assert.deepEqual(seen, [1, 2, 3]);
+  });
+
+  describe('readFirstRecord', () => {
+    it('reads the first record of a file too large to hold in memory, reading only its start', async () => {
+      // 3 GB, sparse: it takes no disk space, and reading it whole would fail.
+      const target = file('\n{"id":1,"text":"first"}\n{"id":2}\n', 'huge.jsonl');
+      truncateSync(target, 3 * 1024 ** 3);
+      const started = Date.now();
+      assert.deepEqual(await readFirstRecord(target), { line: 2, value: { id: 1, text: 'first' } });
+      assert.ok(Date.now() - started < 5_000, 'the whole file was read');
+    });
+
+    it('gives nothing for an empty file or a first line that is not a record, and names a missing file', async () => {
+      assert.equal(await readFirstRecord(file('', 'empty.jsonl')), undefined);
+      assert.equal(await readFirstRecord(file('not json\n{"a":1}\n', 'bad.jsonl')), undefined);
+      await assert.rejects(readFirstRecord(path.join(folder(), 'absent.jsonl')), /absent\.jsonl: no such file/);
+    });
   });
 
   describe('noticing that the file changed between passes', () => {

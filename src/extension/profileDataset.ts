@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readFirstRecord } from '../io/jsonl';
+import { draftTemplate } from '../io/template';
 import { loadConfig, parseConfig, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { jobFiles } from '../job/runJob';
 import { plural } from '../text/numbers';
 import { describeTarget } from '../text/report';
-import { readFirstRecord } from '../io/jsonl';
-import { draftTemplate } from '../io/template';
 import { envVariableName, readSettings, type SmartSettings } from './settings';
 import { confirmTemplate, openSmartSettings, pickAnswerRule, pickReference, pickStrategy, saveChoices } from './wizardSteps';
 

@@ -163,7 +163,7 @@ export async function saveChoices(folder: string, raw: object): Promise<string |
       ];
   const picked = await vscode.window.showQuickPick(choices, {
     title: 'Smart: save these choices?',
-    placeHolder: existsSync(existing) ? `${CONFIG_NAME} already exists beside the file` : `Beside ${path.basename(folder)}/`,
+    placeHolder: existsSync(existing) ? `${CONFIG_NAME} already exists beside the file` : `In ${path.basename(folder)}/, beside the file`,
   });
   if (!picked) return undefined;
   if (picked.file !== null) await vscode.workspace.fs.writeFile(vscode.Uri.file(picked.file), Buffer.from(JSON.stringify(raw, null, 2) + '\n'));

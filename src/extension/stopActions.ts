@@ -36,7 +36,12 @@ export function stopActions(error: unknown, input: vscode.Uri, restart: Restart)
 export async function showStopped(message: string, error: unknown, input: vscode.Uri, restart: Restart): Promise<void> {
   const actions = stopActions(error, input, restart);
   const chosen = await vscode.window.showErrorMessage(message, ...actions.map((a) => a.title));
-  await actions.find((a) => a.title === chosen)?.run();
+  try {
+    await actions.find((a) => a.title === chosen)?.run();
+  } catch (failure) {
+    // Nothing awaits this notification: say what went wrong here (e.g. another run already going).
+    void vscode.window.showErrorMessage(`Smart: ${failure instanceof Error ? failure.message : String(failure)}`);
+  }
 }
 
 function setKeyAction(endpoint: string): StopAction {

@@ -26,7 +26,8 @@ const typesOnly = (paths, folders, message) => ({
       paths,
       patterns: [
         { group: layers(...folders), message },
-        { group: ['**/core/**', '../core/*'], allowTypeImports: true, message: 'Import the engine\'s types only (import type), not its code.' },
+        // The plan vocabulary (planSpec: types and the pure functions that read them) is data, not engine.
+        { regex: '^(\.\./)+core/(?!plans/planSpec$)', allowTypeImports: true, message: 'Import the engine\'s types only (import type), not its code (src/core/plans/planSpec is the exception: plain data).' },
       ],
     },
   ],

@@ -24,7 +24,7 @@ export function printTables(
     console.log(`\n${dataset.name} (${items(dataset.items)}; deltas ${deltas.join(', ')}; confidence ${confidence}; ${seeds} seed(s))`);
     const groups = new Map<string, Row[]>();
     for (const r of mine) {
-      const key = r.strategy === 'naive' ? 'naive' : `${r.strategy} / ${r.bound}`;
+      const key = r.strategy === 'naive' || r.strategy === 'auto' ? r.strategy : `${r.strategy} / ${r.bound}`;
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     const body: string[][] = [];

@@ -1,3 +1,4 @@
+import type { PlanSpec } from '../src/core/plans/planSpec';
 import { hashUnit } from '../src/core/random';
 import type { Completion, LlmClient, ModelSpec } from '../src/core/types';
 
@@ -8,6 +9,34 @@ export interface SimulatedModel {
   readonly rate: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /**
+   * The id of a model whose errors this one copies: it disagrees with the
+   * reference on exactly the same items, with the same wrong answer (it needs
+   * the same rate). By default every model errs independently.
+   */
+  readonly errsLike?: string;
+}
+
+/**
+ * A plan's true agreement with the reference in this simulation. Wrong
+ * answers are all the same text, so a gate's members agree when all are right
+ * or all are wrong (models that copy each other's errors count once); it
+ * agrees with the reference unless all are wrong together, since where they
+ * differ the reference answers.
+ */
+export function simulatedPlanRate(plan: PlanSpec, models: readonly SimulatedModel[]): number {
+  const byId = new Map(models.map((m) => [m.id, m]));
+  const rate = (id: string): number => byId.get(id)!.rate;
+  switch (plan.kind) {
+    case 'single':
+      return rate(plan.model);
+    case 'gated': {
+      const groups = new Set(plan.members.map((id) => byId.get(id)!.errsLike ?? id));
+      return 1 - [...groups].reduce((p, id) => p * (1 - rate(id)), 1);
+    }
+    case 'confident':
+      throw new Error('the simulation reports no answer probabilities, so it has no confidence gates');
+  }
 }
 
 /** The reference's output on every item; a candidate's output when it agrees. */
@@ -26,7 +55,9 @@ export class SimulatedClient implements LlmClient<number> {
   private readonly byId = new Map<string, { key: number; rate: number; agree: Completion; disagree: Completion }>();
 
   constructor(models: readonly SimulatedModel[], private readonly seed: number) {
-    models.forEach((m, key) => {
+    const keys = new Map(models.map((m, i) => [m.id, i]));
+    models.forEach((m, own) => {
+      const key = m.errsLike === undefined ? own : keys.get(m.errsLike)!;
       const tokens = { inputTokens: m.inputTokens, outputTokens: m.outputTokens };
       this.byId.set(m.id, {
         key,

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * Builds the bundled offline examples under examples/ from the TextClass
- * benchmark files in the shared data folder: real labels recorded from real
+ * benchmark's files (each example's NOTICE gives their source and licence):
+ * real labels recorded from real
  * models, rendered as the models' answer texts, so that Smart runs end to end
  * with no API key (the config's "replay" serves every call from the file).
  *
- *   node scripts/build-examples.mjs [--shared ../shared/data]
+ *   node scripts/build-examples.mjs --source DIR
  *
  * The output is deterministic: the same inputs give byte-identical files.
  * For each example it writes items.jsonl, prompt.txt, recorded.jsonl,
@@ -147,12 +148,16 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 main();
 
 function main() {
-  const { values } = parseArgs({ options: { shared: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ options: { source: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: node scripts/build-examples.mjs [--shared DIR]\n\nDIR holds the TextClass CSV files and model-prices-2025.csv (default: ../shared/data from the repository root).');
+    console.log('Usage: node scripts/build-examples.mjs --source DIR\n\nDIR holds the TextClass CSV files (textclass-toxicity-en.csv, textclass-policy-en.csv) and model-prices-2025.csv.');
     return;
   }
-  const shared = path.resolve(repoRoot, values.shared ?? '../shared/data');
+  if (!values.source) {
+    console.error('build-examples: --source DIR is required (the folder with the TextClass CSV files and model-prices-2025.csv); see --help.');
+    process.exit(2);
+  }
+  const shared = path.resolve(values.source);
   const prices = readPrices(path.join(shared, 'model-prices-2025.csv'));
   const encoder = new Tiktoken(o200kBase);
   // Special-token text such as "<|endoftext|>" in a comment is ordinary text to count, not an error.
@@ -226,7 +231,7 @@ function buildExample(example, csvFile, prices, countTokens) {
     ...example.settings,
     accuracy: example.accuracy,
     confidence: example.confidence,
-    strategy: 'modelmix',
+    strategy: 'auto',
     seed: 7,
     replay: 'recorded.jsonl',
     itemKey: 'id',

@@ -10,7 +10,7 @@
 #
 # code-server's own install script builds native modules and downloads ripgrep
 # from the internet, which fails here, so its steps are done by hand (recipe in
-# shared/notes/vscode-offline-testing.md). Idempotent: apt runs only when
+# the steps below). Idempotent: apt runs only when
 # something is missing, and a complete install (marked by .complete-<version>)
 # is reused as it is. Run as root (CI is) or with sudo available.
 #

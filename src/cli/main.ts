@@ -27,8 +27,8 @@ Options (each overrides smart.config.json):
   --candidates A,B     candidate model ids
   --accuracy X         share of items that must agree with the reference, in (0, 1)
   --confidence X       confidence of the guarantee, in (0, 1)
-  --strategy NAME      ${STRATEGIES.join(' | ')}
-  --bound NAME         ${BOUND_KINDS.join(' | ')}
+  --strategy NAME      ${STRATEGIES.join(' | ')} (default auto)
+  --bound NAME         ${BOUND_KINDS.join(' | ')} (the paper's strategies only)
   --seed N             seed of the random order
   --max-cost USD       stop cleanly once this much is paid (rerun to resume)
   --skip-invalid       skip malformed lines (listed in the report) instead of failing

@@ -27,6 +27,13 @@ export const DEFAULTS = {
   mixLevels: 5,
   /** Time allowed for one attempt of a call, body included. */
   timeoutMs: 120_000,
+  /**
+   * How long calls keep being retried while their endpoint answers nothing at
+   * all (and how long one request may fail on its own while it answers
+   * others): longer than providers' usual outages, short enough that a dead
+   * endpoint ends a run the same hour.
+   */
+  retryMinutes: 10,
   /** The item field a recording's `item` names, when a run is replayed. */
   itemKey: 'id',
   /** Open the output file and the cost panel when a run finishes (editor only). */

@@ -34,7 +34,7 @@ export interface EarlyStopDecision {
 
 /**
  * Expected cost of profiling k more items and then applying the cheapest model
- * satisfied by then (SMART, section "early termination"; DESIGN.md section 2):
+ * satisfied by then (SMART, section "early termination"; ARCHITECTURE.md, "The paper's strategies"):
  *
  *   k * (c_R + sum_i c_i)
  *   + (N - n - k) * [ sum_i P(i is the cheapest satisfied) * c_i + P(none) * c_S ]

@@ -547,7 +547,7 @@ class SmartRun<T> implements RunContext {
       paidCost: this.meter.paidCost,
       referenceOnlyCost,
       savings: totalCost > 0 ? referenceOnlyCost / totalCost : 1,
-      guarantee: guaranteeOf(plan, this.target, this.boundKind, this.reference.spec.id),
+      guarantee: guaranteeOf(plan, this.target, this.boundKind, this.reference.spec.id, this.strategy),
       timings: { startedAt: started.toISOString(), profilingMs, applyingMs, totalMs },
     };
   }

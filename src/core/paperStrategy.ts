@@ -87,6 +87,20 @@ export function referencePlan(run: RunContext, kind: 'naive' | 'single'): Plan {
   return { kind, entries: [entry(run, run.reference, 1, rest, 1, 1)], agreementLowerBound: 1, confidence: 1 };
 }
 
+/**
+ * The confidence the paper's strategies can back. Which candidates the plan
+ * uses is decided from the same data, among every candidate profiled, so a
+ * wrong bound on any of them could be the one used: by the union bound over
+ * the k profiled candidates, each of whose lower ends errs with probability at
+ * most (1 - gamma) / 2 at any level of the grid (every level is >= gamma),
+ * all hold with probability >= 1 - k (1 - gamma) / 2. That is gamma for one or
+ * two candidates and less beyond (ARCHITECTURE.md, "The guarantee").
+ */
+export function paperConfidence(run: RunContext): number {
+  const profiled = run.candidates.filter((m) => m.n > 0).length;
+  return Math.max(0, Math.min(run.target.confidence, 1 - (profiled * (1 - run.target.confidence)) / 2));
+}
+
 /** The plan after profiling: the cheapest satisfied model, or (`modelmix`) the cheapest mix. */
 export function decidePaperPlan(run: RunContext): Plan {
   const rest = run.total - run.profiled;
@@ -97,7 +111,7 @@ export function decidePaperPlan(run: RunContext): Plan {
     kind: 'single',
     entries: [entry(run, best, 1, rest, bestBound, best.isReference ? 1 : confidence)],
     agreementLowerBound: overallBound(run, bestBound),
-    confidence: best.isReference ? 1 : confidence,
+    confidence: best.isReference ? 1 : paperConfidence(run),
   };
   if (run.strategy !== 'modelmix' || rest === 0) return single;
 
@@ -127,7 +141,7 @@ export function decidePaperPlan(run: RunContext): Plan {
     kind: entries.filter((e) => e.items > 0).length > 1 ? 'mix' : 'single',
     entries,
     agreementLowerBound: overallBound(run, guaranteed),
-    confidence: solution.confidence,
+    confidence: Math.min(solution.confidence, paperConfidence(run)),
   };
 }
 

@@ -111,10 +111,17 @@ export interface ProgressEvent {
 /** The guarantee as numbers (src/text's `describeGuarantee` states it in a sentence). */
 export interface Guarantee {
   readonly accuracy: number;
+  /** The confidence the argument backs (ARCHITECTURE.md, "The guarantee"): the target's, or less for the paper's strategies with many candidates. */
   readonly confidence: number;
   readonly bound: BoundKind;
   /** Whether the plan provably meets the target (false only when the input ran out first). */
   readonly met: boolean;
+  /**
+   * False when the bounds were used in a way their argument does not cover:
+   * the paper's exact Clopper-Pearson rule, valid for one look, checked at
+   * every step of profiling.
+   */
+  readonly proven: boolean;
 }
 
 export interface RunReport {

@@ -59,6 +59,11 @@ const endpointSchema = z
     timeoutMs: z.int().min(1).optional().describe(`Time allowed per attempt, in milliseconds (default ${DEFAULTS.timeoutMs}).`),
     concurrency: z.int().min(1).optional().describe('Calls in flight at once per model on this endpoint (default: the top-level `concurrency`).'),
     requestsPerMinute: z.number().min(1).optional().describe('A request rate limit per model on this endpoint (default: none).'),
+    retryMinutes: z
+      .number()
+      .positive()
+      .optional()
+      .describe(`How long failed calls to this endpoint are retried while it answers nothing at all, and how long one request may keep failing alone while it answers others (default ${DEFAULTS.retryMinutes} minutes). Rate limits lower the calls in flight meanwhile.`),
   })
   .describe('An OpenAI-compatible endpoint.');
 
@@ -69,6 +74,10 @@ const modelSchema = z
     model: nonEmpty.optional().describe('The provider\'s model name sent in requests (default: the id).'),
     inputPer1M: price.optional().describe('USD per million input tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
     outputPer1M: price.optional().describe('USD per million output tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
+    logprobs: z
+      .boolean()
+      .optional()
+      .describe('Ask this model for token log-probabilities (OpenAI, vLLM and others support `logprobs`): the probability it gives its own answer then lets `auto` keep confident answers and ask the reference about the rest. Only for endpoints that accept the parameter.'),
   })
   .transform((m, context) => {
     const model = m.model ?? m.id;
@@ -85,7 +94,7 @@ const modelSchema = z
       });
       return z.NEVER;
     }
-    return { id: m.id, endpoint: m.endpoint, model, inputPer1M, outputPer1M };
+    return { id: m.id, endpoint: m.endpoint, model, inputPer1M, outputPer1M, logprobs: m.logprobs === true };
   })
   .describe('A model Smart may use.');
 

@@ -1,22 +1,12 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
 import { callCost } from '../core/costMeter';
 import type { AnswerRule } from '../io/answerExtraction';
 import type { CostPreview } from '../core/report';
 import type { ModelSpec } from '../core/types';
+import { countTokens } from './tokenCount';
 
 /** Tokens a chat request adds around its messages (role markers, priming): OpenAI's documented rule of thumb. */
 export const CHAT_OVERHEAD_TOKENS = 7;
 const DEFAULT_OUTPUT_TOKENS = 50;
-
-let encoder: Tiktoken | undefined;
-
-/** Tokens of a text with the o200k_base encoding (gpt-4o's); other providers' counts differ somewhat. */
-export function countTokens(text: string): number {
-  encoder ??= new Tiktoken(o200kBase);
-  // Text like "<|endoftext|>" in a prompt is counted as plain text, not refused as a special token.
-  return encoder.encode(text, [], []).length;
-}
 
 /** The output length assumed per call, and why. */
 export function assumedOutputTokens(answer: AnswerRule, maxTokens: number | undefined): { tokens: number; why: string } {

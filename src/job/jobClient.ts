@@ -15,6 +15,8 @@ export interface ModelRoute {
   readonly providerModel: string;
   /** The endpoint's base URL: part of the cache key, so two servers never share answers. */
   readonly baseURL: string;
+  /** Ask this model for token log-probabilities. */
+  readonly logprobs?: boolean;
   readonly backend: ChatBackend;
 }
 
@@ -47,13 +49,14 @@ export class JobClient implements LlmClient<JsonlRecord> {
     const messages: ChatRequest['messages'] = system === undefined
       ? [{ role: 'user', content: prompt }]
       : [{ role: 'system', content: system }, { role: 'user', content: prompt }];
-    return { model: this.route(model).providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}) };
+    const route = this.route(model);
+    return { model: route.providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(route.logprobs ? { logprobs: true } : {}) };
   }
 
   complete(model: ModelSpec, record: JsonlRecord, signal: AbortSignal): Completion | Promise<Completion> {
     const route = this.route(model);
     const request = this.request(model, record);
-    const key = requestKey(route.baseURL, { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0 });
+    const key = requestKey(route.baseURL, requestBody(request));
     const hit = this.options.cache.get(key);
     this.options.onCall?.(model.id, record, request, hit !== undefined);
     if (hit) return { ...hit, cached: true };
@@ -68,4 +71,13 @@ export class JobClient implements LlmClient<JsonlRecord> {
     if (!route) throw new Error(`no endpoint is configured for model "${model.id}"`);
     return route;
   }
+}
+
+/**
+ * The body a request is keyed by in the cache: what the endpoint is sent.
+ * `logprobs` appears only when asked for, so answers cached without it stay
+ * valid for models that never ask.
+ */
+export function requestBody(request: ChatRequest): Record<string, unknown> {
+  return { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0, ...(request.logprobs ? { logprobs: true } : {}) };
 }

@@ -9,6 +9,8 @@ export interface CachedResponse {
   readonly text: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** The answer's probability, when the call asked for log-probabilities. */
+  readonly confidence?: number;
 }
 
 /** Key of a request: a hash of the endpoint, the provider model and the full request body. */
@@ -53,8 +55,9 @@ export class ResponseCache {
   /** Records a completed call, on disk before this returns. */
   put(key: string, response: CachedResponse): void {
     if (this.out === undefined) throw new Error(`cache ${this.file} is closed`);
-    this.out.append(JSON.stringify({ k: key, text: response.text, in: response.inputTokens, out: response.outputTokens }));
-    this.entries.set(key, { text: response.text, inputTokens: response.inputTokens, outputTokens: response.outputTokens });
+    const entry = cacheEntry(response.text, response.inputTokens, response.outputTokens, response.confidence);
+    this.out.append(JSON.stringify({ k: key, text: entry.text, in: entry.inputTokens, out: entry.outputTokens, ...(entry.confidence !== undefined ? { p: entry.confidence } : {}) }));
+    this.entries.set(key, entry);
   }
 
   close(): void {
@@ -66,8 +69,13 @@ export class ResponseCache {
   private async load(): Promise<void> {
     for await (const { value: e } of readJsonl(this.file, { skipInvalid: true })) {
       if (typeof e.k === 'string' && typeof e.text === 'string' && typeof e.in === 'number' && typeof e.out === 'number') {
-        this.entries.set(e.k, { text: e.text, inputTokens: e.in, outputTokens: e.out });
+        this.entries.set(e.k, cacheEntry(e.text, e.in, e.out, typeof e.p === 'number' ? e.p : undefined));
       }
     }
   }
+}
+
+/** An entry as the cache holds it: only what a call returned, the probability only when there is one. */
+function cacheEntry(text: string, inputTokens: number, outputTokens: number, confidence: number | undefined): CachedResponse {
+  return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}) };
 }

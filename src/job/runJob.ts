@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
+import { DEFAULTS } from '../core/defaults';
 import { runSmart, type ItemOutput, type RunResult } from '../core/engine';
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
@@ -12,6 +13,7 @@ import { compileTemplate, type Template } from '../io/template';
 import type { LlmClient, ModelSpec } from '../core/types';
 import { OpenAiChatClient, type Log } from '../llm/openAiChatClient';
 import { RateLimiterPool } from '../llm/rateLimiter';
+import { RetryPolicy } from '../llm/retryPolicy';
 import { ReplayClient } from '../llm/replayClient';
 import { describeGuarantee } from '../text/guarantee';
 import type { SmartConfig } from './config';
@@ -326,6 +328,7 @@ function routes(config: SmartConfig, options: JobOptions): Map<string, ModelRout
           ...(endpoint.apiKeyEnv ? { apiKeySource: `the ${endpoint.apiKeyEnv} environment variable` } : {}),
         },
         {
+          retry: new RetryPolicy({ budgetMs: (endpoint.retryMinutes ?? DEFAULTS.retryMinutes) * 60_000 }),
           limiters: new RateLimiterPool({
             maxConcurrent: endpoint.concurrency ?? config.concurrency,
             ...(endpoint.requestsPerMinute !== undefined ? { requestsPerMinute: endpoint.requestsPerMinute } : {}),
@@ -335,7 +338,7 @@ function routes(config: SmartConfig, options: JobOptions): Map<string, ModelRout
       );
       clients.set(endpoint.name, client);
     }
-    result.set(model.id, { providerModel: model.model, baseURL: endpoint.baseURL, backend: client });
+    result.set(model.id, { providerModel: model.model, baseURL: endpoint.baseURL, backend: client, ...(model.logprobs ? { logprobs: true } : {}) });
   }
   return result;
 }

@@ -17,7 +17,7 @@ import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { onAbort } from './abortSignals';
 import { OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
-import { AttemptFailure, RetryPolicy } from './retryPolicy';
+import { AttemptFailure, describeFailure, LlmCallError, RetryPolicy } from './retryPolicy';
 
 export type BatchStatus = Batch['status'];
 
@@ -75,18 +75,23 @@ export interface BatchApiOptions {
   readonly uploadTimeoutMs?: number;
 }
 
-/** A Batch API call that failed for good: not retryable, or still failing after the last attempt. */
+/** A Batch API call that failed for good: refused, or out of retry time (see RetryPolicy). */
 export class BatchApiError extends Error {
   override readonly name = 'BatchApiError';
+  readonly attempts: number;
+  readonly failure: AttemptFailure;
 
   constructor(
     readonly endpoint: string,
     readonly operation: string,
-    readonly attempts: number,
-    readonly failure: AttemptFailure,
+    /** How the retries ended, as the policy reported it. */
+    cause: LlmCallError,
+    /** The last attempt's failure as classified here. */
+    failure: AttemptFailure,
   ) {
-    const where = `Endpoint "${endpoint}", batch API, ${operation}`;
-    super(failure.retryable ? `${where}: gave up after ${attempts} attempts; last error: ${failure.reason}` : `${where}: ${failure.reason}`);
+    super(`Endpoint "${endpoint}", batch API, ${operation}: ${describeFailure(failure, cause.giveUp, cause.attempts, cause.forMs)}`);
+    this.attempts = cause.attempts;
+    this.failure = failure;
   }
 
   /** The HTTP status of the last attempt, when the server answered. */
@@ -260,13 +265,11 @@ export class BatchApiClient {
 
   /** Runs one operation per the retry policy; a final failure becomes a {@link BatchApiError}. */
   private async call<T>(operation: string, signal: AbortSignal, attempt: (attemptSignal: AbortSignal, attemptNumber: number) => Promise<T>): Promise<T> {
-    let attempts = 0;
     let last: AttemptFailure | undefined;
     try {
       return await this.retry.run(
         { endpoint: this.connection.name, model: 'batch API' },
         async (n) => {
-          attempts = n;
           // A signal per attempt, fed by one shared listener on the caller's
           // (the SDK listens on the signal it is given, once per request).
           const controller = new AbortController();
@@ -286,8 +289,8 @@ export class BatchApiClient {
           `${this.connection.name} batch API, ${operation}: attempt ${n} failed (${failure.reason}); retrying in ${delayMs} ms`),
       );
     } catch (error) {
-      if (signal.aborted || last === undefined) throw error;
-      throw new BatchApiError(this.connection.name, operation, attempts, last);
+      if (signal.aborted || last === undefined || !(error instanceof LlmCallError)) throw error;
+      throw new BatchApiError(this.connection.name, operation, error, last);
     }
   }
 

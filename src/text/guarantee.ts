@@ -1,6 +1,16 @@
 import type { RunReport } from '../core/report';
+import type { Certification } from '../core/report';
 import { boundClause } from './bounds';
 import { count, percent } from './numbers';
+import { planName } from './plan';
+
+/** Said of the paper's exact rule checked at every step of profiling, which its argument does not cover. */
+const NOT_PROVEN = ', the paper\'s rule, valid for one look and not for the repeated checks of profiling: this confidence is not proven';
+
+/** How `auto`'s bounds were obtained: the last clause of its guarantee's sentence. */
+export function certificationClause(c: Certification): string {
+  return `exact Clopper-Pearson bounds on ${count(c.items)} items profiled after the plans were chosen, looked at only at sizes fixed in advance`;
+}
 
 /** What the guarantee's sentence is made of: a report's numbers. */
 export type GuaranteeFacts = Pick<RunReport, 'plan' | 'target' | 'bound' | 'reference' | 'items' | 'profiledItems' | 'guarantee'>;
@@ -18,15 +28,16 @@ export function describeGuarantee(facts: GuaranteeFacts): string {
   }
   const models =
     used.length === 1
-      ? `${used[0].id} (agreement with ${reference} at least ${percent(used[0].lowerBound)})`
-      : used.map((e) => `${e.id} on ${count(e.items)} (agreement at least ${percent(e.lowerBound)})`).join(', ');
+      ? `${planName(used[0].plan)} (agreement with ${reference} at least ${percent(used[0].lowerBound)})`
+      : used.map((e) => `${planName(e.plan)} on ${count(e.items)} (agreement at least ${percent(e.lowerBound)})`).join(', ');
   const referenceRest = plan.entries.find((e) => e.id === reference && e.items > 0);
   const topUp = referenceRest ? ` and ${reference} itself on ${count(referenceRest.items)}` : '';
   const verb = facts.guarantee.met ? 'agree' : 'are only known to agree';
   return (
-    `With ${percent(plan.confidence)} confidence, the outputs ${verb} with ${reference} on at least ` +
+    `With ${percent(facts.guarantee.confidence)} confidence, the outputs ${verb} with ${reference} on at least ` +
     `${percent(plan.agreementLowerBound)} of the ${count(items)} items (target ${percent(target.accuracy)}): ` +
     `${count(profiledItems)} profiled items carry ${reference}'s own output; the other ${count(items - profiledItems)} come from ` +
-    `${models}${topUp}; ${boundClause(bound)}.`
+    `${models}${topUp}; ${plan.certification ? certificationClause(plan.certification) : boundClause(bound)}` +
+    `${facts.guarantee.proven ? '' : NOT_PROVEN}.`
   );
 }

@@ -7,6 +7,7 @@ import type { ModelSummary, Plan } from '../core/report';
 import { usd } from '../text/money';
 import { STATUS_WORDS, statusKind } from '../text/modelStatus';
 import { count, interval, NO_FIGURE, tokens } from '../text/numbers';
+import { planModels } from '../core/plans/planSpec';
 import { planUse } from '../text/plan';
 import { h } from './dom';
 
@@ -23,11 +24,11 @@ function cell(column: Column, content: Node | string): HTMLTableCellElement {
   return h('td', { 'data-label': column, class: alignment(column) }, content);
 }
 
-/** Where a model sits in the plan, when it produces some of the rest. */
+/** Where a model sits in the plan, when a plan it is part of answers some of the rest. */
 function planNote(model: ModelSummary, plan: Plan | undefined): string | undefined {
-  if (model.role === 'reference') return undefined;
-  const entry = plan?.entries.find((e) => e.id === model.id && e.items > 0);
-  return entry ? planUse(entry) : undefined;
+  if (model.role === 'reference' || !plan) return undefined;
+  const entries = plan.entries.filter((e) => e.items > 0 && planModels(e.plan).includes(model.id));
+  return entries.length > 0 ? planUse(entries) : undefined;
 }
 
 /** The table of models. */

@@ -4,7 +4,7 @@
  */
 import type { MixEntry, Plan } from '../core/report';
 import { items, percent } from '../text/numbers';
-import { describePlan, planEntryDetail, planShares, usedEntries } from '../text/plan';
+import { describePlan, planAction, planEntryDetail, planName, planShares, usedEntries } from '../text/plan';
 import { h, s } from './dom';
 
 /** How many segment colours (series-0 to series-4) the stylesheet has; the reference has its own, muted. */
@@ -32,7 +32,7 @@ export function planView(plan: Plan, reference: string, profiledItems: number): 
   let offset = 0;
   used.forEach((entry, i) => {
     const share = entry.items / rest;
-    bar.append(s('rect', { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 }, s('title', {}, `${entry.id}: ${percent(entry.share)}`)));
+    bar.append(s('rect', { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 }, s('title', {}, `${planName(entry.plan)}: ${percent(entry.share)}`)));
     offset += share;
   });
 
@@ -44,7 +44,7 @@ export function planView(plan: Plan, reference: string, profiledItems: number): 
         'li',
         {},
         h('span', { class: `swatch ${seriesClass(entry, i, reference)}`, 'aria-hidden': 'true' }),
-        h('span', { class: 'plan-model' }, entry.id),
+        h('span', { class: 'plan-model', title: planAction(entry.plan) }, planName(entry.plan)),
         h('span', { class: 'plan-share' }, `${percent(entry.share)} · ${items(entry.items)}`),
         h('span', { class: 'plan-detail' }, planEntryDetail(entry, reference)),
       ),

@@ -2,7 +2,7 @@
  * A real VS Code for tests on machines without a desktop VS Code: code-server
  * (VS Code served to a browser, installed into .cache/code-server/ by
  * scripts/setup-code-server.sh) and Debian's Chromium driven by playwright-core.
- * See shared/notes/vscode-offline-testing.md for how this was worked out.
+ * How code-server is installed offline: scripts/setup-code-server.sh.
  *
  *   const server = await startCodeServer({ workspace });
  *   const browser = await launchChromium();

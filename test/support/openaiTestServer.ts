@@ -57,6 +57,11 @@ export interface FaultInfo {
 export interface OpenAiTestServerOptions {
   /** The scripted answer; must be deterministic. Throwing answers 400 with the error's message. */
   readonly answer: (model: string, messages: readonly TestMessage[]) => string;
+  /**
+   * The probability a model gives its answer, reported as the answer's one
+   * token's log-probability when a request asks for `logprobs`; 1 by default.
+   */
+  readonly confidence?: (model: string, messages: readonly TestMessage[]) => number;
   /** Delay before each chat request is answered (or its fault applied). */
   readonly latencyMs?: number;
   /** Returns the fault to apply to a request, or undefined for a normal answer. */
@@ -254,7 +259,7 @@ export class OpenAiTestServer {
 
     const fault = this.options.fault?.(info);
     if (applyFault(fault, req, res)) return;
-    const result = this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: fault?.kind === 'nullContent' });
+    const result = this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: fault?.kind === 'nullContent', logprobs: body.logprobs });
     sendJson(res, result.statusCode, result.body);
   }
 
@@ -270,7 +275,7 @@ export class OpenAiTestServer {
     if (fault?.kind === 'status') {
       return { kind: 'response', statusCode: fault.status, body: errorBody(fault.status, fault.message ?? `injected HTTP ${fault.status}`) };
     }
-    return { kind: 'response', ...this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: false }, false) };
+    return { kind: 'response', ...this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: false, logprobs: body.logprobs }, false) };
   }
 
   private faultInfo(model: string, messages: readonly TestMessage[]): FaultInfo {
@@ -283,7 +288,7 @@ export class OpenAiTestServer {
     model: string,
     messages: readonly TestMessage[],
     key: string,
-    shape: { noUsage: boolean; nullContent: boolean },
+    shape: { noUsage: boolean; nullContent: boolean; logprobs: boolean },
     notify = true,
   ): { statusCode: number; body: unknown } {
     let text: string;
@@ -306,6 +311,7 @@ export class OpenAiTestServer {
           index: 0,
           message: { role: 'assistant', content: shape.nullContent ? null : text },
           finish_reason: 'stop',
+          ...(shape.logprobs ? { logprobs: { content: [{ token: text, logprob: Math.log(this.options.confidence?.(model, messages) ?? 1), bytes: null, top_logprobs: [] }] } } : {}),
         }],
         ...(shape.noUsage ? {} : {
           usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
@@ -355,12 +361,13 @@ interface ChatBody {
   messages: TestMessage[];
   temperature: unknown;
   maxTokens: unknown;
+  logprobs: boolean;
 }
 
 /** The request body, or a message saying what is wrong with it. */
 function parseChatBody(body: unknown): ChatBody | string {
   if (typeof body !== 'object' || body === null) return 'request body is not a JSON object';
-  const b = body as { model?: unknown; messages?: unknown; temperature?: unknown; max_tokens?: unknown };
+  const b = body as { model?: unknown; messages?: unknown; temperature?: unknown; max_tokens?: unknown; logprobs?: unknown };
   if (typeof b.model !== 'string') return 'missing model';
   if (!Array.isArray(b.messages)) return 'missing messages';
   const messages: TestMessage[] = [];
@@ -368,7 +375,7 @@ function parseChatBody(body: unknown): ChatBody | string {
     if (typeof m?.role !== 'string' || typeof m.content !== 'string') return 'each message needs a string role and content';
     messages.push({ role: m.role, content: m.content });
   }
-  return { model: b.model, messages, temperature: b.temperature, maxTokens: b.max_tokens };
+  return { model: b.model, messages, temperature: b.temperature, maxTokens: b.max_tokens, logprobs: b.logprobs === true };
 }
 
 /**

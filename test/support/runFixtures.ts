@@ -121,6 +121,7 @@ export const REPORT: RunReport = {
     confidence: 0.95,
     bound: 'anytime',
     met: true,
+    proven: true,
   },
   timings: { startedAt: '2025-05-02T10:00:00.000Z', profilingMs: 61000, applyingMs: 122000, totalMs: 183000 },
 };

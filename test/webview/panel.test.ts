@@ -215,8 +215,8 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await plan.count(), 3, 'entries with no items are left out');
     const entries = (await plan.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     assert.deepEqual(entries, [
-      'gpt-4o-mini 34.7% · 698 items agreement at least 95.5% (holds with 97.5% confidence)',
-      'gpt-4.1-nano 28.4% · 570 items agreement at least 94.1% (holds with 97.5% confidence)',
+      'gpt-4o-mini 34.7% · 698 items agreement on its items at least 95.5%; $0.0001 per item',
+      'gpt-4.1-nano 28.4% · 570 items agreement on its items at least 94.1%; $0.0001 per item',
       'gpt-4o 36.9% · 742 items the reference itself',
     ]);
     assert.match(await text(page, '.section-plan .section-body > p'), /^A mix of models for the 2,010 items left after profiling \(the 390 profiled items keep gpt-4o's output\)\.$/);

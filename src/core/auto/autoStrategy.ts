@@ -9,9 +9,11 @@
  *    extra call; the planner picks the plans to certify (one to three) and
  *    the number of fresh items, by expected total cost.
  * 3. Certification. Only those plans' models and the reference answer the
- *    next items. One look at the end: each plan's exact one-sided lower bound
- *    at error (1 - gamma) / plans. The certification may stop early when it
- *    no longer pays; then nothing is certified.
+ *    next items. Each plan's exact one-sided lower bound is looked at only at
+ *    sizes fixed before the first of them (LOOK_SHARES), its share of the
+ *    error budget (1 - gamma) / plans spread over those looks. After a look
+ *    the run stops when going on would not pay; before the first, it may give
+ *    up, and then nothing is certified.
  * 4. Plan. The cheapest mix of certified plans and the reference that keeps
  *    the file's agreement at the target.
  *

@@ -1,7 +1,7 @@
 /**
  * Splits `total` items into whole counts proportional to `shares` by the
  * largest remainder method (Hamilton's apportionment), the step that turns
- * ModelMix's shares into item counts (DESIGN.md section 2): each share first
+ * ModelMix's shares into item counts (ARCHITECTURE.md, "The paper's strategies"): each share first
  * gets floor(total * share), then the items left over go one each to the
  * largest fractional remainders, ties to the lower index.
  *

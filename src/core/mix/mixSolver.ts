@@ -81,7 +81,7 @@ export interface Part {
 
 /**
  * ModelMix (Jo & Trummer, "SMART", arXiv 2403.13835, application phase with
- * a mix of models; DESIGN.md section 2): split the remaining items over models
+ * a mix of models; ARCHITECTURE.md, "The paper's strategies"): split the remaining items over models
  * so that the expected cost is least while the guaranteed agreement with the
  * reference reaches a_rest. With x_ij the share of candidate i at confidence
  * level g_j (lower bound L_ij) and x_R the reference's share:

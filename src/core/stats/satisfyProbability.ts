@@ -21,7 +21,7 @@ export function furtherAgreementsNeeded(
 
 /**
  * The probability that a candidate with s = `agreements` of `n` is satisfied
- * after k more items (SMART's early-termination rule, DESIGN.md section 2):
+ * after k more items (SMART's early-termination rule; ARCHITECTURE.md, "The paper's strategies"):
  * the binomial tail P(Bin(k, p) >= m), m = `furtherAgreementsNeeded`, averaged
  * over the uncertainty on the rate, p ~ Normal(mu = s/n, sigma^2 = mu (1 - mu) / n)
  * truncated to [0, 1] and renormalised. It is 1 when m <= 0 and 0 when m > k;

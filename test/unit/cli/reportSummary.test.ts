@@ -14,7 +14,7 @@ describe('the command line report summary', () => {
   it('states the plan, the cost, the guarantee and the settings', () => {
     const lines = formatReport(REPORT).split('\n').slice(REPORT.models.length + 2);
     assert.deepEqual(lines, [
-      "A mix of models for the 2,010 items left after profiling (the 390 profiled items keep gpt-4o's output). Shares: gpt-4o-mini 34.7% (698 items), gpt-4.1-nano 28.4% (570 items), gpt-4o 36.9% (742 items).",
+      "A mix of plans for the 2,010 items left after profiling (the 390 profiled items keep gpt-4o's output). Shares: gpt-4o-mini 34.7% (698 items), gpt-4.1-nano 28.4% (570 items), gpt-4o 36.9% (742 items).",
       'Cost $0.2646 (paid now $0.2631, $0.00152 from the cache) vs $0.504 for gpt-4o alone: 1.90x cheaper, $0.2394 less (47.5%).',
       `Guarantee: ${describeGuarantee(REPORT)}`,
       'Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items profiled, 183.0 s.',

@@ -113,6 +113,20 @@ describe('runSmart', () => {
     assert.ok(report.totalCost < efficient.report.totalCost, 'the mix should beat the reference alone');
   });
 
+  it('states for the paper\'s strategies only the confidence the union over their profiled candidates backs', async () => {
+    const models = [REF, model('a', 0.93, 0.1), model('b', 0.93, 0.11), model('c', 0.93, 0.12), model('d', 0.93, 0.13)];
+    const anytime = await runSmart(options(models, 20_000, { strategy: 'modelmix', bound: 'anytime' }));
+    const profiled = anytime.report.models.filter((m) => m.role === 'candidate' && m.n > 0).length;
+    assert.equal(profiled, 4);
+    assert.ok(Math.abs(anytime.report.guarantee.confidence - (1 - (4 * 0.05) / 2)) < 1e-12, `${anytime.report.guarantee.confidence}`);
+    assert.equal(anytime.report.guarantee.proven, true);
+    const paper = await runSmart(options(models, 20_000, { strategy: 'modelmix', bound: 'clopper-pearson' }));
+    assert.equal(paper.report.guarantee.proven, false, 'the paper\'s rule checked at every step is not proven');
+    const auto = await runSmart(options(models, 20_000, { strategy: 'auto' }));
+    assert.equal(auto.report.guarantee.proven, true);
+    assert.equal(auto.report.guarantee.confidence, 0.95);
+  });
+
   it('returns every item once, in input order, with the model that produced it', async () => {
     const models = [REF, model('a', 0.97, 0.5), model('b', 0.6, 0.1)];
     const { report, outputs } = await runSmart(options(models, 3000, { target: { accuracy: 0.95, confidence: 0.9 } }));

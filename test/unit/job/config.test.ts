@@ -47,7 +47,7 @@ describe('smart.config.json', () => {
 
   it('takes a known model price from the price table, and config prices over it', () => {
     const c = parse(() => undefined);
-    assert.deepEqual(c.models.find((m) => m.id === 'mini'), { id: 'mini', endpoint: 'local', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6 });
+    assert.deepEqual(c.models.find((m) => m.id === 'mini'), { id: 'mini', endpoint: 'local', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6, logprobs: false });
     const d = parse((c) => ((c.models as Array<Record<string, unknown>>)[2].inputPer1M = 9));
     assert.equal(d.models.find((m) => m.id === 'mini')!.inputPer1M, 9);
   });
@@ -88,7 +88,7 @@ describe('smart.config.json', () => {
     ['candidates that are not a list', (c) => (c.candidates = 'mid'), /candidates: must be a list, got "mid"/],
     ['a candidate listed twice', (c) => (c.candidates = ['mid', 'mid']), /candidates: lists a model twice/],
     ['a negative price', (c) => ((c.models as Array<Record<string, unknown>>)[0].inputPer1M = -1), /models\[0\]\.inputPer1M: must be at least 0, got -1/],
-    ['an unknown model setting', (c) => ((c.models as Array<Record<string, unknown>>)[0].price = 1), /models\[0\]\.price: unknown setting \(known: id, endpoint, model, inputPer1M, outputPer1M\)/],
+    ['an unknown model setting', (c) => ((c.models as Array<Record<string, unknown>>)[0].price = 1), /models\[0\]\.price: unknown setting \(known: id, endpoint, model, inputPer1M, outputPer1M, logprobs\)/],
     ['a model without an endpoint', (c) => delete (c.models as Array<Record<string, unknown>>)[0].endpoint, /models\[0\]\.endpoint: is required/],
     ['an unknown endpoint setting', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.apikey = 'X'), /endpoints\.local\.apikey: unknown setting \(known: baseURL, apiKeyEnv/],
     ['a header that is not a string', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.headers = { 'x-id': 7 }), /endpoints\.local\.headers\.x-id: must be a string, got 7/],

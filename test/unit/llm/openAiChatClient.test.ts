@@ -27,6 +27,8 @@ describe('OpenAiChatClient against the loopback server', () => {
         // Deterministic, short waits: the backoff before retry n is 5 * 2^(n-1) ms.
         retry: new RetryPolicy({ baseDelayMs: 10, random: () => 0.5 }),
         log,
+        // A cancelled request that never answers is cut off soon.
+        cancelGraceMs: 100,
         ...options,
       },
     );
@@ -147,22 +149,23 @@ describe('OpenAiChatClient against the loopback server', () => {
     });
   }
 
-  it('gives a clear error once the retries are used up', async () => {
+  it('ends a call once the endpoint has answered nothing for the retry budget, saying so', async () => {
     const server = await serve({ fault: () => ({ kind: 'status', status: 503, message: 'overloaded' }) });
-    const client = clientFor(server, {}, { retry: new RetryPolicy({ maxAttempts: 3, baseDelayMs: 5, random: () => 0.5 }) });
+    const client = clientFor(server, {}, { retry: new RetryPolicy({ budgetMs: 300, baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 }) });
     const error = await failure(client.chat(request, never()));
     assert.ok(error instanceof LlmCallError);
-    assert.equal(error.message, 'Endpoint "loopback", model "small-model": gave up after 3 attempts; last error: HTTP 503: overloaded');
-    assert.equal(error.exhausted, true);
-    assert.equal(server.counts().total, 3);
+    assert.match(error.message, /^Endpoint "loopback", model "small-model": the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: HTTP 503: overloaded$/);
+    assert.equal(error.giveUp, 'endpointSilent');
+    assert.ok(error.attempts > 6, `only ${error.attempts} attempts`);
+    assert.equal(server.counts().total, error.attempts);
     assert.equal(server.counts().paid, 0);
   });
 
-  it('names the cause when timeouts use up the retries', async () => {
+  it('names the cause when timeouts use up the budget', async () => {
     const server = await serve({ fault: () => ({ kind: 'hang' }) });
-    const client = clientFor(server, { timeoutMs: 60 }, { retry: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 5 }) });
+    const client = clientFor(server, { timeoutMs: 60 }, { retry: new RetryPolicy({ budgetMs: 200, baseDelayMs: 5 }) });
     const error = await failure(client.chat(request, never()));
-    assert.match(error.message, /gave up after 2 attempts; last error: no answer within 60 ms/);
+    assert.match(error.message, /"small-model": the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: no answer within 60 ms$/);
   });
 
   it('rejects an answer without message content, naming endpoint and model, without retrying', async () => {
@@ -181,15 +184,37 @@ describe('OpenAiChatClient against the loopback server', () => {
   });
 
   describe('cancellation', () => {
-    it('aborts a call in flight promptly, closing the request', async () => {
+    it('keeps the answer to a request already sent when it comes within the grace period', async () => {
+      const server = await serve({ latencyMs: 300 });
+      const controller = new AbortController();
+      const call = clientFor(server, {}, { cancelGraceMs: 5000 }).chat(request, controller.signal);
+      await waitFor(() => server.requests.length === 1);
+      controller.abort();
+      const result = await call;
+      assert.equal(result.text, answer(request.model, request.messages));
+      assert.equal(server.counts().paid, 1);
+    });
+
+    it('cuts off a request already sent once the grace period is over, closing it', async () => {
       const server = await serve({ fault: () => ({ kind: 'hang' }) });
       const controller = new AbortController();
-      const call = clientFor(server).chat(request, controller.signal);
+      const call = clientFor(server, {}, { cancelGraceMs: 200 }).chat(request, controller.signal);
       await waitFor(() => server.requests.length === 1);
       const abortedAt = Date.now();
       controller.abort();
       await assert.rejects(call, isAbortError);
-      assert.ok(Date.now() - abortedAt < 1000, `took ${Date.now() - abortedAt} ms`);
+      const took = Date.now() - abortedAt;
+      assert.ok(took >= 190 && took < 1500, `took ${took} ms`);
+      assert.equal(server.counts().total, 1);
+    });
+
+    it('does not retry a request that failed during the grace period', async () => {
+      const server = await serve({ latencyMs: 200, fault: () => ({ kind: 'status', status: 503 }) });
+      const controller = new AbortController();
+      const call = clientFor(server, {}, { cancelGraceMs: 5000 }).chat(request, controller.signal);
+      await waitFor(() => server.requests.length === 1);
+      controller.abort();
+      await assert.rejects(call, isAbortError);
       assert.equal(server.counts().total, 1);
     });
 
@@ -258,6 +283,21 @@ describe('OpenAiChatClient against the loopback server', () => {
       assert.equal(server.counts().maxConcurrentPerModel[request.model], 2);
     });
 
+    it('lowers the calls in flight while 429s persist, and raises them again once they stop', async () => {
+      let storm = true;
+      const server = await serve({ latencyMs: 5, fault: () => (storm ? { kind: 'status', status: 429, retryAfterMs: 2 } : undefined) });
+      const pool = new RateLimiterPool({ maxConcurrent: 16 });
+      const client = clientFor(server, {}, { limiters: pool });
+      const limiter = pool.forModel(request.model);
+      const calls = Array.from({ length: 200 }, (_, i) => client.chat(ask(`q${i}`), never()));
+      // 16, 8, 4, 2, 1: one halving per window of answers.
+      await waitFor(() => limiter.limit === 1);
+      storm = false;
+      await Promise.all(calls);
+      assert.ok(limiter.limit >= 3, `the limit stayed at ${limiter.limit}`);
+      assert.equal(server.counts().paid, 200);
+    });
+
     it('spaces requests under a requests-per-minute limit', async () => {
       const server = await serve();
       const client = clientFor(server, {}, { limiters: new RateLimiterPool({ maxConcurrent: 10, requestsPerMinute: 1200 }) });
@@ -300,9 +340,9 @@ describe('OpenAiChatClient against the loopback server', () => {
       const server = await serve();
       const baseURL = server.baseURL;
       await server.close();
-      const client = new OpenAiChatClient({ name: 'gone', baseURL, apiKey: KEY }, { retry: new RetryPolicy({ maxAttempts: 2, baseDelayMs: 5 }) });
+      const client = new OpenAiChatClient({ name: 'gone', baseURL, apiKey: KEY }, { retry: new RetryPolicy({ budgetMs: 200, baseDelayMs: 5 }) });
       const error = await failure(client.chat(request, never()));
-      assert.match(error.message, /^Endpoint "gone", model "small-model": gave up after 2 attempts; last error: connection failed/);
+      assert.match(error.message, /^Endpoint "gone", model "small-model": the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: connection failed/);
     });
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DEFAULT_RATE_LIMITS, RateLimiter, RateLimiterPool } from '../../../src/llm/rateLimiter';
+import { DEFAULT_RATE_LIMITS, MIN_WINDOW, RateLimiter, RateLimiterPool, type SlotOutcome } from '../../../src/llm/rateLimiter';
 
 const never = new AbortController().signal;
 const isAbortError = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
@@ -100,6 +100,86 @@ describe('RateLimiter', () => {
   it('rejects nonsense limits', () => {
     assert.throws(() => new RateLimiter({ maxConcurrent: 0 }), RangeError);
     assert.throws(() => new RateLimiter({ maxConcurrent: 1, requestsPerMinute: 0 }), RangeError);
+  });
+});
+
+describe('RateLimiter adaptive limit (AIMD)', () => {
+  /** Requests one after another, each ending as told. */
+  async function answer(limiter: RateLimiter, outcomes: readonly SlotOutcome[]): Promise<void> {
+    for (const outcome of outcomes) (await limiter.acquire(never))(outcome);
+  }
+  const times = (n: number, outcome: SlotOutcome): SlotOutcome[] => Array<SlotOutcome>(n).fill(outcome);
+  /** A window of `size` answers, `limited` of them 429s. */
+  const window = (size: number, limited: number): SlotOutcome[] => [...times(limited, 'rateLimited'), ...times(size - limited, 'answered')];
+
+  it('starts at the configured maximum', () => {
+    assert.equal(new RateLimiter({ maxConcurrent: 12 }).limit, 12);
+  });
+
+  it('halves the limit after a window with a quarter of 429s, down to 1 and no lower', async () => {
+    const limiter = new RateLimiter({ maxConcurrent: 40 });
+    const seen: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      await answer(limiter, window(Math.max(limiter.limit, MIN_WINDOW), Math.ceil(Math.max(limiter.limit, MIN_WINDOW) / 4)));
+      seen.push(limiter.limit);
+    }
+    assert.deepEqual(seen, [20, 10, 5, 2, 1, 1, 1]);
+  });
+
+  it('raises the limit by one per window without enough 429s, up to the maximum and no higher', async () => {
+    const limiter = new RateLimiter({ maxConcurrent: 12 });
+    await answer(limiter, times(12, 'rateLimited'));
+    assert.equal(limiter.limit, 6);
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      // Fewer than a quarter of 429s is noise, not a limit being hit.
+      const size = Math.max(limiter.limit, MIN_WINDOW);
+      await answer(limiter, window(size, Math.ceil(size / 4) - 1));
+      seen.push(limiter.limit);
+    }
+    assert.deepEqual(seen, [7, 8, 9, 10, 11, 12, 12, 12]);
+  });
+
+  it('halves once for the answers to requests sent at the old limit, as TCP does once per round trip', async () => {
+    const limiter = new RateLimiter({ maxConcurrent: 32 });
+    await answer(limiter, times(32, 'rateLimited'));
+    assert.equal(limiter.limit, 16);
+    await answer(limiter, times(12, 'answered'));
+    // Sixteen requests in flight together, all answered 429: the first four
+    // complete a window with a quarter of 429s; the other twelve were sent at
+    // that same limit and must not halve it again.
+    const releases = await Promise.all(Array.from({ length: 16 }, () => limiter.acquire(never)));
+    releases.forEach((release) => release('rateLimited'));
+    assert.equal(limiter.limit, 8);
+  });
+
+  it('lets no more than the lowered limit in flight', async () => {
+    const limiter = new RateLimiter({ maxConcurrent: 8 });
+    await answer(limiter, times(8, 'rateLimited'));
+    assert.equal(limiter.limit, 4);
+    const held = await Promise.all(Array.from({ length: 4 }, () => limiter.acquire(never)));
+    let granted = false;
+    const fifth = limiter.acquire(never).then((release) => {
+      granted = true;
+      return release;
+    });
+    await tick();
+    assert.equal(granted, false);
+    held[0]('answered');
+    (await fifth)();
+    held.slice(1).forEach((release) => release());
+  });
+
+  it('leaves the limit alone on failures that are not answers (timeouts, 5xx), and on releases that say nothing', async () => {
+    const limiter = new RateLimiter({ maxConcurrent: 8 });
+    await answer(limiter, times(100, 'failed'));
+    const release = await limiter.acquire(never);
+    release();
+    assert.equal(limiter.limit, 8);
+    await answer(limiter, times(8, 'rateLimited'));
+    assert.equal(limiter.limit, 4);
+    await answer(limiter, times(100, 'failed'));
+    assert.equal(limiter.limit, 4);
   });
 });
 

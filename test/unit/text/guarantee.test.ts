@@ -34,3 +34,17 @@ describe('describeGuarantee', () => {
     assert.equal(describeGuarantee({ ...REPORT, plan: { ...MIX, entries: [{ id: 'gpt-4o', plan: { kind: 'single' as const, model: 'gpt-4o' }, share: 1, items: 2010, lowerBound: 1, level: 1, costPerItem: 0.0001 }] } }), expected);
   });
 });
+
+describe('describeGuarantee, how the bounds were obtained', () => {
+  it('says when the paper\'s rule was checked at every step, so the confidence is not proven', () => {
+    const text = describeGuarantee({ ...REPORT, bound: 'clopper-pearson', guarantee: { ...REPORT.guarantee, bound: 'clopper-pearson', proven: false } });
+    assert.match(text, /exact Clopper-Pearson bounds, the paper's rule, valid for one look and not for the repeated checks of profiling: this confidence is not proven\.$/);
+  });
+
+  it('states the confidence the argument backs, and auto\'s certification', () => {
+    const certification = { pilotItems: 40, pilotModels: ['gpt-4o-mini'], plansConsidered: 12, plannedItems: 300, items: 300, looks: 1, plans: [] };
+    const text = describeGuarantee({ ...REPORT, guarantee: { ...REPORT.guarantee, confidence: 0.9 }, plan: { ...REPORT.plan, certification } });
+    assert.match(text, /^With 90% confidence/);
+    assert.match(text, /exact Clopper-Pearson bounds on 300 items profiled after the plans were chosen, looked at only at sizes fixed in advance\.$/);
+  });
+});

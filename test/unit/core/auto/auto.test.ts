@@ -128,6 +128,25 @@ describe('runSmart, auto', () => {
     assert.ok(fallback.report.models.find((m) => m.id === 'dear')!.calls > 0);
   });
 
+  it('gates on the answer\'s probability where the client reports one', async () => {
+    // `sure` agrees 90% of the time, and is sure (0.99) exactly when it agrees:
+    // a confidence gate keeps its answer on 90% of items and is never wrong.
+    const models = [REF, model('sure', 0.9, 0.1)];
+    const sim = new SimulatedClient(models, 11);
+    const client = {
+      complete(spec: ModelSpec, item: number): Completion {
+        const c = sim.complete(spec, item);
+        return spec.id === 'sure' ? { ...c, confidence: c.text === AGREEING_OUTPUT ? 0.99 : 0.6 } : c;
+      },
+    };
+    const { report, outputs } = await runSmart({ ...options(models, 30_000, 0.97), client });
+    const used = report.plan.entries.filter((e) => e.items > 0);
+    assert.ok(used.some((e) => e.plan.kind === 'confident'), `plan: ${used.map((e) => e.id).join(', ')}`);
+    assert.ok(report.plan.certification!.plansConsidered > 1);
+    assert.ok(agreement(outputs!) >= 0.97);
+    assert.ok(report.savings > 2, `savings ${report.savings}`);
+  });
+
   it('fetches the application phase in bulk, escalations in a second round', async () => {
     const models = [REF, model('a', 0.9, 0.1), model('b', 0.9, 0.12)];
     const client = new SimulatedClient(models, 11);

@@ -20,14 +20,13 @@
  * Exit code 0 when every check passed, 1 otherwise; artifacts of a failure go
  * to test/e2e/artifacts/first-run-failure-<time>.*.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
-import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
-import { ARTIFACTS_DIR, check, finishedPanel, profileFromExplorer, saveFailureArtifacts, STEP_TIMEOUT_MS } from './workbenchPage';
+import type { Locator, Page } from 'playwright-core';
+import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import type { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
+import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer } from './workbenchPage';
 
 const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
@@ -69,12 +68,9 @@ function answer(model: string, messages: readonly TestMessage[]): string {
   return spam !== (model === CANDIDATE && i % 97 === 13) ? 'spam' : 'ham';
 }
 
-/** A quiet workbench, and endpoints and models in the user settings, as a person configures them once. */
-function writeUserSettings(userDataDir: string, baseURL: string): void {
-  const dir = join(userDataDir, 'User');
-  mkdirSync(dir, { recursive: true });
-  const settings = {
-    ...QUIET_SETTINGS,
+/** Endpoints and models in the user settings, as a person configures them once. */
+function userSettings(baseURL: string): Record<string, unknown> {
+  return {
     'smart.endpoints': [{ name: 'local', baseURL }],
     // The cheap model first, as a person may list them: the wizard must still offer the expensive one as the reference.
     'smart.models': [
@@ -82,11 +78,9 @@ function writeUserSettings(userDataDir: string, baseURL: string): void {
       { id: REFERENCE, endpoint: 'local', inputPer1M: 10, outputPer1M: 30 },
     ],
   };
-  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 function writeWorkspace(dir: string): void {
-  mkdirSync(dir, { recursive: true });
   const lines = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` }));
   writeFileSync(join(dir, 'messages.jsonl'), `${lines.join('\n')}\n`);
 }
@@ -232,54 +226,9 @@ async function isComplete(stepButton: Locator): Promise<boolean> {
 
 async function main(options: Options): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
-  const start = Date.now();
-  const temp = mkdtempSync(join(tmpdir(), 'smart-first-run-'));
-  const workspace = join(temp, 'workspace');
-  const extensionsDir = join(temp, 'extensions');
-  const userDataDir = join(temp, 'user-data');
-  const consoleLines: string[] = [];
-  let models: OpenAiTestServer | undefined;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => {
-    cleaning ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await server?.stop();
-      await models?.close();
-      rmSync(temp, { recursive: true, force: true });
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
-    log(`${signal}: stopping Chromium, code-server and the test server`);
-    void cleanUp().finally(() => process.exit(code));
-  };
-  const onInt = onSignal('SIGINT', 130);
-  const onTerm = onSignal('SIGTERM', 143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  const left = (): number => Math.max(1, start + options.timeoutMs - Date.now());
-
-  try {
-    models = new OpenAiTestServer({ answer });
-    const { baseURL } = await models.start();
-    writeUserSettings(userDataDir, baseURL);
-    writeWorkspace(workspace);
+  const setup = { name: 'first-run', vsix: options.vsix, timeoutMs: options.timeoutMs, answer, settings: userSettings, workspace: writeWorkspace, log };
+  return inWorkbench(setup, async ({ page, workspace, models, left }) => {
     let phase = Date.now();
-    await installVsix(options.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
-    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));
-    await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS });
-    log(`installed, code-server and Chromium ready in ${since(phase)}`);
-
-    phase = Date.now();
     await profileFromExplorer(page, 'messages.jsonl', log);
     const asked = await answerWithEnter(page, options.strategyShot);
     await finishedPanel(page, left());
@@ -289,18 +238,7 @@ async function main(options: Options): Promise<number> {
     phase = Date.now();
     await walkThrough(page, left);
     log(`walkthrough checked in ${since(phase)}`);
-    log(`PASS in ${since(start)}`);
-    return 0;
-  } catch (error) {
-    if (cleaning !== undefined) return 1;
-    log(`FAIL after ${since(start)}: ${(error as Error).message}`);
-    log(`artifacts: ${await saveFailureArtifacts('first-run', page, consoleLines, server, log)}.*`);
-    return 1;
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
+  });
 }
 
 runMain('[first-run]', parseOptions, main);

@@ -23,14 +23,13 @@
  * console, code-server's output and a list of the page's frames are saved to
  * test/e2e/artifacts/e2e-failure-<time>.*.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
-import { ARTIFACTS_DIR, check, finishedPanel, profileFromExplorer, saveFailureArtifacts, STEP_TIMEOUT_MS } from './workbenchPage';
-import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
+import type { Frame, Page } from 'playwright-core';
+import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, STEP_TIMEOUT_MS } from './workbenchPage';
+import type { TestMessage } from '../support/openaiTestServer';
 
 /** The extension's manifest: its name and version name the default .vsix. */
 const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -99,13 +98,6 @@ function writeWorkspace(dir: string, baseURL: string): void {
   writeFileSync(join(dir, 'smart.config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** User settings: a quiet workbench, and the panel and output opened when the run ends (the extension's default, made explicit). */
-function writeUserSettings(userDataDir: string): void {
-  const dir = join(userDataDir, 'User');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, 'smart.openOutputsWhenDone': true }, null, 2)}\n`);
-}
-
 /** What the finished panel shows, read from its page. */
 interface PanelFacts {
   readonly status: string;
@@ -172,59 +164,18 @@ function checkOutput(workspace: string): void {
 /** Runs the test once; resolves with the exit code. */
 async function main(options: Options): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
-  const start = Date.now();
-  const temp = mkdtempSync(join(tmpdir(), 'smart-e2e-'));
-  const workspace = join(temp, 'workspace');
-  const extensionsDir = join(temp, 'extensions');
-  const userDataDir = join(temp, 'user-data');
-  const consoleLines: string[] = [];
-  let models: OpenAiTestServer | undefined;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => {
-    cleaning ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await server?.stop();
-      await models?.close();
-      rmSync(temp, { recursive: true, force: true });
-    })();
-    return cleaning;
+  const setup = {
+    name: 'e2e',
+    vsix: options.vsix,
+    timeoutMs: options.timeoutMs,
+    answer,
+    // The panel and the output opened when the run ends (the extension's default, made explicit).
+    settings: () => ({ 'smart.openOutputsWhenDone': true }),
+    workspace: writeWorkspace,
+    log,
   };
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
-    log(`${signal}: stopping Chromium, code-server and the test server`);
-    void cleanUp().finally(() => process.exit(code));
-  };
-  const onInt = onSignal('SIGINT', 130);
-  const onTerm = onSignal('SIGTERM', 143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  // The whole run gets one deadline; each wait gets what is left of it.
-  const left = (): number => Math.max(1, start + options.timeoutMs - Date.now());
-
-  try {
+  return inWorkbench(setup, async ({ page, workspace, models, left }) => {
     let step = Date.now();
-    writeUserSettings(userDataDir);
-    await installVsix(options.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
-    log(`installed ${options.vsix} in ${since(step)}`);
-
-    models = new OpenAiTestServer({ answer });
-    const { baseURL } = await models.start();
-    writeWorkspace(workspace, baseURL);
-
-    step = Date.now();
-    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));
-    await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS });
-    log(`code-server on port ${server.port} and Chromium ready in ${since(step)}`);
-
-    step = Date.now();
     await profileFromExplorer(page, 'messages.jsonl', log);
     log(`explorer shown, Profile Dataset chosen in ${since(step)}`);
 
@@ -273,20 +224,7 @@ async function main(options: Options): Promise<number> {
 
     const shots = await saveScreenshots(page, panel);
     log(`screenshots: ${shots.join(', ')}`);
-    log(`PASS in ${since(start)}`);
-    return 0;
-  } catch (error) {
-    if (cleaning !== undefined) return 1;
-    log(`FAIL after ${since(start)}: ${(error as Error).message}`);
-    log(`artifacts: ${await saveFailureArtifacts('e2e', page, consoleLines, server, log)}.*`);
-    return 1;
-  } finally {
-    const stopStart = Date.now();
-    await cleanUp();
-    log(`Chromium, code-server and the test server stopped in ${since(stopStart)}`);
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
+  });
 }
 
 runMain('[e2e]', parseOptions, main);

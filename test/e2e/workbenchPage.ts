@@ -1,12 +1,15 @@
 /**
- * What the end-to-end tests (test/e2e/) do in the workbench page alike: start
- * Profile Dataset from the explorer, wait for the cost panel to show a
+ * What the end-to-end tests (test/e2e/) do alike: run in a fresh workbench
+ * with the packaged extension and the model test server ({@link inWorkbench}),
+ * start Profile Dataset from the explorer, wait for the cost panel to show a
  * finished run, and keep what explains a failure.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
-import { REPO_ROOT, type CodeServer } from '../support/codeServer';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, since, startCodeServer, type CodeServer } from '../support/codeServer';
+import { OpenAiTestServer, type OpenAiTestServerOptions } from '../support/openaiTestServer';
 
 /** Where screenshots and failure logs go (git-ignored). */
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test', 'e2e', 'artifacts');
@@ -16,6 +19,105 @@ export const STEP_TIMEOUT_MS = 60_000;
 const MENU_ATTEMPT_MS = 5_000;
 /** How often the panel's frames are checked for the run's state. */
 const POLL_MS = 250;
+
+/** What a test has in its workbench. */
+export interface WorkbenchSession {
+  readonly page: Page;
+  /** The folder the workbench opened. */
+  readonly workspace: string;
+  readonly models: OpenAiTestServer;
+  /** What is left of the test's deadline, in ms: each wait gets that. */
+  left(): number;
+}
+
+export interface WorkbenchSetup {
+  /** Names the test in its log lines and its failure artifacts. */
+  readonly name: string;
+  readonly vsix: string;
+  readonly timeoutMs: number;
+  /** The scripted models of the test server. */
+  readonly answer: OpenAiTestServerOptions['answer'];
+  /** User settings beside the quiet ones, given the test server's base URL. */
+  readonly settings: (baseURL: string) => Record<string, unknown>;
+  /** Fills the workspace folder, given the test server's base URL. */
+  readonly workspace: (dir: string, baseURL: string) => void;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Runs `test` once in a fresh workbench: temp folders (extensions, user data,
+ * workspace), the .vsix installed, the model test server, code-server and
+ * headless Chromium, all stopped and removed at the end, also on Ctrl-C. A
+ * failure is logged with its artifacts. Resolves with the exit code.
+ */
+export async function inWorkbench(setup: WorkbenchSetup, test: (session: WorkbenchSession) => Promise<void>): Promise<number> {
+  const { log } = setup;
+  const start = Date.now();
+  const temp = mkdtempSync(join(tmpdir(), `smart-${setup.name}-`));
+  const workspace = join(temp, 'workspace');
+  const extensionsDir = join(temp, 'extensions');
+  const userDataDir = join(temp, 'user-data');
+  const consoleLines: string[] = [];
+  let models: OpenAiTestServer | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> => {
+    cleaning ??= (async () => {
+      await browser?.close().catch(() => undefined);
+      await server?.stop();
+      await models?.close();
+      rmSync(temp, { recursive: true, force: true });
+    })();
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
+    log(`${signal}: stopping Chromium, code-server and the test server`);
+    void cleanUp().finally(() => process.exit(code));
+  };
+  const onInt = onSignal('SIGINT', 130);
+  const onTerm = onSignal('SIGTERM', 143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+
+  try {
+    models = new OpenAiTestServer({ answer: setup.answer });
+    const { baseURL } = await models.start();
+    mkdirSync(join(userDataDir, 'User'), { recursive: true });
+    writeFileSync(join(userDataDir, 'User', 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, ...setup.settings(baseURL) }, null, 2)}\n`);
+    mkdirSync(workspace, { recursive: true });
+    setup.workspace(workspace, baseURL);
+    await installVsix(setup.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
+    log(`installed ${setup.vsix} in ${since(start)}`);
+
+    const step = Date.now();
+    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));
+    await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS });
+    log(`code-server on port ${server.port} and Chromium ready in ${since(step)}`);
+
+    await test({ page, workspace, models, left: () => Math.max(1, start + setup.timeoutMs - Date.now()) });
+    log(`PASS in ${since(start)}`);
+    return 0;
+  } catch (error) {
+    if (cleaning !== undefined) return 1;
+    log(`FAIL after ${since(start)}: ${(error as Error).message}`);
+    log(`artifacts: ${await saveFailureArtifacts(setup.name, page, consoleLines, server, log)}.*`);
+    return 1;
+  } finally {
+    const stopStart = Date.now();
+    await cleanUp();
+    log(`Chromium, code-server and the test server stopped in ${since(stopStart)}`);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
 
 /** Throws `message` unless `condition` holds. */
 export function check(condition: boolean, message: string): asserts condition {
@@ -83,7 +185,7 @@ export async function finishedPanel(page: Page, timeoutMs: number): Promise<Fram
 
 
 /** Saves a screenshot of `page`, its console, code-server's output and its frames after a failure, named after `test`; returns the files' common prefix. */
-export async function saveFailureArtifacts(test: string, page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined, log: (message: string) => void): Promise<string> {
+async function saveFailureArtifacts(test: string, page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined, log: (message: string) => void): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const prefix = join(ARTIFACTS_DIR, `${test}-failure-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (page !== undefined) {

@@ -15,20 +15,8 @@ import { InputError } from '../../../src/io/inputError';
 import { FileExistsError } from '../../../src/io/writeFileAtomic';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
-import { withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
-
-/** The reference says spam for every fourth message; `cheap` disagrees on one in 30. */
-function answer(model: string, messages: readonly TestMessage[]): string {
-  const i = Number(/message (\d+)/.exec(messages[messages.length - 1].content)![1]);
-  const spam = i % 4 === 0;
-  return (model === 'cheap' && i % 30 === 11 ? !spam : spam) ? 'spam' : 'ham';
-}
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the integration tests need a workspace folder');
-  return folder.uri.fsPath;
-}
+import { withOpenAiTestServer } from '../../support/openaiTestServer';
+import { spamOrHam, workspaceRoot } from './fixtures';
 
 /** A fresh folder of the workspace holding `items` messages in messages.jsonl. */
 function dataset(name: string, items: number): { dir: string; input: string } {
@@ -111,7 +99,7 @@ describe('Smart for a first user', function () {
 
   describe('Profile Dataset without a config, answered with Enter alone', () => {
     it('runs the strategy of the settings (highlighted first), on prices, with a template drafted from the first line, and saves the choices', async () => {
-      await withOpenAiTestServer({ answer }, async (server) => {
+      await withOpenAiTestServer({ answer: spamOrHam }, async (server) => {
         const settings = withUserSettings({
           endpoints: [{ name: 'loopback', baseURL: server.baseURL }],
           // The cheap model first: the reference step must still highlight the expensive one.
@@ -151,7 +139,7 @@ describe('Smart for a first user', function () {
     });
 
     it('drafts the template from the first line of a file far larger than memory, reading only its start', async () => {
-      await withOpenAiTestServer({ answer }, async (server) => {
+      await withOpenAiTestServer({ answer: spamOrHam }, async (server) => {
         const settings = withUserSettings({
           endpoints: [{ name: 'loopback', baseURL: server.baseURL }],
           models: [
@@ -254,7 +242,7 @@ describe('Smart for a first user', function () {
 
   describe('a run that stopped', () => {
     it('offers Set API Key when the endpoint refused the key, without a doubled period in the message', async () => {
-      await withOpenAiTestServer({ answer, fault: () => ({ kind: 'status', status: 401, message: 'Incorrect API key provided. You can find your API keys in your account.' }) }, async (server) => {
+      await withOpenAiTestServer({ answer: spamOrHam, fault: () => ({ kind: 'status', status: 401, message: 'Incorrect API key provided. You can find your API keys in your account.' }) }, async (server) => {
         const { dir, input } = dataset('refused', 20);
         const config = configFor(dir, server.baseURL);
         const error = await runJob({ input, config: loadConfig(config) }).then(
@@ -289,7 +277,7 @@ describe('Smart for a first user', function () {
     });
 
     it("takes the notification's first button, Go to Line, to the bad line", async () => {
-      await withOpenAiTestServer({ answer }, async (server) => {
+      await withOpenAiTestServer({ answer: spamOrHam }, async (server) => {
         const { dir, input } = dataset('go-to-line', 10);
         const config = configFor(dir, server.baseURL);
         const lines = readFileSync(input, 'utf8').split('\n');
@@ -313,7 +301,7 @@ describe('Smart for a first user', function () {
 
   describe('Open Last Report', () => {
     it('shows the report in the panel, not its JSON in front of it', async () => {
-      await withOpenAiTestServer({ answer }, async (server) => {
+      await withOpenAiTestServer({ answer: spamOrHam }, async (server) => {
         const { dir, input } = dataset('last-report', 120);
         const config = configFor(dir, server.baseURL);
         const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });

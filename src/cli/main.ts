@@ -6,6 +6,7 @@ import type { ProgressEvent } from '../core/report';
 import { BOUND_KINDS, STRATEGIES } from '../core/types';
 import { loadConfig, type ConfigOverrides } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
+import { FileExistsError } from '../io/writeFileAtomic';
 import { runJob } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
 import { plural } from '../text/numbers';
@@ -165,7 +166,7 @@ function cancelOnInterrupt(controller: AbortController): () => void {
   return () => process.off('SIGINT', onSigint);
 }
 
-const EXIT_CODES: Readonly<Record<Exclude<StopReason['kind'], 'error'>, number>> = { declined: 1, budget: 3, cancelled: 130 };
+const EXIT_CODES: Readonly<Record<Exclude<StopReason['kind'], 'error'>, number>> = { declined: 1, budget: 3, cancelled: 130, changed: 1 };
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv);
@@ -224,6 +225,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** What the command says of an error that ends it, with the flag that gets past it where there is one. */
+function errorMessage(error: unknown): string {
+  if (error instanceof FileExistsError) return `${error.message}; pass --force to overwrite`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
@@ -232,7 +239,7 @@ if (require.main === module) {
         console.error(`smart: ${error.message}\nRun "smart --help" for usage.`);
         process.exit(2);
       }
-      console.error(`smart: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`smart: ${errorMessage(error)}`);
       process.exit(1);
     },
   );

@@ -67,16 +67,23 @@ export class CostPanel implements vscode.Disposable {
       case 'cancel':
         void vscode.commands.executeCommand('smart.cancelRun');
         break;
+      // Beside the panel, not in its group, where they would hide it.
       case 'openOutput':
-        if (this.runs.lastOutput) void vscode.window.showTextDocument(this.runs.lastOutput, { preview: true });
+        if (this.runs.lastOutput) void vscode.window.showTextDocument(this.runs.lastOutput, { preview: true, viewColumn: this.besidePanel() });
         break;
       case 'openReport':
-        if (this.runs.lastReport) void vscode.window.showTextDocument(this.runs.lastReport, { preview: true });
+        if (this.runs.lastReport) void vscode.window.showTextDocument(this.runs.lastReport, { preview: true, viewColumn: this.besidePanel() });
         break;
       case 'profile':
         void vscode.commands.executeCommand('smart.profileDataset');
         break;
     }
+  }
+
+  /** A column other than the panel's: the one before it, or a new one after it when the panel is in the first. */
+  private besidePanel(): vscode.ViewColumn {
+    const column = this.panel.viewColumn ?? vscode.ViewColumn.One;
+    return column > vscode.ViewColumn.One ? column - 1 : column + 1;
   }
 
   private post(state: PanelState): void {

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { JobReport } from '../job/runJob';
+import { addEndpointOrModel } from './addEndpointOrModel';
 import { ApiKeys } from './apiKeys';
 import { CostPanel } from './costPanel';
+import { endpointChoices } from './endpointChoices';
+import { watchJsonlFiles } from './jsonlContext';
 import { prepareRun, type ProfileOptions } from './profileDataset';
 import { PANEL_VIEW_TYPE } from '../protocol/panelProtocol';
 import { RunController } from './runController';
@@ -41,11 +44,11 @@ export function activate(context: vscode.ExtensionContext): void {
       showPanel();
       return runs.start(prepared);
     }),
-    command('smart.openExample', async (options?: { run?: boolean }) => {
-      const input = await copyExample(context.extensionUri);
+    command('smart.openExample', () => openExample(context.extensionUri)),
+    // A command of its own (not openExample with an argument) so that the walkthrough's step can complete on it.
+    command('smart.runExample', async () => {
+      const input = await openExample(context.extensionUri);
       if (!input) return undefined;
-      await vscode.window.showTextDocument(input, { preview: true });
-      if (!options?.run) return undefined;
       const config = vscode.Uri.joinPath(input, '..', 'smart.config.json').fsPath;
       return vscode.commands.executeCommand('smart.profileDataset', input, undefined, { config, yes: true, force: true } satisfies ProfileOptions);
     }),
@@ -62,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     command('smart.setApiKey', async (endpointArg?: string, keyArg?: string) => {
       const endpoint = endpointArg ?? (await pickEndpoint('Set the API key of which endpoint?'));
-      if (!endpoint) return;
+      if (!endpoint) return undefined;
       const key =
         keyArg ??
         (await vscode.window.showInputBox({
@@ -71,10 +74,12 @@ export function activate(context: vscode.ExtensionContext): void {
           password: true,
           ignoreFocusOut: true,
         }));
-      if (!key) return;
+      if (!key) return undefined;
       await keys.store(endpoint, key.trim());
       log.info(`API key stored for endpoint "${endpoint}".`);
+      return endpoint;
     }),
+    command('smart.addEndpointOrModel', () => addEndpointOrModel()),
     command('smart.clearApiKey', async (endpointArg?: string) => {
       const endpoint = endpointArg ?? (await pickEndpoint('Clear the API key of which endpoint?'));
       if (!endpoint) return;
@@ -94,13 +99,13 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!uri) return;
       const report = JSON.parse(readFileSync(uri.fsPath, 'utf8')) as JobReport;
       if (!report.guarantee || !Array.isArray(report.models)) throw new Error(`${vscode.workspace.asRelativePath(uri)} is not a Smart run report.`);
+      // The panel shows it; its Open report button opens the JSON.
       runs.showReport(report);
       showPanel();
-      await vscode.window.showTextDocument(uri, { preview: true, preserveFocus: true });
     }),
   );
-  void updateJsonlContext();
-  context.subscriptions.push(vscode.workspace.onDidCreateFiles(() => updateJsonlContext()), vscode.workspace.onDidDeleteFiles(() => updateJsonlContext()));
+  // Keeps Profile Dataset in the palette only while a .jsonl file is at hand.
+  context.subscriptions.push(watchJsonlFiles((present) => vscode.commands.executeCommand('setContext', 'smart.jsonlInWorkspace', present)));
 }
 
 const EXAMPLE_FOLDER = 'smart-example';
@@ -126,17 +131,26 @@ async function copyExample(extensionUri: vscode.Uri): Promise<vscode.Uri | undef
   return input;
 }
 
-/** Endpoint names from the settings, or typed in (e.g. a smart.config.json's). */
-async function pickEndpoint(placeHolder: string): Promise<string | undefined> {
-  const names = readSettings().endpoints.map((e) => e.name);
-  if (names.length === 0) {
-    return vscode.window.showInputBox({ title: 'Smart: endpoint name', prompt: 'The endpoint name as in smart.config.json or the smart.endpoints setting' });
-  }
-  return vscode.window.showQuickPick(names, { title: 'Smart', placeHolder });
+/**
+ * Copies the example (see {@link copyExample}) and shows its input beside the
+ * editor in front, without taking the focus: a walkthrough that ran this
+ * stays where it was, with its next step.
+ */
+async function openExample(extensionUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const input = await copyExample(extensionUri);
+  if (input) await vscode.window.showTextDocument(input, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+  return input;
 }
 
-/** Keeps Profile Dataset in the palette only while a .jsonl file is at hand. */
-async function updateJsonlContext(): Promise<void> {
-  const found = await vscode.workspace.findFiles('**/*.jsonl', '**/node_modules/**', 1);
-  await vscode.commands.executeCommand('setContext', 'smart.jsonlInWorkspace', found.length > 0);
+/** An endpoint of the settings or of any config in the workspace, or typed in when there is none. */
+async function pickEndpoint(placeHolder: string): Promise<string | undefined> {
+  const choices = await endpointChoices();
+  if (choices.length === 0) {
+    return vscode.window.showInputBox({ title: 'Smart: endpoint name', prompt: 'The endpoint name as in smart.config.json or the smart.endpoints setting' });
+  }
+  const picked = await vscode.window.showQuickPick(
+    choices.map((c) => ({ label: c.name, description: c.definedIn.join(', ') })),
+    { title: 'Smart', placeHolder },
+  );
+  return picked?.label;
 }

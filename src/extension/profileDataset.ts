@@ -1,13 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { STRATEGIES } from '../core/types';
+import { readFirstRecord } from '../io/jsonl';
+import { draftTemplate } from '../io/template';
 import { loadConfig, parseConfig, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { jobFiles } from '../job/runJob';
 import { plural } from '../text/numbers';
 import { describeTarget } from '../text/report';
 import { envVariableName, readSettings, type SmartSettings } from './settings';
+import { confirmTemplate, openSmartSettings, pickAnswerRule, pickReference, pickStrategy, saveChoices } from './wizardSteps';
 
 /** Options for calling the command from code (a walkthrough, a test); people get prompts instead. */
 export interface ProfileOptions {
@@ -95,19 +97,16 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
       'Smart needs at least two models (a reference and a cheaper candidate): add them to the "smart.models" setting and their endpoints to "smart.endpoints", or add a smart.config.json to the workspace.',
       'Open Settings',
     );
-    if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'smart.');
+    if (open) await openSmartSettings();
     return undefined;
   }
   const folder = path.dirname(input.fsPath);
   const template = await pickTemplate(input);
   if (!template) return undefined;
-  const reference = await vscode.window.showQuickPick(
-    settings.models.map((m) => ({ label: m.id, description: m.model ?? '' })),
-    { title: 'Smart: reference model', placeHolder: 'The model whose outputs you would use on every item' },
-  );
+  const reference = await pickReference(settings.models);
   if (!reference) return undefined;
   const candidates = await vscode.window.showQuickPick(
-    settings.models.filter((m) => m.id !== reference.label).map((m) => ({ label: m.id, description: m.model ?? '', picked: true })),
+    settings.models.filter((m) => m.id !== reference.id).map((m) => ({ label: m.id, description: m.model ?? '', picked: true })),
     { title: 'Smart: candidate models', placeHolder: 'Cheaper models to profile against the reference', canPickMany: true },
   );
   if (!candidates || candidates.length === 0) return undefined;
@@ -115,10 +114,9 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
   if (accuracy === undefined) return undefined;
   const confidence = await askShare('Smart: confidence', 'Confidence with which the target must provably hold (e.g. 0.95)', settings.confidence);
   if (confidence === undefined) return undefined;
-  const strategy = await vscode.window.showQuickPick(
-    STRATEGIES.map((s) => ({ label: s, picked: s === settings.strategy, description: s === settings.strategy ? 'default' : '' })),
-    { title: 'Smart: strategy', placeHolder: 'modelmix is usually cheapest' },
-  );
+  const answer = await pickAnswerRule();
+  if (!answer) return undefined;
+  const strategy = await pickStrategy(settings.strategy);
   if (!strategy) return undefined;
 
   const raw = {
@@ -129,22 +127,20 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
       }),
     ),
     models: settings.models.map((m) => ({ ...m })),
-    reference: reference.label,
+    reference: reference.id,
     candidates: candidates.map((c) => c.label),
     template: path.relative(folder, template.fsPath).split(path.sep).join('/'),
+    ...answer,
     accuracy,
     confidence,
-    strategy: strategy.label,
+    strategy,
     concurrency: settings.concurrency,
     seed: 0,
   };
-  const file = path.join(folder, CONFIG_NAME);
-  const config = parseConfig(raw, file);
-  const save = await vscode.window.showInformationMessage(`Save these choices as ${CONFIG_NAME} beside the file, to reuse them (and run the same job from the command line)?`, 'Save', 'Not now');
-  if (save === 'Save') {
-    await vscode.workspace.fs.writeFile(vscode.Uri.file(file), Buffer.from(JSON.stringify(raw, null, 2) + '\n'));
-  }
-  return config;
+  const config = parseConfig(raw, path.join(folder, CONFIG_NAME));
+  const saved = await saveChoices(folder, raw);
+  if (saved === undefined) return undefined;
+  return saved === null ? config : { ...config, file: saved };
 }
 
 async function askShare(title: string, prompt: string, value: number): Promise<number | undefined> {
@@ -170,19 +166,10 @@ async function pickTemplate(input: vscode.Uri): Promise<vscode.Uri | undefined> 
 
   const target = vscode.Uri.file(path.join(path.dirname(input.fsPath), 'prompt.txt'));
   if (!existsSync(target.fsPath)) {
-    const firstLine = readFileSync(input.fsPath, 'utf8').split(/\r?\n/).find((l) => l.trim() !== '') ?? '{}';
-    let fields: string[] = [];
-    try {
-      fields = Object.keys(JSON.parse(firstLine.replace(/^\uFEFF/, '')) as object);
-    } catch {
-      fields = [];
-    }
-    const body = `Answer the question about this item.\n\n${fields.map((f) => `${f}: {{${f}}}`).join('\n')}\n\nAnswer with one word.\n`;
+    // Streamed: only the file's start is read, however large it is.
+    const body = draftTemplate((await readFirstRecord(input.fsPath))?.value);
     await vscode.workspace.fs.writeFile(target, Buffer.from(body));
   }
   await vscode.window.showTextDocument(target);
-  const go = await vscode.window.showInformationMessage('Edit the prompt template, save it, then continue.', 'Continue');
-  if (go !== 'Continue') return undefined;
-  await vscode.workspace.save(target);
-  return target;
+  return (await confirmTemplate(target)) ? target : undefined;
 }

@@ -11,6 +11,7 @@ import { progressBrief, progressLine } from '../text/progress';
 import { costSentence, describeTarget } from '../text/report';
 import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
+import { showStopped } from './stopActions';
 import type { PanelState, RunView } from '../protocol/panelProtocol';
 
 /** What is needed to start (or resume) a run. */
@@ -20,6 +21,8 @@ export interface RunRequest {
   readonly force: boolean;
   /** Skip the cost confirmation (the caller already confirmed, or a test). */
   readonly yes?: boolean;
+  /** Skip malformed lines (listed in the report) instead of stopping. */
+  readonly skipInvalid?: boolean;
 }
 
 const PROGRESS_INTERVAL_MS = 150;
@@ -155,6 +158,7 @@ export class RunController implements vscode.Disposable {
           input: input.fsPath,
           config,
           force: request.force,
+          skipInvalid: request.skipInvalid === true,
           signal: controller.signal,
           keys,
           log: (level, message) => this.log[level](message),
@@ -194,7 +198,8 @@ export class RunController implements vscode.Disposable {
     this.setRun({ ...base, status: byPerson ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, message });
     this.statusBar.text = byPerson ? '$(debug-pause) Smart: cancelled' : '$(error) Smart: failed';
     await vscode.commands.executeCommand('setContext', 'smart.canResume', reason.kind !== 'declined');
-    if (!byPerson) void vscode.window.showErrorMessage(`Smart: ${message}`);
+    const request = this.last;
+    if (!byPerson && request) void showStopped(`Smart: ${message}`, error, request.input, (changes) => this.start({ ...request, ...changes }));
   }
 
   private async confirm(preview: CostPreview, reference: string): Promise<boolean> {

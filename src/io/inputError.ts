@@ -16,7 +16,7 @@ export interface InputLocation {
 }
 
 export class InputError extends Error implements InputLocation {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
   readonly file: string;
   readonly line?: number;
   readonly field?: string;
@@ -35,5 +35,18 @@ export class InputError extends Error implements InputLocation {
     if (where.line !== undefined) this.line = where.line;
     if (where.field !== undefined) this.field = where.field;
     this.problem = problem;
+  }
+}
+
+/** The input changed while a run was reading it: what one pass read no longer matches what another read. */
+export class InputChangedError extends InputError {
+  override readonly name = 'InputChangedError';
+
+  /** @param detail how the change showed, e.g. `1200 bytes, now 1234`. */
+  constructor(
+    file: string,
+    readonly detail: string,
+  ) {
+    super({ file }, `changed while the run was going (${detail})`);
   }
 }

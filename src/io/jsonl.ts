@@ -2,8 +2,10 @@
  * Reading JSONL files of millions of lines: the file is streamed, so memory
  * stays flat whatever its size (writing is `writeFileAtomic.ts`).
  */
+import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
+import { PassWatch, type FileFingerprint } from './fileFingerprint';
 import { InputError } from './inputError';
 
 /** One item of a JSONL file. */
@@ -22,6 +24,14 @@ export interface ReadJsonlOptions {
   signal?: AbortSignal;
   /** Bytes read at a time; 1 MiB by default. Tests set it tiny to split characters between reads. */
   highWaterMark?: number;
+  /** Told what the reading saw once it read the whole file (not when it stopped early). */
+  onFingerprint?: (fingerprint: FileFingerprint) => void;
+  /**
+   * What an earlier pass saw of the file: the reading throws an
+   * InputChangedError as soon as the file is found to differ from it (when
+   * opened, when it grows past its size, at the end or on stopping early).
+   */
+  expect?: FileFingerprint;
 }
 
 const NEWLINE = 0x0a;
@@ -49,9 +59,58 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
   }
 }
 
+/**
+ * The first record of a file, reading no more of it than the first read
+ * (1 MiB): undefined when the file holds no record or its first line is not
+ * one (the caller only wants an example).
+ */
+export async function readFirstRecord(file: string): Promise<JsonlRecord | undefined> {
+  try {
+    for await (const record of readJsonl(file)) return record;
+  } catch (error) {
+    if (error instanceof InputError && error.line !== undefined) return undefined;
+    throw error;
+  }
+  return undefined;
+}
+
 function reportInvalid(error: InputError, options: ReadJsonlOptions): void {
   if (!options.skipInvalid) throw error;
   options.onInvalid?.(error);
+}
+
+/**
+ * One reading pass: opens the file, and yields what {@link parseBatches} makes
+ * of it, followed by a {@link PassWatch} when the caller wants to know that
+ * the file did not change.
+ */
+async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGenerator<(JsonlRecord | InputError)[]> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const { handle, stats } = await openForReading(file);
+  let watch: PassWatch | undefined;
+  try {
+    if (options.expect || options.onFingerprint) watch = new PassWatch(file, stats, options.expect);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const stream = handle.createReadStream({ highWaterMark: options.highWaterMark ?? DEFAULT_READ_SIZE });
+  if (!watch) return yield* parseBatches(file, stream, undefined, signal);
+  /** Whether the pass came to its end (or to an error) rather than being stopped early by its reader. */
+  let ended = false;
+  try {
+    yield* parseBatches(file, stream, watch, signal);
+    ended = true;
+    const fingerprint = await watch.end();
+    options.onFingerprint?.(fingerprint);
+  } catch (error) {
+    ended = true;
+    throw error;
+  } finally {
+    // Stopped early (a `break`): what was read must still be what the file holds.
+    if (!ended && options.expect) await watch.checkUnchanged();
+  }
 }
 
 /**
@@ -62,10 +121,7 @@ function reportInvalid(error: InputError, options: ReadJsonlOptions): void {
  * come back as InputError entries (not thrown) so that the caller reports them
  * in file order, after the records before them.
  */
-async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGenerator<(JsonlRecord | InputError)[]> {
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const stream = (await openForReading(file)).createReadStream({ highWaterMark: options.highWaterMark ?? DEFAULT_READ_SIZE });
+async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, watch: PassWatch | undefined, signal: AbortSignal | undefined): AsyncGenerator<(JsonlRecord | InputError)[]> {
   let lineNumber = 0;
   /** The start of a line whose end has not been read yet. */
   let carry: Buffer[] = [];
@@ -99,8 +155,9 @@ async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGener
     into.push({ line, value: value as Record<string, unknown> });
   };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of chunks) {
     signal?.throwIfAborted();
+    watch?.read(chunk);
     const batch: (JsonlRecord | InputError)[] = [];
     let start = 0;
     if (carryBytes > 0) {
@@ -144,7 +201,7 @@ async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGener
   }
 }
 
-async function openForReading(file: string): Promise<FileHandle> {
+async function openForReading(file: string): Promise<{ handle: FileHandle; stats: Stats }> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -152,12 +209,13 @@ async function openForReading(file: string): Promise<FileHandle> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError({ file }, code === 'ENOENT' ? 'no such file' : `cannot be opened (${(error as Error).message})`, { cause: error });
   }
+  const stats = await handle.stat();
   // Opening a folder succeeds on POSIX; the read would then fail with a bare EISDIR.
-  if ((await handle.stat()).isDirectory()) {
+  if (stats.isDirectory()) {
     await handle.close();
     throw new InputError({ file }, 'is a folder, not a JSONL file');
   }
-  return handle;
+  return { handle, stats };
 }
 
 function describeJsonType(value: unknown): string {

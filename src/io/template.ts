@@ -31,6 +31,15 @@ interface Placeholder {
 }
 
 /**
+ * A first template for records like `example`: each top-level field as a
+ * placeholder (those a placeholder can name), for the person to edit.
+ */
+export function draftTemplate(example: Record<string, unknown> | undefined): string {
+  const fields = Object.keys(example ?? {}).filter((key) => !key.includes('.') && parseFieldPath(key) !== undefined);
+  return `Answer the question about this item.\n\n${fields.map((f) => `${f}: {{${f}}}`).join('\n')}\n\nAnswer with one word.\n`;
+}
+
+/**
  * Parses a template once; the returned {@link Template} renders by joining
  * precompiled parts.
  * @param name used in error messages (e.g. the template's file name).

@@ -22,12 +22,16 @@ export interface TextWriter {
   writeLine(line: string): Promise<void>;
 }
 
-/** Thrown by {@link writeFileAtomic} when the target exists and `overwrite` is not set. */
+/**
+ * Thrown by {@link writeFileAtomic} when the target exists and `overwrite` is
+ * not set. The message says only that: how to overwrite is the caller's to
+ * say (the command line's `--force`, the editor's Replace).
+ */
 export class FileExistsError extends Error {
   override readonly name = 'FileExistsError';
   readonly code = 'EEXIST';
   constructor(readonly file: string) {
-    super(`${file} already exists; pass --force to overwrite`);
+    super(`${file} already exists`);
   }
 }
 
@@ -90,11 +94,15 @@ class BlockWriter implements TextWriter {
   /** The last block write queued; blocks are chained so they land in order. */
   private pending: Promise<void> = RESOLVED;
   private done = false;
+  /** The error of a block write that failed: every write after it fails with it. */
+  private failure: { readonly error: unknown } | undefined;
 
   constructor(private readonly handle: FileHandle) {}
 
   write(text: string): Promise<void> {
     if (this.done) throw new Error('write after the file was completed or abandoned');
+    // Said at the first write after the failure, not one block later.
+    if (this.failure) return Promise.reject(this.failure.error);
     this.text += text;
     return this.text.length >= WRITE_BLOCK_CHARS ? this.flush() : RESOLVED;
   }
@@ -122,9 +130,9 @@ class BlockWriter implements TextWriter {
     const bytes = Buffer.from(this.text, 'utf8');
     this.text = '';
     this.pending = previous.then(() => writeAll(this.handle, bytes));
-    // A producer that does not await would otherwise turn a disk error into an
-    // unhandled rejection; the error still reaches finish() and later writers.
-    this.pending.catch(ignore);
+    // Also keeps a producer that does not await from turning a disk error into
+    // an unhandled rejection; the error still reaches finish() and later writers.
+    this.pending.catch((error: unknown) => (this.failure ??= { error }));
     return previous;
   }
 }

@@ -5,7 +5,7 @@
  * uses to complete, describe and check the file ({@link configJsonSchema}).
  * Each description is what a user reads on hover.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { DEFAULTS } from '../core/defaults';
@@ -32,6 +32,10 @@ const REPLAY_ENDPOINT = 'replay';
 
 const NON_EMPTY = 'must be a non-empty string';
 const ENV_NAME = 'must be the NAME of an environment variable (the key itself never goes in this file)';
+/** What `apiKeyEnv` holds: the name of an environment variable. */
+export const ENV_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Whether a base URL is one Smart can call (http or https). */
+export const isHttpUrl = (url: string): boolean => /^https?:\/\//.test(url);
 // `patternErrorMessage` is what VS Code says when the editor finds the pattern unmatched.
 const nonEmpty = z.string().regex(/\S/, { error: NON_EMPTY }).meta({ patternErrorMessage: NON_EMPTY });
 const notAShare = (issue: { input?: unknown }): string => `must be between 0 and 1 (exclusive), got ${String(issue.input)}`;
@@ -43,7 +47,7 @@ const endpointSchema = z
     baseURL: nonEmpty.describe('An OpenAI-compatible base URL, up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1".'),
     apiKeyEnv: z
       .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: ENV_NAME })
+      .regex(ENV_VARIABLE_NAME, { error: ENV_NAME })
       .meta({ patternErrorMessage: ENV_NAME })
       .optional()
       .describe('The *name* of the environment variable holding the key, e.g. "OPENAI_API_KEY"; omit for local servers. Keys never go in this file.'),
@@ -162,7 +166,7 @@ function checkEndpoints(c: ConfigFile, report: Report): void {
   if (c.itemKey !== undefined) report(['itemKey'], 'only applies with "replay"');
   if (c.endpoints === undefined) return report(['endpoints'], 'is required (or "replay", to serve calls from a recording)');
   for (const [name, endpoint] of Object.entries(c.endpoints)) {
-    if (!/^https?:\/\//.test(endpoint.baseURL)) report(['endpoints', name, 'baseURL'], `must start with http:// or https://, got "${endpoint.baseURL}"`);
+    if (!isHttpUrl(endpoint.baseURL)) report(['endpoints', name, 'baseURL'], `must start with http:// or https://, got "${endpoint.baseURL}"`);
   }
   const names = Object.keys(c.endpoints);
   c.models.forEach((m, i) => {
@@ -203,12 +207,12 @@ export function smartConfigSchema(file: string) {
   return configFileSchema.transform((c, context) => {
     const templateFile = path.resolve(dir, c.template);
     const replayFile = c.replay === undefined ? undefined : path.resolve(dir, c.replay);
-    const missing = [
-      ...(existsSync(templateFile) ? [] : [['template', templateFile]]),
-      ...(replayFile === undefined || existsSync(replayFile) ? [] : [['replay', replayFile]]),
-    ];
-    for (const [field, absent] of missing) context.addIssue({ code: 'custom', path: [field], message: `file not found: ${absent}` });
-    if (missing.length > 0) return z.NEVER;
+    const problems = [
+      ['template', fileProblem(templateFile)],
+      ['replay', replayFile === undefined ? undefined : fileProblem(replayFile)],
+    ] as const;
+    for (const [field, message] of problems) if (message !== undefined) context.addIssue({ code: 'custom', path: [field], message });
+    if (problems.some(([, message]) => message !== undefined)) return z.NEVER;
     const answer: AnswerRule = c.labels !== undefined ? { kind: 'label', labels: c.labels } : (c.answer ?? { kind: 'trim' });
     return {
       file: path.resolve(file),
@@ -233,6 +237,13 @@ export function smartConfigSchema(file: string) {
       replay: replayFile === undefined ? undefined : { file: replayFile, itemKey: c.itemKey ?? DEFAULTS.itemKey },
     };
   });
+}
+
+/** Why a file a config names cannot be read as one, if it cannot. */
+function fileProblem(file: string): string | undefined {
+  if (!existsSync(file)) return `file not found: ${file}`;
+  if (statSync(file).isDirectory()) return `${file} is a folder, not a file`;
+  return undefined;
 }
 
 /** A validated config: paths resolved against the config file's folder, the template read, defaults filled in. */

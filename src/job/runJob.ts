@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
 import { DEFAULTS } from '../core/defaults';
 import { runSmart, type ItemOutput, type RunResult } from '../core/engine';
-import { InputError } from '../io/inputError';
+import type { FileFingerprint } from '../io/fileFingerprint';
+import { InputChangedError, InputError } from '../io/inputError';
 import type { ItemSource } from '../core/itemSource';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
-import { FileExistsError, writeFileAtomic, type TextWriter } from '../io/writeFileAtomic';
+import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { CostPreview, Guarantee, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, type Template } from '../io/template';
 import type { LlmClient, ModelSpec } from '../core/types';
@@ -18,7 +19,9 @@ import { describeGuarantee } from '../text/guarantee';
 import type { SmartConfig } from './config';
 import { previewCost } from './costPreview';
 import { JobClient, type ModelRoute } from './jobClient';
+import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
+import { RunLock } from './runLock';
 
 /** The files a job on `input` writes: beside it, plus the cache under `.smart/`. */
 export function jobFiles(input: string): { output: string; report: string; cache: string } {
@@ -88,12 +91,24 @@ export class DeclinedError extends Error {
 const PREVIEW_SAMPLE = 200;
 
 /**
- * Runs Smart over a JSONL file as configured: validates every line first (so
- * bad input stops the job before anything is paid), previews the cost, runs
- * the engine with the cache in front of the endpoints, and writes the outputs
- * (in input order, all at once or not at all) and the report beside the input.
+ * Runs Smart over a JSONL file as configured: takes the file's run lock (one
+ * run per file at a time), validates every line first (so bad input stops the
+ * job before anything is paid), previews the cost, runs the engine with the
+ * cache in front of the endpoints (each pass over the file must read what the
+ * validation read), and writes the outputs (in input order, all at once or
+ * not at all) and the report beside the input.
  */
 export async function runJob(options: JobOptions): Promise<JobResult> {
+  // Before anything else: a second run on the same file would pay for every call again.
+  const lock = RunLock.acquire(options.input);
+  try {
+    return await runLockedJob(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLockedJob(options: JobOptions): Promise<JobResult> {
   const { input, config } = options;
   const files = jobFiles(input);
   if (!options.force) {
@@ -170,12 +185,15 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
   const rule = config.answer;
   const items: ItemSource<JsonlRecord> = {
     count: checked.count,
-    open: () => validRecords(input, checked.skipped, options.signal),
+    open: () => validRecords(input, checked, options.signal),
   };
+  // A failed write stops the run at once, with the write's error.
+  const writeFailed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, writeFailed.signal]) : writeFailed.signal;
   return writeFileAtomic(
     output,
     async (out) => {
-      const writer = new OrderedWriter(out, rule);
+      const writer = new OrderedWriter<JsonlRecord>(out, (o) => outputLine(rule, o), (error) => writeFailed.abort(error));
       const result = await runSmart({
         items,
         models,
@@ -190,7 +208,7 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
         ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
         ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
         ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
         onOutput: (o) => writer.add(o),
@@ -200,6 +218,12 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
     },
     { overwrite: options.force === true },
   );
+}
+
+/** An output line: the item as it was, and what Smart adds under `smart`. */
+function outputLine(rule: SmartConfig['answer'], o: ItemOutput<JsonlRecord>): string {
+  const raw = o.completion.text;
+  return JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(rule, raw), model: o.model, raw } });
 }
 
 /** The engine's report with the guarantee's sentence and what the job adds. */
@@ -228,6 +252,8 @@ interface CheckedInput {
   readonly skipped: ReadonlySet<number>;
   readonly skippedList: Array<{ line: number; problem: string }>;
   readonly samplePrompts: string[];
+  /** The file as this pass read it: every later pass must read the same. */
+  readonly fingerprint: FileFingerprint;
 }
 
 /**
@@ -245,7 +271,13 @@ async function checkInput(template: Template, options: JobOptions): Promise<Chec
   };
   const samplePrompts: string[] = [];
   let count = 0;
-  const records = readJsonl(input, { skipInvalid: options.skipInvalid === true, onInvalid: skip, ...(options.signal ? { signal: options.signal } : {}) });
+  let fingerprint: FileFingerprint | undefined;
+  const records = readJsonl(input, {
+    skipInvalid: options.skipInvalid === true,
+    onInvalid: skip,
+    onFingerprint: (seen) => (fingerprint = seen),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   for await (const record of records) {
     let prompt: string;
     try {
@@ -258,46 +290,18 @@ async function checkInput(template: Template, options: JobOptions): Promise<Chec
     if (samplePrompts.length < PREVIEW_SAMPLE) samplePrompts.push(prompt);
     count++;
   }
-  return { count, skipped, skippedList, samplePrompts };
+  return { count, skipped, skippedList, samplePrompts, fingerprint: fingerprint! };
 }
 
-async function* validRecords(input: string, skipped: ReadonlySet<number>, signal: AbortSignal | undefined): AsyncGenerator<JsonlRecord> {
+/** The records the validation pass kept, read again; the reading stops as soon as the file is found changed since. */
+async function* validRecords(input: string, checked: CheckedInput, signal: AbortSignal | undefined): AsyncGenerator<JsonlRecord> {
+  let count = 0;
   // Lines already found bad were reported by the validation pass; skip them silently here.
-  for await (const record of readJsonl(input, { skipInvalid: true, ...(signal ? { signal } : {}) })) {
-    if (!skipped.has(record.line)) yield record;
-  }
-}
-
-/**
- * Writes outputs in input order as they arrive: profiled items come first in
- * random order and wait here for their turn; the rest arrive nearly in order.
- */
-class OrderedWriter {
-  private readonly waiting = new Map<number, string>();
-  private next = 0;
-  private pending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly out: TextWriter,
-    private readonly rule: SmartConfig['answer'],
-  ) {}
-
-  add(o: ItemOutput<JsonlRecord>): void {
-    const raw = o.completion.text;
-    const line = JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(this.rule, raw), model: o.model, raw } });
-    this.waiting.set(o.index, line);
-    while (this.waiting.has(this.next)) {
-      const ready = this.waiting.get(this.next)!;
-      this.waiting.delete(this.next++);
-      this.pending = this.pending.then(() => this.out.writeLine(ready));
-    }
-  }
-
-  async finish(expected: number): Promise<void> {
-    await this.pending;
-    if (this.next !== expected || this.waiting.size > 0) {
-      throw new Error(`internal error: ${this.next} of ${expected} outputs were written in order (${this.waiting.size} left waiting)`);
-    }
+  for await (const record of readJsonl(input, { skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
+    if (checked.skipped.has(record.line)) continue;
+    // Before the end of the pass shows it, more items than counted mean new lines (edited in place, same size).
+    if (++count > checked.count) throw new InputChangedError(input, `more than the ${checked.count} items it had`);
+    yield record;
   }
 }
 

@@ -1,4 +1,5 @@
 import { BudgetExceededError } from '../core/engine';
+import { InputChangedError } from '../io/inputError';
 import type { StopReason } from '../text/stopReason';
 import { DeclinedError } from './runJob';
 
@@ -9,6 +10,7 @@ import { DeclinedError } from './runJob';
 export function stopReason(error: unknown, cancelled: boolean): StopReason {
   if (error instanceof DeclinedError) return { kind: 'declined' };
   if (error instanceof BudgetExceededError) return { kind: 'budget', limit: error.limit, paid: error.paid };
+  if (error instanceof InputChangedError) return { kind: 'changed', file: error.file, detail: error.detail };
   if (cancelled) return { kind: 'cancelled' };
   return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
 }

@@ -105,7 +105,7 @@ export class OpenAiEndpoint {
     if (error instanceof APIError && typeof error.status === 'number') {
       const status = error.status;
       const retryable = isRetryableStatus(status);
-      const reason = this.redact(`HTTP ${status}: ${serverMessage(error)}${retryable ? '' : this.hint(status)}`);
+      const reason = this.redact(`HTTP ${status}: ${retryable ? serverMessage(error) : withHint(serverMessage(error), this.hint(status))}`);
       return { retryable, reason, status, ...(retryable ? { retryAfterMs: retryAfterMs(error.headers) } : {}) };
     }
     // response.json() throws SyntaxError on a body that is not JSON.
@@ -115,14 +115,20 @@ export class OpenAiEndpoint {
     return undefined;
   }
 
-  private hint(status: number): string {
+  private hint(status: number): string | undefined {
     switch (status) {
-      case 401: return `. Check ${this.config.apiKeySource ?? `the API key configured for endpoint "${this.config.name}"`}.`;
-      case 403: return '. The key is valid but not allowed to use this model or endpoint.';
-      case 404: return '. Check the model name and the base URL (for Azure: the deployment name and api-version).';
-      default: return '';
+      case 401: return `Check ${this.config.apiKeySource ?? `the API key configured for endpoint "${this.config.name}"`}.`;
+      case 403: return 'The key is valid but not allowed to use this model or endpoint.';
+      case 404: return 'Check the model name and the base URL (for Azure: the deployment name and api-version).';
+      default: return undefined;
     }
   }
+}
+
+/** The server's message, ended as a sentence, then the hint (a server's "...api-keys." gets no second period). */
+function withHint(message: string, hint: string | undefined): string {
+  if (hint === undefined) return message;
+  return `${/[.!?]$/.test(message) ? message : `${message}.`} ${hint}`;
 }
 
 /** The server's own message from an error body (the SDK prefixes the status, which we print ourselves). */

@@ -5,6 +5,8 @@ export type StopReason =
   | { readonly kind: 'budget'; readonly limit: number; readonly paid: number }
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'declined' }
+  /** The input changed while the run was reading it (`detail` says how it showed). */
+  | { readonly kind: 'changed'; readonly file: string; readonly detail: string }
   | { readonly kind: 'error'; readonly message: string };
 
 /**
@@ -21,6 +23,8 @@ export function describeStop(reason: StopReason, resume: string): string {
       return `Cancelled. ${cached}`;
     case 'declined':
       return 'Stopped before any paid call: the cost preview was declined.';
+    case 'changed':
+      return `Stopped: ${reason.file} changed while the run was going (${reason.detail}), so no output was written. ${resume} to process it as it is now; calls already made are cached and cost nothing.`;
     case 'error':
       return reason.message;
   }

@@ -23,16 +23,14 @@
  * console, code-server's output and a list of the page's frames are saved to
  * test/e2e/artifacts/e2e-failure-<time>.*.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
-import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
+import type { Frame, Page } from 'playwright-core';
+import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, STEP_TIMEOUT_MS } from './workbenchPage';
+import type { TestMessage } from '../support/openaiTestServer';
 
-/** Where screenshots and failure logs go (git-ignored). */
-const ARTIFACTS_DIR = join(REPO_ROOT, 'test', 'e2e', 'artifacts');
 /** The extension's manifest: its name and version name the default .vsix. */
 const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
@@ -41,12 +39,6 @@ const ITEMS = 400;
 /** The reference model and the cheaper candidate, as named in smart.config.json and served by the test server. */
 const REFERENCE = 'ref';
 const CANDIDATE = 'cheap';
-/** How long one step in the workbench may take; VS Code in headless Chromium on a busy machine can be slow. */
-const STEP_TIMEOUT_MS = 60_000;
-/** How long the extension's menu item may take to appear: the workbench lists it once it has scanned the extensions. */
-const MENU_ATTEMPT_MS = 5_000;
-/** How often the panel's frames are checked for the run's state. */
-const POLL_MS = 250;
 
 interface Options {
   readonly vsix: string;
@@ -66,11 +58,6 @@ function parseOptions(argv: string[]): Options {
 
 function log(message: string): void {
   console.log(`[e2e] ${message}`);
-}
-
-/** Throws `message` unless `condition` holds. */
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
 }
 
 /**
@@ -111,38 +98,6 @@ function writeWorkspace(dir: string, baseURL: string): void {
   writeFileSync(join(dir, 'smart.config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** User settings: a quiet workbench, and the panel and output opened when the run ends (the extension's default, made explicit). */
-function writeUserSettings(userDataDir: string): void {
-  const dir = join(userDataDir, 'User');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, 'smart.openOutputsWhenDone': true }, null, 2)}\n`);
-}
-
-/**
- * Right-clicks the file in the explorer and chooses Profile Dataset. The
- * workbench adds the extension's menu items once it has read the installed
- * extensions, which may be after the explorer shows: a menu without the item
- * is closed and opened again.
- */
-async function profileFromExplorer(page: Page, fileName: string): Promise<void> {
-  const file = page.getByRole('treeitem', { name: fileName, exact: true });
-  await file.waitFor({ timeout: STEP_TIMEOUT_MS });
-  const item = page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: /Profile Dataset/ });
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    await file.click({ button: 'right' });
-    try {
-      await item.waitFor({ timeout: MENU_ATTEMPT_MS });
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`the explorer's context menu has no Profile Dataset item: ${(error as Error).message}`);
-      await page.keyboard.press('Escape');
-    }
-  }
-  log(`context menu: ${(await page.locator('.context-view .monaco-menu').getByRole('menuitem').allInnerTexts()).map((t) => t.split('\n')[0]).join(' | ')}`);
-  await item.click();
-}
-
 /** What the finished panel shows, read from its page. */
 interface PanelFacts {
   readonly status: string;
@@ -150,38 +105,6 @@ interface PanelFacts {
   readonly plan: string[];
   readonly guarantee: string;
   readonly savings: string;
-}
-
-/**
- * The cost panel's frame once the run shown there has ended: the panel's page
- * lives in an iframe inside the webview's iframe, and is rebuilt when the
- * panel is hidden and shown again, so the frames are searched afresh on each
- * poll. Throws with the panel's message when the run failed or was cancelled.
- */
-async function finishedPanel(page: Page, timeoutMs: number): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no panel yet';
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      const state = await frame
-        .evaluate(() => {
-          const app = document.getElementById('app');
-          if (document.title !== 'Smart: Cost' || app === null) return undefined;
-          // 'done' counts once the last section drawn from the report is there.
-          const drawn = document.querySelector('.section-guarantee .guarantee') !== null;
-          const status = app.dataset.runStatus === 'done' && !drawn ? 'drawing' : (app.dataset.runStatus ?? 'loading');
-          return { status, message: document.querySelector('.status-phrase')?.textContent ?? '' };
-        })
-        // A frame may go away between listing and evaluating it.
-        .catch(() => undefined);
-      if (state === undefined) continue;
-      last = `run status ${state.status}`;
-      if (state.status === 'done') return frame;
-      if (state.status === 'failed' || state.status === 'cancelled') throw new Error(`the run ${state.status}: ${state.message}`);
-    }
-    await new Promise((wake) => setTimeout(wake, POLL_MS));
-  }
-  throw new Error(`the cost panel did not show a finished run before the deadline (--timeout-seconds); last seen: ${last}`);
 }
 
 /** Reads what the finished panel shows, through its rendered text only. */
@@ -224,36 +147,6 @@ async function saveScreenshots(page: Page, panel: Frame): Promise<string[]> {
   return [workbench, panelShot];
 }
 
-/** Saves a screenshot of `page`, its console and code-server's output after a failure; returns the files' common prefix. */
-async function saveFailureArtifacts(page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined): Promise<string> {
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const prefix = join(ARTIFACTS_DIR, `e2e-failure-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  if (page !== undefined) {
-    await page.screenshot({ path: `${prefix}.png`, timeout: 15_000 }).catch((error: Error) => log(`no screenshot: ${error.message}`));
-  }
-  writeFileSync(`${prefix}.console.log`, consoleLines.join('\n'));
-  writeFileSync(`${prefix}.code-server.log`, server?.output() ?? '(code-server did not start)');
-  if (page !== undefined) writeFileSync(`${prefix}.frames.txt`, await describeFrames(page));
-  return prefix;
-}
-
-/** One line per frame of the page: its URL, title, and what its page holds; the webviews' frames are where a blank panel shows. */
-async function describeFrames(page: Page): Promise<string> {
-  const lines = await Promise.all(
-    page.frames().map(async (frame) => {
-      const summary = await frame
-        .evaluate(() => {
-          const app = document.getElementById('app');
-          const body = document.body?.innerText.replace(/\s+/g, ' ').trim() ?? '';
-          return `title ${JSON.stringify(document.title)}, ${app ? `#app run status ${app.dataset.runStatus ?? 'unset'}` : 'no #app'}, text ${JSON.stringify(body.slice(0, 200))}`;
-        })
-        .catch((error: Error) => `not readable: ${error.message.split('\n')[0]}`);
-      return `${frame.url()}\n  ${summary}`;
-    }),
-  );
-  return `${lines.join('\n')}\n`;
-}
-
 /** Checks the output file: one JSON line per input line, in order, each with an answer from a profiled model. */
 function checkOutput(workspace: string): void {
   const output = join(workspace, 'messages.smart.jsonl');
@@ -271,60 +164,19 @@ function checkOutput(workspace: string): void {
 /** Runs the test once; resolves with the exit code. */
 async function main(options: Options): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
-  const start = Date.now();
-  const temp = mkdtempSync(join(tmpdir(), 'smart-e2e-'));
-  const workspace = join(temp, 'workspace');
-  const extensionsDir = join(temp, 'extensions');
-  const userDataDir = join(temp, 'user-data');
-  const consoleLines: string[] = [];
-  let models: OpenAiTestServer | undefined;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => {
-    cleaning ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await server?.stop();
-      await models?.close();
-      rmSync(temp, { recursive: true, force: true });
-    })();
-    return cleaning;
+  const setup = {
+    name: 'e2e',
+    vsix: options.vsix,
+    timeoutMs: options.timeoutMs,
+    answer,
+    // The panel and the output opened when the run ends (the extension's default, made explicit).
+    settings: () => ({ 'smart.openOutputsWhenDone': true }),
+    workspace: writeWorkspace,
+    log,
   };
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
-    log(`${signal}: stopping Chromium, code-server and the test server`);
-    void cleanUp().finally(() => process.exit(code));
-  };
-  const onInt = onSignal('SIGINT', 130);
-  const onTerm = onSignal('SIGTERM', 143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  // The whole run gets one deadline; each wait gets what is left of it.
-  const left = (): number => Math.max(1, start + options.timeoutMs - Date.now());
-
-  try {
+  return inWorkbench(setup, async ({ page, workspace, models, left }) => {
     let step = Date.now();
-    writeUserSettings(userDataDir);
-    await installVsix(options.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
-    log(`installed ${options.vsix} in ${since(step)}`);
-
-    models = new OpenAiTestServer({ answer });
-    const { baseURL } = await models.start();
-    writeWorkspace(workspace, baseURL);
-
-    step = Date.now();
-    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));
-    await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS });
-    log(`code-server on port ${server.port} and Chromium ready in ${since(step)}`);
-
-    step = Date.now();
-    await profileFromExplorer(page, 'messages.jsonl');
+    await profileFromExplorer(page, 'messages.jsonl', log);
     log(`explorer shown, Profile Dataset chosen in ${since(step)}`);
 
     step = Date.now();
@@ -372,20 +224,7 @@ async function main(options: Options): Promise<number> {
 
     const shots = await saveScreenshots(page, panel);
     log(`screenshots: ${shots.join(', ')}`);
-    log(`PASS in ${since(start)}`);
-    return 0;
-  } catch (error) {
-    if (cleaning !== undefined) return 1;
-    log(`FAIL after ${since(start)}: ${(error as Error).message}`);
-    log(`artifacts: ${await saveFailureArtifacts(page, consoleLines, server)}.*`);
-    return 1;
-  } finally {
-    const stopStart = Date.now();
-    await cleanUp();
-    log(`Chromium, code-server and the test server stopped in ${since(stopStart)}`);
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
+  });
 }
 
 runMain('[e2e]', parseOptions, main);

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobReport } from '../../../src/job/runJob';
 import { filesUnder } from '../../support/files';
-import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo } from '../../support/openaiTestServer';
+import { spamOrHam, workspaceRoot } from './fixtures';
 
 const KEY = 'integration-secret-key-5d8e2f';
 const COMMANDS = [
@@ -15,20 +16,10 @@ const COMMANDS = [
   'smart.setApiKey',
   'smart.clearApiKey',
   'smart.openLastReport',
+  'smart.openExample',
+  'smart.runExample',
+  'smart.addEndpointOrModel',
 ];
-
-/** The reference labels every message; `cheap` is wrong on one in 30. */
-function answer(model: string, messages: readonly TestMessage[]): string {
-  const i = Number(/message (\d+)/.exec(messages[messages.length - 1].content)![1]);
-  const spam = i % 4 === 0;
-  return (model === 'cheap' && i % 30 === 11 ? !spam : spam) ? 'spam' : 'ham';
-}
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the integration tests need a workspace folder');
-  return folder.uri.fsPath;
-}
 
 /** A job folder in the workspace: items, a prompt and a config pointing at the server. */
 function job(name: string, items: number, baseURL: string): { input: string; config: string; dir: string } {
@@ -60,7 +51,7 @@ function job(name: string, items: number, baseURL: string): { input: string; con
 }
 
 function withServer<R>(fault: ((info: FaultInfo) => Fault | undefined) | undefined, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
-  return withOpenAiTestServer({ answer, ...(fault ? { fault } : {}) }, body);
+  return withOpenAiTestServer({ answer: spamOrHam, ...(fault ? { fault } : {}) }, body);
 }
 
 describe('Smart in VS Code', function () {
@@ -117,7 +108,7 @@ describe('Smart in VS Code', function () {
   });
 
   it('copies the offline example into the workspace and runs it from recordings (the walkthrough)', async () => {
-    const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.openExample', { run: true });
+    const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.runExample');
     assert.ok(report, 'the example run returned no report');
     const dir = path.join(workspaceRoot(), 'smart-example');
     assert.ok(existsSync(path.join(dir, 'items.smart.jsonl')));

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../../../src/io/inputError';
-import { readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/io/jsonl';
+import type { FileFingerprint } from '../../../src/io/fileFingerprint';
+import { InputChangedError, InputError } from '../../../src/io/inputError';
+import { readFirstRecord, readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/io/jsonl';
 import { tempFolderPerTest } from '../../support/files';
 
 describe('readJsonl', () => {
@@ -163,6 +164,114 @@ describe('readJsonl', () => {
       /stopped by user/,
     );
     assert.deepEqual(seen, [1, 2, 3]);
+  });
+
+  describe('readFirstRecord', () => {
+    it('reads the first record of a file too large to hold in memory, reading only its start', async () => {
+      // 3 GB, sparse: it takes no disk space, and reading it whole would fail.
+      const target = file('\n{"id":1,"text":"first"}\n{"id":2}\n', 'huge.jsonl');
+      truncateSync(target, 3 * 1024 ** 3);
+      const started = Date.now();
+      assert.deepEqual(await readFirstRecord(target), { line: 2, value: { id: 1, text: 'first' } });
+      assert.ok(Date.now() - started < 5_000, 'the whole file was read');
+    });
+
+    it('gives nothing for an empty file or a first line that is not a record, and names a missing file', async () => {
+      assert.equal(await readFirstRecord(file('', 'empty.jsonl')), undefined);
+      assert.equal(await readFirstRecord(file('not json\n{"a":1}\n', 'bad.jsonl')), undefined);
+      await assert.rejects(readFirstRecord(path.join(folder(), 'absent.jsonl')), /absent\.jsonl: no such file/);
+    });
+  });
+
+  describe('noticing that the file changed between passes', () => {
+    const lines = (n: number): string => Array.from({ length: n }, (_, i) => `{"i":${i}}\n`).join('');
+
+    async function fingerprintOf(target: string): Promise<FileFingerprint> {
+      let seen: FileFingerprint | undefined;
+      await read(target, { onFingerprint: (f) => (seen = f) });
+      assert.ok(seen, 'a complete pass reports its fingerprint');
+      return seen;
+    }
+
+    async function changedError(run: () => Promise<unknown>): Promise<InputChangedError> {
+      try {
+        await run();
+      } catch (error) {
+        assert.ok(error instanceof InputChangedError, `expected an InputChangedError, got ${String(error)}`);
+        return error;
+      }
+      assert.fail('expected the file to be found changed');
+    }
+
+    it('reads an unchanged file again without complaint, and reports the same fingerprint', async () => {
+      const target = file(lines(50));
+      const first = await fingerprintOf(target);
+      assert.equal(first.size, 50 * 9 - 10 * 1);
+      let again: FileFingerprint | undefined;
+      assert.equal((await read(target, { expect: first, onFingerprint: (f) => (again = f) })).length, 50);
+      assert.deepEqual(again, first);
+    });
+
+    it('refuses a file that changed before the pass, naming it and how it changed', async () => {
+      const target = file(lines(50));
+      const first = await fingerprintOf(target);
+      writeFileSync(target, lines(51));
+      const error = await changedError(() => read(target, { expect: first }));
+      assert.equal(error.file, target);
+      assert.match(error.message, /data\.jsonl: changed while the run was going \(\d+ bytes, now \d+\)$/);
+    });
+
+    it('stops as soon as the file grows past its size during the pass', async () => {
+      const target = file(lines(2000));
+      const first = await fingerprintOf(target);
+      const seen: number[] = [];
+      const error = await changedError(async () => {
+        for await (const record of readJsonl(target, { expect: first, highWaterMark: 1024 })) {
+          seen.push(record.line);
+          if (record.line === 10) appendFileSync(target, '{"i":"new"}\n');
+        }
+      });
+      assert.match(error.detail, /grew past/);
+      assert.ok(seen.length < 2000, 'the pass went on to the end');
+    });
+
+    it('finds a change of the same size by its hash at the end of the pass', async () => {
+      const target = file(lines(50));
+      // The same modification time before and after (whole seconds, which every file system keeps): only the contents tell.
+      const time = 1_700_000_000;
+      utimesSync(target, time, time);
+      const first = await fingerprintOf(target);
+      writeFileSync(target, lines(50).replace('{"i":7}', '{"i":8}'));
+      utimesSync(target, time, time);
+      const error = await changedError(() => read(target, { expect: first }));
+      assert.match(error.detail, /same size, other contents/);
+    });
+
+    it('finds a change made while a pass that stops early was reading', async () => {
+      const target = file(lines(50));
+      const first = await fingerprintOf(target);
+      await changedError(async () => {
+        for await (const record of readJsonl(target, { expect: first })) {
+          if (record.line === 5) {
+            writeFileSync(target, lines(60));
+            break;
+          }
+        }
+      });
+    });
+
+    it('finds a file replaced (renamed over) during the validation pass', async () => {
+      const target = file(lines(50));
+      const error = await changedError(async () => {
+        for await (const record of readJsonl(target, { onFingerprint: () => undefined, highWaterMark: 64 })) {
+          if (record.line === 2) {
+            writeFileSync(`${target}.new`, lines(40));
+            renameSync(`${target}.new`, target);
+          }
+        }
+      });
+      assert.match(error.detail, /bytes, now/);
+    });
   });
 });
 

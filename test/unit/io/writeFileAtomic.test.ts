@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -82,7 +83,7 @@ describe('writeFileAtomic', () => {
       (error: unknown) => {
         assert.ok(error instanceof FileExistsError);
         assert.equal(error.file, target);
-        assert.equal(error.message, `${target} already exists; pass --force to overwrite`);
+        assert.equal(error.message, `${target} already exists`);
         return true;
       },
     );
@@ -116,5 +117,35 @@ describe('writeFileAtomic', () => {
     });
     assert.throws(() => leaked?.write('late'), /after the file was completed/);
     assert.equal(readFileSync(target, 'utf8'), '');
+  });
+});
+
+describe('writeFileAtomic when the disk refuses a write', () => {
+  it('fails the first write after a block failed, not one block later', async function () {
+    if (process.platform === 'win32') this.skip();
+    // Under a file size limit of 512 KB, the first block (1 MiB) cannot be
+    // written; the writer says so at its next write, not when the next block
+    // is full (at 2 MiB). Lines come a millisecond apart, as a run's outputs do.
+    const script = `
+      const { writeFileAtomic } = require(${JSON.stringify(path.join(__dirname, '..', '..', '..', 'src', 'io', 'writeFileAtomic.js'))});
+      let written = 0;
+      writeFileAtomic(process.argv[1], async (out) => {
+        const line = 'x'.repeat(1023);
+        for (;;) {
+          await out.writeLine(line);
+          written += 1024;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }).catch((error) => console.log(JSON.stringify({ written, code: error.code })));`;
+    const folder = mkdtempSync(path.join(tmpdir(), 'smart-atomic-full-'));
+    try {
+      const run = spawnSync('bash', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, '-e', script, path.join(folder, 'out.jsonl')], { encoding: 'utf8' });
+      const { written, code } = JSON.parse(run.stdout) as { written: number; code: string };
+      assert.equal(code, 'EFBIG');
+      assert.ok(written >= 1 << 20 && written < 1.5 * (1 << 20), `the failure was said after ${written} bytes`);
+      assert.deepEqual(readdirSync(folder), [], 'the temporary file was left');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -68,6 +68,8 @@ describe('smart.config.json', () => {
     ['accuracy 0', (c) => (c.accuracy = 0), /accuracy: must be between 0 and 1/],
     ['a string confidence', (c) => (c.confidence = '95%'), /confidence: must be a number, got "95%"/],
     ['a missing template file', (c) => (c.template = 'nope.txt'), /template: file not found: .*nope\.txt/],
+    ['a template that is a folder', (c) => (c.template = '.'), /template: .+ is a folder, not a file$/],
+    ['a recording that is a folder', (c) => (c.replay = '.'), /replay: .+ is a folder, not a file$/],
     ['an unknown strategy', (c) => (c.strategy = 'cheap'), /strategy: must be one of auto, naive, exhaustive, efficient, modelmix/],
     ['an unknown endpoint', (c) => ((c.models as Array<Record<string, unknown>>)[0].endpoint = 'remote'), /models\[0\]\.endpoint: unknown endpoint "remote"/],
     ['a model with no known price', (c) => ((c.models as Array<Record<string, unknown>>)[1] = { id: 'mid', endpoint: 'local', model: 'my-finetune' }), /models\[1\]\.inputPer1M: no price is known for model "my-finetune": set "inputPer1M" and "outputPer1M"/],

@@ -186,7 +186,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     await withServer({}, async (server) => {
       const ws = workspace(30, server.baseURL);
       writeFileSync(jobFiles(ws.input).output, 'precious\n');
-      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), /already exists; pass --force to overwrite/);
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), /tickets\.smart\.jsonl already exists$/);
       assert.equal(readFileSync(jobFiles(ws.input).output, 'utf8'), 'precious\n');
       await runJob({ input: ws.input, config: loadConfig(ws.config), keys, force: true });
       assert.equal(outputLines(jobFiles(ws.input).output).length, 30);

@@ -129,6 +129,15 @@ describe('OpenAiChatClient against the loopback server', () => {
     assert.equal(server.requests[0].authorization, `Bearer ${KEY}`);
   });
 
+  it("adds the hint as a sentence of its own after a server message that ends one (no \"keys.. Check\")", async () => {
+    const message = `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com/account/api-keys.`;
+    const server = await serve({ fault: () => ({ kind: 'status', status: 401, message }) });
+    const error = await failure(clientFor(server).chat(request, never()));
+    assert.match(error.message, /: HTTP 401: Incorrect API key provided: \[redacted\]\. You can find your API key at https:\/\/platform\.openai\.com\/account\/api-keys\. Check the SMART_TEST_KEY environment variable\.$/);
+    const bare = await serve({ fault: () => ({ kind: 'status', status: 404, message: 'The model does not exist' }) });
+    assert.match((await failure(clientFor(bare).chat(request, never()))).message, /: HTTP 404: The model does not exist\. Check the model name/);
+  });
+
   for (const status of [400, 403, 404]) {
     it(`does not retry HTTP ${status}`, async () => {
       const server = await serve({ fault: () => ({ kind: 'status', status, message: 'nope' }) });

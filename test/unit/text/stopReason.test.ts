@@ -19,6 +19,14 @@ describe('describeStop', () => {
     assert.equal(describeStop({ kind: 'declined' }, resume), 'Stopped before any paid call: the cost preview was declined.');
   });
 
+  it('says which file changed during the run, that nothing was written, and how to run it again', () => {
+    assert.equal(
+      describeStop({ kind: 'changed', file: 'data/items.jsonl', detail: '3,000 bytes, now 3,040' }, resume),
+      'Stopped: data/items.jsonl changed while the run was going (3,000 bytes, now 3,040), so no output was written. ' +
+        'Run the same command again to process it as it is now; calls already made are cached and cost nothing.',
+    );
+  });
+
   it('passes an error message on as it is', () => {
     assert.equal(describeStop({ kind: 'error', message: "gpt-4o: 401 Unauthorized from endpoint 'openai'" }, resume), "gpt-4o: 401 Unauthorized from endpoint 'openai'");
   });

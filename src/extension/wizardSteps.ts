@@ -1,0 +1,179 @@
+/**
+ * Steps of Profile Dataset's questions (src/extension/profileDataset.ts) when
+ * no smart.config.json is used. Each step highlights its default, so that a
+ * person who presses Enter throughout gets a sensible run (never the
+ * reference on every item), and says in a line what each choice does.
+ * Dismissing a step (Escape) backs out of the whole flow.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { STRATEGIES, type Strategy } from '../core/types';
+import { answerRuleSchema, labelsSchema, type AnswerRule } from '../io/answerExtraction';
+import { STRATEGY_DESCRIPTIONS } from '../job/configSchema';
+import { CONFIG_NAME } from '../job/findConfig';
+import { knownPrice } from '../job/priceTable';
+import { usd } from '../text/money';
+import { SETTINGS_QUERY } from './extensionId';
+import type { ModelSetting } from './settings';
+
+/** Opens the Settings editor on Smart's own settings. */
+export function openSmartSettings(): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_QUERY);
+}
+
+/** A model's prices: its own, else the built-in table's. */
+function priceOf(m: ModelSetting): { inputPer1M: number; outputPer1M: number } | undefined {
+  const listed = knownPrice(m.model ?? m.id);
+  const inputPer1M = m.inputPer1M ?? listed?.inputPer1M;
+  const outputPer1M = m.outputPer1M ?? listed?.outputPer1M;
+  return inputPer1M === undefined || outputPer1M === undefined ? undefined : { inputPer1M, outputPer1M };
+}
+
+/** The reference model: the most expensive first (the one whose answers are trusted is usually the priciest), each with its prices. */
+export async function pickReference(models: readonly ModelSetting[]): Promise<ModelSetting | undefined> {
+  const cost = (m: ModelSetting): number => {
+    const price = priceOf(m);
+    return price === undefined ? -1 : price.inputPer1M + price.outputPer1M;
+  };
+  const items = [...models]
+    .sort((a, b) => cost(b) - cost(a))
+    .map((m) => {
+      const price = priceOf(m);
+      const prices = price ? `${usd(price.inputPer1M)} in, ${usd(price.outputPer1M)} out per 1M tokens` : 'no price known';
+      return { label: m.id, description: m.model && m.model !== m.id ? `${m.model}, ${prices}` : prices, model: m };
+    });
+  const picked = await vscode.window.showQuickPick(items, { title: 'Smart: reference model', placeHolder: 'The model whose outputs you would use on every item (the most expensive is first)' });
+  return picked?.model;
+}
+
+/** The strategy: the preferred one (the setting) first, so Enter takes it; each with what it does. */
+export async function pickStrategy(preferred: Strategy): Promise<Strategy | undefined> {
+  const ordered = [preferred, ...STRATEGIES.filter((s) => s !== preferred)];
+  const picked = await vscode.window.showQuickPick(
+    ordered.map((s) => ({ label: s, description: s === preferred ? 'default' : '', detail: STRATEGY_DESCRIPTIONS[s].replace(/`/g, ''), strategy: s })),
+    { title: 'Smart: strategy', placeHolder: 'How Smart decides which models answer which items', matchOnDetail: true },
+  );
+  return picked?.strategy;
+}
+
+/** The config fields that say how answers are compared: `labels`, or an `answer` rule; none for the whole text (the default). */
+export type AnswerFields = { readonly labels?: readonly string[]; readonly answer?: AnswerRule };
+
+interface AnswerChoice extends vscode.QuickPickItem {
+  /** Asks what the kind needs (the labels, the field, the pattern); undefined when the person backed out. */
+  readonly ask: () => Promise<AnswerFields | undefined>;
+}
+
+const ANSWER_CHOICES: readonly AnswerChoice[] = [
+  {
+    label: 'Whole answer',
+    description: 'default',
+    detail: 'Outputs agree when they are the same text, trimmed: for prompts that ask for one word or a fixed form.',
+    ask: () => Promise.resolve({}),
+  },
+  {
+    label: 'Labels',
+    detail: 'Outputs agree when they name the same label of a list you give, such as spam, ham (case-insensitive, whole words).',
+    ask: askLabels,
+  },
+  {
+    label: 'Number',
+    detail: 'Outputs agree when their last number is the same (1,234.50 and 1234.5 agree).',
+    ask: () => Promise.resolve({ answer: { kind: 'lastNumber' } }),
+  },
+  {
+    label: 'JSON field',
+    detail: 'Outputs agree when a field of the JSON object they hold is the same, such as "answer" or "result.label".',
+    ask: () => askRule('Smart: JSON field', 'The field that holds the answer, such as answer or result.label', 'answer', (field) => ({ kind: 'jsonField', field })),
+  },
+  {
+    label: 'Regular expression',
+    detail: 'Outputs agree when a group of the first match of a regular expression is the same, such as Answer: (\\w+).',
+    ask: () => askRule('Smart: regular expression', 'A JavaScript regular expression; its first group (or the whole match) is the answer', 'Answer: (\\w+)', (pattern) => ({ kind: 'regex', pattern })),
+  },
+];
+
+/** How answers are compared, which the guarantee is about; the whole text, trimmed, by default. */
+export async function pickAnswerRule(): Promise<AnswerFields | undefined> {
+  const picked = await vscode.window.showQuickPick(ANSWER_CHOICES, { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
+  return picked?.ask();
+}
+
+/** The first problem zod finds with a value, as the person should read it. */
+function firstProblem(result: { success: boolean; error?: { issues: ReadonlyArray<{ message: string }> } }): string | undefined {
+  return result.success ? undefined : (result.error?.issues[0]?.message ?? 'not valid');
+}
+
+async function askLabels(): Promise<AnswerFields | undefined> {
+  const split = (text: string): string[] => text.split(',').map((label) => label.trim());
+  const text = await vscode.window.showInputBox({
+    title: 'Smart: labels',
+    prompt: 'The labels an answer can be, separated by commas',
+    placeHolder: 'spam, ham',
+    ignoreFocusOut: true,
+    validateInput: (value) => firstProblem(labelsSchema.safeParse(split(value))),
+  });
+  return text === undefined ? undefined : { labels: split(text) };
+}
+
+async function askRule(title: string, prompt: string, value: string, rule: (text: string) => AnswerRule): Promise<AnswerFields | undefined> {
+  const text = await vscode.window.showInputBox({ title, prompt, value, ignoreFocusOut: true, validateInput: (v) => firstProblem(answerRuleSchema.safeParse(rule(v.trim()))) });
+  return text === undefined ? undefined : { answer: rule(text.trim()) };
+}
+
+/**
+ * Once a new template is written and shown: goes on with it as it is then
+ * (Enter), saving the person's edits first. The question stays open while
+ * they edit it.
+ */
+export async function confirmTemplate(template: vscode.Uri): Promise<boolean> {
+  const name = path.basename(template.fsPath);
+  const go = await vscode.window.showQuickPick(
+    [
+      { label: `Continue with ${name}`, detail: `Edit ${name} first if you like: its placeholders {{field}} are filled from each line. It is saved when you continue.`, go: true },
+      { label: 'Cancel', go: false },
+    ],
+    { title: 'Smart: prompt template', placeHolder: `Edit ${name}, then continue`, ignoreFocusOut: true },
+  );
+  if (!go?.go) return false;
+  await vscode.workspace.save(template);
+  return true;
+}
+
+/**
+ * Offers to save the choices as a config beside the input, never over an
+ * existing one without asking: saving beside it (as smart.config.2.json) is
+ * the default there. Returns the file written, null when not saved, and
+ * undefined when the person backed out.
+ */
+export async function saveChoices(folder: string, raw: object): Promise<string | null | undefined> {
+  const existing = path.join(folder, CONFIG_NAME);
+  const beside = freeConfigName(folder);
+  const save = (file: string) => ({ file });
+  const choices = existsSync(existing)
+    ? [
+        { label: `Save beside it as ${path.basename(beside)}`, detail: `${CONFIG_NAME} stays as it is; use the new file with "smart profile --config ${path.basename(beside)}"`, ...save(beside) },
+        { label: `Replace ${CONFIG_NAME}`, detail: 'Its settings are lost', ...save(existing) },
+        { label: 'Do not save', detail: 'Use these choices for this run only', file: null },
+      ]
+    : [
+        { label: `Save as ${CONFIG_NAME}`, detail: 'To reuse these choices, and run the same job from the command line', ...save(existing) },
+        { label: 'Do not save', detail: 'Use these choices for this run only', file: null },
+      ];
+  const picked = await vscode.window.showQuickPick(choices, {
+    title: 'Smart: save these choices?',
+    placeHolder: existsSync(existing) ? `${CONFIG_NAME} already exists beside the file` : `In ${path.basename(folder)}/, beside the file`,
+  });
+  if (!picked) return undefined;
+  if (picked.file !== null) await vscode.workspace.fs.writeFile(vscode.Uri.file(picked.file), Buffer.from(JSON.stringify(raw, null, 2) + '\n'));
+  return picked.file;
+}
+
+/** smart.config.2.json, or the next number not taken. */
+function freeConfigName(folder: string): string {
+  for (let n = 2; ; n++) {
+    const file = path.join(folder, CONFIG_NAME.replace(/\.json$/, `.${n}.json`));
+    if (!existsSync(file)) return file;
+  }
+}

@@ -1,0 +1,74 @@
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig } from '../../../src/job/config';
+import { jobFiles, runJob } from '../../../src/job/runJob';
+import { tempFolderPerTest } from '../../support/files';
+import { withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
+import { spamJobConfig } from '../../support/spamJob';
+
+const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
+
+/** `mid` agrees with the reference but on one message in 25, `tiny` on every other. */
+function answer(model: string, messages: readonly TestMessage[]): string {
+  const i = Number(/message (\d+)/.exec(messages[messages.length - 1].content)![1]);
+  const wrong = (model === 'mid' && i % 25 === 7) || (model === 'tiny' && i % 2 === 1);
+  return (i % 3 === 0) !== wrong ? 'spam' : 'ham';
+}
+
+describe('the CLI on errors', function () {
+  this.timeout(60_000);
+  const folder = tempFolderPerTest('smart-cli-errors-');
+
+  before(function () {
+    if (!existsSync(CLI)) this.skip();
+  });
+
+  /** `items.jsonl` (each item carrying `padding` characters the prompt does not use), the prompt and a config for `baseURL`. */
+  function workspace(baseURL: string, items: number, padding = 0, dir = folder()): string {
+    mkdirSync(dir, { recursive: true });
+    const input = path.join(dir, 'items.jsonl');
+    const pad = 'x'.repeat(padding);
+    writeFileSync(input, Array.from({ length: items }, (_, i) => JSON.stringify({ text: `message ${i}`, pad })).join('\n') + '\n');
+    writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
+    writeFileSync(path.join(dir, 'smart.config.json'), JSON.stringify(spamJobConfig({ baseURL }, { seed: 2 })));
+    return input;
+  }
+
+  it('refuses to replace existing outputs and says which flag would', () => {
+    // Nothing listens there: the run must stop before any call.
+    const input = workspace('http://127.0.0.1:9/v1', 1);
+    writeFileSync(jobFiles(input).output, 'precious\n');
+    const run = spawnSync(process.execPath, [CLI, 'profile', input, '--yes'], { encoding: 'utf8' });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr, `smart: ${jobFiles(input).output} already exists; pass --force to overwrite\n`);
+    assert.equal(readFileSync(jobFiles(input).output, 'utf8'), 'precious\n');
+  });
+
+  it('stops as soon as writing the output fails, without making the rest of the calls', async function () {
+    if (process.platform === 'win32') this.skip();
+    // Outputs of 4 KB an item against a file size limit of 512 KB: the output's
+    // first block (1 MiB, about 260 items) fails; the cache (a few hundred
+    // bytes a call) stays below the limit.
+    const ITEMS = 800;
+    const PADDING = 4000;
+    const full = await withOpenAiTestServer({ answer }, async (server) => {
+      const dir = path.join(folder(), 'whole');
+      await runJob({ input: workspace(server.baseURL, ITEMS, PADDING, dir), config: loadConfig(path.join(dir, 'smart.config.json')) });
+      return server.counts().total;
+    });
+    await withOpenAiTestServer({ answer }, async (server) => {
+      const input = workspace(server.baseURL, ITEMS, PADDING);
+      const child = spawn('bash', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, CLI, 'profile', input, '--yes', '--force'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /smart: EFBIG: file too large/);
+      const made = server.counts().total;
+      assert.ok(made < 0.75 * full, `${made} of the ${full} calls of a whole run were made: the write error surfaced late`);
+      assert.ok(!existsSync(jobFiles(input).output));
+    });
+  });
+});

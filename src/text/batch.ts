@@ -80,6 +80,34 @@ export function batchesLeftRunning(open: number, resume: string): string {
   return `${plural(open, 'batch is', 'batches are')} still running at the provider. ${resume} to collect their answers; each request is paid once.`;
 }
 
+/** A batch discount in words: "half price", or "40% of the list price". */
+export function batchPrice(discount: number): string {
+  return discount === 0.5 ? 'half price' : `${percent(discount)} of the list price`;
+}
+
+/** The two ways to run, as the editor offers them: "Online: results in minutes", "Batch: half price, results within 24 hours". */
+export function modeChoices(discount: number): { online: { label: string; description: string }; batch: { label: string; description: string } } {
+  return {
+    online: { label: 'Online', description: 'results in minutes' },
+    batch: { label: 'Batch', description: `${batchPrice(discount)}, results within 24 hours` },
+  };
+}
+
+/** Said once the batches are sent, where the wait goes on. */
+export function batchesSent(batches: number, where: string): string {
+  return `The items after profiling went to the providers' Batch APIs as ${plural(batches, 'batch', 'batches')}; results within 24 hours. ${where}`;
+}
+
+/** The offer to resume a run found with batches pending: "data/tickets.jsonl has 2 batches pending at the provider. Resume the run to collect their answers?" */
+export function pendingRun(input: string, batches: number): string {
+  return `${input} has ${plural(batches, 'batch', 'batches')} pending at the provider. Resume the run to collect their answers?`;
+}
+
+/** Said after batches were cancelled at the provider. */
+export function batchesCancelled(batches: number): string {
+  return `${plural(batches, 'batch was', 'batches were')} cancelled at the provider; what ${batches === 1 ? 'it' : 'they'} answered until then is paid for and kept.`;
+}
+
 /** The choices offered when a run with batches in flight is cancelled. */
 export const CANCEL_CHOICES = {
   leave: 'Leave them running',

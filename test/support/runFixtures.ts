@@ -154,8 +154,8 @@ export const CANCELLED: PanelState = {
   },
 };
 
-/** When the batches below were looked at: Unix seconds. */
-export const BATCHES_SEEN_AT = 1_746_180_000;
+/** When the batches below were looked at (Unix seconds): now, so that the panel shows them hours old, not years. */
+export const BATCHES_SEEN_AT = Math.floor(Date.now() / 1000);
 
 /** The batches of a run's application phase, in two rounds: the first collected, one waiting, one not sent yet. */
 export const BATCHES: BatchesProgress = {

@@ -131,7 +131,7 @@ async function offerPendingBatches(runs: RunController, log: vscode.LogOutputCha
       log.warn(`Cannot offer to resume the batch run on ${name}: ${error instanceof Error ? error.message : String(error)}`);
       continue;
     }
-    runs.offerResume(request);
+    runs.offerResume(request, pending);
     const choice = await vscode.window.showInformationMessage(`Smart: ${pendingRun(name, pending)}`, 'Resume', 'Not now');
     if (choice === 'Resume') {
       await vscode.commands.executeCommand('smart.openCostPanel');

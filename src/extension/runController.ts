@@ -5,7 +5,7 @@ import type { AbortChoice } from '../job/batch/batchCoordinator';
 import type { SmartConfig } from '../job/config';
 import { jobFiles, runJob, type JobReport, type JobResult } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
-import { batchesCancelled, batchesLeftRunning, batchesLine, batchesSent, CANCEL_CHOICES, cancelQuestion, describeBatchMode, openBatches, waitingFor } from '../text/batch';
+import { batchesCancelled, batchesLeftRunning, batchesLine, batchesSent, CANCEL_CHOICES, cancelQuestion, describeBatchMode, openBatches, pendingBatchesBrief, pendingRun, waitingFor } from '../text/batch';
 import { describeGuarantee } from '../text/guarantee';
 import { savings, usd } from '../text/money';
 import { describePreview } from '../text/preview';
@@ -91,7 +91,7 @@ export class RunController implements vscode.Disposable {
     const running = this.running;
     if (!running) return;
     const open = this.panelState.run?.batches ? openBatches(this.panelState.run.batches) : 0;
-    const choice = open > 0 ? (batches ?? (await this.askAboutBatches(open))) : 'leave';
+    const choice = batches ?? (open > 0 ? await this.askAboutBatches(open) : 'leave');
     if (choice === undefined) return;
     running.abort(new RunCancelled(choice));
   }
@@ -106,10 +106,15 @@ export class RunController implements vscode.Disposable {
    * Offers to resume a run whose batches are still pending at the provider
    * (found on activation): Resume Run then starts it again.
    */
-  offerResume(request: RunRequest): void {
+  offerResume(request: RunRequest, pending: number): void {
     if (this.running) return;
     this.last = request;
     void vscode.commands.executeCommand('setContext', 'smart.canResume', true);
+    // The offer stays in the status bar after its notification is gone.
+    this.statusBar.text = `$(cloud) Smart: ${pendingBatchesBrief(pending)}`;
+    this.statusBar.tooltip = pendingRun(vscode.workspace.asRelativePath(request.input), pending);
+    this.statusBar.command = 'smart.resumeRun';
+    this.statusBar.show();
   }
 
   /** Starts the last run again; calls it already made come from the cache. */
@@ -168,6 +173,7 @@ export class RunController implements vscode.Disposable {
       canOpenReport: false,
     };
     this.setRun({ ...base, status: 'running' });
+    this.statusBar.command = 'smart.openCostPanel';
     this.statusBar.text = '$(sync~spin) Smart: starting';
     this.statusBar.show();
     this.log.info(
@@ -270,8 +276,10 @@ export class RunController implements vscode.Disposable {
 
   private onProgress(base: RunBase, event: ProgressEvent): void {
     const now = Date.now();
-    // Progress can come thousands of times a second; the panel and status bar need a few.
-    if (now - this.lastProgressAt < PROGRESS_INTERVAL_MS && event.phase !== 'done' && event.itemsDone !== event.itemsTotal) return;
+    // Progress can come thousands of times a second; the panel and status bar need a few,
+    // and every change of phase (a batch run may then wait for hours on what it shows).
+    const samePhase = event.phase === this.panelState.run?.progress?.phase;
+    if (now - this.lastProgressAt < PROGRESS_INTERVAL_MS && samePhase && event.itemsDone !== event.itemsTotal) return;
     this.lastProgressAt = now;
     this.statusBar.text = `$(sync~spin) Smart: ${progressBrief(event)}`;
     this.statusBar.tooltip = progressLine(event);

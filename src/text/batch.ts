@@ -103,6 +103,11 @@ export function pendingRun(input: string, batches: number): string {
   return `${input} has ${plural(batches, 'batch', 'batches')} pending at the provider. Resume the run to collect their answers?`;
 }
 
+/** The same offer, briefly (the status bar): "2 batches pending, resume?". */
+export function pendingBatchesBrief(batches: number): string {
+  return `${plural(batches, 'batch', 'batches')} pending, resume?`;
+}
+
 /** Said after batches were cancelled at the provider. */
 export function batchesCancelled(batches: number): string {
   return `${plural(batches, 'batch was', 'batches were')} cancelled at the provider; what ${batches === 1 ? 'it' : 'they'} answered until then is paid for and kept.`;

@@ -4,7 +4,7 @@
  * holding `messages.jsonl`, `prompt.txt` and a `smart.config.json` that points
  * at an OpenAI-compatible test server on 127.0.0.1. In headless Chromium the
  * test right-clicks the file in the explorer, chooses Profile Dataset, picks
- * "Use smart.config.json", clicks Run in the cost preview and waits for the
+ * "Use smart.config.json" and "Online", clicks Run in the cost preview and waits for the
  * cost panel to show the finished run: the models, their intervals, the mix
  * and the guarantee. It then checks the output file and saves screenshots of
  * the workbench and of the panel to test/e2e/artifacts/ (git-ignored).
@@ -29,10 +29,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { ARTIFACTS_DIR, finishedPanel, saveFailureArtifacts, screenshotPanel } from './costPanelPage';
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
 
-/** Where screenshots and failure logs go (git-ignored). */
-const ARTIFACTS_DIR = join(REPO_ROOT, 'test', 'e2e', 'artifacts');
 /** The extension's manifest: its name and version name the default .vsix. */
 const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
@@ -45,8 +44,6 @@ const CANDIDATE = 'cheap';
 const STEP_TIMEOUT_MS = 60_000;
 /** How long the extension's menu item may take to appear: the workbench lists it once it has scanned the extensions. */
 const MENU_ATTEMPT_MS = 5_000;
-/** How often the panel's frames are checked for the run's state. */
-const POLL_MS = 250;
 
 interface Options {
   readonly vsix: string;
@@ -152,38 +149,6 @@ interface PanelFacts {
   readonly savings: string;
 }
 
-/**
- * The cost panel's frame once the run shown there has ended: the panel's page
- * lives in an iframe inside the webview's iframe, and is rebuilt when the
- * panel is hidden and shown again, so the frames are searched afresh on each
- * poll. Throws with the panel's message when the run failed or was cancelled.
- */
-async function finishedPanel(page: Page, timeoutMs: number): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no panel yet';
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      const state = await frame
-        .evaluate(() => {
-          const app = document.getElementById('app');
-          if (document.title !== 'Smart: Cost' || app === null) return undefined;
-          // 'done' counts once the last section drawn from the report is there.
-          const drawn = document.querySelector('.section-guarantee .guarantee') !== null;
-          const status = app.dataset.runStatus === 'done' && !drawn ? 'drawing' : (app.dataset.runStatus ?? 'loading');
-          return { status, message: document.querySelector('.status-phrase')?.textContent ?? '' };
-        })
-        // A frame may go away between listing and evaluating it.
-        .catch(() => undefined);
-      if (state === undefined) continue;
-      last = `run status ${state.status}`;
-      if (state.status === 'done') return frame;
-      if (state.status === 'failed' || state.status === 'cancelled') throw new Error(`the run ${state.status}: ${state.message}`);
-    }
-    await new Promise((wake) => setTimeout(wake, POLL_MS));
-  }
-  throw new Error(`the cost panel did not show a finished run before the deadline (--timeout-seconds); last seen: ${last}`);
-}
-
 /** Reads what the finished panel shows, through its rendered text only. */
 function readPanel(frame: Frame): Promise<PanelFacts> {
   return frame.evaluate(() => {
@@ -211,47 +176,8 @@ async function saveScreenshots(page: Page, panel: Frame): Promise<string[]> {
   const workbench = join(ARTIFACTS_DIR, 'e2e-workbench.png');
   const panelShot = join(ARTIFACTS_DIR, 'e2e-panel.png');
   await page.screenshot({ path: workbench });
-
-  const viewport = page.viewportSize() ?? { width: 1600, height: 1000 };
-  const { inner, full } = await panel.evaluate(() => ({ inner: window.innerHeight, full: document.documentElement.scrollHeight }));
-  if (full > inner) {
-    await page.setViewportSize({ width: viewport.width, height: viewport.height + (full - inner) });
-    await panel.waitForFunction(() => window.innerHeight >= document.documentElement.scrollHeight, undefined, { timeout: STEP_TIMEOUT_MS });
-  }
-  // The "done" notification floats over the panel's corner: keep it in the workbench shot, not in the panel's.
-  await (await panel.frameElement()).screenshot({ path: panelShot, style: '.notifications-toasts { visibility: hidden !important; }' });
-  await page.setViewportSize(viewport);
+  await screenshotPanel(page, panel, panelShot, STEP_TIMEOUT_MS);
   return [workbench, panelShot];
-}
-
-/** Saves a screenshot of `page`, its console and code-server's output after a failure; returns the files' common prefix. */
-async function saveFailureArtifacts(page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined): Promise<string> {
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const prefix = join(ARTIFACTS_DIR, `e2e-failure-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  if (page !== undefined) {
-    await page.screenshot({ path: `${prefix}.png`, timeout: 15_000 }).catch((error: Error) => log(`no screenshot: ${error.message}`));
-  }
-  writeFileSync(`${prefix}.console.log`, consoleLines.join('\n'));
-  writeFileSync(`${prefix}.code-server.log`, server?.output() ?? '(code-server did not start)');
-  if (page !== undefined) writeFileSync(`${prefix}.frames.txt`, await describeFrames(page));
-  return prefix;
-}
-
-/** One line per frame of the page: its URL, title, and what its page holds; the webviews' frames are where a blank panel shows. */
-async function describeFrames(page: Page): Promise<string> {
-  const lines = await Promise.all(
-    page.frames().map(async (frame) => {
-      const summary = await frame
-        .evaluate(() => {
-          const app = document.getElementById('app');
-          const body = document.body?.innerText.replace(/\s+/g, ' ').trim() ?? '';
-          return `title ${JSON.stringify(document.title)}, ${app ? `#app run status ${app.dataset.runStatus ?? 'unset'}` : 'no #app'}, text ${JSON.stringify(body.slice(0, 200))}`;
-        })
-        .catch((error: Error) => `not readable: ${error.message.split('\n')[0]}`);
-      return `${frame.url()}\n  ${summary}`;
-    }),
-  );
-  return `${lines.join('\n')}\n`;
 }
 
 /** Checks the output file: one JSON line per input line, in order, each with an answer from a profiled model. */
@@ -330,6 +256,8 @@ async function main(options: Options): Promise<number> {
     step = Date.now();
     const quickPick = page.locator('.quick-input-widget');
     await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
+    // The endpoint could serve batches: the run is asked to go online.
+    await quickPick.getByRole('option', { name: /^Online/ }).click();
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.getByText('Smart: start paid calls?').waitFor();
     const preview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');
@@ -377,7 +305,7 @@ async function main(options: Options): Promise<number> {
   } catch (error) {
     if (cleaning !== undefined) return 1;
     log(`FAIL after ${since(start)}: ${(error as Error).message}`);
-    log(`artifacts: ${await saveFailureArtifacts(page, consoleLines, server)}.*`);
+    log(`artifacts: ${await saveFailureArtifacts('e2e', page, consoleLines, server, log)}.*`);
     return 1;
   } finally {
     const stopStart = Date.now();

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { age, batchesLeftRunning, batchesLine, batchLine, cancelQuestion, describeBatchMode, describeExport, openBatches, stageWord, waitingFor } from '../../../src/text/batch';
+import { age, batchesLeftRunning, pendingBatchesBrief, pendingRun, batchesLine, batchLine, cancelQuestion, describeBatchMode, describeExport, openBatches, stageWord, waitingFor } from '../../../src/text/batch';
 import { paidNote } from '../../../src/text/money';
 import { BATCHES, BATCHES_SEEN_AT } from '../../support/runFixtures';
 
@@ -35,6 +35,8 @@ describe('batch words', () => {
     assert.equal(describeBatchMode(0.5), "Batch mode: profiling runs online; the items after it go to the providers' Batch APIs at 50% of the list price, with results within 24 hours.");
     assert.equal(batchesLeftRunning(2, 'Run the same command again'), '2 batches are still running at the provider. Run the same command again to collect their answers; each request is paid once.');
     assert.equal(batchesLeftRunning(1, 'Run "Smart: Resume Run"'), '1 batch is still running at the provider. Run "Smart: Resume Run" to collect their answers; each request is paid once.');
+    assert.equal(pendingRun('data/tickets.jsonl', 2), 'data/tickets.jsonl has 2 batches pending at the provider. Resume the run to collect their answers?');
+    assert.equal(pendingBatchesBrief(1), '1 batch pending, resume?');
     assert.match(cancelQuestion(2).question, /^2 batches are still running at the provider\.$/);
     assert.match(cancelQuestion(2).detail, /what they answered until then is still paid for, and kept/);
   });

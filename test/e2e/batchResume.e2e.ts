@@ -20,21 +20,20 @@
  * page's frames are saved to test/e2e/artifacts/e2e-batches-failure-<time>.*.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
-import { ARTIFACTS_DIR, finishedPanel, panelWhen, saveFailureArtifacts, screenshotPanel } from './costPanelPage';
+import { ARTIFACTS_DIR, finishedPanel, panelWhen, screenshotPanel } from './costPanelPage';
+import { runInWorkbench, STEP_TIMEOUT_MS } from './workbenchRun';
 
 const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const ITEMS = 600;
-/** Each stage of a batch at the test server lasts this long, so the batch is seen waiting. */
-const BATCH_STEP_MS = 25_000;
-const STEP_TIMEOUT_MS = 60_000;
+/** Each stage of a batch at the test server lasts this long (it is held running until the panel was seen waiting). */
+const BATCH_STEP_MS = 1000;
 
 interface Options {
   readonly vsix: string;
@@ -133,64 +132,29 @@ function checkEachFileOnce(server: OpenAiTestServer): void {
 async function main(options: Options): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
   check(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first.`);
-  const start = Date.now();
-  const temp = mkdtempSync(join(tmpdir(), 'smart-e2e-batches-'));
-  const workspace = join(temp, 'workspace');
-  const extensionsDir = join(temp, 'extensions');
-  const userDataDir = join(temp, 'user-data');
-  const consoleLines: string[] = [];
-  let models: OpenAiTestServer | undefined;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => {
-    cleaning ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await server?.stop();
-      await models?.close();
-      rmSync(temp, { recursive: true, force: true });
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
-    log(`${signal}: stopping Chromium, code-server and the test server`);
-    void cleanUp().finally(() => process.exit(code));
-  };
-  const onInt = onSignal('SIGINT', 130);
-  const onTerm = onSignal('SIGTERM', 143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  const left = (): number => Math.max(1, start + options.timeoutMs - Date.now());
-
-  try {
-    models = new OpenAiTestServer({ answer, batch: { stepMs: BATCH_STEP_MS } });
+  return runInWorkbench({ name: 'e2e-batches', vsix: options.vsix, timeoutMs: options.timeoutMs, log }, async (run) => {
+    // The batch runs at the provider until the panel has been seen waiting for it.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const models = new OpenAiTestServer({ answer, batch: { stepMs: BATCH_STEP_MS, holdRunning: () => held } });
+    run.closeAtEnd(() => {
+      release();
+      return models.close();
+    });
     const { baseURL } = await models.start();
-    writeWorkspace(workspace, baseURL);
+    writeWorkspace(run.workspace, baseURL);
     let step = Date.now();
-    await startAndKillCli(workspace, models, start + options.timeoutMs);
+    await startAndKillCli(run.workspace, models, Date.now() + run.left());
     log(`the command line sent ${models.batches().length} batch(es) and was killed in ${since(step)}; ${models.counts().paid} calls paid so far`);
 
-    step = Date.now();
-    mkdirSync(join(userDataDir, 'User'), { recursive: true });
-    writeFileSync(join(userDataDir, 'User', 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, 'smart.openOutputsWhenDone': false }, null, 2)}\n`);
-    await installVsix(options.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
-    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));
-    await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS });
-    log(`extension installed, code-server and Chromium ready in ${since(step)}`);
-
+    const page = await run.open({ 'smart.openOutputsWhenDone': false });
     step = Date.now();
     const offer = await acceptOffer(page);
     log(`offered on activation (${since(step)}): ${offer}`);
     check(/messages\.jsonl has 1 batch pending at the provider\. Resume the run to collect their answers\?|Smart: 1 batch pending, resume\?/.test(offer), `the offer reads: ${offer}`);
 
     step = Date.now();
-    const waiting = await panelWhen(page, (s) => s.status === 'running' && s.batchStages.some((stage) => stage === 'running') && /^waiting for/.test(s.phrase), left(), 'the batch running at the provider');
+    const waiting = await panelWhen(page, (s) => s.status === 'running' && s.batchStages.some((stage) => stage === 'running') && /^waiting for/.test(s.phrase), run.left(), 'the batch running at the provider');
     const rows = await waiting.evaluate(() => [...document.querySelectorAll('.section-batches tbody tr')].map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
     const statusBar = (await page.locator('.statusbar-item').filter({ hasText: 'Smart: waiting for' }).first().innerText()).trim();
     log(`panel shows the wait in ${since(step)}; status bar: "${statusBar}"`);
@@ -202,32 +166,19 @@ async function main(options: Options): Promise<number> {
     await page.screenshot({ path: shots[0] });
     await screenshotPanel(page, waiting, shots[1], STEP_TIMEOUT_MS);
 
+    release();
     step = Date.now();
-    const done = await finishedPanel(page, left());
+    const done = await finishedPanel(page, run.left());
     log(`run finished in ${since(step)}`);
     await screenshotPanel(page, done, shots[2], STEP_TIMEOUT_MS);
-    const output = readFileSync(join(workspace, 'messages.smart.jsonl'), 'utf8').trimEnd().split('\n');
+    const output = readFileSync(join(run.workspace, 'messages.smart.jsonl'), 'utf8').trimEnd().split('\n');
     check(output.length === ITEMS, `messages.smart.jsonl has ${output.length} lines, not ${ITEMS}`);
     output.forEach((line, i) => check((JSON.parse(line) as { id: number }).id === i, `line ${i + 1} is out of order`));
     check(models.maxPaidPerRequest() === 1, 'a request was paid twice');
     checkEachFileOnce(models);
     log(`output checked; ${models.batches().length} batch(es), ${models.counts().paid} calls paid, none twice`);
     log(`screenshots: ${shots.join(', ')}`);
-    log(`PASS in ${since(start)}`);
-    return 0;
-  } catch (error) {
-    if (cleaning !== undefined) return 1;
-    log(`FAIL after ${since(start)}: ${(error as Error).message}`);
-    const prefix = await saveFailureArtifacts('e2e-batches', page, consoleLines, server, log);
-    // The extension host's log says whether Smart activated and what it found.
-    if (existsSync(join(userDataDir, 'logs'))) cpSync(join(userDataDir, 'logs'), `${prefix}.logs`, { recursive: true });
-    log(`artifacts: ${prefix}.*`);
-    return 1;
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
+  });
 }
 
 runMain('[e2e batches]', parseOptions, main);

@@ -23,14 +23,14 @@
  * console, code-server's output and a list of the page's frames are saved to
  * test/e2e/artifacts/e2e-failure-<time>.*.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
-import { ARTIFACTS_DIR, finishedPanel, saveFailureArtifacts, screenshotPanel } from './costPanelPage';
+import type { Frame, Page } from 'playwright-core';
+import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
+import { ARTIFACTS_DIR, finishedPanel, screenshotPanel } from './costPanelPage';
+import { runInWorkbench, STEP_TIMEOUT_MS } from './workbenchRun';
 
 /** The extension's manifest: its name and version name the default .vsix. */
 const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -40,8 +40,6 @@ const ITEMS = 400;
 /** The reference model and the cheaper candidate, as named in smart.config.json and served by the test server. */
 const REFERENCE = 'ref';
 const CANDIDATE = 'cheap';
-/** How long one step in the workbench may take; VS Code in headless Chromium on a busy machine can be slow. */
-const STEP_TIMEOUT_MS = 60_000;
 /** How long the extension's menu item may take to appear: the workbench lists it once it has scanned the extensions. */
 const MENU_ATTEMPT_MS = 5_000;
 
@@ -106,13 +104,6 @@ function writeWorkspace(dir: string, baseURL: string): void {
     seed: 3,
   };
   writeFileSync(join(dir, 'smart.config.json'), `${JSON.stringify(config, null, 2)}\n`);
-}
-
-/** User settings: a quiet workbench, and the panel and output opened when the run ends (the extension's default, made explicit). */
-function writeUserSettings(userDataDir: string): void {
-  const dir = join(userDataDir, 'User');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, 'smart.openOutputsWhenDone': true }, null, 2)}\n`);
 }
 
 /**
@@ -197,62 +188,17 @@ function checkOutput(workspace: string): void {
 /** Runs the test once; resolves with the exit code. */
 async function main(options: Options): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
-  const start = Date.now();
-  const temp = mkdtempSync(join(tmpdir(), 'smart-e2e-'));
-  const workspace = join(temp, 'workspace');
-  const extensionsDir = join(temp, 'extensions');
-  const userDataDir = join(temp, 'user-data');
-  const consoleLines: string[] = [];
-  let models: OpenAiTestServer | undefined;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => {
-    cleaning ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await server?.stop();
-      await models?.close();
-      rmSync(temp, { recursive: true, force: true });
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
-    log(`${signal}: stopping Chromium, code-server and the test server`);
-    void cleanUp().finally(() => process.exit(code));
-  };
-  const onInt = onSignal('SIGINT', 130);
-  const onTerm = onSignal('SIGTERM', 143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  // The whole run gets one deadline; each wait gets what is left of it.
-  const left = (): number => Math.max(1, start + options.timeoutMs - Date.now());
-
-  try {
-    let step = Date.now();
-    writeUserSettings(userDataDir);
-    await installVsix(options.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
-    log(`installed ${options.vsix} in ${since(step)}`);
-
-    models = new OpenAiTestServer({ answer });
+  return runInWorkbench({ name: 'e2e', vsix: options.vsix, timeoutMs: options.timeoutMs, log }, async (run) => {
+    const models = new OpenAiTestServer({ answer });
+    run.closeAtEnd(() => models.close());
     const { baseURL } = await models.start();
-    writeWorkspace(workspace, baseURL);
+    writeWorkspace(run.workspace, baseURL);
+    // The panel and the output open when the run ends: the extension's default, made explicit.
+    const page = await run.open({ 'smart.openOutputsWhenDone': true });
 
-    step = Date.now();
-    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));
-    await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: STEP_TIMEOUT_MS });
-    log(`code-server on port ${server.port} and Chromium ready in ${since(step)}`);
-
-    step = Date.now();
+    let step = Date.now();
     await profileFromExplorer(page, 'messages.jsonl');
     log(`explorer shown, Profile Dataset chosen in ${since(step)}`);
-
     step = Date.now();
     const quickPick = page.locator('.quick-input-widget');
     await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
@@ -267,14 +213,14 @@ async function main(options: Options): Promise<number> {
     log(`settings picked and Run clicked in ${since(step)}`);
 
     step = Date.now();
-    await finishedPanel(page, left());
+    await finishedPanel(page, run.left());
     log(`run finished and shown in ${since(step)}`);
     // Then the run opens the output, in the panel's editor group, and reveals
     // the panel again: hidden in between, the panel's page is rebuilt, so the
     // checks read the page that shows once the output's tab is there.
     step = Date.now();
-    await page.getByRole('tab', { name: /messages\.smart\.jsonl/ }).waitFor({ timeout: left() });
-    const panel = await finishedPanel(page, left());
+    await page.getByRole('tab', { name: /messages\.smart\.jsonl/ }).waitFor({ timeout: run.left() });
+    const panel = await finishedPanel(page, run.left());
     const facts = await readPanel(panel);
     log(`output opened and panel shown again in ${since(step)}: ${facts.status}, savings ${facts.savings}`);
     for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}`);
@@ -293,27 +239,14 @@ async function main(options: Options): Promise<number> {
     const outputsShown = facts.models.reduce((sum, m) => sum + Number(m.outputs.replace(/\D/g, '')), 0);
     check(outputsShown === ITEMS, `the panel counts ${outputsShown} outputs, not ${ITEMS}`);
 
-    checkOutput(workspace);
+    checkOutput(run.workspace);
     const counts = models.counts();
     log(`output checked: ${ITEMS} lines; calls paid ${JSON.stringify(counts.paidPerModel)}`);
     check((counts.paidPerModel[REFERENCE] ?? 0) < ITEMS, `${REFERENCE} was called on every item: nothing was saved`);
 
     const shots = await saveScreenshots(page, panel);
     log(`screenshots: ${shots.join(', ')}`);
-    log(`PASS in ${since(start)}`);
-    return 0;
-  } catch (error) {
-    if (cleaning !== undefined) return 1;
-    log(`FAIL after ${since(start)}: ${(error as Error).message}`);
-    log(`artifacts: ${await saveFailureArtifacts('e2e', page, consoleLines, server, log)}.*`);
-    return 1;
-  } finally {
-    const stopStart = Date.now();
-    await cleanUp();
-    log(`Chromium, code-server and the test server stopped in ${since(stopStart)}`);
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
+  });
 }
 
 runMain('[e2e]', parseOptions, main);

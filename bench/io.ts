@@ -12,6 +12,12 @@
  * with the default heap is mostly garbage V8 has not yet collected, and a cap
  * shows what the run really needs.
  *
+ * --batch: batch mode instead, on one million short items by default
+ * (--items N): profiling online, the rest through the server's Files and
+ * Batch APIs. Prints the time, the CLI's peak memory, the request files
+ * uploaded and the batches run, and what the server was paid (each request
+ * once).
+ *
  * Figures, not a test: nothing here asserts a time.
  */
 import { spawn } from 'node:child_process';
@@ -63,15 +69,20 @@ async function runCli(input: string, config: string, heapMb: number | undefined)
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      items: { type: 'string', default: '100000' },
+      items: { type: 'string' },
       'latency-ms': { type: 'string', default: '3' },
       concurrency: { type: 'string', default: '64' },
       'no-large': { type: 'boolean', default: false },
       'heap-mb': { type: 'string' },
+      batch: { type: 'boolean', default: false },
     },
   });
   const heapMb = values['heap-mb'] === undefined ? undefined : Number(values['heap-mb']);
-  const items = Number(values.items);
+  const items = Number(values.items ?? (values.batch ? 1_000_000 : 100_000));
+  if (values.batch) {
+    await batchCase(items, heapMb);
+    return;
+  }
   const latencyMs = Number(values['latency-ms']);
   const concurrency = Number(values.concurrency);
   const server = new OpenAiTestServer({ answer, latencyMs });
@@ -102,6 +113,35 @@ async function main(): Promise<void> {
       rmSync(input);
       rmSync(path.join(dir, '.smart'), { recursive: true, force: true });
     }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Batch mode on `items` short items: profiling online, the rest as batches of the test server. */
+async function batchCase(items: number, heapMb: number | undefined): Promise<void> {
+  const server = new OpenAiTestServer({ answer });
+  await server.start();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-bench-io-batch-'));
+  try {
+    writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
+    const config = path.join(dir, 'smart.config.json');
+    writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL }, { concurrency: 64, batch: { pollSeconds: 1 } })));
+    console.log(`bench:io --batch on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; the test server in this process${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`);
+    const input = path.join(dir, 'short.jsonl');
+    await writeInput(input, items, 0);
+    const { seconds, maxRssMb } = await runCli(input, config, heapMb);
+    const counts = server.counts();
+    const batches = server.batches();
+    const requests = batches.reduce((n, b) => n + (b.request_counts as { total: number }).total, 0);
+    const paidTwice = Object.values(counts.paidPerKey).filter((n) => n > 1).length;
+    console.log(
+      `${count(items)} short items (${count(statSync(input).size / 1e6)} MB in): ${inSeconds(seconds * 1000)}, peak memory ${count(maxRssMb)} MB; ` +
+        `${count(server.apiCalls()['files.create'] ?? 0)} request files uploaded, ${count(batches.length)} batches of ${count(requests)} requests ` +
+        `(models ${[...new Set(batches.map((b) => String(b.model)))].join(', ')}); ${count(counts.paid - requests)} calls online; ` +
+        `${count(counts.paid)} paid, ${count(paidTwice)} paid twice`,
+    );
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

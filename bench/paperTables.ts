@@ -22,13 +22,8 @@ export function printTables(
     const mine = rows.filter((r) => r.dataset === dataset.name);
     if (mine.length === 0) continue;
     console.log(`\n${dataset.name} (${items(dataset.items)}; deltas ${deltas.join(', ')}; confidence ${confidence}; ${seeds} seed(s))`);
-    const groups = new Map<string, Row[]>();
-    for (const r of mine) {
-      const key = r.strategy === 'naive' || r.strategy === 'auto' ? r.strategy : `${r.strategy} / ${r.bound}`;
-      groups.set(key, [...(groups.get(key) ?? []), r]);
-    }
     const body: string[][] = [];
-    for (const [name, group] of groups) {
+    for (const [name, group] of groupRuns(mine)) {
       const cost = group.reduce((s, r) => s + r.cost, 0);
       const naive = group.reduce((s, r) => s + r.naiveCost, 0);
       const perDelta = deltas.map((d) => {
@@ -63,4 +58,51 @@ export function printTables(
     ]);
     console.log(textTable(['strategy / bound', 'total cost', 'savings', 'mean', 'max', 'met', 'violated', 'time'], body, { rule: true }));
   }
+}
+
+/**
+ * Prints, per dataset, the application phase at batch prices beside the
+ * online figures, one line per strategy and bound: the total cost online and
+ * in batch mode, batch over online, the savings against the reference alone
+ * online (what a run costs without Smart or batches) and against the
+ * reference alone in batch mode (the batch discount on every item: what Smart
+ * adds to the batch discount), and the share of batch runs that met the
+ * target and whose guarantee failed.
+ */
+export function printBatchTables(rows: readonly Row[], datasets: readonly PaperDataset[], deltas: readonly number[], seeds: number, discount: number): void {
+  console.log(`\nThe application phase at batch prices (${percent(discount)} of the list price; profiling online at list price)`);
+  for (const dataset of datasets) {
+    const mine = rows.filter((r) => r.dataset === dataset.name);
+    const online = groupRuns(mine.filter((r) => r.mode === 'online'));
+    const batch = groupRuns(mine.filter((r) => r.mode === 'batch'));
+    if (batch.size === 0) continue;
+    console.log(`\n${dataset.name} (${items(dataset.items)}; deltas ${deltas.join(', ')}; ${seeds} seed(s))`);
+    const body: string[][] = [];
+    for (const [name, group] of batch) {
+      const cost = group.reduce((s, r) => s + r.cost, 0);
+      const naive = group.reduce((s, r) => s + r.naiveCost, 0);
+      const onlineCost = (online.get(name) ?? []).reduce((s, r) => s + r.cost, 0);
+      body.push([
+        name,
+        usd(onlineCost),
+        usd(cost),
+        percent(cost / onlineCost),
+        ratio(naive / cost),
+        ratio((discount * naive) / cost),
+        percent(group.filter((r) => r.met).length / group.length),
+        percent(group.filter((r) => r.violated).length / group.length),
+      ]);
+    }
+    console.log(textTable(['strategy / bound', 'online cost', 'batch cost', 'batch / online', 'savings vs ref online', 'vs ref in batch', 'met', 'violated'], body, { rule: true }));
+  }
+}
+
+/** Runs by strategy and bound (`naive` alone), in the order they first appear. */
+function groupRuns(rows: readonly Row[]): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const key = r.strategy === 'naive' || r.strategy === 'auto' ? r.strategy : `${r.strategy} / ${r.bound}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return groups;
 }

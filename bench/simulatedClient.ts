@@ -52,9 +52,17 @@ const DISAGREEING_OUTPUT = 'different from reference';
  * Items are their own indices.
  */
 export class SimulatedClient implements LlmClient<number> {
-  private readonly byId = new Map<string, { key: number; rate: number; agree: Completion; disagree: Completion }>();
+  /**
+   * Set once the application phase begins: with an `applyPriceFactor`, its
+   * answers are then charged at that share of the list price, as a batch
+   * engine's are.
+   */
+  applying = false;
+  private readonly byId = new Map<string, { key: number; rate: number; agree: Completion; disagree: Completion; agreeApplied: Completion; disagreeApplied: Completion }>();
 
-  constructor(models: readonly SimulatedModel[], private readonly seed: number) {
+  /** `applyPriceFactor`: the price factor of the application phase's answers (a batch discount, such as 0.5); none by default. */
+  constructor(models: readonly SimulatedModel[], private readonly seed: number, applyPriceFactor?: number) {
+    const applied = applyPriceFactor === undefined ? {} : { priceFactor: applyPriceFactor };
     const keys = new Map(models.map((m, i) => [m.id, i]));
     models.forEach((m, own) => {
       const key = m.errsLike === undefined ? own : keys.get(m.errsLike)!;
@@ -64,6 +72,8 @@ export class SimulatedClient implements LlmClient<number> {
         rate: m.rate,
         agree: { text: AGREEING_OUTPUT, ...tokens },
         disagree: { text: DISAGREEING_OUTPUT, ...tokens },
+        agreeApplied: { text: AGREEING_OUTPUT, ...tokens, ...applied },
+        disagreeApplied: { text: DISAGREEING_OUTPUT, ...tokens, ...applied },
       });
     });
   }
@@ -71,7 +81,9 @@ export class SimulatedClient implements LlmClient<number> {
   complete(model: ModelSpec, item: number): Completion {
     const m = this.byId.get(model.id);
     if (!m) throw new Error(`simulated client: no model "${model.id}"`);
-    return this.agrees(m.key, m.rate, item) ? m.agree : m.disagree;
+    const agrees = this.agrees(m.key, m.rate, item);
+    if (this.applying) return agrees ? m.agreeApplied : m.disagreeApplied;
+    return agrees ? m.agree : m.disagree;
   }
 
   /** Whether the model with this key agrees with the reference on the item. */

@@ -2,13 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import type { ProgressEvent } from '../core/report';
+import type { BatchesProgress, ProgressEvent } from '../core/report';
 import { BOUND_KINDS, STRATEGIES } from '../core/types';
-import { loadConfig, type ConfigOverrides } from '../job/config';
+import { RequestsExported } from '../job/batch/batchExchange';
+import { loadConfig, withBatch, type ConfigOverrides } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { FileExistsError } from '../io/writeFileAtomic';
 import { runJob } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
+import { batchesLeftRunning, batchesLine, batchLine, describeBatchMode, describeExport, openBatches } from '../text/batch';
 import { plural } from '../text/numbers';
 import { describePreview } from '../text/preview';
 import { progressLine } from '../text/progress';
@@ -31,6 +33,11 @@ Options (each overrides smart.config.json):
   --bound NAME         ${BOUND_KINDS.join(' | ')} (the paper's strategies only)
   --seed N             seed of the random order
   --max-cost USD       stop cleanly once this much is paid (rerun to resume)
+  --batch              batch mode: profile online, then send the rest to the providers'
+                       Batch APIs at their discount (results within 24 hours)
+  --batch-export DIR   batch mode for an engine of your own: after profiling, write the
+                       rest's request files to DIR and stop
+  --batch-import DIR   read the output files put in DIR and finish the run
   --skip-invalid       skip malformed lines (listed in the report) instead of failing
   --force              overwrite existing outputs
   --yes                do not ask to confirm the cost preview (never asked when not on a terminal)
@@ -39,7 +46,8 @@ Options (each overrides smart.config.json):
   -v, --version        the version
 
 A stopped or crashed run resumes by running the same command again: calls
-already made are answered from the cache under .smart/ and cost nothing.`;
+already made are answered from the cache under .smart/ and cost nothing, and
+batches still running at the provider are polled again, not sent twice.`;
 
 /** Thrown for a wrong command line: printed with a hint to --help, exit code 2. */
 class UsageError extends Error {}
@@ -59,6 +67,9 @@ function parseCommandLine(argv: string[]) {
         bound: { type: 'string' },
         seed: { type: 'string' },
         'max-cost': { type: 'string' },
+        batch: { type: 'boolean' },
+        'batch-export': { type: 'string' },
+        'batch-import': { type: 'string' },
         'skip-invalid': { type: 'boolean' },
         force: { type: 'boolean' },
         yes: { type: 'boolean' },
@@ -95,28 +106,56 @@ function configFile(input: string, given: string | undefined): string {
   return file;
 }
 
-/** Live progress: one rewritten line on a terminal, plain lines (at most one per 10%) otherwise. */
-function progressReporter(tty: boolean): { update: (e: ProgressEvent) => void; end: () => void } {
+/**
+ * Live progress: one rewritten line on a terminal, plain lines (at most one
+ * per 10%) otherwise. In batch mode, a line for each batch whenever its stage
+ * changes, and the live line says what the run waits for.
+ */
+interface ProgressReporter {
+  update(e: ProgressEvent): void;
+  batches(p: BatchesProgress): void;
+  /** Ends the live line, so that what follows starts on a line of its own. */
+  end(): void;
+  /** The batches the run still waits for, as last reported. */
+  openBatches(): number;
+}
+
+function progressReporter(tty: boolean): ProgressReporter {
   let lastPhase = '';
   let lastDecile = -1;
   let shown = false;
+  const stages: string[] = [];
+  let latest: BatchesProgress | undefined;
+  const live = (line: string): void => {
+    process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
+    shown = true;
+  };
+  const end = (): void => {
+    if (shown) process.stderr.write('\n');
+    shown = false;
+  };
   return {
     update(e) {
       const line = progressLine(e);
-      if (tty) {
-        process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
-        shown = true;
-        return;
-      }
+      if (tty) return live(line);
       const decile = Math.floor((10 * e.itemsDone) / Math.max(1, e.itemsTotal));
       if (e.phase !== lastPhase || decile !== lastDecile) process.stderr.write(line + '\n');
       lastPhase = e.phase;
       lastDecile = decile;
     },
-    end() {
-      if (shown) process.stderr.write('\n');
-      shown = false;
+    batches(p) {
+      latest = p;
+      p.batches.forEach((b, i) => {
+        const stage = `${b.stage}${b.downloaded ? '+' : ''}`;
+        if (stages[i] === stage) return;
+        stages[i] = stage;
+        end();
+        process.stderr.write(`batch ${batchLine(b)}\n`);
+      });
+      if (tty) live(batchesLine(p));
     },
+    end,
+    openBatches: () => (latest === undefined ? 0 : openBatches(latest)),
   };
 }
 
@@ -142,6 +181,19 @@ function overridesFrom(values: CommandLine['values']): ConfigOverrides {
     ...(values.bound !== undefined ? { bound: values.bound } : {}),
     ...(values.seed !== undefined ? { seed: numberFlag(values.seed, 'seed')! } : {}),
   };
+}
+
+/** `--batch-export DIR` or `--batch-import DIR`, at most one of them. */
+function batchFolderFrom(values: CommandLine['values']): { dir: string; importing: boolean } | undefined {
+  const exportDir = values['batch-export'];
+  const importDir = values['batch-import'];
+  if (exportDir !== undefined && importDir !== undefined) throw new UsageError('give --batch-export or --batch-import, not both');
+  if (exportDir !== undefined) return { dir: path.resolve(exportDir), importing: false };
+  if (importDir !== undefined) {
+    if (!existsSync(importDir)) throw new UsageError(`--batch-import: folder not found: ${importDir}`);
+    return { dir: path.resolve(importDir), importing: true };
+  }
+  return undefined;
 }
 
 /** The input file of `smart profile <file.jsonl>`. */
@@ -181,7 +233,9 @@ export async function main(argv: string[]): Promise<number> {
   const input = profileInput(positionals);
   const maxCost = numberFlag(values['max-cost'], 'max-cost');
   if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost must be positive, got ${maxCost}`);
-  const config = loadConfig(configFile(input, values.config), overridesFrom(values));
+  const batchFolder = batchFolderFrom(values);
+  const loaded = loadConfig(configFile(input, values.config), overridesFrom(values));
+  const config = values.batch || batchFolder ? withBatch(loaded, true) : loaded;
 
   const controller = new AbortController();
   const stopListening = cancelOnInterrupt(controller);
@@ -195,6 +249,7 @@ export async function main(argv: string[]): Promise<number> {
       force: values.force === true,
       skipInvalid: values['skip-invalid'] === true,
       ...(maxCost !== undefined ? { maxCost } : {}),
+      ...(batchFolder ? { batchFolder } : {}),
       signal: controller.signal,
       log: (level, message) => {
         // Prompts (trace) never reach the terminal: they may hold what the data holds.
@@ -204,10 +259,12 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
       confirm: async (preview) => {
-        process.stderr.write(['Cost preview:', ...describePreview(preview, config.reference).map((line) => `  ${line}`)].join('\n') + '\n');
+        const lines = [...describePreview(preview, config.reference), ...(config.batch ? [describeBatchMode(config.batch.discount)] : [])];
+        process.stderr.write(['Cost preview:', ...lines.map((line) => `  ${line}`)].join('\n') + '\n');
         return interactive ? confirmOnTerminal('Proceed? [y/N] ') : true;
       },
       onProgress: progress.update,
+      onBatches: progress.batches,
     });
     progress.end();
     console.log(formatReport(report));
@@ -216,9 +273,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     progress.end();
+    if (error instanceof RequestsExported) {
+      console.log(describeExport(error.dir, error.round, error.files, `smart profile ${input} --batch-import ${error.dir}`).join('\n'));
+      return 0;
+    }
     const reason = stopReason(error, controller.signal.aborted);
     if (reason.kind === 'error') throw error;
-    console.error(describeStop(reason, 'Run the same command again'));
+    const resume = 'Run the same command again';
+    console.error(describeStop(reason, resume));
+    if (progress.openBatches() > 0) console.error(batchesLeftRunning(progress.openBatches(), resume));
     return EXIT_CODES[reason.kind];
   } finally {
     stopListening();

@@ -7,10 +7,11 @@ import { costSentence, settingsSentence } from '../text/report';
 import { statusWord } from '../text/modelStatus';
 import { textTable } from '../text/table';
 
-/** One row per model of a finished run: standing, agreement and bounds, calls and cost. */
+/** One row per model of a finished run: standing, agreement and bounds, calls (cached, and in batch mode those a batch engine answered) and cost. */
 export function modelTable(models: readonly ModelSummary[]): string {
+  const batch = models.some((m) => (m.batchCalls ?? 0) > 0);
   return textTable(
-    ['model', 'status', 'agreed', 'interval', 'calls', 'cached', 'cost', 'outputs'],
+    ['model', 'status', 'agreed', 'interval', 'calls', 'cached', ...(batch ? ['batch'] : []), 'cost', 'outputs'],
     models.map((m) => {
       const profiled = m.role === 'candidate' && m.n > 0;
       return [
@@ -20,6 +21,7 @@ export function modelTable(models: readonly ModelSummary[]): string {
         profiled && m.interval ? interval(m.interval) : NO_FIGURE,
         count(m.calls),
         count(m.cachedCalls),
+        ...(batch ? [count(m.batchCalls ?? 0)] : []),
         usd(m.cost),
         count(m.itemsProduced),
       ];

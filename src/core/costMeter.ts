@@ -20,10 +20,13 @@ export interface ModelUsage {
   cachedCalls: number;
   inputTokens: number;
   outputTokens: number;
-  /** Cost of all calls at list price, cached or not: what the job costs. */
+  /** Cost of all calls as charged (list price times their price factor), cached or not: what the job costs. */
   cost: number;
   /** Cost of the calls paid in this run (not served from a cache). */
   paidCost: number;
+  /** Of the calls paid in this run, those a batch engine answered (a `priceFactor` given), and their cost. */
+  batchCalls: number;
+  batchCost: number;
 }
 
 /**
@@ -39,7 +42,7 @@ export class CostMeter {
   private paid = 0;
 
   constructor(private readonly models: readonly ModelSpec[]) {
-    this.usage = models.map(() => ({ calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, cost: 0, paidCost: 0 }));
+    this.usage = models.map(() => ({ calls: 0, cachedCalls: 0, inputTokens: 0, outputTokens: 0, cost: 0, paidCost: 0, batchCalls: 0, batchCost: 0 }));
     this.listCost = models.map(() => 0);
   }
 
@@ -58,6 +61,10 @@ export class CostMeter {
     } else {
       u.paidCost += cost;
       this.paid += cost;
+      if (completion.priceFactor !== undefined) {
+        u.batchCalls++;
+        u.batchCost += cost;
+      }
     }
   }
 

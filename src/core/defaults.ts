@@ -38,4 +38,17 @@ export const DEFAULTS = {
   itemKey: 'id',
   /** Open the output file and the cost panel when a run finishes (editor only). */
   openOutputsWhenDone: true,
+  /** Send the items after profiling to the providers' Batch APIs (off: every call online). */
+  batch: false,
+  /** Batch mode's settings, when it is on. */
+  batchSettings: {
+    /** Time between two polls of the running batches. */
+    pollSeconds: 30,
+    /** Share of the list price a batch engine charges (OpenAI's and most others': half). */
+    discount: 0.5,
+    /** Requests one batch (one request file) may hold: OpenAI's limit. */
+    maxRequestsPerBatch: 50_000,
+    /** Bytes one request file may hold: under OpenAI's 200 MB. */
+    maxBytesPerBatch: 200_000_000,
+  },
 } as const;

@@ -5,8 +5,10 @@ import { probabilitySatisfiedAfter } from './stats/satisfyProbability';
 export interface ProfiledCandidate {
   readonly agreements: number;
   readonly n: number;
-  /** Estimated USD per item. */
+  /** Estimated USD per profiled item (list price). */
   readonly costPerItem: number;
+  /** Estimated USD per item after profiling: the list price times the model's `applyPriceFactor` (a batch engine's discount). */
+  readonly applyCostPerItem: number;
 }
 
 export interface EarlyStopInput {
@@ -14,7 +16,7 @@ export interface EarlyStopInput {
   readonly remaining: number;
   /** Reference's USD per item: paid again for every further profiled item. */
   readonly referenceCostPerItem: number;
-  /** USD per item of the cheapest satisfied model: what stopping now uses. */
+  /** USD per item after profiling of the cheapest satisfied model: what stopping now uses. */
   readonly satisfiedCostPerItem: number;
   /** Candidates still profiled, cheapest first. */
   readonly candidates: readonly ProfiledCandidate[];
@@ -25,7 +27,7 @@ export interface EarlyStopInput {
 
 export interface EarlyStopDecision {
   readonly stop: boolean;
-  /** Cost of stopping now: c_S * (N - n). */
+  /** Cost of stopping now: a_S * (N - n). */
   readonly stopCost: number;
   /** The k (if any) found whose expected cost beats stopping now, and that cost. */
   readonly k?: number;
@@ -37,9 +39,12 @@ export interface EarlyStopDecision {
  * satisfied by then (SMART, section "early termination"; ARCHITECTURE.md, "The paper's strategies"):
  *
  *   k * (c_R + sum_i c_i)
- *   + (N - n - k) * [ sum_i P(i is the cheapest satisfied) * c_i + P(none) * c_S ]
+ *   + (N - n - k) * [ sum_i P(i is the cheapest satisfied) * a_i + P(none) * a_S ]
  *
- * where, walking candidates in cost order and treating them as independent,
+ * where c are list prices per profiled item and a the prices of the items
+ * after profiling (the same, or a batch engine's discount of them, which
+ * makes profiling relatively dearer), and
+ * walking candidates in cost order and treating them as independent,
  * P(i is the cheapest satisfied) = p_i * prod_{j cheaper than i} (1 - p_j) and
  * p_i is the chance that candidate i is satisfied after k more items.
  */
@@ -51,7 +56,7 @@ export function expectedCostAfter(input: EarlyStopInput, k: number): number {
   for (const c of candidates) {
     perItemProfiling += c.costPerItem;
     const p = probabilitySatisfiedAfter(bound, c.agreements, c.n, k, accuracy, confidence);
-    applyPerItem += noneYet * p * c.costPerItem;
+    applyPerItem += noneYet * p * c.applyCostPerItem;
     noneYet *= 1 - p;
   }
   applyPerItem += noneYet * input.satisfiedCostPerItem;

@@ -488,9 +488,12 @@ class SmartRun<T> implements RunContext {
         ...(interval ? { interval } : {}),
         calls: u.calls,
         cachedCalls: u.cachedCalls,
+        batchCalls: u.batchCalls,
         inputTokens: u.inputTokens,
         outputTokens: u.outputTokens,
         cost: u.cost,
+        paidCost: u.paidCost,
+        batchCost: u.batchCost,
         costPerItem: this.meter.costPerItem(m.index),
         itemsProduced: m.itemsProduced,
       };

@@ -58,8 +58,8 @@ function check(run: RunContext, active: readonly ModelState[]): void {
   const decision = decideEarlyStop({
     remaining: run.total - run.profiled,
     referenceCostPerItem: run.meter.costPerItem(run.reference.index),
-    satisfiedCostPerItem: run.meter.costPerItem(cheapestSatisfied(run).index),
-    candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: run.meter.costPerItem(m.index) })),
+    satisfiedCostPerItem: run.meter.applyCostPerItem(cheapestSatisfied(run).index),
+    candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: run.meter.costPerItem(m.index), applyCostPerItem: run.meter.applyCostPerItem(m.index) })),
     bound: run.bound,
     accuracy,
     confidence,

@@ -19,10 +19,15 @@ export interface ModelSummary {
   readonly interval?: Interval;
   readonly calls: number;
   readonly cachedCalls: number;
+  /** Calls a provider's batch engine answered in this run, at its discount (absent in reports written before batch mode). */
+  readonly batchCalls?: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
-  /** USD at list price for all its calls, cached or not. */
+  /** USD for all its calls, cached or not, as charged: list price, times the discount for calls a batch engine answered. */
   readonly cost: number;
+  /** Of `cost`, what was paid in this run (calls not served from a cache), and what the batch calls cost (both absent in reports written before batch mode). */
+  readonly paidCost?: number;
+  readonly batchCost?: number;
   /** Estimated (then measured) USD per item. */
   readonly costPerItem: number;
   /** Items whose final output came from this model. */
@@ -144,6 +149,38 @@ export interface RunReport {
   readonly savings: number;
   readonly guarantee: Guarantee;
   readonly timings: { readonly startedAt: string; readonly profilingMs: number; readonly applyingMs: number; readonly totalMs: number };
+}
+
+/** Where one request file of the application phase stands at a provider's batch engine: not yet sent, uploaded, or its batch's status. */
+export type BatchStage = 'planned' | 'uploaded' | 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+
+/** One batch (one request file) of a run, as progress shows it. */
+export interface BatchRow {
+  /** The endpoint whose batch engine runs it. */
+  readonly endpoint: string;
+  /** The provider's model name: one model per batch. */
+  readonly model: string;
+  readonly requests: number;
+  /** 1 for the first submission; resubmitted leftovers count on. */
+  readonly attempt: number;
+  readonly stage: BatchStage;
+  /** The provider's id, once the batch exists. */
+  readonly batchId?: string;
+  /** Unix seconds, as the provider reported it. */
+  readonly createdAt?: number;
+  readonly completed: number;
+  readonly failed: number;
+  /** Its answers were taken in. */
+  readonly downloaded: boolean;
+}
+
+/** The batches of a run's application phase, over every endpoint. */
+export interface BatchesProgress {
+  readonly batches: readonly BatchRow[];
+  /** Requests answered and taken in so far. */
+  readonly answered: number;
+  /** Requests the batches hold in all (first submissions). */
+  readonly requests: number;
 }
 
 /** What a run will cost, estimated before any paid call (src/job's `previewCost`). */

@@ -54,7 +54,10 @@ export interface Completion {
   readonly outputTokens: number;
   /** True when served from a cache: counted, but cost nothing. */
   readonly cached?: boolean;
-  /** Share of the list price this call is charged: 1 (the default) online, the discount when a batch engine answered. */
+  /**
+   * Set when a batch engine answered: the share of the list price charged (its
+   * discount, such as 0.5). Absent for online calls, charged in full.
+   */
   readonly priceFactor?: number;
   /** The probability the model gave its own answer (from token log-probabilities), when the endpoint reports it. */
   readonly confidence?: number;

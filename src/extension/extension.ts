@@ -1,14 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { AbortChoice } from '../job/batch/batchCoordinator';
+import { BatchSession } from '../job/batch/batchSession';
+import { loadConfig, withBatch } from '../job/config';
 import type { JobReport } from '../job/runJob';
 import { addEndpointOrModel } from './addEndpointOrModel';
+import { pendingRun } from '../text/batch';
 import { ApiKeys } from './apiKeys';
 import { CostPanel } from './costPanel';
 import { endpointChoices } from './endpointChoices';
 import { watchJsonlFiles } from './jsonlContext';
 import { prepareRun, type ProfileOptions } from './profileDataset';
 import { PANEL_VIEW_TYPE } from '../protocol/panelProtocol';
-import { RunController } from './runController';
+import { RunController, type RunRequest } from './runController';
 import { readSettings } from './settings';
 
 /**
@@ -55,9 +60,9 @@ export function activate(context: vscode.ExtensionContext): void {
     command('smart.openCostPanel', () => {
       showPanel();
     }),
-    command('smart.cancelRun', () => {
+    command('smart.cancelRun', (options?: { batches?: AbortChoice }) => {
       if (!runs.isRunning) void vscode.window.showInformationMessage('Smart: no run is going.');
-      runs.cancel();
+      return runs.cancel(options?.batches);
     }),
     command('smart.resumeRun', () => {
       showPanel();
@@ -106,6 +111,39 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   // Keeps Profile Dataset in the palette only while a .jsonl file is at hand.
   context.subscriptions.push(watchJsonlFiles((present) => vscode.commands.executeCommand('setContext', 'smart.jsonlInWorkspace', present)));
+  void offerPendingBatches(runs, log);
+}
+
+/**
+ * Offers to resume a batch run left with batches pending at the provider (VS
+ * Code closed, or the run cancelled, while they ran): found by its folder
+ * under `.smart/` in the workspace. Resuming polls the same batches.
+ */
+async function offerPendingBatches(runs: RunController, log: vscode.LogOutputChannel): Promise<void> {
+  const records = await vscode.workspace.findFiles('**/.smart/*.batch/run.json', '**/node_modules/**', 20);
+  for (const record of records) {
+    const session = BatchSession.read(path.dirname(record.fsPath));
+    if (session === undefined || !existsSync(session.record.input)) continue;
+    const pending = (await session.pendingBatches()).length;
+    if (pending === 0) continue;
+    const input = vscode.Uri.file(session.record.input);
+    const name = vscode.workspace.asRelativePath(input);
+    log.info(`${name} has a batch run with ${pending} batch(es) pending (${session.folder}).`);
+    let request: RunRequest;
+    try {
+      request = { input, config: withBatch(loadConfig(session.record.config), true), force: true, yes: true };
+    } catch (error) {
+      log.warn(`Cannot offer to resume the batch run on ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    runs.offerResume(request, pending);
+    const choice = await vscode.window.showInformationMessage(`Smart: ${pendingRun(name, pending)}`, 'Resume', 'Not now');
+    if (choice === 'Resume') {
+      await vscode.commands.executeCommand('smart.openCostPanel');
+      await vscode.commands.executeCommand('smart.resumeRun');
+    }
+    return;
+  }
 }
 
 const EXAMPLE_FOLDER = 'smart-example';

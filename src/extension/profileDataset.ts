@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DEFAULTS } from '../core/defaults';
 import { readFirstRecord } from '../io/jsonl';
 import { draftTemplate } from '../io/template';
-import { loadConfig, parseConfig, type SmartConfig } from '../job/config';
+import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { jobFiles } from '../job/runJob';
+import { modeChoices } from '../text/batch';
 import { plural } from '../text/numbers';
 import { describeTarget } from '../text/report';
 import { envVariableName, readSettings, type SmartSettings } from './settings';
@@ -19,6 +21,8 @@ export interface ProfileOptions {
   readonly yes?: boolean;
   /** Overwrite existing outputs without asking. */
   readonly force?: boolean;
+  /** Batch mode on or off without asking (default: as the config says). */
+  readonly batch?: boolean;
 }
 
 /** What the command needs to start a run; undefined when the user backed out. */
@@ -40,7 +44,9 @@ export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOp
   if (!input) return undefined;
   if (!input.fsPath.toLowerCase().endsWith('.jsonl')) throw new Error(`${vscode.workspace.asRelativePath(input)} is not a .jsonl file.`);
 
-  const config = options.config ? loadConfig(options.config) : await chooseConfig(input);
+  const chosen = options.config ? loadConfig(options.config) : await chooseConfig(input);
+  if (!chosen) return undefined;
+  const config = options.config ? (options.batch === undefined ? chosen : withBatch(chosen, options.batch)) : await chooseMode(chosen, readSettings().batch);
   if (!config) return undefined;
 
   let force = options.force === true;
@@ -55,6 +61,20 @@ export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOp
     force = true;
   }
   return { input, config, force, yes: options.yes === true };
+}
+
+/**
+ * Online or batch, when the run has a model on an endpoint with a Batch API:
+ * the config's choice (else the `smart.batch` setting) is offered first.
+ */
+async function chooseMode(config: SmartConfig, batchSetting: boolean): Promise<SmartConfig | undefined> {
+  if (!batchCapable(config)) return config;
+  const choices = modeChoices((config.batch ?? DEFAULTS.batchSettings).discount);
+  const online = { ...choices.online, batch: false };
+  const batch = { ...choices.batch, detail: 'Profiling runs online; the rest goes to the providers\' Batch APIs. Their progress shows in the status bar and the cost panel.', batch: true };
+  const batchFirst = config.batch !== undefined || batchSetting;
+  const picked = await vscode.window.showQuickPick(batchFirst ? [batch, online] : [online, batch], { title: 'Smart: Profile Dataset', placeHolder: 'Run online, or send the items after profiling to the batch engine?' });
+  return picked === undefined ? undefined : withBatch(config, picked.batch);
 }
 
 async function pickInput(): Promise<vscode.Uri | undefined> {

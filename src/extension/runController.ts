@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CostPreview, ProgressEvent } from '../core/report';
+import type { BatchesProgress, CostPreview, ProgressEvent } from '../core/report';
+import type { AbortChoice } from '../job/batch/batchCoordinator';
 import type { SmartConfig } from '../job/config';
 import { jobFiles, runJob, type JobReport, type JobResult } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
+import { batchesCancelled, batchesLeftRunning, batchesLine, batchesSent, CANCEL_CHOICES, cancelQuestion, describeBatchMode, openBatches, pendingBatchesBrief, pendingRun, waitingFor } from '../text/batch';
 import { describeGuarantee } from '../text/guarantee';
 import { savings, usd } from '../text/money';
 import { describePreview } from '../text/preview';
@@ -26,6 +28,13 @@ export interface RunRequest {
 }
 
 const PROGRESS_INTERVAL_MS = 150;
+
+/** How the person cancelled a run, and what becomes of its batches at the provider. */
+class RunCancelled extends vscode.CancellationError {
+  constructor(readonly batches: AbortChoice) {
+    super();
+  }
+}
 
 /** What the panel shows of a run whatever its status. */
 type RunBase = Omit<RunView, 'status'>;
@@ -76,8 +85,39 @@ export class RunController implements vscode.Disposable {
     return report && this.panelState.run?.canOpenOutput ? vscode.Uri.file(report.output) : undefined;
   }
 
-  cancel(): void {
-    this.running?.abort(new vscode.CancellationError());
+  /**
+   * Cancels the run. With batches in flight, asks whether to leave them
+   * running at the provider (a resume collects them) or cancel them there,
+   * unless `batches` says; backing out of the question leaves the run going.
+   */
+  async cancel(batches?: AbortChoice): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    const open = this.panelState.run?.batches ? openBatches(this.panelState.run.batches) : 0;
+    const choice = batches ?? (open > 0 ? await this.askAboutBatches(open) : 'leave');
+    if (choice === undefined) return;
+    running.abort(new RunCancelled(choice));
+  }
+
+  private async askAboutBatches(open: number): Promise<AbortChoice | undefined> {
+    const { question, detail } = cancelQuestion(open);
+    const picked = await vscode.window.showWarningMessage(`Smart: ${question}`, { modal: true, detail }, CANCEL_CHOICES.leave, CANCEL_CHOICES.cancel);
+    return picked === CANCEL_CHOICES.leave ? 'leave' : picked === CANCEL_CHOICES.cancel ? 'cancel' : undefined;
+  }
+
+  /**
+   * Offers to resume a run whose batches are still pending at the provider
+   * (found on activation): Resume Run then starts it again.
+   */
+  offerResume(request: RunRequest, pending: number): void {
+    if (this.running) return;
+    this.last = request;
+    void vscode.commands.executeCommand('setContext', 'smart.canResume', true);
+    // The offer stays in the status bar after its notification is gone.
+    this.statusBar.text = `$(cloud) Smart: ${pendingBatchesBrief(pending)}`;
+    this.statusBar.tooltip = pendingRun(vscode.workspace.asRelativePath(request.input), pending);
+    this.statusBar.command = 'smart.resumeRun';
+    this.statusBar.show();
   }
 
   /** Starts the last run again; calls it already made come from the cache. */
@@ -111,7 +151,7 @@ export class RunController implements vscode.Disposable {
       await this.finished(base, report, files.output);
       return report;
     } catch (error) {
-      await this.stopped(base, error, controller.signal.aborted || error instanceof vscode.CancellationError);
+      await this.stopped(base, error, controller.signal.aborted || error instanceof vscode.CancellationError, controller.signal.reason);
       return undefined;
     } finally {
       this.running = undefined;
@@ -136,6 +176,7 @@ export class RunController implements vscode.Disposable {
       canOpenReport: false,
     };
     this.setRun({ ...base, status: 'running' });
+    this.statusBar.command = 'smart.openCostPanel';
     this.statusBar.text = '$(sync~spin) Smart: starting';
     this.statusBar.show();
     this.log.info(
@@ -145,40 +186,67 @@ export class RunController implements vscode.Disposable {
     return base;
   }
 
-  /** Runs the job under a cancellable progress notification. */
+  /**
+   * Runs the job under a cancellable progress notification. Once batches are
+   * sent the notification closes: a batch run may take hours, and its wait
+   * lives in the status bar and the panel.
+   */
   private async runWithProgress(request: RunRequest, base: RunBase, controller: AbortController): Promise<JobResult> {
     const { input, config } = request;
     const keys = await this.keys.lookup([...config.endpoints.keys()]);
-    return vscode.window.withProgress(
+    let notification: vscode.Progress<{ message?: string; increment?: number }> | undefined;
+    let closeNotification = (): void => undefined;
+    void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Smart: ${path.basename(input.fsPath)}`, cancellable: true },
-      async (progress, token) => {
-        token.onCancellationRequested(() => controller.abort(new vscode.CancellationError()));
-        let reported = 0;
-        return runJob({
-          input: input.fsPath,
-          config,
-          force: request.force,
-          skipInvalid: request.skipInvalid === true,
-          signal: controller.signal,
-          keys,
-          log: (level, message) => this.log[level](message),
-          confirm: (preview) => (request.yes ? Promise.resolve(true) : this.confirm(preview, config.reference)),
-          onProgress: (event) => {
-            const share = event.itemsTotal > 0 ? (100 * event.itemsDone) / event.itemsTotal : 100;
-            progress.report({ increment: share - reported, message: progressLine(event) });
-            reported = share;
-            this.onProgress(base, event);
-          },
+      (progress, token) => {
+        notification = progress;
+        token.onCancellationRequested(() => void this.cancel());
+        return new Promise<void>((resolve) => {
+          closeNotification = () => {
+            notification = undefined;
+            resolve();
+          };
         });
       },
     );
+    let reported = 0;
+    let sent = false;
+    try {
+      return await runJob({
+        input: input.fsPath,
+        config,
+        force: request.force,
+        skipInvalid: request.skipInvalid === true,
+        signal: controller.signal,
+        keys,
+        log: (level, message) => this.log[level](message),
+        confirm: (preview) => (request.yes ? Promise.resolve(true) : this.confirm(preview, config)),
+        onProgress: (event) => {
+          const share = event.itemsTotal > 0 ? (100 * event.itemsDone) / event.itemsTotal : 100;
+          notification?.report({ increment: share - reported, message: progressLine(event) });
+          reported = share;
+          this.onProgress(base, event);
+        },
+        onBatches: (batches) => {
+          if (!sent && openBatches(batches) > 0) {
+            sent = true;
+            closeNotification();
+            void vscode.window.showInformationMessage(`Smart: ${batchesSent(openBatches(batches), 'Their progress shows in the status bar and the cost panel; if VS Code closes meanwhile, Smart offers to resume when it opens again.')}`);
+          }
+          this.onBatches(base, batches);
+        },
+        onBatchAbort: (reason) => (reason instanceof RunCancelled ? reason.batches : 'leave'),
+      });
+    } finally {
+      closeNotification();
+    }
   }
 
   /** Shows a finished run: panel, status bar, log, the output beside the panel and a notification. */
   private async finished(base: RunBase, report: JobReport, output: string): Promise<void> {
     const summary = `${costSentence(report)} ${describeGuarantee(report)}`;
     this.log.info(`Done. ${summary}`);
-    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, report, canOpenOutput: true, canOpenReport: true });
+    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.batchesShown(), report, canOpenOutput: true, canOpenReport: true });
     await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
     this.statusBar.text = `$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`;
     if (this.openOutputsWhenDone()) {
@@ -190,32 +258,50 @@ export class RunController implements vscode.Disposable {
   }
 
   /** Shows why a run ended without a report; it can be resumed unless the cost preview was declined. */
-  private async stopped(base: RunBase, error: unknown, cancelled: boolean): Promise<void> {
+  private async stopped(base: RunBase, error: unknown, cancelled: boolean, why: unknown): Promise<void> {
     const reason = stopReason(error, cancelled);
-    const message = describeStop(reason, 'Run "Smart: Resume Run"');
+    const resume = 'Run "Smart: Resume Run"';
+    const open = this.panelState.run?.batches ? openBatches(this.panelState.run.batches) : 0;
+    const batches = open === 0 || reason.kind !== 'cancelled' ? '' : ` ${why instanceof RunCancelled && why.batches === 'cancel' ? batchesCancelled(open) : batchesLeftRunning(open, resume)}`;
+    const message = describeStop(reason, resume) + batches;
     const byPerson = reason.kind === 'cancelled' || reason.kind === 'declined';
     this.log.warn(`Run stopped: ${message}`);
-    this.setRun({ ...base, status: byPerson ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, message });
+    this.setRun({ ...base, status: byPerson ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, ...this.batchesShown(), message });
     this.statusBar.text = byPerson ? '$(debug-pause) Smart: cancelled' : '$(error) Smart: failed';
     await vscode.commands.executeCommand('setContext', 'smart.canResume', reason.kind !== 'declined');
     const request = this.last;
     if (!byPerson && request) void showStopped(`Smart: ${message}`, error, request.input, (changes) => this.start({ ...request, ...changes }));
   }
 
-  private async confirm(preview: CostPreview, reference: string): Promise<boolean> {
-    const detail = describePreview(preview, reference).join('\n');
+  private async confirm(preview: CostPreview, config: SmartConfig): Promise<boolean> {
+    const detail = [...describePreview(preview, config.reference), ...(config.batch ? [describeBatchMode(config.batch.discount)] : [])].join('\n');
     const choice = await vscode.window.showInformationMessage('Smart: start paid calls?', { modal: true, detail }, 'Run');
     return choice === 'Run';
   }
 
   private onProgress(base: RunBase, event: ProgressEvent): void {
     const now = Date.now();
-    // Progress can come thousands of times a second; the panel and status bar need a few.
-    if (now - this.lastProgressAt < PROGRESS_INTERVAL_MS && event.phase !== 'done' && event.itemsDone !== event.itemsTotal) return;
+    // Progress can come thousands of times a second; the panel and status bar need a few,
+    // and every change of phase (a batch run may then wait for hours on what it shows).
+    const samePhase = event.phase === this.panelState.run?.progress?.phase;
+    if (now - this.lastProgressAt < PROGRESS_INTERVAL_MS && samePhase && event.itemsDone !== event.itemsTotal) return;
     this.lastProgressAt = now;
     this.statusBar.text = `$(sync~spin) Smart: ${progressBrief(event)}`;
     this.statusBar.tooltip = progressLine(event);
-    this.setRun({ ...base, status: 'running', progress: event });
+    this.setRun({ ...base, status: 'running', progress: event, ...this.batchesShown() });
+  }
+
+  /** Shows the batches: in the status bar what the run waits for, in the panel each batch. */
+  private onBatches(base: RunBase, batches: BatchesProgress): void {
+    this.statusBar.text = `$(cloud) Smart: ${waitingFor(batches)}`;
+    this.statusBar.tooltip = batchesLine(batches);
+    this.setRun({ ...base, status: 'running', progress: this.panelState.run?.progress, batches });
+  }
+
+  /** The batches shown so far, to keep in the panel's next state. */
+  private batchesShown(): Pick<RunView, 'batches'> {
+    const batches = this.panelState.run?.batches;
+    return batches ? { batches } : {};
   }
 
   private setRun(run: RunView): void {

@@ -23,6 +23,8 @@ export interface SmartSettings {
   readonly strategy: Strategy;
   readonly concurrency: number;
   readonly openOutputsWhenDone: boolean;
+  /** Batch mode as Profile Dataset's first choice. */
+  readonly batch: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export function readSettings(): SmartSettings {
     strategy: config.get<Strategy>('strategy', DEFAULTS.strategy),
     concurrency: config.get<number>('concurrency', DEFAULTS.concurrency),
     openOutputsWhenDone: config.get<boolean>('openOutputsWhenDone', DEFAULTS.openOutputsWhenDone),
+    batch: config.get<boolean>('batch', DEFAULTS.batch),
   };
 }
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { smartConfigSchema, type SmartConfig } from './configSchema';
+import { DEFAULTS } from '../core/defaults';
+import { BATCH_WITH_REPLAY, smartConfigSchema, type SmartConfig } from './configSchema';
 
-export type { SmartConfig } from './configSchema';
+export type { BatchSettings, SmartConfig } from './configSchema';
 
 /** One problem: the setting's path (`models[1].endpoint`, empty for the whole file) and what is wrong with it. */
 export interface ConfigProblem {
@@ -63,6 +64,25 @@ export function parseConfig(raw: unknown, file: string, overrides: ConfigOverrid
   if (result.success) return result.data;
   const [first, ...rest] = problemsOf(result.error.issues, []);
   throw new ConfigError(file, [first, ...rest]);
+}
+
+/**
+ * The config with batch mode on (keeping the file's batch settings, else the
+ * defaults) or off: what `--batch` and the editor's choice of online or batch
+ * do to a config read from a file.
+ * @throws ConfigError when turned on for a config that replays a recording.
+ */
+export function withBatch(config: SmartConfig, on: boolean): SmartConfig {
+  if (!on) return { ...config, batch: undefined };
+  if (config.replay !== undefined) throw new ConfigError(config.file, [{ field: 'batch', problem: BATCH_WITH_REPLAY }]);
+  return { ...config, batch: config.batch ?? { ...DEFAULTS.batchSettings } };
+}
+
+/** Whether batch mode can send any of the run's models to a Batch API: not replayed, and some model on an endpoint not marked `"batch": false`. */
+export function batchCapable(config: SmartConfig): boolean {
+  if (config.replay !== undefined) return false;
+  const used = new Set([config.reference, ...config.candidates]);
+  return config.models.some((m) => used.has(m.id) && config.endpoints.get(m.endpoint)?.batch !== false);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

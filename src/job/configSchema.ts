@@ -64,6 +64,10 @@ const endpointSchema = z
       .positive()
       .optional()
       .describe(`How long failed calls to this endpoint are retried while it answers nothing at all, and how long one request may keep failing alone while it answers others (default ${DEFAULTS.retryMinutes} minutes). Rate limits lower the calls in flight meanwhile.`),
+    batch: z
+      .boolean()
+      .optional()
+      .describe('`false`: this endpoint serves no Batch API (Ollama, LM Studio), so in batch mode its models are still called online (default `true`).'),
   })
   .describe('An OpenAI-compatible endpoint.');
 
@@ -97,6 +101,29 @@ const modelSchema = z
     return { id: m.id, endpoint: m.endpoint, model, inputPer1M, outputPer1M, logprobs: m.logprobs === true };
   })
   .describe('A model Smart may use.');
+
+const BATCH = DEFAULTS.batchSettings;
+
+/** Batch mode's settings, each with its default. */
+const batchSettingsSchema = z
+  .strictObject({
+    pollSeconds: z.number().gt(0).default(BATCH.pollSeconds).describe(`Seconds between two polls of the running batches (default ${BATCH.pollSeconds}).`),
+    discount: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(BATCH.discount)
+      .describe(`The share of the list price the batch engine charges: it prices the calls it answers and weighs the plan (default ${BATCH.discount}, OpenAI's and most providers' half price).`),
+    maxRequestsPerBatch: z.int().min(1).default(BATCH.maxRequestsPerBatch).describe(`Requests one batch may hold (default ${BATCH.maxRequestsPerBatch}, OpenAI's limit).`),
+    maxBytesPerBatch: z.int().min(1).default(BATCH.maxBytesPerBatch).describe(`Bytes one batch's request file may hold (default ${BATCH.maxBytesPerBatch}, under OpenAI's 200 MB).`),
+  })
+  .describe('Batch mode with these settings.');
+
+/** Batch mode's settings, defaults filled in. */
+export type BatchSettings = z.output<typeof batchSettingsSchema>;
+
+/** Why batch mode cannot be used with a recording. */
+export const BATCH_WITH_REPLAY = 'does not apply with "replay": the recording answers every call';
 
 /** The file as written: every field, its type, range and default. */
 export const configFileSchema = z
@@ -142,6 +169,13 @@ export const configFileSchema = z
       .optional()
       .describe('A recording to serve every call from instead of endpoints, relative to this file: a JSONL file of { "item", "model", "text", "inputTokens", "outputTokens" } lines.'),
     itemKey: nonEmpty.optional().describe(`With \`replay\`: the item field whose value a recording's "item" gives (default "${DEFAULTS.itemKey}").`),
+    batch: z
+      .union([z.boolean(), batchSettingsSchema], { error: (issue) => `must be true, false or an object of batch settings, got ${JSON.stringify(issue.input)}` })
+      .default(DEFAULTS.batch)
+      .describe(
+        'Batch mode: profiling stays online; the items after it go to the providers\' Batch APIs, at their discount (usually half price), with results within 24 hours. ' +
+          '`true` for the default settings, or an object of settings (default `false`: every call online).',
+      ),
   })
   .superRefine(
     (c, context) => {
@@ -149,6 +183,7 @@ export const configFileSchema = z
       checkEndpoints(c, report);
       checkModelChoice(c, report);
       if (c.labels !== undefined && c.answer !== undefined) report(['labels'], 'give either "labels" or "answer", not both');
+      if (c.replay !== undefined && c.batch !== false) report(['batch'], BATCH_WITH_REPLAY);
     },
     // Cross-field checks read a value of the right shape only.
     { when: ({ issues }) => issues.length === 0 },
@@ -233,6 +268,8 @@ export function smartConfigSchema(file: string) {
       concurrency: c.concurrency,
       checkEvery: c.checkEvery,
       minSample: c.minSample,
+      /** Batch mode's settings; undefined when every call goes online. */
+      batch: c.batch === false ? undefined : c.batch === true ? batchSettingsSchema.parse({}) : c.batch,
       /** A recording to replay instead of calling endpoints, and the item field that keys it. */
       replay: replayFile === undefined ? undefined : { file: replayFile, itemKey: c.itemKey ?? DEFAULTS.itemKey },
     };

@@ -2,7 +2,7 @@ import type { JsonlRecord } from '../io/jsonl';
 import type { Template } from '../io/template';
 import type { Completion, LlmClient, ModelSpec } from '../core/types';
 import type { ChatRequest, ChatResult } from '../llm/openAiChatClient';
-import { requestKey, type ResponseCache } from './responseCache';
+import { requestKey, type CachedResponse, type ResponseCache } from './responseCache';
 
 /** Anything that answers a chat request: an OpenAI-compatible endpoint, in practice. */
 export interface ChatBackend {
@@ -13,6 +13,8 @@ export interface ChatBackend {
 export interface ModelRoute {
   /** The provider's model name sent in requests. */
   readonly providerModel: string;
+  /** The endpoint's name in the config. */
+  readonly endpoint: string;
   /** The endpoint's base URL: part of the cache key, so two servers never share answers. */
   readonly baseURL: string;
   /** Ask this model for token log-probabilities. */
@@ -28,8 +30,28 @@ export interface JobClientOptions {
   readonly maxTokens?: number;
   readonly routes: ReadonlyMap<string, ModelRoute>;
   readonly cache: ResponseCache;
+  /** The batch run of this job (see batchSession.ts), when in batch mode: what it fetched ahead is paid by this job. */
+  readonly runId?: string;
   /** Told about each call before it is sent (for the log): the request, never the key. */
   readonly onCall?: (model: string, record: JsonlRecord, request: ChatRequest, cached: boolean) => void;
+}
+
+/** A model's request for a record, with what identifies it. */
+export interface PreparedCall {
+  readonly request: ChatRequest;
+  /** The cache key: a hash of the endpoint and {@link requestBody}. */
+  readonly key: string;
+  readonly route: ModelRoute;
+}
+
+/**
+ * The chat-completions body of a request exactly as its cache key hashes it,
+ * and as a batch request file sends it: temperature 0, `max_tokens` null when
+ * not set. `logprobs` appears only when asked for, so answers cached without
+ * it stay valid for models that never ask.
+ */
+export function requestBody(request: ChatRequest): Record<string, unknown> {
+  return { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0, ...(request.logprobs ? { logprobs: true } : {}) };
 }
 
 /**
@@ -37,33 +59,58 @@ export interface JobClientOptions {
  * answers from the cache when the same request (endpoint, model, full body)
  * was completed before, and otherwise calls the model's endpoint and records
  * the answer in the cache before handing it on. A cache hit is answered
- * synchronously and marked `cached`: it costs nothing.
+ * synchronously and marked `cached`: it costs nothing. An answer this job's
+ * batch run fetched ahead of the call is paid by this job: it is handed on
+ * as charged (at the batch discount for a batch engine's), not cached.
  */
 export class JobClient implements LlmClient<JsonlRecord> {
   constructor(private readonly options: JobClientOptions) {}
 
-  /** The chat request a model gets for a record. */
-  request(model: ModelSpec, record: JsonlRecord): ChatRequest {
+  /** The chat request a model gets for a record, its cache key and its route. */
+  prepare(model: ModelSpec, record: JsonlRecord): PreparedCall {
     const { template, system, maxTokens, inputName } = this.options;
+    const route = this.route(model);
     const prompt = template.render(record.value, { file: inputName, line: record.line });
     const messages: ChatRequest['messages'] = system === undefined
       ? [{ role: 'user', content: prompt }]
       : [{ role: 'system', content: system }, { role: 'user', content: prompt }];
-    const route = this.route(model);
-    return { model: route.providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(route.logprobs ? { logprobs: true } : {}) };
+    const request: ChatRequest = { model: route.providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(route.logprobs ? { logprobs: true } : {}) };
+    return { request, key: requestKey(route.baseURL, requestBody(request)), route };
+  }
+
+  /** The answer the cache holds for this call, without calling anything or counting it. */
+  peek(model: ModelSpec, record: JsonlRecord): Completion | undefined {
+    const hit = this.options.cache.get(this.prepare(model, record).key);
+    return hit === undefined ? undefined : toCompletion(hit);
   }
 
   complete(model: ModelSpec, record: JsonlRecord, signal: AbortSignal): Completion | Promise<Completion> {
-    const route = this.route(model);
-    const request = this.request(model, record);
-    const key = requestKey(route.baseURL, requestBody(request));
+    const { request, key, route } = this.prepare(model, record);
     const hit = this.options.cache.get(key);
     this.options.onCall?.(model.id, record, request, hit !== undefined);
-    if (hit) return { ...hit, cached: true };
+    if (hit) return this.fromCache(key, hit);
     return route.backend.chat(request, signal).then((result) => {
       this.options.cache.put(key, result);
       return result;
     });
+  }
+
+  /**
+   * Calls the model online now and caches the answer as fetched by this
+   * job's batch run, for the call that will read it (a model whose endpoint
+   * serves no Batch API, in batch mode).
+   */
+  async fetchOnline(call: PreparedCall, signal: AbortSignal): Promise<void> {
+    const result = await call.route.backend.chat(call.request, signal);
+    this.options.cache.put(call.key, { ...result, ...(this.options.runId !== undefined ? { run: this.options.runId } : {}) });
+  }
+
+  /** A cached answer: paid by this job (once) when its batch run fetched it, else a cache hit that costs nothing. */
+  private fromCache(key: string, hit: CachedResponse): Completion {
+    const runId = this.options.runId;
+    if (runId === undefined || hit.run !== runId) return { ...toCompletion(hit), cached: true };
+    this.options.cache.counted(key);
+    return toCompletion(hit);
   }
 
   private route(model: ModelSpec): ModelRoute {
@@ -73,11 +120,8 @@ export class JobClient implements LlmClient<JsonlRecord> {
   }
 }
 
-/**
- * The body a request is keyed by in the cache: what the endpoint is sent.
- * `logprobs` appears only when asked for, so answers cached without it stay
- * valid for models that never ask.
- */
-export function requestBody(request: ChatRequest): Record<string, unknown> {
-  return { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0, ...(request.logprobs ? { logprobs: true } : {}) };
+/** An answer as the engine counts it: its probability and price factor kept, for the gates and the cost of the job. */
+function toCompletion(hit: CachedResponse): Completion {
+  const { text, inputTokens, outputTokens, confidence, priceFactor } = hit;
+  return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), ...(priceFactor !== undefined ? { priceFactor } : {}) };
 }

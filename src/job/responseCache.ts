@@ -4,13 +4,20 @@ import * as path from 'node:path';
 import { AppendOnlyLines } from '../io/appendOnlyLines';
 import { readJsonl } from '../io/jsonl';
 
-/** A cached answer: what the call returned. */
+/** A cached answer: what the call returned, and how it was fetched when that was not an online call of its own. */
 export interface CachedResponse {
   readonly text: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
   /** The answer's probability, when the call asked for log-probabilities. */
   readonly confidence?: number;
+  /** The share of the list price charged, when a batch engine answered (absent: an online call, charged in full). */
+  readonly priceFactor?: number;
+  /**
+   * The batch run (see batchSession.ts) that fetched it ahead of the call
+   * that reads it: that run pays for it, not an earlier one.
+   */
+  readonly run?: string;
 }
 
 /** Key of a request: a hash of the endpoint, the provider model and the full request body. */
@@ -27,6 +34,8 @@ export function requestKey(endpointBaseURL: string, body: unknown): string {
  */
 export class ResponseCache {
   private readonly entries = new Map<string, CachedResponse>();
+  /** Run ids as one string each, however many entries carry them. */
+  private readonly runs = new Map<string, string>();
   private out: AppendOnlyLines | undefined;
 
   private constructor(readonly file: string) {}
@@ -55,9 +64,20 @@ export class ResponseCache {
   /** Records a completed call, on disk before this returns. */
   put(key: string, response: CachedResponse): void {
     if (this.out === undefined) throw new Error(`cache ${this.file} is closed`);
-    const entry = cacheEntry(response.text, response.inputTokens, response.outputTokens, response.confidence);
-    this.out.append(JSON.stringify({ k: key, text: entry.text, in: entry.inputTokens, out: entry.outputTokens, ...(entry.confidence !== undefined ? { p: entry.confidence } : {}) }));
-    this.entries.set(key, entry);
+    const { text, inputTokens, outputTokens, confidence, priceFactor, run } = response;
+    this.out.append(JSON.stringify({ k: key, text, in: inputTokens, out: outputTokens, ...(confidence !== undefined ? { p: confidence } : {}), ...(priceFactor !== undefined ? { pf: priceFactor } : {}), ...(run !== undefined ? { run } : {}) }));
+    this.entries.set(key, entry(text, inputTokens, outputTokens, { confidence, priceFactor, run: run === undefined ? undefined : this.intern(run) }));
+  }
+
+  /**
+   * Forgets, in memory, which run fetched an entry: once a call has been
+   * counted as paid by that run, the same request again (a repeated item) is
+   * a plain cache hit. The file keeps the mark, so a resumed process counts
+   * it once more, in its own report of the whole job.
+   */
+  counted(key: string): void {
+    const e = this.entries.get(key);
+    if (e?.run !== undefined) this.entries.set(key, entry(e.text, e.inputTokens, e.outputTokens, { confidence: e.confidence, priceFactor: e.priceFactor }));
   }
 
   close(): void {
@@ -69,13 +89,25 @@ export class ResponseCache {
   private async load(): Promise<void> {
     for await (const { value: e } of readJsonl(this.file, { skipInvalid: true })) {
       if (typeof e.k === 'string' && typeof e.text === 'string' && typeof e.in === 'number' && typeof e.out === 'number') {
-        this.entries.set(e.k, cacheEntry(e.text, e.in, e.out, typeof e.p === 'number' ? e.p : undefined));
+        const confidence = typeof e.p === 'number' ? e.p : undefined;
+        const priceFactor = typeof e.pf === 'number' ? e.pf : undefined;
+        const run = typeof e.run === 'string' ? this.intern(e.run) : undefined;
+        this.entries.set(e.k, entry(e.text, e.in, e.out, { confidence, priceFactor, run }));
       }
     }
   }
+
+  private intern(run: string): string {
+    const known = this.runs.get(run);
+    if (known !== undefined) return known;
+    this.runs.set(run, run);
+    return run;
+  }
 }
 
-/** An entry as the cache holds it: only what a call returned, the probability only when there is one. */
-function cacheEntry(text: string, inputTokens: number, outputTokens: number, confidence: number | undefined): CachedResponse {
-  return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}) };
+/** An entry with only the fields it has (an online answer is the three numbers and text alone). */
+/** An entry as the cache holds it: only what a call returned, each optional field only when there is one. */
+function entry(text: string, inputTokens: number, outputTokens: number, extra: { readonly confidence?: number; readonly priceFactor?: number; readonly run?: string }): CachedResponse {
+  const { confidence, priceFactor, run } = extra;
+  return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), ...(priceFactor !== undefined ? { priceFactor } : {}), ...(run !== undefined ? { run } : {}) };
 }

@@ -2,21 +2,26 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
 import { DEFAULTS } from '../core/defaults';
-import { runSmart, type ItemOutput, type RunResult } from '../core/engine';
+import { runSmart, type BulkAnswers, type ItemOutput, type RunResult } from '../core/engine';
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
 import type { ItemSource } from '../core/itemSource';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
-import type { CostPreview, Guarantee, ProgressEvent, RunReport } from '../core/report';
+import type { BatchesProgress, CostPreview, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, type Template } from '../io/template';
 import type { LlmClient, ModelSpec } from '../core/types';
-import { OpenAiChatClient, type Log } from '../llm/openAiChatClient';
+import { BatchApiClient } from '../llm/batchApi';
+import { OpenAiChatClient, type EndpointConfig, type Log } from '../llm/openAiChatClient';
 import { RateLimiterPool } from '../llm/rateLimiter';
 import { RetryPolicy } from '../llm/retryPolicy';
 import { ReplayClient } from '../llm/replayClient';
 import { describeGuarantee } from '../text/guarantee';
-import type { SmartConfig } from './config';
+import { BatchAnswers } from './batch/batchAnswers';
+import type { AbortChoice } from './batch/batchCoordinator';
+import { BatchExchange } from './batch/batchExchange';
+import { BatchSession } from './batch/batchSession';
+import type { BatchSettings, SmartConfig } from './config';
 import { previewCost } from './costPreview';
 import { JobClient, type ModelRoute } from './jobClient';
 import { OrderedWriter } from './orderedWriter';
@@ -57,6 +62,17 @@ export interface JobOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Asked once the cost preview is known, before any paid call; resolve false to stop. */
   readonly confirm?: (preview: CostPreview) => Promise<boolean>;
+  /**
+   * Batch mode through a folder instead of the providers' Batch APIs: write
+   * the application phase's request files there and stop (`importing`
+   * false), or read the output files found there and go on. Implies batch
+   * mode (the config's batch settings, else the defaults).
+   */
+  readonly batchFolder?: { readonly dir: string; readonly importing: boolean };
+  /** Told every change of the run's batches (batch mode). */
+  readonly onBatches?: (progress: BatchesProgress) => void;
+  /** What becomes of the running batches when the run is cancelled, from the abort's reason (default: left running, for a resume). */
+  readonly onBatchAbort?: (reason: unknown) => AbortChoice;
 }
 
 /** The engine's report plus what a job adds: the guarantee in words, files, the answer rule, skipped lines, calls paid and cached. */
@@ -68,11 +84,32 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly config: string;
   /** How outputs were compared: the guarantee is about this. */
   readonly answerRule: string;
-  readonly perModel: Readonly<Record<string, { calls: number; cachedCalls: number; inputTokens: number; outputTokens: number; cost: number }>>;
+  /** Per model: its calls and tokens; online calls, batch calls and cached ones apart, each with what it cost (a cached call costs nothing now). */
+  readonly perModel: Readonly<Record<string, ModelCosts>>;
+  /** Calls paid in this run: online and batch. */
   readonly paidCalls: number;
+  readonly onlineCalls: number;
+  readonly batchCalls: number;
   readonly cachedCalls: number;
+  /** Of `paidCost`, the online calls' and the batch calls' (at the batch discount). */
+  readonly onlineCost: number;
+  readonly batchCost: number;
   readonly skippedLines: ReadonlyArray<{ line: number; problem: string }>;
   readonly preview: CostPreview;
+}
+
+/** One model's calls and costs in a job's report. */
+export interface ModelCosts {
+  readonly calls: number;
+  readonly onlineCalls: number;
+  readonly batchCalls: number;
+  readonly cachedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** All its calls as charged, cached ones included (what the job costs). */
+  readonly cost: number;
+  readonly onlineCost: number;
+  readonly batchCost: number;
 }
 
 export interface JobResult {
@@ -114,6 +151,8 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
   if (!options.force) {
     for (const file of [files.output, files.report]) if (existsSync(file)) throw new FileExistsError(file);
   }
+  const batch = batchSettings(options);
+  if (options.batchFolder) BatchExchange.checkFolder(options.batchFolder.dir, input, options.batchFolder.importing);
   const template = compileTemplate(config.template, path.basename(config.templateFile));
   const checked = await checkInput(template, options);
   const preview = previewFor(config, checked);
@@ -121,14 +160,72 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
 
   const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
   try {
-    const client = cache ? callingClient(options, template, cache) : await replayClient(config);
-    const run = await runEngine(options, client, checked, engineSpecs(config, preview), files.output);
+    const session = cache && batch ? await BatchSession.open(input, config.file) : undefined;
+    if (cache && !session && BatchSession.exists(input)) {
+      options.log?.('warn', `${input} has a batch run that has not finished (${BatchSession.folderFor(input)}): run in batch mode to collect its answers`);
+    }
+    const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
+    const run = await runEngine(options, client, checked, engineSpecs(config, preview, batch), files.output, bulk);
     const report = jobReport(options, run.report, checked, preview, files.output);
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
+    session?.remove();
     return { report, files };
   } finally {
     cache?.close();
   }
+}
+
+/** The clients of a run that calls endpoints: the job's client, and in batch mode the bulk source of the application phase's answers. */
+function callingClients(
+  options: JobOptions,
+  template: Template,
+  cache: ResponseCache,
+  session: BatchSession | undefined,
+  settings: BatchSettings | undefined,
+): { client: JobClient; bulk: BulkAnswers<JsonlRecord> | undefined } {
+  const endpoints = endpointConfigs(options.config, options);
+  const client = callingClient(options, template, cache, endpoints, session);
+  const bulk = session && settings ? bulkAnswers(options, { client, cache, session, settings, endpoints }) : undefined;
+  return { client, bulk };
+}
+
+/** Batch mode's settings when the run uses it: the config's, or the defaults when only a batch folder was given. */
+function batchSettings(options: JobOptions): BatchSettings | undefined {
+  return options.config.batch ?? (options.batchFolder ? { ...DEFAULTS.batchSettings } : undefined);
+}
+
+/** Whether batch mode sends a model's calls in bulk: its endpoint serves a Batch API (not marked `"batch": false`). */
+function hasBatchApi(config: SmartConfig, endpoint: string): boolean {
+  return config.endpoints.get(endpoint)?.batch !== false;
+}
+
+/** What the bulk sources need. */
+interface BulkParts {
+  readonly client: JobClient;
+  readonly cache: ResponseCache;
+  readonly session: BatchSession;
+  readonly settings: BatchSettings;
+  readonly endpoints: ReadonlyMap<string, EndpointConfig>;
+}
+
+/** Batch mode's source of the application phase's answers: the Batch APIs of the endpoints, or a folder of files. */
+function bulkAnswers(options: JobOptions, parts: BulkParts): BulkAnswers<JsonlRecord> {
+  const { config } = options;
+  const common = { client: parts.client, cache: parts.cache, session: parts.session, settings: parts.settings, concurrency: config.concurrency };
+  if (options.batchFolder) {
+    return new BatchExchange({ ...common, input: options.input, ...options.batchFolder, hasBatchApi: (endpoint) => hasBatchApi(config, endpoint) });
+  }
+  const apis = new Map<string, BatchApiClient>();
+  for (const [name, endpoint] of parts.endpoints) {
+    if (hasBatchApi(config, name)) apis.set(name, new BatchApiClient(endpoint, options.log ? { log: options.log } : {}));
+  }
+  return new BatchAnswers({
+    ...common,
+    apis,
+    ...(options.onBatches ? { onProgress: options.onBatches } : {}),
+    ...(options.onBatchAbort ? { onAbort: options.onBatchAbort } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
 }
 
 /** The reference and the candidates, as configured. */
@@ -150,19 +247,25 @@ function previewFor(config: SmartConfig, checked: CheckedInput): CostPreview {
   });
 }
 
-/** The models as the engine sees them: prices, and the preview's token estimates until real calls report. */
-function engineSpecs(config: SmartConfig, preview: CostPreview): ModelSpec[] {
+/**
+ * The models as the engine sees them: prices, the preview's token estimates
+ * until real calls report, and in batch mode the discount at which the items
+ * after profiling will be charged, for the models whose endpoint serves
+ * batches.
+ */
+function engineSpecs(config: SmartConfig, preview: CostPreview, batch: BatchSettings | undefined): ModelSpec[] {
   return modelsOfRun(config).map((m) => ({
     id: m.id,
     inputPer1M: m.inputPer1M,
     outputPer1M: m.outputPer1M,
     estimatedInputTokens: preview.meanInputTokens,
     estimatedOutputTokens: preview.outputTokens,
+    ...(batch && hasBatchApi(config, m.endpoint) ? { applyPriceFactor: batch.discount } : {}),
   }));
 }
 
 /** The client of a real run: rendered prompts to the endpoints, through the response cache. */
-function callingClient(options: JobOptions, template: Template, cache: ResponseCache): JobClient {
+function callingClient(options: JobOptions, template: Template, cache: ResponseCache, endpoints: ReadonlyMap<string, EndpointConfig>, session: BatchSession | undefined): JobClient {
   // Messages name the input as the user gave it, like the reader's own errors.
   const { input, config } = options;
   return new JobClient({
@@ -170,8 +273,9 @@ function callingClient(options: JobOptions, template: Template, cache: ResponseC
     template,
     ...(config.system !== undefined ? { system: config.system } : {}),
     ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
-    routes: routes(config, options),
+    routes: routes(config, options, endpoints),
     cache,
+    ...(session ? { runId: session.runId } : {}),
     onCall: (model, record, request, cached) => {
       options.log?.('debug', `${cached ? 'cache hit' : 'call'}: ${model} on ${input}:${record.line}`);
       options.log?.('trace', `prompt for ${model} on ${input}:${record.line}: ${JSON.stringify(request.messages)}`);
@@ -180,7 +284,14 @@ function callingClient(options: JobOptions, template: Template, cache: ResponseC
 }
 
 /** Runs the engine over the valid records, writing each output in input order to `output` (all or nothing). */
-function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked: CheckedInput, models: ModelSpec[], output: string): Promise<RunResult<JsonlRecord>> {
+function runEngine(
+  options: JobOptions,
+  client: LlmClient<JsonlRecord>,
+  checked: CheckedInput,
+  models: ModelSpec[],
+  output: string,
+  bulk: BulkAnswers<JsonlRecord> | undefined,
+): Promise<RunResult<JsonlRecord>> {
   const { input, config } = options;
   const rule = config.answer;
   const items: ItemSource<JsonlRecord> = {
@@ -212,6 +323,7 @@ function runEngine(options: JobOptions, client: LlmClient<JsonlRecord>, checked:
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
         onOutput: (o) => writer.add(o),
+        ...(bulk ? { bulk } : {}),
       });
       await writer.finish(checked.count);
       return result;
@@ -235,13 +347,40 @@ function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, p
     output,
     config: options.config.file,
     answerRule: describeAnswerRule(options.config.answer),
-    perModel: Object.fromEntries(
-      run.models.map((m) => [m.id, { calls: m.calls, cachedCalls: m.cachedCalls, inputTokens: m.inputTokens, outputTokens: m.outputTokens, cost: m.cost }]),
-    ),
-    paidCalls: run.models.reduce((s, m) => s + m.calls - m.cachedCalls, 0),
-    cachedCalls: run.models.reduce((s, m) => s + m.cachedCalls, 0),
+    perModel: Object.fromEntries(run.models.map((m) => [m.id, modelCosts(m)])),
+    ...totals(run.models.map(modelCosts)),
     skippedLines: checked.skippedList,
     preview,
+  };
+}
+
+/** A model's calls and costs, online, batch and cached apart. */
+function modelCosts(m: ModelSummary): ModelCosts {
+  const batchCalls = m.batchCalls ?? 0;
+  const batchCost = m.batchCost ?? 0;
+  return {
+    calls: m.calls,
+    onlineCalls: m.calls - m.cachedCalls - batchCalls,
+    batchCalls,
+    cachedCalls: m.cachedCalls,
+    inputTokens: m.inputTokens,
+    outputTokens: m.outputTokens,
+    cost: m.cost,
+    onlineCost: (m.paidCost ?? m.cost) - batchCost,
+    batchCost,
+  };
+}
+
+/** The run's calls and costs, online, batch and cached apart. */
+function totals(models: readonly ModelCosts[]): Pick<JobReport, 'paidCalls' | 'onlineCalls' | 'batchCalls' | 'cachedCalls' | 'onlineCost' | 'batchCost'> {
+  const sum = (of: (m: ModelCosts) => number): number => models.reduce((s, m) => s + of(m), 0);
+  return {
+    paidCalls: sum((m) => m.onlineCalls + m.batchCalls),
+    onlineCalls: sum((m) => m.onlineCalls),
+    batchCalls: sum((m) => m.batchCalls),
+    cachedCalls: sum((m) => m.cachedCalls),
+    onlineCost: sum((m) => m.onlineCost),
+    batchCost: sum((m) => m.batchCost),
   };
 }
 
@@ -305,40 +444,49 @@ async function* validRecords(input: string, checked: CheckedInput, signal: Abort
   }
 }
 
-function routes(config: SmartConfig, options: JobOptions): Map<string, ModelRoute> {
+/** The endpoints the run's models use, as the clients are configured for them: the key from the lookup. */
+function endpointConfigs(config: SmartConfig, options: JobOptions): Map<string, EndpointConfig> {
   const keys = options.keys ?? environmentKeys();
+  const result = new Map<string, EndpointConfig>();
+  for (const model of modelsOfRun(config)) {
+    const endpoint = config.endpoints.get(model.endpoint)!;
+    if (result.has(endpoint.name)) continue;
+    const apiKey = keys(endpoint.name, endpoint.apiKeyEnv);
+    if (endpoint.apiKeyEnv !== undefined && !apiKey) {
+      throw new Error(`endpoint "${endpoint.name}" needs an API key: set the environment variable ${endpoint.apiKeyEnv}`);
+    }
+    result.set(endpoint.name, {
+      name: endpoint.name,
+      baseURL: endpoint.baseURL,
+      ...(apiKey ? { apiKey } : {}),
+      ...(endpoint.headers ? { headers: endpoint.headers } : {}),
+      ...(endpoint.query ? { query: endpoint.query } : {}),
+      ...(endpoint.timeoutMs !== undefined ? { timeoutMs: endpoint.timeoutMs } : {}),
+      ...(endpoint.apiKeyEnv ? { apiKeySource: `the ${endpoint.apiKeyEnv} environment variable` } : {}),
+    });
+  }
+  return result;
+}
+
+/** How each model of the run is reached: one chat client per endpoint, shared by its models. */
+function routes(config: SmartConfig, options: JobOptions, endpoints: ReadonlyMap<string, EndpointConfig>): Map<string, ModelRoute> {
   const clients = new Map<string, OpenAiChatClient>();
   const result = new Map<string, ModelRoute>();
   for (const model of modelsOfRun(config)) {
     const endpoint = config.endpoints.get(model.endpoint)!;
     let client = clients.get(endpoint.name);
     if (!client) {
-      const apiKey = keys(endpoint.name, endpoint.apiKeyEnv);
-      if (endpoint.apiKeyEnv !== undefined && !apiKey) {
-        throw new Error(`endpoint "${endpoint.name}" needs an API key: set the environment variable ${endpoint.apiKeyEnv}`);
-      }
-      client = new OpenAiChatClient(
-        {
-          name: endpoint.name,
-          baseURL: endpoint.baseURL,
-          ...(apiKey ? { apiKey } : {}),
-          ...(endpoint.headers ? { headers: endpoint.headers } : {}),
-          ...(endpoint.query ? { query: endpoint.query } : {}),
-          ...(endpoint.timeoutMs !== undefined ? { timeoutMs: endpoint.timeoutMs } : {}),
-          ...(endpoint.apiKeyEnv ? { apiKeySource: `the ${endpoint.apiKeyEnv} environment variable` } : {}),
-        },
-        {
-          retry: new RetryPolicy({ budgetMs: (endpoint.retryMinutes ?? DEFAULTS.retryMinutes) * 60_000 }),
-          limiters: new RateLimiterPool({
-            maxConcurrent: endpoint.concurrency ?? config.concurrency,
-            ...(endpoint.requestsPerMinute !== undefined ? { requestsPerMinute: endpoint.requestsPerMinute } : {}),
-          }),
-          ...(options.log ? { log: options.log } : {}),
-        },
-      );
+      client = new OpenAiChatClient(endpoints.get(endpoint.name)!, {
+        retry: new RetryPolicy({ budgetMs: (endpoint.retryMinutes ?? DEFAULTS.retryMinutes) * 60_000 }),
+        limiters: new RateLimiterPool({
+          maxConcurrent: endpoint.concurrency ?? config.concurrency,
+          ...(endpoint.requestsPerMinute !== undefined ? { requestsPerMinute: endpoint.requestsPerMinute } : {}),
+        }),
+        ...(options.log ? { log: options.log } : {}),
+      });
       clients.set(endpoint.name, client);
     }
-    result.set(model.id, { providerModel: model.model, baseURL: endpoint.baseURL, backend: client, ...(model.logprobs ? { logprobs: true } : {}) });
+    result.set(model.id, { providerModel: model.model, endpoint: endpoint.name, baseURL: endpoint.baseURL, backend: client, ...(model.logprobs ? { logprobs: true } : {}) });
   }
   return result;
 }

@@ -238,7 +238,7 @@ export class BatchApiClient {
         if (text.trim() === '' || ++record <= skip) continue;
         // The consumer's time is not the download's.
         idle.stop();
-        await deliver(this.parseLine(text, fileId, line));
+        await deliver(parseResultLine(text, `line ${line} of file ${fileId}`, (message) => this.connection.redact(message)));
         idle.reset();
       }
     } catch (error) {
@@ -248,19 +248,6 @@ export class BatchApiClient {
       idle.stop();
       stopForwarding();
     }
-  }
-
-  private parseLine(text: string, fileId: string, line: number): BatchResultRecord {
-    let raw: RawResultLine;
-    try {
-      raw = JSON.parse(text) as RawResultLine;
-    } catch {
-      throw new MalformedFileError(`line ${line} of file ${fileId} is not JSON`);
-    }
-    if (typeof raw !== 'object' || raw === null || typeof raw.custom_id !== 'string') {
-      throw new MalformedFileError(`line ${line} of file ${fileId} has no custom_id`);
-    }
-    return parseResult(raw.custom_id, raw, (message) => this.connection.redact(message));
   }
 
   /** Runs one operation per the retry policy; a final failure becomes a {@link BatchApiError}. */
@@ -309,6 +296,29 @@ interface RawResultLine {
   custom_id?: unknown;
   response?: { status_code?: unknown; body?: unknown } | null;
   error?: { code?: unknown; message?: unknown } | null;
+}
+
+/**
+ * One line of an output or error file, parsed (OpenAI's, or what vLLM's
+ * `run_batch` writes), as a record. `where` names the line in errors ("line
+ * 3 of file-abc"); `redact` cleans the provider's messages of secrets.
+ * @throws Error when the line has no custom_id.
+ */
+export function resultRecord(raw: unknown, where: string, redact: (text: string) => string = (t) => t): BatchResultRecord {
+  const line = raw as RawResultLine | null;
+  if (typeof line !== 'object' || line === null || typeof line.custom_id !== 'string') throw new MalformedFileError(`${where} has no custom_id`);
+  return parseResult(line.custom_id, line, redact);
+}
+
+/** One line of an output or error file as it came. */
+function parseResultLine(text: string, where: string, redact: (text: string) => string): BatchResultRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new MalformedFileError(`${where} is not JSON`);
+  }
+  return resultRecord(raw, where, redact);
 }
 
 /**

@@ -5,7 +5,7 @@
  * whole current state, again after every change, so a panel that appears late,
  * is hidden or is restored after a reload always shows the truth.
  */
-import type { ProgressEvent, RunReport } from '../core/report';
+import type { BatchesProgress, ProgressEvent, RunReport } from '../core/report';
 import type { BoundKind, Strategy, Target } from '../core/types';
 
 /** What the panel shows about one run, live or finished. */
@@ -19,6 +19,8 @@ export interface RunView {
   readonly reference: string;
   /** The latest progress event, while running (and the last one after). */
   readonly progress?: ProgressEvent;
+  /** Batch mode: the run's batches at the providers, as last reported. */
+  readonly batches?: BatchesProgress;
   /** The final report, once done (also for a report opened from disk). */
   readonly report?: RunReport;
   /** Why the run failed or stopped, in one sentence. */

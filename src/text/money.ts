@@ -9,7 +9,7 @@
  * - zero is $0.00, a negative amount has a leading minus: -$0.25;
  * - NaN and infinities, which no cost should be, show as "–".
  */
-import { fixed, NO_FIGURE, percent } from './numbers';
+import { fixed, NO_FIGURE, percent, plural } from './numbers';
 
 const CENTS = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const SIGNIFICANT = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 });
@@ -53,8 +53,10 @@ export function saved(cost: number, referenceOnly: number): string {
   return diff >= 0 ? `${usd(diff)} less${share}` : `${usd(-diff)} more${share}`;
 }
 
-/** How much of a run's cost was paid now and how much came from the cache. */
-export function paidNote(total: number, paid: number): string {
+/** How much of a run's cost was paid now (and of it, for calls a batch engine answered) and how much came from the cache. */
+export function paidNote(total: number, paid: number, batch?: { readonly calls: number; readonly cost: number }): string {
   const cached = total - paid;
-  return cached > 0 ? `paid now ${usd(paid)}, ${usd(cached)} from the cache` : 'all paid in this run';
+  const batchPart = batch !== undefined && batch.calls > 0 ? `, of which ${usd(batch.cost)} for ${plural(batch.calls, 'batch call')}` : '';
+  if (cached <= 0) return `all paid in this run${batchPart}`;
+  return `paid now ${usd(paid)}${batchPart}${batchPart ? ';' : ','} ${usd(cached)} from the cache`;
 }

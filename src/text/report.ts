@@ -5,10 +5,15 @@ import { boundName } from './bounds';
 import { paidNote, saved, savings, usd } from './money';
 import { count, items, level, seconds } from './numbers';
 
+/** The calls a batch engine answered in a run, and what they cost. */
+export function batchShare(models: RunReport['models']): { calls: number; cost: number } {
+  return models.reduce((sum, m) => ({ calls: sum.calls + (m.batchCalls ?? 0), cost: sum.cost + (m.batchCost ?? 0) }), { calls: 0, cost: 0 });
+}
+
 /** What the run cost against the reference alone: "Cost $0.265 (all paid in this run) vs $0.504 for gpt-4o alone: 1.90x cheaper, $0.239 less (47.5%)." */
-export function costSentence(report: Pick<RunReport, 'totalCost' | 'paidCost' | 'referenceOnlyCost' | 'reference' | 'savings'>): string {
+export function costSentence(report: Pick<RunReport, 'totalCost' | 'paidCost' | 'referenceOnlyCost' | 'reference' | 'savings' | 'models'>): string {
   return (
-    `Cost ${usd(report.totalCost)} (${paidNote(report.totalCost, report.paidCost)}) vs ${usd(report.referenceOnlyCost)} for ${report.reference} alone: ` +
+    `Cost ${usd(report.totalCost)} (${paidNote(report.totalCost, report.paidCost, batchShare(report.models))}) vs ${usd(report.referenceOnlyCost)} for ${report.reference} alone: ` +
     `${savings(report.savings)}, ${saved(report.totalCost, report.referenceOnlyCost)}.`
   );
 }

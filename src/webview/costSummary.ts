@@ -7,6 +7,7 @@ import type { ProgressEvent, RunReport } from '../core/report';
 import { h } from './dom';
 import { paidNote, saved, savings, usd } from '../text/money';
 import { items } from '../text/numbers';
+import { batchShare } from '../text/report';
 
 interface Figure {
   readonly label: string;
@@ -49,7 +50,7 @@ export function progressCosts(progress: ProgressEvent, reference: string, runnin
 /** Figures of a finished run. */
 export function reportCosts(report: RunReport): HTMLElement {
   return figures([
-    { label: 'Total cost', value: usd(report.totalCost), note: paidNote(report.totalCost, report.paidCost) },
+    { label: 'Total cost', value: usd(report.totalCost), note: paidNote(report.totalCost, report.paidCost, batchShare(report.models)) },
     { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: `on all ${items(report.items)}` },
     { label: 'Savings', value: savings(report.savings), note: saved(report.totalCost, report.referenceOnlyCost), key: true },
   ]);

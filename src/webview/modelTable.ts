@@ -60,7 +60,7 @@ export function modelTable(models: readonly ModelSummary[], plan: Plan | undefin
   });
   return h(
     'table',
-    { class: 'models' },
+    { class: 'models data-table' },
     h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { scope: 'col', class: alignment(c) }, c)))),
     h('tbody', {}, ...rows),
   );

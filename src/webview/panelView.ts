@@ -4,6 +4,7 @@
  * the many state updates of a run; each update refills the sections.
  */
 import type { PanelMessage, PanelState, RunView } from '../protocol/panelProtocol';
+import { batchTable } from './batchTable';
 import { progressCosts, reportCosts } from './costSummary';
 import { boundName } from '../text/bounds';
 import { STATUS_WORDS, statusKind, type StatusKind } from '../text/modelStatus';
@@ -67,6 +68,7 @@ export class PanelView {
   private readonly openReport: HTMLButtonElement;
   private readonly cancel: HTMLButtonElement;
   private readonly profileAgain: HTMLButtonElement;
+  private readonly batches = new Section('batches', 'Batches');
   private readonly cost = new Section('cost', 'Cost');
   private readonly chart = new Section('agreement', 'Agreement');
   private readonly plan = new Section('plan', 'Plan');
@@ -118,6 +120,7 @@ export class PanelView {
         this.progressLine,
         h('div', { class: 'actions' }, this.openOutput, this.openReport, this.cancel, this.profileAgain),
       ),
+      this.batches.element,
       this.cost.element,
       this.chart.element,
       this.plan.element,
@@ -164,6 +167,9 @@ export class PanelView {
     const facts = factsOf(run);
     this.facts = facts;
     this.drawHeader(facts);
+
+    this.batches.element.hidden = run.batches === undefined;
+    if (run.batches) this.batches.fill(...batchTable(run.batches, Date.now()));
 
     const report = run.report;
     if (report) this.cost.fill(reportCosts(report));

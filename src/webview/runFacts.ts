@@ -4,6 +4,7 @@
  */
 import type { ModelSummary, Plan, ProgressEvent } from '../core/report';
 import type { RunView } from '../protocol/panelProtocol';
+import { openBatches, waitingFor } from '../text/batch';
 import { finishedCounts, phaseWord, progressCounts } from '../text/progress';
 
 /** What every section draws from, whether the run is live or finished. */
@@ -33,6 +34,7 @@ export function statusPhrase(facts: RunFacts): string {
   const { run, progress } = facts;
   switch (run.status) {
     case 'running':
+      if (run.batches && openBatches(run.batches) > 0) return waitingFor(run.batches);
       if (!progress) return 'starting';
       return phaseWord(progress.phase);
     case 'done':

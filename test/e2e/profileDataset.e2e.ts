@@ -4,7 +4,7 @@
  * holding `messages.jsonl`, `prompt.txt` and a `smart.config.json` that points
  * at an OpenAI-compatible test server on 127.0.0.1. In headless Chromium the
  * test right-clicks the file in the explorer, chooses Profile Dataset, picks
- * "Use smart.config.json", clicks Run in the cost preview and waits for the
+ * "Use smart.config.json" and "Online", clicks Run in the cost preview and waits for the
  * cost panel to show the finished run: the models, their intervals, the mix
  * and the guarantee. It then checks the output file and saves screenshots of
  * the workbench and of the panel to test/e2e/artifacts/ (git-ignored).
@@ -28,6 +28,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { screenshotPanel } from './costPanelPage';
 import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, STEP_TIMEOUT_MS } from './workbenchPage';
 import type { TestMessage } from '../support/openaiTestServer';
 
@@ -134,16 +135,7 @@ async function saveScreenshots(page: Page, panel: Frame): Promise<string[]> {
   const workbench = join(ARTIFACTS_DIR, 'e2e-workbench.png');
   const panelShot = join(ARTIFACTS_DIR, 'e2e-panel.png');
   await page.screenshot({ path: workbench });
-
-  const viewport = page.viewportSize() ?? { width: 1600, height: 1000 };
-  const { inner, full } = await panel.evaluate(() => ({ inner: window.innerHeight, full: document.documentElement.scrollHeight }));
-  if (full > inner) {
-    await page.setViewportSize({ width: viewport.width, height: viewport.height + (full - inner) });
-    await panel.waitForFunction(() => window.innerHeight >= document.documentElement.scrollHeight, undefined, { timeout: STEP_TIMEOUT_MS });
-  }
-  // The "done" notification floats over the panel's corner: keep it in the workbench shot, not in the panel's.
-  await (await panel.frameElement()).screenshot({ path: panelShot, style: '.notifications-toasts { visibility: hidden !important; }' });
-  await page.setViewportSize(viewport);
+  await screenshotPanel(page, panel, panelShot, STEP_TIMEOUT_MS);
   return [workbench, panelShot];
 }
 
@@ -178,10 +170,11 @@ async function main(options: Options): Promise<number> {
     let step = Date.now();
     await profileFromExplorer(page, 'messages.jsonl', log);
     log(`explorer shown, Profile Dataset chosen in ${since(step)}`);
-
     step = Date.now();
     const quickPick = page.locator('.quick-input-widget');
     await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
+    // The endpoint could serve batches: the run is asked to go online.
+    await quickPick.getByRole('option', { name: /^Online/ }).click();
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.getByText('Smart: start paid calls?').waitFor();
     const preview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');

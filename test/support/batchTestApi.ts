@@ -96,6 +96,11 @@ export interface BatchServerOptions {
   readonly expireAfter?: (batch: { readonly id: string; readonly index: number; readonly total: number }) => number | undefined;
   /** Returns the fault to apply to a Files or Batch API call, or undefined. */
   readonly apiFault?: (info: ApiCallInfo) => ApiFault | undefined;
+  /**
+   * Awaited once a batch is in_progress, before it runs its requests: a test
+   * holds batches running with it, whatever the time a step takes.
+   */
+  readonly holdRunning?: (batch: { readonly id: string; readonly index: number }) => Promise<void>;
   /** Folder for uploaded and produced files. Default: a temporary folder of the server's, removed on close. */
   readonly filesDir?: string;
 }
@@ -356,6 +361,7 @@ export class BatchTestApi {
     if (await this.endIfCancelled(batch)) return;
     batch.status = 'in_progress';
     batch.times.in_progress_at = now();
+    await this.options.holdRunning?.({ id: batch.id, index: batch.index });
     if (!(await this.step()) || (await this.endIfCancelled(batch))) return;
     const expired = await this.process(batch, input);
     if (this.closed || (await this.endIfCancelled(batch))) return;

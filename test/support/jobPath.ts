@@ -27,7 +27,7 @@ export function promptOf(record: JsonlRecord): string {
 }
 
 export function jobClient(backend: ChatBackend, baseURL: string, cache: ResponseCache): JobClient {
-  return new JobClient({ inputName: INPUT_NAME, template, routes: new Map([[MODEL, { providerModel: MODEL, baseURL, backend }]]), cache });
+  return new JobClient({ inputName: INPUT_NAME, template, routes: new Map([[MODEL, { providerModel: MODEL, endpoint: 'local', baseURL, backend }]]), cache });
 }
 
 /** Runs the model on every record, `concurrency` calls in flight. */

@@ -4,7 +4,7 @@
  * with twenty candidates, and one whose strings look like markup), and their
  * progress event and report, which the text tests word.
  */
-import type { ModelSummary, ProgressEvent, RunReport } from '../../src/core/report';
+import type { BatchesProgress, ModelSummary, ProgressEvent, RunReport } from '../../src/core/report';
 import type { PanelState, RunView } from '../../src/protocol/panelProtocol';
 
 type ModelFields = Pick<ModelSummary, 'id' | 'status' | 'agreements' | 'n'> & Partial<ModelSummary>;
@@ -150,6 +150,33 @@ export const CANCELLED: PanelState = {
     status: 'cancelled',
     progress: { ...PROFILING, phase: 'applying', itemsDone: 900, plan: REPORT.plan },
     message: 'Cancelled after 900 of 2,400 items; rerun to resume from the cache.',
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
+};
+
+/** When the batches below were looked at (Unix seconds): now, so that the panel shows them hours old, not years. */
+export const BATCHES_SEEN_AT = Math.floor(Date.now() / 1000);
+
+/** The batches of a run's application phase, in two rounds: the first collected, one waiting, one not sent yet. */
+export const BATCHES: BatchesProgress = {
+  batches: [
+    { endpoint: 'openai', model: 'gpt-4o-mini', requests: 50_000, attempt: 1, stage: 'completed', batchId: 'batch_68a1f0c2d4e8', createdAt: BATCHES_SEEN_AT - 3 * 3600 - 300, completed: 50_000, failed: 0, downloaded: true },
+    { endpoint: 'openai', model: 'gpt-4o-mini', requests: 12_345, attempt: 1, stage: 'in_progress', batchId: 'batch_68a1f0c2d4e9', createdAt: BATCHES_SEEN_AT - 2 * 3600, completed: 8_100, failed: 12, downloaded: false },
+    { endpoint: 'openai', model: 'gpt-4o', requests: 742, attempt: 1, stage: 'validating', batchId: 'batch_68a1f0c2d4ea', createdAt: BATCHES_SEEN_AT - 40, completed: 0, failed: 0, downloaded: false },
+    { endpoint: 'openai', model: 'gpt-4o', requests: 80, attempt: 2, stage: 'planned', completed: 0, failed: 0, downloaded: false },
+  ],
+  answered: 50_000,
+  requests: 63_087,
+};
+
+/** A run waiting for its batches, the plan chosen. */
+export const WAITING: PanelState = {
+  run: {
+    ...base,
+    status: 'running',
+    progress: { ...PROFILING, phase: 'applying', itemsDone: 390, profiledItems: 390, plan: REPORT.plan },
+    batches: BATCHES,
     canOpenOutput: false,
     canOpenReport: false,
   },

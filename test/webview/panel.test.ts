@@ -14,7 +14,7 @@ import { formatReport } from '../../src/cli/reportSummary';
 import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
 import { describeGuarantee } from '../../src/text/guarantee';
-import { CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, manyCandidates } from '../support/runFixtures';
+import { BATCHES, CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -138,7 +138,7 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await text(page, '.run h1'), 'data/support-tickets.jsonl');
     assert.equal(await text(page, '.run-target'), 'Target: agree with gpt-4o on ≥ 95% of items, 95% confidence');
     assert.equal(await text(page, '.run-settings'), 'Strategy modelmix · anytime-valid bound');
-    const headings = await page.locator('h2').allInnerTexts();
+    const headings = await page.locator('h2:visible').allInnerTexts();
     assert.deepEqual(headings.map((h) => h.toLowerCase()), ['cost', 'agreement with gpt-4o', 'plan', 'guarantee', 'models']);
 
     const status = page.locator('[role="status"]');
@@ -256,6 +256,28 @@ describe('cost panel (webview) in Chromium', function () {
     await page.getByRole('button', { name: 'Open report' }).click();
     await page.getByRole('button', { name: 'Profile a dataset…' }).click();
     assert.deepEqual((await posted(page)).slice(1), [{ type: 'openOutput' }, { type: 'openReport' }, { type: 'profile' }]);
+    assertNoProblems();
+  });
+
+  it('lists the batches a run waits for: model, stage, requests done and failed, age and the provider\'s id', async () => {
+    const page = await openPanel();
+    await postState(page, WAITING);
+    assert.equal((await page.locator('[role="status"]').innerText()).replace(/\s+/g, ' ').trim(), 'Running waiting for 3 batches');
+    const headings = await page.locator('h2:visible').allInnerTexts();
+    assert.deepEqual(headings.map((h) => h.toLowerCase()).slice(0, 2), ['batches', 'cost']);
+    assert.equal(await text(page, '.batches-summary'), 'waiting for 3 batches: 50,000 requests of 63,087 answered (79%)');
+    const cells = await page.locator('table.batches tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
+    assert.equal(cells.length, BATCHES.batches.length);
+    assert.deepEqual(cells[1].slice(0, 5), ['gpt-4o-mini openai', 'running', '12,345', '8,100', '12']);
+    assert.match(cells[1][5], /^\d+ (s|min|h|d)/);
+    assert.equal(cells[1][6], 'batch_68a1f0c2d4e9');
+    assert.deepEqual(cells[3], ['gpt-4o openai, attempt 2', 'to send', '80', '0', '0', '–', '–']);
+    assert.deepEqual(await page.locator('table.batches tbody tr').evaluateAll((trs) => trs.map((tr) => tr.className)), ['batch-done', 'batch-open', 'batch-open', 'batch-waiting']);
+    assert.equal(await page.locator('table.models tbody tr').count(), 3, 'the model table is apart');
+
+    // A run without batches shows no batch section.
+    await postState(page, RUNNING);
+    assert.equal(await page.locator('.section-batches').isVisible(), false);
     assertNoProblems();
   });
 
@@ -413,7 +435,7 @@ describe('cost panel (webview) in Chromium', function () {
   it('fits narrow and wide panels in light and dark themes (screenshots in test/e2e/artifacts)', async () => {
     const artifacts = join(root, 'test', 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
-    const states: Record<string, PanelState> = { empty: {}, running: RUNNING, done: FINISHED, failed: FAILED };
+    const states: Record<string, PanelState> = { empty: {}, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED };
     for (const theme of ['light', 'dark'] as const) {
       const page = await openPanel(theme);
       for (const width of [900, 640, 480, 300]) {

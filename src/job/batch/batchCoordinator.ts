@@ -54,7 +54,7 @@ import { BatchApiClient, BatchInfo, BatchResultRecord, BatchStatus, FINAL_STATUS
 import { estimateTokens, type Log } from '../../llm/openAiEndpoint';
 import { isRetryableStatus } from '../../llm/retryPolicy';
 import { BatchJournal, FailedRequest, FileState, LeftoverReason, PlannedFile } from './batchJournal';
-import { BatchRequest, RequestFile, RequestFileLimits, writeRequestFiles } from './requestFiles';
+import { BatchRequest, fileSafe, promptCharacters, RequestFile, RequestFileLimits, writeRequestFiles } from './requestFiles';
 
 /** One answered request. */
 export interface BatchAnswer {
@@ -113,10 +113,17 @@ export interface RunBatchesOptions {
   readonly limits?: RequestFileLimits;
   /** Stops the run: it rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /** On abort, leave the batches running at the provider (the default: a resume picks them up) or cancel them there. */
-  readonly onAbort?: 'leave' | 'cancel';
+  /**
+   * On abort, leave the batches running at the provider (the default: a
+   * resume picks them up) or cancel them there; a function chooses from the
+   * abort's reason, when the person says at the moment of cancelling.
+   */
+  readonly onAbort?: AbortChoice | ((reason: unknown) => AbortChoice);
   readonly log?: Log;
 }
+
+/** What becomes of the running batches when a run is aborted. */
+export type AbortChoice = 'leave' | 'cancel';
 
 /** What a run did, over every process that worked on its journal. */
 export interface BatchRunSummary {
@@ -204,10 +211,15 @@ class BatchRun {
         await this.wait();
       }
     } catch (error) {
-      if (this.signal.aborted && this.options.onAbort === 'cancel') await this.cancelRunning();
+      if (this.signal.aborted && this.abortChoice() === 'cancel') await this.cancelRunning();
       throw error;
     }
     return this.finish();
+  }
+
+  private abortChoice(): AbortChoice {
+    const choice = this.options.onAbort ?? 'leave';
+    return typeof choice === 'function' ? choice(this.signal.reason) : choice;
   }
 
   private files(which: (file: FileState) => boolean): FileState[] {
@@ -335,7 +347,7 @@ class BatchRun {
   private async leftovers(file: FileState, batchId: string, pick: (customId: string) => boolean, attempt: number, reason: LeftoverReason): Promise<PlannedFile[]> {
     const signal = this.signal;
     const model = file.plan.model;
-    const base = `${batchId.replace(/[^A-Za-z0-9._-]/g, '_')}.${reason === 'refused' ? 'refused' : 'retry'}`;
+    const base = `${fileSafe(batchId)}.${reason === 'refused' ? 'refused' : 'retry'}`;
     async function* picked(): AsyncGenerator<BatchRequest> {
       for await (const { value } of readJsonl(file.plan.path, { signal })) {
         const customId = value.custom_id as string;
@@ -456,9 +468,7 @@ class BatchResults {
       const customId = value.custom_id as string;
       const text = this.withoutUsage.get(customId);
       if (text === undefined) continue;
-      const messages = ((value.body as { messages?: { content?: unknown }[] }).messages ?? []);
-      const characters = messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
-      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(characters), outputTokens: estimateTokens(text.length) });
+      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(promptCharacters(value)), outputTokens: estimateTokens(text.length) });
       this.estimated++;
     }
   }

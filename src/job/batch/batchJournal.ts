@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { AppendOnlyLines } from '../../io/appendOnlyLines';
 import { readJsonl } from '../../io/jsonl';
 import type { BatchProblem, BatchStatus } from '../../llm/batchApi';
@@ -112,11 +111,6 @@ export class BatchJournal {
   skippedLines = 0;
 
   private constructor(readonly file: string) {}
-
-  /** The journal of an input's batch run: `.smart/<input name>.batches.jsonl` beside it. */
-  static fileFor(inputFile: string): string {
-    return path.join(path.dirname(path.resolve(inputFile)), '.smart', `${path.basename(inputFile)}.batches.jsonl`);
-  }
 
   /** Opens (creating if needed) a journal and rebuilds its state; a new journal starts a run with a new id. */
   static async open(file: string): Promise<BatchJournal> {

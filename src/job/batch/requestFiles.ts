@@ -10,6 +10,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULTS } from '../../core/defaults';
 
 /** One request to put in a batch. */
 export interface BatchRequest {
@@ -35,7 +36,7 @@ export interface RequestFile {
 export interface RequestFileLimits {
   /** Default 50,000. */
   readonly maxRequestsPerBatch?: number;
-  /** Default 200 MB (200 * 1024 * 1024 bytes). */
+  /** Default 200,000,000. */
   readonly maxBytesPerBatch?: number;
 }
 
@@ -44,9 +45,6 @@ export interface WriteRequestFilesOptions {
   /** The name of the `index`-th file written (from 1). Default `0001-<model>.jsonl`. */
   readonly name?: (index: number, model: string) => string;
 }
-
-export const DEFAULT_MAX_REQUESTS_PER_BATCH = 50_000;
-export const DEFAULT_MAX_BYTES_PER_BATCH = 200 * 1024 * 1024;
 
 /** The endpoint every request file is for. */
 export const BATCH_ENDPOINT = '/v1/chat/completions';
@@ -62,8 +60,8 @@ export async function writeRequestFiles(
   folder: string,
   options: WriteRequestFilesOptions = {},
 ): Promise<RequestFile[]> {
-  const maxRequests = options.limits?.maxRequestsPerBatch ?? DEFAULT_MAX_REQUESTS_PER_BATCH;
-  const maxBytes = options.limits?.maxBytesPerBatch ?? DEFAULT_MAX_BYTES_PER_BATCH;
+  const maxRequests = options.limits?.maxRequestsPerBatch ?? DEFAULTS.batchSettings.maxRequestsPerBatch;
+  const maxBytes = options.limits?.maxBytesPerBatch ?? DEFAULTS.batchSettings.maxBytesPerBatch;
   if (!(Number.isInteger(maxRequests) && maxRequests >= 1)) throw new RangeError(`maxRequestsPerBatch must be a positive integer, got ${maxRequests}`);
   if (!(Number.isInteger(maxBytes) && maxBytes >= 1)) throw new RangeError(`maxBytesPerBatch must be a positive integer, got ${maxBytes}`);
   const name = options.name ?? defaultName;
@@ -102,9 +100,20 @@ export async function writeRequestFiles(
   return started.map((f) => f.result());
 }
 
-/** `0001-<model>.jsonl`, the model's characters beyond letters, digits, `.`, `_` and `-` replaced by `_`. */
+/** `0001-<model>.jsonl`. */
 function defaultName(index: number, model: string): string {
-  return `${String(index).padStart(4, '0')}-${model.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`;
+  return `${String(index).padStart(4, '0')}-${fileSafe(model)}.jsonl`;
+}
+
+/** A name (a model's, an endpoint's, a batch id) as part of a file name: characters beyond letters, digits, `.`, `_` and `-` replaced by `_`. */
+export function fileSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** The characters of a request line's messages: what a token estimate goes by when a provider reports no usage. */
+export function promptCharacters(requestLine: Readonly<Record<string, unknown>>): number {
+  const messages = (requestLine.body as { messages?: { content?: unknown }[] } | undefined)?.messages ?? [];
+  return messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
 }
 
 /** A request file being written, with its count, size and hash kept as it grows. */

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULTS } from '../../../src/core/defaults';
-import { ConfigError, loadConfig, parseConfig } from '../../../src/job/config';
+import { batchCapable, ConfigError, loadConfig, parseConfig, withBatch } from '../../../src/job/config';
 
 describe('smart.config.json', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-config-'));
@@ -98,6 +98,11 @@ describe('smart.config.json', () => {
     ['a missing recording', (c) => (c.replay = 'nope.jsonl'), /replay: file not found: .*nope\.jsonl/],
     ['a label given twice', (c) => (c.labels = ['Spam', 'spam']), /labels: labels "Spam" and "spam" are the same ignoring case/],
     ['a blank label', (c) => (c.labels = ['spam', ' ']), /labels\[1\]: a label must not be empty/],
+    ['batch settings of the wrong type', (c) => (c.batch = 'yes'), /batch: must be true, false or an object of batch settings, got "yes"/],
+    ['a batch discount above 1', (c) => (c.batch = { discount: 1.5 }), /batch\.discount: must be at most 1, got 1\.5/],
+    ['an unknown batch setting', (c) => (c.batch = { window: '24h' }), /batch\.window: unknown setting \(known: pollSeconds, discount, maxRequestsPerBatch, maxBytesPerBatch\)/],
+    ['a fractional batch request limit', (c) => (c.batch = { maxRequestsPerBatch: 10.5 }), /batch\.maxRequestsPerBatch: must be a whole number, got 10\.5/],
+    ['an endpoint batch flag that is not one', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.batch = 'no'), /endpoints\.local\.batch: must be true or false, got "no"/],
   ];
   for (const [name, change, message] of cases) {
     it(`rejects ${name}`, () => {
@@ -109,6 +114,41 @@ describe('smart.config.json', () => {
       });
     });
   }
+
+  it('reads batch mode as off, on with the defaults, or on with settings', () => {
+    assert.equal(parse(() => undefined).batch, undefined);
+    assert.equal(parse((c) => (c.batch = false)).batch, undefined);
+    assert.deepEqual(parse((c) => (c.batch = true)).batch, DEFAULTS.batchSettings);
+    assert.deepEqual(parse((c) => (c.batch = { pollSeconds: 5, discount: 0.4 })).batch, { ...DEFAULTS.batchSettings, pollSeconds: 5, discount: 0.4 });
+    assert.deepEqual(DEFAULTS.batchSettings, { pollSeconds: 30, discount: 0.5, maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200_000_000 });
+  });
+
+  it('turns batch mode on keeping the file\'s settings, or off; never for a replayed run', () => {
+    const settings = parse((c) => (c.batch = { pollSeconds: 5 }));
+    assert.deepEqual(withBatch(settings, true).batch, settings.batch);
+    assert.deepEqual(withBatch(parse(() => undefined), true).batch, DEFAULTS.batchSettings);
+    assert.equal(withBatch(settings, false).batch, undefined);
+    const replayFile = path.join(dir, 'recording.jsonl');
+    writeFileSync(replayFile, '');
+    const replayed = parse((c) => {
+      delete c.endpoints;
+      for (const m of c.models as Array<Record<string, unknown>>) delete m.endpoint;
+      c.replay = 'recording.jsonl';
+    });
+    assert.throws(() => withBatch(replayed, true), /smart\.config\.json: batch: does not apply with "replay": the recording answers every call/);
+    assert.throws(() => parse((c) => {
+      delete c.endpoints;
+      for (const m of c.models as Array<Record<string, unknown>>) delete m.endpoint;
+      c.replay = 'recording.jsonl';
+      c.batch = true;
+    }), /batch: does not apply with "replay"/);
+    assert.equal(batchCapable(replayed), false);
+  });
+
+  it('knows whether batch mode has an endpoint with a Batch API to use', () => {
+    assert.equal(batchCapable(parse(() => undefined)), true);
+    assert.equal(batchCapable(parse((c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.batch = false))), false);
+  });
 
   it('fills in every default from the one table of defaults', () => {
     const c = parse((c) => {
@@ -157,7 +197,7 @@ describe('smart.config.json', () => {
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(error.message.split('\n'), [
           `${file}: seed: must be a number, got "seven"`,
-          `${file}: acuracy: unknown setting (known: endpoints, models, reference, candidates, template, system, labels, answer, accuracy, confidence, strategy, bound, seed, maxTokens, concurrency, checkEvery, minSample, replay, itemKey)`,
+          `${file}: acuracy: unknown setting (known: endpoints, models, reference, candidates, template, system, labels, answer, accuracy, confidence, strategy, bound, seed, maxTokens, concurrency, checkEvery, minSample, replay, itemKey, batch)`,
         ]);
         assert.equal(error.field, 'seed');
         assert.equal(error.problems.length, 2);

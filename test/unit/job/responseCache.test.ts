@@ -61,3 +61,26 @@ describe('ResponseCache', () => {
     c.close();
   });
 });
+
+describe('ResponseCache marks of batch answers', () => {
+  it('keeps the price factor and the run that fetched an answer across reopening', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'smart-cache-')), 'c.jsonl');
+    const a = await ResponseCache.open(file);
+    a.put('online', { text: 'spam', inputTokens: 10, outputTokens: 1 });
+    a.put('batch', { text: 'ham', inputTokens: 12, outputTokens: 2, priceFactor: 0.5, run: 'run-1' });
+    a.close();
+    assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown), [
+      { k: 'online', text: 'spam', in: 10, out: 1 },
+      { k: 'batch', text: 'ham', in: 12, out: 2, pf: 0.5, run: 'run-1' },
+    ]);
+    const b = await ResponseCache.open(file);
+    assert.deepEqual(b.get('online'), { text: 'spam', inputTokens: 10, outputTokens: 1 });
+    assert.deepEqual(b.get('batch'), { text: 'ham', inputTokens: 12, outputTokens: 2, priceFactor: 0.5, run: 'run-1' });
+    b.counted('batch');
+    assert.deepEqual(b.get('batch'), { text: 'ham', inputTokens: 12, outputTokens: 2, priceFactor: 0.5 }, 'counted once, in memory');
+    b.close();
+    const c = await ResponseCache.open(file);
+    assert.equal(c.get('batch')?.run, 'run-1', 'the file keeps the mark');
+    c.close();
+  });
+});

@@ -17,10 +17,6 @@ describe('BatchJournal', () => {
 
   const lines = (): JournalLine[] => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as JournalLine);
 
-  it('lives under .smart/ beside the input', () => {
-    assert.equal(BatchJournal.fileFor('/data/tickets.jsonl'), join('/data', '.smart', 'tickets.jsonl.batches.jsonl'));
-  });
-
   it('starts a run with an id of its own and keeps it on reopening', async () => {
     const first = await BatchJournal.open(file);
     const runId = first.runId;

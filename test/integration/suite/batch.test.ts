@@ -1,0 +1,81 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { JobReport } from '../../../src/job/runJob';
+import { OpenAiTestServer, withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
+
+/** The reference labels every message; `cheap` is wrong on one in 30. */
+function answer(model: string, messages: readonly TestMessage[]): string {
+  const i = Number(/message (\d+)/.exec(messages[messages.length - 1].content)![1]);
+  const spam = i % 4 === 0;
+  return (model === 'cheap' && i % 30 === 11 ? !spam : spam) ? 'spam' : 'ham';
+}
+
+/** A batch-mode job in the workspace against the server: polls every 50 ms. */
+function batchJob(name: string, items: number, baseURL: string): { input: string; config: string } {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the integration tests need a workspace folder');
+  const dir = path.join(folder.uri.fsPath, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const input = path.join(dir, 'messages.jsonl');
+  writeFileSync(input, Array.from({ length: items }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` })).join('\n') + '\n');
+  writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
+  const config = path.join(dir, 'smart.config.json');
+  writeFileSync(config, JSON.stringify({
+    endpoints: { loopback: { baseURL } },
+    models: [
+      { id: 'ref', endpoint: 'loopback', model: 'ref', inputPer1M: 10, outputPer1M: 30 },
+      { id: 'cheap', endpoint: 'loopback', model: 'cheap', inputPer1M: 0.2, outputPer1M: 0.6 },
+    ],
+    reference: 'ref',
+    template: 'prompt.txt',
+    labels: ['spam', 'ham'],
+    accuracy: 0.9,
+    confidence: 0.95,
+    seed: 3,
+    batch: { pollSeconds: 0.05 },
+  }));
+  return { input, config };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** No request file went to the provider twice: each (run, file) of the metadata names one batch. */
+function assertEachFileOnce(server: OpenAiTestServer): void {
+  const files = server.batches().map((b) => JSON.stringify(b.metadata));
+  assert.equal(new Set(files).size, files.length, files.join('\n'));
+}
+
+describe('Batch mode in VS Code', function () {
+  this.timeout(120_000);
+
+  for (const choice of ['leave', 'cancel'] as const) {
+    it(`cancelled while its batches run (${choice === 'leave' ? 'left running' : 'cancelled at the provider'}), Resume Run finishes it paying nothing twice`, async () => {
+      await withOpenAiTestServer({ answer, batch: { stepMs: 600 } }, async (server) => {
+        const { input, config } = batchJob(`batch-${choice}`, 1200, server.baseURL);
+        const running = vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true, batch: true });
+        await until(() => server.batches().some((b) => b.status === 'validating' || b.status === 'in_progress'));
+        await vscode.commands.executeCommand('smart.cancelRun', { batches: choice });
+        assert.equal(await running, undefined, 'a cancelled run returned a report');
+        const statuses = server.batches().map((b) => b.status);
+        if (choice === 'leave') assert.ok(statuses.every((s) => s !== 'cancelling' && s !== 'cancelled'), statuses.join(', '));
+        else assert.ok(statuses.every((s) => s === 'cancelling' || s === 'cancelled'), statuses.join(', '));
+        assert.ok(existsSync(path.join(path.dirname(input), '.smart', 'messages.jsonl.batch', 'run.json')), 'the batch run was kept for a resume');
+
+        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.resumeRun');
+        assert.ok(report, 'Resume Run returned no report (see the Smart log)');
+        assert.ok(report.batchCalls > 0, `${report.batchCalls} batch calls`);
+        assert.equal(report.paidCalls + report.cachedCalls, Object.values(report.perModel).reduce((n, m) => n + m.calls, 0));
+        assertEachFileOnce(server);
+        assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
+        if (choice === 'cancel') assert.ok(server.batches().some((b) => b.status === 'completed'), 'what the cancelled batches left was submitted again');
+        assert.equal(readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8').trim().split('\n').length, 1200);
+        assert.ok(!existsSync(path.join(path.dirname(input), '.smart', 'messages.jsonl.batch')), 'the finished batch run was cleared');
+      });
+    });
+  }
+});

@@ -223,6 +223,8 @@ class SmartRun<T> implements RunContext {
     this.permutation = new SeededPermutation(this.total, this.seed);
 
     this.plan = await this.decide();
+    // Profiling is over: its window of items (up to 65,536) is not needed while the rest is processed.
+    this.window = [];
     const t1 = performance.now();
     this.phase = 'applying';
     this.emitProgress();

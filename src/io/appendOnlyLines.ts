@@ -1,6 +1,12 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 
+/** Where a line lies in a file: its first byte and its length in bytes, without the newline. */
+export interface LineSpan {
+  readonly offset: number;
+  readonly bytes: number;
+}
+
 /**
  * A text file that is only ever appended to, one line per record (the
  * response cache, the batch journal).
@@ -9,34 +15,66 @@ import * as path from 'node:path';
  * the operating system's hands and survives the process being killed. A line
  * torn by a crash mid-write stays where it is (readers skip it), and the next
  * append starts on a fresh line, so existing bytes are never rewritten.
+ * Since bytes once written never move, a line can be read back later from
+ * where it was written (`read`), which lets the response cache keep its
+ * answers on disk rather than in memory.
  */
 export class AppendOnlyLines {
   private fd: number | undefined;
   private needsNewline: boolean;
+  /** The file's size: where the next write lands (every write goes to the end). */
+  private size: number;
 
   /** Opens (creating it and its folder if needed) the file for appending. */
   constructor(readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
-    // 'a+': every write goes to the end, and the last byte can be read back.
+    // 'a+': every write goes to the end, and written bytes can be read back.
     this.fd = openSync(file, 'a+');
-    this.needsNewline = endsWithoutNewline(this.fd);
+    this.size = fstatSync(this.fd).size;
+    this.needsNewline = endsWithoutNewline(this.fd, this.size);
   }
 
-  /** Appends `line` (which must not contain a newline) and a newline, on disk before this returns. */
-  append(line: string): void {
-    if (this.fd === undefined) throw new Error(`${this.file} is closed`);
-    writeSync(this.fd, (this.needsNewline ? '\n' : '') + line + '\n');
+  /** Appends `line` (which must not contain a newline) and a newline, on disk before this returns; returns where the line lies. */
+  append(line: string): LineSpan {
+    const fd = this.open();
+    const prefix = this.needsNewline ? 1 : 0;
+    const bytes = Buffer.from((prefix ? '\n' : '') + line + '\n');
+    const written = writeSync(fd, bytes);
+    const offset = this.size + prefix;
+    this.size += written;
+    if (written < bytes.length) {
+      this.needsNewline = true;
+      throw new Error(`${this.file}: only ${written} of ${bytes.length} bytes could be written (is the disk full?)`);
+    }
     this.needsNewline = false;
+    return { offset, bytes: bytes.length - prefix - 1 };
+  }
+
+  /** The line written at `span` (see `append`), read back from the file. */
+  read(span: LineSpan): string {
+    const fd = this.open();
+    const buffer = Buffer.allocUnsafe(span.bytes);
+    let done = 0;
+    while (done < span.bytes) {
+      const n = readSync(fd, buffer, done, span.bytes - done, span.offset + done);
+      if (n === 0) throw new Error(`${this.file} ends before byte ${span.offset + span.bytes}: was it truncated?`);
+      done += n;
+    }
+    return buffer.toString('utf8');
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+
+  private open(): number {
+    if (this.fd === undefined) throw new Error(`${this.file} is closed`);
+    return this.fd;
+  }
 }
 
-function endsWithoutNewline(fd: number): boolean {
-  const size = fstatSync(fd).size;
+function endsWithoutNewline(fd: number, size: number): boolean {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   readSync(fd, last, 0, 1, size - 1);

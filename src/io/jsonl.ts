@@ -5,6 +5,7 @@
 import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
+import type { LineSpan } from './appendOnlyLines';
 import { PassWatch, type FileFingerprint } from './fileFingerprint';
 import { InputError } from './inputError';
 
@@ -13,6 +14,11 @@ export interface JsonlRecord {
   /** 1-based physical line number in the file (blank lines count). */
   line: number;
   value: Record<string, unknown>;
+}
+
+/** A record with where its line lies in the file, for reading it back alone later. */
+export interface PlacedRecord extends JsonlRecord {
+  span: LineSpan;
 }
 
 export interface ReadJsonlOptions {
@@ -32,11 +38,15 @@ export interface ReadJsonlOptions {
    * opened, when it grows past its size, at the end or on stopping early).
    */
   expect?: FileFingerprint;
+  /** Give each record the span of its line (`PlacedRecord`). */
+  spans?: boolean;
 }
 
 const NEWLINE = 0x0a;
 const OPEN_BRACE = 0x7b;
 const BOM = 0xfeff;
+/** The byte-order mark in UTF-8. */
+const BOM_BYTES = 3;
 const DEFAULT_READ_SIZE = 1 << 20;
 /** Beyond this a "line" is surely not JSONL (one huge JSON document, a binary file); refuse before running out of memory. */
 const MAX_LINE_BYTES = 64 << 20;
@@ -48,6 +58,8 @@ const MAX_LINE_BYTES = 64 << 20;
  * object; a malformed one throws an {@link InputError} naming the file and
  * line, after the records before it have been yielded, unless `skipInvalid`.
  */
+export function readJsonl(file: string, options: ReadJsonlOptions & { spans: true }): AsyncGenerator<PlacedRecord>;
+export function readJsonl(file: string, options?: ReadJsonlOptions): AsyncGenerator<JsonlRecord>;
 export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): AsyncGenerator<JsonlRecord> {
   const { signal } = options;
   for await (const batch of readBatches(file, options)) {
@@ -96,11 +108,12 @@ async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGener
     throw error;
   }
   const stream = handle.createReadStream({ highWaterMark: options.highWaterMark ?? DEFAULT_READ_SIZE });
-  if (!watch) return yield* parseBatches(file, stream, undefined, signal);
+  const spans = options.spans === true;
+  if (!watch) return yield* parseBatches(file, stream, { signal, spans });
   /** Whether the pass came to its end (or to an error) rather than being stopped early by its reader. */
   let ended = false;
   try {
-    yield* parseBatches(file, stream, watch, signal);
+    yield* parseBatches(file, stream, { watch, signal, spans });
     ended = true;
     const fingerprint = await watch.end();
     options.onFingerprint?.(fingerprint);
@@ -121,13 +134,20 @@ async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGener
  * come back as InputError entries (not thrown) so that the caller reports them
  * in file order, after the records before them.
  */
-async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, watch: PassWatch | undefined, signal: AbortSignal | undefined): AsyncGenerator<(JsonlRecord | InputError)[]> {
+async function* parseBatches(
+  file: string,
+  chunks: AsyncIterable<Buffer>,
+  { watch, signal, spans }: { watch?: PassWatch; signal: AbortSignal | undefined; spans: boolean },
+): AsyncGenerator<(JsonlRecord | InputError)[]> {
   let lineNumber = 0;
   /** The start of a line whose end has not been read yet. */
   let carry: Buffer[] = [];
   let carryBytes = 0;
+  /** Where in the file the current chunk starts. */
+  let position = 0;
 
-  const parseLine = (bytes: Buffer, start: number, end: number, knownUtf8: boolean, into: (JsonlRecord | InputError)[]): void => {
+  /** Parses bytes[start, end), a line that starts at byte `offset` of the file. */
+  const parseLine = (bytes: Buffer, start: number, end: number, knownUtf8: boolean, offset: number, into: (JsonlRecord | InputError)[]): void => {
     lineNumber++;
     const line = lineNumber;
     const invalid = (problem: string): void => {
@@ -138,7 +158,11 @@ async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, watch:
       return;
     }
     let text = bytes.toString('utf8', start, end);
-    if (line === 1 && text.charCodeAt(0) === BOM) text = text.slice(1);
+    let skipped = 0;
+    if (line === 1 && text.charCodeAt(0) === BOM) {
+      text = text.slice(1);
+      skipped = BOM_BYTES;
+    }
     // Records normally start with "{": only other lines pay for the blank check.
     if (text.charCodeAt(0) !== OPEN_BRACE && text.trim() === '') return;
     let value: unknown;
@@ -152,7 +176,9 @@ async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, watch:
       invalid(`expected a JSON object, got ${describeJsonType(value)}`);
       return;
     }
-    into.push({ line, value: value as Record<string, unknown> });
+    const object = value as Record<string, unknown>;
+    const record: JsonlRecord | PlacedRecord = spans ? { line, value: object, span: { offset: offset + skipped, bytes: end - start - skipped } } : { line, value: object };
+    into.push(record);
   };
 
   for await (const chunk of chunks) {
@@ -168,13 +194,14 @@ async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, watch:
         if (carryBytes > MAX_LINE_BYTES) {
           throw new InputError({ file, line: lineNumber + 1 }, `line is longer than ${MAX_LINE_BYTES >> 20} MiB: is this a JSONL file?`);
         }
+        position += chunk.length;
         continue;
       }
       carry.push(chunk.subarray(0, end));
       const joined = Buffer.concat(carry);
       carry = [];
       carryBytes = 0;
-      parseLine(joined, 0, joined.length, false, batch);
+      parseLine(joined, 0, joined.length, false, position - joined.length + end, batch);
       start = end + 1;
     }
     const lastEnd = chunk.lastIndexOf(NEWLINE);
@@ -183,7 +210,7 @@ async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, watch:
       const knownUtf8 = isUtf8(chunk.subarray(start, lastEnd));
       while (start <= lastEnd) {
         const end = chunk.indexOf(NEWLINE, start);
-        parseLine(chunk, start, end, knownUtf8, batch);
+        parseLine(chunk, start, end, knownUtf8, position + start, batch);
         start = end + 1;
       }
     }
@@ -191,12 +218,13 @@ async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, watch:
       carry.push(chunk.subarray(start));
       carryBytes += chunk.length - start;
     }
+    position += chunk.length;
     if (batch.length > 0) yield batch;
   }
   if (carryBytes > 0) {
     const batch: (JsonlRecord | InputError)[] = [];
     const joined = Buffer.concat(carry);
-    parseLine(joined, 0, joined.length, false, batch);
+    parseLine(joined, 0, joined.length, false, position - joined.length, batch);
     if (batch.length > 0) yield batch;
   }
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { AppendOnlyLines } from '../io/appendOnlyLines';
+import { AppendOnlyLines, type LineSpan } from '../io/appendOnlyLines';
 import { readJsonl } from '../io/jsonl';
+import { KeyTable } from './keyTable';
 
 /** A cached answer: what the call returned, and how it was fetched when that was not an online call of its own. */
 export interface CachedResponse {
@@ -31,11 +32,24 @@ export function requestKey(endpointBaseURL: string, body: unknown): string {
  *
  * Each line is written (see {@link AppendOnlyLines}) as soon as its call
  * completes. A line torn by a crash mid-write is skipped on load.
+ *
+ * The answers stay on disk: memory holds, per entry, where its line lies in
+ * the file and the run that fetched it, by key in a {@link KeyTable} (under
+ * 100 bytes an entry, outside the V8 heap, however long the answer), and `get`
+ * reads the line back. So a million cached answers take tens of megabytes,
+ * not the gigabyte they would as objects; the file's `k` stays the full
+ * SHA-256 in hex, and every line read back must carry the key asked for.
  */
 export class ResponseCache {
-  private readonly entries = new Map<string, CachedResponse>();
-  /** Run ids as one string each, however many entries carry them. */
-  private readonly runs = new Map<string, string>();
+  /** Entry numbers by key. */
+  private readonly index = new KeyTable();
+  /** Per entry number: where its latest line lies in the file. */
+  private offsets = new Float64Array(INITIAL_ENTRIES);
+  private lengths = new Uint32Array(INITIAL_ENTRIES);
+  /** Per entry number: the run that fetched it, as 1 + its place in `runIds`, or 0 for none. */
+  private fetchedBy = new Uint32Array(INITIAL_ENTRIES);
+  private readonly runIds: string[] = [];
+  private readonly runNumbers = new Map<string, number>();
   private out: AppendOnlyLines | undefined;
 
   private constructor(readonly file: string) {}
@@ -54,19 +68,35 @@ export class ResponseCache {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.index.size;
   }
 
+  /** Whether the cache holds an answer for the key, without reading it. */
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+
+  /** The answer cached for the key, read back from the file. */
   get(key: string): CachedResponse | undefined {
-    return this.entries.get(key);
+    const n = this.index.get(key);
+    if (n === undefined) return undefined;
+    const lines = this.lines();
+    let line: CacheLine | undefined;
+    try {
+      line = parseLine(JSON.parse(lines.read({ offset: this.offsets[n], bytes: this.lengths[n] })) as Record<string, unknown>);
+    } catch {
+      line = undefined;
+    }
+    if (line?.key !== key) throw new Error(`${this.file} changed while Smart was using it: the answer to request ${key} is no longer where it was written`);
+    const run = this.fetchedBy[n];
+    return { ...line.response, ...(run !== 0 ? { run: this.runIds[run - 1] } : {}) };
   }
 
   /** Records a completed call, on disk before this returns. */
   put(key: string, response: CachedResponse): void {
-    if (this.out === undefined) throw new Error(`cache ${this.file} is closed`);
     const { text, inputTokens, outputTokens, confidence, priceFactor, run } = response;
-    this.out.append(JSON.stringify({ k: key, text, in: inputTokens, out: outputTokens, ...(confidence !== undefined ? { p: confidence } : {}), ...(priceFactor !== undefined ? { pf: priceFactor } : {}), ...(run !== undefined ? { run } : {}) }));
-    this.entries.set(key, entry(text, inputTokens, outputTokens, { confidence, priceFactor, run: run === undefined ? undefined : this.intern(run) }));
+    const span = this.lines().append(JSON.stringify({ k: key, text, in: inputTokens, out: outputTokens, ...(confidence !== undefined ? { p: confidence } : {}), ...(priceFactor !== undefined ? { pf: priceFactor } : {}), ...(run !== undefined ? { run } : {}) }));
+    this.remember(key, span, run);
   }
 
   /**
@@ -76,8 +106,8 @@ export class ResponseCache {
    * it once more, in its own report of the whole job.
    */
   counted(key: string): void {
-    const e = this.entries.get(key);
-    if (e?.run !== undefined) this.entries.set(key, entry(e.text, e.inputTokens, e.outputTokens, { confidence: e.confidence, priceFactor: e.priceFactor }));
+    const n = this.index.get(key);
+    if (n !== undefined) this.fetchedBy[n] = 0;
   }
 
   close(): void {
@@ -87,27 +117,75 @@ export class ResponseCache {
 
   /** Loads the entries; a line that is not one (torn by a crash) is passed over, and stays as it is on disk. */
   private async load(): Promise<void> {
-    for await (const { value: e } of readJsonl(this.file, { skipInvalid: true })) {
-      if (typeof e.k === 'string' && typeof e.text === 'string' && typeof e.in === 'number' && typeof e.out === 'number') {
-        const confidence = typeof e.p === 'number' ? e.p : undefined;
-        const priceFactor = typeof e.pf === 'number' ? e.pf : undefined;
-        const run = typeof e.run === 'string' ? this.intern(e.run) : undefined;
-        this.entries.set(e.k, entry(e.text, e.in, e.out, { confidence, priceFactor, run }));
-      }
+    for await (const { value, span } of readJsonl(this.file, { skipInvalid: true, spans: true })) {
+      const line = parseLine(value);
+      if (line !== undefined) this.remember(line.key, span, line.run);
     }
   }
 
-  private intern(run: string): string {
-    const known = this.runs.get(run);
-    if (known !== undefined) return known;
-    this.runs.set(run, run);
-    return run;
+  /** Points the key at its latest line (a key written twice keeps one entry). */
+  private remember(key: string, span: LineSpan, run: string | undefined): void {
+    let n = this.index.get(key);
+    if (n === undefined) {
+      n = this.index.size;
+      if (n === this.offsets.length) this.grow();
+      this.index.set(key, n);
+    }
+    this.offsets[n] = span.offset;
+    this.lengths[n] = span.bytes;
+    this.fetchedBy[n] = run === undefined ? 0 : this.runNumber(run);
+  }
+
+  private grow(): void {
+    const size = this.offsets.length * 2;
+    this.offsets = grown(this.offsets, new Float64Array(size));
+    this.lengths = grown(this.lengths, new Uint32Array(size));
+    this.fetchedBy = grown(this.fetchedBy, new Uint32Array(size));
+  }
+
+  /** 1 + the run's place among the runs seen: each run id is held once, however many entries carry it. */
+  private runNumber(run: string): number {
+    let n = this.runNumbers.get(run);
+    if (n === undefined) {
+      n = this.runIds.push(run);
+      this.runNumbers.set(run, n);
+    }
+    return n;
+  }
+
+  private lines(): AppendOnlyLines {
+    if (this.out === undefined) throw new Error(`cache ${this.file} is closed`);
+    return this.out;
   }
 }
 
-/** An entry with only the fields it has (an online answer is the three numbers and text alone). */
-/** An entry as the cache holds it: only what a call returned, each optional field only when there is one. */
-function entry(text: string, inputTokens: number, outputTokens: number, extra: { readonly confidence?: number; readonly priceFactor?: number; readonly run?: string }): CachedResponse {
-  const { confidence, priceFactor, run } = extra;
-  return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), ...(priceFactor !== undefined ? { priceFactor } : {}), ...(run !== undefined ? { run } : {}) };
+/** Entries a new cache has room for before its arrays double. */
+const INITIAL_ENTRIES = 1024;
+
+/** A cache line: its key, its answer, and the run that fetched it, if any. */
+interface CacheLine {
+  readonly key: string;
+  readonly response: Omit<CachedResponse, 'run'>;
+  readonly run: string | undefined;
+}
+
+/** A cache line read from the file, or undefined for a line that is not one. */
+function parseLine(e: Record<string, unknown>): CacheLine | undefined {
+  if (!(typeof e.k === 'string' && typeof e.text === 'string' && typeof e.in === 'number' && typeof e.out === 'number')) return undefined;
+  const confidence = typeof e.p === 'number' ? e.p : undefined;
+  const priceFactor = typeof e.pf === 'number' ? e.pf : undefined;
+  const run = typeof e.run === 'string' ? e.run : undefined;
+  return { key: e.k, response: entry(e.text, e.in, e.out, { confidence, priceFactor }), run };
+}
+
+/** `into`, a larger array, with `from` copied to its start. */
+function grown<A extends Float64Array | Uint32Array>(from: A, into: A): A {
+  into.set(from);
+  return into;
+}
+
+/** An answer with only the fields it has (an online answer is the three numbers and text alone). */
+function entry(text: string, inputTokens: number, outputTokens: number, extra: { readonly confidence?: number; readonly priceFactor?: number }): Omit<CachedResponse, 'run'> {
+  const { confidence, priceFactor } = extra;
+  return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), ...(priceFactor !== undefined ? { priceFactor } : {}) };
 }

@@ -24,6 +24,7 @@ import { resultRecord } from '../../llm/batchApi';
 import { estimateTokens } from '../../llm/openAiEndpoint';
 import type { BatchSettings } from '../configSchema';
 import type { JobClient } from '../jobClient';
+import { KeyTable } from '../keyTable';
 import type { ResponseCache } from '../responseCache';
 import type { BatchSession } from './batchSession';
 import { fileSafe, promptCharacters } from './requestFiles';
@@ -146,9 +147,9 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
     const { dir } = this.options;
     const manifest = readManifest(dir);
     const requestFiles = new Set(manifest.files.map((f) => f.file));
-    const exported = new Set<string>();
+    const exported = new KeyTable();
     for (const f of manifest.files) {
-      for await (const { value } of readJsonl(path.join(dir, f.file), { signal })) exported.add(String(value.custom_id));
+      for await (const { value } of readJsonl(path.join(dir, f.file), { signal })) exported.set(String(value.custom_id), 0);
     }
     const outputs = readdirSync(dir).filter((name) => name.endsWith('.jsonl') && !requestFiles.has(name)).sort();
     if (outputs.length === 0) throw new BatchImportError(`${dir} holds no output file beside the request files: run the requests, write each output as a .jsonl file in ${dir}, and import again`);
@@ -176,7 +177,7 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
         const text = withoutUsage.get(customId);
         // As the batch coordinator does: without usage, tokens are estimated as characters / 4.
         if (text !== undefined) this.take(customId, text, estimateTokens(promptCharacters(value)), estimateTokens(text.length));
-        else if (this.options.cache.get(customId) === undefined) missing.add(`${file}:${line} (custom_id ${customId}${failures.has(customId) ? `; ${failures.get(customId)}` : ': no line answers it'})`);
+        else if (!this.options.cache.has(customId)) missing.add(`${file}:${line} (custom_id ${customId}${failures.has(customId) ? `; ${failures.get(customId)}` : ': no line answers it'})`);
       }
     }
     const problems = [

@@ -4,13 +4,14 @@
  * "/v1/chat/completions", "body"}`). A provider takes one model per file and
  * caps a file's requests and bytes, so requests are spread over files by
  * model and cut at the limits. Requests stream through: only the keys seen so
- * far are held, to write each request once.
+ * far are held (16 bytes each, see keyTable.ts), to write each request once.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULTS } from '../../core/defaults';
+import { KeyTable } from '../keyTable';
 
 /** One request to put in a batch. */
 export interface BatchRequest {
@@ -67,13 +68,13 @@ export async function writeRequestFiles(
   const name = options.name ?? defaultName;
   mkdirSync(folder, { recursive: true });
 
-  const seen = new Set<string>();
+  const seen = new KeyTable();
   const open = new Map<string, OpenFile>();
   const started: OpenFile[] = [];
   try {
     for await (const request of requests) {
       if (seen.has(request.key)) continue;
-      seen.add(request.key);
+      seen.set(request.key, 0);
       if (request.body.model !== request.model) {
         throw new Error(`the body of request ${request.key} names model ${JSON.stringify(request.body.model)}, not "${request.model}"`);
       }

@@ -46,7 +46,7 @@ export async function routeCalls(calls: AsyncIterable<PlannedCall<JsonlRecord>>,
       signal.throwIfAborted();
       const prepared = client.prepare(call.model, call.item);
       // A repeated request may have been answered online since it was planned.
-      if (cache.get(prepared.key) !== undefined) continue;
+      if (cache.has(prepared.key)) continue;
       const endpoint = prepared.route.endpoint;
       if (!options.hasBatchApi(endpoint)) {
         const wait = online.run(() => client.fetchOnline(prepared, signal), () => undefined);

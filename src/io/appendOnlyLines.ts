@@ -24,6 +24,8 @@ export class AppendOnlyLines {
   private needsNewline: boolean;
   /** The file's size: where the next write lands (every write goes to the end). */
   private size: number;
+  /** The blocks read last, the latest first (bytes once written never change, so a block read stays true). */
+  private blocks: Block[] = [];
 
   /** Opens (creating it and its folder if needed) the file for appending. */
   constructor(readonly file: string) {
@@ -50,17 +52,25 @@ export class AppendOnlyLines {
     return { offset, bytes: bytes.length - prefix - 1 };
   }
 
-  /** The line written at `span` (see `append`), read back from the file. */
+  /**
+   * The line written at `span` (see `append`), read back from the file. Lines
+   * are read in blocks, and the last few blocks kept: lines written near one
+   * another and read back near in time (a batch's answers, read by the items
+   * in input order) take one read of the file per block, not one each.
+   */
   read(span: LineSpan): string {
     const fd = this.open();
-    const buffer = Buffer.allocUnsafe(span.bytes);
-    let done = 0;
-    while (done < span.bytes) {
-      const n = readSync(fd, buffer, done, span.bytes - done, span.offset + done);
-      if (n === 0) throw new Error(`${this.file} ends before byte ${span.offset + span.bytes}: was it truncated?`);
-      done += n;
+    const end = span.offset + span.bytes;
+    let block = this.blocks.find((b) => b.offset <= span.offset && end <= b.offset + b.data.length);
+    if (block === undefined) {
+      // Blocks start at multiples of their size: lines near each other share one, whichever is read first.
+      const start = span.offset - (span.offset % READ_BLOCK_BYTES);
+      block = readBlock(fd, start, Math.max(READ_BLOCK_BYTES, end - start));
+      if (block.offset + block.data.length < end) throw new Error(`${this.file} ends before byte ${end}: was it truncated?`);
+      this.blocks.unshift(block);
+      if (this.blocks.length > BLOCKS_KEPT) this.blocks.pop();
     }
-    return buffer.toString('utf8');
+    return block.data.toString('utf8', span.offset - block.offset, end - block.offset);
   }
 
   close(): void {
@@ -72,6 +82,29 @@ export class AppendOnlyLines {
     if (this.fd === undefined) throw new Error(`${this.file} is closed`);
     return this.fd;
   }
+}
+
+/** Bytes of the file read back at a time. */
+const READ_BLOCK_BYTES = 32 * 1024;
+/** Blocks kept: lines read from a few places in turn (the answers of a gated plan's two models) still come from blocks in hand. */
+const BLOCKS_KEPT = 4;
+
+/** Bytes of the file from `offset`. */
+interface Block {
+  readonly offset: number;
+  readonly data: Buffer;
+}
+
+/** Up to `bytes` bytes from `offset`: fewer only where the file ends. */
+function readBlock(fd: number, offset: number, bytes: number): Block {
+  const data = Buffer.allocUnsafe(bytes);
+  let done = 0;
+  while (done < bytes) {
+    const n = readSync(fd, data, done, bytes - done, offset + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return { offset, data: data.subarray(0, done) };
 }
 
 function endsWithoutNewline(fd: number, size: number): boolean {

@@ -35,10 +35,11 @@ export function requestKey(endpointBaseURL: string, body: unknown): string {
  *
  * The answers stay on disk: memory holds, per entry, where its line lies in
  * the file and the run that fetched it, by key in a {@link KeyTable} (under
- * 100 bytes an entry, outside the V8 heap, however long the answer), and `get`
- * reads the line back. So a million cached answers take tens of megabytes,
- * not the gigabyte they would as objects; the file's `k` stays the full
- * SHA-256 in hex, and every line read back must carry the key asked for.
+ * 100 bytes an entry, outside the V8 heap), and `get` reads the line back. A
+ * million cached answers take tens of megabytes however long they are (as
+ * objects in a Map, short labels took over 200 MB of the heap). The file's
+ * `k` stays the full SHA-256 in hex, and every line read back must carry the
+ * key asked for.
  */
 export class ResponseCache {
   /** Entry numbers by key. */
@@ -87,7 +88,7 @@ export class ResponseCache {
     } catch {
       line = undefined;
     }
-    if (line?.key !== key) throw new Error(`${this.file} changed while Smart was using it: the answer to request ${key} is no longer where it was written`);
+    if (line?.key !== key) throw new Error(`${this.file} changed while Smart was using it (the answer to request ${key} is no longer where it was written): run again to read it afresh`);
     const run = this.fetchedBy[n];
     return { ...line.response, ...(run !== 0 ? { run: this.runIds[run - 1] } : {}) };
   }
@@ -125,12 +126,9 @@ export class ResponseCache {
 
   /** Points the key at its latest line (a key written twice keeps one entry). */
   private remember(key: string, span: LineSpan, run: string | undefined): void {
-    let n = this.index.get(key);
-    if (n === undefined) {
-      n = this.index.size;
-      if (n === this.offsets.length) this.grow();
-      this.index.set(key, n);
-    }
+    let n = this.index.size;
+    if (!this.index.add(key, n)) n = this.index.get(key)!;
+    else if (n === this.offsets.length) this.grow();
     this.offsets[n] = span.offset;
     this.lengths[n] = span.bytes;
     this.fetchedBy[n] = run === undefined ? 0 : this.runNumber(run);

@@ -73,8 +73,7 @@ export async function writeRequestFiles(
   const started: OpenFile[] = [];
   try {
     for await (const request of requests) {
-      if (seen.has(request.key)) continue;
-      seen.set(request.key, 0);
+      if (!seen.add(request.key, 0)) continue;
       if (request.body.model !== request.model) {
         throw new Error(`the body of request ${request.key} names model ${JSON.stringify(request.body.model)}, not "${request.model}"`);
       }

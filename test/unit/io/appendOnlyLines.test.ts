@@ -35,10 +35,27 @@ describe('AppendOnlyLines', () => {
     assert.equal(readFileSync(file, 'utf8'), '{"n":1}\n{"n":\n{"n":3}\n{"n":4}\n');
   });
 
-  it('refuses to write once closed, naming the file', () => {
+  it('reads a line back from where it was written, after a torn line and across reopening', () => {
+    const file = path.join(dir, 'log.jsonl');
+    const first = new AppendOnlyLines(file);
+    const one = first.append('{"n":"é"}');
+    first.close();
+    appendFileSync(file, '{"n":'); // killed mid-write
+    const second = new AppendOnlyLines(file);
+    const two = second.append('{"n":"日本"}');
+    assert.deepEqual([one, two], [{ offset: 0, bytes: 10 }, { offset: 17, bytes: 14 }]);
+    assert.equal(second.read(one), '{"n":"é"}');
+    assert.equal(second.read(two), '{"n":"日本"}');
+    second.close();
+  });
+
+  it('refuses to write or read once closed, naming the file', () => {
     const file = path.join(dir, 'log.jsonl');
     const lines = new AppendOnlyLines(file);
+    const span = lines.append('x');
     lines.close();
-    assert.throws(() => lines.append('x'), new RegExp(`${file.replace(/[\\/.]/g, '\\$&')} is closed`));
+    const closed = new RegExp(`${file.replace(/[\\/.]/g, '\\$&')} is closed`);
+    assert.throws(() => lines.append('x'), closed);
+    assert.throws(() => lines.read(span), closed);
   });
 });

@@ -87,6 +87,21 @@ describe('readJsonl', () => {
     assert.equal(records[2].value.a, long);
   });
 
+  it('with spans, says where each record lies in bytes, whatever the reads, ends of lines and marks', async () => {
+    const content = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(`{"a":"é"}\r\n\n  \nnope\n{"b":"${'日本'.repeat(40)}"}\n{"c":1}`),
+    ]);
+    const target = file(content);
+    for (const highWaterMark of [undefined, 1, 5, 64]) {
+      const records: string[] = [];
+      for await (const { line, span } of readJsonl(target, { spans: true, skipInvalid: true, highWaterMark })) {
+        records.push(`${line}: ${content.subarray(span.offset, span.offset + span.bytes).toString('utf8')}`);
+      }
+      assert.deepEqual(records, ['1: {"a":"é"}\r', `5: {"b":"${'日本'.repeat(40)}"}`, '6: {"c":1}'], `reads of ${highWaterMark ?? 'the default'} bytes`);
+    }
+  });
+
   it('names file and line of malformed JSON, after yielding the records before it', async () => {
     const target = file('{"a":1}\n\n{"a":2}\n{"a": oops}\n{"a":3}\n');
     const seen: number[] = [];

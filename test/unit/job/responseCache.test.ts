@@ -62,6 +62,39 @@ describe('ResponseCache', () => {
   });
 });
 
+describe('ResponseCache answers kept on disk', () => {
+  const dir = (): string => mkdtempSync(path.join(os.tmpdir(), 'smart-cache-'));
+
+  it('reads each answer back from its line, the latest line of a key written twice, across reopening', async () => {
+    const file = path.join(dir(), 'c.jsonl');
+    const a = await ResponseCache.open(file);
+    const keys = Array.from({ length: 3000 }, (_, i) => requestKey('http://a/v1', { i }));
+    keys.forEach((key, i) => a.put(key, { text: `answer ${i} 日本`, inputTokens: i, outputTokens: 1 }));
+    a.put(keys[5], { text: 'again', inputTokens: 1, outputTokens: 2, confidence: 0.75 });
+    assert.equal(a.size, 3000);
+    assert.deepEqual(a.get(keys[2999]), { text: 'answer 2999 日本', inputTokens: 2999, outputTokens: 1 });
+    assert.deepEqual(a.get(keys[5]), { text: 'again', inputTokens: 1, outputTokens: 2, confidence: 0.75 });
+    assert.equal(a.has(requestKey('http://b/v1', { i: 0 })), false);
+    a.close();
+    const b = await ResponseCache.open(file);
+    assert.equal(b.size, 3000);
+    assert.deepEqual(b.get(keys[0]), { text: 'answer 0 日本', inputTokens: 0, outputTokens: 1 });
+    assert.deepEqual(b.get(keys[5]), { text: 'again', inputTokens: 1, outputTokens: 2, confidence: 0.75 });
+    b.close();
+    assert.throws(() => b.get(keys[0]), /is closed/);
+  });
+
+  it('refuses to answer from a file changed under it, rather than hand over another answer', async () => {
+    const file = path.join(dir(), 'c.jsonl');
+    const a = await ResponseCache.open(file);
+    a.put('k1', { text: 'spam', inputTokens: 1, outputTokens: 1 });
+    a.put('k2', { text: 'ham', inputTokens: 1, outputTokens: 1 });
+    writeFileSync(file, '{"k":"k2","text":"ham","in":1,"out":1}\n{"k":"k1","text":"spam","in":1,"out":1}\n');
+    assert.throws(() => a.get('k1'), /c\.jsonl changed while Smart was using it \(the answer to request k1 is no longer where it was written\): run again/);
+    a.close();
+  });
+});
+
 describe('ResponseCache marks of batch answers', () => {
   it('keeps the price factor and the run that fetched an answer across reopening', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'smart-cache-')), 'c.jsonl');

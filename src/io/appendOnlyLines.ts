@@ -40,16 +40,17 @@ export class AppendOnlyLines {
   append(line: string): LineSpan {
     const fd = this.open();
     const prefix = this.needsNewline ? 1 : 0;
-    const bytes = Buffer.from((prefix ? '\n' : '') + line + '\n');
-    const written = writeSync(fd, bytes);
+    const text = (prefix ? '\n' : '') + line + '\n';
+    const bytes = Buffer.byteLength(text);
+    const written = writeSync(fd, text);
     const offset = this.size + prefix;
     this.size += written;
-    if (written < bytes.length) {
+    if (written < bytes) {
       this.needsNewline = true;
-      throw new Error(`${this.file}: only ${written} of ${bytes.length} bytes could be written (is the disk full?)`);
+      throw new Error(`${this.file}: only ${written} of ${bytes} bytes could be written (is the disk full?)`);
     }
     this.needsNewline = false;
-    return { offset, bytes: bytes.length - prefix - 1 };
+    return { offset, bytes: bytes - prefix - 1 };
   }
 
   /**

@@ -36,15 +36,16 @@ export class ResponseCache {
   private readonly entries = new Map<string, CachedResponse>();
   /** Run ids as one string each, however many entries carry them. */
   private readonly runs = new Map<string, string>();
+  /** Opened at the first answer recorded, so that a run declined at its cost preview leaves no file behind. */
   private out: AppendOnlyLines | undefined;
+  private closed = false;
 
   private constructor(readonly file: string) {}
 
-  /** Opens (creating if needed) the cache file and loads what it holds. */
+  /** Loads what the cache file holds, if it exists; the file is created when the first answer is recorded. */
   static async open(file: string): Promise<ResponseCache> {
     const cache = new ResponseCache(file);
     if (existsSync(file)) await cache.load();
-    cache.out = new AppendOnlyLines(file);
     return cache;
   }
 
@@ -63,7 +64,8 @@ export class ResponseCache {
 
   /** Records a completed call, on disk before this returns. */
   put(key: string, response: CachedResponse): void {
-    if (this.out === undefined) throw new Error(`cache ${this.file} is closed`);
+    if (this.closed) throw new Error(`cache ${this.file} is closed`);
+    this.out ??= new AppendOnlyLines(this.file);
     const { text, inputTokens, outputTokens, confidence, priceFactor, run } = response;
     this.out.append(JSON.stringify({ k: key, text, in: inputTokens, out: outputTokens, ...(confidence !== undefined ? { p: confidence } : {}), ...(priceFactor !== undefined ? { pf: priceFactor } : {}), ...(run !== undefined ? { run } : {}) }));
     this.entries.set(key, entry(text, inputTokens, outputTokens, { confidence, priceFactor, run: run === undefined ? undefined : this.intern(run) }));
@@ -83,6 +85,7 @@ export class ResponseCache {
   close(): void {
     this.out?.close();
     this.out = undefined;
+    this.closed = true;
   }
 
   /** Loads the entries; a line that is not one (torn by a crash) is passed over, and stays as it is on disk. */

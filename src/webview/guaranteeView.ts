@@ -20,7 +20,7 @@ export function guaranteeView(facts: RunFacts): Node[] {
       ),
     ];
   }
-  if (run.status !== 'running') return [h('p', {}, 'No guarantee: the run did not finish.')];
+  if (!facts.live) return [h('p', {}, 'No guarantee: the run did not finish.')];
   if (!plan) return [h('p', {}, 'The guarantee is decided when profiling ends.')];
   return [
     h(

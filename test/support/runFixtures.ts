@@ -35,6 +35,7 @@ const base = {
   strategy: 'modelmix',
   bound: 'anytime',
   reference: 'gpt-4o',
+  candidates: ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'claude-3-5-haiku'],
 } as const;
 
 /** Profiling, 132 items in: one candidate still profiled, one ruled out by its bound. */
@@ -124,6 +125,33 @@ export const REPORT: RunReport = {
     proven: true,
   },
   timings: { startedAt: '2025-05-02T10:00:00.000Z', profilingMs: 61000, applyingMs: 122000, totalMs: 183000 },
+};
+
+/** The cost preview of the runs below, as the host words it. */
+export const PREVIEW_LINES = [
+  '2,400 items, about 74 input tokens per call (measured on 200 prompts); 4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
+  'gpt-4o alone on every item: $0.504.',
+  'Profiling costs at least $0.02468 (the minimum sample) and at most $0.7342 (every model on every item).',
+];
+
+/** The input being checked and the cost estimated, before the preview. */
+export const PREPARING: PanelState = {
+  run: { ...base, status: 'preparing', canOpenOutput: false, canOpenReport: false },
+};
+
+/** The cost preview waits for the person's go-ahead. */
+export const CONFIRMING: PanelState = {
+  run: { ...base, status: 'confirming', preview: PREVIEW_LINES, canOpenOutput: false, canOpenReport: false },
+};
+
+/** The person declined the cost preview: nothing started. */
+export const DECLINED: PanelState = {
+  run: { ...base, status: 'declined', preview: PREVIEW_LINES, message: 'Stopped before any paid call: the cost preview was declined.', canOpenOutput: false, canOpenReport: false },
+};
+
+/** The endpoint refused the key at the first calls, before any progress. */
+export const FAILED_AT_ONCE: PanelState = {
+  run: { ...base, status: 'failed', preview: PREVIEW_LINES, message: "gpt-4o: 401 Unauthorized from endpoint 'openai'; set its key with Smart: Set API Key.", canOpenOutput: false, canOpenReport: false },
 };
 
 /** The finished run, with its output and report on disk. */

@@ -14,7 +14,7 @@ import { formatReport } from '../../src/cli/reportSummary';
 import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
 import { describeGuarantee } from '../../src/text/guarantee';
-import { BATCHES, CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
+import { BATCHES, CANCELLED, CONFIRMING, DECLINED, FAILED, FAILED_AT_ONCE, FINISHED, HOSTILE, PREPARING, PREVIEW_LINES, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -311,6 +311,48 @@ describe('cost panel (webview) in Chromium', function () {
     assertNoProblems();
   });
 
+  it('lists the configured candidates, not profiled yet, and never says Running before the person agreed to the cost preview (issue 11, item 4)', async () => {
+    const page = await openPanel();
+    const status = async (): Promise<string> => (await page.locator('[role="status"]').innerText()).replace(/\s+/g, ' ').trim();
+    const candidates = ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'claude-3-5-haiku'];
+    const listed = async (state: string): Promise<void> => {
+      assert.deepEqual(await page.locator('table.models tbody tr th').allInnerTexts(), ['gpt-4o', ...candidates], `${state}: the models table`);
+      assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['reference', ...candidates.map(() => 'not profiled')], `${state}: their standing`);
+      assert.equal(await page.locator('svg.interval-chart g.chart-row').count(), candidates.length, `${state}: a chart row per candidate`);
+      assert.ok(!(await text(page, '.section-agreement')).includes('No candidates'), `${state}: says there are no candidates`);
+    };
+
+    await postState(page, PREPARING);
+    assert.equal(await status(), 'Preparing checking the file and estimating the cost');
+    await listed('preparing');
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).isVisible(), true);
+    assert.equal(await text(page, '.section-plan .section-body'), 'The plan is chosen when profiling ends.');
+    assert.equal(await text(page, '.section-guarantee .section-body'), 'The guarantee is decided when profiling ends.');
+
+    await postState(page, CONFIRMING);
+    assert.equal(await status(), 'Waiting for you waiting for your go-ahead on the cost preview');
+    await listed('confirming');
+    assert.deepEqual(await page.locator('.section-cost li').allInnerTexts(), PREVIEW_LINES);
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0, 'the preview\'s dialog takes the answer');
+    assert.equal(await page.getByRole('button', { name: 'Profile a dataset…' }).count(), 0);
+
+    await postState(page, DECLINED);
+    assert.equal(await status(), 'Not started Stopped before any paid call: the cost preview was declined.');
+    await listed('declined');
+    assert.equal(await text(page, '.section-plan .section-body'), 'No plan: the run did not start.');
+    assert.equal(await page.getByRole('button', { name: 'Profile a dataset…' }).isVisible(), true);
+
+    await postState(page, FAILED_AT_ONCE);
+    assert.match(await status(), /^Failed gpt-4o: 401 Unauthorized/);
+    await listed('failed before any progress');
+
+    // Agreed: running, still every candidate listed until the first progress event names them.
+    await postState(page, { run: { ...CONFIRMING.run!, status: 'running' } });
+    assert.equal(await status(), 'Running starting');
+    await listed('running');
+    assertNoProblems();
+  });
+
   /** What a person compares between the two views: per model its standing, interval and cost; the run's money, savings, shares and guarantee. */
   interface Figures {
     readonly models: ReadonlyArray<readonly [id: string, status: string, interval: string, cost: string]>;
@@ -435,7 +477,7 @@ describe('cost panel (webview) in Chromium', function () {
   it('fits narrow and wide panels in light and dark themes (screenshots in test/e2e/artifacts)', async () => {
     const artifacts = join(root, 'test', 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
-    const states: Record<string, PanelState> = { empty: {}, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED };
+    const states: Record<string, PanelState> = { empty: {}, confirming: CONFIRMING, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED };
     for (const theme of ['light', 'dark'] as const) {
       const page = await openPanel(theme);
       for (const width of [900, 640, 480, 300]) {

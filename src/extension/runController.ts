@@ -10,7 +10,7 @@ import { describeGuarantee } from '../text/guarantee';
 import { savings, usd } from '../text/money';
 import { describePreview, goAheadQuestion } from '../text/preview';
 import { costSentence, describeTarget } from '../text/report';
-import { AWAITING_GO_AHEAD, AWAITING_GO_AHEAD_BRIEF, PREPARING, STARTING, STOPPED_WORDS } from '../text/runStatus';
+import { AWAITING_GO_AHEAD, PREPARING, STARTING, STOPPED_WORDS } from '../text/runStatus';
 import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
 import { ProgressDisplay } from './progressDisplay';
@@ -201,6 +201,7 @@ export class RunController implements vscode.Disposable {
       { location: vscode.ProgressLocation.Notification, title: `Smart: ${path.basename(input.fsPath)}`, cancellable: true },
       (progress, token) => {
         notification = progress;
+        progress.report({ message: PREPARING });
         token.onCancellationRequested(() => void this.cancel());
         return new Promise<void>((resolve) => {
           closeNotification = () => {
@@ -210,7 +211,6 @@ export class RunController implements vscode.Disposable {
         });
       },
     );
-    notification?.report({ message: PREPARING });
     const display = new ProgressDisplay({
       notification: (message, increment) => notification?.report({ message, increment }),
       statusBar: (text, tooltip) => this.showStatus(text, tooltip),
@@ -298,7 +298,7 @@ export class RunController implements vscode.Disposable {
     this.log.info(`Cost preview: ${lines.join(' ')}`);
     if (request.yes || question === undefined) return true;
     this.setRun({ ...base, status: 'confirming', ...this.kept() });
-    this.showStatus(`$(question) Smart: ${AWAITING_GO_AHEAD_BRIEF}`, [`${base.input}: ${AWAITING_GO_AHEAD}.`, ...lines].join('\n'));
+    this.showStatus(`$(question) Smart: ${AWAITING_GO_AHEAD}`, [`${base.input}: ${AWAITING_GO_AHEAD}.`, ...lines].join('\n'));
     notify(AWAITING_GO_AHEAD);
     const choice = await vscode.window.showInformationMessage(question, { modal: true, detail: lines.join('\n') }, 'Run');
     return choice === 'Run';

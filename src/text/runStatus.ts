@@ -7,7 +7,7 @@
 /** The panel's badge for each status of a run. */
 export const RUN_STATUS_WORDS = {
   preparing: 'Preparing',
-  confirming: 'Waiting for you',
+  confirming: 'Cost preview',
   running: 'Running',
   done: 'Done',
   failed: 'Failed',
@@ -26,10 +26,7 @@ export const STOPPED_WORDS = {
 export const PREPARING = 'checking the file and estimating the cost';
 
 /** What a run waits for while its cost preview is shown. */
-export const AWAITING_GO_AHEAD = 'waiting for your go-ahead on the cost preview';
-
-/** The status bar's words while the preview waits. */
-export const AWAITING_GO_AHEAD_BRIEF = 'waiting for your go-ahead';
+export const AWAITING_GO_AHEAD = 'waiting for your go-ahead';
 
 /** The panel's words for a run that has not reported progress since the person agreed. */
 export const STARTING = 'starting';

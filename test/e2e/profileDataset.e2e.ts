@@ -4,7 +4,12 @@
  * holding `messages.jsonl`, `prompt.txt` and a `smart.config.json` that points
  * at an OpenAI-compatible test server on 127.0.0.1. In headless Chromium the
  * test right-clicks the file in the explorer, chooses Profile Dataset, picks
- * "Use smart.config.json" and "Online", clicks Run in the cost preview and waits for the
+ * "Use smart.config.json" and "Online", and declines the cost preview: the
+ * panel and the status bar say the run waits for the go-ahead, then that it
+ * did not start, listing the candidate all along. It profiles again and clicks
+ * Run; the endpoint refuses the key part way (the run fails, the panel still
+ * lists the candidate), then accepts it again: Resume Run shows the cost
+ * preview, less what the cache holds, and after Run the test waits for the
  * cost panel to show the finished run: the models, their intervals, the mix
  * and the guarantee. It then checks the output file and saves screenshots of
  * the workbench and of the panel to test/e2e/artifacts/ (git-ignored).
@@ -28,8 +33,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
-import { screenshotPanel } from './costPanelPage';
-import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, STEP_TIMEOUT_MS } from './workbenchPage';
+import { panelWhen, screenshotPanel } from './costPanelPage';
+import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette, STEP_TIMEOUT_MS } from './workbenchPage';
 import type { TestMessage } from '../support/openaiTestServer';
 
 /** The extension's manifest: its name and version name the default .vsix. */
@@ -40,6 +45,8 @@ const ITEMS = 400;
 /** The reference model and the cheaper candidate, as named in smart.config.json and served by the test server. */
 const REFERENCE = 'ref';
 const CANDIDATE = 'cheap';
+/** The paid run's requests from this one on are refused (401) until the test lets them through again. */
+const REFUSED_FROM = 60;
 
 interface Options {
   readonly vsix: string;
@@ -166,22 +173,64 @@ async function main(options: Options): Promise<number> {
     workspace: writeWorkspace,
     log,
   };
-  return inWorkbench(setup, async ({ page, workspace, models, left }) => {
+  let refusing = true;
+  const fault = (info: { callIndex: number }): { kind: 'status'; status: number; message: string } | undefined =>
+    refusing && info.callIndex >= REFUSED_FROM ? { kind: 'status', status: 401, message: 'Incorrect API key provided' } : undefined;
+  return inWorkbench({ ...setup, fault }, async ({ page, workspace, models, left }) => {
     let step = Date.now();
-    await profileFromExplorer(page, 'messages.jsonl', log);
-    log(`explorer shown, Profile Dataset chosen in ${since(step)}`);
-    step = Date.now();
-    const quickPick = page.locator('.quick-input-widget');
-    await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
-    // The endpoint could serve batches: the run is asked to go online.
-    await quickPick.getByRole('option', { name: /^Online/ }).click();
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.getByText('Smart: start paid calls?').waitFor();
+    const statusBar = (words: string): Promise<number> => page.locator('.statusbar-item').filter({ hasText: `Smart: ${words}` }).count();
+    const startProfile = async (): Promise<void> => {
+      await profileFromExplorer(page, 'messages.jsonl', log);
+      const quickPick = page.locator('.quick-input-widget');
+      await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
+      // The endpoint could serve batches: the run is asked to go online.
+      await quickPick.getByRole('option', { name: /^Online/ }).click();
+      await dialog.getByText('Smart: start paid calls?').waitFor({ timeout: left() });
+    };
+    /** The models the panel lists, each with its standing. */
+    const listed = (panel: Frame): Promise<string> =>
+      panel.evaluate(() => [...document.querySelectorAll('table.models tbody tr')].map((row) => `${row.querySelector('th')?.textContent ?? ''} ${row.querySelector('.status-word')?.textContent ?? ''}`).join(', '));
+
+    await startProfile();
+    log(`explorer shown, Profile Dataset chosen, settings picked in ${since(step)}`);
+    step = Date.now();
+    const waiting = await panelWhen(page, (state) => state.status === 'confirming', left(), 'the cost preview waiting for the go-ahead');
+    const waitingModels = await listed(waiting);
+    log(`while the preview waits: panel "${(await waiting.locator('.status-line').innerText()).replace(/\s+/g, ' ')}", models ${waitingModels}`);
+    check(waitingModels === `${REFERENCE} reference, ${CANDIDATE} not profiled`, `while the preview waits the panel lists ${waitingModels}`);
+    check((await statusBar('waiting for your go-ahead')) === 1, 'the status bar does not say the run waits for the go-ahead');
+    check(models.counts().total === 0, 'calls were made before the cost preview was confirmed');
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const declined = await panelWhen(page, (state) => state.status === 'declined', left(), 'the declined run');
+    check((await listed(declined)) === waitingModels, `after the decline the panel lists ${await listed(declined)}`);
+    await page.locator('.statusbar-item').filter({ hasText: 'Smart: not started' }).waitFor({ timeout: left() });
+    check((await statusBar('failed')) === 0 && (await statusBar('cancelled')) === 0, 'declining the preview reads as a failure or a cancel');
+    log(`declined in ${since(step)}: panel and status bar say the run did not start`);
+
+    step = Date.now();
+    await startProfile();
     const preview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');
     log(`cost preview: ${preview}`);
     check(models.counts().total === 0, 'calls were made before the cost preview was confirmed');
     await dialog.getByRole('button', { name: 'Run', exact: true }).click();
-    log(`settings picked and Run clicked in ${since(step)}`);
+    const failed = await panelWhen(page, (state) => state.status === 'failed', left(), 'the run stopped by the refused key');
+    const failedModels = await listed(failed);
+    check(failedModels.startsWith(`${REFERENCE} reference, ${CANDIDATE} `), `after the failure the panel lists ${failedModels}`);
+    await page.locator('.statusbar-item').filter({ hasText: 'Smart: failed' }).waitFor({ timeout: left() });
+    const paidBeforeResume = models.counts().paid;
+    log(`the run failed at the refused key in ${since(step)}, after ${paidBeforeResume} paid calls; the panel lists ${failedModels}`);
+
+    step = Date.now();
+    refusing = false;
+    await runFromPalette(page, 'Smart: Resume Run');
+    await dialog.getByText('Smart: start paid calls?').waitFor({ timeout: left() });
+    const resumePreview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');
+    log(`Resume Run's cost preview: ${resumePreview}`);
+    check(resumePreview.includes(`The response cache already holds ${paidBeforeResume} answers`), 'the resumed run\'s preview does not leave out the answers the cache holds');
+    check(models.counts().paid === paidBeforeResume, 'Resume Run paid calls before its cost preview was confirmed');
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    log(`Resume Run confirmed in ${since(step)}`);
 
     step = Date.now();
     await finishedPanel(page, left());
@@ -213,6 +262,7 @@ async function main(options: Options): Promise<number> {
     checkOutput(workspace);
     const counts = models.counts();
     log(`output checked: ${ITEMS} lines; calls paid ${JSON.stringify(counts.paidPerModel)}`);
+    check(models.maxPaidPerRequest() === 1, 'a call was paid twice across the failed run and its resume');
     check((counts.paidPerModel[REFERENCE] ?? 0) < ITEMS, `${REFERENCE} was called on every item: nothing was saved`);
 
     const shots = await saveScreenshots(page, panel);

@@ -330,7 +330,7 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await text(page, '.section-guarantee .section-body'), 'The guarantee is decided when profiling ends.');
 
     await postState(page, CONFIRMING);
-    assert.equal(await status(), 'Waiting for you waiting for your go-ahead on the cost preview');
+    assert.equal(await status(), 'Cost preview waiting for your go-ahead');
     await listed('confirming');
     assert.deepEqual(await page.locator('.section-cost li').allInnerTexts(), PREVIEW_LINES);
     assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0, 'the preview\'s dialog takes the answer');

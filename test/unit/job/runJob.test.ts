@@ -57,6 +57,20 @@ function outputLines(file: string): Array<Record<string, unknown> & { smart: { o
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
+/**
+ * Cancels (with "user cancelled") once the server has received `from`
+ * requests, those from which on hang: a moment later, so that the client
+ * takes in the answers already sent.
+ */
+function cancelOnceHanging(server: OpenAiTestServer, from: number): AbortController {
+  const controller = new AbortController();
+  const watcher = setInterval(() => {
+    if (server.counts().total < from) return;
+    clearInterval(watcher);
+    setTimeout(() => controller.abort(new Error('user cancelled')), 300);
+  }, 2);
+  return controller;
+}
 
 describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () {
   this.timeout(60_000);
@@ -220,14 +234,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     let hangFrom = 100;
     await withServer({ fault: (info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined) }, async (server) => {
       const ws = workspace(400, server.baseURL);
-      const controller = new AbortController();
-      // Once the hanging starts, give the client a moment to take in the
-      // answers already sent, then cancel.
-      const watcher = setInterval(() => {
-        if (server.counts().total < 100) return;
-        clearInterval(watcher);
-        setTimeout(() => controller.abort(new Error('user cancelled')), 300);
-      }, 2);
+      const controller = cancelOnceHanging(server, 100);
       const started = Date.now();
       await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, signal: controller.signal }), /user cancelled/);
       assert.equal(server.counts().paid, 100);
@@ -339,12 +346,7 @@ describe('the cost preview of runJob and the response cache (issue 11, item 8)',
     let hangFrom = 100;
     await withServer({ fault: (info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined) }, async (server) => {
       const ws = workspace(400, server.baseURL);
-      const controller = new AbortController();
-      const watcher = setInterval(() => {
-        if (server.counts().total < 100) return;
-        clearInterval(watcher);
-        setTimeout(() => controller.abort(new Error('user cancelled')), 300);
-      }, 2);
+      const controller = cancelOnceHanging(server, 100);
       const fresh = await previewed(ws, { signal: controller.signal });
       const counts = server.counts();
       assert.equal(counts.paid, 100);

@@ -27,13 +27,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Frame, Page } from 'playwright-core';
-import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { screenshotPanel } from './costPanelPage';
 import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, STEP_TIMEOUT_MS } from './workbenchPage';
+import { VSIX_OPTION } from './workbenchRun';
 import type { TestMessage } from '../support/openaiTestServer';
 
 /** The extension's manifest: its name and version name the default .vsix. */
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 /** Lines in the dataset. */
 const ITEMS = 400;
@@ -50,7 +50,7 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
+      ...VSIX_OPTION,
       ...TIMEOUT_OPTION,
     },
   });

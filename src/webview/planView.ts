@@ -3,8 +3,8 @@
  * model's share and the same in words.
  */
 import type { MixEntry, Plan } from '../core/report';
-import { items, percent } from '../text/numbers';
-import { describePlan, planAction, planEntryDetail, planName, planShares, usedEntries } from '../text/plan';
+import { percent } from '../text/numbers';
+import { describePlan, entryShare, planAction, planEntryDetail, planName, planShares, usedEntries } from '../text/plan';
 import { h, s } from './dom';
 
 /** How many segment colours (series-0 to series-4) the stylesheet has; the reference has its own, muted. */
@@ -14,8 +14,8 @@ function seriesClass(entry: MixEntry, index: number, reference: string): string 
   return entry.id === reference ? 'series-reference' : `series-${index % SERIES}`;
 }
 
-/** The plan's contents: a sentence, the stacked bar and one line per model. */
-export function planView(plan: Plan, reference: string, profiledItems: number): Node[] {
+/** The plan's contents: a sentence, the stacked bar and one line per model; `target` is the agreement target, for the whole file. */
+export function planView(plan: Plan, reference: string, profiledItems: number, target: number): Node[] {
   const intro = h('p', {}, describePlan(plan, reference, profiledItems));
   const used = usedEntries(plan);
   if (used.length === 0) return [intro];
@@ -45,8 +45,8 @@ export function planView(plan: Plan, reference: string, profiledItems: number): 
         {},
         h('span', { class: `swatch ${seriesClass(entry, i, reference)}`, 'aria-hidden': 'true' }),
         h('span', { class: 'plan-model', title: planAction(entry.plan) }, planName(entry.plan)),
-        h('span', { class: 'plan-share' }, `${percent(entry.share)} · ${items(entry.items)}`),
-        h('span', { class: 'plan-detail' }, planEntryDetail(entry, reference)),
+        h('span', { class: 'plan-share' }, entryShare(entry)),
+        h('span', { class: 'plan-detail' }, planEntryDetail(entry, reference, target)),
       ),
     ),
   );

@@ -1,6 +1,6 @@
 /** The guarantee section: the report's sentence, or what is known before there is one. */
 import { agreementNote, describeGuarantee, GUARANTEE_PENDING, NO_GUARANTEE, planGuarantee, TARGET_NOT_MET } from '../text/guarantee';
-import { h } from './dom';
+import { h, keepNamesWhole } from './dom';
 import type { RunFacts } from './runFacts';
 
 /** The guarantee in one plain sentence (the one the report file holds), with a note on what it is about. */
@@ -10,7 +10,7 @@ export function guaranteeView(facts: RunFacts): Node[] {
   if (report) {
     const g = report.guarantee;
     return [
-      h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, !g.met && TARGET_NOT_MET, describeGuarantee(report)),
+      h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, !g.met && TARGET_NOT_MET, ...keepNamesWhole(describeGuarantee(report), report.models.map((m) => m.id))),
       h('p', { class: 'note' }, agreementNote(report.reference)),
     ];
   }

@@ -2,10 +2,11 @@
  * The chosen plan for the items left after profiling: a stacked bar of each
  * model's share and the same in words.
  */
+import { planModels } from '../core/plans/planSpec';
 import type { MixEntry, Plan } from '../core/report';
 import { percent } from '../text/numbers';
 import { describePlan, entryShare, planAction, planEntryDetail, planName, planShares, usedEntries } from '../text/plan';
-import { h, s } from './dom';
+import { h, keepNamesWhole, s } from './dom';
 
 /** How many segment colours (series-0 to series-4) the stylesheet has; the reference has its own, muted. */
 const SERIES = 5;
@@ -16,8 +17,9 @@ function seriesClass(entry: MixEntry, index: number, reference: string): string 
 
 /** The plan's contents: a sentence, the stacked bar and one line per model; `target` is the agreement target, for the whole file. */
 export function planView(plan: Plan, reference: string, profiledItems: number, target: number): Node[] {
-  const intro = h('p', {}, describePlan(plan, reference, profiledItems));
   const used = usedEntries(plan);
+  const names = [reference, ...used.flatMap((e) => planModels(e.plan))];
+  const intro = h('p', {}, ...keepNamesWhole(describePlan(plan, reference, profiledItems), names));
   if (used.length === 0) return [intro];
 
   const rest = used.reduce((sum, e) => sum + e.items, 0);
@@ -46,7 +48,7 @@ export function planView(plan: Plan, reference: string, profiledItems: number, t
         h('span', { class: `swatch ${seriesClass(entry, i, reference)}`, 'aria-hidden': 'true' }),
         h('span', { class: 'plan-model', title: planAction(entry.plan) }, planName(entry.plan)),
         h('span', { class: 'plan-share' }, entryShare(entry)),
-        h('span', { class: 'plan-detail' }, planEntryDetail(entry, reference, target)),
+        h('span', { class: 'plan-detail' }, ...keepNamesWhole(planEntryDetail(entry, reference, target), names)),
       ),
     ),
   );

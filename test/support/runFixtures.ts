@@ -183,6 +183,28 @@ export const FINISHED_AUTO: PanelState = {
   run: { ...base, strategy: 'auto', bound: 'clopper-pearson', status: 'done', report: AUTO_REPORT, canOpenOutput: true, canOpenReport: true },
 };
 
+/** Applying the plan, 1,200 items in: the Open buttons wait for the end, Cancel is offered, the savings are projected. */
+export const APPLYING: PanelState = {
+  run: {
+    ...base,
+    status: 'running',
+    progress: {
+      ...PROFILING,
+      phase: 'applying',
+      itemsDone: 1200,
+      profiledItems: 390,
+      models: REPORT.models,
+      plan: REPORT.plan,
+      costSoFar: 0.1432,
+      referenceOnlySoFar: 0.252,
+      projectedTotalCost: 0.1867,
+      projectedSavings: 2.7,
+    },
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
+};
+
 /** The API key was refused during profiling. */
 export const FAILED: PanelState = {
   run: {

@@ -14,7 +14,7 @@ import { formatReport } from '../../src/cli/reportSummary';
 import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
 import { describeGuarantee } from '../../src/text/guarantee';
-import { AUTO_REPORT, BATCHES, CANCELLED, FAILED, FINISHED, FINISHED_AUTO, HOSTILE, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
+import { APPLYING, AUTO_REPORT, BATCHES, CANCELLED, FAILED, FINISHED, FINISHED_AUTO, HOSTILE, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -480,7 +480,7 @@ describe('cost panel (webview) in Chromium', function () {
     const states: Record<string, PanelState> = { empty: {}, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED };
     for (const theme of ['light', 'dark'] as const) {
       const page = await openPanel(theme);
-      for (const width of [900, 640, 480, 300]) {
+      for (const width of [1200, 900, 640, 480, 300]) {
         await page.setViewportSize({ width, height: 900 });
         for (const [name, state] of Object.entries(states)) {
           await postState(page, state);
@@ -488,12 +488,101 @@ describe('cost panel (webview) in Chromium', function () {
           assert.ok(overflow.scroll <= overflow.inner + 1, `${name} at ${width}px (${theme}): page is ${overflow.scroll}px wide`);
           const chartRight = await page.evaluate(() => document.querySelector('svg.interval-chart')?.getBoundingClientRect().right ?? 0);
           assert.ok(chartRight <= width + 1, `${name} at ${width}px: the chart fits`);
-          if (width === 900 || width === 300) {
-            const size = width === 900 ? 'wide' : 'narrow';
+          if (width === 1200 || width === 300) {
+            const size = width === 1200 ? 'wide' : 'narrow';
             await page.screenshot({ path: join(artifacts, `panel-${name}-${size}-${theme}.png`), fullPage: true });
           }
         }
       }
+    }
+    assertNoProblems();
+  });
+
+  /**
+   * Words of the panel's HTML (not the chart's SVG) that the layout split over
+   * two lines: a word is a run of non-spaces in a text node (so "gpt-4o's"
+   * broken after its hyphen counts), drawn in more than one line box (its
+   * rectangles' tops differ).
+   */
+  function brokenWords(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const broken: string[] = [];
+      const walker = document.createTreeWalker(document.querySelector('.run')!, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (!parent || parent.closest('svg, [hidden]') || parent.getClientRects().length === 0) continue;
+        for (const match of node.textContent!.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size > 1) broken.push(match[0]);
+        }
+      }
+      return broken;
+    });
+  }
+
+  /**
+   * The cards' labels (drawn by the stylesheet from `data-label`) whose box is
+   * narrower than their longest word: the label is broken mid-word ("Stat us").
+   */
+  function squeezedLabels(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const probe = document.createElement('span');
+      probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+      document.body.append(probe);
+      const squeezed: string[] = [];
+      for (const cell of document.querySelectorAll<HTMLElement>('.run td[data-label]')) {
+        const label = getComputedStyle(cell, '::before');
+        if (label.content === 'none' || label.display === 'none') continue;
+        probe.style.font = label.font;
+        const longest = Math.max(...cell.dataset.label!.split(/\s+/).map((word) => {
+          probe.textContent = word;
+          return probe.getBoundingClientRect().width;
+        }));
+        if (parseFloat(label.width) + 0.5 < longest) squeezed.push(`${cell.dataset.label} (${label.width} for ${longest.toFixed(1)}px)`);
+      }
+      probe.remove();
+      return squeezed;
+    });
+  }
+
+  /** How many lines an element's text takes. */
+  function lineCount(page: Page, selector: string): Promise<number[]> {
+    return page.locator(selector).evaluateAll((elements) =>
+      elements.map((e) => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+      }),
+    );
+  }
+
+  it('at 630 px breaks no label or word mid-word, keeps the savings on one line, and greys out a disabled primary button (screenshots in media/screenshots)', async () => {
+    const shots = join(root, 'media', 'screenshots');
+    for (const theme of ['light', 'dark'] as const) {
+      const page = await openPanel(theme, 630);
+      await postState(page, FINISHED);
+      const primary = page.getByRole('button', { name: 'Open output' });
+      const enabled = await primary.evaluate((b) => ({ background: getComputedStyle(b).backgroundColor, color: getComputedStyle(b).color }));
+
+      const dearer: PanelState = { run: { ...FINISHED.run!, report: { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 } } };
+      for (const [name, state] of Object.entries({ done: FINISHED, dearer, auto: FINISHED_AUTO, applying: APPLYING, failed: FAILED })) {
+        await postState(page, state);
+        assert.equal(await page.locator('table.models tbody tr').first().evaluate((tr) => getComputedStyle(tr).display), 'block', 'the models show as cards at 630 px');
+        assert.deepEqual(await squeezedLabels(page), [], `${name} (${theme}): card labels broken mid-word`);
+        assert.deepEqual(await brokenWords(page), [], `${name} (${theme}): words broken over two lines`);
+        assert.ok((await lineCount(page, '.figure-value')).every((n) => n === 1), `${name} (${theme}): a cost figure wraps`);
+      }
+      // Running: Open output is disabled and must not look like the primary action.
+      await postState(page, APPLYING);
+      assert.equal(await text(page, '.figure-key .figure-value'), '2.70x cheaper');
+      assert.equal(await primary.isDisabled(), true);
+      const disabled = await primary.evaluate((b) => ({ background: getComputedStyle(b).backgroundColor, color: getComputedStyle(b).color }));
+      assert.notEqual(disabled.background, enabled.background, `${theme}: a disabled primary button keeps the primary background ${enabled.background}`);
+      assert.notEqual(disabled.color, enabled.color, `${theme}: a disabled primary button keeps the primary text colour`);
+      await page.screenshot({ path: join(shots, `panel-630-${theme}.png`), fullPage: true });
     }
     assertNoProblems();
   });

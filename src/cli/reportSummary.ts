@@ -43,7 +43,7 @@ export function modelTable(report: Pick<RunReport, 'models' | 'plan' | 'referenc
 function planLines(report: RunReport): string[] {
   return [
     describePlan(report.plan, report.reference, report.profiledItems),
-    ...usedEntries(report.plan).map((e) => `  ${planName(e.plan)} ${entryShare(e)}: ${planEntryDetail(e, report.reference, report.target.accuracy)}`),
+    ...usedEntries(report.plan).map((e) => `  ${planName(e.plan)} ${entryShare(report.plan, e)}: ${planEntryDetail(e, report.reference, report.target.accuracy)}`),
   ];
 }
 

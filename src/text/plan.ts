@@ -66,16 +66,26 @@ export function describePlan(plan: Plan, reference: string, profiledItems: numbe
   return `${kind} for the ${items(rest)} left after profiling (the ${plural(profiledItems, 'profiled item keeps', 'profiled items keep')} ${reference}'s output).`;
 }
 
+/**
+ * What share of the rest some entries answer, from their item counts: the
+ * solver's shares, before rounding to whole items, can differ by an item (a
+ * last item left to the reference is 0.1%, not 0%).
+ */
+export function shareOfRest(plan: Plan, entries: readonly MixEntry[]): string {
+  const rest = usedEntries(plan).reduce((sum, e) => sum + e.items, 0);
+  return percent(rest === 0 ? 0 : entries.reduce((sum, e) => sum + e.items, 0) / rest);
+}
+
 /** Each used plan's share and items: "gpt-4o-mini 34.7% (698 items), gpt-4o 65.3% (1,312 items)". */
 export function planShares(plan: Plan): string {
   return usedEntries(plan)
-    .map((e) => `${planName(e.plan)} ${percent(e.share)} (${items(e.items)})`)
+    .map((e) => `${planName(e.plan)} ${shareOfRest(plan, [e])} (${items(e.items)})`)
     .join(', ');
 }
 
 /** One entry's share of the rest and its items: "34.7% · 698 items". */
-export function entryShare(entry: MixEntry): string {
-  return `${percent(entry.share)} · ${items(entry.items)}`;
+export function entryShare(plan: Plan, entry: MixEntry): string {
+  return `${shareOfRest(plan, [entry])} · ${items(entry.items)}`;
 }
 
 /**
@@ -100,7 +110,7 @@ export function planEntryDetail(entry: MixEntry, reference: string, target: numb
 export function modelUse(model: string, plan: Plan, reference: string, profiledItems: number): string {
   const used = usedEntries(plan);
   const rest = profiledItems > 0 ? 'the rest' : 'the items';
-  const share = (entries: readonly MixEntry[]): string => `${percent(entries.reduce((sum, e) => sum + e.share, 0))} of ${rest}`;
+  const share = (entries: readonly MixEntry[]): string => `${shareOfRest(plan, entries)} of ${rest}`;
   const alone = used.filter((e) => e.plan.kind === 'single' && e.plan.model === model);
   if (model === reference) {
     const parts = [

@@ -4,8 +4,7 @@
  */
 import { planModels } from '../core/plans/planSpec';
 import type { MixEntry, Plan } from '../core/report';
-import { percent } from '../text/numbers';
-import { describePlan, entryShare, planAction, planEntryDetail, planName, planShares, usedEntries } from '../text/plan';
+import { describePlan, entryShare, planAction, planEntryDetail, planName, planShares, shareOfRest, usedEntries } from '../text/plan';
 import { h, keepNamesWhole, s } from './dom';
 
 /** How many segment colours (series-0 to series-4) the stylesheet has; the reference has its own, muted. */
@@ -34,7 +33,7 @@ export function planView(plan: Plan, reference: string, profiledItems: number, t
   let offset = 0;
   used.forEach((entry, i) => {
     const share = entry.items / rest;
-    bar.append(s('rect', { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 }, s('title', {}, `${planName(entry.plan)}: ${percent(entry.share)}`)));
+    bar.append(s('rect', { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 }, s('title', {}, `${planName(entry.plan)}: ${shareOfRest(plan, [entry])}`)));
     offset += share;
   });
 
@@ -47,7 +46,7 @@ export function planView(plan: Plan, reference: string, profiledItems: number, t
         {},
         h('span', { class: `swatch ${seriesClass(entry, i, reference)}`, 'aria-hidden': 'true' }),
         h('span', { class: 'plan-model', title: planAction(entry.plan) }, planName(entry.plan)),
-        h('span', { class: 'plan-share' }, entryShare(entry)),
+        h('span', { class: 'plan-share' }, entryShare(plan, entry)),
         h('span', { class: 'plan-detail' }, ...keepNamesWhole(planEntryDetail(entry, reference, target), names)),
       ),
     ),

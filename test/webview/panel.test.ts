@@ -3,7 +3,8 @@
  * under the host's strict CSP: what it posts, what it shows for each kind of
  * state, that strings from files stay text, that nothing breaks the policy or
  * leaves 127.0.0.1, and that it fits a narrow panel. Saves screenshots to
- * test/e2e/artifacts/panel-*.png for a person to look at.
+ * test/e2e/artifacts/panel-*.png for a person to look at, and the 630 px ones
+ * (light and dark) to media/screenshots/panel-630-*.png.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';

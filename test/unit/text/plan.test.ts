@@ -24,11 +24,15 @@ describe('plan words', () => {
 
   it('lists the shares of the models used, leaving out unused ones', () => {
     assert.deepEqual(usedEntries(MIX).map((e) => e.id), ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-4o']);
+    // Shares from the item counts: one item of 740 left to the reference is 0.1%, whatever share the solver gave it before rounding.
+    const last = { ...MIX, entries: [{ ...MIX.entries[0], share: 0.9996, items: 739 }, { ...MIX.entries[2], share: 0.0004, items: 1 }] };
+    assert.equal(planShares(last), 'gpt-4o-mini 99.9% (739 items), gpt-4o 0.1% (1 item)');
+    assert.equal(modelUse('gpt-4o', last, 'gpt-4o', 186), 'answers the profiled items and 0.1% of the rest');
     assert.equal(planShares(MIX), 'gpt-4o-mini 34.7% (698 items), gpt-4.1-nano 28.4% (570 items), gpt-4o 36.9% (742 items)');
   });
 
   it('says what each entry rests on: its bound is on the items it answers, the target is for the whole file', () => {
-    assert.equal(entryShare(MIX.entries[0]), '34.7% · 698 items');
+    assert.equal(entryShare(MIX, MIX.entries[0]), '34.7% · 698 items');
     assert.equal(planEntryDetail(MIX.entries[0], 'gpt-4o', 0.95), 'agreement with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item');
     assert.equal(
       planEntryDetail({ ...MIX.entries[0], coverage: 0.925 }, 'gpt-4o', 0.95),
@@ -63,10 +67,10 @@ describe('plan words', () => {
     assert.equal(modelUse('gpt-4.1-nano', plan, 'gpt-4o', 390), 'in a gate on 60% of the rest');
     assert.equal(modelUse('gemini-2.0-flash', plan, 'gpt-4o', 390), 'in a gate on 60% of the rest');
     assert.equal(modelUse('gpt-4o', plan, 'gpt-4o', 390), 'answers the profiled items, 15% of the rest and the items gates pass on');
-    const both = { ...plan, entries: [...plan.entries, { ...plan.entries[1], id: 'gpt-4.1-nano', plan: { kind: 'single' as const, model: 'gpt-4.1-nano' }, share: 0.05, items: 100 }] };
-    assert.equal(modelUse('gpt-4.1-nano', both, 'gpt-4o', 390), 'answers 5% of the rest; in a gate on 60% of the rest');
-    const confident = { ...plan, entries: [{ ...plan.entries[0], plan: { kind: 'confident' as const, model: 'gpt-4o-mini', threshold: 0.9, escalate: 'gpt-4o' } }] };
-    assert.equal(modelUse('gpt-4o-mini', confident, 'gpt-4o', 390), 'in a gate on 60% of the rest');
+    const both = { ...plan, entries: plan.entries.map((e) => (e.id === 'gpt-4o-mini' ? { ...e, id: 'gpt-4.1-nano', plan: { kind: 'single' as const, model: 'gpt-4.1-nano' } } : e)) };
+    assert.equal(modelUse('gpt-4.1-nano', both, 'gpt-4o', 390), 'answers 25% of the rest; in a gate on 60% of the rest');
+    const confident = { ...plan, entries: [{ ...plan.entries[0], plan: { kind: 'confident' as const, model: 'gpt-4.1-nano', threshold: 0.9, escalate: 'gpt-4o' } }, ...plan.entries.slice(1)] };
+    assert.equal(modelUse('gpt-4.1-nano', confident, 'gpt-4o', 390), 'in a gate on 60% of the rest');
   });
 
   it('names gates by what they ask and where they escalate, and says what they do', () => {

@@ -102,7 +102,7 @@ function writeWorkspace(dir: string, baseURL: string): void {
 /** What the finished panel shows, read from its page. */
 interface PanelFacts {
   readonly status: string;
-  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string }[];
+  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string; readonly use: string }[];
   readonly plan: string[];
   readonly guarantee: string;
   readonly savings: string;
@@ -121,6 +121,7 @@ function readPanel(frame: Frame): Promise<PanelFacts> {
         agreed: cell(row, 'Agreed'),
         interval: cell(row, 'Interval'),
         outputs: cell(row, 'Outputs'),
+        use: cell(row, 'Use'),
       })),
       plan: [...document.querySelectorAll('.section-plan .plan-entries li')].map((li) => [...li.children].map(text).filter(Boolean).join(' ')),
       guarantee: text(document.querySelector('.section-guarantee .guarantee')),
@@ -194,7 +195,7 @@ async function main(options: Options): Promise<number> {
     const panel = await finishedPanel(page, left());
     const facts = await readPanel(panel);
     log(`output opened and panel shown again in ${since(step)}: ${facts.status}, savings ${facts.savings}`);
-    for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}`);
+    for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}; use ${m.use}`);
     for (const entry of facts.plan) log(`  plan: ${entry}`);
     log(`  guarantee: ${facts.guarantee}`);
 
@@ -206,6 +207,7 @@ async function main(options: Options): Promise<number> {
     const candidate = facts.models[1];
     check(/\d/.test(candidate.interval) && /\d+\/\d+/.test(candidate.agreed), `the panel shows no interval for ${CANDIDATE}`);
     check(facts.plan.some((entry) => entry.includes(CANDIDATE)), `the chosen mix does not use ${CANDIDATE}: ${facts.plan.join('; ')}`);
+    check(/^(answers|in a gate on) /.test(candidate.use), `the plan uses ${CANDIDATE} but its Use says ${candidate.use}`);
     check(facts.guarantee.length > 0, 'the panel shows no guarantee');
     const outputsShown = facts.models.reduce((sum, m) => sum + Number(m.outputs.replace(/\D/g, '')), 0);
     check(outputsShown === ITEMS, `the panel counts ${outputsShown} outputs, not ${ITEMS}`);

@@ -108,7 +108,6 @@ export class ResponseCache {
   }
 }
 
-/** An entry with only the fields it has (an online answer is the three numbers and text alone). */
 /** An entry as the cache holds it: only what a call returned, each optional field only when there is one. */
 function entry(text: string, inputTokens: number, outputTokens: number, extra: { readonly confidence?: number; readonly priceFactor?: number; readonly run?: string }): CachedResponse {
   const { confidence, priceFactor, run } = extra;

@@ -16,6 +16,7 @@ import { RateLimiterPool } from '../llm/rateLimiter';
 import { RetryPolicy } from '../llm/retryPolicy';
 import { ReplayClient } from '../llm/replayClient';
 import { describeGuarantee } from '../text/guarantee';
+import { standing, type Standing } from '../text/modelStatus';
 import { BatchAnswers } from './batch/batchAnswers';
 import type { AbortChoice } from './batch/batchCoordinator';
 import { BatchExchange } from './batch/batchExchange';
@@ -84,6 +85,12 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly config: string;
   /** How outputs were compared: the guarantee is about this. */
   readonly answerRule: string;
+  /**
+   * Per model, in the words of the command line and the panel: what profiling
+   * concluded about it (`status` and `ruledOutBy` are the engine's flags) and
+   * how much of the rest the plan gave it.
+   */
+  readonly standings: Readonly<Record<string, Standing>>;
   /** Per model: its calls and tokens; online calls, batch calls and cached ones apart, each with what it cost (a cached call costs nothing now). */
   readonly perModel: Readonly<Record<string, ModelCosts>>;
   /** Calls paid in this run: online and batch. */
@@ -391,6 +398,7 @@ function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, p
     output,
     config: options.config.file,
     answerRule: describeAnswerRule(options.config.answer),
+    standings: Object.fromEntries(run.models.map((m) => [m.id, standing(m, run)])),
     perModel: Object.fromEntries(run.models.map((m) => [m.id, modelCosts(m)])),
     ...totals(run.models.map(modelCosts)),
     skippedLines: checked.skippedList,

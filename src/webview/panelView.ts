@@ -180,11 +180,11 @@ export class PanelView {
     this.drawChart();
 
     const profiledItems = report?.profiledItems ?? facts.progress?.profiledItems ?? 0;
-    if (facts.plan) this.plan.fill(...planView(facts.plan, run.reference, profiledItems));
+    if (facts.plan) this.plan.fill(...planView(facts.plan, run.reference, profiledItems, run.target.accuracy));
     else this.plan.fill(h('p', {}, facts.live ? 'The plan is chosen when profiling ends.' : run.status === 'declined' ? 'No plan: the run did not start.' : 'No plan: profiling did not finish.'));
 
     this.guarantee.fill(...guaranteeView(facts));
-    this.tableBox.replaceChildren(modelTable(facts.models, facts.plan, facts.profiling));
+    this.tableBox.replaceChildren(modelTable(facts.models, { reference: run.reference, plan: facts.plan, profiling: facts.profiling, profiledItems }));
   }
 
   private drawHeader(facts: RunFacts): void {
@@ -232,11 +232,12 @@ export class PanelView {
         target: run.target.accuracy,
         confidence: run.target.confidence,
         profiling: facts.profiling,
+        plan: facts.plan,
         // Before the first layout (a hidden panel) the box has no width yet; the observer redraws.
         width: this.chartWidth || 480,
       }),
     );
-    const kinds = [...new Set(candidates.map((m): StatusKind => statusKind(m, facts.profiling)))];
+    const kinds = [...new Set(candidates.map((m): StatusKind => statusKind(m, facts.profiling, facts.plan)))];
     this.chartLegend.replaceChildren(
       ...kinds.map((kind) => h('li', { class: `status-${kind}` }, h('span', { class: 'legend-mark', 'aria-hidden': 'true' }), STATUS_WORDS[kind])),
     );

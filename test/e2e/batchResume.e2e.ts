@@ -28,9 +28,8 @@ import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
 import { ARTIFACTS_DIR, finishedPanel, panelWhen, screenshotPanel } from './costPanelPage';
 import { check } from './workbenchPage';
-import { runInWorkbench, STEP_TIMEOUT_MS } from './workbenchRun';
+import { runInWorkbench, STEP_TIMEOUT_MS, VSIX_OPTION } from './workbenchRun';
 
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const ITEMS = 600;
 /** Each stage of a batch at the test server lasts this long (it is held running until the panel was seen waiting). */
@@ -45,7 +44,7 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
+      ...VSIX_OPTION,
       ...TIMEOUT_OPTION,
     },
   });

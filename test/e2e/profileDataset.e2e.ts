@@ -32,13 +32,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Frame, Page } from 'playwright-core';
-import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { panelWhen, screenshotPanel } from './costPanelPage';
 import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette, STEP_TIMEOUT_MS } from './workbenchPage';
+import { VSIX_OPTION } from './workbenchRun';
 import type { TestMessage } from '../support/openaiTestServer';
 
 /** The extension's manifest: its name and version name the default .vsix. */
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 /** Lines in the dataset. */
 const ITEMS = 400;
@@ -57,7 +57,7 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
+      ...VSIX_OPTION,
       ...TIMEOUT_OPTION,
     },
   });
@@ -109,7 +109,7 @@ function writeWorkspace(dir: string, baseURL: string): void {
 /** What the finished panel shows, read from its page. */
 interface PanelFacts {
   readonly status: string;
-  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string }[];
+  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string; readonly use: string }[];
   readonly plan: string[];
   readonly guarantee: string;
   readonly savings: string;
@@ -128,6 +128,7 @@ function readPanel(frame: Frame): Promise<PanelFacts> {
         agreed: cell(row, 'Agreed'),
         interval: cell(row, 'Interval'),
         outputs: cell(row, 'Outputs'),
+        use: cell(row, 'Use'),
       })),
       plan: [...document.querySelectorAll('.section-plan .plan-entries li')].map((li) => [...li.children].map(text).filter(Boolean).join(' ')),
       guarantee: text(document.querySelector('.section-guarantee .guarantee')),
@@ -198,7 +199,7 @@ async function main(options: Options): Promise<number> {
     const waiting = await panelWhen(page, (state) => state.status === 'confirming', left(), 'the cost preview waiting for the go-ahead');
     const waitingModels = await listed(waiting);
     log(`while the preview waits: panel "${(await waiting.locator('.status-line').innerText()).replace(/\s+/g, ' ')}", models ${waitingModels}`);
-    check(waitingModels === `${REFERENCE} reference, ${CANDIDATE} not profiled`, `while the preview waits the panel lists ${waitingModels}`);
+    check(waitingModels === `${REFERENCE} the reference, ${CANDIDATE} not profiled`, `while the preview waits the panel lists ${waitingModels}`);
     check((await statusBar('waiting for your go-ahead')) === 1, 'the status bar does not say the run waits for the go-ahead');
     check(models.counts().total === 0, 'calls were made before the cost preview was confirmed');
     await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
@@ -216,7 +217,7 @@ async function main(options: Options): Promise<number> {
     await dialog.getByRole('button', { name: 'Run', exact: true }).click();
     const failed = await panelWhen(page, (state) => state.status === 'failed', left(), 'the run stopped by the refused key');
     const failedModels = await listed(failed);
-    check(failedModels.startsWith(`${REFERENCE} reference, ${CANDIDATE} `), `after the failure the panel lists ${failedModels}`);
+    check(failedModels.startsWith(`${REFERENCE} the reference, ${CANDIDATE} `), `after the failure the panel lists ${failedModels}`);
     await page.locator('.statusbar-item').filter({ hasText: 'Smart: failed' }).waitFor({ timeout: left() });
     const paidBeforeResume = models.counts().paid;
     log(`the run failed at the refused key in ${since(step)}, after ${paidBeforeResume} paid calls; the panel lists ${failedModels}`);
@@ -243,7 +244,7 @@ async function main(options: Options): Promise<number> {
     const panel = await finishedPanel(page, left());
     const facts = await readPanel(panel);
     log(`output opened and panel shown again in ${since(step)}: ${facts.status}, savings ${facts.savings}`);
-    for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}`);
+    for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}; use ${m.use}`);
     for (const entry of facts.plan) log(`  plan: ${entry}`);
     log(`  guarantee: ${facts.guarantee}`);
 
@@ -255,6 +256,7 @@ async function main(options: Options): Promise<number> {
     const candidate = facts.models[1];
     check(/\d/.test(candidate.interval) && /\d+\/\d+/.test(candidate.agreed), `the panel shows no interval for ${CANDIDATE}`);
     check(facts.plan.some((entry) => entry.includes(CANDIDATE)), `the chosen mix does not use ${CANDIDATE}: ${facts.plan.join('; ')}`);
+    check(/^(answers|in a gate on) /.test(candidate.use), `the plan uses ${CANDIDATE} but its Use says ${candidate.use}`);
     check(facts.guarantee.length > 0, 'the panel shows no guarantee');
     const outputsShown = facts.models.reduce((sum, m) => sum + Number(m.outputs.replace(/\D/g, '')), 0);
     check(outputsShown === ITEMS, `the panel counts ${outputsShown} outputs, not ${ITEMS}`);

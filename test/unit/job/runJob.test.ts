@@ -10,6 +10,7 @@ import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
 import { stopReason } from '../../../src/job/stopReason';
 import { describeGuarantee } from '../../../src/text/guarantee';
+import { standing } from '../../../src/text/modelStatus';
 import { describePreview, goAheadQuestion } from '../../../src/text/preview';
 import { describeStop } from '../../../src/text/stopReason';
 import { filesUnder } from '../../support/files';
@@ -96,8 +97,13 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const) assert.ok(field in onDisk, field);
       // The file states the guarantee in the words every view uses.
       assert.equal(onDisk.guarantee.statement, describeGuarantee(report));
-      assert.match(onDisk.guarantee.statement, /^With 95% confidence, the outputs agree with big on at least [\d.]+% of the 600 items \(target 90%\)/);
+      assert.match(onDisk.guarantee.statement, /^With 95% confidence, the outputs agree with big on at least [\d.]+% of the whole file's 600 items \(target 90%\)/);
       assert.equal(onDisk.perModel.big.calls, report.models.find((m) => m.id === 'big')!.calls);
+      // And each model's two facts, as the command line and the panel word them.
+      assert.deepEqual(onDisk.standings, Object.fromEntries(report.models.map((m) => [m.id, standing(m, report)])));
+      assert.deepEqual(onDisk.standings.big.profiling, 'the reference');
+      assert.match(onDisk.standings.big.use, /^answers the profiled items/);
+      assert.match(onDisk.standings.tiny.profiling, /^(below the target|profiling stopped to save cost|piloted, not chosen|in a certified plan)$/);
       assert.match(onDisk.answerRule, /label/);
       assert.equal(onDisk.paidCalls, server.counts().paid);
       assert.equal(onDisk.cachedCalls, 0);

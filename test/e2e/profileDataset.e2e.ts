@@ -29,13 +29,12 @@
  * test/e2e/artifacts/e2e-failure-<time>.*.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { runMain, since } from '../support/codeServer';
 import { panelWhen, screenshotPanel } from './costPanelPage';
 import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette, STEP_TIMEOUT_MS } from './workbenchPage';
-import { VSIX_OPTION } from './workbenchRun';
+import { parseE2eOptions, type E2eOptions } from './workbenchRun';
 import type { TestMessage } from '../support/openaiTestServer';
 
 /** The extension's manifest: its name and version name the default .vsix. */
@@ -47,22 +46,6 @@ const REFERENCE = 'ref';
 const CANDIDATE = 'cheap';
 /** The paid run's requests from this one on are refused (401) until the test lets them through again. */
 const REFUSED_FROM = 60;
-
-interface Options {
-  readonly vsix: string;
-  readonly timeoutMs: number;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...VSIX_OPTION,
-      ...TIMEOUT_OPTION,
-    },
-  });
-  return { vsix: resolve(values.vsix), timeoutMs: timeoutMs(values['timeout-seconds']) };
-}
 
 function log(message: string): void {
   console.log(`[e2e] ${message}`);
@@ -162,7 +145,7 @@ function checkOutput(workspace: string): void {
 }
 
 /** Runs the test once; resolves with the exit code. */
-async function main(options: Options): Promise<number> {
+async function main(options: E2eOptions): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
   const setup = {
     name: 'e2e',
@@ -272,4 +255,4 @@ async function main(options: Options): Promise<number> {
   });
 }
 
-runMain('[e2e]', parseOptions, main);
+runMain('[e2e]', parseE2eOptions, main);

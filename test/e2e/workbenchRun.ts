@@ -9,9 +9,10 @@
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, since, startCodeServer } from '../support/codeServer';
+import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { saveFailureArtifacts } from './costPanelPage';
 
 /** How long one step in the workbench may take; VS Code in headless Chromium on a busy machine can be slow. */
@@ -20,6 +21,18 @@ export const STEP_TIMEOUT_MS = 60_000;
 const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 /** The `--vsix FILE` option of every e2e script, for `parseArgs`: the packaged extension, `npm run package`'s by default. */
 export const VSIX_OPTION = { vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) } } as const;
+
+/** What an e2e script is told on its command line when it takes no more than `--vsix` and `--timeout-seconds`. */
+export interface E2eOptions {
+  readonly vsix: string;
+  readonly timeoutMs: number;
+}
+
+/** Reads `--vsix FILE` and `--timeout-seconds N`. */
+export function parseE2eOptions(argv: string[]): E2eOptions {
+  const { values } = parseArgs({ args: argv, options: { ...VSIX_OPTION, ...TIMEOUT_OPTION } });
+  return { vsix: resolve(values.vsix), timeoutMs: timeoutMs(values['timeout-seconds']) };
+}
 
 export interface WorkbenchRunOptions {
   /** Names the temp folder and the failure artifacts (`<name>-failure-<time>.*`). */

@@ -12,7 +12,7 @@ import { runJob } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
 import { batchesLeftRunning, batchesLine, batchLine, describeBatchMode, describeExport, openBatches } from '../text/batch';
 import { plural } from '../text/numbers';
-import { describePreview } from '../text/preview';
+import { describePreview, goAheadQuestion } from '../text/preview';
 import { progressLine } from '../text/progress';
 import { describeStop, type StopReason } from '../text/stopReason';
 import { formatReport } from './reportSummary';
@@ -261,7 +261,8 @@ export async function main(argv: string[]): Promise<number> {
       confirm: async (preview) => {
         const lines = [...describePreview(preview, config.reference), ...(config.batch ? [describeBatchMode(config.batch.discount)] : [])];
         process.stderr.write(['Cost preview:', ...lines.map((line) => `  ${line}`)].join('\n') + '\n');
-        return interactive ? confirmOnTerminal('Proceed? [y/N] ') : true;
+        const question = goAheadQuestion(preview);
+        return interactive && question !== undefined ? confirmOnTerminal(`${question} [y/N] `) : true;
       },
       onProgress: progress.update,
       onBatches: progress.batches,

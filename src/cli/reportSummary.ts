@@ -1,22 +1,30 @@
-import type { ModelSummary, RunReport } from '../core/report';
+import type { RunReport } from '../core/report';
 import { describeGuarantee } from '../text/guarantee';
 import { usd } from '../text/money';
 import { count, interval, NO_FIGURE } from '../text/numbers';
-import { describePlan, planShares } from '../text/plan';
+import { describePlan, entryShare, planEntryDetail, planName, usedEntries } from '../text/plan';
 import { costSentence, settingsSentence } from '../text/report';
-import { statusWord } from '../text/modelStatus';
+import { PROFILING_HEADING, standing, USE_HEADING } from '../text/modelStatus';
 import { textTable } from '../text/table';
 
-/** One row per model of a finished run: standing, agreement and bounds, calls (cached, and in batch mode those a batch engine answered) and cost. */
-export function modelTable(models: readonly ModelSummary[]): string {
+/**
+ * One row per model of a finished run: what profiling concluded, agreement
+ * and bounds, calls (cached, and in batch mode those a batch engine
+ * answered), cost, outputs, and how much of the rest the plan gave it (last,
+ * being the longest text).
+ */
+export function modelTable(report: Pick<RunReport, 'models' | 'plan' | 'reference' | 'profiledItems'>): string {
+  const models = report.models;
   const batch = models.some((m) => (m.batchCalls ?? 0) > 0);
+  const header = ['model', PROFILING_HEADING.toLowerCase(), 'agreed', 'interval', 'calls', 'cached', ...(batch ? ['batch'] : []), 'cost', 'outputs', USE_HEADING.toLowerCase()];
   return textTable(
-    ['model', 'status', 'agreed', 'interval', 'calls', 'cached', ...(batch ? ['batch'] : []), 'cost', 'outputs'],
+    header,
     models.map((m) => {
       const profiled = m.role === 'candidate' && m.n > 0;
+      const words = standing(m, report);
       return [
         m.id,
-        statusWord(m, false),
+        words.profiling,
         profiled ? `${count(m.agreements)}/${count(m.n)}` : NO_FIGURE,
         profiled && m.interval ? interval(m.interval) : NO_FIGURE,
         count(m.calls),
@@ -24,21 +32,22 @@ export function modelTable(models: readonly ModelSummary[]): string {
         ...(batch ? [count(m.batchCalls ?? 0)] : []),
         usd(m.cost),
         count(m.itemsProduced),
+        words.use,
       ];
     }),
-    { textColumns: 2 },
+    { textColumns: [0, 1, header.length - 1] },
   );
+}
+
+/** The plan in a sentence, then one line per entry with its share and what it rests on, as the panel's plan section shows it. */
+function planLines(report: RunReport): string[] {
+  return [
+    describePlan(report.plan, report.reference, report.profiledItems),
+    ...usedEntries(report.plan).map((e) => `  ${planName(e.plan)} ${entryShare(report.plan, e)}: ${planEntryDetail(e, report.reference, report.target.accuracy)}`),
+  ];
 }
 
 /** The readable summary of a finished run. */
 export function formatReport(report: RunReport): string {
-  const shares = planShares(report.plan);
-  return [
-    modelTable(report.models),
-    '',
-    describePlan(report.plan, report.reference, report.profiledItems) + (shares ? ` Shares: ${shares}.` : ''),
-    costSentence(report),
-    `Guarantee: ${describeGuarantee(report)}`,
-    settingsSentence(report),
-  ].join('\n');
+  return [modelTable(report), '', ...planLines(report), costSentence(report), `Guarantee: ${describeGuarantee(report)}`, settingsSentence(report)].join('\n');
 }

@@ -183,18 +183,35 @@ export interface BatchesProgress {
   readonly requests: number;
 }
 
+/**
+ * How the output tokens per answer were estimated: from the longest label
+ * (with a margin for what a model adds around it), bounded by `maxTokens`,
+ * or a default.
+ */
+export type OutputEstimate =
+  | { readonly kind: 'label'; readonly label: string; readonly labelTokens: number; readonly margin: number }
+  | { readonly kind: 'maxTokens' }
+  | { readonly kind: 'default' };
+
 /** What a run will cost, estimated before any paid call (src/job's `previewCost`). */
 export interface CostPreview {
   readonly items: number;
   /** Items whose prompts were tokenized to estimate input tokens. */
   readonly sampledItems: number;
   readonly meanInputTokens: number;
+  /** Output tokens per answer, and how that figure was reached. */
   readonly outputTokens: number;
-  readonly outputTokensWhy: string;
-  /** The reference model on every item. */
+  readonly outputEstimate: OutputEstimate;
+  /** The reference model on every item, at list price (the figure the report compares the run with). */
   readonly referenceOnlyCost: number;
-  /** The reference and every candidate on the minimum sample before early termination. */
+  /** Of `referenceOnlyCost`, the calls the response cache does not answer. */
+  readonly referenceOnlyUncached: number;
+  /** Answers the response cache already holds for these items: of the reference, and of every model of the run. */
+  readonly cached: { readonly reference: number; readonly calls: number };
+  /** The reference and every candidate on the minimum sample before early termination, less what the cache may answer. */
   readonly minimumProfilingCost: number;
-  /** The reference and every candidate on every item: profiling can never cost more. */
+  /** The reference and every candidate on every item the cache does not answer: the run can never pay more. */
   readonly worstCaseProfilingCost: number;
+  /** The cache answers every call the run will make (the run was played on the cache alone): nothing will be paid. */
+  readonly fullyCached: boolean;
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BatchesProgress, CostPreview, ProgressEvent } from '../core/report';
+import type { BatchesProgress, CostPreview } from '../core/report';
 import type { AbortChoice } from '../job/batch/batchCoordinator';
 import type { SmartConfig } from '../job/config';
 import { jobFiles, runJob, type JobReport, type JobResult } from '../job/runJob';
@@ -8,11 +8,12 @@ import { stopReason } from '../job/stopReason';
 import { batchesCancelled, batchesLeftRunning, batchesLine, batchesSent, CANCEL_CHOICES, cancelQuestion, describeBatchMode, openBatches, pendingBatchesBrief, pendingRun, waitingFor } from '../text/batch';
 import { describeGuarantee } from '../text/guarantee';
 import { savings, usd } from '../text/money';
-import { describePreview } from '../text/preview';
-import { progressBrief, progressLine } from '../text/progress';
+import { describePreview, goAheadQuestion } from '../text/preview';
 import { costSentence, describeTarget } from '../text/report';
+import { AWAITING_GO_AHEAD, PREPARING, STARTING, STOPPED_WORDS } from '../text/runStatus';
 import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
+import { ProgressDisplay } from './progressDisplay';
 import { showStopped } from './stopActions';
 import type { PanelState, RunView } from '../protocol/panelProtocol';
 
@@ -26,8 +27,6 @@ export interface RunRequest {
   /** Skip malformed lines (listed in the report) instead of stopping. */
   readonly skipInvalid?: boolean;
 }
-
-const PROGRESS_INTERVAL_MS = 150;
 
 /** How the person cancelled a run, and what becomes of its batches at the provider. */
 class RunCancelled extends vscode.CancellationError {
@@ -52,7 +51,6 @@ export class RunController implements vscode.Disposable {
   private panelState: PanelState = {};
   private running: AbortController | undefined;
   private last: RunRequest | undefined;
-  private lastProgressAt = 0;
   private readonly statusBar: vscode.StatusBarItem;
 
   constructor(
@@ -114,16 +112,17 @@ export class RunController implements vscode.Disposable {
     this.last = request;
     void vscode.commands.executeCommand('setContext', 'smart.canResume', true);
     // The offer stays in the status bar after its notification is gone.
-    this.statusBar.text = `$(cloud) Smart: ${pendingBatchesBrief(pending)}`;
-    this.statusBar.tooltip = pendingRun(vscode.workspace.asRelativePath(request.input), pending);
+    this.showStatus(`$(cloud) Smart: ${pendingBatchesBrief(pending)}`, pendingRun(vscode.workspace.asRelativePath(request.input), pending));
     this.statusBar.command = 'smart.resumeRun';
-    this.statusBar.show();
   }
 
-  /** Starts the last run again; calls it already made come from the cache. */
+  /**
+   * Starts the last run again; calls it already made come from the cache, and
+   * its cost preview, like a fresh run's, leaves them out.
+   */
   resume(): Promise<JobReport | undefined> {
     if (!this.last) throw new Error('There is no run to resume.');
-    return this.start({ ...this.last, force: true, yes: true });
+    return this.start({ ...this.last, force: true });
   }
 
   /** Shows a finished report (e.g. opened from disk) in the panel. */
@@ -135,6 +134,7 @@ export class RunController implements vscode.Disposable {
       strategy: report.strategy,
       bound: report.bound,
       reference: report.reference,
+      candidates: report.models.filter((m) => m.role === 'candidate').map((m) => m.id),
       report,
       canOpenOutput: true,
       canOpenReport: true,
@@ -172,13 +172,14 @@ export class RunController implements vscode.Disposable {
       strategy: config.strategy,
       bound: config.bound,
       reference: config.reference,
+      candidates: config.candidates,
       canOpenOutput: false,
       canOpenReport: false,
     };
-    this.setRun({ ...base, status: 'running' });
+    // Nothing is paid, and the run is not said to be running, before the person agrees to the cost preview.
+    this.setRun({ ...base, status: 'preparing' });
     this.statusBar.command = 'smart.openCostPanel';
-    this.statusBar.text = '$(sync~spin) Smart: starting';
-    this.statusBar.show();
+    this.showStatus('$(sync~spin) Smart: preparing', `${base.input}: ${PREPARING}; nothing is paid yet.`);
     this.log.info(
       `Run on ${input.fsPath}: reference ${config.reference}, candidates ${config.candidates.join(', ')}, ` +
         `target: ${describeTarget(base.target, config.reference)}, ${config.strategy}, seed ${config.seed}`,
@@ -200,6 +201,7 @@ export class RunController implements vscode.Disposable {
       { location: vscode.ProgressLocation.Notification, title: `Smart: ${path.basename(input.fsPath)}`, cancellable: true },
       (progress, token) => {
         notification = progress;
+        progress.report({ message: PREPARING });
         token.onCancellationRequested(() => void this.cancel());
         return new Promise<void>((resolve) => {
           closeNotification = () => {
@@ -209,7 +211,11 @@ export class RunController implements vscode.Disposable {
         });
       },
     );
-    let reported = 0;
+    const display = new ProgressDisplay({
+      notification: (message, increment) => notification?.report({ message, increment }),
+      statusBar: (text, tooltip) => this.showStatus(text, tooltip),
+      panel: (event) => this.setRun({ ...base, status: 'running', progress: event, ...this.kept() }),
+    });
     let sent = false;
     try {
       return await runJob({
@@ -220,13 +226,16 @@ export class RunController implements vscode.Disposable {
         signal: controller.signal,
         keys,
         log: (level, message) => this.log[level](message),
-        confirm: (preview) => (request.yes ? Promise.resolve(true) : this.confirm(preview, config)),
-        onProgress: (event) => {
-          const share = event.itemsTotal > 0 ? (100 * event.itemsDone) / event.itemsTotal : 100;
-          notification?.report({ increment: share - reported, message: progressLine(event) });
-          reported = share;
-          this.onProgress(base, event);
+        confirm: async (preview) => {
+          const go = await this.confirm(request, base, preview, (message) => notification?.report({ message }));
+          if (go) {
+            this.setRun({ ...base, status: 'running', ...this.kept() });
+            this.showStatus(`$(sync~spin) Smart: ${STARTING}`, `${base.input}: ${STARTING}.`);
+            notification?.report({ message: STARTING });
+          }
+          return go;
         },
+        onProgress: (event) => display.show(event),
         onBatches: (batches) => {
           if (!sent && openBatches(batches) > 0) {
             sent = true;
@@ -246,9 +255,9 @@ export class RunController implements vscode.Disposable {
   private async finished(base: RunBase, report: JobReport, output: string): Promise<void> {
     const summary = `${costSentence(report)} ${describeGuarantee(report)}`;
     this.log.info(`Done. ${summary}`);
-    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.batchesShown(), report, canOpenOutput: true, canOpenReport: true });
+    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.kept(), report, canOpenOutput: true, canOpenReport: true });
     await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
-    this.statusBar.text = `$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`;
+    this.showStatus(`$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`, summary);
     if (this.openOutputsWhenDone()) {
       // Beside the panel, not in its group: there it would hide the panel, which then has to rebuild.
       await vscode.window.showTextDocument(vscode.Uri.file(output), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
@@ -265,43 +274,53 @@ export class RunController implements vscode.Disposable {
     const batches = open === 0 || reason.kind !== 'cancelled' ? '' : ` ${why instanceof RunCancelled && why.batches === 'cancel' ? batchesCancelled(open) : batchesLeftRunning(open, resume)}`;
     const message = describeStop(reason, resume) + batches;
     const byPerson = reason.kind === 'cancelled' || reason.kind === 'declined';
+    // Declining the preview is neither a failure nor a cancelled run: nothing started.
+    const status = reason.kind === 'declined' ? 'declined' : byPerson ? 'cancelled' : 'failed';
     this.log.warn(`Run stopped: ${message}`);
-    this.setRun({ ...base, status: byPerson ? 'cancelled' : 'failed', progress: this.panelState.run?.progress, ...this.batchesShown(), message });
-    this.statusBar.text = byPerson ? '$(debug-pause) Smart: cancelled' : '$(error) Smart: failed';
+    this.setRun({ ...base, status, progress: this.panelState.run?.progress, ...this.kept(), message });
+    const icon = { declined: '$(circle-slash)', cancelled: '$(debug-pause)', failed: '$(error)' }[status];
+    this.showStatus(`${icon} Smart: ${STOPPED_WORDS[status]}`, message);
     await vscode.commands.executeCommand('setContext', 'smart.canResume', reason.kind !== 'declined');
     const request = this.last;
     if (!byPerson && request) void showStopped(`Smart: ${message}`, error, request.input, (changes) => this.start({ ...request, ...changes }));
   }
 
-  private async confirm(preview: CostPreview, config: SmartConfig): Promise<boolean> {
-    const detail = [...describePreview(preview, config.reference), ...(config.batch ? [describeBatchMode(config.batch.discount)] : [])].join('\n');
-    const choice = await vscode.window.showInformationMessage('Smart: start paid calls?', { modal: true, detail }, 'Run');
+  /**
+   * Shows the cost preview and waits for the person's go-ahead, unless the
+   * request says yes already or nothing will be paid. Meanwhile the panel,
+   * the status bar and the notification say what the run waits for.
+   */
+  private async confirm(request: RunRequest, base: RunBase, preview: CostPreview, notify: (message: string) => void): Promise<boolean> {
+    const { config } = request;
+    const lines = [...describePreview(preview, config.reference), ...(config.batch ? [describeBatchMode(config.batch.discount)] : [])];
+    this.setRun({ ...base, status: 'preparing', ...this.kept(), preview: lines });
+    const question = goAheadQuestion(preview);
+    this.log.info(`Cost preview: ${lines.join(' ')}`);
+    if (request.yes || question === undefined) return true;
+    this.setRun({ ...base, status: 'confirming', ...this.kept() });
+    this.showStatus(`$(question) Smart: ${AWAITING_GO_AHEAD}`, [`${base.input}: ${AWAITING_GO_AHEAD}.`, ...lines].join('\n'));
+    notify(AWAITING_GO_AHEAD);
+    const choice = await vscode.window.showInformationMessage(question, { modal: true, detail: lines.join('\n') }, 'Run');
     return choice === 'Run';
-  }
-
-  private onProgress(base: RunBase, event: ProgressEvent): void {
-    const now = Date.now();
-    // Progress can come thousands of times a second; the panel and status bar need a few,
-    // and every change of phase (a batch run may then wait for hours on what it shows).
-    const samePhase = event.phase === this.panelState.run?.progress?.phase;
-    if (now - this.lastProgressAt < PROGRESS_INTERVAL_MS && samePhase && event.itemsDone !== event.itemsTotal) return;
-    this.lastProgressAt = now;
-    this.statusBar.text = `$(sync~spin) Smart: ${progressBrief(event)}`;
-    this.statusBar.tooltip = progressLine(event);
-    this.setRun({ ...base, status: 'running', progress: event, ...this.batchesShown() });
   }
 
   /** Shows the batches: in the status bar what the run waits for, in the panel each batch. */
   private onBatches(base: RunBase, batches: BatchesProgress): void {
-    this.statusBar.text = `$(cloud) Smart: ${waitingFor(batches)}`;
-    this.statusBar.tooltip = batchesLine(batches);
-    this.setRun({ ...base, status: 'running', progress: this.panelState.run?.progress, batches });
+    this.showStatus(`$(cloud) Smart: ${waitingFor(batches)}`, batchesLine(batches));
+    this.setRun({ ...base, status: 'running', progress: this.panelState.run?.progress, ...this.kept(), batches });
   }
 
-  /** The batches shown so far, to keep in the panel's next state. */
-  private batchesShown(): Pick<RunView, 'batches'> {
-    const batches = this.panelState.run?.batches;
-    return batches ? { batches } : {};
+  /** What the panel shows so far that later states keep: the cost preview and the batches. */
+  private kept(): Pick<RunView, 'batches' | 'preview'> {
+    const run = this.panelState.run;
+    return { ...(run?.batches ? { batches: run.batches } : {}), ...(run?.preview ? { preview: run.preview } : {}) };
+  }
+
+  /** The status bar's text and tooltip, always both: a tooltip never outlives its run. */
+  private showStatus(text: string, tooltip: string): void {
+    this.statusBar.text = text;
+    this.statusBar.tooltip = tooltip;
+    this.statusBar.show();
   }
 
   private setRun(run: RunView): void {

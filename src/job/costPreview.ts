@@ -1,27 +1,47 @@
 import { callCost } from '../core/costMeter';
 import type { AnswerRule } from '../io/answerExtraction';
-import type { CostPreview } from '../core/report';
+import type { CostPreview, OutputEstimate } from '../core/report';
 import type { ModelSpec } from '../core/types';
+import type { CachedAnswers } from './cachedAnswers';
 import { countTokens } from './tokenCount';
 
 /** Tokens a chat request adds around its messages (role markers, priming): OpenAI's documented rule of thumb. */
 export const CHAT_OVERHEAD_TOKENS = 7;
-const DEFAULT_OUTPUT_TOKENS = 50;
+/** Output tokens per answer assumed when nothing measures or bounds them. */
+export const DEFAULT_OUTPUT_TOKENS = 50;
+/**
+ * Tokens added to the longest label: a model asked for a label often wraps it
+ * in a full stop, quotes or a line break, a token or two each time.
+ */
+export const LABEL_MARGIN_TOKENS = 2;
 
-/** The output length assumed per call, and why. */
-export function assumedOutputTokens(answer: AnswerRule, maxTokens: number | undefined): { tokens: number; why: string } {
+/**
+ * The output tokens per answer assumed, and how: the longest label plus a
+ * margin when labels bound the answers, `maxTokens` when it bounds them
+ * more tightly or alone, else a default. It depends on the config alone, not
+ * on the cache: the engine orders models by it before their first answers,
+ * and a rerun must make the calls the first run made.
+ */
+export function assumedOutputTokens(answer: AnswerRule, maxTokens: number | undefined): { tokens: number; estimate: OutputEstimate } {
   if (answer.kind === 'label') {
-    const longest = Math.max(...answer.labels.map(countTokens)) + 1;
-    return { tokens: maxTokens === undefined ? longest : Math.min(longest, maxTokens), why: 'the longest label' };
+    const counted = answer.labels.map((label) => ({ label, tokens: countTokens(label) }));
+    const longest = counted.reduce((a, b) => (b.tokens > a.tokens ? b : a));
+    const tokens = longest.tokens + LABEL_MARGIN_TOKENS;
+    if (maxTokens === undefined || tokens <= maxTokens) return { tokens, estimate: { kind: 'label', label: longest.label, labelTokens: longest.tokens, margin: LABEL_MARGIN_TOKENS } };
   }
-  if (maxTokens !== undefined) return { tokens: maxTokens, why: 'maxTokens, the most a call may return' };
-  return { tokens: DEFAULT_OUTPUT_TOKENS, why: `an assumption of ${DEFAULT_OUTPUT_TOKENS} (set maxTokens to bound it)` };
+  if (maxTokens !== undefined) return { tokens: maxTokens, estimate: { kind: 'maxTokens' } };
+  return { tokens: DEFAULT_OUTPUT_TOKENS, estimate: { kind: 'default' } };
 }
+
+const NOTHING_CACHED: CachedAnswers = { perModel: new Map(), itemsCovered: 0 };
 
 /**
  * Estimates what a run will cost before any paid call: prompt tokens from a
- * tokenizer over a sample of rendered prompts, output tokens from the answer
- * rule, times each model's prices.
+ * tokenizer over a sample of rendered prompts, output tokens as
+ * {@link assumedOutputTokens} says, times each model's prices. A model's
+ * calls on items whose answer the cache holds cost nothing and are left out
+ * (the reference alone on every item stays at list price too, the figure the
+ * report compares the run with).
  */
 export function previewCost(input: {
   readonly items: number;
@@ -31,22 +51,33 @@ export function previewCost(input: {
   readonly answer: AnswerRule;
   readonly maxTokens?: number;
   readonly minSample: number;
+  readonly cached?: CachedAnswers;
+  /** The run played on the cache alone to its end. */
+  readonly fullyCached?: boolean;
 }): CostPreview {
   const { items, samplePrompts, reference, candidates } = input;
+  const cached = input.cached ?? NOTHING_CACHED;
   const meanInputTokens = samplePrompts.length === 0
     ? 0
     : samplePrompts.reduce((sum, p) => sum + countTokens(p) + CHAT_OVERHEAD_TOKENS, 0) / samplePrompts.length;
   const output = assumedOutputTokens(input.answer, input.maxTokens);
   const perItem = (m: ModelSpec): number => callCost(m, meanInputTokens, output.tokens);
-  const allModels = perItem(reference) + candidates.reduce((sum, m) => sum + perItem(m), 0);
+  const held = (m: ModelSpec): number => cached.perModel.get(m.id) ?? 0;
+  const sample = Math.min(items, input.minSample);
+  const models = [reference, ...candidates];
+  const sum = (of: (m: ModelSpec) => number): number => models.reduce((total, m) => total + of(m), 0);
   return {
     items,
     sampledItems: samplePrompts.length,
     meanInputTokens,
     outputTokens: output.tokens,
-    outputTokensWhy: output.why,
+    outputEstimate: output.estimate,
     referenceOnlyCost: perItem(reference) * items,
-    minimumProfilingCost: allModels * Math.min(items, input.minSample),
-    worstCaseProfilingCost: allModels * items,
+    referenceOnlyUncached: perItem(reference) * Math.max(0, items - held(reference)),
+    cached: { reference: held(reference), calls: sum(held) },
+    // At least: the cached answers may all fall in the sample.
+    minimumProfilingCost: sum((m) => perItem(m) * Math.max(0, sample - held(m))),
+    worstCaseProfilingCost: sum((m) => perItem(m) * Math.max(0, items - held(m))),
+    fullyCached: input.fullyCached === true,
   };
 }

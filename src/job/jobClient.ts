@@ -9,8 +9,8 @@ export interface ChatBackend {
   chat(request: ChatRequest, signal: AbortSignal): Promise<ChatResult>;
 }
 
-/** How one model id of the config is reached. */
-export interface ModelRoute {
+/** Where one model id's calls go, and what of it its requests and cache keys hold. */
+export interface CallTarget {
   /** The provider's model name sent in requests. */
   readonly providerModel: string;
   /** The endpoint's name in the config. */
@@ -19,15 +19,23 @@ export interface ModelRoute {
   readonly baseURL: string;
   /** Ask this model for token log-probabilities. */
   readonly logprobs?: boolean;
+}
+
+/** How one model id of the config is reached. */
+export interface ModelRoute extends CallTarget {
   readonly backend: ChatBackend;
 }
 
-export interface JobClientOptions {
+/** What every request of a job holds besides the prompt. */
+export interface RequestSettings {
+  readonly system?: string;
+  readonly maxTokens?: number;
+}
+
+export interface JobClientOptions extends RequestSettings {
   /** The input file, as named in error messages. */
   readonly inputName: string;
   readonly template: Template;
-  readonly system?: string;
-  readonly maxTokens?: number;
   readonly routes: ReadonlyMap<string, ModelRoute>;
   readonly cache: ResponseCache;
   /** The batch run of this job (see batchSession.ts), when in batch mode: what it fetched ahead is paid by this job. */
@@ -54,6 +62,16 @@ export function requestBody(request: ChatRequest): Record<string, unknown> {
   return { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0, ...(request.logprobs ? { logprobs: true } : {}) };
 }
 
+/** The chat request a model gets for a rendered prompt, and its cache key. */
+export function chatCall(target: CallTarget, prompt: string, settings: RequestSettings): { request: ChatRequest; key: string } {
+  const { system, maxTokens } = settings;
+  const messages: ChatRequest['messages'] = system === undefined
+    ? [{ role: 'user', content: prompt }]
+    : [{ role: 'system', content: system }, { role: 'user', content: prompt }];
+  const request: ChatRequest = { model: target.providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(target.logprobs ? { logprobs: true } : {}) };
+  return { request, key: requestKey(target.baseURL, requestBody(request)) };
+}
+
 /**
  * The engine's client for a real job: renders the prompt for a JSONL record,
  * answers from the cache when the same request (endpoint, model, full body)
@@ -68,14 +86,10 @@ export class JobClient implements LlmClient<JsonlRecord> {
 
   /** The chat request a model gets for a record, its cache key and its route. */
   prepare(model: ModelSpec, record: JsonlRecord): PreparedCall {
-    const { template, system, maxTokens, inputName } = this.options;
+    const { template, inputName } = this.options;
     const route = this.route(model);
     const prompt = template.render(record.value, { file: inputName, line: record.line });
-    const messages: ChatRequest['messages'] = system === undefined
-      ? [{ role: 'user', content: prompt }]
-      : [{ role: 'system', content: system }, { role: 'user', content: prompt }];
-    const request: ChatRequest = { model: route.providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(route.logprobs ? { logprobs: true } : {}) };
-    return { request, key: requestKey(route.baseURL, requestBody(request)), route };
+    return { ...chatCall(route, prompt, this.options), route };
   }
 
   /** The answer the cache holds for this call, without calling anything or counting it. */

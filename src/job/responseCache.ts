@@ -51,15 +51,16 @@ export class ResponseCache {
   private fetchedBy = new Uint32Array(INITIAL_ENTRIES);
   private readonly runIds: string[] = [];
   private readonly runNumbers = new Map<string, number>();
+  /** Opened at the first answer recorded or read back, so that a run declined at its cost preview leaves no file behind. */
   private out: AppendOnlyLines | undefined;
+  private closed = false;
 
   private constructor(readonly file: string) {}
 
-  /** Opens (creating if needed) the cache file and loads what it holds. */
+  /** Loads what the cache file holds, if it exists; the file is created when the first answer is recorded. */
   static async open(file: string): Promise<ResponseCache> {
     const cache = new ResponseCache(file);
     if (existsSync(file)) await cache.load();
-    cache.out = new AppendOnlyLines(file);
     return cache;
   }
 
@@ -114,6 +115,7 @@ export class ResponseCache {
   close(): void {
     this.out?.close();
     this.out = undefined;
+    this.closed = true;
   }
 
   /** Loads the entries; a line that is not one (torn by a crash) is passed over, and stays as it is on disk. */
@@ -152,7 +154,8 @@ export class ResponseCache {
   }
 
   private lines(): AppendOnlyLines {
-    if (this.out === undefined) throw new Error(`cache ${this.file} is closed`);
+    if (this.closed) throw new Error(`cache ${this.file} is closed`);
+    this.out ??= new AppendOnlyLines(this.file);
     return this.out;
   }
 }

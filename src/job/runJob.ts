@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
 import { DEFAULTS } from '../core/defaults';
-import { runSmart, type BulkAnswers, type ItemOutput, type RunResult } from '../core/engine';
+import { runSmart, type BulkAnswers, type ItemOutput, type RunOptions, type RunResult } from '../core/engine';
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
-import type { ItemSource } from '../core/itemSource';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, CostPreview, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
@@ -17,13 +16,15 @@ import { RateLimiterPool } from '../llm/rateLimiter';
 import { RetryPolicy } from '../llm/retryPolicy';
 import { ReplayClient } from '../llm/replayClient';
 import { describeGuarantee } from '../text/guarantee';
+import { standing, type Standing } from '../text/modelStatus';
 import { BatchAnswers } from './batch/batchAnswers';
 import type { AbortChoice } from './batch/batchCoordinator';
 import { BatchExchange } from './batch/batchExchange';
 import { BatchSession } from './batch/batchSession';
 import type { BatchSettings, SmartConfig } from './config';
 import { previewCost } from './costPreview';
-import { JobClient, type ModelRoute } from './jobClient';
+import { CachedAnswerCount } from './cachedAnswers';
+import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type RequestSettings } from './jobClient';
 import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
@@ -84,6 +85,12 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly config: string;
   /** How outputs were compared: the guarantee is about this. */
   readonly answerRule: string;
+  /**
+   * Per model, in the words of the command line and the panel: what profiling
+   * concluded about it (`status` and `ruledOutBy` are the engine's flags) and
+   * how much of the rest the plan gave it.
+   */
+  readonly standings: Readonly<Record<string, Standing>>;
   /** Per model: its calls and tokens; online calls, batch calls and cached ones apart, each with what it cost (a cached call costs nothing now). */
   readonly perModel: Readonly<Record<string, ModelCosts>>;
   /** Calls paid in this run: online and batch. */
@@ -154,12 +161,14 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
   const batch = batchSettings(options);
   if (options.batchFolder) BatchExchange.checkFolder(options.batchFolder.dir, input, options.batchFolder.importing);
   const template = compileTemplate(config.template, path.basename(config.templateFile));
-  const checked = await checkInput(template, options);
-  const preview = previewFor(config, checked);
-  if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
-
+  // Loaded before the validation pass, which counts the answers it already holds for the preview.
   const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
   try {
+    const counter = cache && cache.size > 0 ? new CachedAnswerCount(cache, callTargets(config), requestSettings(config)) : undefined;
+    const checked = await checkInput(template, options, counter);
+    const preview = await previewFor(options, checked, template, cache, counter);
+    if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
+
     const session = cache && batch ? await BatchSession.open(input, config.file) : undefined;
     if (cache && !session && BatchSession.exists(input)) {
       options.log?.('warn', `${input} has a batch run that has not finished (${BatchSession.folderFor(input)}): run in batch mode to collect its answers`);
@@ -233,10 +242,15 @@ function modelsOfRun(config: SmartConfig): Array<SmartConfig['models'][number]> 
   return config.models.filter((m) => m.id === config.reference || config.candidates.includes(m.id));
 }
 
-/** What the run will cost, from the prompts the validation pass kept. */
-function previewFor(config: SmartConfig, checked: CheckedInput): CostPreview {
+/**
+ * What the run will cost, from the prompts the validation pass kept and the
+ * answers it found in the cache; when every item has some answer there, the
+ * run is played on the cache alone to see whether anything will be paid.
+ */
+async function previewFor(options: JobOptions, checked: CheckedInput, template: Template, cache: ResponseCache | undefined, counter: CachedAnswerCount | undefined): Promise<CostPreview> {
+  const { config } = options;
   const models = modelsOfRun(config);
-  return previewCost({
+  const estimate = {
     items: checked.count,
     samplePrompts: checked.samplePrompts.map((p) => (config.system ?? '') + p),
     reference: models.find((m) => m.id === config.reference)!,
@@ -244,7 +258,12 @@ function previewFor(config: SmartConfig, checked: CheckedInput): CostPreview {
     answer: config.answer,
     ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
     minSample: config.minSample,
-  });
+    ...(counter ? { cached: counter.result } : {}),
+  };
+  const preview = previewCost(estimate);
+  if (!cache || !counter || checked.count === 0 || counter.result.itemsCovered < checked.count) return preview;
+  const fullyCached = await answeredByCache(options, template, cache, checked, engineSpecs(config, preview, batchSettings(options)));
+  return fullyCached ? previewCost({ ...estimate, fullyCached }) : preview;
 }
 
 /**
@@ -271,8 +290,7 @@ function callingClient(options: JobOptions, template: Template, cache: ResponseC
   return new JobClient({
     inputName: input,
     template,
-    ...(config.system !== undefined ? { system: config.system } : {}),
-    ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
+    ...requestSettings(config),
     routes: routes(config, options, endpoints),
     cache,
     ...(session ? { runId: session.runId } : {}),
@@ -292,12 +310,7 @@ function runEngine(
   output: string,
   bulk: BulkAnswers<JsonlRecord> | undefined,
 ): Promise<RunResult<JsonlRecord>> {
-  const { input, config } = options;
-  const rule = config.answer;
-  const items: ItemSource<JsonlRecord> = {
-    count: checked.count,
-    open: () => validRecords(input, checked, options.signal),
-  };
+  const rule = options.config.answer;
   // A failed write stops the run at once, with the write's error.
   const writeFailed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, writeFailed.signal]) : writeFailed.signal;
@@ -306,22 +319,10 @@ function runEngine(
     async (out) => {
       const writer = new OrderedWriter<JsonlRecord>(out, (o) => outputLine(rule, o), (error) => writeFailed.abort(error));
       const result = await runSmart({
-        items,
-        models,
-        reference: config.reference,
-        candidates: config.candidates,
-        client,
-        target: { accuracy: config.accuracy, confidence: config.confidence },
-        strategy: config.strategy,
-        bound: config.bound,
-        seed: config.seed,
-        concurrency: config.concurrency,
-        ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
-        ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
+        ...engineOptions(options, client, checked, models),
         ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
         signal,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
         onOutput: (o) => writer.add(o),
         ...(bulk ? { bulk } : {}),
       });
@@ -330,6 +331,56 @@ function runEngine(
     },
     { overwrite: options.force === true },
   );
+}
+
+/** What the engine is told of the job: the same for the run and for its play on the cache alone. */
+function engineOptions(options: JobOptions, client: LlmClient<JsonlRecord>, checked: CheckedInput, models: ModelSpec[]): RunOptions<JsonlRecord> {
+  const { input, config } = options;
+  const rule = config.answer;
+  return {
+    items: { count: checked.count, open: () => validRecords(input, checked, options.signal) },
+    models,
+    reference: config.reference,
+    candidates: config.candidates,
+    client,
+    target: { accuracy: config.accuracy, confidence: config.confidence },
+    strategy: config.strategy,
+    bound: config.bound,
+    seed: config.seed,
+    concurrency: config.concurrency,
+    ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
+    ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
+  };
+}
+
+/** Thrown by the play on the cache alone at the first call the cache does not answer. */
+class NotCached extends Error {
+  override readonly name = 'NotCached';
+}
+
+/**
+ * Whether the cache answers every call the run will make: the run played
+ * to its end with a client that answers from the cache alone. The engine
+ * decides from the answers and the seed only, so the run proper makes the
+ * same calls. Only tried when every item has some answer in the cache.
+ */
+async function answeredByCache(options: JobOptions, template: Template, cache: ResponseCache, checked: CheckedInput, models: ModelSpec[]): Promise<boolean> {
+  const refuse: ChatBackend = {
+    chat: () => {
+      throw new NotCached();
+    },
+  };
+  const routes = new Map([...callTargets(options.config)].map(([id, target]) => [id, { ...target, backend: refuse }]));
+  const client = new JobClient({ inputName: options.input, template, ...requestSettings(options.config), routes, cache });
+  try {
+    await runSmart({ ...engineOptions(options, client, checked, models), onOutput: () => undefined });
+    return true;
+  } catch (error) {
+    if (error instanceof NotCached) return false;
+    throw error;
+  }
 }
 
 /** An output line: the item as it was, and what Smart adds under `smart`. */
@@ -347,6 +398,7 @@ function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, p
     output,
     config: options.config.file,
     answerRule: describeAnswerRule(options.config.answer),
+    standings: Object.fromEntries(run.models.map((m) => [m.id, standing(m, run)])),
     perModel: Object.fromEntries(run.models.map((m) => [m.id, modelCosts(m)])),
     ...totals(run.models.map(modelCosts)),
     skippedLines: checked.skippedList,
@@ -397,10 +449,11 @@ interface CheckedInput {
 
 /**
  * One pass over the input before anything is paid: every line must be a JSON
- * object and hold every field the template uses. Also counts the items and
- * keeps a few rendered prompts for the cost preview.
+ * object and hold every field the template uses. Also counts the items,
+ * keeps a few rendered prompts for the cost preview and tells `cached` every
+ * prompt, to count the answers the cache holds.
  */
-async function checkInput(template: Template, options: JobOptions): Promise<CheckedInput> {
+async function checkInput(template: Template, options: JobOptions, cached: CachedAnswerCount | undefined): Promise<CheckedInput> {
   const { input } = options;
   const skipped = new Set<number>();
   const skippedList: Array<{ line: number; problem: string }> = [];
@@ -427,6 +480,7 @@ async function checkInput(template: Template, options: JobOptions): Promise<Chec
       continue;
     }
     if (samplePrompts.length < PREVIEW_SAMPLE) samplePrompts.push(prompt);
+    cached?.add(prompt);
     count++;
   }
   return { count, skipped, skippedList, samplePrompts, fingerprint: fingerprint! };
@@ -472,8 +526,8 @@ function endpointConfigs(config: SmartConfig, options: JobOptions): Map<string, 
 function routes(config: SmartConfig, options: JobOptions, endpoints: ReadonlyMap<string, EndpointConfig>): Map<string, ModelRoute> {
   const clients = new Map<string, OpenAiChatClient>();
   const result = new Map<string, ModelRoute>();
-  for (const model of modelsOfRun(config)) {
-    const endpoint = config.endpoints.get(model.endpoint)!;
+  for (const [id, target] of callTargets(config)) {
+    const endpoint = config.endpoints.get(target.endpoint)!;
     let client = clients.get(endpoint.name);
     if (!client) {
       client = new OpenAiChatClient(endpoints.get(endpoint.name)!, {
@@ -486,9 +540,24 @@ function routes(config: SmartConfig, options: JobOptions, endpoints: ReadonlyMap
       });
       clients.set(endpoint.name, client);
     }
-    result.set(model.id, { providerModel: model.model, endpoint: endpoint.name, baseURL: endpoint.baseURL, backend: client, ...(model.logprobs ? { logprobs: true } : {}) });
+    result.set(id, { ...target, backend: client });
   }
   return result;
+}
+
+/** Where each model of the run sends its calls, by id. */
+function callTargets(config: SmartConfig): Map<string, CallTarget> {
+  return new Map(
+    modelsOfRun(config).map((model) => {
+      const endpoint = config.endpoints.get(model.endpoint)!;
+      return [model.id, { providerModel: model.model, endpoint: endpoint.name, baseURL: endpoint.baseURL, ...(model.logprobs ? { logprobs: true } : {}) }];
+    }),
+  );
+}
+
+/** What every request of the run holds besides the prompt. */
+function requestSettings(config: SmartConfig): RequestSettings {
+  return { ...(config.system !== undefined ? { system: config.system } : {}), ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}) };
 }
 
 /** Serves the recording the config names; a model's provider name is its name in the recording. */

@@ -17,6 +17,7 @@ import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { onAbort } from './abortSignals';
 import { OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
+import { answerProbability } from './openAiChatClient';
 import { AttemptFailure, describeFailure, LlmCallError, RetryPolicy } from './retryPolicy';
 
 export type BatchStatus = Batch['status'];
@@ -57,6 +58,8 @@ export type BatchResultRecord =
     readonly text: string;
     /** Undefined when the provider reported no usage (see the coordinator for the estimate). */
     readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+    /** The answer's probability, when the request asked for log-probabilities and the provider gave them. */
+    readonly confidence?: number;
   }
   | {
     readonly customId: string;
@@ -334,7 +337,7 @@ function parseResult(customId: string, raw: RawResultLine, redact: (text: string
     return failed(`${code}${typeof raw.error.message === 'string' ? raw.error.message : 'no message'}`);
   }
   const body = raw.response?.body as {
-    choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+    choices?: { message?: { content?: unknown }; finish_reason?: unknown; logprobs?: { content?: unknown } | null }[];
     usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
     error?: { message?: unknown };
   } | undefined;
@@ -348,7 +351,8 @@ function parseResult(customId: string, raw: RawResultLine, redact: (text: string
   const inputTokens = body?.usage?.prompt_tokens;
   const outputTokens = body?.usage?.completion_tokens;
   const usage = typeof inputTokens === 'number' && typeof outputTokens === 'number' ? { inputTokens, outputTokens } : undefined;
-  return { customId, ok: true, text, usage };
+  const confidence = answerProbability(choice?.logprobs?.content);
+  return { customId, ok: true, text, usage, ...(confidence !== undefined ? { confidence } : {}) };
 }
 
 function toBatchInfo(batch: Batch): BatchInfo {

@@ -172,7 +172,7 @@ export class OpenAiChatClient {
  * tokens' log-probabilities (OpenAI's `choices[].logprobs.content[].logprob`,
  * which vLLM and others return too). Undefined when the response carries none.
  */
-function answerProbability(content: unknown): number | undefined {
+export function answerProbability(content: unknown): number | undefined {
   if (!Array.isArray(content) || content.length === 0) return undefined;
   let sum = 0;
   for (const token of content as Array<{ logprob?: unknown }>) {

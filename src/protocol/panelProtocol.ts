@@ -8,15 +8,27 @@
 import type { BatchesProgress, ProgressEvent, RunReport } from '../core/report';
 import type { BoundKind, Strategy, Target } from '../core/types';
 
+/**
+ * Where a run stands: `preparing` while its input is checked and its cost
+ * estimated, `confirming` while its cost preview waits for the person's
+ * go-ahead (nothing is paid before), `running` once agreed, then how it ended;
+ * `declined` when the person said no to the preview.
+ */
+export type RunStatus = 'preparing' | 'confirming' | 'running' | 'done' | 'failed' | 'cancelled' | 'declined';
+
 /** What the panel shows about one run, live or finished. */
 export interface RunView {
   /** The input file as shown to the user (workspace-relative when possible). */
   readonly input: string;
-  readonly status: 'running' | 'done' | 'failed' | 'cancelled';
+  readonly status: RunStatus;
   readonly target: Target;
   readonly strategy: Strategy;
   readonly bound: BoundKind;
   readonly reference: string;
+  /** The candidates as configured: listed (not profiled yet) before the run reports on them, and after it stops. */
+  readonly candidates: readonly string[];
+  /** The cost preview, a sentence a line, once estimated. */
+  readonly preview?: readonly string[];
   /** The latest progress event, while running (and the last one after). */
   readonly progress?: ProgressEvent;
   /** Batch mode: the run's batches at the providers, as last reported. */

@@ -1,5 +1,5 @@
 /** The plan for the items left after profiling, in words. */
-import type { PlanSpec } from '../core/plans/planSpec';
+import { escalation, firstCalls, type PlanSpec } from '../core/plans/planSpec';
 import type { MixEntry, Plan } from '../core/report';
 import { usd } from './money';
 import { items, level, percent, plural } from './numbers';
@@ -66,25 +66,61 @@ export function describePlan(plan: Plan, reference: string, profiledItems: numbe
   return `${kind} for the ${items(rest)} left after profiling (the ${plural(profiledItems, 'profiled item keeps', 'profiled items keep')} ${reference}'s output).`;
 }
 
+/**
+ * What share of the rest some entries answer, from their item counts: the
+ * solver's shares, before rounding to whole items, can differ by an item (a
+ * last item left to the reference is 0.1%, not 0%).
+ */
+export function shareOfRest(plan: Plan, entries: readonly MixEntry[]): string {
+  const rest = usedEntries(plan).reduce((sum, e) => sum + e.items, 0);
+  return percent(rest === 0 ? 0 : entries.reduce((sum, e) => sum + e.items, 0) / rest);
+}
+
 /** Each used plan's share and items: "gpt-4o-mini 34.7% (698 items), gpt-4o 65.3% (1,312 items)". */
 export function planShares(plan: Plan): string {
   return usedEntries(plan)
-    .map((e) => `${planName(e.plan)} ${percent(e.share)} (${items(e.items)})`)
+    .map((e) => `${planName(e.plan)} ${shareOfRest(plan, [e])} (${items(e.items)})`)
     .join(', ');
+}
+
+/** One entry's share of the rest and its items: "34.7% · 698 items". */
+export function entryShare(plan: Plan, entry: MixEntry): string {
+  return `${shareOfRest(plan, [entry])} · ${items(entry.items)}`;
 }
 
 /**
  * What one entry rests on: the reference itself, or its bound, what it costs
  * per item and, for a gate, how often it keeps the cheap answer. The bound is
- * for the items this plan answers; the guarantee is for the whole file.
+ * for the items this entry answers; the target and the guarantee are for the
+ * whole file, so an entry may sit below the target while the file meets it.
  */
-export function planEntryDetail(entry: MixEntry, reference: string): string {
+export function planEntryDetail(entry: MixEntry, reference: string, target: number): string {
   if (entry.id === reference) return 'the reference itself';
   const coverage = entry.coverage === undefined ? '' : `keeps the cheap answer on ${percent(entry.coverage)} of items; `;
-  return `${coverage}agreement on its items at least ${percent(entry.lowerBound)}; ${usd(entry.costPerItem)} per item`;
+  const below = entry.lowerBound < target ? ` (below the ${level(target)} target, which is for the whole file)` : '';
+  return `${coverage}agreement with ${reference} on the ${plural(entry.items, 'item it answers', 'items it answers')} at least ${percent(entry.lowerBound)}${below}; ${usd(entry.costPerItem)} per item`;
 }
 
-/** Where a candidate sits in the plan: "in plans for 34.7% of the rest". */
-export function planUse(entries: readonly MixEntry[]): string {
-  return `in the plan for ${percent(entries.reduce((sum, e) => sum + e.share, 0))} of the rest`;
+/**
+ * How much a model answers in the plan, the `Use` beside what profiling
+ * concluded: "answers 34.7% of the rest", "in a gate on 20% of the rest",
+ * "not used"; for the reference, the profiled items too, and the items gates
+ * pass on to it.
+ */
+export function modelUse(model: string, plan: Plan, reference: string, profiledItems: number): string {
+  const used = usedEntries(plan);
+  const rest = profiledItems > 0 ? 'the rest' : 'the items';
+  const share = (entries: readonly MixEntry[]): string => `${shareOfRest(plan, entries)} of ${rest}`;
+  const alone = used.filter((e) => e.plan.kind === 'single' && e.plan.model === model);
+  if (model === reference) {
+    const parts = [
+      profiledItems > 0 ? 'the profiled items' : '',
+      alone.length > 0 ? share(alone) : '',
+      used.some((e) => escalation(e.plan) === model) ? 'the items gates pass on' : '',
+    ].filter((p) => p !== '');
+    return parts.length > 0 ? `answers ${andList(parts)}` : 'not used';
+  }
+  const gated = used.filter((e) => e.plan.kind !== 'single' && firstCalls(e.plan).includes(model));
+  const parts = [alone.length > 0 ? `answers ${share(alone)}` : '', gated.length > 0 ? `in a gate on ${share(gated)}` : ''].filter((p) => p !== '');
+  return parts.length > 0 ? parts.join('; ') : 'not used';
 }

@@ -4,13 +4,44 @@ import { count, items, plural } from './numbers';
 
 /**
  * The cost preview shown before any paid call, one sentence a line: what was
- * measured, the reference alone, and the range profiling can cost.
+ * measured and assumed, the reference alone, what the response cache already
+ * holds, and the range profiling can cost (or that nothing will be paid).
  */
 export function describePreview(preview: CostPreview, reference: string): string[] {
+  const cached = preview.cached.calls > 0 && !preview.fullyCached;
   return [
-    `${items(preview.items)}, about ${count(preview.meanInputTokens)} input tokens per call (measured on ${plural(preview.sampledItems, 'prompt')}); ` +
-      `${plural(preview.outputTokens, 'output token')} assumed (${preview.outputTokensWhy}).`,
-    `${reference} alone on every item: ${usd(preview.referenceOnlyCost)}.`,
-    `Profiling costs at least ${usd(preview.minimumProfilingCost)} (the minimum sample) and at most ${usd(preview.worstCaseProfilingCost)} (every model on every item).`,
+    `${items(preview.items)}, about ${count(preview.meanInputTokens)} input tokens per call (measured on ${plural(preview.sampledItems, 'prompt')}); ${outputTokens(preview)}.`,
+    referenceAlone(preview, reference),
+    ...(cached ? [`The response cache already holds ${plural(preview.cached.calls, 'answer')} for these items: they cost nothing, and the figures below leave them out.`] : []),
+    preview.fullyCached
+      ? 'The response cache holds every answer this run needs: nothing will be paid.'
+      : `Profiling costs at least ${usd(preview.minimumProfilingCost)} (the minimum sample) and at most ${usd(preview.worstCaseProfilingCost)} ` +
+        `(every model on every item${cached ? ' the cache has no answer for' : ''}).`,
   ];
+}
+
+/** The question asked before the first paid call; none when nothing will be paid. Both the command line and the editor ask it. */
+export function goAheadQuestion(preview: CostPreview): string | undefined {
+  return preview.fullyCached ? undefined : 'Smart: start paid calls?';
+}
+
+/** The output tokens per answer, and how they were estimated. */
+function outputTokens(preview: CostPreview): string {
+  const e = preview.outputEstimate;
+  const tokens = plural(preview.outputTokens, 'output token');
+  switch (e.kind) {
+    case 'label':
+      return `${tokens} per answer (the longest label, "${e.label}", is ${plural(e.labelTokens, 'token')}; ${e.margin} more for the full stop, quotes or line break a model may add)`;
+    case 'maxTokens':
+      return `at most ${tokens} per answer (maxTokens)`;
+    case 'default':
+      return `${tokens} per answer, a default guess (neither labels nor maxTokens bound the answers)`;
+  }
+}
+
+/** The reference alone on every item at list price, and what of it is left to pay when the cache holds some of its answers. */
+function referenceAlone(preview: CostPreview, reference: string): string {
+  const whole = `${reference} alone on every item: ${usd(preview.referenceOnlyCost)}`;
+  if (preview.cached.reference === 0) return `${whole}.`;
+  return `${whole} (${usd(preview.referenceOnlyUncached)} to pay: the response cache holds ${count(preview.cached.reference)} of its answers).`;
 }

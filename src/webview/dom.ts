@@ -32,3 +32,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): SVGElementTagNameMap[K] {
   return fill(document.createElementNS(SVG_NS, tag), attrs, children);
 }
+
+/**
+ * A sentence in which the given names (model ids) stay whole: each one goes
+ * in a span that does not wrap, so that a line never breaks after the hyphen
+ * of "gpt-4o". The rest of the sentence wraps as usual.
+ */
+export function keepNamesWhole(text: string, names: readonly string[]): Child[] {
+  const distinct = [...new Set(names.filter((n) => n.length > 0))].sort((a, b) => b.length - a.length);
+  if (distinct.length === 0) return [text];
+  const pattern = new RegExp(`(${distinct.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`);
+  // split with one capture group: names sit at the odd indices.
+  return text.split(pattern).map((part, i) => (i % 2 === 1 ? h('span', { class: 'name' }, part) : part));
+}

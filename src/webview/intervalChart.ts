@@ -5,7 +5,7 @@
  * CSS pixel, so text stays readable) and scaled by its viewBox in between
  * redraws.
  */
-import type { ModelSummary } from '../core/report';
+import type { ModelSummary, Plan } from '../core/report';
 import { STATUS_WORDS, statusKind } from '../text/modelStatus';
 import { count, interval, level, percent } from '../text/numbers';
 import { s } from './dom';
@@ -20,6 +20,8 @@ export interface IntervalChartInput {
   /** The confidence of the intervals. */
   readonly confidence: number;
   readonly profiling: boolean;
+  /** The plan, once chosen: under `auto`, its certification says what profiling concluded. */
+  readonly plan?: Plan;
   /** Width to draw at, in CSS pixels. */
   readonly width: number;
 }
@@ -48,8 +50,8 @@ export function chartDomain(lowers: readonly number[], target: number): ChartDom
 }
 
 /** The sentence a screen reader (and the tooltip) gives for one candidate's row. */
-export function describeRow(model: ModelSummary, target: number, profiling: boolean): string {
-  const status = STATUS_WORDS[statusKind(model, profiling)];
+export function describeRow(model: ModelSummary, target: number, profiling: boolean, plan?: Plan): string {
+  const status = STATUS_WORDS[statusKind(model, profiling, plan)];
   if (!model.interval || model.n === 0) return `${model.id}: no items profiled yet, target ${level(target)}; ${status}`;
   return (
     `${model.id}: agreement ${percent(model.agreements / model.n)} (${count(model.agreements)} of ${count(model.n)}), ` +
@@ -73,11 +75,11 @@ function truncate(text: string, maxWidth: number, charWidth: number): string {
 
 /** Builds the chart as an SVG element. */
 export function intervalChart(input: IntervalChartInput): SVGSVGElement {
-  const { models, reference, target, confidence, profiling } = input;
+  const { models, reference, target, confidence, profiling, plan } = input;
   const width = Math.max(240, Math.round(input.width));
   const narrow = width < NARROW_BELOW;
   // The label column holds the name and, in smaller type, the status in words.
-  const widest = Math.max(0, ...models.map((m) => Math.max(m.id.length * NAME_CHAR, STATUS_WORDS[statusKind(m, profiling)].length * STATUS_CHAR)));
+  const widest = Math.max(0, ...models.map((m) => Math.max(m.id.length * NAME_CHAR, STATUS_WORDS[statusKind(m, profiling, plan)].length * STATUS_CHAR)));
   const labelWidth = narrow ? 0 : Math.min(Math.max(widest, 96), 220, width * 0.36);
   const valueWidth = 48;
   const x0 = narrow ? DOT_RADIUS + 1 : labelWidth + 12;
@@ -117,8 +119,8 @@ export function intervalChart(input: IntervalChartInput): SVGSVGElement {
   models.forEach((model, i) => {
     const top = TOP + i * rowHeight;
     const barY = top + barOffset;
-    const kind = statusKind(model, profiling);
-    const label = describeRow(model, target, profiling);
+    const kind = statusKind(model, profiling, plan);
+    const label = describeRow(model, target, profiling, plan);
     const row = s('g', { class: `chart-row status-${kind}`, role: 'img', 'aria-label': label }, s('title', {}, label));
     const profiled = model.interval !== undefined && model.n > 0;
     if (model.interval && profiled) {

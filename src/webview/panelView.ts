@@ -3,13 +3,14 @@
  * shells) is built once, so that keyboard focus and the live region survive
  * the many state updates of a run; each update refills the sections.
  */
-import type { PanelMessage, PanelState, RunView } from '../protocol/panelProtocol';
+import type { PanelMessage, PanelState, RunStatus } from '../protocol/panelProtocol';
 import { batchTable } from './batchTable';
 import { progressCosts, reportCosts } from './costSummary';
 import { boundName } from '../text/bounds';
 import { STATUS_WORDS, statusKind, type StatusKind } from '../text/modelStatus';
 import { level } from '../text/numbers';
 import { describeTarget } from '../text/report';
+import { RUN_STATUS_WORDS } from '../text/runStatus';
 import { h } from './dom';
 import { guaranteeView } from './guaranteeView';
 import { intervalChart } from './intervalChart';
@@ -17,12 +18,7 @@ import { modelTable } from './modelTable';
 import { planView } from './planView';
 import { factsOf, progressText, statusPhrase, type RunFacts } from './runFacts';
 
-const STATUS_LABELS: Readonly<Record<RunView['status'], string>> = {
-  running: 'Running',
-  done: 'Done',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-};
+const STATUS_LABELS: Readonly<Record<RunStatus, string>> = RUN_STATUS_WORDS;
 
 /** A section with a heading and a body to refill. */
 class Section {
@@ -174,6 +170,7 @@ export class PanelView {
     const report = run.report;
     if (report) this.cost.fill(reportCosts(report));
     else if (facts.progress) this.cost.fill(progressCosts(facts.progress, run.reference, run.status === 'running'));
+    else if (run.preview) this.cost.fill(h('p', {}, 'No calls yet. The cost preview:'), h('ul', { class: 'cost-preview' }, ...run.preview.map((line) => h('li', {}, line))));
     else this.cost.fill(h('p', {}, 'No calls yet.'));
 
     this.chart.title = `Agreement with ${run.reference}`;
@@ -183,11 +180,11 @@ export class PanelView {
     this.drawChart();
 
     const profiledItems = report?.profiledItems ?? facts.progress?.profiledItems ?? 0;
-    if (facts.plan) this.plan.fill(...planView(facts.plan, run.reference, profiledItems));
-    else this.plan.fill(h('p', {}, run.status === 'running' ? 'The plan is chosen when profiling ends.' : 'No plan: profiling did not finish.'));
+    if (facts.plan) this.plan.fill(...planView(facts.plan, run.reference, profiledItems, run.target.accuracy));
+    else this.plan.fill(h('p', {}, facts.live ? 'The plan is chosen when profiling ends.' : run.status === 'declined' ? 'No plan: the run did not start.' : 'No plan: profiling did not finish.'));
 
     this.guarantee.fill(...guaranteeView(facts));
-    this.tableBox.replaceChildren(modelTable(facts.models, facts.plan, facts.profiling));
+    this.tableBox.replaceChildren(modelTable(facts.models, { reference: run.reference, plan: facts.plan, profiling: facts.profiling, profiledItems }));
   }
 
   private drawHeader(facts: RunFacts): void {
@@ -212,8 +209,9 @@ export class PanelView {
 
     this.openOutput.disabled = !run.canOpenOutput;
     this.openReport.disabled = !run.canOpenReport;
-    this.cancel.hidden = run.status !== 'running';
-    this.profileAgain.hidden = run.status === 'running';
+    // While the cost preview waits, its own dialog takes the answer.
+    this.cancel.hidden = run.status !== 'running' && run.status !== 'preparing';
+    this.profileAgain.hidden = facts.live;
   }
 
   private drawChart(): void {
@@ -234,11 +232,12 @@ export class PanelView {
         target: run.target.accuracy,
         confidence: run.target.confidence,
         profiling: facts.profiling,
+        plan: facts.plan,
         // Before the first layout (a hidden panel) the box has no width yet; the observer redraws.
         width: this.chartWidth || 480,
       }),
     );
-    const kinds = [...new Set(candidates.map((m): StatusKind => statusKind(m, facts.profiling)))];
+    const kinds = [...new Set(candidates.map((m): StatusKind => statusKind(m, facts.profiling, facts.plan)))];
     this.chartLegend.replaceChildren(
       ...kinds.map((kind) => h('li', { class: `status-${kind}` }, h('span', { class: 'legend-mark', 'aria-hidden': 'true' }), STATUS_WORDS[kind])),
     );

@@ -2,10 +2,10 @@
  * The chosen plan for the items left after profiling: a stacked bar of each
  * model's share and the same in words.
  */
+import { planModels } from '../core/plans/planSpec';
 import type { MixEntry, Plan } from '../core/report';
-import { items, percent } from '../text/numbers';
-import { describePlan, planAction, planEntryDetail, planName, planShares, usedEntries } from '../text/plan';
-import { h, s } from './dom';
+import { describePlan, entryShare, planAction, planEntryDetail, planName, planShares, shareOfRest, usedEntries } from '../text/plan';
+import { h, keepNamesWhole, s } from './dom';
 
 /** How many segment colours (series-0 to series-4) the stylesheet has; the reference has its own, muted. */
 const SERIES = 5;
@@ -14,10 +14,11 @@ function seriesClass(entry: MixEntry, index: number, reference: string): string 
   return entry.id === reference ? 'series-reference' : `series-${index % SERIES}`;
 }
 
-/** The plan's contents: a sentence, the stacked bar and one line per model. */
-export function planView(plan: Plan, reference: string, profiledItems: number): Node[] {
-  const intro = h('p', {}, describePlan(plan, reference, profiledItems));
+/** The plan's contents: a sentence, the stacked bar and one line per model; `target` is the agreement target, for the whole file. */
+export function planView(plan: Plan, reference: string, profiledItems: number, target: number): Node[] {
   const used = usedEntries(plan);
+  const names = [reference, ...used.flatMap((e) => planModels(e.plan))];
+  const intro = h('p', {}, ...keepNamesWhole(describePlan(plan, reference, profiledItems), names));
   if (used.length === 0) return [intro];
 
   const rest = used.reduce((sum, e) => sum + e.items, 0);
@@ -32,7 +33,7 @@ export function planView(plan: Plan, reference: string, profiledItems: number): 
   let offset = 0;
   used.forEach((entry, i) => {
     const share = entry.items / rest;
-    bar.append(s('rect', { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 }, s('title', {}, `${planName(entry.plan)}: ${percent(entry.share)}`)));
+    bar.append(s('rect', { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 }, s('title', {}, `${planName(entry.plan)}: ${shareOfRest(plan, [entry])}`)));
     offset += share;
   });
 
@@ -45,8 +46,8 @@ export function planView(plan: Plan, reference: string, profiledItems: number): 
         {},
         h('span', { class: `swatch ${seriesClass(entry, i, reference)}`, 'aria-hidden': 'true' }),
         h('span', { class: 'plan-model', title: planAction(entry.plan) }, planName(entry.plan)),
-        h('span', { class: 'plan-share' }, `${percent(entry.share)} · ${items(entry.items)}`),
-        h('span', { class: 'plan-detail' }, planEntryDetail(entry, reference)),
+        h('span', { class: 'plan-share' }, entryShare(plan, entry)),
+        h('span', { class: 'plan-detail' }, ...keepNamesWhole(planEntryDetail(entry, reference, target), names)),
       ),
     ),
   );

@@ -21,36 +21,19 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { REPO_ROOT, runMain, since } from '../support/codeServer';
 import { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
+import { refCheapConfig } from '../support/spamJob';
 import { ARTIFACTS_DIR, finishedPanel, panelWhen, screenshotPanel } from './costPanelPage';
 import { check } from './workbenchPage';
-import { runInWorkbench, STEP_TIMEOUT_MS } from './workbenchRun';
+import { parseE2eOptions, runInWorkbench, STEP_TIMEOUT_MS, type E2eOptions } from './workbenchRun';
 
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 const ITEMS = 600;
 /** Each stage of a batch at the test server lasts this long (it is held running until the panel was seen waiting). */
 const BATCH_STEP_MS = 1000;
-
-interface Options {
-  readonly vsix: string;
-  readonly timeoutMs: number;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
-      ...TIMEOUT_OPTION,
-    },
-  });
-  return { vsix: resolve(values.vsix), timeoutMs: timeoutMs(values['timeout-seconds']) };
-}
 
 function log(message: string): void {
   console.log(`[e2e batches] ${message}`);
@@ -68,20 +51,7 @@ function writeWorkspace(dir: string, baseURL: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'messages.jsonl'), `${Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` })).join('\n')}\n`);
   writeFileSync(join(dir, 'prompt.txt'), 'Is this spam or ham? Answer with one word.\n\n{{text}}\n');
-  const config = {
-    endpoints: { loopback: { baseURL } },
-    models: [
-      { id: 'ref', endpoint: 'loopback', inputPer1M: 10, outputPer1M: 30 },
-      { id: 'cheap', endpoint: 'loopback', inputPer1M: 0.2, outputPer1M: 0.6 },
-    ],
-    reference: 'ref',
-    template: 'prompt.txt',
-    labels: ['spam', 'ham'],
-    accuracy: 0.9,
-    confidence: 0.95,
-    seed: 3,
-    batch: { pollSeconds: 0.5 },
-  };
+  const config = refCheapConfig(baseURL, { seed: 3, batch: { pollSeconds: 0.5 } });
   writeFileSync(join(dir, 'smart.config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
@@ -126,7 +96,7 @@ function checkEachFileOnce(server: OpenAiTestServer): void {
   check(new Set(files).size === files.length, `a request file was sent twice:\n${files.join('\n')}`);
 }
 
-async function main(options: Options): Promise<number> {
+async function main(options: E2eOptions): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
   check(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first.`);
   return runInWorkbench({ name: 'e2e-batches', vsix: options.vsix, timeoutMs: options.timeoutMs, log }, async (run) => {
@@ -178,4 +148,4 @@ async function main(options: Options): Promise<number> {
   });
 }
 
-runMain('[e2e batches]', parseOptions, main);
+runMain('[e2e batches]', parseE2eOptions, main);

@@ -16,17 +16,14 @@
  * screenshot, the browser console and code-server's output are saved to
  * test/e2e/artifacts/config-completion-failure-<time>.*.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, runMain, startCodeServer } from '../support/codeServer';
-
-const ARTIFACTS_DIR = join(REPO_ROOT, 'test', 'e2e', 'artifacts');
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-/** How long one step in the workbench may take. */
-const STEP_TIMEOUT_MS = 60_000;
+import type { Page } from 'playwright-core';
+import { runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { ARTIFACTS_DIR } from './costPanelPage';
+import { check } from './workbenchPage';
+import { runInWorkbench, STEP_TIMEOUT_MS, VSIX_OPTION } from './workbenchRun';
 
 /** The config as the user has it so far; the cursor goes on the blank line. */
 const CONFIG_LINES = [
@@ -56,34 +53,27 @@ const DESCRIBED = { setting: 'accuracy', text: "the share of items whose output 
 interface Options {
   readonly vsix: string;
   readonly out: string;
+  readonly timeoutMs: number;
 }
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
+      ...VSIX_OPTION,
       out: { type: 'string', default: join(ARTIFACTS_DIR, 'config-completion.png') },
+      ...TIMEOUT_OPTION,
     },
   });
-  return { vsix: resolve(values.vsix), out: resolve(values.out) };
+  return { vsix: resolve(values.vsix), out: resolve(values.out), timeoutMs: timeoutMs(values['timeout-seconds']) };
 }
 
 function log(message: string): void {
   console.log(`[config-completion] ${message}`);
 }
 
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-/** A quiet workbench that shows the editor plainly: no minimap, no breadcrumbs. */
-function writeUserSettings(userDataDir: string): void {
-  const dir = join(userDataDir, 'User');
-  mkdirSync(dir, { recursive: true });
-  const settings = { ...QUIET_SETTINGS, 'editor.minimap.enabled': false, 'breadcrumbs.enabled': false, 'workbench.activityBar.location': 'hidden' };
-  writeFileSync(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
-}
+/** The editor shown plainly for the screenshot: no minimap, no breadcrumbs, no activity bar. */
+const ROOMY_SETTINGS = { 'editor.minimap.enabled': false, 'breadcrumbs.enabled': false, 'workbench.activityBar.location': 'hidden' };
 
 /** Opens smart.config.json from the explorer, puts the cursor on the blank line and starts a setting's name. */
 async function typeInConfig(page: Page): Promise<void> {
@@ -154,51 +144,15 @@ async function saveScreenshot(page: Page, out: string): Promise<void> {
   await page.screenshot({ path: out, clip: { x: editor.x, y: editor.y, width: editor.width, height: Math.min(editor.height, 560) } });
 }
 
-async function saveFailureArtifacts(page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined): Promise<string> {
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const prefix = join(ARTIFACTS_DIR, `config-completion-failure-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  if (page !== undefined) await page.screenshot({ path: `${prefix}.png`, timeout: 15_000 }).catch((error: Error) => log(`no screenshot: ${error.message}`));
-  writeFileSync(`${prefix}.console.log`, consoleLines.join('\n'));
-  writeFileSync(`${prefix}.code-server.log`, server?.output() ?? '(code-server did not start)');
-  return prefix;
-}
-
 async function main(options: Options): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`node scripts/package.mjs\` first.`);
-  const start = Date.now();
-  const temp = mkdtempSync(join(tmpdir(), 'smart-config-completion-'));
-  const workspace = join(temp, 'workspace');
-  const extensionsDir = join(temp, 'extensions');
-  const userDataDir = join(temp, 'user-data');
-  const consoleLines: string[] = [];
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> => {
-    cleaning ??= (async () => {
-      await browser?.close().catch(() => undefined);
-      await server?.stop();
-      rmSync(temp, { recursive: true, force: true });
-    })();
-    return cleaning;
-  };
-  const onSignal = (): void => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    writeUserSettings(userDataDir);
-    await installVsix(options.vsix, { extensionsDir, userDataDir, configFile: join(temp, 'install-config.yaml') });
-    mkdirSync(workspace);
-    writeFileSync(join(workspace, 'smart.config.json'), CONFIG_LINES.join('\n'));
-    writeFileSync(join(workspace, 'prompt.txt'), 'Is this comment toxic? {{text}}\n');
-    server = await startCodeServer({ workspace, extensionsDir, userDataDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    await page.goto(server.url, { waitUntil: 'domcontentloaded' });
-    log(`code-server and Chromium ready in ${((Date.now() - start) / 1000).toFixed(1)}s`);
+  const viewport = { width: 1280, height: 720 };
+  return runInWorkbench({ name: 'config-completion', vsix: options.vsix, timeoutMs: options.timeoutMs, log, viewport }, async (run) => {
+    writeFileSync(join(run.workspace, 'smart.config.json'), CONFIG_LINES.join('\n'));
+    writeFileSync(join(run.workspace, 'prompt.txt'), 'Is this comment toxic? {{text}}\n');
+    const start = Date.now();
+    const page = await run.open(ROOMY_SETTINGS);
+    log(`code-server and Chromium ready in ${since(start)}`);
 
     await typeInConfig(page);
     const rows = await completionRows(page);
@@ -207,18 +161,7 @@ async function main(options: Options): Promise<number> {
     log(`details of ${DESCRIBED.setting}: ${details.replace(/\s+/g, ' ')}`);
     await saveScreenshot(page, options.out);
     log(`screenshot: ${options.out}`);
-    log(`PASS in ${((Date.now() - start) / 1000).toFixed(1)}s`);
-    return 0;
-  } catch (error) {
-    if (cleaning !== undefined) return 1;
-    log(`FAIL: ${(error as Error).message}`);
-    log(`artifacts: ${await saveFailureArtifacts(page, consoleLines, server)}.*`);
-    return 1;
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 runMain('[config-completion]', parseOptions, main);

@@ -24,11 +24,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
-import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import type { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
-import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer } from './workbenchPage';
+import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette } from './workbenchPage';
+import { VSIX_OPTION } from './workbenchRun';
 
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 /** Lines in the dataset. */
 const ITEMS = 600;
@@ -47,7 +47,7 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
+      ...VSIX_OPTION,
       'strategy-shot': { type: 'string', default: join(ARTIFACTS_DIR, 'wizard-strategy.png') },
       ...TIMEOUT_OPTION,
     },
@@ -169,16 +169,6 @@ function checkNotNaive(workspace: string, models: OpenAiTestServer): void {
   check(report.reference === REFERENCE, `the reference is ${report.reference}, not the most expensive model`);
   check((paid[REFERENCE] ?? 0) < ITEMS, `${REFERENCE} answered all ${ITEMS} items: the run was naive`);
   check(existsSync(join(workspace, 'prompt.txt')) && existsSync(join(workspace, 'smart.config.json')), 'the template and the config were not saved');
-}
-
-/** Runs a command by its title from the command palette. */
-async function runFromPalette(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const widget = page.locator('.quick-input-widget');
-  await widget.waitFor({ state: 'visible' });
-  await page.keyboard.type(title, { delay: 20 });
-  await widget.locator('.monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
 }
 
 /** The walkthrough's step, found by its title. */

@@ -4,7 +4,12 @@
  * holding `messages.jsonl`, `prompt.txt` and a `smart.config.json` that points
  * at an OpenAI-compatible test server on 127.0.0.1. In headless Chromium the
  * test right-clicks the file in the explorer, chooses Profile Dataset, picks
- * "Use smart.config.json" and "Online", clicks Run in the cost preview and waits for the
+ * "Use smart.config.json" and "Online", and declines the cost preview: the
+ * panel and the status bar say the run waits for the go-ahead, then that it
+ * did not start, listing the candidate all along. It profiles again and clicks
+ * Run; the endpoint refuses the key part way (the run fails, the panel still
+ * lists the candidate), then accepts it again: Resume Run shows the cost
+ * preview, less what the cache holds, and after Run the test waits for the
  * cost panel to show the finished run: the models, their intervals, the mix
  * and the guarantee. It then checks the output file and saves screenshots of
  * the workbench and of the panel to test/e2e/artifacts/ (git-ignored).
@@ -24,38 +29,23 @@
  * test/e2e/artifacts/e2e-failure-<time>.*.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { REPO_ROOT, runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
-import { screenshotPanel } from './costPanelPage';
-import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, STEP_TIMEOUT_MS } from './workbenchPage';
+import { runMain, since } from '../support/codeServer';
+import { panelWhen, screenshotPanel } from './costPanelPage';
+import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette, STEP_TIMEOUT_MS } from './workbenchPage';
+import { parseE2eOptions, type E2eOptions } from './workbenchRun';
 import type { TestMessage } from '../support/openaiTestServer';
 
 /** The extension's manifest: its name and version name the default .vsix. */
-const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 /** Lines in the dataset. */
 const ITEMS = 400;
 /** The reference model and the cheaper candidate, as named in smart.config.json and served by the test server. */
 const REFERENCE = 'ref';
 const CANDIDATE = 'cheap';
-
-interface Options {
-  readonly vsix: string;
-  readonly timeoutMs: number;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) },
-      ...TIMEOUT_OPTION,
-    },
-  });
-  return { vsix: resolve(values.vsix), timeoutMs: timeoutMs(values['timeout-seconds']) };
-}
+/** The paid run's requests from this one on are refused (401) until the test lets them through again. */
+const REFUSED_FROM = 60;
 
 function log(message: string): void {
   console.log(`[e2e] ${message}`);
@@ -102,7 +92,7 @@ function writeWorkspace(dir: string, baseURL: string): void {
 /** What the finished panel shows, read from its page. */
 interface PanelFacts {
   readonly status: string;
-  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string }[];
+  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string; readonly use: string }[];
   readonly plan: string[];
   readonly guarantee: string;
   readonly savings: string;
@@ -121,6 +111,7 @@ function readPanel(frame: Frame): Promise<PanelFacts> {
         agreed: cell(row, 'Agreed'),
         interval: cell(row, 'Interval'),
         outputs: cell(row, 'Outputs'),
+        use: cell(row, 'Use'),
       })),
       plan: [...document.querySelectorAll('.section-plan .plan-entries li')].map((li) => [...li.children].map(text).filter(Boolean).join(' ')),
       guarantee: text(document.querySelector('.section-guarantee .guarantee')),
@@ -154,7 +145,7 @@ function checkOutput(workspace: string): void {
 }
 
 /** Runs the test once; resolves with the exit code. */
-async function main(options: Options): Promise<number> {
+async function main(options: E2eOptions): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
   const setup = {
     name: 'e2e',
@@ -166,22 +157,64 @@ async function main(options: Options): Promise<number> {
     workspace: writeWorkspace,
     log,
   };
-  return inWorkbench(setup, async ({ page, workspace, models, left }) => {
+  let refusing = true;
+  const fault = (info: { callIndex: number }): { kind: 'status'; status: number; message: string } | undefined =>
+    refusing && info.callIndex >= REFUSED_FROM ? { kind: 'status', status: 401, message: 'Incorrect API key provided' } : undefined;
+  return inWorkbench({ ...setup, fault }, async ({ page, workspace, models, left }) => {
     let step = Date.now();
-    await profileFromExplorer(page, 'messages.jsonl', log);
-    log(`explorer shown, Profile Dataset chosen in ${since(step)}`);
-    step = Date.now();
-    const quickPick = page.locator('.quick-input-widget');
-    await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
-    // The endpoint could serve batches: the run is asked to go online.
-    await quickPick.getByRole('option', { name: /^Online/ }).click();
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.getByText('Smart: start paid calls?').waitFor();
+    const statusBar = (words: string): Promise<number> => page.locator('.statusbar-item').filter({ hasText: `Smart: ${words}` }).count();
+    const startProfile = async (): Promise<void> => {
+      await profileFromExplorer(page, 'messages.jsonl', log);
+      const quickPick = page.locator('.quick-input-widget');
+      await quickPick.getByRole('option', { name: /Use smart\.config\.json/ }).click();
+      // The endpoint could serve batches: the run is asked to go online.
+      await quickPick.getByRole('option', { name: /^Online/ }).click();
+      await dialog.getByText('Smart: start paid calls?').waitFor({ timeout: left() });
+    };
+    /** The models the panel lists, each with its standing. */
+    const listed = (panel: Frame): Promise<string> =>
+      panel.evaluate(() => [...document.querySelectorAll('table.models tbody tr')].map((row) => `${row.querySelector('th')?.textContent ?? ''} ${row.querySelector('.status-word')?.textContent ?? ''}`).join(', '));
+
+    await startProfile();
+    log(`explorer shown, Profile Dataset chosen, settings picked in ${since(step)}`);
+    step = Date.now();
+    const waiting = await panelWhen(page, (state) => state.status === 'confirming', left(), 'the cost preview waiting for the go-ahead');
+    const waitingModels = await listed(waiting);
+    log(`while the preview waits: panel "${(await waiting.locator('.status-line').innerText()).replace(/\s+/g, ' ')}", models ${waitingModels}`);
+    check(waitingModels === `${REFERENCE} the reference, ${CANDIDATE} not profiled`, `while the preview waits the panel lists ${waitingModels}`);
+    check((await statusBar('waiting for your go-ahead')) === 1, 'the status bar does not say the run waits for the go-ahead');
+    check(models.counts().total === 0, 'calls were made before the cost preview was confirmed');
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const declined = await panelWhen(page, (state) => state.status === 'declined', left(), 'the declined run');
+    check((await listed(declined)) === waitingModels, `after the decline the panel lists ${await listed(declined)}`);
+    await page.locator('.statusbar-item').filter({ hasText: 'Smart: not started' }).waitFor({ timeout: left() });
+    check((await statusBar('failed')) === 0 && (await statusBar('cancelled')) === 0, 'declining the preview reads as a failure or a cancel');
+    log(`declined in ${since(step)}: panel and status bar say the run did not start`);
+
+    step = Date.now();
+    await startProfile();
     const preview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');
     log(`cost preview: ${preview}`);
     check(models.counts().total === 0, 'calls were made before the cost preview was confirmed');
     await dialog.getByRole('button', { name: 'Run', exact: true }).click();
-    log(`settings picked and Run clicked in ${since(step)}`);
+    const failed = await panelWhen(page, (state) => state.status === 'failed', left(), 'the run stopped by the refused key');
+    const failedModels = await listed(failed);
+    check(failedModels.startsWith(`${REFERENCE} the reference, ${CANDIDATE} `), `after the failure the panel lists ${failedModels}`);
+    await page.locator('.statusbar-item').filter({ hasText: 'Smart: failed' }).waitFor({ timeout: left() });
+    const paidBeforeResume = models.counts().paid;
+    log(`the run failed at the refused key in ${since(step)}, after ${paidBeforeResume} paid calls; the panel lists ${failedModels}`);
+
+    step = Date.now();
+    refusing = false;
+    await runFromPalette(page, 'Smart: Resume Run');
+    await dialog.getByText('Smart: start paid calls?').waitFor({ timeout: left() });
+    const resumePreview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');
+    log(`Resume Run's cost preview: ${resumePreview}`);
+    check(resumePreview.includes(`The response cache already holds ${paidBeforeResume} answers`), 'the resumed run\'s preview does not leave out the answers the cache holds');
+    check(models.counts().paid === paidBeforeResume, 'Resume Run paid calls before its cost preview was confirmed');
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    log(`Resume Run confirmed in ${since(step)}`);
 
     step = Date.now();
     await finishedPanel(page, left());
@@ -194,7 +227,7 @@ async function main(options: Options): Promise<number> {
     const panel = await finishedPanel(page, left());
     const facts = await readPanel(panel);
     log(`output opened and panel shown again in ${since(step)}: ${facts.status}, savings ${facts.savings}`);
-    for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}`);
+    for (const m of facts.models) log(`  model ${m.id}: ${m.status}; agreed ${m.agreed}; interval ${m.interval}; outputs ${m.outputs}; use ${m.use}`);
     for (const entry of facts.plan) log(`  plan: ${entry}`);
     log(`  guarantee: ${facts.guarantee}`);
 
@@ -206,6 +239,7 @@ async function main(options: Options): Promise<number> {
     const candidate = facts.models[1];
     check(/\d/.test(candidate.interval) && /\d+\/\d+/.test(candidate.agreed), `the panel shows no interval for ${CANDIDATE}`);
     check(facts.plan.some((entry) => entry.includes(CANDIDATE)), `the chosen mix does not use ${CANDIDATE}: ${facts.plan.join('; ')}`);
+    check(/^(answers|in a gate on) /.test(candidate.use), `the plan uses ${CANDIDATE} but its Use says ${candidate.use}`);
     check(facts.guarantee.length > 0, 'the panel shows no guarantee');
     const outputsShown = facts.models.reduce((sum, m) => sum + Number(m.outputs.replace(/\D/g, '')), 0);
     check(outputsShown === ITEMS, `the panel counts ${outputsShown} outputs, not ${ITEMS}`);
@@ -213,6 +247,7 @@ async function main(options: Options): Promise<number> {
     checkOutput(workspace);
     const counts = models.counts();
     log(`output checked: ${ITEMS} lines; calls paid ${JSON.stringify(counts.paidPerModel)}`);
+    check(models.maxPaidPerRequest() === 1, 'a call was paid twice across the failed run and its resume');
     check((counts.paidPerModel[REFERENCE] ?? 0) < ITEMS, `${REFERENCE} was called on every item: nothing was saved`);
 
     const shots = await saveScreenshots(page, panel);
@@ -220,4 +255,4 @@ async function main(options: Options): Promise<number> {
   });
 }
 
-runMain('[e2e]', parseOptions, main);
+runMain('[e2e]', parseE2eOptions, main);

@@ -29,8 +29,9 @@ export interface WorkbenchSetup {
   readonly name: string;
   readonly vsix: string;
   readonly timeoutMs: number;
-  /** The scripted models of the test server. */
+  /** The scripted models of the test server, and the faults it injects. */
   readonly answer: OpenAiTestServerOptions['answer'];
+  readonly fault?: OpenAiTestServerOptions['fault'];
   /** User settings beside the quiet ones, given the test server's base URL. */
   readonly settings: (baseURL: string) => Record<string, unknown>;
   /** Fills the workspace folder, given the test server's base URL. */
@@ -46,7 +47,7 @@ export interface WorkbenchSetup {
 export function inWorkbench(setup: WorkbenchSetup, test: (session: WorkbenchSession) => Promise<void>): Promise<number> {
   const { name, vsix, timeoutMs, log } = setup;
   return runInWorkbench({ name, vsix, timeoutMs, log }, async (run) => {
-    const models = new OpenAiTestServer({ answer: setup.answer });
+    const models = new OpenAiTestServer({ answer: setup.answer, ...(setup.fault ? { fault: setup.fault } : {}) });
     run.closeAtEnd(() => models.close());
     const { baseURL } = await models.start();
     setup.workspace(run.workspace, baseURL);
@@ -83,4 +84,14 @@ export async function profileFromExplorer(page: Page, fileName: string, log: (me
   }
   log(`context menu: ${(await page.locator('.context-view .monaco-menu').getByRole('menuitem').allInnerTexts()).map((t) => t.split('\n')[0]).join(' | ')}`);
   await item.click();
+}
+
+/** Runs a command by its title from the command palette. */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible' });
+  await page.keyboard.type(title, { delay: 20 });
+  await widget.locator('.monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
 }

@@ -7,15 +7,32 @@
  * (a screenshot, the browser console, code-server's output, the frames, the
  * extension host's logs).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, since, startCodeServer } from '../support/codeServer';
+import { CodeServer, installVsix, launchChromium, QUIET_SETTINGS, REPO_ROOT, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
 import { saveFailureArtifacts } from './costPanelPage';
 
 /** How long one step in the workbench may take; VS Code in headless Chromium on a busy machine can be slow. */
 export const STEP_TIMEOUT_MS = 60_000;
+
+const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+/** The `--vsix FILE` option of every e2e script, for `parseArgs`: the packaged extension, `npm run package`'s by default. */
+export const VSIX_OPTION = { vsix: { type: 'string', default: join(REPO_ROOT, 'dist', `${MANIFEST.name}-${MANIFEST.version}.vsix`) } } as const;
+
+/** What an e2e script is told on its command line when it takes no more than `--vsix` and `--timeout-seconds`. */
+export interface E2eOptions {
+  readonly vsix: string;
+  readonly timeoutMs: number;
+}
+
+/** Reads `--vsix FILE` and `--timeout-seconds N`. */
+export function parseE2eOptions(argv: string[]): E2eOptions {
+  const { values } = parseArgs({ args: argv, options: { ...VSIX_OPTION, ...TIMEOUT_OPTION } });
+  return { vsix: resolve(values.vsix), timeoutMs: timeoutMs(values['timeout-seconds']) };
+}
 
 export interface WorkbenchRunOptions {
   /** Names the temp folder and the failure artifacts (`<name>-failure-<time>.*`). */
@@ -23,6 +40,8 @@ export interface WorkbenchRunOptions {
   readonly vsix: string;
   readonly timeoutMs: number;
   readonly log: (message: string) => void;
+  /** The browser window's size (default 1600 x 1000). */
+  readonly viewport?: { readonly width: number; readonly height: number };
 }
 
 /** What a run's body gets. */
@@ -84,7 +103,7 @@ export async function runInWorkbench(options: WorkbenchRunOptions, body: (run: W
       step = Date.now();
       server = await startCodeServer({ workspace, extensionsDir, userDataDir });
       browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      page = await browser.newPage({ viewport: options.viewport ?? { width: 1600, height: 1000 } });
       page.setDefaultTimeout(STEP_TIMEOUT_MS);
       page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
       page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.stack ?? error.message}`));

@@ -35,6 +35,7 @@ const base = {
   strategy: 'modelmix',
   bound: 'anytime',
   reference: 'gpt-4o',
+  candidates: ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'claude-3-5-haiku'],
 } as const;
 
 /** Profiling, 132 items in: one candidate still profiled, one ruled out by its bound. */
@@ -126,9 +127,110 @@ export const REPORT: RunReport = {
   timings: { startedAt: '2025-05-02T10:00:00.000Z', profilingMs: 61000, applyingMs: 122000, totalMs: 183000 },
 };
 
+/** The cost preview of the runs below, as the host words it. */
+export const PREVIEW_LINES = [
+  '2,400 items, about 74 input tokens per call (measured on 200 prompts); 4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
+  'gpt-4o alone on every item: $0.504.',
+  'Profiling costs at least $0.02468 (the minimum sample) and at most $0.7342 (every model on every item).',
+];
+
+/** The input being checked and the cost estimated, before the preview. */
+export const PREPARING: PanelState = {
+  run: { ...base, status: 'preparing', canOpenOutput: false, canOpenReport: false },
+};
+
+/** The cost preview waits for the person's go-ahead. */
+export const CONFIRMING: PanelState = {
+  run: { ...base, status: 'confirming', preview: PREVIEW_LINES, canOpenOutput: false, canOpenReport: false },
+};
+
+/** The person declined the cost preview: nothing started. */
+export const DECLINED: PanelState = {
+  run: { ...base, status: 'declined', preview: PREVIEW_LINES, message: 'Stopped before any paid call: the cost preview was declined.', canOpenOutput: false, canOpenReport: false },
+};
+
+/** The endpoint refused the key at the first calls, before any progress. */
+export const FAILED_AT_ONCE: PanelState = {
+  run: { ...base, status: 'failed', preview: PREVIEW_LINES, message: "gpt-4o: 401 Unauthorized from endpoint 'openai'; set its key with Smart: Set API Key.", canOpenOutput: false, canOpenReport: false },
+};
+
 /** The finished run, with its output and report on disk. */
 export const FINISHED: PanelState = {
   run: { ...base, status: 'done', report: REPORT, canOpenOutput: true, canOpenReport: true },
+};
+
+/**
+ * A finished `auto` run: a gate of two cheap models and gpt-4o-mini alone
+ * certified and used (gpt-4o-mini with a bound below the target on its own
+ * items), gpt-3.5-turbo piloted but in no chosen plan, claude-3-5-haiku never
+ * profiled. Statuses as the engine sets them: every model a used plan calls
+ * satisfied, the piloted one ruled out by cost.
+ */
+export const AUTO_REPORT: RunReport = {
+  ...REPORT,
+  strategy: 'auto',
+  bound: 'clopper-pearson',
+  models: [
+    reference(390, { calls: 390 + 302 + 121, cost: 0.17073, costPerItem: 0.00021, itemsProduced: 390 + 302 + 121 }),
+    candidate({ id: 'gpt-4.1-nano', status: 'satisfied', agreements: 381, n: 390, interval: { lower: 0.953, upper: 0.99 }, calls: 390 + 1206, cost: 0.0136, costPerItem: 0.0000085, itemsProduced: 1085 }),
+    candidate({ id: 'gemini-2.0-flash', status: 'satisfied', agreements: 377, n: 390, interval: { lower: 0.942, upper: 0.983 }, calls: 390 + 1206, cost: 0.0112, costPerItem: 0.000007, itemsProduced: 0 }),
+    candidate({ id: 'gpt-4o-mini', status: 'satisfied', agreements: 366, n: 390, interval: { lower: 0.906, upper: 0.958 }, calls: 390 + 502, cost: 0.0113, costPerItem: 0.0000127, itemsProduced: 502 }),
+    candidate({ id: 'gpt-3.5-turbo', status: 'invalid', ruledOutBy: 'cost', agreements: 33, n: 40, interval: { lower: 0.672, upper: 0.927 }, cost: 0.00164, costPerItem: 0.0000411 }),
+    candidate({ id: 'claude-3-5-haiku', status: 'unknown', agreements: 0, n: 0, calls: 0, inputTokens: 0, outputTokens: 0, costPerItem: 0.0000706 }),
+  ],
+  plan: {
+    kind: 'mix',
+    entries: [
+      { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, share: 0.6, items: 1206, lowerBound: 0.975, level: 0.995, costPerItem: 0.0000365, coverage: 0.9 },
+      { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, share: 0.25, items: 502, lowerBound: 0.9, level: 0.995, costPerItem: 0.0000127 },
+      { id: 'gpt-4o', plan: { kind: 'single', model: 'gpt-4o' }, share: 0.15, items: 302, lowerBound: 1, level: 1, costPerItem: 0.00021 },
+    ],
+    agreementLowerBound: 0.9665,
+    confidence: 0.95,
+    certification: {
+      pilotItems: 40,
+      pilotModels: ['gemini-2.0-flash', 'gpt-4.1-nano', 'gpt-4o-mini', 'gpt-3.5-turbo'],
+      plansConsidered: 14,
+      plannedItems: 350,
+      items: 350,
+      looks: 1,
+      plans: [
+        { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, pilotAgreements: 40, pilotItems: 40, agreements: 347, items: 350, lowerBound: 0.975, alpha: 0.005, costPerItem: 0.0000365, coverage: 0.9 },
+        { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, pilotAgreements: 38, pilotItems: 40, agreements: 328, items: 350, lowerBound: 0.9, alpha: 0.005, costPerItem: 0.0000127 },
+      ],
+    },
+  },
+  totalCost: 0.20847,
+  paidCost: 0.20847,
+  savings: 2.4176,
+  guarantee: { accuracy: 0.95, confidence: 0.95, bound: 'clopper-pearson', met: true, proven: true },
+};
+
+/** The finished `auto` run, with its output and report on disk. */
+export const FINISHED_AUTO: PanelState = {
+  run: { ...base, strategy: 'auto', bound: 'clopper-pearson', status: 'done', report: AUTO_REPORT, canOpenOutput: true, canOpenReport: true },
+};
+
+/** Applying the plan, 1,200 items in: the Open buttons wait for the end, Cancel is offered, the savings are projected. */
+export const APPLYING: PanelState = {
+  run: {
+    ...base,
+    status: 'running',
+    progress: {
+      ...PROFILING,
+      phase: 'applying',
+      itemsDone: 1200,
+      profiledItems: 390,
+      models: REPORT.models,
+      plan: REPORT.plan,
+      costSoFar: 0.1432,
+      referenceOnlySoFar: 0.252,
+      projectedTotalCost: 0.1867,
+      projectedSavings: 2.7,
+    },
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
 };
 
 /** The API key was refused during profiling. */

@@ -22,3 +22,24 @@ export function spamJobConfig(endpoint: Readonly<Record<string, unknown>>, extra
     ...extra,
   };
 }
+
+/**
+ * The two-model config of the editor's tests (integration and end-to-end):
+ * `ref` and `cheap` on one endpoint `loopback` at `baseURL`, spam or ham, a
+ * 90% target, with `extra` on top.
+ */
+export function refCheapConfig(baseURL: string, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return {
+    endpoints: { loopback: { baseURL } },
+    models: [
+      { id: 'ref', endpoint: 'loopback', inputPer1M: 10, outputPer1M: 30 },
+      { id: 'cheap', endpoint: 'loopback', inputPer1M: 0.2, outputPer1M: 0.6 },
+    ],
+    reference: 'ref',
+    template: 'prompt.txt',
+    labels: ['spam', 'ham'],
+    accuracy: 0.9,
+    confidence: 0.95,
+    ...extra,
+  };
+}

@@ -3,7 +3,8 @@
  * under the host's strict CSP: what it posts, what it shows for each kind of
  * state, that strings from files stay text, that nothing breaks the policy or
  * leaves 127.0.0.1, and that it fits a narrow panel. Saves screenshots to
- * test/e2e/artifacts/panel-*.png for a person to look at.
+ * test/e2e/artifacts/panel-*.png for a person to look at, and the 630 px ones
+ * (light and dark) to media/screenshots/panel-630-*.png.
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { formatReport } from '../../src/cli/reportSummary';
 import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
 import { describeGuarantee } from '../../src/text/guarantee';
-import { BATCHES, CANCELLED, FAILED, FINISHED, HOSTILE, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
+import { APPLYING, AUTO_REPORT, BATCHES, CANCELLED, CONFIRMING, DECLINED, FAILED, FAILED_AT_ONCE, FINISHED, FINISHED_AUTO, HOSTILE, PREPARING, PREVIEW_LINES, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -149,8 +150,9 @@ describe('cost panel (webview) in Chromium', function () {
     const rows = page.locator('table.models tbody tr');
     assert.equal(await rows.count(), 3);
     const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.trim())));
-    assert.deepEqual(cells[0].slice(0, 4), ['gpt-4o', 'reference', '–', '–']);
-    assert.deepEqual(cells[1], ['gpt-4o-mini', 'profiling', '127/132', '93.1%–98%', '132 (0)', '9,768 / 396', '$0.00168', '0']);
+    assert.deepEqual(cells[0].slice(0, 4), ['gpt-4o', 'the reference', '–', '–']);
+    // No plan yet: the Use column has no figure.
+    assert.deepEqual(cells[1], ['gpt-4o-mini', 'profiling', '127/132', '93.1%–98%', '132 (0)', '9,768 / 396', '$0.00168', '0', '–']);
     assert.deepEqual(cells[2].slice(0, 4), ['gpt-3.5-turbo', 'below the target', '101/120', '74.2%–91.2%']);
 
     // The chart: one row per candidate, described in words, and drawn where the numbers say.
@@ -215,8 +217,8 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await plan.count(), 3, 'entries with no items are left out');
     const entries = (await plan.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     assert.deepEqual(entries, [
-      'gpt-4o-mini 34.7% · 698 items agreement on its items at least 95.5%; $0.0001 per item',
-      'gpt-4.1-nano 28.4% · 570 items agreement on its items at least 94.1%; $0.0001 per item',
+      'gpt-4o-mini 34.7% · 698 items agreement with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item',
+      'gpt-4.1-nano 28.4% · 570 items agreement with gpt-4o on the 570 items it answers at least 94.1% (below the 95% target, which is for the whole file); $0.0001 per item',
       'gpt-4o 36.9% · 742 items the reference itself',
     ]);
     assert.match(await text(page, '.section-plan .section-body > p'), /^A mix of models for the 2,010 items left after profiling \(the 390 profiled items keep gpt-4o's output\)\.$/);
@@ -229,27 +231,32 @@ describe('cost panel (webview) in Chromium', function () {
 
     // The sentence the report file holds (its words are pinned in test/unit/text/guarantee.test.ts).
     assert.equal(await text(page, '.guarantee'), describeGuarantee(REPORT));
+    assert.match(await text(page, '.guarantee'), /of the whole file's 2,400 items/);
     const cost = await text(page, '.section-cost');
     for (const expected of ['Total cost', '$0.2646', 'paid now $0.2631, $0.00152 from the cache', 'gpt-4o alone', '$0.504', 'on all 2,400 items', 'Savings', '1.90x cheaper', '$0.2394 less (47.5%)']) {
       assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
     }
 
-    const statuses = await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts();
-    assert.deepEqual(statuses.map((s) => s.replace(/\s+/g, ' ').trim()), [
-      'reference',
-      'meets the target in the plan for 34.7% of the rest',
-      'profiling stopped (not worth it) in the plan for 28.4% of the rest',
-      'below the target',
-      'not profiled',
+    // Two facts per model, in two columns: what profiling concluded, and how much of the rest the plan gives it.
+    assert.deepEqual(await page.locator('table.models thead th').allInnerTexts(), ['Model', 'Profiling', 'Agreed', 'Interval', 'Calls (cached)', 'Tokens in / out', 'Cost', 'Outputs', 'Use']);
+    const facts = await page.locator('table.models tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ['Profiling', 'Outputs', 'Use'].map((label) => tr.querySelector<HTMLElement>(`[data-label="${label}"]`)!.innerText.trim())),
+    );
+    assert.deepEqual(facts, [
+      ['the reference', '1,132', 'answers the profiled items and 36.9% of the rest'],
+      ['meets the target', '698', 'answers 34.7% of the rest'],
+      ['profiling stopped to save cost', '570', 'answers 28.4% of the rest'],
+      ['below the target', '0', 'not used'],
+      ['not profiled', '0', 'not used'],
     ]);
     assert.equal(await text(page, 'table.models tbody tr:nth-child(2) td:nth-child(5)'), '1,088 (120)');
     assert.deepEqual(await ariaLabels(page, 'g.chart-row'), [
       'gpt-4o-mini: agreement 98.5% (384 of 390), interval 95.5%–99.6%, target 95%; meets the target',
-      'gpt-4.1-nano: agreement 97.2% (379 of 390), interval 94.1%–98.9%, target 95%; profiling stopped (not worth it)',
+      'gpt-4.1-nano: agreement 97.2% (379 of 390), interval 94.1%–98.9%, target 95%; profiling stopped to save cost',
       'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; below the target',
       'claude-3-5-haiku: no items profiled yet, target 95%; not profiled',
     ]);
-    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['meets the target', 'profiling stopped (not worth it)', 'below the target', 'not profiled']);
+    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['meets the target', 'profiling stopped to save cost', 'below the target', 'not profiled']);
 
     assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
     await page.getByRole('button', { name: 'Open output' }).click();
@@ -295,7 +302,7 @@ describe('cost panel (webview) in Chromium', function () {
     assert.ok(cost.includes('Cost so far') && !cost.includes('Projected'), cost);
     assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Open output' }).isDisabled(), true);
-    assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['reference', 'undecided', 'below the target']);
+    assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['the reference', 'undecided', 'below the target']);
     assertNoProblems();
   });
 
@@ -311,30 +318,77 @@ describe('cost panel (webview) in Chromium', function () {
     assertNoProblems();
   });
 
-  /** What a person compares between the two views: per model its standing, interval and cost; the run's money, savings, shares and guarantee. */
+  it('lists the configured candidates, not profiled yet, and never says Running before the person agreed to the cost preview (issue 11, item 4)', async () => {
+    const page = await openPanel();
+    const status = async (): Promise<string> => (await page.locator('[role="status"]').innerText()).replace(/\s+/g, ' ').trim();
+    const candidates = ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'claude-3-5-haiku'];
+    const listed = async (state: string): Promise<void> => {
+      assert.deepEqual(await page.locator('table.models tbody tr th').allInnerTexts(), ['gpt-4o', ...candidates], `${state}: the models table`);
+      assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['the reference', ...candidates.map(() => 'not profiled')], `${state}: their standing`);
+      assert.equal(await page.locator('svg.interval-chart g.chart-row').count(), candidates.length, `${state}: a chart row per candidate`);
+      assert.ok(!(await text(page, '.section-agreement')).includes('No candidates'), `${state}: says there are no candidates`);
+    };
+
+    await postState(page, PREPARING);
+    assert.equal(await status(), 'Preparing checking the file and estimating the cost');
+    await listed('preparing');
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).isVisible(), true);
+    assert.equal(await text(page, '.section-plan .section-body'), 'The plan is chosen when profiling ends.');
+    assert.equal(await text(page, '.section-guarantee .section-body'), 'The guarantee is decided when profiling ends.');
+
+    await postState(page, CONFIRMING);
+    assert.equal(await status(), 'Cost preview waiting for your go-ahead');
+    await listed('confirming');
+    assert.deepEqual(await page.locator('.section-cost li').allInnerTexts(), PREVIEW_LINES);
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0, 'the preview\'s dialog takes the answer');
+    assert.equal(await page.getByRole('button', { name: 'Profile a dataset…' }).count(), 0);
+
+    await postState(page, DECLINED);
+    assert.equal(await status(), 'Not started Stopped before any paid call: the cost preview was declined.');
+    await listed('declined');
+    assert.equal(await text(page, '.section-plan .section-body'), 'No plan: the run did not start.');
+    assert.equal(await page.getByRole('button', { name: 'Profile a dataset…' }).isVisible(), true);
+
+    await postState(page, FAILED_AT_ONCE);
+    assert.match(await status(), /^Failed gpt-4o: 401 Unauthorized/);
+    await listed('failed before any progress');
+
+    // Agreed: running, still every candidate listed until the first progress event names them.
+    await postState(page, { run: { ...CONFIRMING.run!, status: 'running' } });
+    assert.equal(await status(), 'Running starting');
+    await listed('running');
+    assertNoProblems();
+  });
+
+  /** What a person compares between the two views: per model its two facts, interval and cost; the run's money, savings, plan lines and guarantee. */
   interface Figures {
-    readonly models: ReadonlyArray<readonly [id: string, status: string, interval: string, cost: string]>;
+    readonly models: ReadonlyArray<readonly [id: string, profiling: string, interval: string, cost: string, use: string]>;
     readonly money: readonly string[];
     readonly savings: readonly string[];
-    readonly shares: readonly string[];
+    /** Per plan entry: its name, share and what it rests on. */
+    readonly plan: ReadonlyArray<readonly [name: string, share: string, detail: string]>;
     readonly guarantee: string;
   }
 
   const MONEY = /-?\$[\d,]+\.\d+/g;
   const SAVINGS = /[\d,]+\.\d\dx (?:cheaper|more expensive)/g;
-  const SHARE = /\S+ \d+(?:\.\d)?%/g;
+  const PLAN_LINE = /^ {2}(.+?) (\d+(?:\.\d)?% · [\d,]+ items?): (.+)$/;
 
-  /** The command line's summary, read as a person reads it: the table's columns, the figures in its sentences. */
+  /** The command line's summary, read as a person reads it: the table's columns, the plan's lines, the figures in its sentences. */
   function cliFigures(summary: string): Figures {
     const lines = summary.split('\n');
     const end = lines.indexOf('');
     const rows = lines.slice(1, end).map((line) => line.trim().split(/\s{2,}/));
     const costLine = lines.find((l) => l.startsWith('Cost '))!;
     return {
-      models: rows.map(([id, status, , interval, , , cost]) => [id, status, interval, cost] as const),
+      // model, profiling, agreed, interval, calls, cached, cost, outputs, use (no batch column in these runs)
+      models: rows.map(([id, profiling, , interval, , , cost, , use]) => [id, profiling, interval, cost, use] as const),
       money: costLine.match(MONEY) ?? [],
       savings: costLine.match(SAVINGS) ?? [],
-      shares: lines.find((l) => l.includes('Shares: '))!.split('Shares: ')[1].match(SHARE) ?? [],
+      plan: lines.flatMap((l) => {
+        const m = PLAN_LINE.exec(l);
+        return m ? [[m[1], m[2], m[3]] as const] : [];
+      }),
       guarantee: lines.find((l) => l.startsWith('Guarantee: '))!.slice('Guarantee: '.length),
     };
   }
@@ -343,42 +397,73 @@ describe('cost panel (webview) in Chromium', function () {
     const rows = await page.locator('table.models tbody tr').evaluateAll((trs) =>
       trs.map((tr) => {
         const text = (selector: string): string => tr.querySelector<HTMLElement>(selector)?.innerText.trim() ?? '';
-        return [text('th'), text('.status-word'), text('[data-label="Interval"]'), text('[data-label="Cost"]')] as const;
+        return [text('th'), text('[data-label="Profiling"]'), text('[data-label="Interval"]'), text('[data-label="Cost"]'), text('[data-label="Use"]')] as const;
       }),
     );
     const values = await page.locator('.section-cost .figure-value').allInnerTexts();
     const notes = await page.locator('.section-cost .figure-note').allInnerTexts();
-    const planEntries = await page.locator('.plan-entries li').allInnerTexts();
+    const plan = await page.locator('.plan-entries li').evaluateAll((lis) =>
+      lis.map((li) => ['.plan-model', '.plan-share', '.plan-detail'].map((c) => li.querySelector<HTMLElement>(c)!.innerText.trim()) as [string, string, string]),
+    );
     return {
       models: rows,
       money: [...values, ...notes].join(' ').match(MONEY) ?? [],
       savings: values.join(' ').match(SAVINGS) ?? [],
-      shares: planEntries.map((t) => t.replace(/\s+/g, ' ').trim().match(/^\S+ \d+(?:\.\d)?%/)![0]),
+      plan,
       guarantee: await text(page, '.guarantee'),
     };
   }
 
   it('shows the same figures and words as the command line for the same run', async () => {
     const page = await openPanel();
-    // The finished mix, and the same run had it cost more than the reference alone.
+    // The finished mix, the same run had it cost more than the reference alone, and an auto run with a gate.
     const dearer: RunReport = { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 };
-    for (const report of [REPORT, dearer]) {
-      await postState(page, { run: { ...FINISHED.run!, report } });
+    for (const report of [REPORT, dearer, AUTO_REPORT]) {
+      await postState(page, { run: { ...FINISHED_AUTO.run!, strategy: report.strategy, bound: report.bound, report } });
       const cli = cliFigures(formatReport(report));
       const panel = await panelFigures(page);
-      assert.deepEqual(panel.models, cli.models, 'each model: status words, interval, cost');
+      assert.deepEqual(panel.models, cli.models, 'each model: what profiling concluded, interval, cost, use in the plan');
       assert.deepEqual(panel.savings, cli.savings, 'the savings ratio');
       for (const figure of cli.money) assert.ok(panel.money.includes(figure), `the panel shows ${figure} as the command line does: ${panel.money.join(', ')}`);
-      assert.deepEqual(panel.shares, cli.shares, 'the plan shares');
+      assert.deepEqual(panel.plan, cli.plan, 'the plan\'s lines');
       assert.equal(panel.guarantee, cli.guarantee);
     }
     // What the comparison saw, so that it cannot pass on empty lists.
     const cli = cliFigures(formatReport(dearer));
     assert.deepEqual(cli.savings, ['1.03x more expensive']);
     assert.deepEqual(cli.money, ['$0.5192', '$0.504', '$0.0152']);
-    assert.deepEqual(cli.shares, ['gpt-4o-mini 34.7%', 'gpt-4.1-nano 28.4%', 'gpt-4o 36.9%']);
-    assert.deepEqual(cli.models.map((m) => m[1]), ['reference', 'meets the target', 'profiling stopped (not worth it)', 'below the target', 'not profiled']);
-    assert.deepEqual(cli.models[1], ['gpt-4o-mini', 'meets the target', '95.5%–99.6%', '$0.01382']);
+    assert.deepEqual(cli.plan.map((p) => `${p[0]} ${p[1]}`), ['gpt-4o-mini 34.7% · 698 items', 'gpt-4.1-nano 28.4% · 570 items', 'gpt-4o 36.9% · 742 items']);
+    assert.deepEqual(cli.models.map((m) => m[1]), ['the reference', 'meets the target', 'profiling stopped to save cost', 'below the target', 'not profiled']);
+    assert.deepEqual(cli.models[2], ['gpt-4.1-nano', 'profiling stopped to save cost', '94.1%–98.9%', '$0.00818', 'answers 28.4% of the rest']);
+    assert.deepEqual(cliFigures(formatReport(AUTO_REPORT)).models.map((m) => m[4]), [
+      'answers the profiled items, 15% of the rest and the items gates pass on',
+      'in a gate on 60% of the rest',
+      'in a gate on 60% of the rest',
+      'answers 25% of the rest',
+      'not used',
+      'not used',
+    ]);
+    assertNoProblems();
+  });
+
+  it('shows a finished auto run: certified plans, a piloted model left out, a gate, and a bound below the target explained', async () => {
+    const page = await openPanel();
+    await postState(page, FINISHED_AUTO);
+    const facts = await page.locator('table.models tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ['Profiling', 'Use'].map((label) => tr.querySelector<HTMLElement>(`[data-label="${label}"]`)!.innerText.trim()).join(' | ')),
+    );
+    assert.deepEqual(facts, [
+      'the reference | answers the profiled items, 15% of the rest and the items gates pass on',
+      'in a certified plan | in a gate on 60% of the rest',
+      'in a certified plan | in a gate on 60% of the rest',
+      'in a certified plan | answers 25% of the rest',
+      'piloted, not chosen | not used',
+      'not profiled | not used',
+    ]);
+    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['in a certified plan', 'piloted, not chosen', 'not profiled']);
+    const entries = (await page.locator('.plan-entries li').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    assert.equal(entries[1], 'gpt-4o-mini 25% · 502 items agreement with gpt-4o on the 502 items it answers at least 90% (below the 95% target, which is for the whole file); $0.0000127 per item');
+    assert.match(await text(page, '.guarantee'), /^With 95% confidence, the outputs agree with gpt-4o on at least 96.7% of the whole file's 2,400 items \(target 95%\)/);
     assertNoProblems();
   });
 
@@ -435,10 +520,10 @@ describe('cost panel (webview) in Chromium', function () {
   it('fits narrow and wide panels in light and dark themes (screenshots in test/e2e/artifacts)', async () => {
     const artifacts = join(root, 'test', 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
-    const states: Record<string, PanelState> = { empty: {}, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED };
+    const states: Record<string, PanelState> = { empty: {}, confirming: CONFIRMING, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED };
     for (const theme of ['light', 'dark'] as const) {
       const page = await openPanel(theme);
-      for (const width of [900, 640, 480, 300]) {
+      for (const width of [1200, 900, 640, 480, 300]) {
         await page.setViewportSize({ width, height: 900 });
         for (const [name, state] of Object.entries(states)) {
           await postState(page, state);
@@ -446,12 +531,101 @@ describe('cost panel (webview) in Chromium', function () {
           assert.ok(overflow.scroll <= overflow.inner + 1, `${name} at ${width}px (${theme}): page is ${overflow.scroll}px wide`);
           const chartRight = await page.evaluate(() => document.querySelector('svg.interval-chart')?.getBoundingClientRect().right ?? 0);
           assert.ok(chartRight <= width + 1, `${name} at ${width}px: the chart fits`);
-          if (width === 900 || width === 300) {
-            const size = width === 900 ? 'wide' : 'narrow';
+          if (width === 1200 || width === 300) {
+            const size = width === 1200 ? 'wide' : 'narrow';
             await page.screenshot({ path: join(artifacts, `panel-${name}-${size}-${theme}.png`), fullPage: true });
           }
         }
       }
+    }
+    assertNoProblems();
+  });
+
+  /**
+   * Words of the panel's HTML (not the chart's SVG) that the layout split over
+   * two lines: a word is a run of non-spaces in a text node (so "gpt-4o's"
+   * broken after its hyphen counts), drawn in more than one line box (its
+   * rectangles' tops differ).
+   */
+  function brokenWords(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const broken: string[] = [];
+      const walker = document.createTreeWalker(document.querySelector('.run')!, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (!parent || parent.closest('svg, [hidden]') || parent.getClientRects().length === 0) continue;
+        for (const match of node.textContent!.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size > 1) broken.push(match[0]);
+        }
+      }
+      return broken;
+    });
+  }
+
+  /**
+   * The cards' labels (drawn by the stylesheet from `data-label`) whose box is
+   * narrower than their longest word: the label is broken mid-word ("Stat us").
+   */
+  function squeezedLabels(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const probe = document.createElement('span');
+      probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+      document.body.append(probe);
+      const squeezed: string[] = [];
+      for (const cell of document.querySelectorAll<HTMLElement>('.run td[data-label]')) {
+        const label = getComputedStyle(cell, '::before');
+        if (label.content === 'none' || label.display === 'none') continue;
+        probe.style.font = label.font;
+        const longest = Math.max(...cell.dataset.label!.split(/\s+/).map((word) => {
+          probe.textContent = word;
+          return probe.getBoundingClientRect().width;
+        }));
+        if (parseFloat(label.width) + 0.5 < longest) squeezed.push(`${cell.dataset.label} (${label.width} for ${longest.toFixed(1)}px)`);
+      }
+      probe.remove();
+      return squeezed;
+    });
+  }
+
+  /** How many lines an element's text takes. */
+  function lineCount(page: Page, selector: string): Promise<number[]> {
+    return page.locator(selector).evaluateAll((elements) =>
+      elements.map((e) => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+      }),
+    );
+  }
+
+  it('at 630 px breaks no label or word mid-word, keeps the savings on one line, and greys out a disabled primary button (screenshots in media/screenshots)', async () => {
+    const shots = join(root, 'media', 'screenshots');
+    for (const theme of ['light', 'dark'] as const) {
+      const page = await openPanel(theme, 630);
+      await postState(page, FINISHED);
+      const primary = page.getByRole('button', { name: 'Open output' });
+      const enabled = await primary.evaluate((b) => ({ background: getComputedStyle(b).backgroundColor, color: getComputedStyle(b).color }));
+
+      const dearer: PanelState = { run: { ...FINISHED.run!, report: { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 } } };
+      for (const [name, state] of Object.entries({ done: FINISHED, dearer, auto: FINISHED_AUTO, applying: APPLYING, failed: FAILED })) {
+        await postState(page, state);
+        assert.equal(await page.locator('table.models tbody tr').first().evaluate((tr) => getComputedStyle(tr).display), 'block', 'the models show as cards at 630 px');
+        assert.deepEqual(await squeezedLabels(page), [], `${name} (${theme}): card labels broken mid-word`);
+        assert.deepEqual(await brokenWords(page), [], `${name} (${theme}): words broken over two lines`);
+        assert.ok((await lineCount(page, '.figure-value')).every((n) => n === 1), `${name} (${theme}): a cost figure wraps`);
+      }
+      // Running: Open output is disabled and must not look like the primary action.
+      await postState(page, APPLYING);
+      assert.equal(await text(page, '.figure-key .figure-value'), '2.70x cheaper');
+      assert.equal(await primary.isDisabled(), true);
+      const disabled = await primary.evaluate((b) => ({ background: getComputedStyle(b).backgroundColor, color: getComputedStyle(b).color }));
+      assert.notEqual(disabled.background, enabled.background, `${theme}: a disabled primary button keeps the primary background ${enabled.background}`);
+      assert.notEqual(disabled.color, enabled.color, `${theme}: a disabled primary button keeps the primary text colour`);
+      await page.screenshot({ path: join(shots, `panel-630-${theme}.png`), fullPage: true });
     }
     assertNoProblems();
   });

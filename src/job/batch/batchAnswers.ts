@@ -165,8 +165,8 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
   private take(answer: BatchAnswer): void {
     const { cache, session, settings } = this.options;
     if (cache.get(answer.customId)?.run === session.runId) return;
-    const { text, inputTokens, outputTokens } = answer;
-    cache.put(answer.customId, { text, inputTokens, outputTokens, priceFactor: settings.discount, run: session.runId });
+    const { text, inputTokens, outputTokens, confidence } = answer;
+    cache.put(answer.customId, { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), priceFactor: settings.discount, run: session.runId });
   }
 
   private progress(round: Round, progress: BatchProgress): void {

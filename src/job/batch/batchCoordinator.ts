@@ -66,6 +66,8 @@ export interface BatchAnswer {
   /** As the provider reported them; estimated as characters / 4 when it did not. */
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** The answer's probability, when the request asked for log-probabilities. */
+  readonly confidence?: number;
 }
 
 /** Where one request file stands: planned, uploaded, or its batch's status. */
@@ -435,7 +437,7 @@ class BatchResults {
   private readonly answered = new Set<string>();
   private readonly failures = new Map<string, { message: string; refused: boolean }>();
   /** Answers without usage, handed on once their input tokens are estimated. */
-  private readonly withoutUsage = new Map<string, string>();
+  private readonly withoutUsage = new Map<string, AnsweredRecord>();
   estimated = 0;
 
   constructor(private readonly model: string, private readonly onAnswer: RunBatchesOptions['onAnswer']) {}
@@ -457,8 +459,8 @@ class BatchResults {
     }
     this.answered.add(customId);
     this.failures.delete(customId);
-    if (record.usage === undefined) this.withoutUsage.set(customId, record.text);
-    else await this.onAnswer({ customId, model: this.model, text: record.text, ...record.usage });
+    if (record.usage === undefined) this.withoutUsage.set(customId, record);
+    else await this.onAnswer({ customId, model: this.model, text: record.text, ...record.usage, ...confidenceOf(record) });
   }
 
   /** Hands on the answers without usage, their input tokens estimated from the requests (as the chat client does). */
@@ -466,9 +468,10 @@ class BatchResults {
     if (this.withoutUsage.size === 0) return;
     for await (const { value } of readJsonl(requestFile, { signal })) {
       const customId = value.custom_id as string;
-      const text = this.withoutUsage.get(customId);
-      if (text === undefined) continue;
-      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(promptCharacters(value)), outputTokens: estimateTokens(text.length) });
+      const record = this.withoutUsage.get(customId);
+      if (record === undefined) continue;
+      const { text } = record;
+      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(promptCharacters(value)), outputTokens: estimateTokens(text.length), ...confidenceOf(record) });
       this.estimated++;
     }
   }
@@ -549,4 +552,12 @@ function describeFailure(
       + `the requests are in ${givenUp.map((f) => f.plan.path).join(', ')}`);
   }
   return lines.join('\n');
+}
+
+/** An output line that answered its request. */
+export type AnsweredRecord = Extract<BatchResultRecord, { ok: true }>;
+
+/** The answer's probability as an optional field: present only when the line carried log-probabilities. */
+export function confidenceOf(record: AnsweredRecord): { confidence?: number } {
+  return record.confidence !== undefined ? { confidence: record.confidence } : {};
 }

@@ -21,6 +21,7 @@ import type { Completion, ModelSpec } from '../../core/types';
 import { readJsonl, type JsonlRecord } from '../../io/jsonl';
 import { writeFileAtomic } from '../../io/writeFileAtomic';
 import { resultRecord } from '../../llm/batchApi';
+import { confidenceOf, type AnsweredRecord } from './batchCoordinator';
 import { estimateTokens } from '../../llm/openAiEndpoint';
 import type { BatchSettings } from '../configSchema';
 import type { JobClient } from '../jobClient';
@@ -156,7 +157,7 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
 
     const unknown = new Problems();
     const failures = new Map<string, string>();
-    const withoutUsage = new Map<string, string>();
+    const withoutUsage = new Map<string, AnsweredRecord>();
     for (const name of outputs) {
       const file = path.join(dir, name);
       for await (const { value, line } of readJsonl(file, { signal })) {
@@ -165,8 +166,8 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
         const record = resultRecord(value, where);
         if (!exported.has(record.customId)) unknown.add(`${where} (custom_id ${record.customId})`);
         else if (!record.ok) failures.set(record.customId, `${where}: ${record.message}`);
-        else if (record.usage === undefined) withoutUsage.set(record.customId, record.text);
-        else this.take(record.customId, record.text, record.usage.inputTokens, record.usage.outputTokens);
+        else if (record.usage === undefined) withoutUsage.set(record.customId, record);
+        else this.take(record, record.usage.inputTokens, record.usage.outputTokens);
       }
     }
     const missing = new Problems();
@@ -174,9 +175,9 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
       const file = path.join(dir, f.file);
       for await (const { value, line } of readJsonl(file, { signal })) {
         const customId = String(value.custom_id);
-        const text = withoutUsage.get(customId);
+        const record = withoutUsage.get(customId);
         // As the batch coordinator does: without usage, tokens are estimated as characters / 4.
-        if (text !== undefined) this.take(customId, text, estimateTokens(promptCharacters(value)), estimateTokens(text.length));
+        if (record !== undefined) this.take(record, estimateTokens(promptCharacters(value)), estimateTokens(record.text.length));
         else if (!this.options.cache.has(customId)) missing.add(`${file}:${line} (custom_id ${customId}${failures.has(customId) ? `; ${failures.get(customId)}` : ': no line answers it'})`);
       }
     }
@@ -187,10 +188,10 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
     if (problems.length > 0) throw new BatchImportError([`The output files in ${dir} do not answer its requests:`, ...problems, 'The answers that were there are kept: fix the outputs and import again.'].join('\n'));
   }
 
-  private take(customId: string, text: string, inputTokens: number, outputTokens: number): void {
+  private take(record: AnsweredRecord, inputTokens: number, outputTokens: number): void {
     const { cache, session, settings } = this.options;
-    if (cache.get(customId)?.run === session.runId) return;
-    cache.put(customId, { text, inputTokens, outputTokens, priceFactor: settings.discount, run: session.runId });
+    if (cache.get(record.customId)?.run === session.runId) return;
+    cache.put(record.customId, { text: record.text, inputTokens, outputTokens, ...confidenceOf(record), priceFactor: settings.discount, run: session.runId });
   }
 }
 

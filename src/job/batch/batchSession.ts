@@ -103,12 +103,16 @@ export class BatchSession {
     return this.entries().filter((name) => name.endsWith(LIVE)).map((name) => path.join(this.folder, name));
   }
 
-  /** Requests of the live rounds whose batches were created and have not been taken in yet. */
+  /**
+   * Request files of the live rounds not taken in yet: batches at the
+   * provider, and files whose batch a killed run may have created without
+   * recording its id (a resume finds it by the run id, or creates it).
+   */
   async pendingBatches(): Promise<FileState[]> {
     const pending: FileState[] = [];
     for (const file of this.liveJournals()) {
       const journal = await BatchJournal.open(file);
-      pending.push(...journal.state.files.filter((f) => f.batchId !== undefined && f.downloaded === undefined && f.status !== 'failed'));
+      pending.push(...journal.state.files.filter((f) => f.downloaded === undefined && f.status !== 'failed'));
       journal.close();
     }
     return pending;

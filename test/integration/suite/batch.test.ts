@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobReport } from '../../../src/job/runJob';
 import { OpenAiTestServer, withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
+import { refCheapConfig } from '../../support/spamJob';
 
 /** The reference labels every message; `cheap` is wrong on one in 30. */
 function answer(model: string, messages: readonly TestMessage[]): string {
@@ -23,20 +24,7 @@ function batchJob(name: string, items: number, baseURL: string): { input: string
   writeFileSync(input, Array.from({ length: items }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` })).join('\n') + '\n');
   writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
   const config = path.join(dir, 'smart.config.json');
-  writeFileSync(config, JSON.stringify({
-    endpoints: { loopback: { baseURL } },
-    models: [
-      { id: 'ref', endpoint: 'loopback', model: 'ref', inputPer1M: 10, outputPer1M: 30 },
-      { id: 'cheap', endpoint: 'loopback', model: 'cheap', inputPer1M: 0.2, outputPer1M: 0.6 },
-    ],
-    reference: 'ref',
-    template: 'prompt.txt',
-    labels: ['spam', 'ham'],
-    accuracy: 0.9,
-    confidence: 0.95,
-    seed: 3,
-    batch: { pollSeconds: 0.05 },
-  }));
+  writeFileSync(config, JSON.stringify(refCheapConfig(baseURL, { seed: 3, batch: { pollSeconds: 0.05 } })));
   return { input, config };
 }
 

@@ -107,6 +107,22 @@ describe('Smart in VS Code', function () {
     });
   });
 
+  it('reruns a file the response cache answers entirely without asking to pay (issue 11, item 8)', async () => {
+    await withServer(undefined, async (server) => {
+      const { input, config } = job('rerun', 200, server.baseURL);
+      const first = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+      assert.ok(first, 'the first run returned no report');
+      const paid = server.counts().paid;
+      // Not told yes: a run that would pay would wait on the cost preview's dialog, and this test time out.
+      const rerun = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, force: true });
+      assert.ok(rerun, 'the rerun returned no report');
+      assert.equal(rerun.paidCalls, 0);
+      assert.equal(rerun.cachedCalls, first.paidCalls);
+      assert.equal(rerun.preview.fullyCached, true);
+      assert.equal(server.counts().paid, paid, 'the rerun paid for a call');
+    });
+  });
+
   it('copies the offline example into the workspace and runs it from recordings (the walkthrough)', async () => {
     const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.runExample');
     assert.ok(report, 'the example run returned no report');

@@ -17,6 +17,7 @@ import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
 import { withOpenAiTestServer } from '../../support/openaiTestServer';
 import { spamOrHam, workspaceRoot } from './fixtures';
+import { refCheapConfig } from '../../support/spamJob';
 
 /** A fresh folder of the workspace holding `items` messages in messages.jsonl. */
 function dataset(name: string, items: number): { dir: string; input: string } {
@@ -32,22 +33,7 @@ function dataset(name: string, items: number): { dir: string; input: string } {
 function configFor(dir: string, baseURL: string, extra: Record<string, unknown> = {}): string {
   writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
   const file = path.join(dir, 'smart.config.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      endpoints: { loopback: { baseURL } },
-      models: [
-        { id: 'ref', endpoint: 'loopback', inputPer1M: 10, outputPer1M: 30 },
-        { id: 'cheap', endpoint: 'loopback', inputPer1M: 0.2, outputPer1M: 0.6 },
-      ],
-      reference: 'ref',
-      template: 'prompt.txt',
-      labels: ['spam', 'ham'],
-      accuracy: 0.9,
-      strategy: 'modelmix',
-      ...extra,
-    }),
-  );
+  writeFileSync(file, JSON.stringify(refCheapConfig(baseURL, { strategy: 'modelmix', ...extra })));
   return file;
 }
 

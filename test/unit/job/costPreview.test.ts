@@ -1,30 +1,53 @@
 import * as assert from 'node:assert/strict';
-import { assumedOutputTokens, CHAT_OVERHEAD_TOKENS, previewCost } from '../../../src/job/costPreview';
+import type { AnswerRule } from '../../../src/io/answerExtraction';
+import { assumedOutputTokens, CHAT_OVERHEAD_TOKENS, DEFAULT_OUTPUT_TOKENS, LABEL_MARGIN_TOKENS, previewCost } from '../../../src/job/costPreview';
 import { countTokens } from '../../../src/job/tokenCount';
 
 describe('cost preview', () => {
-  it('assumes output lengths from the answer rule', () => {
-    assert.equal(assumedOutputTokens({ kind: 'label', labels: ['spam', 'not spam'] }, undefined).tokens, countTokens('not spam') + 1);
-    assert.equal(assumedOutputTokens({ kind: 'trim' }, 12).tokens, 12);
-    assert.match(assumedOutputTokens({ kind: 'trim' }, undefined).why, /assumption/);
+  it('estimates output tokens from the longest label plus a margin, bounded by maxTokens, else maxTokens, else a default (issue 11, item 8)', () => {
+    const labels: AnswerRule = { kind: 'label', labels: ['spam', 'not spam at all'] };
+    const longest = countTokens('not spam at all');
+    assert.ok(longest > countTokens('spam'));
+    assert.deepEqual(assumedOutputTokens(labels, undefined), {
+      tokens: longest + LABEL_MARGIN_TOKENS,
+      estimate: { kind: 'label', label: 'not spam at all', labelTokens: longest, margin: LABEL_MARGIN_TOKENS },
+    });
+    // maxTokens bounds the labels' estimate when it is tighter, and is the figure when nothing else bounds the answers.
+    assert.deepEqual(assumedOutputTokens(labels, 100).estimate.kind, 'label');
+    assert.deepEqual(assumedOutputTokens(labels, 2), { tokens: 2, estimate: { kind: 'maxTokens' } });
+    assert.deepEqual(assumedOutputTokens({ kind: 'trim' }, 12), { tokens: 12, estimate: { kind: 'maxTokens' } });
+    assert.deepEqual(assumedOutputTokens({ kind: 'lastNumber' }, undefined), { tokens: DEFAULT_OUTPUT_TOKENS, estimate: { kind: 'default' } });
   });
 
+  const prompts = ['one two three', 'four five six seven'];
+  const input = prompts.reduce((s, x) => s + countTokens(x) + CHAT_OVERHEAD_TOKENS, 0) / 2;
+  const big = (input * 10 + 5 * 20) / 1e6;
+  const small = (input * 1 + 5 * 2) / 1e6;
+  const models = { reference: { id: 'big', inputPer1M: 10, outputPer1M: 20 }, candidates: [{ id: 'small', inputPer1M: 1, outputPer1M: 2 }] };
+  const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} is not ${b}`);
+
   it('prices the reference alone, the minimum sample and the worst case', () => {
-    const prompts = ['one two three', 'four five six seven'];
-    const p = previewCost({
-      items: 1000,
-      samplePrompts: prompts,
-      reference: { id: 'big', inputPer1M: 10, outputPer1M: 20 },
-      candidates: [{ id: 'small', inputPer1M: 1, outputPer1M: 2 }],
-      answer: { kind: 'trim' },
-      maxTokens: 5,
-      minSample: 100,
-    });
-    const input = prompts.reduce((s, x) => s + countTokens(x) + CHAT_OVERHEAD_TOKENS, 0) / 2;
-    const big = (input * 10 + 5 * 20) / 1e6;
-    const small = (input * 1 + 5 * 2) / 1e6;
-    assert.ok(Math.abs(p.referenceOnlyCost - 1000 * big) < 1e-12);
-    assert.ok(Math.abs(p.minimumProfilingCost - 100 * (big + small)) < 1e-12);
-    assert.ok(Math.abs(p.worstCaseProfilingCost - 1000 * (big + small)) < 1e-12);
+    const p = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100 });
+    close(p.referenceOnlyCost, 1000 * big);
+    close(p.referenceOnlyUncached, 1000 * big);
+    close(p.minimumProfilingCost, 100 * (big + small));
+    close(p.worstCaseProfilingCost, 1000 * (big + small));
+    assert.deepEqual(p.cached, { reference: 0, calls: 0 });
+    assert.equal(p.fullyCached, false);
+  });
+
+  it('leaves out the calls the response cache answers; the reference alone stays at list price beside what is left to pay (issue 11, item 8)', () => {
+    const cached = { perModel: new Map([['big', 300], ['small', 950]]), itemsCovered: 960 };
+    const p = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, cached });
+    close(p.referenceOnlyCost, 1000 * big);
+    close(p.referenceOnlyUncached, 700 * big);
+    assert.deepEqual(p.cached, { reference: 300, calls: 1250 });
+    // At least: the cached answers may all lie in the sample.
+    close(p.minimumProfilingCost, 0);
+    close(p.worstCaseProfilingCost, 700 * big + 50 * small);
+    assert.equal(p.fullyCached, false);
+    const few = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, cached: { perModel: new Map([['big', 40]]), itemsCovered: 40 } });
+    close(few.minimumProfilingCost, 60 * big + 100 * small);
+    assert.equal(previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, minSample: 100, cached, fullyCached: true }).fullyCached, true);
   });
 });

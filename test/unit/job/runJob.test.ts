@@ -4,11 +4,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BudgetExceededError } from '../../../src/core/engine';
+import type { CostPreview } from '../../../src/core/report';
 import { InputError } from '../../../src/io/inputError';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
 import { stopReason } from '../../../src/job/stopReason';
 import { describeGuarantee } from '../../../src/text/guarantee';
+import { standing } from '../../../src/text/modelStatus';
+import { describePreview, goAheadQuestion } from '../../../src/text/preview';
 import { describeStop } from '../../../src/text/stopReason';
 import { filesUnder } from '../../support/files';
 import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
@@ -55,6 +58,20 @@ function outputLines(file: string): Array<Record<string, unknown> & { smart: { o
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
+/**
+ * Cancels (with "user cancelled") once the server has received `from`
+ * requests, those from which on hang: a moment later, so that the client
+ * takes in the answers already sent.
+ */
+function cancelOnceHanging(server: OpenAiTestServer, from: number): AbortController {
+  const controller = new AbortController();
+  const watcher = setInterval(() => {
+    if (server.counts().total < from) return;
+    clearInterval(watcher);
+    setTimeout(() => controller.abort(new Error('user cancelled')), 300);
+  }, 2);
+  return controller;
+}
 
 describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () {
   this.timeout(60_000);
@@ -80,8 +97,13 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const) assert.ok(field in onDisk, field);
       // The file states the guarantee in the words every view uses.
       assert.equal(onDisk.guarantee.statement, describeGuarantee(report));
-      assert.match(onDisk.guarantee.statement, /^With 95% confidence, the outputs agree with big on at least [\d.]+% of the 600 items \(target 90%\)/);
+      assert.match(onDisk.guarantee.statement, /^With 95% confidence, the outputs agree with big on at least [\d.]+% of the whole file's 600 items \(target 90%\)/);
       assert.equal(onDisk.perModel.big.calls, report.models.find((m) => m.id === 'big')!.calls);
+      // And each model's two facts, as the command line and the panel word them.
+      assert.deepEqual(onDisk.standings, Object.fromEntries(report.models.map((m) => [m.id, standing(m, report)])));
+      assert.deepEqual(onDisk.standings.big.profiling, 'the reference');
+      assert.match(onDisk.standings.big.use, /^answers the profiled items/);
+      assert.match(onDisk.standings.tiny.profiling, /^(below the target|profiling stopped to save cost|piloted, not chosen|in a certified plan)$/);
       assert.match(onDisk.answerRule, /label/);
       assert.equal(onDisk.paidCalls, server.counts().paid);
       assert.equal(onDisk.cachedCalls, 0);
@@ -218,14 +240,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     let hangFrom = 100;
     await withServer({ fault: (info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined) }, async (server) => {
       const ws = workspace(400, server.baseURL);
-      const controller = new AbortController();
-      // Once the hanging starts, give the client a moment to take in the
-      // answers already sent, then cancel.
-      const watcher = setInterval(() => {
-        if (server.counts().total < 100) return;
-        clearInterval(watcher);
-        setTimeout(() => controller.abort(new Error('user cancelled')), 300);
-      }, 2);
+      const controller = cancelOnceHanging(server, 100);
       const started = Date.now();
       await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, signal: controller.signal }), /user cancelled/);
       assert.equal(server.counts().paid, 100);
@@ -287,6 +302,88 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.equal(report.cachedCalls, 150);
       assert.equal(outputLines(jobFiles(ws.input).output).length, 400);
       assert.match(stdout, /Guarantee: /);
+    });
+  });
+});
+
+describe('the cost preview of runJob and the response cache (issue 11, item 8)', function () {
+  this.timeout(60_000);
+
+  /** Runs the job, keeping the preview it was asked to confirm. */
+  async function previewed(ws: { input: string; config: string }, options: { force?: boolean; signal?: AbortSignal; answer?: boolean } = {}): Promise<{ preview: CostPreview; report?: JobReport }> {
+    let preview: CostPreview | undefined;
+    const run = runJob({
+      input: ws.input,
+      config: loadConfig(ws.config),
+      keys,
+      force: options.force === true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      confirm: (p) => {
+        preview = p;
+        return Promise.resolve(options.answer !== false);
+      },
+    });
+    const report = await run.then((r) => r.report, (error: unknown) => (options.answer === false || options.signal?.aborted ? undefined : Promise.reject(error)));
+    return { preview: preview!, ...(report ? { report } : {}) };
+  }
+
+  it('a rerun the cache answers entirely says nothing will be paid and asks nothing', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(300, server.baseURL);
+      const first = await previewed(ws);
+      assert.deepEqual(first.preview.cached, { reference: 0, calls: 0 });
+      assert.equal(first.preview.fullyCached, false);
+      assert.equal(first.preview.outputEstimate.kind, 'label');
+      assert.equal(goAheadQuestion(first.preview), 'Smart: start paid calls?');
+      const paid = server.counts().paid;
+
+      const second = await previewed(ws, { force: true });
+      assert.equal(second.preview.fullyCached, true);
+      assert.equal(goAheadQuestion(second.preview), undefined);
+      assert.match(describePreview(second.preview, 'big').join('\n'), /nothing will be paid/);
+      // Every answer of the first run, the reference's among them, is counted once.
+      assert.deepEqual(second.preview.cached, { reference: server.counts().paidPerModel.big, calls: paid });
+      assert.equal(server.counts().paid, paid, 'the rerun paid for a call');
+      assert.equal(second.report!.paidCalls, 0);
+    });
+  });
+
+  it('a resumed run is quoted for the calls the cache does not hold', async () => {
+    let hangFrom = 100;
+    await withServer({ fault: (info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined) }, async (server) => {
+      const ws = workspace(400, server.baseURL);
+      const controller = cancelOnceHanging(server, 100);
+      const fresh = await previewed(ws, { signal: controller.signal });
+      const counts = server.counts();
+      assert.equal(counts.paid, 100);
+      hangFrom = Infinity;
+
+      const resumed = await previewed(ws);
+      assert.deepEqual(resumed.preview.cached, { reference: counts.paidPerModel.big, calls: 100 });
+      assert.equal(resumed.preview.fullyCached, false);
+      assert.ok(counts.paidPerModel.big > 0);
+      // The reference alone stays at list price; what is left to pay of it, and the worst case, shrink by the calls cached.
+      const config = loadConfig(ws.config);
+      const perItem = (id: string): number => {
+        const m = config.models.find((x) => x.id === id)!;
+        return (fresh.preview.meanInputTokens * m.inputPer1M + fresh.preview.outputTokens * m.outputPer1M) / 1e6;
+      };
+      const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-9 * Math.max(1, b), `${a} is not ${b}`);
+      close(resumed.preview.referenceOnlyCost, fresh.preview.referenceOnlyCost);
+      close(resumed.preview.referenceOnlyUncached, fresh.preview.referenceOnlyCost - counts.paidPerModel.big * perItem('big'));
+      const cachedCost = Object.entries(counts.paidPerModel).reduce((sum, [id, n]) => sum + n * perItem(id), 0);
+      close(resumed.preview.worstCaseProfilingCost, fresh.preview.worstCaseProfilingCost - cachedCost);
+      assert.equal(resumed.report!.cachedCalls, 100);
+    });
+  });
+
+  it('a declined preview leaves no file behind', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(50, server.baseURL);
+      const { preview } = await previewed(ws, { answer: false });
+      assert.equal(preview.items, 50);
+      assert.equal(server.counts().total, 0);
+      assert.ok(!existsSync(path.join(ws.dir, '.smart')), 'a declined run left .smart/ behind');
     });
   });
 });

@@ -84,6 +84,26 @@ describe('BatchApiClient against the loopback server', () => {
     assert.equal(server.counts().paid, 3);
   });
 
+  it('reads the answer\'s probability from the log-probabilities of a request that asked for them', async () => {
+    // "sure" answers at probability 0.9, anything else at 0.6.
+    const server = await serve({ confidence: (_model: string, messages: readonly TestMessage[]) => (messages[0].content === 'sure' ? 0.9 : 0.6) });
+    const client = clientFor(server);
+    const file = join(dir, 'logprobs.jsonl');
+    const asking = (customId: string, prompt: string): string => JSON.stringify({
+      custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'small', messages: [{ role: 'user', content: prompt }], temperature: 0, logprobs: true },
+    });
+    writeFileSync(file, `${asking('a', 'sure')}\n${asking('b', 'unsure')}\n${requestLine('c', 'sure')}\n`);
+    const batch = await client.createBatch((await client.uploadRequestFile(file, never())).id, {}, never());
+    const got = await records(client, (await settle(client, batch.id)).outputFileId);
+    const confidence = (id: string): number | undefined => {
+      const record = got.find((r) => r.customId === id);
+      return record?.ok ? record.confidence : undefined;
+    };
+    assert.ok(Math.abs(confidence('a')! - 0.9) < 1e-12, String(confidence('a')));
+    assert.ok(Math.abs(confidence('b')! - 0.6) < 1e-12, String(confidence('b')));
+    assert.equal(confidence('c'), undefined, 'a request that did not ask has no probability');
+  });
+
   it('reads failed lines as records: a status with the server\'s message, an error without a response, an answer without usage', async () => {
     const server = await serve({
       batch: {

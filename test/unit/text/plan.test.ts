@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { PlanSpec } from '../../../src/core/plans/planSpec';
-import { describePlan, planAction, planEntryDetail, planName, planShares, planUse, usedEntries } from '../../../src/text/plan';
-import { REPORT } from '../../support/runFixtures';
+import { describePlan, entryShare, modelUse, planAction, planEntryDetail, planName, planShares, usedEntries } from '../../../src/text/plan';
+import { AUTO_REPORT, REPORT } from '../../support/runFixtures';
 
 const MIX = REPORT.plan;
 
@@ -24,15 +24,53 @@ describe('plan words', () => {
 
   it('lists the shares of the models used, leaving out unused ones', () => {
     assert.deepEqual(usedEntries(MIX).map((e) => e.id), ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-4o']);
+    // Shares from the item counts: one item of 740 left to the reference is 0.1%, whatever share the solver gave it before rounding.
+    const last = { ...MIX, entries: [{ ...MIX.entries[0], share: 0.9996, items: 739 }, { ...MIX.entries[2], share: 0.0004, items: 1 }] };
+    assert.equal(planShares(last), 'gpt-4o-mini 99.9% (739 items), gpt-4o 0.1% (1 item)');
+    assert.equal(modelUse('gpt-4o', last, 'gpt-4o', 186), 'answers the profiled items and 0.1% of the rest');
     assert.equal(planShares(MIX), 'gpt-4o-mini 34.7% (698 items), gpt-4.1-nano 28.4% (570 items), gpt-4o 36.9% (742 items)');
   });
 
-  it('says what each entry rests on and how much of the rest it takes', () => {
-    assert.equal(planEntryDetail(MIX.entries[0], 'gpt-4o'), 'agreement on its items at least 95.5%; $0.0001 per item');
-    assert.equal(planEntryDetail({ ...MIX.entries[0], coverage: 0.925 }, 'gpt-4o'), 'keeps the cheap answer on 92.5% of items; agreement on its items at least 95.5%; $0.0001 per item');
-    assert.equal(planEntryDetail(MIX.entries[2], 'gpt-4o'), 'the reference itself');
-    assert.equal(planUse([MIX.entries[1]]), 'in the plan for 28.4% of the rest');
-    assert.equal(planUse([MIX.entries[0], MIX.entries[1]]), 'in the plan for 63.1% of the rest');
+  it('says what each entry rests on: its bound is on the items it answers, the target is for the whole file', () => {
+    assert.equal(entryShare(MIX, MIX.entries[0]), '34.7% · 698 items');
+    assert.equal(planEntryDetail(MIX.entries[0], 'gpt-4o', 0.95), 'agreement with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item');
+    assert.equal(
+      planEntryDetail({ ...MIX.entries[0], coverage: 0.925 }, 'gpt-4o', 0.95),
+      'keeps the cheap answer on 92.5% of items; agreement with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item',
+    );
+    assert.equal(planEntryDetail(MIX.entries[2], 'gpt-4o', 0.95), 'the reference itself');
+    assert.equal(planEntryDetail({ ...MIX.entries[0], items: 1 }, 'gpt-4o', 0.95), 'agreement with gpt-4o on the 1 item it answers at least 95.5%; $0.0001 per item');
+  });
+
+  it('says beside a bound under the target that the target is for the whole file', () => {
+    // The case: "agreement at least 82.7%" against a 90% target.
+    const weak = { ...MIX.entries[1], lowerBound: 0.827 };
+    assert.equal(planEntryDetail(weak, 'gpt-4o', 0.9), 'agreement with gpt-4o on the 570 items it answers at least 82.7% (below the 90% target, which is for the whole file); $0.0001 per item');
+    assert.equal(
+      planEntryDetail(AUTO_REPORT.plan.entries[1], 'gpt-4o', 0.95),
+      'agreement with gpt-4o on the 502 items it answers at least 90% (below the 95% target, which is for the whole file); $0.0000127 per item',
+    );
+  });
+
+  it('says how much of the rest each model answers, apart from what profiling concluded', () => {
+    assert.equal(modelUse('gpt-4.1-nano', MIX, 'gpt-4o', 390), 'answers 28.4% of the rest');
+    assert.equal(modelUse('gpt-4.1-mini', MIX, 'gpt-4o', 390), 'not used', 'an entry with no items');
+    assert.equal(modelUse('claude-3-5-haiku', MIX, 'gpt-4o', 390), 'not used');
+    assert.equal(modelUse('gpt-4o', MIX, 'gpt-4o', 390), 'answers the profiled items and 36.9% of the rest');
+    assert.equal(modelUse('gpt-4o', MIX, 'gpt-4o', 0), 'answers 36.9% of the items', 'nothing profiled: the rest is every item');
+    const alone = { ...MIX, entries: MIX.entries.map((e) => (e.id === 'gpt-4o' ? e : { ...e, items: 0 })) };
+    assert.equal(modelUse('gpt-4o', { ...alone, entries: alone.entries.map((e) => ({ ...e, items: 0 })) }, 'gpt-4o', 2400), 'answers the profiled items');
+  });
+
+  it('says which models a gate asks, and that the reference answers what gates pass on', () => {
+    const plan = AUTO_REPORT.plan;
+    assert.equal(modelUse('gpt-4.1-nano', plan, 'gpt-4o', 390), 'in a gate on 60% of the rest');
+    assert.equal(modelUse('gemini-2.0-flash', plan, 'gpt-4o', 390), 'in a gate on 60% of the rest');
+    assert.equal(modelUse('gpt-4o', plan, 'gpt-4o', 390), 'answers the profiled items, 15% of the rest and the items gates pass on');
+    const both = { ...plan, entries: plan.entries.map((e) => (e.id === 'gpt-4o-mini' ? { ...e, id: 'gpt-4.1-nano', plan: { kind: 'single' as const, model: 'gpt-4.1-nano' } } : e)) };
+    assert.equal(modelUse('gpt-4.1-nano', both, 'gpt-4o', 390), 'answers 25% of the rest; in a gate on 60% of the rest');
+    const confident = { ...plan, entries: [{ ...plan.entries[0], plan: { kind: 'confident' as const, model: 'gpt-4.1-nano', threshold: 0.9, escalate: 'gpt-4o' } }, ...plan.entries.slice(1)] };
+    assert.equal(modelUse('gpt-4.1-nano', confident, 'gpt-4o', 390), 'in a gate on 60% of the rest');
   });
 
   it('names gates by what they ask and where they escalate, and says what they do', () => {

@@ -1,33 +1,62 @@
 import * as assert from 'node:assert/strict';
-import { describePreview } from '../../../src/text/preview';
+import type { CostPreview } from '../../../src/core/report';
+import { describePreview, goAheadQuestion } from '../../../src/text/preview';
+
+const PREVIEW: CostPreview = {
+  items: 2400,
+  sampledItems: 200,
+  meanInputTokens: 73.6,
+  outputTokens: 4,
+  outputEstimate: { kind: 'label', label: 'not spam', labelTokens: 2, margin: 2 },
+  referenceOnlyCost: 0.504,
+  referenceOnlyUncached: 0.504,
+  cached: { reference: 0, calls: 0 },
+  minimumProfilingCost: 0.02468,
+  worstCaseProfilingCost: 1234.5,
+  fullyCached: false,
+};
 
 describe('describePreview', () => {
-  it('says what was measured, what the reference alone costs and the range of profiling', () => {
-    const lines = describePreview(
-      {
-        items: 2400,
-        sampledItems: 200,
-        meanInputTokens: 73.6,
-        outputTokens: 3,
-        outputTokensWhy: 'the longest label',
-        referenceOnlyCost: 0.504,
-        minimumProfilingCost: 0.02468,
-        worstCaseProfilingCost: 1234.5,
-      },
-      'gpt-4o',
-    );
-    assert.deepEqual(lines, [
-      '2,400 items, about 74 input tokens per call (measured on 200 prompts); 3 output tokens assumed (the longest label).',
+  it('says what was measured, how the output length was estimated, what the reference alone costs and the range of profiling', () => {
+    assert.deepEqual(describePreview(PREVIEW, 'gpt-4o'), [
+      '2,400 items, about 74 input tokens per call (measured on 200 prompts); ' +
+        '4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
       'gpt-4o alone on every item: $0.504.',
       'Profiling costs at least $0.02468 (the minimum sample) and at most $1,234.50 (every model on every item).',
     ]);
+    assert.equal(goAheadQuestion(PREVIEW), 'Smart: start paid calls?');
+  });
+
+  it('says once how the output length was estimated, for each way (issue 11, item 8)', () => {
+    const first = (estimate: CostPreview['outputEstimate'], outputTokens: number): string => describePreview({ ...PREVIEW, outputEstimate: estimate, outputTokens }, 'ref')[0];
+    assert.match(first({ kind: 'maxTokens' }, 12), /; at most 12 output tokens per answer \(maxTokens\)\.$/);
+    assert.match(first({ kind: 'default' }, 50), /; 50 output tokens per answer, a default guess \(neither labels nor maxTokens bound the answers\)\.$/);
+    for (const estimate of [{ kind: 'maxTokens' }, { kind: 'default' }, PREVIEW.outputEstimate] as const) {
+      const line = first(estimate, 50);
+      assert.equal(line.split('(').length, 3, `one parenthesis for the prompts, one for the output: ${line}`);
+    }
+  });
+
+  it('leaves out what the response cache holds, and says so', () => {
+    const lines = describePreview({ ...PREVIEW, referenceOnlyUncached: 0.21, cached: { reference: 1400, calls: 3000 }, minimumProfilingCost: 0, worstCaseProfilingCost: 0.9 }, 'gpt-4o');
+    assert.deepEqual(lines.slice(1), [
+      'gpt-4o alone on every item: $0.504 ($0.21 to pay: the response cache holds 1,400 of its answers).',
+      'The response cache already holds 3,000 answers for these items: they cost nothing, and the figures below leave them out.',
+      'Profiling costs at least $0.00 (the minimum sample) and at most $0.90 (every model on every item the cache has no answer for).',
+    ]);
+    assert.equal(goAheadQuestion({ ...PREVIEW, cached: { reference: 1400, calls: 3000 } }), 'Smart: start paid calls?');
+  });
+
+  it('says nothing will be paid, and asks nothing, when the cache answers every call of the run (issue 11, item 8)', () => {
+    const cached: CostPreview = { ...PREVIEW, referenceOnlyUncached: 0.3, cached: { reference: 1000, calls: 2400 }, fullyCached: true };
+    const lines = describePreview(cached, 'gpt-4o');
+    assert.equal(lines.at(-1), 'The response cache holds every answer this run needs: nothing will be paid.');
+    assert.ok(!lines.some((l) => l.startsWith('Profiling costs')), lines.join('\n'));
+    assert.equal(goAheadQuestion(cached), undefined);
   });
 
   it('uses the singular for one item, one prompt, one token', () => {
-    const [first] = describePreview(
-      { items: 1, sampledItems: 1, meanInputTokens: 9, outputTokens: 1, outputTokensWhy: 'maxTokens', referenceOnlyCost: 0, minimumProfilingCost: 0, worstCaseProfilingCost: 0 },
-      'ref',
-    );
-    assert.equal(first, '1 item, about 9 input tokens per call (measured on 1 prompt); 1 output token assumed (maxTokens).');
+    const [first] = describePreview({ ...PREVIEW, items: 1, sampledItems: 1, meanInputTokens: 9, outputTokens: 1, outputEstimate: { kind: 'maxTokens' } }, 'ref');
+    assert.equal(first, '1 item, about 9 input tokens per call (measured on 1 prompt); at most 1 output token per answer (maxTokens).');
   });
 });

@@ -44,7 +44,7 @@ describe('BatchSession', () => {
     assert.equal(session.nextRound('my').journal, join(session.folder, 'my-1.journal.jsonl'), 'another endpoint\'s rounds are not counted');
   });
 
-  it('lists the batches of live rounds still to collect', async () => {
+  it('lists the request files of live rounds still to collect, created or not', async () => {
     const session = await BatchSession.open(input, 'c.json');
     const round = session.nextRound('openai');
     const journal = await BatchJournal.open(round.journal);
@@ -55,7 +55,8 @@ describe('BatchSession', () => {
     journal.record({ type: 'status', batchId: 'batch_b', status: 'completed', completed: 2, failed: 0, total: 2, outputFileId: 'f' });
     journal.record({ type: 'downloaded', batchId: 'batch_b', answered: 2, failed: 0, unanswered: 0, failures: [], leftovers: [] });
     journal.close();
-    assert.deepEqual((await session.pendingBatches()).map((f) => f.batchId), ['batch_a']);
+    // c's batch may exist at the provider without its id recorded (a run killed just after creating it).
+    assert.deepEqual((await session.pendingBatches()).map((f) => f.batchId), ['batch_a', undefined]);
     writeFileSync(join(session.folder, 'run.json'), '{"runId": 1}');
     assert.equal(BatchSession.read(session.folder), undefined, 'a record that is not one is no run');
   });

@@ -51,12 +51,12 @@ export interface ApiCallInfo {
 }
 
 /**
- * A fault on a Files or Batch API call. `cutOff` (files.content only) sends
- * the first `afterBytes` of the file, then drops the connection; `stall`
- * sends them, then nothing more, keeping the connection open. With
- * `afterEffect` the call takes effect (the file is stored, the batch created
- * or cancelled) before the fault replaces its response, as when a connection
- * drops after the provider acted.
+ * A fault on a Files or Batch API call. `cutOff` sends the first
+ * `afterBytes` of a downloaded file (elsewhere nothing), then drops the
+ * connection; `stall` sends them, then nothing more, keeping the connection
+ * open. With `afterEffect` the call takes effect (the file is stored, the
+ * batch created or cancelled) before the fault replaces its response, as
+ * when a connection drops after the provider acted.
  */
 export type ApiFault = (Fault | { readonly kind: 'cutOff'; readonly afterBytes: number } | { readonly kind: 'stall'; readonly afterBytes: number })
   & { readonly afterEffect?: boolean };
@@ -208,8 +208,9 @@ export class BatchTestApi {
   private applyApiFault(fault: ApiFault, route: ApiRoute, req: IncomingMessage, res: ServerResponse): boolean {
     if (fault.kind !== 'cutOff' && fault.kind !== 'stall') return applyFault(fault, req, res);
     if (route === 'files.content') return false;
-    // Only a download can break off part way; elsewhere the connection just drops.
-    req.socket.destroy();
+    // Only a download can break off part way; elsewhere the connection drops
+    // (cutOff) or stays open with no answer (stall).
+    if (fault.kind === 'cutOff') req.socket.destroy();
     return true;
   }
 

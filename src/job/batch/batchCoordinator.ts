@@ -259,17 +259,8 @@ class BatchRun {
   private async submit(file: FileState): Promise<void> {
     const { api } = this.options;
     const name = path.basename(file.plan.path);
-    const metadata = { smart_run: this.journal.runId, smart_file: name };
-    if (file.earlier) {
-      const since = Math.floor(Date.parse(file.plannedAt) / 1000) - CLOCK_SKEW_SECONDS;
-      const found = await api.findBatch(metadata, since, this.signal);
-      if (found !== undefined) {
-        this.journal.record({ type: 'created', file: file.plan.path, batchId: found.id, createdAt: found.createdAt, adopted: true });
-        this.log('info', `batch ${found.id} of ${name} was created by an earlier run; polling it`);
-        this.observe(file, found);
-        return;
-      }
-    }
+    const metadata = this.metadataOf(file);
+    if (file.earlier && (await this.adopt(file, 'was created by an earlier run; polling it', this.signal))) return;
     if (file.fileId === undefined) {
       await checkUnchanged(file.plan, this.journal.file);
       const uploaded = await api.uploadRequestFile(file.plan.path, this.signal);
@@ -371,9 +362,36 @@ class BatchRun {
     }
   }
 
-  /** After an abort, asks the provider to cancel every batch still running; failures are logged, not thrown. */
+  /** What ties a file's batch to this run at the provider: how a batch whose id went unrecorded is found. */
+  private metadataOf(file: FileState): Record<string, string> {
+    return { smart_run: this.journal.runId, smart_file: path.basename(file.plan.path) };
+  }
+
+  /** Finds the file's batch at the provider by its metadata and records it as created; false when there is none. */
+  private async adopt(file: FileState, why: string, signal: AbortSignal): Promise<boolean> {
+    const since = Math.floor(Date.parse(file.plannedAt) / 1000) - CLOCK_SKEW_SECONDS;
+    const found = await this.options.api.findBatch(this.metadataOf(file), since, signal);
+    if (found === undefined) return false;
+    this.journal.record({ type: 'created', file: file.plan.path, batchId: found.id, createdAt: found.createdAt, adopted: true });
+    this.log('info', `batch ${found.id} of ${path.basename(file.plan.path)} ${why}`);
+    this.observe(file, found);
+    return true;
+  }
+
+  /**
+   * After an abort, asks the provider to cancel every batch still running;
+   * failures are logged, not thrown. A create the abort cut off may have gone
+   * through without its id recorded: that batch is found first, by its metadata.
+   */
   private async cancelRunning(): Promise<void> {
     const signal = AbortSignal.timeout(CANCEL_TIMEOUT_MS);
+    for (const file of this.files((f) => f.batchId === undefined && f.fileId !== undefined)) {
+      try {
+        await this.adopt(file, 'was created as the run was cancelled', signal);
+      } catch (error) {
+        this.log('warn', `could not look for the batch of ${path.basename(file.plan.path)}: ${error instanceof Error ? error.message : String(error)}; a resume will find it`);
+      }
+    }
     for (const file of this.files((f) => this.isRunning(f) && !f.cancelRequested)) {
       try {
         const batch = await this.options.api.cancelBatch(file.batchId!, signal);

@@ -1,32 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobReport } from '../../../src/job/runJob';
-import { OpenAiTestServer, withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
-import { refCheapConfig } from '../../support/spamJob';
-
-/** The reference labels every message; `cheap` is wrong on one in 30. */
-function answer(model: string, messages: readonly TestMessage[]): string {
-  const i = Number(/message (\d+)/.exec(messages[messages.length - 1].content)![1]);
-  const spam = i % 4 === 0;
-  return (model === 'cheap' && i % 30 === 11 ? !spam : spam) ? 'spam' : 'ham';
-}
-
-/** A batch-mode job in the workspace against the server: polls every 50 ms. */
-function batchJob(name: string, items: number, baseURL: string): { input: string; config: string } {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the integration tests need a workspace folder');
-  const dir = path.join(folder.uri.fsPath, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const input = path.join(dir, 'messages.jsonl');
-  writeFileSync(input, Array.from({ length: items }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` })).join('\n') + '\n');
-  writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
-  const config = path.join(dir, 'smart.config.json');
-  writeFileSync(config, JSON.stringify(refCheapConfig(baseURL, { seed: 3, batch: { pollSeconds: 0.05 } })));
-  return { input, config };
-}
+import { OpenAiTestServer, withOpenAiTestServer } from '../../support/openaiTestServer';
+import { job, spamOrHam } from './fixtures';
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -43,8 +21,8 @@ describe('Batch mode in VS Code', function () {
 
   for (const choice of ['leave', 'cancel'] as const) {
     it(`cancelled while its batches run (${choice === 'leave' ? 'left running' : 'cancelled at the provider'}), Resume Run finishes it paying nothing twice`, async () => {
-      await withOpenAiTestServer({ answer, batch: { stepMs: 600 } }, async (server) => {
-        const { input, config } = batchJob(`batch-${choice}`, 1200, server.baseURL);
+      await withOpenAiTestServer({ answer: spamOrHam, batch: { stepMs: 600 } }, async (server) => {
+        const { input, config } = job(`batch-${choice}`, 1200, server.baseURL, { batch: { pollSeconds: 0.05 } });
         const running = vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true, batch: true });
         await until(() => server.batches().some((b) => b.status === 'validating' || b.status === 'in_progress'));
         await vscode.commands.executeCommand('smart.cancelRun', { batches: choice });

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobReport } from '../../../src/job/runJob';
 import { filesUnder } from '../../support/files';
 import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo } from '../../support/openaiTestServer';
-import { spamOrHam, workspaceRoot } from './fixtures';
+import { job, spamOrHam, workspaceRoot } from './fixtures';
 
 const KEY = 'integration-secret-key-5d8e2f';
 const COMMANDS = [
@@ -20,35 +20,6 @@ const COMMANDS = [
   'smart.runExample',
   'smart.addEndpointOrModel',
 ];
-
-/** A job folder in the workspace: items, a prompt and a config pointing at the server. */
-function job(name: string, items: number, baseURL: string): { input: string; config: string; dir: string } {
-  const dir = path.join(workspaceRoot(), name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const input = path.join(dir, 'messages.jsonl');
-  writeFileSync(input, Array.from({ length: items }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` })).join('\n') + '\n');
-  writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
-  const config = path.join(dir, 'smart.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      endpoints: { loopback: { baseURL } },
-      models: [
-        { id: 'ref', endpoint: 'loopback', model: 'ref', inputPer1M: 10, outputPer1M: 30 },
-        { id: 'cheap', endpoint: 'loopback', model: 'cheap', inputPer1M: 0.2, outputPer1M: 0.6 },
-      ],
-      reference: 'ref',
-      candidates: ['cheap'],
-      template: 'prompt.txt',
-      labels: ['spam', 'ham'],
-      accuracy: 0.9,
-      confidence: 0.95,
-      seed: 3,
-    }),
-  );
-  return { input, config, dir };
-}
 
 function withServer<R>(fault: ((info: FaultInfo) => Fault | undefined) | undefined, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
   return withOpenAiTestServer({ answer: spamOrHam, ...(fault ? { fault } : {}) }, body);
@@ -69,7 +40,7 @@ describe('Smart in VS Code', function () {
 
   it('runs a .jsonl file against an OpenAI-compatible server and writes the outputs and report', async () => {
     await withServer(undefined, async (server) => {
-      const { input, config } = job('run', 300, server.baseURL);
+      const { input, config } = job('run', 300, server.baseURL, { candidates: ['cheap'] });
       await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
       const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
       assert.ok(report, 'the run returned no report (see the Smart log)');
@@ -89,7 +60,7 @@ describe('Smart in VS Code', function () {
     // From the 80th request on, the first attempt hangs until cancelled: no hung call is ever answered, so none was paid.
     let hangFrom = 80;
     await withServer((info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined), async (server) => {
-      const { input, config } = job('resume', 400, server.baseURL);
+      const { input, config } = job('resume', 400, server.baseURL, { candidates: ['cheap'] });
       const running = vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
       while (server.counts().total < 80) await new Promise((resolve) => setTimeout(resolve, 10));
       // Give the answers already sent a moment to arrive and be cached.
@@ -109,7 +80,7 @@ describe('Smart in VS Code', function () {
 
   it('reruns a file the response cache answers entirely without asking to pay (issue 11, item 8)', async () => {
     await withServer(undefined, async (server) => {
-      const { input, config } = job('rerun', 200, server.baseURL);
+      const { input, config } = job('rerun', 200, server.baseURL, { candidates: ['cheap'] });
       const first = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
       assert.ok(first, 'the first run returned no report');
       const paid = server.counts().paid;

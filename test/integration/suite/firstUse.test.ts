@@ -16,18 +16,8 @@ import { FileExistsError } from '../../../src/io/writeFileAtomic';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
 import { withOpenAiTestServer } from '../../support/openaiTestServer';
-import { spamOrHam, workspaceRoot } from './fixtures';
+import { dataset, spamOrHam, workspaceRoot } from './fixtures';
 import { refCheapConfig } from '../../support/spamJob';
-
-/** A fresh folder of the workspace holding `items` messages in messages.jsonl. */
-function dataset(name: string, items: number): { dir: string; input: string } {
-  const dir = path.join(workspaceRoot(), name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const input = path.join(dir, 'messages.jsonl');
-  writeFileSync(input, Array.from({ length: items }, (_, i) => JSON.stringify({ id: i, text: `message ${i}` })).join('\n') + '\n');
-  return { dir, input };
-}
 
 /** A config beside the dataset that points at `baseURL`. */
 function configFor(dir: string, baseURL: string, extra: Record<string, unknown> = {}): string {

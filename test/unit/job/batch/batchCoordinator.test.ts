@@ -341,6 +341,29 @@ describe('runBatches against the loopback server', () => {
       assert.deepEqual(leftovers.map((f) => [f.attempt, f.from?.reason]), [[1, 'cancelled'], [1, 'cancelled']]);
     });
 
+    it('cancels a batch whose create the abort cut off after the provider made it', async () => {
+      const controller = new AbortController();
+      const reason = new Error('stopped by the user');
+      // The provider creates the batch, then its answer never arrives: the
+      // abort lands while the create is in flight, with no batch id recorded.
+      const server = await serve({
+        batch: {
+          stepMs: 500,
+          apiFault: (info) => {
+            if (info.route !== 'batches.create') return undefined;
+            setTimeout(() => controller.abort(reason), 100);
+            return { kind: 'stall', afterBytes: 0, afterEffect: true };
+          },
+        },
+      });
+      const settings = settingsFor(server, chatRequests(server.baseURL, 'small', prompts(2)));
+      await assert.rejects(runBatchRun(settings, { signal: controller.signal, onAbort: 'cancel' }), (e) => e === reason);
+      assert.deepEqual(server.batches().map((b) => b.status), ['cancelling']);
+      const lines = journalLines(settings);
+      assert.deepEqual(lines.filter((l) => l.type === 'created').map((l) => l.type === 'created' && l.adopted), [true]);
+      assert.equal(lines.filter((l) => l.type === 'cancelRequested').length, 1);
+    });
+
     it('leaves the batches running on abort by default', async () => {
       const server = await serve({ batch: { stepMs: 1000 } });
       const settings = settingsFor(server, chatRequests(server.baseURL, 'small', prompts(2)));

@@ -4,7 +4,7 @@
  * ({@link inWorkbench}, on {@link runInWorkbench}), and start Profile Dataset
  * from the explorer. The cost panel's frame is found with costPanelPage.ts.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { OpenAiTestServer, type OpenAiTestServerOptions } from '../support/openaiTestServer';
 import { runInWorkbench, STEP_TIMEOUT_MS } from './workbenchRun';
 
@@ -65,25 +65,45 @@ export function check(condition: boolean, message: string): asserts condition {
  * Right-clicks the file in the explorer and chooses Profile Dataset. The
  * workbench adds the extension's menu items once it has read the installed
  * extensions, which may be after the explorer shows: a menu without the item
- * is closed and opened again.
+ * is closed and opened again. The menu sometimes lets a click pass (most
+ * often just after a dialog closed: the menu stays open with the item
+ * highlighted and the command never runs, for up to a minute here); then
+ * Enter chooses the highlighted item, as a person would press it.
  */
 export async function profileFromExplorer(page: Page, fileName: string, log: (message: string) => void): Promise<void> {
   const file = page.getByRole('treeitem', { name: fileName, exact: true });
   await file.waitFor({ timeout: STEP_TIMEOUT_MS });
-  const item = page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: /Profile Dataset/ });
+  const menu = page.locator('.context-view .monaco-menu');
+  const item = menu.getByRole('menuitem', { name: /Profile Dataset/ });
   const deadline = Date.now() + STEP_TIMEOUT_MS;
+  const retry = async (what: string): Promise<void> => {
+    if (Date.now() > deadline) throw new Error(what);
+    log(`${what}; opening it again`);
+    await page.keyboard.press('Escape');
+  };
   for (;;) {
     await file.click({ button: 'right' });
-    try {
-      await item.waitFor({ timeout: MENU_ATTEMPT_MS });
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`the explorer's context menu has no Profile Dataset item: ${(error as Error).message}`);
-      await page.keyboard.press('Escape');
+    if (!(await shows(item, 'visible'))) {
+      await retry('the explorer\'s context menu has no Profile Dataset item');
+      continue;
     }
+    log(`context menu: ${(await menu.getByRole('menuitem').allInnerTexts()).map((t) => t.split('\n')[0]).join(' | ')}`);
+    await item.click();
+    if (await shows(menu, 'hidden')) return;
+    // The menu let the click pass; the item it highlights takes Enter.
+    const focused = await item.evaluate((element) => element.closest('.action-item')?.classList.contains('focused') === true);
+    if (focused) {
+      log('the context menu stayed open after Profile Dataset was clicked; pressing Enter on it');
+      await page.keyboard.press('Enter');
+      if (await shows(menu, 'hidden')) return;
+    }
+    await retry('the context menu stayed open after Profile Dataset was clicked');
   }
-  log(`context menu: ${(await page.locator('.context-view .monaco-menu').getByRole('menuitem').allInnerTexts()).map((t) => t.split('\n')[0]).join(' | ')}`);
-  await item.click();
+}
+
+/** Whether the locator reaches the state within a menu attempt's time. */
+function shows(locator: Locator, state: 'visible' | 'hidden'): Promise<boolean> {
+  return locator.waitFor({ state, timeout: MENU_ATTEMPT_MS }).then(() => true, () => false);
 }
 
 /** Runs a command by its title from the command palette. */

@@ -12,7 +12,7 @@ import { SeededPermutation } from './random';
 import type { ModelSummary, Plan, ProgressEvent, RunReport } from './report';
 import type { ModelState, ProfiledItem, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
-import type { BoundKind, Completion, Interval, LlmClient, ModelSpec, Phase, Strategy, Target } from './types';
+import { boundOf, type BoundKind, type Completion, type Interval, type LlmClient, type ModelSpec, type Phase, type Strategy, type Target } from './types';
 
 export interface RunOptions<T> {
   readonly items: ItemSource<T>;
@@ -167,7 +167,7 @@ class SmartRun<T> implements RunContext {
 
   constructor(private readonly options: RunOptions<T>) {
     this.strategy = options.strategy ?? DEFAULTS.strategy;
-    this.boundKind = this.strategy === 'auto' ? 'clopper-pearson' : (options.bound ?? DEFAULTS.bound);
+    this.boundKind = boundOf(this.strategy, options.bound ?? DEFAULTS.bound);
     this.bound = confidenceBound(this.boundKind);
     this.seed = options.seed ?? DEFAULTS.seed;
     this.checkEvery = options.checkEvery ?? DEFAULTS.checkEvery;

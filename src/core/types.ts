@@ -21,6 +21,15 @@ export const STRATEGIES = ['auto', 'naive', 'exhaustive', 'efficient', 'modelmix
 export type BoundKind = 'clopper-pearson' | 'anytime';
 export const BOUND_KINDS = ['clopper-pearson', 'anytime'] as const satisfies readonly BoundKind[];
 
+/**
+ * The bound a run uses: `auto` certifies with exact Clopper-Pearson bounds
+ * looked at only at sizes fixed in advance (valid without an anytime bound);
+ * the paper's strategies use the configured one.
+ */
+export function boundOf(strategy: Strategy, configured: BoundKind): BoundKind {
+  return strategy === 'auto' ? 'clopper-pearson' : configured;
+}
+
 /** A candidate's standing while profiling. The reference is `satisfied` from the start. */
 export type ModelStatus = 'unknown' | 'invalid' | 'satisfied';
 

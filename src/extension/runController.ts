@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BatchesProgress, CostPreview } from '../core/report';
+import { boundOf } from '../core/types';
 import type { AbortChoice } from '../job/batch/batchCoordinator';
 import type { SmartConfig } from '../job/config';
 import { jobFiles, runJob, type JobReport, type JobResult } from '../job/runJob';
@@ -170,7 +171,7 @@ export class RunController implements vscode.Disposable {
       input: vscode.workspace.asRelativePath(input),
       target: { accuracy: config.accuracy, confidence: config.confidence },
       strategy: config.strategy,
-      bound: config.bound,
+      bound: boundOf(config.strategy, config.bound),
       reference: config.reference,
       candidates: config.candidates,
       canOpenOutput: false,

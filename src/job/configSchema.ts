@@ -155,7 +155,7 @@ export const configFileSchema = z
     bound: z
       .enum(BOUND_KINDS)
       .default(DEFAULTS.bound)
-      .meta({ description: `The confidence bound that decides whether a model meets the target (default "${DEFAULTS.bound}").`, markdownEnumDescriptions: BOUND_KINDS.map((b) => BOUND_DESCRIPTIONS[b]) }),
+      .meta({ description: `The confidence bound with which the paper's strategies decide whether a model meets the target (default "${DEFAULTS.bound}"); "auto" always certifies with exact Clopper-Pearson bounds looked at only at sizes fixed in advance.`, markdownEnumDescriptions: BOUND_KINDS.map((b) => BOUND_DESCRIPTIONS[b]) }),
     seed: z.int().min(0).default(DEFAULTS.seed).describe(`The seed of the random order in which items are profiled (default ${DEFAULTS.seed}).`),
     maxTokens: z.int().min(1).optional().describe('`max_tokens` for every call (requests always use temperature 0).'),
     concurrency: z.int().min(1).default(DEFAULTS.concurrency).describe(`Calls in flight at once over the whole run (default ${DEFAULTS.concurrency}).`),

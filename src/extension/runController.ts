@@ -11,7 +11,7 @@ import { describeGuarantee } from '../text/guarantee';
 import { savings, usd } from '../text/money';
 import { describePreview, goAheadQuestion } from '../text/preview';
 import { costSentence, describeTarget } from '../text/report';
-import { AWAITING_GO_AHEAD, PREPARING, STARTING, STOPPED_WORDS } from '../text/runStatus';
+import { AWAITING_GO_AHEAD, PREPARING, RUN_STATUS_WORDS, STARTING } from '../text/runStatus';
 import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
 import { ProgressDisplay } from './progressDisplay';
@@ -280,7 +280,7 @@ export class RunController implements vscode.Disposable {
     this.log.warn(`Run stopped: ${message}`);
     this.setRun({ ...base, status, progress: this.panelState.run?.progress, ...this.kept(), message });
     const icon = { declined: '$(circle-slash)', cancelled: '$(debug-pause)', failed: '$(error)' }[status];
-    this.showStatus(`${icon} Smart: ${STOPPED_WORDS[status]}`, message);
+    this.showStatus(`${icon} Smart: ${RUN_STATUS_WORDS[status].toLowerCase()}`, message);
     await vscode.commands.executeCommand('setContext', 'smart.canResume', reason.kind !== 'declined');
     const request = this.last;
     if (!byPerson && request) void showStopped(`Smart: ${message}`, error, request.input, (changes) => this.start({ ...request, ...changes }));

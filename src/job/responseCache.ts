@@ -78,6 +78,13 @@ export class ResponseCache {
     return this.index.has(key);
   }
 
+  /** The run that fetched the key's answer and has not counted it yet (see `counted`), without reading the answer. */
+  runOf(key: string): string | undefined {
+    const n = this.index.get(key);
+    const run = n === undefined ? 0 : this.fetchedBy[n];
+    return run !== 0 ? this.runIds[run - 1] : undefined;
+  }
+
   /** The answer cached for the key, read back from the file. */
   get(key: string): CachedResponse | undefined {
     const n = this.index.get(key);
@@ -90,8 +97,8 @@ export class ResponseCache {
       line = undefined;
     }
     if (line?.key !== key) throw new Error(`${this.file} changed while Smart was using it (the answer to request ${key} is no longer where it was written): run again to read it afresh`);
-    const run = this.fetchedBy[n];
-    return { ...line.response, ...(run !== 0 ? { run: this.runIds[run - 1] } : {}) };
+    const run = this.runOf(key);
+    return { ...line.response, ...(run !== undefined ? { run } : {}) };
   }
 
   /** Records a completed call, on disk before this returns. */

@@ -4,7 +4,7 @@
  * agrees to the cost preview a run is not said to be running.
  */
 
-/** The panel's badge for each status of a run. */
+/** The panel's badge for each status of a run; in lower case, the status bar's word after "Smart: " for a run that ended. */
 export const RUN_STATUS_WORDS = {
   preparing: 'Preparing',
   confirming: 'Cost preview',
@@ -15,12 +15,6 @@ export const RUN_STATUS_WORDS = {
   declined: 'Not started',
 } as const;
 
-/** The status bar's word after "Smart: " for a run that is not going. */
-export const STOPPED_WORDS = {
-  failed: 'failed',
-  cancelled: 'cancelled',
-  declined: 'not started',
-} as const;
 
 /** What a run does before its cost preview: read and check every line, count tokens, look up the cache. */
 export const PREPARING = 'checking the file and estimating the cost';

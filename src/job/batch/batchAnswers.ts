@@ -26,7 +26,7 @@ import type { Log } from '../../llm/openAiEndpoint';
 import type { BatchSettings } from '../configSchema';
 import type { JobClient } from '../jobClient';
 import type { ResponseCache } from '../responseCache';
-import { BatchRunError, runBatches, type AbortChoice, type BatchAnswer, type BatchProgress } from './batchCoordinator';
+import { BatchRunError, confidenceOf, runBatches, type AbortChoice, type BatchAnswer, type BatchProgress } from './batchCoordinator';
 import { BatchJournal } from './batchJournal';
 import type { BatchSession, Round } from './batchSession';
 import type { RequestFile } from './requestFiles';
@@ -164,9 +164,9 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
   /** Caches an answer as fetched by this run at the discount; an answer handed on again after a resume is taken once. */
   private take(answer: BatchAnswer): void {
     const { cache, session, settings } = this.options;
-    if (cache.get(answer.customId)?.run === session.runId) return;
-    const { text, inputTokens, outputTokens, confidence } = answer;
-    cache.put(answer.customId, { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), priceFactor: settings.discount, run: session.runId });
+    if (cache.runOf(answer.customId) === session.runId) return;
+    const { text, inputTokens, outputTokens } = answer;
+    cache.put(answer.customId, { text, inputTokens, outputTokens, ...confidenceOf(answer), priceFactor: settings.discount, run: session.runId });
   }
 
   private progress(round: Round, progress: BatchProgress): void {

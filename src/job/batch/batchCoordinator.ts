@@ -576,6 +576,6 @@ function describeFailure(
 export type AnsweredRecord = Extract<BatchResultRecord, { ok: true }>;
 
 /** The answer's probability as an optional field: present only when the line carried log-probabilities. */
-export function confidenceOf(record: AnsweredRecord): { confidence?: number } {
+export function confidenceOf(record: { readonly confidence?: number }): { confidence?: number } {
   return record.confidence !== undefined ? { confidence: record.confidence } : {};
 }

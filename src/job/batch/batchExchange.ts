@@ -190,7 +190,7 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
 
   private take(record: AnsweredRecord, inputTokens: number, outputTokens: number): void {
     const { cache, session, settings } = this.options;
-    if (cache.get(record.customId)?.run === session.runId) return;
+    if (cache.runOf(record.customId) === session.runId) return;
     cache.put(record.customId, { text: record.text, inputTokens, outputTokens, ...confidenceOf(record), priceFactor: settings.discount, run: session.runId });
   }
 }

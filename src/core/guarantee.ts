@@ -7,11 +7,15 @@ import type { BoundKind, Strategy, Target } from './types';
  * src/text's `describeGuarantee`.
  */
 export function guaranteeOf(plan: Plan, target: Target, bound: BoundKind, reference: string, strategy: Strategy): Guarantee {
-  // Outputs that all come from the reference agree with it by definition.
-  const fromReferenceOnly = plan.kind === 'naive' || plan.entries.every((e) => e.items === 0 || e.id === reference);
+  const fromReferenceOnly = allFromReference(plan, reference);
   const met = fromReferenceOnly || plan.agreementLowerBound >= target.accuracy - 1e-12;
   // `auto` looks at exact bounds only at sizes fixed in advance; the paper's
   // strategies check theirs at every step, which only the anytime bound survives.
   const proven = fromReferenceOnly || strategy === 'auto' || bound === 'anytime';
-  return { accuracy: target.accuracy, confidence: fromReferenceOnly ? 1 : plan.confidence, bound, met, proven };
+  return { about: plan.about, accuracy: target.accuracy, confidence: fromReferenceOnly ? 1 : plan.confidence, bound, met, proven };
+}
+
+/** Whether every output comes from the reference: they then agree with it by definition. */
+export function allFromReference(plan: Pick<Plan, 'kind' | 'entries'>, reference: string): boolean {
+  return plan.kind === 'naive' || plan.entries.every((e) => e.items === 0 || e.id === reference);
 }

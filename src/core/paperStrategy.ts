@@ -84,7 +84,7 @@ export function overallBound(run: RunContext, restBound: number): number {
 /** The reference on every item (`naive`), or on every item left. */
 export function referencePlan(run: RunContext, kind: 'naive' | 'single'): Plan {
   const rest = run.total - run.profiled;
-  return { kind, entries: [entry(run, run.reference, 1, rest, 1, 1)], agreementLowerBound: 1, confidence: 1 };
+  return { kind, entries: [{ ...entry(run, run.reference, 1, rest, 1, 1), agreeing: rest }], about: 'outputs', agreeingOutputs: run.total, agreementLowerBound: 1, confidence: 1 };
 }
 
 /**
@@ -110,6 +110,7 @@ export function decidePaperPlan(run: RunContext): Plan {
   const single: Plan = {
     kind: 'single',
     entries: [entry(run, best, 1, rest, bestBound, best.isReference ? 1 : confidence)],
+    about: 'rate',
     agreementLowerBound: overallBound(run, bestBound),
     confidence: best.isReference ? 1 : paperConfidence(run),
   };
@@ -140,6 +141,7 @@ export function decidePaperPlan(run: RunContext): Plan {
   return {
     kind: entries.filter((e) => e.items > 0).length > 1 ? 'mix' : 'single',
     entries,
+    about: 'rate',
     agreementLowerBound: overallBound(run, guaranteed),
     confidence: Math.min(solution.confidence, paperConfidence(run)),
   };

@@ -41,7 +41,14 @@ export interface MixEntry {
   readonly plan: PlanSpec;
   readonly share: number;
   readonly items: number;
-  /** Lower bound on its agreement used by the guarantee, and the level it holds at. */
+  /**
+   * What the guarantee rests on for this entry, and the level it holds at.
+   * When the plan's guarantee is about outputs (`Plan.about`): `agreeing`,
+   * how many of the `items` outputs it writes are certified to agree with the
+   * reference, and `lowerBound` that count's share of them. When it is about
+   * a rate: `lowerBound` bounds the entry's expected agreement rate.
+   */
+  readonly agreeing?: number;
   readonly lowerBound: number;
   readonly level: number;
   /** Expected USD per item it answers (escalations included), at the price the rest is charged. */
@@ -60,9 +67,17 @@ export interface CertifiedPlan {
   /** Agreements on the certification items, out of `items`. */
   readonly agreements: number;
   readonly items: number;
-  /** One-sided lower bound at error `alpha`, at the last look (0 when the certification gave up before its first look). */
+  /**
+   * At the last look, at error `alpha`: how many of the items left after the
+   * certification it is certified to agree on (an exact lower bound on a
+   * count of this file's items), and that count's share of them (both 0 when
+   * the certification gave up before its first look).
+   */
+  readonly agreeing: number;
   readonly lowerBound: number;
   readonly alpha: number;
+  /** The error level at which the agreeing outputs of the block it answers are bounded. */
+  readonly blockAlpha: number;
   readonly costPerItem: number;
   readonly coverage?: number;
 }
@@ -90,7 +105,16 @@ export interface Plan {
   /** `naive`: reference only; `single`: one model or gate; `mix`: several. */
   readonly kind: 'naive' | 'single' | 'mix';
   readonly entries: readonly MixEntry[];
-  /** Guaranteed agreement share over all N items, and the confidence it holds with. */
+  /**
+   * What the guarantee is about: `outputs`, a count of this file's outputs
+   * that agree with the reference (`auto`, and every plan whose outputs all
+   * come from the reference); `rate`, the plan's expected agreement rate,
+   * items taken as independent draws (the paper's strategies).
+   */
+  readonly about: GuaranteeSubject;
+  /** For `outputs`: how many of the file's outputs are certified to agree. */
+  readonly agreeingOutputs?: number;
+  /** The guaranteed agreement over all N items (a share of its outputs, or a rate), and the confidence it holds with. */
   readonly agreementLowerBound: number;
   readonly confidence: number;
   /** How the bounds were certified, for the `auto` strategy. */
@@ -113,8 +137,12 @@ export interface ProgressEvent {
   readonly plan?: Plan;
 }
 
+/** What a guarantee is about: a count of this file's outputs, or an expected rate (`Plan.about`). */
+export type GuaranteeSubject = 'outputs' | 'rate';
+
 /** The guarantee as numbers (src/text's `describeGuarantee` states it in a sentence). */
 export interface Guarantee {
+  readonly about: GuaranteeSubject;
   readonly accuracy: number;
   /** The confidence the argument backs (ARCHITECTURE.md, "The guarantee"): the target's, or less for the paper's strategies with many candidates. */
   readonly confidence: number;

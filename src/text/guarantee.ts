@@ -1,4 +1,4 @@
-import type { Certification, Plan, RunReport } from '../core/report';
+import type { Certification, GuaranteeSubject, MixEntry, Plan, RunReport } from '../core/report';
 import { boundClause } from './bounds';
 import { count, level, percent } from './numbers';
 import { planName } from './plan';
@@ -8,7 +8,10 @@ const NOT_PROVEN = ', the paper\'s rule, valid for one look and not for the repe
 
 /** How `auto`'s bounds were obtained: the last clause of its guarantee's sentence. */
 export function certificationClause(c: Certification): string {
-  return `exact Clopper-Pearson bounds on ${count(c.items)} items profiled after the plans were chosen, looked at only at sizes fixed in advance`;
+  return (
+    `exact bounds for sampling without replacement from this file, on ${count(c.items)} items profiled after the plans were chosen ` +
+    'and looked at only at sizes fixed in advance, and on the items each plan was dealt at random'
+  );
 }
 
 /** What the guarantee's sentence is made of: a report's numbers. */
@@ -17,7 +20,9 @@ export type GuaranteeFacts = Pick<RunReport, 'plan' | 'target' | 'bound' | 'refe
 /**
  * The guarantee in one plain sentence. It is about agreement with the
  * reference model (not with ground truth), and the confidence is over the
- * run's randomness: the random order of the items.
+ * run's randomness: the random order of the items. It says what the
+ * argument covers: for `auto`, a count of the outputs written to this file;
+ * for the paper's strategies, an expected agreement rate.
  */
 export function describeGuarantee(facts: GuaranteeFacts): string {
   const { plan, target, bound, reference, items, profiledItems } = facts;
@@ -25,16 +30,19 @@ export function describeGuarantee(facts: GuaranteeFacts): string {
   if (plan.kind === 'naive' || used.length === 0) {
     return `All ${count(items)} outputs come from the reference model ${reference} itself, so they agree with it on every item.`;
   }
-  const models =
-    used.length === 1
-      ? `${planName(used[0].plan)} (agreement with ${reference} on those at least ${percent(used[0].lowerBound)})`
-      : used.map((e) => `${planName(e.plan)} on ${count(e.items)} (agreement on those at least ${percent(e.lowerBound)})`).join(', ');
+  const outputs = facts.guarantee.about === 'outputs';
+  const alone = outputs ? (e: MixEntry) => `at least ${count(e.agreeing ?? 0)} of them agree with ${reference}` : (e: MixEntry) => `expected agreement rate with ${reference} at least ${percent(e.lowerBound)}`;
+  const each = outputs ? (e: MixEntry) => `at least ${count(e.agreeing ?? 0)} of them agree` : (e: MixEntry) => `expected agreement rate at least ${percent(e.lowerBound)}`;
+  const models = used.length === 1 ? `${planName(used[0].plan)} (${alone(used[0])})` : used.map((e) => `${planName(e.plan)} on ${count(e.items)} (${each(e)})`).join(', ');
   const referenceRest = plan.entries.find((e) => e.id === reference && e.items > 0);
   const topUp = referenceRest ? ` and ${reference} itself on ${count(referenceRest.items)}` : '';
-  const verb = facts.guarantee.met ? 'agree' : 'are only known to agree';
+  const met = facts.guarantee.met;
+  const claim = outputs
+    ? `at least ${count(plan.agreeingOutputs ?? 0)} of the whole file's ${count(items)} outputs (${percent(plan.agreementLowerBound)}) ${met ? 'agree' : 'are known to agree'} with ${reference}`
+    : `the plan's expected agreement rate with ${reference} over the whole file's ${count(items)} items ${met ? 'is' : 'is only known to be'} at least ${percent(plan.agreementLowerBound)}`;
+  const rateNote = outputs ? '' : ', items taken as independent draws (a rate, not a count of this file\'s outputs)';
   return (
-    `With ${percent(facts.guarantee.confidence)} confidence, the outputs ${verb} with ${reference} on at least ` +
-    `${percent(plan.agreementLowerBound)} of the whole file's ${count(items)} items (target ${percent(target.accuracy)}): ` +
+    `With ${percent(facts.guarantee.confidence)} confidence, ${claim} (target ${percent(target.accuracy)})${rateNote}: ` +
     `${count(profiledItems)} profiled items carry ${reference}'s own output; the other ${count(items - profiledItems)} come from ` +
     `${models}${topUp}; ${plan.certification ? certificationClause(plan.certification) : boundClause(bound)}` +
     `${facts.guarantee.proven ? '' : NOT_PROVEN}.`
@@ -42,16 +50,21 @@ export function describeGuarantee(facts: GuaranteeFacts): string {
 }
 
 /** What agreement means and what the confidence is over: the note under the guarantee in the panel. */
-export function agreementNote(reference: string): string {
-  return `Agreement means the same answer as ${reference} under the run's comparison rule, not correctness; the confidence is over the random order in which items were profiled.`;
+export function agreementNote(reference: string, about: GuaranteeSubject): string {
+  const over =
+    about === 'outputs'
+      ? 'the confidence is over the random order Smart drew for this run (and so which plan answered which item); the file itself is taken as it is'
+      : 'the confidence is over the random order in which items were profiled, with items taken as independent draws';
+  return `Agreement means the same answer as ${reference} under the run's comparison rule, not correctness; ${over}.`;
 }
 
 /** Before the report: what the chosen plan guarantees over the whole file. */
-export function planGuarantee(plan: Pick<Plan, 'agreementLowerBound' | 'confidence'>, reference: string): string {
-  return (
-    `The plan keeps agreement with ${reference} at ${percent(plan.agreementLowerBound)} or more over the whole file, with ${level(plan.confidence)} confidence; ` +
-    'the full statement comes with the report when the run finishes.'
-  );
+export function planGuarantee(plan: Pick<Plan, 'about' | 'agreeingOutputs' | 'agreementLowerBound' | 'confidence'>, reference: string): string {
+  const claim =
+    plan.about === 'outputs'
+      ? `The plan keeps at least ${count(plan.agreeingOutputs ?? 0)} outputs (${percent(plan.agreementLowerBound)} of the file) in agreement with ${reference}`
+      : `The plan keeps the expected agreement rate with ${reference} at ${percent(plan.agreementLowerBound)} or more over the whole file`;
+  return `${claim}, with ${level(plan.confidence)} confidence; the full statement comes with the report when the run finishes.`;
 }
 
 /** The guarantee section's words when there is no statement: the run is profiling, or ended without a report; and the lead of an unmet one. */

@@ -2,7 +2,7 @@
 import { escalation, firstCalls, type PlanSpec } from '../core/plans/planSpec';
 import type { MixEntry, Plan } from '../core/report';
 import { usd } from './money';
-import { items, level, percent, plural } from './numbers';
+import { count, items, level, percent, plural } from './numbers';
 
 const KIND_WORDS: Readonly<Record<Plan['kind'], string>> = {
   mix: 'A mix of plans',
@@ -91,14 +91,20 @@ export function entryShare(plan: Plan, entry: MixEntry): string {
 /**
  * What one entry rests on: the reference itself, or its bound, what it costs
  * per item and, for a gate, how often it keeps the cheap answer. The bound is
- * for the items this entry answers; the target and the guarantee are for the
- * whole file, so an entry may sit below the target while the file meets it.
+ * for the items this entry answers: a count of its outputs certified to
+ * agree (`auto`), or its expected agreement rate (the paper's strategies).
+ * The target and the guarantee are for the whole file, so an entry may sit
+ * below the target while the file meets it.
  */
 export function planEntryDetail(entry: MixEntry, reference: string, target: number): string {
   if (entry.id === reference) return 'the reference itself';
   const coverage = entry.coverage === undefined ? '' : `keeps the cheap answer on ${percent(entry.coverage)} of items; `;
-  const below = entry.lowerBound < target ? ` (below the ${level(target)} target, which is for the whole file)` : '';
-  return `${coverage}agreement with ${reference} on the ${plural(entry.items, 'item it answers', 'items it answers')} at least ${percent(entry.lowerBound)}${below}; ${usd(entry.costPerItem)} per item`;
+  const below = entry.lowerBound < target ? `, below the ${level(target)} target, which is for the whole file` : '';
+  const bound =
+    entry.agreeing === undefined
+      ? `expected agreement rate with ${reference} on the ${plural(entry.items, 'item it answers', 'items it answers')} at least ${percent(entry.lowerBound)}`
+      : `at least ${count(entry.agreeing)} of its ${plural(entry.items, 'output', 'outputs')} (${percent(entry.lowerBound)}) ${entry.agreeing === 1 ? 'agrees' : 'agree'} with ${reference}`;
+  return `${coverage}${bound}${below}; ${usd(entry.costPerItem)} per item`;
 }
 
 /**

@@ -11,7 +11,7 @@ export function guaranteeView(facts: RunFacts): Node[] {
     const g = report.guarantee;
     return [
       h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, !g.met && TARGET_NOT_MET, ...keepNamesWhole(describeGuarantee(report), report.models.map((m) => m.id))),
-      h('p', { class: 'note' }, agreementNote(report.reference)),
+      h('p', { class: 'note' }, agreementNote(report.reference, g.about)),
     ];
   }
   if (!facts.live) return [h('p', {}, NO_GUARANTEE)];

@@ -110,6 +110,7 @@ export const REPORT: RunReport = {
       { id: 'gpt-4o', plan: { kind: 'single', model: 'gpt-4o' }, share: 0.3692, items: 742, lowerBound: 1, level: 1, costPerItem: 0.0001 },
       { id: 'gpt-4.1-mini', plan: { kind: 'single', model: 'gpt-4.1-mini' }, share: 0, items: 0, lowerBound: 0.93, level: 0.95, costPerItem: 0.0001 },
     ],
+    about: 'rate',
     agreementLowerBound: 0.973,
     confidence: 0.95,
   },
@@ -118,6 +119,7 @@ export const REPORT: RunReport = {
   referenceOnlyCost: 0.504,
   savings: 1.9047,
   guarantee: {
+    about: 'rate',
     accuracy: 0.95,
     confidence: 0.95,
     bound: 'anytime',
@@ -181,11 +183,13 @@ export const AUTO_REPORT: RunReport = {
   plan: {
     kind: 'mix',
     entries: [
-      { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, share: 0.6, items: 1206, lowerBound: 0.975, level: 0.995, costPerItem: 0.0000365, coverage: 0.9 },
-      { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, share: 0.25, items: 502, lowerBound: 0.9, level: 0.995, costPerItem: 0.0000127 },
-      { id: 'gpt-4o', plan: { kind: 'single', model: 'gpt-4o' }, share: 0.15, items: 302, lowerBound: 1, level: 1, costPerItem: 0.00021 },
+      { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, share: 0.6, items: 1206, agreeing: 1176, lowerBound: 1176 / 1206, level: 0.975, costPerItem: 0.0000365, coverage: 0.9 },
+      { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, share: 0.25, items: 502, agreeing: 452, lowerBound: 452 / 502, level: 0.975, costPerItem: 0.0000127 },
+      { id: 'gpt-4o', plan: { kind: 'single', model: 'gpt-4o' }, share: 0.15, items: 302, agreeing: 302, lowerBound: 1, level: 1, costPerItem: 0.00021 },
     ],
-    agreementLowerBound: 0.9665,
+    about: 'outputs',
+    agreeingOutputs: 2320,
+    agreementLowerBound: 2320 / 2400,
     confidence: 0.95,
     certification: {
       pilotItems: 40,
@@ -195,15 +199,15 @@ export const AUTO_REPORT: RunReport = {
       items: 350,
       looks: 1,
       plans: [
-        { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, pilotAgreements: 40, pilotItems: 40, agreements: 347, items: 350, lowerBound: 0.975, alpha: 0.005, costPerItem: 0.0000365, coverage: 0.9 },
-        { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, pilotAgreements: 38, pilotItems: 40, agreements: 328, items: 350, lowerBound: 0.9, alpha: 0.005, costPerItem: 0.0000127 },
+        { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, pilotAgreements: 40, pilotItems: 40, agreements: 347, items: 350, agreeing: 1960, lowerBound: 1960 / 2010, alpha: 0.014, blockAlpha: 0.005, costPerItem: 0.0000365, coverage: 0.9 },
+        { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, pilotAgreements: 38, pilotItems: 40, agreements: 328, items: 350, agreeing: 1809, lowerBound: 1809 / 2010, alpha: 0.014, blockAlpha: 0.005, costPerItem: 0.0000127 },
       ],
     },
   },
   totalCost: 0.20847,
   paidCost: 0.20847,
   savings: 2.4176,
-  guarantee: { accuracy: 0.95, confidence: 0.95, bound: 'clopper-pearson', met: true, proven: true },
+  guarantee: { about: 'outputs', accuracy: 0.95, confidence: 0.95, bound: 'clopper-pearson', met: true, proven: true },
 };
 
 /** The finished `auto` run, with its output and report on disk. */

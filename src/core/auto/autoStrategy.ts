@@ -9,27 +9,29 @@
  *    extra call; the planner picks the plans to certify (one to three) and
  *    the number of fresh items, by expected total cost.
  * 3. Certification. Only those plans' models and the reference answer the
- *    next items. Each plan's exact one-sided lower bound is looked at only at
- *    sizes fixed before the first of them (LOOK_SHARES), its share of the
- *    error budget (1 - gamma) / plans spread over those looks. After a look
- *    the run stops when going on would not pay; before the first, it may give
- *    up, and then nothing is certified.
- * 4. Plan. The cheapest mix of certified plans and the reference that keeps
- *    the file's agreement at the target.
+ *    next items. Each plan's exact lower bound on how many of the items left
+ *    it agrees on (hypergeometric: the items are a fixed set, sampled without
+ *    replacement) is looked at only at sizes fixed before the first of them
+ *    (LOOK_SHARES), at its share of the error budget. After a look the run
+ *    stops when going on would not pay; before the first, it may give up,
+ *    and then nothing is certified.
+ * 4. Plan. The cheapest split of the items left over the certified plans and
+ *    the reference whose certified agreeing outputs reach the count the
+ *    target needs over the whole file.
  *
- * Why the guarantee holds, without assuming anything about how plans or
- * models relate: ARCHITECTURE.md, "The guarantee".
+ * Why the guarantee holds, for the outputs written to this file and without
+ * assuming anything about how plans or models relate: ARCHITECTURE.md, "The
+ * guarantee".
  */
 import { solveCertifiedMix } from '../mix/certifiedMix';
-import { overallBound, roundCountsKeepingBound } from '../paperStrategy';
 import { planFamily } from '../plans/planFamily';
 import { planOutcome } from '../plans/planOutcome';
 import { firstCalls, planId, planModels, type PlanSpec } from '../plans/planSpec';
 import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
 import type { ModelState, ProfiledItem, RunContext } from '../runContext';
-import { clopperPearsonLower } from '../stats/clopperPearson';
-import { expectedCost, LOOK_SHARES, lookSizes, MIN_USEFUL_BOUND, mixCost, planCertification, rankPlans, type CertificationPlan, type PlanEstimate, type PlanningInput } from './certificationPlan';
+import { hypergeometricLowerBound } from '../stats/hypergeometric';
+import { agreeingNeeded, blockAlpha, expectedCost, lookAlpha, lookSizes, planCertification, rankPlans, restCost, type CertificationPlan, type PlanEstimate, type PlanningInput } from './certificationPlan';
 
 /** The first pilot tier: candidates costing at most this share of the reference per item (at least the cheapest). */
 const FIRST_TIER_SHARE = 0.25;
@@ -218,12 +220,18 @@ function planningInput(run: RunContext): PlanningInput {
 
 /** The bounds of the certified plans at one look. */
 interface Look {
-  /** Certification items at the look. */
+  /** Which look (0 for the first), and the certification items at it. */
+  readonly index: number;
   readonly items: number;
   /** Error level of each bound at this look. */
   readonly alpha: number;
   readonly agreements: readonly number[];
-  readonly bounds: readonly number[];
+  /**
+   * Per plan: how many of the items left when the certification began it is
+   * certified to agree on. Less its agreements on the certification's items
+   * (all of them, should it go on past the look), it bounds the items left.
+   */
+  readonly successes: readonly number[];
 }
 
 /**
@@ -238,12 +246,14 @@ async function certify(run: RunContext, family: Family, choice: CertificationPla
   if (choice.items === 0) return finish(run, pilot.pilotModels, { ...outcome, done: 0, stopped: false });
   const ids = new Set(choice.plans.map((p) => p.id));
   const runOn = run.candidates.filter((m) => choice.plans.some((p) => p.members.includes(m.spec.id)));
-  const sizes = lookSizes(choice.items, run.total - run.profiled);
+  // The items left when the certification begins: the set its items are drawn from, without replacement.
+  const population = run.total - run.profiled;
+  const sizes = lookSizes(choice.items, population);
   let done = 0;
   let gaveUp = false;
   let look: Look | undefined;
   for (let j = 0; j < sizes.length; j++) {
-    const alpha = choice.alphaEach * LOOK_SHARES[j];
+    const alpha = lookAlpha(choice.alphaEach, j);
     await profileInChecks(
       run,
       sizes[j] - done,
@@ -259,17 +269,22 @@ async function certify(run: RunContext, family: Family, choice: CertificationPla
       },
     );
     if (gaveUp || done < sizes[j]) break;
-    look = lookAt(family, choice, done, alpha);
+    look = lookAt(family, choice, j, done, population, alpha);
     const next = j + 1 < sizes.length ? sizes[j + 1] : undefined;
-    if (next === undefined || !worthGoingOn(run, family, choice, next, choice.alphaEach * LOOK_SHARES[j + 1], done, look)) break;
+    if (next === undefined || !worthGoingOn(run, family, choice, next, lookAlpha(choice.alphaEach, j + 1), done, look)) break;
   }
   return finish(run, pilot.pilotModels, { ...outcome, done, stopped: look === undefined, family, ...(look ? { look } : {}) });
 }
 
-/** Every chosen plan's exact one-sided bound on the certification items in hand. */
-function lookAt(family: Family, choice: CertificationPlan, items: number, alpha: number): Look {
+/** Every chosen plan's exact lower bound on how many of the `population` items left when the certification began it agrees on, from its count on the `items` drawn so far. */
+function lookAt(family: Family, choice: CertificationPlan, index: number, items: number, population: number, alpha: number): Look {
   const agreements = choice.plans.map((p) => family.get(p.id)!.certification.agreements);
-  return { items, alpha, agreements, bounds: agreements.map((s) => clopperPearsonLower(s, items, alpha)) };
+  return { index, items, alpha, agreements, successes: agreements.map((s) => hypergeometricLowerBound(s, items, population, alpha)) };
+}
+
+/** Per chosen plan: how many of the items left now a look certifies it to agree on (its bound less every certification item it agreed on). */
+function agreeingLeft(family: Family, choice: CertificationPlan, look: Look): number[] {
+  return choice.plans.map((p, i) => look.successes[i] - family.get(p.id)!.certification.agreements);
 }
 
 /**
@@ -286,10 +301,11 @@ function worthGoingOn(run: RunContext, family: Family, choice: CertificationPlan
     return { ...p, agreements: t.pilot.agreements + t.certification.agreements, n: t.pilot.n + t.certification.n };
   });
   const soFar = choice.plans.map((p) => family.get(p.id)!.certification.agreements);
-  const goingOn = expectedCost(plans, size, alpha, input, { done, soFar });
+  const level = blockAlpha(choice.alphaEach);
+  const goingOn = expectedCost(plans, size, { look: alpha, block: level }, input, { done, soFar });
   const rest = run.total - run.profiled;
-  const required = (run.target.accuracy * run.total - run.profiled) / Math.max(1, rest);
-  const stopping = rest * (look ? mixCost(choice.plans, look.bounds, required, input.referenceApplyCost) : input.referenceApplyCost);
+  const required = agreeingNeeded(run.target.accuracy, run.total) - run.profiled;
+  const stopping = look ? restCost(choice.plans, agreeingLeft(family, choice, look), level, rest, required, input) : rest * input.referenceApplyCost;
   return goingOn < stopping;
 }
 
@@ -306,8 +322,8 @@ interface Outcome {
   readonly look?: Look;
 }
 
-/** A certified plan's report: its counts, and its bound at the look the run stopped at (0 without a look). */
-function certifiedPlan(t: Tracked, index: number, look: Look | undefined): CertifiedPlan {
+/** A certified plan's report: its counts, and its bound at the look the run stopped at (none without a look): `agreeing` of the `itemsLeft`. */
+function certifiedPlan(t: Tracked, index: number, look: Look | undefined, agreeing: number, itemsLeft: number, blockLevel: number): CertifiedPlan {
   const n = t.pilot.n + t.certification.n;
   const mean = (of: (tally: PlanTally) => number | undefined): number | undefined => {
     const a = of(t.pilot);
@@ -323,43 +339,55 @@ function certifiedPlan(t: Tracked, index: number, look: Look | undefined): Certi
     pilotItems: t.pilot.n,
     agreements: look ? look.agreements[index] : t.certification.agreements,
     items: look ? look.items : t.certification.n,
-    lowerBound: look ? look.bounds[index] : 0,
+    agreeing,
+    lowerBound: itemsLeft > 0 ? agreeing / itemsLeft : 0,
     alpha: look ? look.alpha : 0,
+    blockAlpha: blockLevel,
     costPerItem: mean((tally) => tally.meanCost) ?? 0,
     ...(coverage !== undefined ? { coverage } : {}),
   };
 }
 
-/** The plan for the rest: the cheapest mix of certified plans and the reference, with statuses and the certification's story. */
+/**
+ * The plan for the items left: the cheapest split over the certified plans
+ * and the reference whose certified agreeing outputs, with the profiled
+ * items (which carry the reference's own output), reach the count the target
+ * needs; with statuses and the certification's story.
+ */
 function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: Outcome): Plan {
   const choice = outcome?.choice;
-  const certified = choice && outcome?.family ? choice.plans.map((p, i) => certifiedPlan(outcome.family!.get(p.id)!, i, outcome.look)) : [];
   const rest = run.total - run.profiled;
-  const required = rest > 0 ? (run.target.accuracy * run.total - run.profiled) / rest : 0;
-  const referenceCost = run.meter.applyCostPerItem(run.reference.index);
-  const shares = rest > 0
-    ? solveCertifiedMix({
-        plans: certified.filter((c) => c.lowerBound >= MIN_USEFUL_BOUND).map((c) => ({ id: c.id, costPerItem: c.costPerItem, lowerBound: c.lowerBound })),
-        referenceId: run.reference.spec.id,
-        referenceCostPerItem: referenceCost,
-        requiredAgreement: required,
-      })
-    : [];
+  const blockLevel = choice ? blockAlpha(choice.alphaEach) : 0;
+  const family = outcome?.family;
+  const look = outcome?.look;
+  const agreeing = choice && family && look ? agreeingLeft(family, choice, look) : [];
+  const certified = choice && family ? choice.plans.map((p, i) => certifiedPlan(family.get(p.id)!, i, look, agreeing[i] ?? 0, rest, blockLevel)) : [];
   const referenceId = run.reference.spec.id;
-  const all = shares.some((s) => s.id === referenceId) ? [...shares] : [...shares, { id: referenceId, share: rest > 0 ? 0 : 1, lowerBound: 1 }];
-  const counts = roundCountsKeepingBound(rest, all, required);
-  const entries: MixEntry[] = all.map((s, i) => {
-    const c = certified.find((p) => p.id === s.id);
-    if (!c) return { id: referenceId, plan: { kind: 'single', model: referenceId }, share: s.share, items: counts[i], lowerBound: 1, level: 1, costPerItem: referenceCost };
-    return { id: c.id, plan: c.plan, share: s.share, items: counts[i], lowerBound: c.lowerBound, level: 1 - c.alpha, costPerItem: c.costPerItem, ...(c.coverage !== undefined ? { coverage: c.coverage } : {}) };
+  const referenceCost = run.meter.applyCostPerItem(run.reference.index);
+  const split = solveCertifiedMix({
+    plans: certified.filter((c) => c.agreeing > 0).map((c) => ({ id: c.id, costPerItem: c.costPerItem, agreeing: c.agreeing, blockAlpha: c.blockAlpha })),
+    referenceId,
+    referenceCostPerItem: referenceCost,
+    items: rest,
+    requiredAgreeing: Math.min(rest, agreeingNeeded(run.target.accuracy, run.total) - run.profiled),
+  });
+  const level = choice ? 1 - choice.alphaEach : 1;
+  const entries: MixEntry[] = split.blocks.map((b) => {
+    const share = rest > 0 ? b.items / rest : b.id === referenceId ? 1 : 0;
+    const bound = b.items > 0 ? b.agreeing / b.items : 1;
+    const c = certified.find((p) => p.id === b.id);
+    if (!c) return { id: referenceId, plan: { kind: 'single', model: referenceId }, share, items: b.items, agreeing: b.items, lowerBound: 1, level: 1, costPerItem: referenceCost };
+    return { id: c.id, plan: c.plan, share, items: b.items, agreeing: b.agreeing, lowerBound: bound, level, costPerItem: c.costPerItem, ...(c.coverage !== undefined ? { coverage: c.coverage } : {}) };
   });
   setStatuses(run, pilotModels, certified, entries, outcome?.stopped === true);
   const used = entries.filter((e) => e.items > 0);
-  const guaranteed = rest > 0 ? entries.reduce((sum, e) => sum + e.items * e.lowerBound, 0) / rest : 1;
+  const agreeingOutputs = run.profiled + entries.reduce((sum, e) => sum + (e.agreeing ?? 0), 0);
   const plan: Plan = {
     kind: used.length > 1 ? 'mix' : 'single',
     entries,
-    agreementLowerBound: overallBound(run, guaranteed),
+    about: 'outputs',
+    agreeingOutputs,
+    agreementLowerBound: run.total > 0 ? agreeingOutputs / run.total : 1,
     confidence: used.some((e) => e.id !== referenceId) ? run.target.confidence : 1,
   };
   if (!outcome) return plan;
@@ -371,7 +399,7 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
       plansConsidered: outcome.plansConsidered,
       plannedItems: choice?.items ?? 0,
       items: outcome.done,
-      looks: outcome.look ? lookSizes(outcome.choice.items, run.total).indexOf(outcome.look.items) + 1 : 0,
+      looks: outcome.look ? outcome.look.index + 1 : 0,
       ...(outcome.stopped ? { stoppedEarly: 'not-worth-it' as const } : {}),
       plans: certified,
     },

@@ -4,8 +4,8 @@
  * expectation used to decide; none of it enters the guarantee, which rests on
  * the certification's own items alone (ARCHITECTURE.md, "The guarantee").
  */
-import { cheapestMix, type Column } from '../mix/mixSolver';
-import { clopperPearsonLower } from '../stats/clopperPearson';
+import { cheapestCertifiedCost, MIN_USEFUL_BOUND } from '../mix/certifiedMix';
+import { hypergeometricLowerBound } from '../stats/hypergeometric';
 
 /** What the planner knows of one plan. */
 export interface PlanEstimate {
@@ -33,16 +33,40 @@ export interface PlanningInput {
 }
 
 /**
- * The error budget of one plan is spread over the looks a certification may
- * take: 70% at the planned size, 15% at twice it, 10% at four times and 5%
- * at eight times it (most runs stop at the first look, which should cost the
- * least). A look's bound is exact for its size, and
- * the sizes are fixed before the certification's first item, so whichever
- * look the run stops at, the chance that any look's bound was wrong is at
- * most the sum, the plan's budget (ARCHITECTURE.md, "The guarantee"). A
+ * Of each plan's error budget, the share that bounds the agreeing outputs of
+ * the block of items the mix gives it (ARCHITECTURE.md, "The guarantee",
+ * step 4); the rest bounds how many of the items left it agrees on, spread
+ * over the looks.
+ */
+export const BLOCK_SHARE = 0.2;
+
+/**
+ * The looks' shares of the rest of a plan's budget: 70% at the planned size,
+ * 15% at twice it, 10% at four times and 5% at eight times it (most runs stop
+ * at the first look, which should cost the least). A look's bound is exact
+ * for its size, and the sizes are fixed before the certification's first
+ * item, so whichever look the run stops at, the chance that any look's bound
+ * was wrong is at most the sum (ARCHITECTURE.md, "The guarantee"). A
  * certification the pilot misjudged can thus grow instead of failing.
  */
 export const LOOK_SHARES: readonly number[] = [0.7, 0.15, 0.1, 0.05];
+
+/** The error levels of one plan whose budget is `alphaEach`: its bound at look j, and its block's. */
+export function lookAlpha(alphaEach: number, j: number): number {
+  return alphaEach * (1 - BLOCK_SHARE) * LOOK_SHARES[j];
+}
+export function blockAlpha(alphaEach: number): number {
+  return alphaEach * BLOCK_SHARE;
+}
+
+/**
+ * How many of a file's N items must agree for a share `accuracy` of them to:
+ * the least whole count at or above accuracy * N (with a margin for the
+ * product's rounding, 0.95 * 20,000 being 19,000.000000000004).
+ */
+export function agreeingNeeded(accuracy: number, items: number): number {
+  return Math.ceil(accuracy * items - 1e-9);
+}
 
 /** The sizes of the looks of a certification whose first look is at `first` items, within `left` items. */
 export function lookSizes(first: number, left: number): number[] {
@@ -59,7 +83,7 @@ export interface CertificationPlan {
   readonly plans: readonly PlanEstimate[];
   /** Fresh items to profile before the first look at the bounds; 0 means not worth certifying. */
   readonly items: number;
-  /** One-sided error budget of each plan's bound: (1 - gamma) / plans, spread over the looks by LOOK_SHARES. */
+  /** Error budget of each plan: (1 - gamma) / plans, split between the looks and its block (`lookAlpha`, `blockAlpha`). */
   readonly alphaEach: number;
   /** Expected USD for the certification and every remaining item after it. */
   readonly expectedCost: number;
@@ -117,55 +141,62 @@ export function certificationCostPerItem(plans: readonly PlanEstimate[], input: 
 }
 
 /**
- * The least certified agreement with which a plan may answer items: the
- * target's slack is for a cheaper model's occasional disagreements, not for
- * outputs known to be mostly wrong. (A bound of 0 needs no certification at
- * all, so without this floor the cheapest mix would hand the slack to any
- * model, however useless.)
+ * What the items left after a certification cost when the plans are
+ * certified to agree on `agreeing` of them (a count per plan): the cheapest
+ * certified mix, with its blocks bounded at `blockLevel`.
  */
-export const MIN_USEFUL_BOUND = 0.5;
+export function restCost(plans: readonly PlanEstimate[], agreeing: readonly number[], blockLevel: number, itemsLeft: number, requiredAgreeing: number, input: PlanningInput): number {
+  return cheapestCertifiedCost({
+    plans: plans.map((p, i) => ({ id: p.id, costPerItem: p.applyCost, agreeing: agreeing[i], blockAlpha: blockLevel })),
+    referenceId: input.reference,
+    referenceCostPerItem: input.referenceApplyCost,
+    items: itemsLeft,
+    requiredAgreeing,
+  });
+}
 
-/** Cheapest cost per remaining item given lower bounds for the plans (the reference always qualifies). */
-export function mixCost(plans: readonly PlanEstimate[], bounds: readonly number[], required: number, referenceCost: number): number {
-  const columns: Column[] = plans
-    .map((p, i): Column => ({ id: p.id, order: i, cost: p.applyCost, bound: bounds[i], level: 1 }))
-    .filter((c) => c.bound >= MIN_USEFUL_BOUND);
-  columns.push({ id: 'reference', order: plans.length, cost: referenceCost, bound: 1, level: 1 });
-  return cheapestMix(columns, Math.min(1, required)).reduce((sum, part) => sum + part.share * part.column.cost, 0);
+/** The error levels of a certification's look and of its plans' blocks. */
+export interface Levels {
+  readonly look: number;
+  readonly block: number;
 }
 
 /**
  * Expected USD of certifying `plans` on `size` fresh items (each bound at
- * error `alpha`), then running the cheapest certified mix on what is left. `done` items of the certification
- * are already in hand, with `soFar` agreements per plan.
+ * the look's level, on a count of the items left when the certification
+ * began), then running the cheapest certified mix on what is left. `done`
+ * items of the certification are already in hand, with `soFar` agreements
+ * per plan.
  */
 export function expectedCost(
   plans: readonly PlanEstimate[],
   size: number,
-  alpha: number,
+  levels: Levels,
   input: PlanningInput,
   progress: { readonly done: number; readonly soFar: readonly number[] } = { done: 0, soFar: plans.map(() => 0) },
 ): number {
   const left = input.items - input.profiled;
+  const population = left + progress.done;
   const toCome = size - progress.done;
   const after = left - toCome;
-  const required = (input.accuracy * input.items - (input.profiled + toCome)) / Math.max(1, after);
+  const required = agreeingNeeded(input.accuracy, input.items) - (input.profiled + toCome);
   const perItem = certificationCostPerItem(plans, input);
   if (size === 0 || after <= 0) return toCome * perItem + Math.max(0, after) * input.referenceApplyCost;
-  const bounds = new Map<string, number>();
-  const boundAt = (i: number, z: number): number => {
+  const agreeing = new Map<string, number>();
+  const agreeingAt = (i: number, z: number): number => {
     const expected = Math.min(size, Math.round(progress.soFar[i] + scenarioRate(plans[i], z) * toCome));
     const key = `${i}:${expected}`;
-    let bound = bounds.get(key);
-    if (bound === undefined) bounds.set(key, (bound = clopperPearsonLower(expected, size, alpha)));
-    return bound;
+    let count = agreeing.get(key);
+    if (count === undefined) agreeing.set(key, (count = hypergeometricLowerBound(expected, size, population, levels.look) - expected));
+    return count;
   };
-  let rest = 0;
+  const rest = (scenario: readonly number[]): number => restCost(plans, scenario, levels.block, after, required, input);
+  let expected = 0;
   if (plans.length === 1) {
     RULE_5.nodes.forEach((z, q) => {
-      rest += RULE_5.weights[q] * mixCost(plans, [boundAt(0, z)], required, input.referenceApplyCost);
+      expected += RULE_5.weights[q] * rest([agreeingAt(0, z)]);
     });
-    return toCome * perItem + after * rest;
+    return toCome * perItem + expected;
   }
   // Plans' scenarios share a common factor: z_i = sqrt(rho) z_0 + sqrt(1 - rho) e_i,
   // every combination of nodes for z_0 and each e_i (at most 3^4), weighted by the product of the weights.
@@ -174,26 +205,38 @@ export function expectedCost(
     const weight = nodes.reduce((w, q) => w * RULE_3.weights[q], 1);
     const common = Math.sqrt(PLAN_CORRELATION) * RULE_3.nodes[nodes[0]];
     const own = Math.sqrt(1 - PLAN_CORRELATION);
-    const scenario = plans.map((_, i) => boundAt(i, common + own * RULE_3.nodes[nodes[i + 1]]));
-    rest += weight * mixCost(plans, scenario, required, input.referenceApplyCost);
+    expected += weight * rest(plans.map((_, i) => agreeingAt(i, common + own * RULE_3.nodes[nodes[i + 1]])));
     let i = 0;
     while (i < nodes.length && ++nodes[i] === RULE_3.nodes.length) nodes[i++] = 0;
     if (i === nodes.length) break;
   }
-  return toCome * perItem + after * rest;
+  return toCome * perItem + expected;
 }
 
-/** The best certification size for these plans, and its expected cost. */
+/**
+ * The best certification size for these plans, and its expected cost: every
+ * third size of the grid, then the sizes around the best of those (the cost
+ * falls, then rises with the size; the finer look keeps a bump of the grid
+ * from hiding the least).
+ */
 function bestSize(plans: readonly PlanEstimate[], alphaEach: number, input: PlanningInput): { items: number; expectedCost: number } {
-  const firstLook = alphaEach * LOOK_SHARES[0];
-  let best = { items: 0, expectedCost: expectedCost(plans, 0, firstLook, input) };
-  for (const size of sampleSizes(input.items - input.profiled)) {
-    if (size === 0) continue;
-    const cost = expectedCost(plans, size, firstLook, input);
-    if (cost < best.expectedCost) best = { items: size, expectedCost: cost };
-  }
-  return best;
+  const levels = { look: lookAlpha(alphaEach, 0), block: blockAlpha(alphaEach) };
+  const sizes = sampleSizes(input.items - input.profiled);
+  const costs = new Map<number, number>();
+  const costAt = (i: number): number => {
+    let cost = costs.get(i);
+    if (cost === undefined) costs.set(i, (cost = expectedCost(plans, sizes[i], levels, input)));
+    return cost;
+  };
+  let best = 0;
+  for (let i = 0; i < sizes.length; i += COARSE_STEP) if (costAt(i) < costAt(best)) best = i;
+  const around = best;
+  for (let i = Math.max(0, around - COARSE_STEP + 1); i < Math.min(sizes.length, around + COARSE_STEP); i++) if (costAt(i) < costAt(best)) best = i;
+  return { items: sizes[best], expectedCost: costAt(best) };
 }
+
+/** Grid steps between the sizes `bestSize` tries first. */
+const COARSE_STEP = 3;
 
 /** Plans cheaper than the reference, best first by the expected cost of certifying each alone. */
 export function rankPlans(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): Array<{ plan: PlanEstimate; items: number; expectedCost: number }> {

@@ -2,6 +2,7 @@ import { jStat } from 'jstat';
 import type { BoundKind, Interval } from '../types';
 import { ANYTIME_PRIOR, anytimeInterval, anytimeLowerReaches, anytimeUpperBelow } from './anytimeBound';
 import { checkCounts, clopperPearson, clopperPearsonLowerReaches, clopperPearsonUpperBelow } from './clopperPearson';
+import { firstTrue } from './firstTrue';
 
 /** A rule for bounding a candidate's agreement rate: the paper's, or one valid under repeated looks. */
 export interface ConfidenceBound {
@@ -18,46 +19,6 @@ type Test = (agreements: number, n: number, target: number, confidence: number) 
 
 /** Approximate half-width of the interval in standard errors sqrt(t (1 - t) / n): only a starting guess. */
 type HalfWidth = (n: number, confidence: number) => number;
-
-/**
- * The least s in 0..n + 1 where `at` holds, for `at` false then true along s
- * (s < 0 counts as false, s > n as true). Gallops from `guess` by steps 1, 2,
- * 4, ... until the change is bracketed, then bisects: a guess off by d costs
- * about 2 log2(d) + 2 tests, a plain bisection of 0..n about log2(n).
- */
-function firstTrue(at: (s: number) => boolean, n: number, guess: number): number {
-  const test = (s: number): boolean => s > n || (s >= 0 && at(s));
-  const start = Number.isFinite(guess) ? Math.min(n + 1, Math.max(0, Math.round(guess))) : n >> 1;
-  let lo: number;
-  let hi: number;
-  let step = 1;
-  if (test(start)) {
-    hi = start;
-    lo = start - 1;
-    while (lo >= 0 && test(lo)) {
-      hi = lo;
-      step *= 2;
-      lo = hi - step;
-    }
-    lo = Math.max(lo, -1);
-  } else {
-    lo = start;
-    hi = start + 1;
-    while (hi <= n && !test(hi)) {
-      lo = hi;
-      step *= 2;
-      hi = lo + step;
-    }
-    hi = Math.min(hi, n + 1);
-  }
-  // Invariant: test(lo) is false, test(hi) is true.
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (test(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
 
 /**
  * Thresholds on the count s, memoised per (target, confidence) in a Map keyed

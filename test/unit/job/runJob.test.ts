@@ -97,7 +97,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const) assert.ok(field in onDisk, field);
       // The file states the guarantee in the words every view uses.
       assert.equal(onDisk.guarantee.statement, describeGuarantee(report));
-      assert.match(onDisk.guarantee.statement, /^With 95% confidence, the outputs agree with big on at least [\d.]+% of the whole file's 600 items \(target 90%\)/);
+      assert.match(onDisk.guarantee.statement, /^With 95% confidence, at least [\d,]+ of the whole file's 600 outputs \([\d.]+%\) agree with big \(target 90%\)/);
       assert.equal(onDisk.perModel.big.calls, report.models.find((m) => m.id === 'big')!.calls);
       // And each model's two facts, as the command line and the panel word them.
       assert.deepEqual(onDisk.standings, Object.fromEntries(report.models.map((m) => [m.id, standing(m, report)])));

@@ -33,22 +33,29 @@ describe('plan words', () => {
 
   it('says what each entry rests on: its bound is on the items it answers, the target is for the whole file', () => {
     assert.equal(entryShare(MIX, MIX.entries[0]), '34.7% · 698 items');
-    assert.equal(planEntryDetail(MIX.entries[0], 'gpt-4o', 0.95), 'agreement with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item');
+    // The paper's strategies bound a rate.
+    assert.equal(planEntryDetail(MIX.entries[0], 'gpt-4o', 0.95), 'expected agreement rate with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item');
     assert.equal(
       planEntryDetail({ ...MIX.entries[0], coverage: 0.925 }, 'gpt-4o', 0.95),
-      'keeps the cheap answer on 92.5% of items; agreement with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item',
+      'keeps the cheap answer on 92.5% of items; expected agreement rate with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item',
     );
     assert.equal(planEntryDetail(MIX.entries[2], 'gpt-4o', 0.95), 'the reference itself');
-    assert.equal(planEntryDetail({ ...MIX.entries[0], items: 1 }, 'gpt-4o', 0.95), 'agreement with gpt-4o on the 1 item it answers at least 95.5%; $0.0001 per item');
+    assert.equal(planEntryDetail({ ...MIX.entries[0], items: 1 }, 'gpt-4o', 0.95), 'expected agreement rate with gpt-4o on the 1 item it answers at least 95.5%; $0.0001 per item');
+    // `auto` certifies a count of the outputs the entry writes.
+    assert.equal(
+      planEntryDetail(AUTO_REPORT.plan.entries[0], 'gpt-4o', 0.95),
+      'keeps the cheap answer on 90% of items; at least 1,176 of its 1,206 outputs (97.5%) agree with gpt-4o; $0.0000365 per item',
+    );
+    assert.equal(planEntryDetail({ ...AUTO_REPORT.plan.entries[1], items: 1, agreeing: 1, lowerBound: 1 }, 'gpt-4o', 0.95), 'at least 1 of its 1 output (100%) agrees with gpt-4o; $0.0000127 per item');
   });
 
   it('says beside a bound under the target that the target is for the whole file', () => {
     // The issue's case: "agreement at least 82.7%" against a 90% target.
     const weak = { ...MIX.entries[1], lowerBound: 0.827 };
-    assert.equal(planEntryDetail(weak, 'gpt-4o', 0.9), 'agreement with gpt-4o on the 570 items it answers at least 82.7% (below the 90% target, which is for the whole file); $0.0001 per item');
+    assert.equal(planEntryDetail(weak, 'gpt-4o', 0.9), 'expected agreement rate with gpt-4o on the 570 items it answers at least 82.7%, below the 90% target, which is for the whole file; $0.0001 per item');
     assert.equal(
       planEntryDetail(AUTO_REPORT.plan.entries[1], 'gpt-4o', 0.95),
-      'agreement with gpt-4o on the 502 items it answers at least 90% (below the 95% target, which is for the whole file); $0.0000127 per item',
+      'at least 452 of its 502 outputs (90%) agree with gpt-4o, below the 95% target, which is for the whole file; $0.0000127 per item',
     );
   });
 

@@ -4,6 +4,7 @@ import { runSmart, type BulkAnswers, type PlannedCall, type RunOptions } from '.
 import { indexSource } from '../../../../src/core/itemSource';
 import { solveCertifiedMix } from '../../../../src/core/mix/certifiedMix';
 import { clopperPearsonLower } from '../../../../src/core/stats/clopperPearson';
+import { blockLowerBound, hypergeometricLowerBound } from '../../../../src/core/stats/hypergeometric';
 import type { Completion, ModelSpec } from '../../../../src/core/types';
 import { AGREEING_OUTPUT, SimulatedClient, type SimulatedModel } from '../../../../bench/simulatedClient';
 
@@ -33,19 +34,45 @@ describe('clopperPearsonLower', () => {
 });
 
 describe('solveCertifiedMix', () => {
-  it('finds the cheapest split reaching the required agreement, checked against every pair', () => {
+  const problem = { referenceId: 'ref', referenceCostPerItem: 20, items: 10_000, requiredAgreeing: 9500 };
+
+  it('gives a plan certified below the count the largest block whose exact bound keeps the count, and the reference the rest', () => {
+    const plan = { id: 'cheap', costPerItem: 1, agreeing: 8800, blockAlpha: 0.01 };
+    const split = solveCertifiedMix({ ...problem, plans: [plan] });
+    assert.deepEqual(split.blocks.map((b) => b.id), ['cheap', 'ref']);
+    const [block, reference] = split.blocks;
+    assert.equal(block.items + reference.items, 10_000);
+    assert.equal(block.agreeing, blockLowerBound(8800, 10_000, block.items, 0.01));
+    assert.ok(block.agreeing + reference.items >= 9500, 'the count is kept');
+    assert.ok(blockLowerBound(8800, 10_000, block.items + 1, 0.01) + reference.items - 1 < 9500, 'and one more item would break it');
+    // The relaxation (a rate of 88% on any block) would give it 4,166 items; the block's own bound costs some.
+    assert.ok(block.items < 4166 && block.items > 3800, `${block.items} items`);
+    assert.equal(split.cost, block.items * 1 + reference.items * 20);
+  });
+
+  it('lets a plan certified above the count answer every item, bounded by its count alone', () => {
+    const split = solveCertifiedMix({ ...problem, plans: [{ id: 'good', costPerItem: 1, agreeing: 9600, blockAlpha: 0.01 }] });
+    assert.deepEqual(split.blocks, [{ id: 'good', items: 10_000, agreeing: 9600 }, { id: 'ref', items: 0, agreeing: 0 }]);
+  });
+
+  it('mixes two plans where that is cheaper, each block bounded exactly, and leaves out a plan certified on fewer than half the items', () => {
     const plans = [
-      { id: 'cheap', costPerItem: 1, lowerBound: 0.8 },
-      { id: 'gate', costPerItem: 3, lowerBound: 0.97 },
-      { id: 'dear', costPerItem: 9, lowerBound: 0.99 },
+      { id: 'cheap', costPerItem: 1, agreeing: 8000, blockAlpha: 0.01 },
+      { id: 'gate', costPerItem: 3, agreeing: 9800, blockAlpha: 0.01 },
+      { id: 'useless', costPerItem: 0.1, agreeing: 4999, blockAlpha: 0.01 },
     ];
-    const shares = solveCertifiedMix({ plans, referenceId: 'ref', referenceCostPerItem: 20, requiredAgreement: 0.95 });
-    const total = shares.reduce((s, x) => s + x.share, 0);
-    assert.ok(Math.abs(total - 1) < 1e-12);
-    const bound = shares.reduce((s, x) => s + x.share * x.lowerBound, 0);
-    assert.ok(bound >= 0.95 - 1e-12);
-    assert.deepEqual(shares.map((s) => s.id).sort(), ['cheap', 'gate']);
-    assert.deepEqual(solveCertifiedMix({ plans: [], referenceId: 'ref', referenceCostPerItem: 20, requiredAgreement: 0.95 }), [{ id: 'ref', share: 1, lowerBound: 1 }]);
+    const split = solveCertifiedMix({ ...problem, plans });
+    assert.ok(split.blocks.some((b) => b.id === 'cheap' && b.items > 0) && split.blocks.some((b) => b.id === 'gate' && b.items > 0), JSON.stringify(split.blocks));
+    assert.ok(!split.blocks.some((b) => b.id === 'useless'));
+    for (const b of split.blocks.filter((x) => x.id !== 'ref')) assert.equal(b.agreeing, blockLowerBound(plans.find((p) => p.id === b.id)!.agreeing, 10_000, b.items, 0.01));
+    assert.ok(split.blocks.reduce((sum, b) => sum + b.agreeing, 0) >= 9500);
+    assert.equal(split.blocks.reduce((sum, b) => sum + b.items, 0), 10_000);
+  });
+
+  it('gives every item to the reference when no plan is certified, and nothing when nothing is left', () => {
+    assert.deepEqual(solveCertifiedMix({ ...problem, plans: [] }).blocks, [{ id: 'ref', items: 10_000, agreeing: 10_000 }]);
+    assert.deepEqual(solveCertifiedMix({ ...problem, items: 0, requiredAgreeing: 0, plans: [] }).blocks, [{ id: 'ref', items: 0, agreeing: 0 }]);
+    assert.throws(() => solveCertifiedMix({ ...problem, requiredAgreeing: 10_001, plans: [] }), RangeError);
   });
 });
 
@@ -70,9 +97,10 @@ describe('certification planning', () => {
 
   it('expects a longer certification to cost more in profiling and less on the rest', () => {
     const plan = { id: 'p', agreements: 194, n: 200, applyCost: 0.02, members: ['p'] };
-    const short = expectedCost([plan], 100, 0.035, input);
-    const long = expectedCost([plan], 2000, 0.035, input);
-    const none = expectedCost([plan], 0, 0.035, input);
+    const levels = { look: 0.028, block: 0.01 };
+    const short = expectedCost([plan], 100, levels, input);
+    const long = expectedCost([plan], 2000, levels, input);
+    const none = expectedCost([plan], 0, levels, input);
     assert.ok(Math.abs(none - 49_800) < 1e-9, 'no certification: the reference on every item left');
     assert.ok(long < short, `${long} vs ${short}`);
   });
@@ -85,7 +113,10 @@ describe('runSmart, auto', () => {
     const c = report.plan.certification!;
     assert.ok(c.items > 0 && c.looks >= 1);
     assert.equal(c.plans[0].id, 'always');
-    assert.equal(c.plans[0].lowerBound, clopperPearsonLower(c.plans[0].items, c.plans[0].items, c.plans[0].alpha));
+    // Certified on a count of the items left when the certification began, less the ones it drew.
+    const population = 20_000 - c.pilotItems;
+    assert.equal(c.plans[0].agreeing, hypergeometricLowerBound(c.items, c.items, population, c.plans[0].alpha) - c.items);
+    assert.equal(report.plan.agreeingOutputs, report.profiledItems + c.plans[0].agreeing);
     assert.equal(report.models.find((m) => m.id === 'always')!.itemsProduced, 20_000 - report.profiledItems);
     assert.ok(report.savings > 10, `savings ${report.savings}`);
     assert.ok(report.guarantee.met);

@@ -20,8 +20,11 @@ import { formatReport } from './reportSummary';
 const USAGE = `Usage: smart profile <file.jsonl> [options]
 
 Profiles cheaper models against the reference on a random sample of the file,
-then processes the rest with the cheapest model or mix that provably meets the
-target. Writes <name>.smart.jsonl and <name>.smart-report.json beside the input.
+then processes the rest with the cheapest model or mix whose outputs, with the
+stated confidence, agree with the reference on at least the target share of the
+file's items (the default strategy, auto; the paper's strategies bound an
+expected rate instead). Writes <name>.smart.jsonl and <name>.smart-report.json
+beside the input.
 
 Options (each overrides smart.config.json):
   --config FILE        config file (default: smart.config.json beside the input, else in the current folder)
@@ -31,7 +34,8 @@ Options (each overrides smart.config.json):
   --confidence X       confidence of the guarantee, in (0, 1)
   --strategy NAME      ${STRATEGIES.join(' | ')} (default auto)
   --bound NAME         ${BOUND_KINDS.join(' | ')} (the paper's strategies only)
-  --seed N             seed of the random order
+  --seed N             seed of the random order (default: drawn at random on a file's
+                       first run and kept under .smart/; never try seeds until one looks good)
   --max-cost USD       stop cleanly once this much is paid (rerun to resume)
   --batch              batch mode: profile online, then send the rest to the providers'
                        Batch APIs at their discount (results within 24 hours)

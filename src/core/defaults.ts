@@ -9,13 +9,13 @@ import type { BoundKind, Strategy } from './types';
 export const DEFAULTS = {
   /** Share of items whose output must agree with the reference model's. */
   accuracy: 0.95,
-  /** Confidence with which the target must provably hold. */
+  /** Confidence with which the target must hold (for `auto`, over this file's outputs; for the paper's strategies, on a rate). */
   confidence: 0.95,
   /** Chooses among single models, random mixes and gated plans, and certifies its choice. */
   strategy: 'auto' satisfies Strategy,
   /** The bound of the paper's strategies: valid however often profiling looks at it (`auto` certifies with exact bounds at looks set in advance). */
   bound: 'anytime' satisfies BoundKind,
-  /** Seed of the random order. */
+  /** Seed of the engine's random order when its caller gives none (a job draws one per file: src/job/runSeed.ts). */
   seed: 0,
   /** Calls in flight at once over a whole job run. */
   concurrency: 8,

@@ -12,7 +12,7 @@ import { SeededPermutation } from './random';
 import type { ModelSummary, Plan, ProgressEvent, RunReport } from './report';
 import type { ModelState, ProfiledItem, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
-import { boundOf, type BoundKind, type Completion, type Interval, type LlmClient, type ModelSpec, type Phase, type Strategy, type Target } from './types';
+import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type LlmClient, type ModelSpec, type Phase, type SeedOrigin, type Strategy, type Target } from './types';
 
 export interface RunOptions<T> {
   readonly items: ItemSource<T>;
@@ -28,12 +28,13 @@ export interface RunOptions<T> {
   readonly strategy?: Strategy;
   /**
    * The bound of the paper's strategies; default `anytime`: the guarantee
-   * holds however often profiling looks. `auto` certifies with exact
-   * Clopper-Pearson bounds at one look planned in advance.
+   * holds however often profiling looks. `auto` ignores it: it certifies with
+   * exact hypergeometric bounds, looked at only at sizes fixed in advance.
    */
   readonly bound?: BoundKind;
-  /** Seed of the random order (default 0). */
+  /** Seed of the random order (default 0), and where it came from (default `config`: chosen by the caller). */
   readonly seed?: number;
+  readonly seedOrigin?: SeedOrigin;
   readonly signal?: AbortSignal;
   /** Profiled items between two checks of the bounds (default 10, as in the paper). */
   readonly checkEvery?: number;
@@ -43,7 +44,11 @@ export interface RunOptions<T> {
   readonly mixLevels?: number;
   /** Calls in flight at once (default 1). */
   readonly concurrency?: number;
-  /** `auto`: items of the pilot, on which plans are compared (default: about the square root of the file's size, 20 to 300). */
+  /**
+   * `auto`: the pilot's size, the items on which plans are compared (default:
+   * 20, growing in stages with the certification planned, to at most a tenth
+   * of the file).
+   */
   readonly pilotItems?: number;
   /** Profiled items held in memory by the first reading pass (default 1,000; each further pass doubles it, up to 65,536). */
   readonly profileWindow?: number;
@@ -127,7 +132,7 @@ const MAX_PROFILE_WINDOW = 65_536;
 /**
  * Runs SMART over the items: profiles the candidates against the reference on
  * a seeded random sample, decides which model (or mix of models) can process
- * the rest while provably meeting the target, and processes it.
+ * the rest while meeting the target with the confidence asked, and processes it.
  */
 export async function runSmart<T>(options: RunOptions<T>): Promise<RunResult<T>> {
   const run = new SmartRun(options);
@@ -136,7 +141,8 @@ export async function runSmart<T>(options: RunOptions<T>): Promise<RunResult<T>>
 
 class SmartRun<T> implements RunContext {
   readonly strategy: Strategy;
-  readonly boundKind: BoundKind;
+  readonly boundKind: GuaranteeBound;
+  /** The rule of the candidates' intervals (and of the paper's strategies' decisions). */
   readonly bound: ConfidenceBound;
   readonly checkEvery: number;
   readonly minSample: number;
@@ -168,7 +174,7 @@ class SmartRun<T> implements RunContext {
   constructor(private readonly options: RunOptions<T>) {
     this.strategy = options.strategy ?? DEFAULTS.strategy;
     this.boundKind = boundOf(this.strategy, options.bound ?? DEFAULTS.bound);
-    this.bound = confidenceBound(this.boundKind);
+    this.bound = confidenceBound(intervalBound(this.boundKind));
     this.seed = options.seed ?? DEFAULTS.seed;
     this.checkEvery = options.checkEvery ?? DEFAULTS.checkEvery;
     this.minSample = options.minSample ?? DEFAULTS.minSample;
@@ -540,6 +546,7 @@ class SmartRun<T> implements RunContext {
       strategy: this.strategy,
       bound: this.boundKind,
       seed: this.seed,
+      seedOrigin: this.options.seedOrigin ?? 'config',
       target: this.target,
       checkEvery: this.checkEvery,
       minSample: this.minSample,

@@ -1,12 +1,12 @@
 import type { Guarantee, Plan } from './report';
-import type { BoundKind, Strategy, Target } from './types';
+import type { GuaranteeBound, Strategy, Target } from './types';
 
 /**
  * The guarantee as numbers: the target, the bound, and whether the plan
- * provably meets the target. The sentence that states it for people is
+ * meets the target by its bounds. The sentence that states it for people is
  * src/text's `describeGuarantee`.
  */
-export function guaranteeOf(plan: Plan, target: Target, bound: BoundKind, reference: string, strategy: Strategy): Guarantee {
+export function guaranteeOf(plan: Plan, target: Target, bound: GuaranteeBound, reference: string, strategy: Strategy): Guarantee {
   const fromReferenceOnly = allFromReference(plan, reference);
   const met = fromReferenceOnly || plan.agreementLowerBound >= target.accuracy - 1e-12;
   // `auto` looks at exact bounds only at sizes fixed in advance; the paper's

@@ -1,5 +1,5 @@
 import type { PlanSpec } from './plans/planSpec';
-import type { BoundKind, Interval, ModelStatus, Phase, Strategy, Target } from './types';
+import type { GuaranteeBound, Interval, ModelStatus, Phase, SeedOrigin, Strategy, Target } from './types';
 
 /** One model's standing, as progress events and the final report show it. */
 export interface ModelSummary {
@@ -146,8 +146,8 @@ export interface Guarantee {
   readonly accuracy: number;
   /** The confidence the argument backs (ARCHITECTURE.md, "The guarantee"): the target's, or less for the paper's strategies with many candidates. */
   readonly confidence: number;
-  readonly bound: BoundKind;
-  /** Whether the plan provably meets the target (false only when the input ran out first). */
+  readonly bound: GuaranteeBound;
+  /** Whether the plan's bound meets the target (false only when the input ran out first). */
   readonly met: boolean;
   /**
    * False when the bounds were used in a way their argument does not cover:
@@ -159,8 +159,10 @@ export interface Guarantee {
 
 export interface RunReport {
   readonly strategy: Strategy;
-  readonly bound: BoundKind;
+  readonly bound: GuaranteeBound;
   readonly seed: number;
+  /** Where the seed came from (absent in reports written before seeds were drawn: set in the config, or 0 by default). */
+  readonly seedOrigin?: SeedOrigin;
   readonly target: Target;
   readonly checkEvery: number;
   readonly minSample: number;

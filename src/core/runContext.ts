@@ -1,6 +1,6 @@
 import type { CostMeter } from './costMeter';
 import type { ConfidenceBound } from './stats/confidenceBound';
-import type { BoundKind, Completion, ModelSpec, ModelStatus, Strategy, Target } from './types';
+import type { Completion, GuaranteeBound, ModelSpec, ModelStatus, Strategy, Target } from './types';
 
 /** A model's state while the run goes on. */
 export interface ModelState {
@@ -32,7 +32,7 @@ export interface ProfiledItem {
  */
 export interface RunContext {
   readonly strategy: Strategy;
-  readonly boundKind: BoundKind;
+  readonly boundKind: GuaranteeBound;
   readonly bound: ConfidenceBound;
   readonly target: Target;
   readonly total: number;

@@ -22,13 +22,31 @@ export type BoundKind = 'clopper-pearson' | 'anytime';
 export const BOUND_KINDS = ['clopper-pearson', 'anytime'] as const satisfies readonly BoundKind[];
 
 /**
- * The bound a run uses: `auto` certifies with exact Clopper-Pearson bounds
- * looked at only at sizes fixed in advance (valid without an anytime bound);
- * the paper's strategies use the configured one.
+ * The bound a run's guarantee rests on: `hypergeometric` for `auto`, exact
+ * bounds for sampling without replacement from the file, looked at only at
+ * sizes fixed in advance; the configured one for the paper's strategies.
  */
-export function boundOf(strategy: Strategy, configured: BoundKind): BoundKind {
-  return strategy === 'auto' ? 'clopper-pearson' : configured;
+export type GuaranteeBound = BoundKind | 'hypergeometric';
+
+export function boundOf(strategy: Strategy, configured: BoundKind): GuaranteeBound {
+  return strategy === 'auto' ? 'hypergeometric' : configured;
 }
+
+/**
+ * The bound of the intervals shown on each candidate's agreement rate: the
+ * guarantee's for the paper's strategies; Clopper-Pearson's exact interval
+ * for `auto`, whose intervals describe profiling and play no part in its
+ * guarantee.
+ */
+export function intervalBound(bound: GuaranteeBound): BoundKind {
+  return bound === 'hypergeometric' ? 'clopper-pearson' : bound;
+}
+
+/**
+ * Where a run's seed came from: set in the config (or on the command line),
+ * drawn at random the first time its file was run, or kept from that draw.
+ */
+export type SeedOrigin = 'config' | 'drawn' | 'kept';
 
 /** A candidate's standing while profiling. The reference is `satisfied` from the start. */
 export type ModelStatus = 'unknown' | 'invalid' | 'satisfied';

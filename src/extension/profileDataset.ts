@@ -132,7 +132,7 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
   if (!candidates || candidates.length === 0) return undefined;
   const accuracy = await askShare('Smart: target agreement', 'Share of items that must agree with the reference (e.g. 0.95)', settings.accuracy);
   if (accuracy === undefined) return undefined;
-  const confidence = await askShare('Smart: confidence', 'Confidence with which the target must provably hold (e.g. 0.95)', settings.confidence);
+  const confidence = await askShare('Smart: confidence', 'Confidence with which the target must hold: the chance that the share of outputs agreeing with the reference reaches it (e.g. 0.95)', settings.confidence);
   if (confidence === undefined) return undefined;
   const answer = await pickAnswerRule();
   if (!answer) return undefined;
@@ -155,7 +155,6 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
     confidence,
     strategy,
     concurrency: settings.concurrency,
-    seed: 0,
   };
   const config = parseConfig(raw, path.join(folder, CONFIG_NAME));
   const saved = await saveChoices(folder, raw);

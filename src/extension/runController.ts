@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BatchesProgress, CostPreview } from '../core/report';
-import { boundOf } from '../core/types';
+import { boundOf, intervalBound } from '../core/types';
 import type { AbortChoice } from '../job/batch/batchCoordinator';
 import type { SmartConfig } from '../job/config';
 import { jobFiles, runJob, type JobReport, type JobResult } from '../job/runJob';
@@ -134,6 +134,7 @@ export class RunController implements vscode.Disposable {
       target: report.target,
       strategy: report.strategy,
       bound: report.bound,
+      intervals: intervalBound(report.bound),
       reference: report.reference,
       candidates: report.models.filter((m) => m.role === 'candidate').map((m) => m.id),
       report,
@@ -172,6 +173,7 @@ export class RunController implements vscode.Disposable {
       target: { accuracy: config.accuracy, confidence: config.confidence },
       strategy: config.strategy,
       bound: boundOf(config.strategy, config.bound),
+      intervals: intervalBound(boundOf(config.strategy, config.bound)),
       reference: config.reference,
       candidates: config.candidates,
       canOpenOutput: false,
@@ -183,7 +185,7 @@ export class RunController implements vscode.Disposable {
     this.showStatus('$(sync~spin) Smart: preparing', `${base.input}: ${PREPARING}; nothing is paid yet.`);
     this.log.info(
       `Run on ${input.fsPath}: reference ${config.reference}, candidates ${config.candidates.join(', ')}, ` +
-        `target: ${describeTarget(base.target, config.reference)}, ${config.strategy}, seed ${config.seed}`,
+        `target: ${describeTarget(base.target, config.reference)}, ${config.strategy}, ${config.seed === undefined ? 'the seed kept for this file (drawn at random on its first run)' : `seed ${config.seed}`}`,
     );
     return base;
   }

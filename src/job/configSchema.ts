@@ -147,7 +147,9 @@ export const configFileSchema = z
       .describe(`The target: the share of items whose output must agree with the reference model's, between 0 and 1 (default ${DEFAULTS.accuracy}).`),
     confidence: share
       .default(DEFAULTS.confidence)
-      .describe(`The confidence with which the target must provably hold, between 0 and 1 (default ${DEFAULTS.confidence}).`),
+      .describe(
+        `The confidence with which the target must hold, between 0 and 1 (default ${DEFAULTS.confidence}): for "auto", the chance that the share of this file's outputs agreeing with the reference reaches the target; for the paper's strategies, that the expected agreement rate does.`,
+      ),
     strategy: z
       .enum(STRATEGIES)
       .default(DEFAULTS.strategy)
@@ -156,7 +158,15 @@ export const configFileSchema = z
       .enum(BOUND_KINDS)
       .default(DEFAULTS.bound)
       .meta({ description: `The confidence bound with which the paper's strategies decide whether a model meets the target (default "${DEFAULTS.bound}"); "auto" always certifies with exact Clopper-Pearson bounds looked at only at sizes fixed in advance.`, markdownEnumDescriptions: BOUND_KINDS.map((b) => BOUND_DESCRIPTIONS[b]) }),
-    seed: z.int().min(0).default(DEFAULTS.seed).describe(`The seed of the random order in which items are profiled (default ${DEFAULTS.seed}).`),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional()
+      .describe(
+        'The seed of the random order in which items are profiled, a whole number below 2^32. By default one is drawn at random the first time a file is run and kept in `.smart/`, so reruns and resumes take the same order. ' +
+          'Set one only before running: trying seeds until a run looks good weakens the guarantee.',
+      ),
     maxTokens: z.int().min(1).optional().describe('`max_tokens` for every call (requests always use temperature 0).'),
     concurrency: z.int().min(1).default(DEFAULTS.concurrency).describe(`Calls in flight at once over the whole run (default ${DEFAULTS.concurrency}).`),
     checkEvery: z.int().min(1).default(DEFAULTS.checkEvery).describe(`Profiling checks the bounds every this many items (default ${DEFAULTS.checkEvery}, as in the paper).`),
@@ -188,7 +198,7 @@ export const configFileSchema = z
     // Cross-field checks read a value of the right shape only.
     { when: ({ issues }) => issues.length === 0 },
   )
-  .meta({ title: 'smart.config.json', description: 'A Smart job: the models, the prompt, how outputs are compared, and the target the cheaper models must provably meet.' });
+  .meta({ title: 'smart.config.json', description: 'A Smart job: the models, the prompt, how outputs are compared, and the target the outputs must meet, with the confidence it must hold with.' });
 
 export type ConfigFile = z.output<typeof configFileSchema>;
 /** A model as a config (or the editor's `smart.models` setting) writes it. */

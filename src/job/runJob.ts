@@ -28,6 +28,7 @@ import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type Req
 import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
+import { orderSeed, type OrderSeed } from './runSeed';
 
 /** The files a job on `input` writes: beside it, plus the cache under `.smart/`. */
 export function jobFiles(input: string): { output: string; report: string; cache: string } {
@@ -161,12 +162,13 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
   const batch = batchSettings(options);
   if (options.batchFolder) BatchExchange.checkFolder(options.batchFolder.dir, input, options.batchFolder.importing);
   const template = compileTemplate(config.template, path.basename(config.templateFile));
+  const order = await orderSeed(input, config.seed);
   // Loaded before the validation pass, which counts the answers it already holds for the preview.
   const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
   try {
     const counter = cache && cache.size > 0 ? new CachedAnswerCount(cache, callTargets(config), requestSettings(config)) : undefined;
     const checked = await checkInput(template, options, counter);
-    const preview = await previewFor(options, checked, template, cache, counter);
+    const preview = await previewFor(options, checked, template, cache, counter, order);
     if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
 
     const session = cache && batch ? await BatchSession.open(input, config.file) : undefined;
@@ -174,7 +176,7 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
       options.log?.('warn', `${input} has a batch run that has not finished (${BatchSession.folderFor(input)}): run in batch mode to collect its answers`);
     }
     const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
-    const run = await runEngine(options, client, checked, engineSpecs(config, preview, batch), files.output, bulk);
+    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order }, files.output, bulk);
     const report = jobReport(options, run.report, checked, preview, files.output);
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
     session?.remove();
@@ -247,7 +249,14 @@ function modelsOfRun(config: SmartConfig): Array<SmartConfig['models'][number]> 
  * answers it found in the cache; when every item has some answer there, the
  * run is played on the cache alone to see whether anything will be paid.
  */
-async function previewFor(options: JobOptions, checked: CheckedInput, template: Template, cache: ResponseCache | undefined, counter: CachedAnswerCount | undefined): Promise<CostPreview> {
+async function previewFor(
+  options: JobOptions,
+  checked: CheckedInput,
+  template: Template,
+  cache: ResponseCache | undefined,
+  counter: CachedAnswerCount | undefined,
+  order: OrderSeed,
+): Promise<CostPreview> {
   const { config } = options;
   const models = modelsOfRun(config);
   const estimate = {
@@ -262,7 +271,7 @@ async function previewFor(options: JobOptions, checked: CheckedInput, template: 
   };
   const preview = previewCost(estimate);
   if (!cache || !counter || checked.count === 0 || counter.result.itemsCovered < checked.count) return preview;
-  const fullyCached = await answeredByCache(options, template, cache, checked, engineSpecs(config, preview, batchSettings(options)));
+  const fullyCached = await answeredByCache(options, template, cache, { checked, models: engineSpecs(config, preview, batchSettings(options)), order });
   return fullyCached ? previewCost({ ...estimate, fullyCached }) : preview;
 }
 
@@ -301,15 +310,16 @@ function callingClient(options: JobOptions, template: Template, cache: ResponseC
   });
 }
 
+/** What the engine runs on: the valid records, the models as it sees them, the seed of the order, and (but for the play on the cache alone) the client. */
+interface EngineInput {
+  readonly client: LlmClient<JsonlRecord>;
+  readonly checked: CheckedInput;
+  readonly models: ModelSpec[];
+  readonly order: OrderSeed;
+}
+
 /** Runs the engine over the valid records, writing each output in input order to `output` (all or nothing). */
-function runEngine(
-  options: JobOptions,
-  client: LlmClient<JsonlRecord>,
-  checked: CheckedInput,
-  models: ModelSpec[],
-  output: string,
-  bulk: BulkAnswers<JsonlRecord> | undefined,
-): Promise<RunResult<JsonlRecord>> {
+function runEngine(options: JobOptions, engine: EngineInput, output: string, bulk: BulkAnswers<JsonlRecord> | undefined): Promise<RunResult<JsonlRecord>> {
   const rule = options.config.answer;
   // A failed write stops the run at once, with the write's error.
   const writeFailed = new AbortController();
@@ -319,14 +329,14 @@ function runEngine(
     async (out) => {
       const writer = new OrderedWriter<JsonlRecord>(out, (o) => outputLine(rule, o), (error) => writeFailed.abort(error));
       const result = await runSmart({
-        ...engineOptions(options, client, checked, models),
+        ...engineOptions(options, engine),
         ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
         signal,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         onOutput: (o) => writer.add(o),
         ...(bulk ? { bulk } : {}),
       });
-      await writer.finish(checked.count);
+      await writer.finish(engine.checked.count);
       return result;
     },
     { overwrite: options.force === true },
@@ -334,7 +344,7 @@ function runEngine(
 }
 
 /** What the engine is told of the job: the same for the run and for its play on the cache alone. */
-function engineOptions(options: JobOptions, client: LlmClient<JsonlRecord>, checked: CheckedInput, models: ModelSpec[]): RunOptions<JsonlRecord> {
+function engineOptions(options: JobOptions, { client, checked, models, order }: EngineInput): RunOptions<JsonlRecord> {
   const { input, config } = options;
   const rule = config.answer;
   return {
@@ -346,7 +356,8 @@ function engineOptions(options: JobOptions, client: LlmClient<JsonlRecord>, chec
     target: { accuracy: config.accuracy, confidence: config.confidence },
     strategy: config.strategy,
     bound: config.bound,
-    seed: config.seed,
+    seed: order.seed,
+    seedOrigin: order.origin,
     concurrency: config.concurrency,
     ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
     ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
@@ -366,7 +377,7 @@ class NotCached extends Error {
  * decides from the answers and the seed only, so the run proper makes the
  * same calls. Only tried when every item has some answer in the cache.
  */
-async function answeredByCache(options: JobOptions, template: Template, cache: ResponseCache, checked: CheckedInput, models: ModelSpec[]): Promise<boolean> {
+async function answeredByCache(options: JobOptions, template: Template, cache: ResponseCache, engine: Omit<EngineInput, 'client'>): Promise<boolean> {
   const refuse: ChatBackend = {
     chat: () => {
       throw new NotCached();
@@ -375,7 +386,7 @@ async function answeredByCache(options: JobOptions, template: Template, cache: R
   const routes = new Map([...callTargets(options.config)].map(([id, target]) => [id, { ...target, backend: refuse }]));
   const client = new JobClient({ inputName: options.input, template, ...requestSettings(options.config), routes, cache });
   try {
-    await runSmart({ ...engineOptions(options, client, checked, models), onOutput: () => undefined });
+    await runSmart({ ...engineOptions(options, { ...engine, client }), onOutput: () => undefined });
     return true;
   } catch (error) {
     if (error instanceof NotCached) return false;

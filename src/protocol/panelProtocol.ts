@@ -6,7 +6,7 @@
  * is hidden or is restored after a reload always shows the truth.
  */
 import type { BatchesProgress, ProgressEvent, RunReport } from '../core/report';
-import type { BoundKind, Strategy, Target } from '../core/types';
+import type { BoundKind, GuaranteeBound, Strategy, Target } from '../core/types';
 
 /**
  * Where a run stands: `preparing` while its input is checked and its cost
@@ -23,7 +23,9 @@ export interface RunView {
   readonly status: RunStatus;
   readonly target: Target;
   readonly strategy: Strategy;
-  readonly bound: BoundKind;
+  /** The bound its guarantee rests on, and the rule of the intervals shown on each candidate's agreement. */
+  readonly bound: GuaranteeBound;
+  readonly intervals: BoundKind;
   readonly reference: string;
   /** The candidates as configured: listed (not profiled yet) before the run reports on them, and after it stops. */
   readonly candidates: readonly string[];

@@ -1,17 +1,18 @@
 /** The confidence bounds by name. */
-import type { BoundKind } from '../core/types';
+import type { GuaranteeBound } from '../core/types';
 
-const NAMES: Readonly<Record<BoundKind, string>> = {
+const NAMES: Readonly<Record<GuaranteeBound, string>> = {
   'clopper-pearson': 'exact Clopper-Pearson bound',
   anytime: 'anytime-valid bound',
+  hypergeometric: 'exact hypergeometric bound',
 };
 
-/** A bound's name: "anytime-valid bound", "exact Clopper-Pearson bound". */
-export function boundName(kind: BoundKind): string {
+/** A bound's name: "anytime-valid bound", "exact Clopper-Pearson bound", "exact hypergeometric bound". */
+export function boundName(kind: GuaranteeBound): string {
   return NAMES[kind];
 }
 
 /** The bounds a guarantee rests on, with what makes them hold: the last clause of the guarantee's sentence. */
-export function boundClause(kind: BoundKind): string {
+export function boundClause(kind: GuaranteeBound): string {
   return kind === 'anytime' ? `${NAMES[kind]}s, which hold however often they were checked` : `${NAMES[kind]}s`;
 }

@@ -1,6 +1,6 @@
 /** A finished run's summary sentences, shared by the command line and the extension's messages. */
 import type { RunReport } from '../core/report';
-import type { Target } from '../core/types';
+import type { SeedOrigin, Target } from '../core/types';
 import { boundName } from './bounds';
 import { paidNote, saved, savings, usd } from './money';
 import { count, items, level, seconds } from './numbers';
@@ -19,8 +19,19 @@ export function costSentence(report: Pick<RunReport, 'totalCost' | 'paidCost' | 
 }
 
 /** How the run was set up and how long it took: "Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items profiled, 183.0 s." */
-export function settingsSentence(report: Pick<RunReport, 'strategy' | 'bound' | 'seed' | 'profiledItems' | 'items' | 'timings'>): string {
-  return `Strategy ${report.strategy}, ${boundName(report.bound)}, seed ${report.seed}, ${count(report.profiledItems)} of ${items(report.items)} profiled, ${seconds(report.timings.totalMs)}.`;
+export function settingsSentence(report: Pick<RunReport, 'strategy' | 'bound' | 'seed' | 'seedOrigin' | 'profiledItems' | 'items' | 'timings'>): string {
+  return `Strategy ${report.strategy}, ${boundName(report.bound)}, ${seedWords(report)}, ${count(report.profiledItems)} of ${items(report.items)} profiled, ${seconds(report.timings.totalMs)}.`;
+}
+
+const SEED_ORIGINS: Readonly<Record<SeedOrigin, string>> = {
+  config: '',
+  drawn: ' (drawn at random for this file)',
+  kept: ' (drawn at random when this file was first run)',
+};
+
+/** The seed of the run's order and where it came from: "seed 7", "seed 2976314222 (drawn at random for this file)". */
+export function seedWords(report: Pick<RunReport, 'seed' | 'seedOrigin'>): string {
+  return `seed ${report.seed}${SEED_ORIGINS[report.seedOrigin ?? 'config']}`;
 }
 
 /** The target a run must meet: "agree with gpt-4o on ≥ 95% of items, 95% confidence". */

@@ -9,7 +9,7 @@ import { progressCosts, reportCosts } from './costSummary';
 import { boundName } from '../text/bounds';
 import { STATUS_WORDS, statusKind, type StatusKind } from '../text/modelStatus';
 import { level } from '../text/numbers';
-import { describeTarget } from '../text/report';
+import { describeTarget, seedWords } from '../text/report';
 import { RUN_STATUS_WORDS } from '../text/runStatus';
 import { h } from './dom';
 import { guaranteeView } from './guaranteeView';
@@ -95,7 +95,7 @@ export class PanelView {
         'p',
         {},
         'Profile a JSONL dataset: Smart compares cheaper models with your reference model on a random sample, ' +
-          'then runs the cheapest model or mix that provably meets your agreement target. Costs, intervals and the guarantee appear here as the run goes.',
+          'then runs the cheapest model or mix whose outputs meet your agreement target with the confidence you set. Costs, intervals and the guarantee appear here as the run goes.',
       ),
       button('Profile a dataset…', true, () => post({ type: 'profile' })),
     );
@@ -175,7 +175,7 @@ export class PanelView {
 
     this.chart.title = `Agreement with ${run.reference}`;
     this.chartCaption.textContent =
-      `${level(run.target.confidence)} confidence intervals (${boundName(run.bound)}) on each candidate's agreement with ${run.reference}; ` +
+      `${level(run.target.confidence)} confidence intervals (${boundName(run.intervals)}) on each candidate's agreement with ${run.reference}; ` +
       `the dot is the share of profiled items that agreed, the line the ${level(run.target.accuracy)} target.`;
     this.drawChart();
 
@@ -190,7 +190,7 @@ export class PanelView {
   private drawHeader(facts: RunFacts): void {
     const { run, progress } = facts;
     this.title.textContent = run.input;
-    this.settings.textContent = `Strategy ${run.strategy} · ${boundName(run.bound)}${run.report ? ` · seed ${run.report.seed}` : ''}`;
+    this.settings.textContent = `Strategy ${run.strategy} · ${boundName(run.bound)}${run.report ? ` · ${seedWords(run.report)}` : ''}`;
     this.target.textContent = `Target: ${describeTarget(run.target, run.reference)}`;
 
     // Only touch the live region when its words change, or it would announce every item.

@@ -34,6 +34,7 @@ const base = {
   target: TARGET,
   strategy: 'modelmix',
   bound: 'anytime',
+  intervals: 'anytime',
   reference: 'gpt-4o',
   candidates: ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'claude-3-5-haiku'],
 } as const;
@@ -171,7 +172,7 @@ export const FINISHED: PanelState = {
 export const AUTO_REPORT: RunReport = {
   ...REPORT,
   strategy: 'auto',
-  bound: 'clopper-pearson',
+  bound: 'hypergeometric',
   models: [
     reference(390, { calls: 390 + 302 + 121, cost: 0.17073, costPerItem: 0.00021, itemsProduced: 390 + 302 + 121 }),
     candidate({ id: 'gpt-4.1-nano', status: 'satisfied', agreements: 381, n: 390, interval: { lower: 0.953, upper: 0.99 }, calls: 390 + 1206, cost: 0.0136, costPerItem: 0.0000085, itemsProduced: 1085 }),
@@ -207,12 +208,12 @@ export const AUTO_REPORT: RunReport = {
   totalCost: 0.20847,
   paidCost: 0.20847,
   savings: 2.4176,
-  guarantee: { about: 'outputs', accuracy: 0.95, confidence: 0.95, bound: 'clopper-pearson', met: true, proven: true },
+  guarantee: { about: 'outputs', accuracy: 0.95, confidence: 0.95, bound: 'hypergeometric', met: true, proven: true },
 };
 
 /** The finished `auto` run, with its output and report on disk. */
 export const FINISHED_AUTO: PanelState = {
-  run: { ...base, strategy: 'auto', bound: 'clopper-pearson', status: 'done', report: AUTO_REPORT, canOpenOutput: true, canOpenReport: true },
+  run: { ...base, strategy: 'auto', bound: 'hypergeometric', intervals: 'clopper-pearson', status: 'done', report: AUTO_REPORT, canOpenOutput: true, canOpenReport: true },
 };
 
 /** Applying the plan, 1,200 items in: the Open buttons wait for the end, Cancel is offered, the savings are projected. */

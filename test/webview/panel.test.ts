@@ -419,7 +419,7 @@ describe('cost panel (webview) in Chromium', function () {
     // The finished mix, the same run had it cost more than the reference alone, and an auto run with a gate.
     const dearer: RunReport = { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 };
     for (const report of [REPORT, dearer, AUTO_REPORT]) {
-      await postState(page, { run: { ...FINISHED_AUTO.run!, strategy: report.strategy, bound: report.bound, report } });
+      await postState(page, { run: { ...FINISHED_AUTO.run!, strategy: report.strategy, bound: report.bound, intervals: report.bound === 'hypergeometric' ? 'clopper-pearson' : report.bound, report } });
       const cli = cliFigures(formatReport(report));
       const panel = await panelFigures(page);
       assert.deepEqual(panel.models, cli.models, 'each model: what profiling concluded, interval, cost, use in the plan');

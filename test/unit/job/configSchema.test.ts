@@ -65,7 +65,8 @@ describe('the JSON Schema of smart.config.json', () => {
     const top = schema.properties!;
     assert.deepEqual(top.strategy.enum, [...STRATEGIES]);
     assert.deepEqual(top.bound.enum, [...BOUND_KINDS]);
-    for (const key of ['accuracy', 'confidence', 'strategy', 'bound', 'seed', 'concurrency', 'checkEvery', 'minSample'] as const) {
+    assert.equal(top.seed.default, undefined, 'no default seed: one is drawn per file');
+    for (const key of ['accuracy', 'confidence', 'strategy', 'bound', 'concurrency', 'checkEvery', 'minSample'] as const) {
       assert.equal(top[key].default, DEFAULTS[key], key);
       assert.match(top[key].description!, new RegExp(`default "?${String(DEFAULTS[key]).replace('.', '\\.')}`), key);
     }

@@ -12,6 +12,7 @@ import { stopReason } from '../../../src/job/stopReason';
 import { describeGuarantee } from '../../../src/text/guarantee';
 import { standing } from '../../../src/text/modelStatus';
 import { describePreview, goAheadQuestion } from '../../../src/text/preview';
+import { settingsSentence } from '../../../src/text/report';
 import { describeStop } from '../../../src/text/stopReason';
 import { filesUnder } from '../../support/files';
 import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
@@ -126,6 +127,25 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.equal(second.report.paidCost, 0);
       // Calls complete in another order when answered from the cache: the same sum, up to rounding.
       assert.ok(Math.abs(second.report.totalCost - first.report.totalCost) <= 1e-12 * first.report.totalCost);
+    });
+  });
+
+  it('draws the seed of a file without one the first time, and keeps it: a rerun takes the same order and pays for nothing', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(200, server.baseURL, { seed: undefined });
+      const first = await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
+      assert.equal(first.report.seedOrigin, 'drawn');
+      assert.match(settingsSentence(first.report), new RegExp(`seed ${first.report.seed} \\(drawn at random for this file\\)`));
+      const kept = JSON.parse(readFileSync(path.join(ws.dir, '.smart', 'tickets.jsonl.seed.json'), 'utf8')) as { seed: number };
+      assert.equal(kept.seed, first.report.seed);
+      const paid = server.counts().paid;
+      const second = await runJob({ input: ws.input, config: loadConfig(ws.config), keys, force: true });
+      assert.equal(second.report.seed, first.report.seed);
+      assert.equal(second.report.seedOrigin, 'kept');
+      assert.equal(server.counts().paid, paid, 'the same order asks the same calls, all in the cache');
+      const configured = await runJob({ input: ws.input, config: loadConfig(ws.config, { seed: 12 }), keys, force: true });
+      assert.equal(configured.report.seed, 12);
+      assert.equal(configured.report.seedOrigin, 'config');
     });
   });
 

@@ -102,6 +102,8 @@ export interface ItemOutput<T> {
   /** Id of the model whose output this is. */
   readonly model: string;
   readonly completion: Completion;
+  /** The plan entry (its index in the report's `plan.entries`) whose block of items holds this one; absent for profiled items. */
+  readonly entry?: number;
 }
 
 export interface RunResult<T> {
@@ -343,7 +345,7 @@ class SmartRun<T> implements RunContext {
       const block = blockOf(rank, blockEnds);
       return this.applyPlan(plan.entries[block].plan, item, (model, c) => {
         this.planDone[block]++;
-        this.emitOutput(index, item, model, c);
+        this.emitOutput(index, item, model, c, block);
         if (this.itemsDone % progressEvery === 0) this.emitProgress();
       });
     });
@@ -465,10 +467,10 @@ class SmartRun<T> implements RunContext {
     if (limit !== undefined && this.meter.paidCost >= limit) throw new BudgetExceededError(limit, this.meter.paidCost);
   }
 
-  private emitOutput(index: number, item: T, model: ModelState, completion: Completion): void {
+  private emitOutput(index: number, item: T, model: ModelState, completion: Completion, entry?: number): void {
     this.itemsDone++;
     model.itemsProduced++;
-    const output = { index, item, model: model.spec.id, completion };
+    const output = { index, item, model: model.spec.id, completion, ...(entry !== undefined ? { entry } : {}) };
     if (this.collected) this.collected.push(output);
     else this.options.onOutput!(output);
   }

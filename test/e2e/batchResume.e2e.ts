@@ -138,11 +138,11 @@ async function main(options: E2eOptions): Promise<number> {
     const done = await finishedPanel(page, run.left());
     log(`run finished in ${since(step)}`);
     await screenshotPanel(page, done, shots[2], STEP_TIMEOUT_MS);
-    // The panel names the bound the run used, as the report and the command line do: auto certifies with Clopper-Pearson bounds.
+    // The panel names the bound the run used, as the report and the command line do: auto certifies with exact hypergeometric bounds.
     const settings = (await done.locator('.run-settings').innerText()).trim();
     const report = JSON.parse(readFileSync(join(run.workspace, 'messages.smart-report.json'), 'utf8')) as { strategy: string; bound: string };
     log(`panel: "${settings}"; report: strategy ${report.strategy}, bound ${report.bound}`);
-    check(report.strategy === 'auto' && report.bound === 'clopper-pearson' && settings.startsWith('Strategy auto · exact Clopper-Pearson bound'), `the panel says "${settings}" of an auto run`);
+    check(report.strategy === 'auto' && report.bound === 'hypergeometric' && settings.startsWith('Strategy auto · exact hypergeometric bound'), `the panel says "${settings}" of an auto run`);
     const output = readFileSync(join(run.workspace, 'messages.smart.jsonl'), 'utf8').trimEnd().split('\n');
     check(output.length === ITEMS, `messages.smart.jsonl has ${output.length} lines, not ${ITEMS}`);
     output.forEach((line, i) => check((JSON.parse(line) as { id: number }).id === i, `line ${i + 1} is out of order`));

@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { formatReport } from '../../src/cli/reportSummary';
 import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
+import { intervalBound } from '../../src/core/types';
 import { describeGuarantee } from '../../src/text/guarantee';
 import { APPLYING, AUTO_REPORT, BATCHES, CANCELLED, CONFIRMING, DECLINED, FAILED, FAILED_AT_ONCE, FINISHED, FINISHED_AUTO, HOSTILE, PREPARING, PREVIEW_LINES, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
@@ -217,8 +218,8 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await plan.count(), 3, 'entries with no items are left out');
     const entries = (await plan.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     assert.deepEqual(entries, [
-      'gpt-4o-mini 34.7% · 698 items agreement with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item',
-      'gpt-4.1-nano 28.4% · 570 items agreement with gpt-4o on the 570 items it answers at least 94.1% (below the 95% target, which is for the whole file); $0.0001 per item',
+      'gpt-4o-mini 34.7% · 698 items expected agreement rate with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item',
+      'gpt-4.1-nano 28.4% · 570 items expected agreement rate with gpt-4o on the 570 items it answers at least 94.1%, below the 95% target, which is for the whole file; $0.0001 per item',
       'gpt-4o 36.9% · 742 items the reference itself',
     ]);
     assert.match(await text(page, '.section-plan .section-body > p'), /^A mix of models for the 2,010 items left after profiling \(the 390 profiled items keep gpt-4o's output\)\.$/);
@@ -419,7 +420,7 @@ describe('cost panel (webview) in Chromium', function () {
     // The finished mix, the same run had it cost more than the reference alone, and an auto run with a gate.
     const dearer: RunReport = { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 };
     for (const report of [REPORT, dearer, AUTO_REPORT]) {
-      await postState(page, { run: { ...FINISHED_AUTO.run!, strategy: report.strategy, bound: report.bound, intervals: report.bound === 'hypergeometric' ? 'clopper-pearson' : report.bound, report } });
+      await postState(page, { run: { ...FINISHED_AUTO.run!, strategy: report.strategy, bound: report.bound, intervals: intervalBound(report.bound), report } });
       const cli = cliFigures(formatReport(report));
       const panel = await panelFigures(page);
       assert.deepEqual(panel.models, cli.models, 'each model: what profiling concluded, interval, cost, use in the plan');

@@ -253,7 +253,7 @@ async function certify(run: RunContext, family: Family, choice: CertificationPla
   let gaveUp = false;
   let look: Look | undefined;
   for (let j = 0; j < sizes.length; j++) {
-    const alpha = lookAlpha(choice.alphaEach, j);
+    const alpha = lookAlpha(choice, j);
     await profileInChecks(
       run,
       sizes[j] - done,
@@ -271,7 +271,7 @@ async function certify(run: RunContext, family: Family, choice: CertificationPla
     if (gaveUp || done < sizes[j]) break;
     look = lookAt(family, choice, j, done, population, alpha);
     const next = j + 1 < sizes.length ? sizes[j + 1] : undefined;
-    if (next === undefined || !worthGoingOn(run, family, choice, next, lookAlpha(choice.alphaEach, j + 1), done, look)) break;
+    if (next === undefined || !worthGoingOn(run, family, choice, next, lookAlpha(choice, j + 1), done, look)) break;
   }
   return finish(run, pilot.pilotModels, { ...outcome, done, stopped: look === undefined, family, ...(look ? { look } : {}) });
 }
@@ -301,7 +301,7 @@ function worthGoingOn(run: RunContext, family: Family, choice: CertificationPlan
     return { ...p, agreements: t.pilot.agreements + t.certification.agreements, n: t.pilot.n + t.certification.n };
   });
   const soFar = choice.plans.map((p) => family.get(p.id)!.certification.agreements);
-  const level = blockAlpha(choice.alphaEach);
+  const level = blockAlpha(choice);
   const goingOn = expectedCost(plans, size, { look: alpha, block: level }, input, { done, soFar });
   const rest = run.total - run.profiled;
   const required = agreeingNeeded(run.target.accuracy, run.total) - run.profiled;
@@ -357,7 +357,7 @@ function certifiedPlan(t: Tracked, index: number, look: Look | undefined, agreei
 function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: Outcome): Plan {
   const choice = outcome?.choice;
   const rest = run.total - run.profiled;
-  const blockLevel = choice ? blockAlpha(choice.alphaEach) : 0;
+  const blockLevel = choice ? blockAlpha(choice) : 0;
   const family = outcome?.family;
   const look = outcome?.look;
   const agreeing = choice && family && look ? agreeingLeft(family, choice, look) : [];

@@ -33,12 +33,14 @@ export interface PlanningInput {
 }
 
 /**
- * Of each plan's error budget, the share that bounds the agreeing outputs of
- * the block of items the mix gives it (ARCHITECTURE.md, "The guarantee",
- * step 4); the rest bounds how many of the items left it agrees on, spread
- * over the looks.
+ * The shares of each plan's error budget the planner may keep for bounding
+ * the agreeing outputs of the block of items the mix gives it
+ * (ARCHITECTURE.md, "The guarantee", step 4); the rest bounds how many of
+ * the items left it agrees on, spread over the looks. None is best when the
+ * plan is expected to answer every item left (its count then needs no second
+ * bound); some when it is expected to share them with the reference.
  */
-export const BLOCK_SHARE = 0.2;
+export const BLOCK_SHARES: readonly number[] = [0.2, 0.1, 0];
 
 /**
  * The looks' shares of the rest of a plan's budget: 70% at the planned size,
@@ -51,12 +53,20 @@ export const BLOCK_SHARE = 0.2;
  */
 export const LOOK_SHARES: readonly number[] = [0.7, 0.15, 0.1, 0.05];
 
-/** The error levels of one plan whose budget is `alphaEach`: its bound at look j, and its block's. */
-export function lookAlpha(alphaEach: number, j: number): number {
-  return alphaEach * (1 - BLOCK_SHARE) * LOOK_SHARES[j];
+/** One plan's error budget, and the share of it kept for its block. */
+export interface Budget {
+  readonly alphaEach: number;
+  readonly blockShare: number;
 }
-export function blockAlpha(alphaEach: number): number {
-  return alphaEach * BLOCK_SHARE;
+
+/** The error level of a plan's bound at look j. */
+export function lookAlpha(budget: Budget, j: number): number {
+  return budget.alphaEach * (1 - budget.blockShare) * LOOK_SHARES[j];
+}
+
+/** The error level of the bound on its block's agreeing outputs. */
+export function blockAlpha(budget: Budget): number {
+  return budget.alphaEach * budget.blockShare;
 }
 
 /**
@@ -79,11 +89,11 @@ export function lookSizes(first: number, left: number): number[] {
 }
 
 /** A planned certification. */
-export interface CertificationPlan {
+export interface CertificationPlan extends Budget {
   readonly plans: readonly PlanEstimate[];
   /** Fresh items to profile before the first look at the bounds; 0 means not worth certifying. */
   readonly items: number;
-  /** Error budget of each plan: (1 - gamma) / plans, split between the looks and its block (`lookAlpha`, `blockAlpha`). */
+  /** Error budget of each plan: (1 - gamma) / plans, split between the looks and its block by `blockShare` (`lookAlpha`, `blockAlpha`). */
   readonly alphaEach: number;
   /** Expected USD for the certification and every remaining item after it. */
   readonly expectedCost: number;
@@ -219,8 +229,8 @@ export function expectedCost(
  * falls, then rises with the size; the finer look keeps a bump of the grid
  * from hiding the least).
  */
-function bestSize(plans: readonly PlanEstimate[], alphaEach: number, input: PlanningInput): { items: number; expectedCost: number } {
-  const levels = { look: lookAlpha(alphaEach, 0), block: blockAlpha(alphaEach) };
+function bestSize(plans: readonly PlanEstimate[], budget: Budget, input: PlanningInput): { items: number; expectedCost: number } {
+  const levels = { look: lookAlpha(budget, 0), block: blockAlpha(budget) };
   const sizes = sampleSizes(input.items - input.profiled);
   const costs = new Map<number, number>();
   const costAt = (i: number): number => {
@@ -242,7 +252,7 @@ const COARSE_STEP = 3;
 export function rankPlans(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): Array<{ plan: PlanEstimate; items: number; expectedCost: number }> {
   return candidates
     .filter((p) => p.n > 0 && p.applyCost < input.referenceApplyCost && (p.agreements + 1) / (p.n + 2) >= MIN_USEFUL_BOUND)
-    .map((plan) => ({ plan, ...bestSize([plan], alpha, input) }))
+    .map((plan) => ({ plan, ...bestSize([plan], { alphaEach: alpha, blockShare: BLOCK_SHARES[0] }, input) }))
     .sort((a, b) => a.expectedCost - b.expectedCost);
 }
 
@@ -250,27 +260,31 @@ export function rankPlans(candidates: readonly PlanEstimate[], alpha: number, in
 const PARTNERS = 6;
 
 /**
- * Chooses the plans to certify and the certification's size. Each plan is
- * first ranked by the expected cost of certifying it alone; then the best
- * plan alone, with one partner, and with two are compared, each set at its
- * own split of the error budget, so a plan is added only when what it saves
- * in the mix outweighs the wider bounds it costs everyone. Not certifying at
- * all (the reference on the rest) is always among the options.
+ * Chooses the plans to certify, the certification's size and the share of
+ * the error budget kept for the blocks. Each plan is first ranked by the
+ * expected cost of certifying it alone; then the best plan alone, with one
+ * partner, and with two are compared, each set at its own split of the
+ * error budget, so a plan is added only when what it saves in the mix
+ * outweighs the wider bounds it costs everyone. The best set is then tried
+ * with the other block shares. Not certifying at all (the reference on the
+ * rest) is always among the options.
  */
 export function planCertification(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): CertificationPlan {
-  const none: CertificationPlan = { plans: [], items: 0, alphaEach: alpha, expectedCost: (input.items - input.profiled) * input.referenceApplyCost };
+  const none: CertificationPlan = { plans: [], items: 0, alphaEach: alpha, blockShare: 0, expectedCost: (input.items - input.profiled) * input.referenceApplyCost };
   const ranked = rankPlans(candidates, alpha, input);
   if (ranked.length === 0) return none;
   let best = none;
-  const consider = (plans: PlanEstimate[]): void => {
-    const alphaEach = alpha / plans.length;
-    const sized = bestSize(plans, alphaEach, input);
-    if (sized.items > 0 && sized.expectedCost < best.expectedCost) best = { plans, alphaEach, ...sized };
+  const consider = (plans: readonly PlanEstimate[], blockShare: number): void => {
+    const budget = { alphaEach: alpha / plans.length, blockShare };
+    const sized = bestSize(plans, budget, input);
+    if (sized.items > 0 && sized.expectedCost < best.expectedCost) best = { plans, ...budget, ...sized };
   };
   const leader = ranked[0].plan;
-  consider([leader]);
+  consider([leader], BLOCK_SHARES[0]);
   const partners = ranked.slice(1, 1 + PARTNERS).map((r) => r.plan);
-  for (const a of partners) consider([leader, a]);
-  for (let i = 0; i < partners.length; i++) for (let j = i + 1; j < partners.length; j++) consider([leader, partners[i], partners[j]]);
+  for (const a of partners) consider([leader, a], BLOCK_SHARES[0]);
+  for (let i = 0; i < partners.length; i++) for (let j = i + 1; j < partners.length; j++) consider([leader, partners[i], partners[j]], BLOCK_SHARES[0]);
+  const chosen = best.plans;
+  if (chosen.length > 0) for (const share of BLOCK_SHARES.slice(1)) consider(chosen, share);
   return best;
 }

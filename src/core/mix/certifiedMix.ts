@@ -5,6 +5,7 @@
  * 4 and 5).
  */
 import solver, { type Model } from 'javascript-lp-solver';
+import { BoundedCache } from '../boundedCache';
 import { firstTrue } from '../stats/firstTrue';
 import { blockLowerBound, blockLowerBoundGuess, blockMayReach } from '../stats/hypergeometric';
 import { largestRemainder } from './largestRemainder';
@@ -112,6 +113,8 @@ function cheapestSizes(problem: CertifiedMixProblem): Sizes {
   const required = Math.min(1, problem.requiredAgreeing / M);
   const sized = (parts: readonly Part[]): Sizes => {
     const used = parts.filter((p) => p.column !== reference);
+    // Every item must agree (a target that needs them all): only the reference will do.
+    if (used.length === 0) return allReference;
     const counts = largestRemainder(M, parts.map((p) => p.share));
     const plans = used.map((p) => problem.plans[p.column.order]);
     const items = wholeSizes(plans, used.map((p) => counts[parts.indexOf(p)]), M, M - problem.requiredAgreeing);
@@ -142,7 +145,7 @@ function usefulColumns(problem: CertifiedMixProblem): Column[] {
  * in many scenarios (each plan alone, and beside each partner), and the
  * search is the dearest step of its pricing.
  */
-const wholeSizesFound = new Map<string, readonly number[]>();
+const wholeSizesFound = new BoundedCache<string, readonly number[]>(100_000);
 
 /**
  * The relaxed counts `wanted` of these plans scaled by s / max(wanted) for
@@ -152,12 +155,7 @@ const wholeSizesFound = new Map<string, readonly number[]>();
  */
 function wholeSizes(plans: readonly CertifiedColumn[], wanted: readonly number[], M: number, allowed: number): readonly number[] {
   const key = `${M} ${allowed} ${wanted.join(',')} ${plans.map((p) => `${p.agreeing}@${p.blockAlpha}`).join(',')}`;
-  let found = wholeSizesFound.get(key);
-  if (found === undefined) {
-    if (wholeSizesFound.size >= 100_000) wholeSizesFound.clear();
-    wholeSizesFound.set(key, (found = searchWholeSizes(plans, wanted, M, allowed)));
-  }
-  return found;
+  return wholeSizesFound.get(key, () => searchWholeSizes(plans, wanted, M, allowed));
 }
 
 function searchWholeSizes(plans: readonly CertifiedColumn[], wanted: readonly number[], M: number, allowed: number): number[] {

@@ -17,6 +17,7 @@
  * deviations' worth of terms. The tests check it against jStat's cdf.
  */
 import { jStat } from 'jstat';
+import { BoundedCache } from '../boundedCache';
 import { firstTrue } from './firstTrue';
 
 /**
@@ -111,16 +112,11 @@ export class Hypergeometric {
   }
 }
 
-const quantiles = new Map<number, number>();
+const quantiles = new BoundedCache<number, number>(256);
 
-/** z with P(Z > z) = alpha for a standard normal Z: where the searches below start (memoised: a run uses a few levels). */
+/** z with P(Z > z) = alpha for a standard normal Z: where the searches below start (a run uses a few levels). */
 function upperNormalQuantile(alpha: number): number {
-  let z = quantiles.get(alpha);
-  if (z === undefined) {
-    if (quantiles.size >= 256) quantiles.clear();
-    quantiles.set(alpha, (z = jStat.normal.inv(1 - alpha, 0, 1)));
-  }
-  return z;
+  return quantiles.get(alpha, () => jStat.normal.inv(1 - alpha, 0, 1));
 }
 
 function checkLevel(alpha: number): void {
@@ -141,17 +137,10 @@ function checkLevel(alpha: number): void {
  * the sample is a large share of the items.
  */
 export function hypergeometricLowerBound(observed: number, draws: number, population: number, alpha: number): number {
-  const key = `${observed}:${draws}:${population}:${alpha}`;
-  let bound = lowerBounds.get(key);
-  if (bound === undefined) {
-    if (lowerBounds.size >= 65_536) lowerBounds.clear();
-    lowerBounds.set(key, (bound = findLowerBound(observed, draws, population, alpha)));
-  }
-  return bound;
+  return lowerBounds.get(`${observed}:${draws}:${population}:${alpha}`, () => findLowerBound(observed, draws, population, alpha));
 }
 
-/** Bounds already found: a run's planner asks for the same ones across plans and sample sizes. */
-const lowerBounds = new Map<string, number>();
+const lowerBounds = new BoundedCache<string, number>(65_536);
 
 function findLowerBound(observed: number, draws: number, population: number, alpha: number): number {
   checkLevel(alpha);
@@ -176,17 +165,10 @@ function findLowerBound(observed: number, draws: number, population: number, alp
  * alpha. With alpha 0 it is the worst case, every failure in the block.
  */
 export function blockLowerBound(successes: number, population: number, block: number, alpha: number): number {
-  const key = `${successes}:${population}:${block}:${alpha}`;
-  let bound = blockBounds.get(key);
-  if (bound === undefined) {
-    if (blockBounds.size >= 65_536) blockBounds.clear();
-    blockBounds.set(key, (bound = findBlockBound(successes, population, block, alpha)));
-  }
-  return bound;
+  return blockBounds.get(`${successes}:${population}:${block}:${alpha}`, () => findBlockBound(successes, population, block, alpha));
 }
 
-/** Block bounds already found: the planner and the mix ask for the same ones again. */
-const blockBounds = new Map<string, number>();
+const blockBounds = new BoundedCache<string, number>(65_536);
 
 function findBlockBound(successes: number, population: number, block: number, alpha: number): number {
   if (!(alpha >= 0 && alpha < 1)) throw new RangeError(`alpha must be in [0, 1), got ${alpha}`);

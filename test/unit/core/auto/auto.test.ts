@@ -69,6 +69,11 @@ describe('solveCertifiedMix', () => {
     assert.equal(split.blocks.reduce((sum, b) => sum + b.items, 0), 10_000);
   });
 
+  it('gives every item to the reference when every item left must agree', () => {
+    const split = solveCertifiedMix({ ...problem, requiredAgreeing: 10_000, plans: [{ id: 'good', costPerItem: 1, agreeing: 9990, blockAlpha: 0.01 }] });
+    assert.deepEqual(split.blocks, [{ id: 'ref', items: 10_000, agreeing: 10_000 }]);
+  });
+
   it('gives every item to the reference when no plan is certified, and nothing when nothing is left', () => {
     assert.deepEqual(solveCertifiedMix({ ...problem, plans: [] }).blocks, [{ id: 'ref', items: 10_000, agreeing: 10_000 }]);
     assert.deepEqual(solveCertifiedMix({ ...problem, items: 0, requiredAgreeing: 0, plans: [] }).blocks, [{ id: 'ref', items: 0, agreeing: 0 }]);

@@ -6,7 +6,7 @@
 import type { PanelMessage, PanelState, RunStatus } from '../protocol/panelProtocol';
 import { batchTable } from './batchTable';
 import { progressCosts, reportCosts } from './costSummary';
-import { boundName } from '../text/bounds';
+import { boundName, intervalsRole } from '../text/bounds';
 import { STATUS_WORDS, statusKind, type StatusKind } from '../text/modelStatus';
 import { level } from '../text/numbers';
 import { describeTarget, seedWords } from '../text/report';
@@ -175,7 +175,7 @@ export class PanelView {
 
     this.chart.title = `Agreement with ${run.reference}`;
     this.chartCaption.textContent =
-      `${level(run.target.confidence)} confidence intervals (${boundName(run.intervals)}) on each candidate's agreement with ${run.reference}; ` +
+      `${level(run.target.confidence)} confidence intervals (${boundName(run.intervals)}) on each candidate's agreement with ${run.reference}${intervalsRole(run.bound)}; ` +
       `the dot is the share of profiled items that agreed, the line the ${level(run.target.accuracy)} target.`;
     this.drawChart();
 

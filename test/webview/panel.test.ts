@@ -232,7 +232,7 @@ describe('cost panel (webview) in Chromium', function () {
 
     // The sentence the report file holds (its words are pinned in test/unit/text/guarantee.test.ts).
     assert.equal(await text(page, '.guarantee'), describeGuarantee(REPORT));
-    assert.match(await text(page, '.guarantee'), /of the whole file's 2,400 items/);
+    assert.match(await text(page, '.guarantee'), /expected agreement rate with gpt-4o over the whole file's 2,400 items/);
     const cost = await text(page, '.section-cost');
     for (const expected of ['Total cost', '$0.2646', 'paid now $0.2631, $0.00152 from the cache', 'gpt-4o alone', '$0.504', 'on all 2,400 items', 'Savings', '1.90x cheaper', '$0.2394 less (47.5%)']) {
       assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
@@ -463,8 +463,9 @@ describe('cost panel (webview) in Chromium', function () {
     ]);
     assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['in a certified plan', 'piloted, not chosen', 'not profiled']);
     const entries = (await page.locator('.plan-entries li').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-    assert.equal(entries[1], 'gpt-4o-mini 25% · 502 items agreement with gpt-4o on the 502 items it answers at least 90% (below the 95% target, which is for the whole file); $0.0000127 per item');
-    assert.match(await text(page, '.guarantee'), /^With 95% confidence, the outputs agree with gpt-4o on at least 96.7% of the whole file's 2,400 items \(target 95%\)/);
+    assert.equal(entries[1], 'gpt-4o-mini 25% · 502 items at least 452 of its 502 outputs (90%) agree with gpt-4o, below the 95% target, which is for the whole file; $0.0000127 per item');
+    assert.match(await text(page, '.guarantee'), /^With 95% confidence, at least 2,320 of the whole file's 2,400 outputs \(96.7%\) agree with gpt-4o \(target 95%\)/);
+    assert.match(await text(page, '.section-agreement'), /confidence intervals \(exact Clopper-Pearson bound\) on each candidate's agreement with gpt-4o over the items profiled, to compare them/);
     assertNoProblems();
   });
 

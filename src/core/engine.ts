@@ -470,7 +470,7 @@ class SmartRun<T> implements RunContext {
   private emitOutput(index: number, item: T, model: ModelState, completion: Completion, entry?: number): void {
     this.itemsDone++;
     model.itemsProduced++;
-    const output = { index, item, model: model.spec.id, completion, ...(entry !== undefined ? { entry } : {}) };
+    const output: ItemOutput<T> = entry === undefined ? { index, item, model: model.spec.id, completion } : { index, item, model: model.spec.id, completion, entry };
     if (this.collected) this.collected.push(output);
     else this.options.onOutput!(output);
   }

@@ -1,8 +1,10 @@
 /**
  * Planning the `auto` strategy's certification from the pilot's counts: which
- * plans to certify, and on how many fresh items. Every number here is an
- * expectation used to decide; none of it enters the guarantee, which rests on
- * the certification's own items alone (ARCHITECTURE.md, "The guarantee").
+ * plans to certify, on how many fresh items, and how each plan's error budget
+ * is split. The expectations here only decide; the guarantee rests on the
+ * certification's own items alone (ARCHITECTURE.md, "The guarantee"), at the
+ * levels of the split (`lookAlpha`, `blockAlpha`) and for the count the
+ * target needs (`agreeingNeeded`), fixed before the certification's first item.
  */
 import { cheapestCertifiedCost, MIN_USEFUL_BOUND } from '../mix/certifiedMix';
 import { hypergeometricLowerBound } from '../stats/hypergeometric';

@@ -73,6 +73,11 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
     ask: () => Promise.resolve({}),
   },
   {
+    label: 'Same words',
+    detail: 'Outputs agree when they are the same text ignoring case, punctuation and spacing: for short free answers.',
+    ask: () => Promise.resolve({ answer: { kind: 'normalized' } }),
+  },
+  {
     label: 'Labels',
     detail: 'Outputs agree when they name the same label of a list you give, such as spam, ham (case-insensitive, whole words).',
     ask: askLabels,
@@ -81,6 +86,11 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
     label: 'Number',
     detail: 'Outputs agree when their last number is the same (1,234.50 and 1234.5 agree).',
     ask: () => Promise.resolve({ answer: { kind: 'lastNumber' } }),
+  },
+  {
+    label: 'JSON',
+    detail: 'Outputs agree when the JSON they hold is the same data (key order, number spelling and spaces ignored): for extraction.',
+    ask: () => Promise.resolve({ answer: { kind: 'json' } }),
   },
   {
     label: 'JSON field',

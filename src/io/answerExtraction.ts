@@ -41,6 +41,23 @@ export const labelsSchema = z
 const ruleObjects = [
   z.strictObject({ kind: z.literal('trim') }).describe('The whole output, trimmed (the default).'),
   z
+    .strictObject({ kind: z.literal('normalized') })
+    .describe('The whole output after Unicode NFKC normalisation and case folding, with punctuation dropped and whitespace collapsed: "The answer is: Paris." and "the answer is paris" agree.'),
+  z
+    .strictObject({
+      kind: z.literal('json'),
+      fields: z
+        .array(z.string().trim().min(1, 'a field must not be empty'))
+        .min(1, 'must name at least one field')
+        .optional()
+        .describe('Compare only these fields, dotted paths such as "name" or "address.city" (default: the whole value).'),
+      ignoreCase: z.boolean().optional().describe('Compare strings ignoring case (default false).'),
+    })
+    .describe(
+      'The first JSON object or array in the output (also inside a ```json fence), compared as data: key order ignored, numbers by value, strings trimmed. ' +
+        'None: the output trimmed, so only identical non-JSON outputs agree.',
+    ),
+  z
     .strictObject({ kind: z.literal('label'), labels: labelsSchema })
     .describe(
       'The label found earliest in the output, case-insensitively and as a whole word ("ham" is not found in "hamster"); ' +
@@ -74,22 +91,23 @@ const ruleObject = z.discriminatedUnion('kind', ruleObjects, {
 });
 
 /** The rules without parameters may be written as their kind name: `"lastNumber"`. */
-const ruleName = z.enum(['trim', 'lastNumber'], {
+const ruleName = z.enum(['trim', 'normalized', 'json', 'lastNumber'], {
   error: (issue) => {
     const name = String(issue.input);
     if ((KINDS as readonly string[]).includes(name)) return `${quote(name)} needs parameters: write { "kind": ${quote(name)}, ... }`;
-    return `unknown answer rule ${quote(name)}; expected "trim", "lastNumber" or an object with "kind" one of ${KINDS.map(quote).join(', ')}`;
+    return `unknown answer rule ${quote(name)}; expected "trim", "normalized", "json", "lastNumber" or an object with "kind" one of ${KINDS.map(quote).join(', ')}`;
   },
 });
 
 /** An answer rule as configuration writes it: a rule object, or the kind name of a rule without parameters. */
 export const answerRuleSchema = z
   .union([ruleName.transform((kind) => ({ kind })), ruleObject], {
-    error: 'must be "trim", "lastNumber" or an object such as { "kind": "jsonField", "field": "answer" }',
+    error: 'must be "trim", "normalized", "json", "lastNumber" or an object such as { "kind": "jsonField", "field": "answer" }',
   })
   .check(compiles((rule: AnswerRule) => compiled.set(rule, compileRule(rule))))
   .describe(
-    'How outputs are compared with the reference\'s: "trim" (the whole output, trimmed; the default), "lastNumber", ' +
+    'How outputs are compared with the reference\'s: "trim" (the whole output, trimmed; the default), "normalized" (case, punctuation and spacing ignored), ' +
+      '"json" (the JSON value as data; or { "kind": "json", "fields": [...], "ignoreCase": true }), "lastNumber", ' +
       '{ "kind": "label", "labels": [...] }, { "kind": "jsonField", "field": "a.b" } or { "kind": "regex", "pattern": "...", "group": 1 }.',
   );
 
@@ -120,6 +138,12 @@ export function describeAnswerRule(rule: AnswerRule): string {
   switch (rule.kind) {
     case 'trim':
       return 'the whole output, trimmed';
+    case 'normalized':
+      return 'the whole output, ignoring case, punctuation and spacing (Unicode NFKC)';
+    case 'json': {
+      const what = rule.fields === undefined ? 'the first JSON value in the output' : `the fields ${rule.fields.map(quote).join(', ')} of the first JSON value in the output`;
+      return `${what}, compared as data (key order ignored, numbers by value, strings trimmed${rule.ignoreCase === true ? ', case ignored' : ''}); otherwise the whole output, trimmed`;
+    }
     case 'label':
       return `the first of the labels ${rule.labels.map(quote).join(', ')} found in the output (case-insensitive, whole words); otherwise the whole output, lowercased`;
     case 'lastNumber':
@@ -138,6 +162,10 @@ function compileRule(rule: AnswerRule): Extractor {
   switch (rule.kind) {
     case 'trim':
       return (text) => text.trim();
+    case 'normalized':
+      return normalizedText;
+    case 'json':
+      return compileJson(rule);
     case 'label':
       return compileLabels(rule.labels);
     case 'lastNumber':
@@ -153,6 +181,52 @@ function compileRule(rule: AnswerRule): Extractor {
     case 'regex':
       return compileRegex(rule);
   }
+}
+
+/** Punctuation, and runs of whitespace (what `normalized` drops and collapses). */
+const PUNCTUATION = /\p{P}+/gu;
+const WHITESPACE = /\s+/gu;
+
+/**
+ * NFKC (so full-width letters, ligatures and the like read as their plain
+ * forms), then case folding: upper- then lower-casing folds what lower-casing
+ * alone leaves apart ("Straße" and "STRASSE"). Punctuation becomes a space, so
+ * "yes,no" does not become "yesno".
+ */
+function normalizedText(text: string): string {
+  return text.normalize('NFKC').toUpperCase().toLowerCase().replace(PUNCTUATION, ' ').replace(WHITESPACE, ' ').trim();
+}
+
+function compileJson(rule: { fields?: readonly string[]; ignoreCase?: boolean }): Extractor {
+  const paths = rule.fields?.map((field) => {
+    const path = parseFieldPath(field);
+    if (path === undefined) throw new Error(`"fields": ${quote(field)} is not a field path such as "name" or "address.city"`);
+    return { field, path };
+  });
+  const ignoreCase = rule.ignoreCase === true;
+  return (text) => {
+    const value = firstJsonValue(text);
+    if (value === undefined) return text.trim();
+    if (paths === undefined) return canonicalJson(value, ignoreCase);
+    const picked: Record<string, unknown> = {};
+    for (const { field, path } of paths) picked[field] = value !== null && typeof value === 'object' ? readField(value, path) : undefined;
+    return canonicalJson(picked, ignoreCase);
+  };
+}
+
+/**
+ * A JSON value as text that two equal values share: object keys sorted,
+ * numbers as JSON writes them (1.50 and 1.5 alike), strings trimmed (and
+ * lowercased with `ignoreCase`), missing fields left out.
+ */
+function canonicalJson(value: unknown, ignoreCase: boolean): string {
+  return JSON.stringify(value, (_key, nested: unknown) => {
+    if (typeof nested === 'string') return ignoreCase ? nested.trim().toLowerCase() : nested.trim();
+    if (typeof nested !== 'object' || nested === null || Array.isArray(nested)) return nested;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(nested).sort()) sorted[key] = (nested as Record<string, unknown>)[key];
+    return sorted;
+  }) ?? '';
 }
 
 /** Letters (with their combining marks), digits and `_`: what a whole-word label must not touch. */
@@ -226,25 +300,40 @@ function normaliseNumber(match: string): string {
   return negative && digits !== '0' ? `-${digits}` : digits;
 }
 
-/**
- * The first `{...}` in the text that parses as a JSON object (fences and
- * prose around it are skipped over). Candidates are cut at their matching
- * brace, counted outside JSON strings.
- */
+/** The first `{...}` in the text that parses as a JSON object (fences and prose around it are skipped over). */
 function firstJsonObject(text: string): Record<string, unknown> | undefined {
-  for (let open = text.indexOf('{'); open >= 0; open = text.indexOf('{', open + 1)) {
-    const close = matchingBrace(text, open);
+  return firstJson(text, '{') as Record<string, unknown> | undefined;
+}
+
+/** The first JSON object or array in the text, whichever comes first. */
+function firstJsonValue(text: string): unknown {
+  return firstJson(text, '{[');
+}
+
+/**
+ * The first value that parses as JSON opening with one of `opens` (`{` or
+ * `[`). Candidates are cut at their matching bracket, counted outside JSON
+ * strings; one that does not parse (prose in braces, a truncated object, a
+ * "[1]" footnote that is not the answer's) is passed over for the next.
+ */
+function firstJson(text: string, opens: string): unknown {
+  for (let open = 0; open < text.length; open++) {
+    if (!opens.includes(text[open])) continue;
+    const close = matchingBracket(text, open);
     if (close < 0) continue;
     try {
-      return JSON.parse(text.slice(open, close + 1)) as Record<string, unknown>;
+      return JSON.parse(text.slice(open, close + 1)) as unknown;
     } catch {
-      // Not JSON (prose in braces, a truncated object): try the next brace.
+      // Not JSON: try the next opening bracket.
     }
   }
   return undefined;
 }
 
-function matchingBrace(text: string, open: number): number {
+/** Where the bracket opening at `open` closes, counting only brackets of its kind outside JSON strings; -1 if it does not. */
+function matchingBracket(text: string, open: number): number {
+  const opening = text[open];
+  const closing = opening === '{' ? '}' : ']';
   let depth = 0;
   let inString = false;
   for (let i = open; i < text.length; i++) {
@@ -254,25 +343,20 @@ function matchingBrace(text: string, open: number): number {
       else if (char === '"') inString = false;
     } else if (char === '"') {
       inString = true;
-    } else if (char === '{') {
+    } else if (char === opening) {
       depth++;
-    } else if (char === '}' && --depth === 0) {
+    } else if (char === closing && --depth === 0) {
       return i;
     }
   }
   return -1;
 }
 
-/** Strings trimmed; other values as JSON with sorted keys, so `{"b":1,"a":2}` equals `{"a":2,"b":1}`; missing: "". */
+/** Strings trimmed; other values as canonical JSON, so `{"b":1,"a":2}` equals `{"a":2,"b":1}`; missing: "". */
 function normaliseJsonValue(value: unknown): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value.trim();
-  return JSON.stringify(value, (_key, nested: unknown) => {
-    if (typeof nested !== 'object' || nested === null || Array.isArray(nested)) return nested;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(nested).sort()) sorted[key] = (nested as Record<string, unknown>)[key];
-    return sorted;
-  });
+  return canonicalJson(value, false);
 }
 
 function compileRegex(rule: { pattern: string; group?: number | string; flags?: string }): Extractor {

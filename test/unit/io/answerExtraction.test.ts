@@ -13,6 +13,56 @@ describe('extractAnswer', () => {
     ]);
   });
 
+  describe('normalized', () => {
+    const same = (a: string, b: string): boolean => extractAnswer({ kind: 'normalized' }, a) === extractAnswer({ kind: 'normalized' }, b);
+
+    it('ignores case, punctuation, spacing and Unicode compatibility forms', () => {
+      assert.ok(same('The answer is: Paris.', 'the answer is paris'));
+      assert.ok(same('  Hello,\n\tWORLD!  ', 'hello world'));
+      assert.ok(same('Ｐａｒｉｓ', 'paris'), 'full-width letters read as their plain forms (NFKC)');
+      assert.ok(same('ﬁne', 'fine'), 'a ligature reads as its letters');
+      assert.ok(same('STRASSE', 'Straße'), 'case folding, not only lower-casing');
+      assert.ok(same('“Yes” — she said…', 'yes she said'));
+    });
+
+    it('keeps words apart where punctuation stood, and different words different', () => {
+      assert.ok(!same('yes,no', 'yesno'));
+      assert.ok(!same('Paris', 'London'));
+      assert.ok(!same('1.5', '15'));
+      assert.equal(extractAnswer({ kind: 'normalized' }, ''), '');
+    });
+  });
+
+  describe('json', () => {
+    const same = (rule: AnswerRule, a: string, b: string): boolean => extractAnswer(rule, a) === extractAnswer(rule, b);
+    const json: AnswerRule = { kind: 'json' };
+
+    it('compares the first JSON value as data: key order, number spelling and spaces around strings do not matter', () => {
+      assert.ok(same(json, '{"name": "Ada ", "born": 1815}', 'Here it is:\n```json\n{"born": 1815.0, "name": "Ada"}\n```'));
+      assert.ok(same(json, '[1, 2, {"b": 1e2, "a": true}]', 'The list: [1,2,{"a":true,"b":100}] as asked.'));
+      assert.ok(!same(json, '[1, 2]', '[2, 1]'), 'arrays keep their order');
+      assert.ok(!same(json, '{"name": "Ada"}', '{"name": "ada"}'), 'case matters by default');
+      assert.ok(same({ kind: 'json', ignoreCase: true }, '{"name": "Ada"}', '{"name": "ada"}'));
+    });
+
+    it('takes the first value that parses, passing over prose in brackets', () => {
+      assert.equal(extractAnswer(json, 'See note [a] and {curly prose}, then {"x": 1}.'), '{"x":1}');
+      assert.equal(extractAnswer(json, 'Values: [1, 2] and then {"x": 1}'), '[1,2]');
+    });
+
+    it('compares only the fields asked for, nested ones by path', () => {
+      const rule: AnswerRule = { kind: 'json', fields: ['name', 'address.city'] };
+      assert.ok(same(rule, '{"name": "Ada", "address": {"city": "London", "street": "1 Main St"}, "note": "x"}', '{"address": {"city": "London"}, "name": "Ada", "note": "y"}'));
+      assert.ok(!same(rule, '{"name": "Ada", "address": {"city": "London"}}', '{"name": "Ada", "address": {"city": "Paris"}}'));
+      assert.ok(!same(rule, '{"name": "Ada"}', '{"name": "Ada", "address": {"city": "Paris"}}'), 'a missing field differs from a present one');
+    });
+
+    it('without JSON gives the output trimmed, so only identical non-JSON outputs agree', () => {
+      assert.equal(extractAnswer(json, '  I cannot answer that. '), 'I cannot answer that.');
+      assert.ok(!same(json, 'no JSON here', '{"a": 1}'));
+    });
+  });
+
   describe('label', () => {
     const rule: AnswerRule = { kind: 'label', labels: ['spam', 'Ham', 'not spam'] };
 
@@ -171,6 +221,9 @@ describe('extractAnswer', () => {
 describe('describeAnswerRule', () => {
   it('says how each rule compares outputs', () => {
     assert.equal(describeAnswerRule({ kind: 'trim' }), 'the whole output, trimmed');
+    assert.equal(describeAnswerRule({ kind: 'normalized' }), 'the whole output, ignoring case, punctuation and spacing (Unicode NFKC)');
+    assert.match(describeAnswerRule({ kind: 'json' }), /^the first JSON value in the output, compared as data \(key order ignored, numbers by value, strings trimmed\)/);
+    assert.match(describeAnswerRule({ kind: 'json', fields: ['a', 'b.c'], ignoreCase: true }), /^the fields "a", "b\.c" of the first JSON value .* case ignored\)/);
     assert.match(
       describeAnswerRule({ kind: 'label', labels: ['spam', 'ham'] }),
       /^the first of the labels "spam", "ham" found in the output \(case-insensitive, whole words\)/,

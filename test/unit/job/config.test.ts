@@ -220,6 +220,9 @@ describe('smart.config.json', () => {
     it('accepts rules, kind names for rules without parameters, and none for the default', () => {
       assert.deepEqual(parse((c) => delete c.labels).answer, { kind: 'trim' });
       assert.deepEqual(withAnswer('lastNumber').answer, { kind: 'lastNumber' });
+      assert.deepEqual(withAnswer('normalized').answer, { kind: 'normalized' });
+      assert.deepEqual(withAnswer('json').answer, { kind: 'json' });
+      assert.deepEqual(withAnswer({ kind: 'json', fields: [' name ', 'a.b'], ignoreCase: true }).answer, { kind: 'json', fields: ['name', 'a.b'], ignoreCase: true });
       assert.deepEqual(withAnswer({ kind: 'label', labels: [' spam ', 'ham'] }).answer, { kind: 'label', labels: ['spam', 'ham'] });
       assert.deepEqual(parse((c) => (c.labels = [' spam ', 'ham'])).answer, { kind: 'label', labels: ['spam', 'ham'] });
       assert.deepEqual(withAnswer({ kind: 'jsonField', field: 'a.b' }).answer, { kind: 'jsonField', field: 'a.b' });
@@ -229,9 +232,12 @@ describe('smart.config.json', () => {
     /** A rule, what the message says, and how many problems it lists (1 unless said). */
     const mistakes: Array<[unknown, RegExp, number?]> = [
       ['label', /: answer: "label" needs parameters: write \{ "kind": "label", \.\.\. \}$/],
-      ['lastnumber', /: answer: unknown answer rule "lastnumber"; expected "trim", "lastNumber" or an object with "kind" one of "trim", "label"/],
-      [42, /: answer: must be "trim", "lastNumber" or an object such as/],
-      [{ kind: 'guess' }, /: answer\.kind: must be one of "trim", "label", "lastNumber", "jsonField", "regex"; got "guess"$/],
+      ['lastnumber', /: answer: unknown answer rule "lastnumber"; expected "trim", "normalized", "json", "lastNumber" or an object with "kind" one of "trim", "normalized", "json", "label"/],
+      [42, /: answer: must be "trim", "normalized", "json", "lastNumber" or an object such as/],
+      [{ kind: 'guess' }, /: answer\.kind: must be one of "trim", "normalized", "json", "label", "lastNumber", "jsonField", "regex"; got "guess"$/],
+      [{ kind: 'json', fields: [] }, /: answer\.fields: must name at least one field$/],
+      [{ kind: 'json', fields: ['a..b'] }, /: answer: "fields": "a\.\.b" is not a field path/],
+      [{ kind: 'json', ignoreCase: 'yes' }, /: answer\.ignoreCase: must be true or false, got "yes"$/],
       [{ labels: ['a'] }, /: answer\.kind: must be one of .*; got none$/],
       [{ kind: 'label', lables: ['a'] }, /: answer\.labels: is required\n.*: answer\.lables: unknown setting \(known: kind, labels\)$/, 2],
       [{ kind: 'trim', extra: 1 }, /: answer\.extra: unknown setting \(known: kind\)$/],

@@ -84,7 +84,8 @@ function truth(dataset: RealDataset, sources: Uint32Array, plan: PlanSpec): { ra
   let cost = 0;
   for (const [source, weight] of copies) {
     const answerOf = (model: string): Completion => dataset.answers.get(model)![source];
-    const outcome = planOutcome(plan, answerOf, dataset.reference, dataset.same, (model) => callCost(spec.get(model)!, answerOf(model)));
+    const agrees = (model: string): boolean => dataset.same(answerOf(model).text, answerOf(dataset.reference).text);
+    const outcome = planOutcome(plan, answerOf, agrees, dataset.same, (model) => callCost(spec.get(model)!, answerOf(model)));
     if (outcome.agrees) agree += weight;
     cost += weight * outcome.cost;
   }

@@ -9,10 +9,10 @@ import { decidePaperPlan, profilePaper, referencePlan } from './paperStrategy';
 import { gateHolds } from './plans/planOutcome';
 import { escalation, firstCalls, keptModel, type PlanSpec } from './plans/planSpec';
 import { SeededPermutation } from './random';
-import type { ModelSummary, Plan, ProgressEvent, RunReport } from './report';
+import type { JudgeSummary, ModelSummary, Plan, ProgressEvent, RunReport } from './report';
 import type { ModelState, ProfiledItem, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
-import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type LlmClient, type ModelSpec, type Phase, type SeedOrigin, type Strategy, type Target } from './types';
+import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type Judge, type LlmClient, type ModelSpec, type Phase, type SeedOrigin, type Strategy, type Target } from './types';
 
 export interface RunOptions<T> {
   readonly items: ItemSource<T>;
@@ -52,8 +52,15 @@ export interface RunOptions<T> {
   readonly pilotItems?: number;
   /** Profiled items held in memory by the first reading pass (default 1,000; each further pass doubles it, up to 65,536). */
   readonly profileWindow?: number;
-  /** Whether a candidate's output counts as agreeing with the reference's (default: exact match). */
+  /** Whether a candidate's output counts as agreeing with the reference's (default: exact match); with a judge, the check before any judge call. */
   readonly compare?: (candidateOutput: string, referenceOutput: string) => boolean;
+  /**
+   * A judge model that decides agreement where `compare` finds none: asked
+   * on profiled items only, where both outputs are in hand. Its calls are
+   * metered apart (the report's `judge`), and the guarantee says agreement is
+   * as the judge decides.
+   */
+  readonly judge?: Judge<T>;
   /**
    * Stop cleanly once this many USD have been paid in this run (calls served
    * from a cache cost nothing): no new call starts, calls in flight finish.
@@ -159,6 +166,9 @@ class SmartRun<T> implements RunContext {
   total = 0;
   profiled = 0;
   private readonly seed: number;
+  /** The judge's slot in the cost meter (after the models'), and what it decided. */
+  private readonly judgeIndex: number;
+  private readonly judged = { comparisons: 0, calls: 0, unreadable: [] as Array<{ index: number; model: string }> };
   private readonly controller = new AbortController();
   private readonly pool: CallPool;
   private readonly collected: Array<ItemOutput<T>> | undefined;
@@ -202,7 +212,8 @@ class SmartRun<T> implements RunContext {
     }));
     this.reference = this.models.find((m) => m.isReference)!;
     this.candidates = this.models.filter((m) => !m.isReference);
-    this.meter = new CostMeter(used);
+    this.judgeIndex = used.length;
+    this.meter = new CostMeter(options.judge ? [...used, options.judge.model] : used);
     this.pool = new CallPool(options.concurrency ?? 1, (error) => this.controller.abort(error));
     this.collected = options.onOutput ? undefined : [];
     const outer = options.signal;
@@ -282,16 +293,60 @@ class SmartRun<T> implements RunContext {
     await this.pool.drain();
     this.throwIfAborted();
     const referenceId = this.reference.spec.id;
+    const agrees = batch.map(() => new Map<string, boolean>([[referenceId, true]]));
     for (let b = 0; b < batch.length; b++) {
       const referenceAnswer = answers[b].get(referenceId)!;
       for (const model of runOn) {
-        model.n++;
-        if (this.same(answers[b].get(model.spec.id)!.text, referenceAnswer.text)) model.agreements++;
+        this.throwIfAborted();
+        const wait = this.agreement(batch[b], model, answers[b].get(model.spec.id)!, referenceAnswer, (v) => agrees[b].set(model.spec.id, v));
+        if (wait) await wait;
       }
-      this.emitOutput(batch[b].index, batch[b].item, this.reference, referenceAnswer);
+    }
+    await this.pool.drain();
+    this.throwIfAborted();
+    for (let b = 0; b < batch.length; b++) {
+      for (const model of runOn) {
+        model.n++;
+        if (agrees[b].get(model.spec.id)!) model.agreements++;
+      }
+      this.emitOutput(batch[b].index, batch[b].item, this.reference, answers[b].get(referenceId)!);
     }
     this.profiled = end;
-    return batch.map((b, i) => ({ index: b.index, answers: answers[i] }));
+    return batch.map((b, i) => ({ index: b.index, answers: answers[i], agrees: agrees[i] }));
+  }
+
+  /**
+   * Whether a candidate's output on a profiled item agrees with the
+   * reference's: the comparison rule decides when it finds them the same, or
+   * when there is no judge; otherwise the judge is asked, through the call
+   * pool. `done` gets the verdict; a promise is returned only when the pool
+   * is full.
+   */
+  private agreement(at: { index: number; item: T }, model: ModelState, candidate: Completion, reference: Completion, done: (agrees: boolean) => void): void | Promise<void> {
+    this.judged.comparisons++;
+    const judge = this.options.judge;
+    if (!judge || this.same(candidate.text, reference.text)) {
+      done(this.same(candidate.text, reference.text));
+      return;
+    }
+    this.checkBudget();
+    return this.pool.run(
+      () => judge.client.judge(at.item, reference.text, candidate.text, this.controller.signal),
+      (verdict) => {
+        for (const call of verdict.calls) this.meter.record(this.judgeIndex, call);
+        this.judged.calls++;
+        if (verdict.unreadable) this.judged.unreadable.push({ index: at.index, model: model.spec.id });
+        done(verdict.agrees);
+      },
+    );
+  }
+
+  profileCostPerItem(model: ModelState): number {
+    const own = this.meter.costPerItem(model.index);
+    if (!this.options.judge || model.isReference) return own;
+    // Before any comparison, every one is taken to need the judge.
+    const perComparison = this.judged.comparisons === 0 ? this.meter.costPerItem(this.judgeIndex) : this.meter.usageOf(this.judgeIndex).cost / this.judged.comparisons;
+    return own + perComparison;
   }
 
   /**
@@ -510,6 +565,28 @@ class SmartRun<T> implements RunContext {
     });
   }
 
+  /** The judge's part of the report, when there is a judge. */
+  private judgeSummary(): { judge?: JudgeSummary } {
+    const judge = this.options.judge;
+    if (!judge) return {};
+    const u = this.meter.usageOf(this.judgeIndex);
+    return {
+      judge: {
+        model: judge.model.id,
+        question: judge.question,
+        comparisons: this.judged.comparisons,
+        judged: this.judged.calls,
+        unreadable: [...this.judged.unreadable],
+        calls: u.calls,
+        cachedCalls: u.cachedCalls,
+        inputTokens: u.inputTokens,
+        outputTokens: u.outputTokens,
+        cost: u.cost,
+        paidCost: u.paidCost,
+      },
+    };
+  }
+
   /** What the rest is expected to cost: the plan's remaining items, or the reference while profiling. */
   private projectedRestCost(): number {
     if (this.phase === 'done') return 0;
@@ -532,6 +609,7 @@ class SmartRun<T> implements RunContext {
       itemsTotal: this.total,
       profiledItems: this.profiled,
       models: this.summaries(),
+      ...this.judgeSummary(),
       costSoFar: this.meter.totalCost,
       referenceOnlySoFar: referencePerItem * this.itemsDone,
       projectedTotalCost,
@@ -556,12 +634,13 @@ class SmartRun<T> implements RunContext {
       profiledItems: this.profiled,
       reference: this.reference.spec.id,
       models: this.summaries(),
+      ...this.judgeSummary(),
       plan,
       totalCost,
       paidCost: this.meter.paidCost,
       referenceOnlyCost,
       savings: totalCost > 0 ? referenceOnlyCost / totalCost : 1,
-      guarantee: guaranteeOf(plan, this.target, this.boundKind, this.reference.spec.id, this.strategy),
+      guarantee: guaranteeOf(plan, this.target, this.boundKind, this.reference.spec.id, this.strategy, this.options.judge),
       timings: { startedAt: started.toISOString(), profilingMs, applyingMs, totalMs },
     };
   }

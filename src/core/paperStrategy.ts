@@ -59,7 +59,7 @@ function check(run: RunContext, active: readonly ModelState[]): void {
     remaining: run.total - run.profiled,
     referenceCostPerItem: run.meter.costPerItem(run.reference.index),
     satisfiedCostPerItem: run.meter.applyCostPerItem(cheapestSatisfied(run).index),
-    candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: run.meter.costPerItem(m.index), applyCostPerItem: run.meter.applyCostPerItem(m.index) })),
+    candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: run.profileCostPerItem(m), applyCostPerItem: run.meter.applyCostPerItem(m.index) })),
     bound: run.bound,
     accuracy,
     confidence,

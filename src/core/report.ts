@@ -1,5 +1,5 @@
 import type { PlanSpec } from './plans/planSpec';
-import type { GuaranteeBound, Interval, ModelStatus, Phase, SeedOrigin, Strategy, Target } from './types';
+import type { GuaranteeBound, Interval, JudgeQuestion, ModelStatus, Phase, SeedOrigin, Strategy, Target } from './types';
 
 /** One model's standing, as progress events and the final report show it. */
 export interface ModelSummary {
@@ -32,6 +32,25 @@ export interface ModelSummary {
   readonly costPerItem: number;
   /** Items whose final output came from this model. */
   readonly itemsProduced: number;
+}
+
+/** What a run's judge did: its calls and cost, apart from the models'. */
+export interface JudgeSummary {
+  /** The judge model's id, and what it was asked. */
+  readonly model: string;
+  readonly question: JudgeQuestion;
+  /** Candidate outputs compared with the reference's on profiled items, and of those, how many the judge was asked about (the others the comparison rule found the same). */
+  readonly comparisons: number;
+  readonly judged: number;
+  /** Verdicts that could not be read, even asked again (counted as disagreement): the item's position in the input and the candidate. */
+  readonly unreadable: ReadonlyArray<{ readonly index: number; readonly model: string }>;
+  readonly calls: number;
+  readonly cachedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** USD for all its calls, and of that what this run paid (calls not served from a cache). */
+  readonly cost: number;
+  readonly paidCost: number;
 }
 
 /** A plan's share of the items left after profiling. */
@@ -127,6 +146,7 @@ export interface ProgressEvent {
   readonly itemsTotal: number;
   readonly profiledItems: number;
   readonly models: readonly ModelSummary[];
+  readonly judge?: JudgeSummary;
   readonly costSoFar: number;
   /** What the reference alone would have cost for the items done so far. */
   readonly referenceOnlySoFar: number;
@@ -143,6 +163,8 @@ export type GuaranteeSubject = 'outputs' | 'rate';
 /** The guarantee as numbers (src/text's `describeGuarantee` states it in a sentence). */
 export interface Guarantee {
   readonly about: GuaranteeSubject;
+  /** Agreement is as this judge decides, where the comparison rule does not find two outputs the same. */
+  readonly judgedBy?: { readonly model: string; readonly question: JudgeQuestion };
   readonly accuracy: number;
   /** The confidence the argument backs (ARCHITECTURE.md, "The guarantee"): the target's, or less for the paper's strategies with many candidates. */
   readonly confidence: number;
@@ -170,6 +192,8 @@ export interface RunReport {
   readonly profiledItems: number;
   readonly reference: string;
   readonly models: readonly ModelSummary[];
+  /** The judge, when the comparison rule has one. Its cost is in `totalCost` and `paidCost`. */
+  readonly judge?: JudgeSummary;
   readonly plan: Plan;
   readonly totalCost: number;
   /** Of totalCost, what this run paid (calls not served from a cache). */

@@ -21,6 +21,8 @@ export interface ProfiledItem {
   /** Position of the item in the input. */
   readonly index: number;
   readonly answers: ReadonlyMap<string, Completion>;
+  /** Per model that answered: whether its output agrees with the reference's (by the comparison rule, or the judge); the reference's always does. */
+  readonly agrees: ReadonlyMap<string, boolean>;
 }
 
 /**
@@ -44,8 +46,17 @@ export interface RunContext {
   readonly reference: ModelState;
   readonly candidates: readonly ModelState[];
   readonly meter: CostMeter;
-  /** Whether two outputs give the same answer (the run's comparison rule). */
+  /**
+   * Whether two outputs give the same answer by the run's comparison rule,
+   * without a call: what gates compare candidates' outputs by (with a judge,
+   * the check before any judge call).
+   */
   readonly same: (a: string, b: string) => boolean;
+  /**
+   * What profiling one item costs a candidate, at list price: its call, and
+   * with a judge the judge's share (its cost per comparison so far).
+   */
+  profileCostPerItem(model: ModelState): number;
   /** Items profiled so far: they carry the reference's output. */
   readonly profiled: number;
   /**

@@ -99,6 +99,35 @@ export interface LlmClient<T> {
   complete(model: ModelSpec, item: T, signal: AbortSignal): Completion | Promise<Completion>;
 }
 
+/**
+ * What a judge is asked of a candidate's output beside the reference's:
+ * whether it says the same (`equivalent`), or whether it would do as well for
+ * the task (`asGood`).
+ */
+export type JudgeQuestion = 'equivalent' | 'asGood';
+export const JUDGE_QUESTIONS = ['equivalent', 'asGood'] as const satisfies readonly JudgeQuestion[];
+
+/** A judge's verdict on one candidate output, and the calls it took. */
+export interface JudgeVerdict {
+  readonly agrees: boolean;
+  /** No yes or no could be read from the judge, even asked again: counted as disagreement. */
+  readonly unreadable?: boolean;
+  /** Every call made for this verdict (a second when the first answer could not be read), for the cost. */
+  readonly calls: readonly Completion[];
+}
+
+/** Asks a judge model whether a candidate's output agrees with the reference's on an item. */
+export interface JudgeClient<T> {
+  judge(item: T, referenceOutput: string, candidateOutput: string, signal: AbortSignal): JudgeVerdict | Promise<JudgeVerdict>;
+}
+
+/** A run's judge: the model (for its prices and name), what it is asked, and how to ask it. */
+export interface Judge<T> {
+  readonly model: ModelSpec;
+  readonly question: JudgeQuestion;
+  readonly client: JudgeClient<T>;
+}
+
 /** A closed interval on [0, 1]. */
 export interface Interval {
   readonly lower: number;

@@ -121,7 +121,7 @@ function worthPiloting(run: RunContext, tier: readonly ModelState[], pilotSize: 
   if (rest <= 0) return false;
   const cheapest = tier[0];
   const saved = rest * (run.meter.applyCostPerItem(run.reference.index) - run.meter.applyCostPerItem(cheapest.index));
-  const spent = (pilotSize + fewest) * tier.reduce((sum, m) => sum + cost(run, m), 0);
+  const spent = (pilotSize + fewest) * tier.reduce((sum, m) => sum + run.profileCostPerItem(m), 0);
   return saved > spent;
 }
 
@@ -186,11 +186,12 @@ class Family {
   /** Adds each plan's outcome on a profiled item to its counts, for every plan whose first calls all answered. */
   measure(item: ProfiledItem, stage: 'pilot' | 'certification', only?: ReadonlySet<string>): void {
     const answerOf = (model: string) => item.answers.get(model)!;
+    const agrees = (model: string) => item.agrees.get(model)!;
     const callCost = (model: string): number => this.run.meter.applyCostPerItem(this.run.modelById(model).index);
     for (const t of this.tracked.values()) {
       if (only && !only.has(t.id)) continue;
       if (!firstCalls(t.plan).every((m) => item.answers.has(m))) continue;
-      t[stage].add(planOutcome(t.plan, answerOf, this.run.reference.spec.id, this.run.same, callCost));
+      t[stage].add(planOutcome(t.plan, answerOf, agrees, this.run.same, callCost));
     }
   }
 
@@ -213,7 +214,7 @@ function planningInput(run: RunContext): PlanningInput {
     profiled: run.profiled,
     accuracy: run.target.accuracy,
     referenceApplyCost: run.meter.applyCostPerItem(run.reference.index),
-    profileCost: (model) => run.meter.costPerItem(run.modelById(model).index),
+    profileCost: (model) => run.profileCostPerItem(run.modelById(model)),
     reference: run.reference.spec.id,
   };
 }

@@ -38,22 +38,21 @@ export interface PlanOutcome {
 /**
  * Replays a plan on a profiled item from answers already in hand: every model
  * it calls first answered, and so did the reference (which is the escalation
- * model of every plan the engine builds, so an escalated item always agrees).
- * This is how plans are measured at no extra call (ARCHITECTURE.md, "Plans").
+ * model of every plan the engine builds, so an escalated item always agrees),
+ * and each model's agreement with the reference is known (`agrees`: by the
+ * run's comparison rule, or its judge). This is how plans are measured at no
+ * extra call (ARCHITECTURE.md, "Plans").
  */
 export function planOutcome(
   plan: PlanSpec,
   answerOf: (model: string) => Completion,
-  reference: string,
+  agrees: (model: string) => boolean,
   same: SameAnswer,
   callCost: (model: string) => number,
 ): PlanOutcome {
   let cost = 0;
   for (const m of firstCalls(plan)) cost += callCost(m);
-  const referenceText = answerOf(reference).text;
-  if (gateHolds(plan, answerOf, same)) {
-    return { agrees: same(answerOf(keptModel(plan)).text, referenceText), escalated: false, cost };
-  }
+  if (gateHolds(plan, answerOf, same)) return { agrees: agrees(keptModel(plan)), escalated: false, cost };
   const escalate = escalation(plan)!;
-  return { agrees: same(answerOf(escalate).text, referenceText), escalated: true, cost: cost + callCost(escalate) };
+  return { agrees: agrees(escalate), escalated: true, cost: cost + callCost(escalate) };
 }

@@ -38,11 +38,15 @@ describe('plans', () => {
 
   it('replays a plan on a profiled item: agreement, escalation and cost', () => {
     const answers: Record<string, Completion> = { a: answer('spam'), b: answer('spam'), ref: answer('ham') };
-    const kept = planOutcome(gated, (m) => answers[m], 'ref', same, (m) => costs[m]);
+    const agrees = (m: string): boolean => same(answers[m].text, answers.ref.text);
+    const kept = planOutcome(gated, (m) => answers[m], agrees, same, (m) => costs[m]);
     assert.deepEqual(kept, { agrees: false, escalated: false, cost: 3 });
     answers.b = answer('ham');
-    const escalated = planOutcome(gated, (m) => answers[m], 'ref', same, (m) => costs[m]);
+    const escalated = planOutcome(gated, (m) => answers[m], agrees, same, (m) => costs[m]);
     assert.deepEqual(escalated, { agrees: true, escalated: true, cost: 103 });
+    // Agreement with the reference is what `agrees` says (a judge's verdict), not the text compared.
+    answers.b = answer('spam');
+    assert.deepEqual(planOutcome(gated, (m) => answers[m], (m) => m === 'a', same, (m) => costs[m]), { agrees: true, escalated: false, cost: 3 });
   });
 
   it('tallies agreement, coverage and mean cost', () => {

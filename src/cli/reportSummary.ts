@@ -1,5 +1,6 @@
 import type { RunReport } from '../core/report';
 import { describeGuarantee } from '../text/guarantee';
+import { describeJudge } from '../text/judge';
 import { usd } from '../text/money';
 import { count, interval, NO_FIGURE } from '../text/numbers';
 import { describePlan, entryShare, planEntryDetail, planName, usedEntries } from '../text/plan';
@@ -49,5 +50,13 @@ function planLines(report: RunReport): string[] {
 
 /** The readable summary of a finished run. */
 export function formatReport(report: RunReport): string {
-  return [modelTable(report), '', ...planLines(report), costSentence(report), `Guarantee: ${describeGuarantee(report)}`, settingsSentence(report)].join('\n');
+  return [
+    modelTable(report),
+    ...(report.judge ? [describeJudge(report.judge)] : []),
+    '',
+    ...planLines(report),
+    costSentence(report),
+    `Guarantee: ${describeGuarantee(report)}`,
+    settingsSentence(report),
+  ].join('\n');
 }

@@ -268,4 +268,10 @@ export interface CostPreview {
   readonly worstCaseProfilingCost: number;
   /** The cache answers every call the run will make (the run was played on the cache alone): nothing will be paid. */
   readonly fullyCached: boolean;
+  /**
+   * With a judge: what one of its calls costs (estimated), and what judging
+   * every candidate's output on every item would (nothing is judged where
+   * outputs are the same in wording).
+   */
+  readonly judge?: { readonly model: string; readonly perCall: number; readonly atMost: number };
 }

@@ -11,6 +11,7 @@
  * equal to a configured label.
  */
 import * as z from 'zod';
+import { JUDGE_QUESTIONS } from '../core/types';
 import { parseFieldPath, readField } from './template';
 
 /**
@@ -80,10 +81,33 @@ const ruleObjects = [
     .describe('A group of the first match of a regular expression, trimmed. No match: "".'),
 ] as const;
 
-const KINDS = ruleObjects.map((rule) => rule.shape.kind.value);
+/**
+ * A judge model decides agreement where the outputs are not the same under
+ * `normalized` (then they agree without a call). The model is one of the
+ * config's models; the template, when given, is a file beside the config.
+ */
+const judgeRule = z
+  .strictObject({
+    kind: z.literal('judge'),
+    model: z.string().trim().min(1, 'must name a model').describe('The id of the judge model, one of the config\'s `models` (it need not be the reference or a candidate).'),
+    question: z
+      .enum(JUDGE_QUESTIONS)
+      .default('equivalent')
+      .describe('What the judge is asked: "equivalent" (the candidate\'s output says the same as the reference\'s: same facts, same answer; the default) or "asGood" (it is an acceptable substitute, at least as good for the task).'),
+    template: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe('A judge prompt file of your own, relative to the config: {{input}} (the prompt the models saw), {{reference_output}}, {{candidate_output}}, {{criteria}} and the item\'s own fields. It must ask for a yes or a no (or {"verdict": "yes"}).'),
+    criteria: z.string().trim().min(1).optional().describe('A sentence added to the question, such as "Numbers and names must match exactly."'),
+  })
+  .describe('A judge model decides whether a candidate\'s output agrees with the reference\'s, where they differ beyond case, punctuation and spacing. The guarantee is then about agreement as the judge decides.');
+
+const KINDS = [...ruleObjects.map((rule) => rule.shape.kind.value), judgeRule.shape.kind.value];
 
 /** The rule as an object: `{ "kind": ..., ...parameters }`. */
-const ruleObject = z.discriminatedUnion('kind', ruleObjects, {
+const ruleObject = z.discriminatedUnion('kind', [...ruleObjects, judgeRule], {
   error: (issue) => {
     const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
     return `must be one of ${KINDS.map(quote).join(', ')}; got ${kind === undefined ? 'none' : JSON.stringify(kind)}`;
@@ -108,11 +132,13 @@ export const answerRuleSchema = z
   .describe(
     'How outputs are compared with the reference\'s: "trim" (the whole output, trimmed; the default), "normalized" (case, punctuation and spacing ignored), ' +
       '"json" (the JSON value as data; or { "kind": "json", "fields": [...], "ignoreCase": true }), "lastNumber", ' +
-      '{ "kind": "label", "labels": [...] }, { "kind": "jsonField", "field": "a.b" } or { "kind": "regex", "pattern": "...", "group": 1 }.',
+      '{ "kind": "label", "labels": [...] }, { "kind": "jsonField", "field": "a.b" }, { "kind": "regex", "pattern": "...", "group": 1 } ' +
+      'or a judge model: { "kind": "judge", "model": "gpt-4o-mini", "question": "equivalent" }.',
   );
 
-/** What to extract from an output; two outputs agree when their extracted answers are equal. */
-export type AnswerRule = z.output<(typeof ruleObjects)[number]>;
+/** What to extract from an output; two outputs agree when their extracted answers are equal (or, with a judge, when it says so). */
+export type AnswerRule = z.output<(typeof ruleObjects)[number]> | JudgeRule;
+export type JudgeRule = z.output<typeof judgeRule>;
 
 
 type Extractor = (text: string) => string;
@@ -133,6 +159,16 @@ export function extractAnswer(rule: AnswerRule, text: string): string {
   return extractor(text);
 }
 
+/**
+ * Whether two outputs agree by the rule without asking anyone: their
+ * extracted answers are equal; with a judge, the same under `normalized`
+ * (where they are not, the judge decides).
+ */
+export function answersMatch(rule: AnswerRule, a: string, b: string): boolean {
+  const key = rule.kind === 'judge' ? normalizedText : (text: string) => extractAnswer(rule, text);
+  return key(a) === key(b);
+}
+
 /** A short sentence for the report saying how outputs are compared. */
 export function describeAnswerRule(rule: AnswerRule): string {
   switch (rule.kind) {
@@ -144,6 +180,8 @@ export function describeAnswerRule(rule: AnswerRule): string {
       const what = rule.fields === undefined ? 'the first JSON value in the output' : `the fields ${rule.fields.map(quote).join(', ')} of the first JSON value in the output`;
       return `${what}, compared as data (key order ignored, numbers by value, strings trimmed${rule.ignoreCase === true ? ', case ignored' : ''}); otherwise the whole output, trimmed`;
     }
+    case 'judge':
+      return `${rule.model} judges whether each candidate output ${rule.question === 'asGood' ? 'is at least as good as' : 'says the same as'} the reference's, where they differ beyond case, punctuation and spacing${rule.criteria === undefined ? '' : ` (${rule.criteria})`}`;
     case 'label':
       return `the first of the labels ${rule.labels.map(quote).join(', ')} found in the output (case-insensitive, whole words); otherwise the whole output, lowercased`;
     case 'lastNumber':
@@ -161,6 +199,7 @@ export function describeAnswerRule(rule: AnswerRule): string {
 function compileRule(rule: AnswerRule): Extractor {
   switch (rule.kind) {
     case 'trim':
+    case 'judge':
       return (text) => text.trim();
     case 'normalized':
       return normalizedText;
@@ -301,7 +340,7 @@ function normaliseNumber(match: string): string {
 }
 
 /** The first `{...}` in the text that parses as a JSON object (fences and prose around it are skipped over). */
-function firstJsonObject(text: string): Record<string, unknown> | undefined {
+export function firstJsonObject(text: string): Record<string, unknown> | undefined {
   return firstJson(text, '{') as Record<string, unknown> | undefined;
 }
 

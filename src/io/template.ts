@@ -17,6 +17,8 @@ import { InputError } from './inputError';
 export interface Template {
   /** The template's name in messages (a file name, or `template`). */
   readonly name: string;
+  /** The fields its placeholders name, in order (repeats kept). */
+  readonly fields: readonly string[];
   /**
    * Fills the placeholders from `value`, a record read from `where`.
    * @throws InputError if a field is missing.
@@ -71,6 +73,7 @@ export function compileTemplate(source: string, name = 'template'): Template {
 
   return {
     name,
+    fields: placeholders.map((p) => p.field),
     render(value, where) {
       let text = literals[0];
       for (let i = 0; i < placeholders.length; i++) {

@@ -9,8 +9,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { DEFAULTS } from '../core/defaults';
-import { BOUND_KINDS, STRATEGIES, type BoundKind, type Strategy } from '../core/types';
-import { answerRuleSchema, labelsSchema, type AnswerRule } from '../io/answerExtraction';
+import { BOUND_KINDS, STRATEGIES, type BoundKind, type JudgeQuestion, type Strategy } from '../core/types';
+import { answerRuleSchema, labelsSchema, type AnswerRule, type JudgeRule } from '../io/answerExtraction';
+import type { Template } from '../io/template';
+import { judgeTemplate } from './judgeClient';
 import { knownPrice } from './priceTable';
 
 /** What each strategy does, for the editor's completion list (package.json's `smart.strategy` says the same; a test holds them together). */
@@ -194,6 +196,7 @@ export const configFileSchema = z
       checkModelChoice(c, report);
       if (c.labels !== undefined && c.answer !== undefined) report(['labels'], 'give either "labels" or "answer", not both');
       if (c.replay !== undefined && c.batch !== false) report(['batch'], BATCH_WITH_REPLAY);
+      checkJudge(c, report);
     },
     // Cross-field checks read a value of the right shape only.
     { when: ({ issues }) => issues.length === 0 },
@@ -238,6 +241,17 @@ function checkModelChoice(c: ConfigFile, report: Report): void {
   if (new Set(candidates).size !== candidates.length) report(['candidates'], 'lists a model twice');
 }
 
+/** A judge names one of the models, and needs an endpoint to ask: a recording holds no verdicts. */
+function checkJudge(c: ConfigFile, report: Report): void {
+  const answer = c.answer;
+  if (answer?.kind !== 'judge') return;
+  if (!c.models.some((m) => m.id === answer.model)) report(['answer', 'model'], `unknown model id "${answer.model}" (models: ${c.models.map((m) => m.id).join(', ')})`);
+  if (c.replay !== undefined) report(['answer'], JUDGE_WITH_REPLAY);
+}
+
+/** Why a judge and a recording do not go together. */
+export const JUDGE_WITH_REPLAY = 'a judge is asked online, and a recording holds no verdicts: remove "replay" or compare outputs without a judge';
+
 function candidatesOf(c: ConfigFile): string[] {
   return c.candidates ?? c.models.map((m) => m.id).filter((id) => id !== c.reference);
 }
@@ -252,13 +266,20 @@ export function smartConfigSchema(file: string) {
   return configFileSchema.transform((c, context) => {
     const templateFile = path.resolve(dir, c.template);
     const replayFile = c.replay === undefined ? undefined : path.resolve(dir, c.replay);
+    const judgeFile = c.answer?.kind === 'judge' && c.answer.template !== undefined ? path.resolve(dir, c.answer.template) : undefined;
     const problems = [
-      ['template', fileProblem(templateFile)],
-      ['replay', replayFile === undefined ? undefined : fileProblem(replayFile)],
+      [['template'], fileProblem(templateFile)],
+      [['replay'], replayFile === undefined ? undefined : fileProblem(replayFile)],
+      [['answer', 'template'], judgeFile === undefined ? undefined : fileProblem(judgeFile)],
     ] as const;
-    for (const [field, message] of problems) if (message !== undefined) context.addIssue({ code: 'custom', path: [field], message });
+    for (const [field, message] of problems) if (message !== undefined) context.addIssue({ code: 'custom', path: [...field], message });
     if (problems.some(([, message]) => message !== undefined)) return z.NEVER;
     const answer: AnswerRule = c.labels !== undefined ? { kind: 'label', labels: c.labels } : (c.answer ?? { kind: 'trim' });
+    const judge = answer.kind === 'judge' ? judgeOf(answer, judgeFile) : undefined;
+    if (judge instanceof Error) {
+      context.addIssue({ code: 'custom', path: ['answer', 'template'], message: judge.message });
+      return z.NEVER;
+    }
     return {
       file: path.resolve(file),
       endpoints: new Map(Object.entries(c.endpoints ?? {}).map(([name, endpoint]) => [name, { name, ...endpoint }])),
@@ -282,8 +303,29 @@ export function smartConfigSchema(file: string) {
       batch: c.batch === false ? undefined : c.batch === true ? batchSettingsSchema.parse({}) : c.batch,
       /** A recording to replay instead of calling endpoints, and the item field that keys it. */
       replay: replayFile === undefined ? undefined : { file: replayFile, itemKey: c.itemKey ?? DEFAULTS.itemKey },
+      /** The judge that decides agreement, when the answer rule has one: its model id, question, compiled prompt and criteria. */
+      judge,
     };
   });
+}
+
+/** A judge rule's settings for the run: its prompt compiled (the file's, else the default for the question) and checked. */
+function judgeOf(rule: JudgeRule, file: string | undefined): SmartJudge | Error {
+  try {
+    const source = file === undefined ? undefined : readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    const template = judgeTemplate(source, rule.question, file === undefined ? 'the default judge prompt' : path.basename(file));
+    return { model: rule.model, question: rule.question, template, ...(rule.criteria !== undefined ? { criteria: rule.criteria } : {}) };
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/** A run's judge as the config gives it. */
+export interface SmartJudge {
+  readonly model: string;
+  readonly question: JudgeQuestion;
+  readonly template: Template;
+  readonly criteria?: string;
 }
 
 /** Why a file a config names cannot be read as one, if it cannot. */

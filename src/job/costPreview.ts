@@ -35,6 +35,15 @@ export function assumedOutputTokens(answer: AnswerRule, maxTokens: number | unde
 
 const NOTHING_CACHED: CachedAnswers = { perModel: new Map(), itemsCovered: 0 };
 
+/** The default judge prompt's own words, in tokens, and a verdict's: estimates until the judge's first call reports its own. */
+const JUDGE_PROMPT_TOKENS = 120;
+const JUDGE_ANSWER_TOKENS = 2;
+
+/** Tokens of one judge call: the task, two outputs and the judge prompt's words in; a word out. */
+export function judgeCallTokens(meanInputTokens: number, outputTokens: number): { input: number; output: number } {
+  return { input: meanInputTokens + 2 * outputTokens + JUDGE_PROMPT_TOKENS, output: JUDGE_ANSWER_TOKENS };
+}
+
 /**
  * Estimates what a run will cost before any paid call: prompt tokens from a
  * tokenizer over a sample of rendered prompts, output tokens as
@@ -54,6 +63,8 @@ export function previewCost(input: {
   readonly cached?: CachedAnswers;
   /** The run played on the cache alone to its end. */
   readonly fullyCached?: boolean;
+  /** The judge, when the answer rule has one. */
+  readonly judge?: ModelSpec;
 }): CostPreview {
   const { items, samplePrompts, reference, candidates } = input;
   const cached = input.cached ?? NOTHING_CACHED;
@@ -79,5 +90,13 @@ export function previewCost(input: {
     minimumProfilingCost: sum((m) => perItem(m) * Math.max(0, sample - held(m))),
     worstCaseProfilingCost: sum((m) => perItem(m) * Math.max(0, items - held(m))),
     fullyCached: input.fullyCached === true,
+    ...(input.judge ? { judge: judgePreview(input.judge, meanInputTokens, output.tokens, candidates.length * items) } : {}),
   };
+}
+
+/** What judging may cost: nothing where outputs are the same in wording, at most a call for every candidate's output on every item. */
+function judgePreview(judge: ModelSpec, meanInputTokens: number, outputTokens: number, comparisons: number): NonNullable<CostPreview['judge']> {
+  const tokens = judgeCallTokens(meanInputTokens, outputTokens);
+  const perCall = callCost(judge, tokens.input, tokens.output);
+  return { model: judge.id, perCall, atMost: perCall * comparisons };
 }

@@ -86,10 +86,20 @@ export class JobClient implements LlmClient<JsonlRecord> {
 
   /** The chat request a model gets for a record, its cache key and its route. */
   prepare(model: ModelSpec, record: JsonlRecord): PreparedCall {
-    const { template, inputName } = this.options;
     const route = this.route(model);
-    const prompt = template.render(record.value, { file: inputName, line: record.line });
-    return { ...chatCall(route, prompt, this.options), route };
+    return { ...chatCall(route, this.renderPrompt(record), this.options), route };
+  }
+
+  /** A record's prompt, as the models see it after the system prompt. */
+  renderPrompt(record: JsonlRecord): string {
+    return this.options.template.render(record.value, { file: this.options.inputName, line: record.line });
+  }
+
+  /** What the models were given for a record: the system prompt, if any, and the prompt. */
+  taskOf(record: JsonlRecord): string {
+    const { system } = this.options;
+    const prompt = this.renderPrompt(record);
+    return system === undefined ? prompt : `${system}\n\n${prompt}`;
   }
 
   /** The answer the cache holds for this call, without calling anything or counting it. */
@@ -99,7 +109,22 @@ export class JobClient implements LlmClient<JsonlRecord> {
   }
 
   complete(model: ModelSpec, record: JsonlRecord, signal: AbortSignal): Completion | Promise<Completion> {
-    const { request, key, route } = this.prepare(model, record);
+    return this.send(model, record, this.prepare(model, record), signal);
+  }
+
+  /**
+   * A prompt of the job's own for a record (a judge's), sent as it is: no
+   * system prompt, no `max_tokens`, no log-probabilities; cached and resumed
+   * like the models' calls.
+   */
+  completePrompt(model: ModelSpec, prompt: string, record: JsonlRecord, signal: AbortSignal): Completion | Promise<Completion> {
+    const route = this.route(model);
+    return this.send(model, record, { ...chatCall({ ...route, logprobs: false }, prompt, {}), route }, signal);
+  }
+
+  /** Answers a prepared call from the cache, or sends it and caches the answer before handing it on. */
+  private send(model: ModelSpec, record: JsonlRecord, call: PreparedCall, signal: AbortSignal): Completion | Promise<Completion> {
+    const { request, key, route } = call;
     const hit = this.options.cache.get(key);
     this.options.onCall?.(model.id, record, request, hit !== undefined);
     if (hit) return this.fromCache(key, hit);

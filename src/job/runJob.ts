@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { describeAnswerRule, extractAnswer } from '../io/answerExtraction';
+import { answersMatch, describeAnswerRule, extractAnswer } from '../io/answerExtraction';
 import { DEFAULTS } from '../core/defaults';
 import { runSmart, type BulkAnswers, type ItemOutput, type RunOptions, type RunResult } from '../core/engine';
 import type { FileFingerprint } from '../io/fileFingerprint';
@@ -9,7 +9,7 @@ import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, CostPreview, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, type Template } from '../io/template';
-import type { LlmClient, ModelSpec } from '../core/types';
+import type { Judge, LlmClient, ModelSpec } from '../core/types';
 import { BatchApiClient } from '../llm/batchApi';
 import { OpenAiChatClient, type EndpointConfig, type Log } from '../llm/openAiChatClient';
 import { RateLimiterPool } from '../llm/rateLimiter';
@@ -22,9 +22,10 @@ import type { AbortChoice } from './batch/batchCoordinator';
 import { BatchExchange } from './batch/batchExchange';
 import { BatchSession } from './batch/batchSession';
 import type { BatchSettings, SmartConfig } from './config';
-import { previewCost } from './costPreview';
+import { judgeCallTokens, previewCost } from './costPreview';
 import { CachedAnswerCount } from './cachedAnswers';
 import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type RequestSettings } from './jobClient';
+import { JobJudge } from './judgeClient';
 import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
@@ -103,6 +104,8 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly onlineCost: number;
   readonly batchCost: number;
   readonly skippedLines: ReadonlyArray<{ line: number; problem: string }>;
+  /** With a judge: the verdicts it gave that could not be read, even asked again (counted as disagreement), by input line and candidate. */
+  readonly unreadableVerdicts?: ReadonlyArray<{ line: number; model: string }>;
   readonly preview: CostPreview;
 }
 
@@ -176,8 +179,10 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
       options.log?.('warn', `${input} has a batch run that has not finished (${BatchSession.folderFor(input)}): run in batch mode to collect its answers`);
     }
     const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
-    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order }, files.output, bulk);
-    const report = jobReport(options, run.report, checked, preview, files.output);
+    const judge = client instanceof JobClient ? judgeOf(options, client, preview) : undefined;
+    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) }, files.output, bulk);
+    const unreadable = await unreadableVerdicts(options, checked, run.report);
+    const report = jobReport(options, run.report, checked, preview, files.output, unreadable);
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
     session?.remove();
     return { report, files };
@@ -244,6 +249,34 @@ function modelsOfRun(config: SmartConfig): Array<SmartConfig['models'][number]> 
   return config.models.filter((m) => m.id === config.reference || config.candidates.includes(m.id));
 }
 
+/** Every model the run calls: the reference, the candidates and the judge (once, should it also be one of them). */
+function modelsCalled(config: SmartConfig): Array<SmartConfig['models'][number]> {
+  const judge = config.judge?.model;
+  return config.models.filter((m) => m.id === config.reference || config.candidates.includes(m.id) || m.id === judge);
+}
+
+/**
+ * The run's judge, when the answer rule has one: its model's prices, with a
+ * token estimate until its first call (the task, two outputs and the judge's
+ * own words in; a word out), asked through the job's client.
+ */
+function judgeOf(options: JobOptions, client: JobClient, preview: CostPreview): Judge<JsonlRecord> | undefined {
+  const { config } = options;
+  const judge = config.judge;
+  if (!judge) return undefined;
+  const model = config.models.find((m) => m.id === judge.model)!;
+  const spec: ModelSpec = {
+    id: model.id,
+    inputPer1M: model.inputPer1M,
+    outputPer1M: model.outputPer1M,
+    estimatedInputTokens: judgeCallTokens(preview.meanInputTokens, preview.outputTokens).input,
+    estimatedOutputTokens: judgeCallTokens(preview.meanInputTokens, preview.outputTokens).output,
+  };
+  const jobJudge = new JobJudge({ client, model: spec, template: judge.template, inputName: options.input, ...(judge.criteria !== undefined ? { criteria: judge.criteria } : {}) });
+  return { model: spec, question: judge.question, client: jobJudge };
+}
+
+
 /**
  * What the run will cost, from the prompts the validation pass kept and the
  * answers it found in the cache; when every item has some answer there, the
@@ -268,10 +301,11 @@ async function previewFor(
     ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
     minSample: config.minSample,
     ...(counter ? { cached: counter.result } : {}),
+    ...(config.judge ? { judge: config.models.find((m) => m.id === config.judge!.model)! } : {}),
   };
   const preview = previewCost(estimate);
   if (!cache || !counter || checked.count === 0 || counter.result.itemsCovered < checked.count) return preview;
-  const fullyCached = await answeredByCache(options, template, cache, { checked, models: engineSpecs(config, preview, batchSettings(options)), order });
+  const fullyCached = await answeredByCache(options, template, cache, { checked, models: engineSpecs(config, preview, batchSettings(options)), order }, preview);
   return fullyCached ? previewCost({ ...estimate, fullyCached }) : preview;
 }
 
@@ -310,12 +344,13 @@ function callingClient(options: JobOptions, template: Template, cache: ResponseC
   });
 }
 
-/** What the engine runs on: the valid records, the models as it sees them, the seed of the order, and (but for the play on the cache alone) the client. */
+/** What the engine runs on: the valid records, the models as it sees them, the seed of the order, the client and the judge, if any. */
 interface EngineInput {
   readonly client: LlmClient<JsonlRecord>;
   readonly checked: CheckedInput;
   readonly models: ModelSpec[];
   readonly order: OrderSeed;
+  readonly judge?: Judge<JsonlRecord>;
 }
 
 /** Runs the engine over the valid records, writing each output in input order to `output` (all or nothing). */
@@ -344,7 +379,7 @@ function runEngine(options: JobOptions, engine: EngineInput, output: string, bul
 }
 
 /** What the engine is told of the job: the same for the run and for its play on the cache alone. */
-function engineOptions(options: JobOptions, { client, checked, models, order }: EngineInput): RunOptions<JsonlRecord> {
+function engineOptions(options: JobOptions, { client, checked, models, order, judge }: EngineInput): RunOptions<JsonlRecord> {
   const { input, config } = options;
   const rule = config.answer;
   return {
@@ -362,7 +397,8 @@ function engineOptions(options: JobOptions, { client, checked, models, order }: 
     ...(config.checkEvery !== undefined ? { checkEvery: config.checkEvery } : {}),
     ...(config.minSample !== undefined ? { minSample: config.minSample } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    compare: (a, b) => extractAnswer(rule, a) === extractAnswer(rule, b),
+    compare: (a, b) => answersMatch(rule, a, b),
+    ...(judge ? { judge } : {}),
   };
 }
 
@@ -377,7 +413,7 @@ class NotCached extends Error {
  * decides from the answers and the seed only, so the run proper makes the
  * same calls. Only tried when every item has some answer in the cache.
  */
-async function answeredByCache(options: JobOptions, template: Template, cache: ResponseCache, engine: Omit<EngineInput, 'client'>): Promise<boolean> {
+async function answeredByCache(options: JobOptions, template: Template, cache: ResponseCache, engine: Omit<EngineInput, 'client' | 'judge'>, preview: CostPreview): Promise<boolean> {
   const refuse: ChatBackend = {
     chat: () => {
       throw new NotCached();
@@ -386,7 +422,8 @@ async function answeredByCache(options: JobOptions, template: Template, cache: R
   const routes = new Map([...callTargets(options.config)].map(([id, target]) => [id, { ...target, backend: refuse }]));
   const client = new JobClient({ inputName: options.input, template, ...requestSettings(options.config), routes, cache });
   try {
-    await runSmart({ ...engineOptions(options, { ...engine, client }), onOutput: () => undefined });
+    const judge = judgeOf(options, client, preview);
+    await runSmart({ ...engineOptions(options, { ...engine, client, ...(judge ? { judge } : {}) }), onOutput: () => undefined });
     return true;
   } catch (error) {
     if (error instanceof NotCached) return false;
@@ -400,8 +437,27 @@ function outputLine(rule: SmartConfig['answer'], o: ItemOutput<JsonlRecord>): st
   return JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(rule, raw), model: o.model, raw } });
 }
 
+/**
+ * The verdicts the judge gave that could not be read, by input line and
+ * candidate: the engine names items by their position, so the file is read
+ * once more to find their lines (only when there are any).
+ */
+async function unreadableVerdicts(options: JobOptions, checked: CheckedInput, run: RunReport): Promise<JobReport['unreadableVerdicts']> {
+  const wanted = run.judge?.unreadable ?? [];
+  if (wanted.length === 0) return [];
+  const lines = new Map<number, number>();
+  const indexes = new Set(wanted.map((w) => w.index));
+  const last = Math.max(...indexes);
+  let index = 0;
+  for await (const record of validRecords(options.input, checked, options.signal)) {
+    if (indexes.has(index)) lines.set(index, record.line);
+    if (++index > last) break;
+  }
+  return wanted.map((w) => ({ line: lines.get(w.index)!, model: w.model }));
+}
+
 /** The engine's report with the guarantee's sentence and what the job adds. */
-function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, preview: CostPreview, output: string): JobReport {
+function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, preview: CostPreview, output: string, unreadable: JobReport['unreadableVerdicts']): JobReport {
   return {
     ...run,
     guarantee: { statement: describeGuarantee(run), ...run.guarantee },
@@ -413,6 +469,7 @@ function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, p
     perModel: Object.fromEntries(run.models.map((m) => [m.id, modelCosts(m)])),
     ...totals(run.models.map(modelCosts)),
     skippedLines: checked.skippedList,
+    ...(run.judge ? { unreadableVerdicts: unreadable } : {}),
     preview,
   };
 }
@@ -513,7 +570,7 @@ async function* validRecords(input: string, checked: CheckedInput, signal: Abort
 function endpointConfigs(config: SmartConfig, options: JobOptions): Map<string, EndpointConfig> {
   const keys = options.keys ?? environmentKeys();
   const result = new Map<string, EndpointConfig>();
-  for (const model of modelsOfRun(config)) {
+  for (const model of modelsCalled(config)) {
     const endpoint = config.endpoints.get(model.endpoint)!;
     if (result.has(endpoint.name)) continue;
     const apiKey = keys(endpoint.name, endpoint.apiKeyEnv);
@@ -559,7 +616,7 @@ function routes(config: SmartConfig, options: JobOptions, endpoints: ReadonlyMap
 /** Where each model of the run sends its calls, by id. */
 function callTargets(config: SmartConfig): Map<string, CallTarget> {
   return new Map(
-    modelsOfRun(config).map((model) => {
+    modelsCalled(config).map((model) => {
       const endpoint = config.endpoints.get(model.endpoint)!;
       return [model.id, { providerModel: model.model, endpoint: endpoint.name, baseURL: endpoint.baseURL, ...(model.logprobs ? { logprobs: true } : {}) }];
     }),

@@ -1,4 +1,5 @@
 import type { Certification, GuaranteeSubject, MixEntry, Plan, RunReport } from '../core/report';
+import type { JudgeQuestion } from '../core/types';
 import { boundClause } from './bounds';
 import { count, level, percent } from './numbers';
 import { planName } from './plan';
@@ -41,30 +42,45 @@ export function describeGuarantee(facts: GuaranteeFacts): string {
     ? `at least ${count(plan.agreeingOutputs ?? 0)} of the whole file's ${count(items)} outputs (${percent(plan.agreementLowerBound)}) ${met ? 'agree' : 'are known to agree'} with ${reference}`
     : `the plan's expected agreement rate with ${reference} over the whole file's ${count(items)} items ${met ? 'is' : 'is only known to be'} at least ${percent(plan.agreementLowerBound)}`;
   const rateNote = outputs ? '' : ', items taken as independent draws (a rate, not a count of this file\'s outputs)';
+  const judged = facts.guarantee.judgedBy ? `, ${judgedClause(facts.guarantee.judgedBy)}` : '';
   return (
-    `With ${percent(facts.guarantee.confidence)} confidence, ${claim} (target ${percent(target.accuracy)})${rateNote}: ` +
+    `With ${percent(facts.guarantee.confidence)} confidence, ${claim} (target ${percent(target.accuracy)})${judged}${rateNote}: ` +
     `${count(profiledItems)} profiled items carry ${reference}'s own output; the other ${count(items - profiledItems)} come from ` +
     `${models}${topUp}; ${plan.certification ? certificationClause(plan.certification) : boundClause(bound)}` +
     `${facts.guarantee.proven ? '' : NOT_PROVEN}.`
   );
 }
 
+/** Who decides agreement, when a judge does: "as gpt-4o-mini judges agreement (the same meaning)". */
+export function judgedClause(judge: { readonly model: string; readonly question: JudgeQuestion }): string {
+  return `as ${judge.model} judges agreement (${JUDGE_QUESTION_WORDS[judge.question]})`;
+}
+
+/** What a judge is asked, in a few words. */
+export const JUDGE_QUESTION_WORDS: Readonly<Record<JudgeQuestion, string>> = {
+  equivalent: 'the same meaning',
+  asGood: 'at least as good',
+};
+
 /** What agreement means and what the confidence is over: the note under the guarantee in the panel. */
-export function agreementNote(reference: string, about: GuaranteeSubject): string {
+export function agreementNote(reference: string, about: GuaranteeSubject, judgedBy?: { readonly model: string; readonly question: JudgeQuestion }): string {
   const over =
     about === 'outputs'
       ? 'the confidence is over the random order Smart drew for this run (and so which plan answered which item); the file itself is taken as it is'
       : 'the confidence is over the random order in which items were profiled, with items taken as independent draws';
-  return `Agreement means the same answer as ${reference} under the run's comparison rule, not correctness; ${over}.`;
+  const means = judgedBy
+    ? `Agreement means ${judgedBy.model} judged an output ${judgedBy.question === 'asGood' ? 'at least as good as' : 'to say the same as'} ${reference}'s (or found them the same but for case, punctuation and spacing): it is the judge's word, not correctness`
+    : `Agreement means the same answer as ${reference} under the run's comparison rule, not correctness`;
+  return `${means}; ${over}.`;
 }
 
 /** Before the report: what the chosen plan guarantees over the whole file. */
-export function planGuarantee(plan: Pick<Plan, 'about' | 'agreeingOutputs' | 'agreementLowerBound' | 'confidence'>, reference: string): string {
+export function planGuarantee(plan: Pick<Plan, 'about' | 'agreeingOutputs' | 'agreementLowerBound' | 'confidence'>, reference: string, judge?: { readonly model: string; readonly question: JudgeQuestion }): string {
   const claim =
     plan.about === 'outputs'
       ? `The plan keeps at least ${count(plan.agreeingOutputs ?? 0)} outputs (${percent(plan.agreementLowerBound)} of the file) in agreement with ${reference}`
       : `The plan keeps the expected agreement rate with ${reference} at ${percent(plan.agreementLowerBound)} or more over the whole file`;
-  return `${claim}, with ${level(plan.confidence)} confidence; the full statement comes with the report when the run finishes.`;
+  return `${claim}${judge ? `, ${judgedClause(judge)}` : ''}, with ${level(plan.confidence)} confidence; the full statement comes with the report when the run finishes.`;
 }
 
 /** The guarantee section's words when there is no statement: the run is profiling, or ended without a report; and the lead of an unmet one. */

@@ -17,7 +17,16 @@ export function describePreview(preview: CostPreview, reference: string): string
       ? 'The response cache holds every answer this run needs: nothing will be paid.'
       : `Profiling costs at least ${usd(preview.minimumProfilingCost)} (the minimum sample) and at most ${usd(preview.worstCaseProfilingCost)} ` +
         `(every model on every item${cached ? ' the cache has no answer for' : ''}).`,
+    ...(preview.judge && !preview.fullyCached ? [judgeLine(preview.judge)] : []),
   ];
+}
+
+/** What the judge may cost on top of profiling. */
+function judgeLine(judge: NonNullable<CostPreview['judge']>): string {
+  return (
+    `The judge ${judge.model} costs about ${usd(judge.perCall)} a call: nothing where a candidate's output is the same as the reference's but for case, punctuation and spacing, ` +
+    `up to about ${usd(judge.atMost)} if it judges every candidate's output on every item.`
+  );
 }
 
 /** The question asked before the first paid call; none when nothing will be paid. Both the command line and the editor ask it. */

@@ -3,10 +3,11 @@
  * would have cost, the projected total and savings (from the progress event);
  * for a finished run, the report's totals.
  */
-import type { ProgressEvent, RunReport } from '../core/report';
+import type { JudgeSummary, ProgressEvent, RunReport } from '../core/report';
 import { h } from './dom';
 import { paidNote, saved, savings, usd } from '../text/money';
 import { items } from '../text/numbers';
+import { describeJudge } from '../text/judge';
 import { batchShare } from '../text/report';
 
 interface Figure {
@@ -27,8 +28,8 @@ function figures(list: readonly Figure[]): HTMLElement {
   );
 }
 
-/** Figures of a run in progress (or one that stopped before its report). */
-export function progressCosts(progress: ProgressEvent, reference: string, running: boolean): HTMLElement {
+/** Figures of a run in progress (or one that stopped before its report), and its judge's line when it has one. */
+export function progressCosts(progress: ProgressEvent, reference: string, running: boolean): HTMLElement[] {
   // projectedSavings = reference-only cost of the whole file / projected total.
   const referenceWhole = progress.projectedSavings * progress.projectedTotalCost;
   const list: Figure[] = [
@@ -44,14 +45,22 @@ export function progressCosts(progress: ProgressEvent, reference: string, runnin
       { label: 'Projected savings', value: savings(progress.projectedSavings), note: saved(progress.projectedTotalCost, referenceWhole), key: true },
     );
   }
-  return figures(list);
+  return [figures(list), ...judgeLine(progress.judge)];
 }
 
-/** Figures of a finished run. */
-export function reportCosts(report: RunReport): HTMLElement {
-  return figures([
-    { label: 'Total cost', value: usd(report.totalCost), note: paidNote(report.totalCost, report.paidCost, batchShare(report.models)) },
-    { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: `on all ${items(report.items)}` },
-    { label: 'Savings', value: savings(report.savings), note: saved(report.totalCost, report.referenceOnlyCost), key: true },
-  ]);
+/** Figures of a finished run, and its judge's line when it had one. */
+export function reportCosts(report: RunReport): HTMLElement[] {
+  return [
+    figures([
+      { label: 'Total cost', value: usd(report.totalCost), note: paidNote(report.totalCost, report.paidCost, batchShare(report.models)) },
+      { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: `on all ${items(report.items)}` },
+      { label: 'Savings', value: savings(report.savings), note: saved(report.totalCost, report.referenceOnlyCost), key: true },
+    ]),
+    ...judgeLine(report.judge),
+  ];
+}
+
+/** The judge's line under the figures: its calls count in them. */
+function judgeLine(judge: JudgeSummary | undefined): HTMLElement[] {
+  return judge ? [h('p', { class: 'note judge-line' }, describeJudge(judge))] : [];
 }

@@ -11,10 +11,10 @@ export function guaranteeView(facts: RunFacts): Node[] {
     const g = report.guarantee;
     return [
       h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, !g.met && TARGET_NOT_MET, ...keepNamesWhole(describeGuarantee(report), report.models.map((m) => m.id))),
-      h('p', { class: 'note' }, agreementNote(report.reference, g.about)),
+      h('p', { class: 'note' }, agreementNote(report.reference, g.about, g.judgedBy)),
     ];
   }
   if (!facts.live) return [h('p', {}, NO_GUARANTEE)];
   if (!plan) return [h('p', {}, GUARANTEE_PENDING)];
-  return [h('p', {}, planGuarantee(plan, run.reference))];
+  return [h('p', {}, planGuarantee(plan, run.reference, facts.progress?.judge))];
 }

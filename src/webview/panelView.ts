@@ -168,8 +168,8 @@ export class PanelView {
     if (run.batches) this.batches.fill(...batchTable(run.batches, Date.now()));
 
     const report = run.report;
-    if (report) this.cost.fill(reportCosts(report));
-    else if (facts.progress) this.cost.fill(progressCosts(facts.progress, run.reference, run.status === 'running'));
+    if (report) this.cost.fill(...reportCosts(report));
+    else if (facts.progress) this.cost.fill(...progressCosts(facts.progress, run.reference, run.status === 'running'));
     else if (run.preview) this.cost.fill(h('p', {}, 'No calls yet. The cost preview:'), h('ul', { class: 'cost-preview' }, ...run.preview.map((line) => h('li', {}, line))));
     else this.cost.fill(h('p', {}, 'No calls yet.'));
 

@@ -234,7 +234,7 @@ describe('smart.config.json', () => {
       ['label', /: answer: "label" needs parameters: write \{ "kind": "label", \.\.\. \}$/],
       ['lastnumber', /: answer: unknown answer rule "lastnumber"; expected "trim", "normalized", "json", "lastNumber" or an object with "kind" one of "trim", "normalized", "json", "label"/],
       [42, /: answer: must be "trim", "normalized", "json", "lastNumber" or an object such as/],
-      [{ kind: 'guess' }, /: answer\.kind: must be one of "trim", "normalized", "json", "label", "lastNumber", "jsonField", "regex"; got "guess"$/],
+      [{ kind: 'guess' }, /: answer\.kind: must be one of "trim", "normalized", "json", "label", "lastNumber", "jsonField", "regex", "judge"; got "guess"$/],
       [{ kind: 'json', fields: [] }, /: answer\.fields: must name at least one field$/],
       [{ kind: 'json', fields: ['a..b'] }, /: answer: "fields": "a\.\.b" is not a field path/],
       [{ kind: 'json', ignoreCase: 'yes' }, /: answer\.ignoreCase: must be true or false, got "yes"$/],

@@ -1,0 +1,82 @@
+import * as assert from 'node:assert/strict';
+import { runSmart, type RunOptions } from '../../../src/core/engine';
+import { indexSource } from '../../../src/core/itemSource';
+import type { Completion, Judge, JudgeVerdict, ModelSpec } from '../../../src/core/types';
+
+const REF: ModelSpec = { id: 'ref', inputPer1M: 10, outputPer1M: 30 };
+const PARAPHRASE: ModelSpec = { id: 'para', inputPer1M: 0.1, outputPer1M: 0.1 };
+const JUDGE_MODEL: ModelSpec = { id: 'judge', inputPer1M: 1, outputPer1M: 1 };
+
+/** The reference says "answer i"; `para` says it in other words, and is wrong on one item in 20 (i % 20 === 3). */
+const client = {
+  complete(model: ModelSpec, item: number): Completion {
+    const text = model.id === 'ref' ? `answer ${item}` : `it is answer number ${item % 20 === 3 ? item + 1 : item}`;
+    return { text, inputTokens: 100, outputTokens: 10 };
+  },
+};
+
+/** A judge that reads the numbers: right about agreement, unreadable on items 7, 107, 207, ...; a call costs 200 tokens in, 1 out. */
+class NumberJudge {
+  readonly asked: Array<{ item: number; reference: string; candidate: string }> = [];
+  judge(item: number, reference: string, candidate: string): JudgeVerdict {
+    this.asked.push({ item, reference, candidate });
+    const call: Completion = { text: 'yes', inputTokens: 200, outputTokens: 1 };
+    if (item % 100 === 7) return { agrees: false, unreadable: true, calls: [call, call] };
+    return { agrees: /\d+$/.exec(reference)![0] === /\d+$/.exec(candidate)![0], calls: [call] };
+  }
+}
+
+function options(judge: Judge<number>, overrides: Partial<RunOptions<number>> = {}): RunOptions<number> {
+  return {
+    items: indexSource(5000),
+    models: [REF, PARAPHRASE],
+    reference: 'ref',
+    client,
+    target: { accuracy: 0.9, confidence: 0.95 },
+    seed: 3,
+    compare: (a, b) => a === b,
+    judge,
+    ...overrides,
+  };
+}
+
+describe('runSmart with a judge', () => {
+  it('asks the judge where the rule finds no agreement, on profiled items only, and decides agreement by its verdicts', async () => {
+    const judgeClient = new NumberJudge();
+    const { report, outputs } = await runSmart(options({ model: JUDGE_MODEL, question: 'equivalent', client: judgeClient }));
+    const para = report.models.find((m) => m.id === 'para')!;
+    assert.equal(judgeClient.asked.length, para.n, 'one verdict per profiled item of the candidate');
+    assert.ok(judgeClient.asked.every((a) => a.reference === `answer ${a.item}`));
+    // Wrong on 1 in 20 and unreadable on 1 in 100: the judge's word is the agreement.
+    assert.ok(para.agreements / para.n > 0.9 && para.agreements < para.n, `${para.agreements} of ${para.n}`);
+    assert.ok(report.plan.entries.some((e) => e.id === 'para' && e.items > 0), 'the candidate answers items it never matches word for word');
+    assert.ok(outputs!.some((o) => o.model === 'para'));
+    const judge = report.judge!;
+    assert.equal(judge.comparisons, para.n);
+    assert.equal(judge.judged, para.n);
+    const unreadable = judgeClient.asked.filter((a) => a.item % 100 === 7).length;
+    assert.deepEqual(judge.unreadable.map((u) => u.index).sort((a, b) => a - b), judgeClient.asked.filter((a) => a.item % 100 === 7).map((a) => a.item).sort((a, b) => a - b));
+    assert.equal(judge.calls, para.n + unreadable);
+    assert.ok(Math.abs(judge.cost - (judge.calls * 201) / 1e6) < 1e-12);
+    const models = report.models.reduce((sum, m) => sum + m.cost, 0);
+    assert.ok(Math.abs(report.totalCost - models - judge.cost) < 1e-12, 'the judge is paid for in the total');
+    assert.deepEqual(report.guarantee.judgedBy, { model: 'judge', question: 'equivalent' });
+  });
+
+  it('needs no judge where the rule already finds the outputs the same', async () => {
+    const judgeClient = new NumberJudge();
+    const { report } = await runSmart(options({ model: JUDGE_MODEL, question: 'equivalent', client: judgeClient }, { compare: (a, b) => /\d+$/.exec(a)![0] === /\d+$/.exec(b)![0] }));
+    const wrong = judgeClient.asked.length;
+    assert.ok(wrong > 0 && wrong < report.judge!.comparisons / 10, `${wrong} of ${report.judge!.comparisons} went to the judge: only those the rule found different`);
+    assert.ok(judgeClient.asked.every((a) => a.item % 20 === 3));
+  });
+
+  it('prices the judge into profiling: with a judge dearer than what a candidate can save, it does not start', async () => {
+    const dear: ModelSpec = { id: 'judge', inputPer1M: 5000, outputPer1M: 5000 };
+    const { report } = await runSmart(options({ model: dear, question: 'equivalent', client: new NumberJudge() }));
+    assert.equal(report.profiledItems, 0);
+    assert.equal(report.judge!.comparisons, 0);
+    assert.ok(report.plan.entries.every((e) => e.id === 'ref' || e.items === 0), JSON.stringify(report.plan.entries.map((e) => [e.id, e.items])));
+    assert.equal(report.guarantee.judgedBy, undefined, 'every output is the reference\'s: no judge needed to say so');
+  });
+});

@@ -1,0 +1,147 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from '../../../src/job/config';
+import { runJob } from '../../../src/job/runJob';
+import { describeGuarantee } from '../../../src/text/guarantee';
+import { describeJudge } from '../../../src/text/judge';
+import { describePreview } from '../../../src/text/preview';
+import { withOpenAiTestServer, type OpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
+import { scriptedJudge } from '../../support/scriptedJudge';
+
+/** Free-text work: name the capital of country i. Country i's capital is city i. */
+function items(count: number): string {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ id: i, country: `country ${i}` })).join('\n') + '\n';
+}
+
+/** The city an answer names. */
+const cityOf = (text: string): string => /city (\d+)/i.exec(text)?.[1] ?? '';
+
+/**
+ * `big` answers in a sentence; `mid` words it differently and names the
+ * wrong city for one country in 25; `copy` answers exactly as `big` does;
+ * `judge` judges from the cities named, as the test says.
+ */
+function models(judge: (messages: readonly TestMessage[]) => string) {
+  return (model: string, messages: readonly TestMessage[]): string => {
+    if (model === 'judge') return judge(messages);
+    const i = Number(/country (\d+)/.exec(messages[messages.length - 1].content)![1]);
+    if (model === 'big' || model === 'copy') return `The capital of country ${i} is city ${i}.`;
+    return `City ${model === 'mid' && i % 25 === 7 ? i + 1 : i} is where the government of country ${i} sits`;
+  };
+}
+
+const TRUTH = { same: (a: string, b: string) => cityOf(a) === cityOf(b) };
+
+function workspace(count: number, baseURL: string, answer: Record<string, unknown>, candidates: string[] = ['mid']): { dir: string; input: string; config: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-judge-'));
+  const input = path.join(dir, 'countries.jsonl');
+  writeFileSync(input, items(count));
+  writeFileSync(path.join(dir, 'prompt.txt'), 'What is the capital of {{country}}? Answer in a sentence.');
+  const config = path.join(dir, 'smart.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      endpoints: { local: { baseURL } },
+      models: [
+        { id: 'big', endpoint: 'local', inputPer1M: 30, outputPer1M: 60 },
+        { id: 'mid', endpoint: 'local', inputPer1M: 0.5, outputPer1M: 1 },
+        { id: 'copy', endpoint: 'local', inputPer1M: 0.5, outputPer1M: 1 },
+        { id: 'judge', endpoint: 'local', inputPer1M: 0.2, outputPer1M: 0.4 },
+      ],
+      reference: 'big',
+      candidates,
+      template: 'prompt.txt',
+      answer,
+      accuracy: 0.9,
+      confidence: 0.95,
+      seed: 11,
+    }),
+  );
+  return { dir, input, config };
+}
+
+function withServer<R>(judge: (messages: readonly TestMessage[]) => string, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+  return withOpenAiTestServer({ answer: models(judge) }, body);
+}
+
+const JUDGE = { kind: 'judge', model: 'judge', question: 'equivalent' };
+
+describe('runJob with a judge', () => {
+  it('asks the judge where outputs differ in wording, states the guarantee as the judge decides, and counts and prices its calls apart', async () => {
+    await withServer(scriptedJudge(TRUTH), async (server) => {
+      const ws = workspace(1500, server.baseURL, JUDGE);
+      const previews: string[][] = [];
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), confirm: (p) => (previews.push(describePreview(p, 'big')), Promise.resolve(true)) });
+      assert.match(previews[0].at(-1)!, /^The judge judge costs about \$[\d.]+ a call: nothing where a candidate's output is the same as the reference's but for case, punctuation and spacing, up to about \$[\d.]+ if it judges every candidate's output on every item\.$/);
+      const judge = report.judge!;
+      assert.equal(judge.model, 'judge');
+      const mid = report.models.find((m) => m.id === 'mid')!;
+      assert.equal(judge.comparisons, mid.n, 'one comparison per profiled item of the one candidate');
+      assert.equal(judge.judged, mid.n, 'mid never words it as big does, so every comparison went to the judge');
+      assert.equal(judge.calls, server.counts().paidPerModel.judge);
+      assert.ok(judge.cost > 0 && Math.abs(report.totalCost - report.models.reduce((s, m) => s + m.cost, 0) - judge.cost) < 1e-12, 'the judge is in the total, apart from the models');
+      // mid agrees as the judge decides (24 items in 25), though its words never match.
+      assert.ok(mid.agreements / mid.n > 0.9, `mid agreed on ${mid.agreements} of ${mid.n}`);
+      assert.ok(report.plan.entries.some((e) => e.id === 'mid' && e.items > 0), 'the plan uses mid');
+      assert.deepEqual(report.guarantee.judgedBy, { model: 'judge', question: 'equivalent' });
+      assert.match(describeGuarantee(report), /\(target 90%\), as judge judges agreement \(the same meaning\): /);
+      assert.equal(report.guarantee.statement, describeGuarantee(report));
+      assert.deepEqual(report.unreadableVerdicts, []);
+      assert.match(describeJudge(judge), /^Judge judge \(the same meaning\): asked on [\d,]+ of [\d,]+ comparisons, [\d,]+ calls, \$[\d.]+ \(all paid in this run\)\.$/);
+      assert.ok(!('judge' in report.perModel), 'the judge is not one of the run\'s models');
+    });
+  });
+
+  it('needs no judge where a candidate answers word for word as the reference', async () => {
+    await withServer(scriptedJudge(TRUTH), async (server) => {
+      const ws = workspace(600, server.baseURL, JUDGE, ['copy']);
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config) });
+      assert.ok(report.judge!.comparisons > 0);
+      assert.equal(report.judge!.judged, 0);
+      assert.equal(server.counts().paidPerModel.judge ?? 0, 0);
+      assert.match(describeJudge(report.judge!), /asked on 0 of [\d,]+ comparisons \(the others were the same but for case, punctuation and spacing\), 0 calls/);
+    });
+  });
+
+  it('asks once more when it cannot read a verdict, then counts it as disagreement and lists it by line', async () => {
+    const judge = scriptedJudge({ ...TRUTH, unreadable: (candidate) => /country (\d+)/.exec(candidate)![1].endsWith('3') });
+    await withServer(judge, async (server) => {
+      const ws = workspace(600, server.baseURL, JUDGE);
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config) });
+      const unreadable = report.unreadableVerdicts!;
+      assert.ok(unreadable.length > 0);
+      for (const u of unreadable) {
+        assert.equal(u.model, 'mid');
+        assert.ok(String(u.line - 1).endsWith('3'), `line ${u.line} holds an item whose verdict could be read`);
+      }
+      assert.equal(report.judge!.unreadable.length, unreadable.length);
+      assert.equal(report.judge!.calls, report.judge!.judged + unreadable.length, 'asked twice where it could not be read');
+      assert.match(describeJudge(report.judge!), new RegExp(`; ${unreadable.length} verdicts? could not be read and count as disagreement\\.$`));
+      void server;
+    });
+  });
+
+  it('pays no judge call twice: a rerun answers every verdict from the cache', async () => {
+    await withServer(scriptedJudge(TRUTH), async (server) => {
+      const ws = workspace(800, server.baseURL, JUDGE);
+      const first = await runJob({ input: ws.input, config: loadConfig(ws.config) });
+      const paid = server.counts().paid;
+      const second = await runJob({ input: ws.input, config: loadConfig(ws.config), force: true });
+      assert.equal(server.counts().paid, paid);
+      assert.equal(server.maxPaidPerRequest(), 1);
+      assert.equal(second.report.judge!.cachedCalls, first.report.judge!.calls);
+      assert.equal(second.report.judge!.paidCost, 0);
+      assert.deepEqual(second.report.plan, first.report.plan);
+    });
+  });
+
+  it('refuses a judge the config cannot use, naming the setting', () => {
+    const dir = workspace(10, 'http://127.0.0.1:1/v1', { ...JUDGE, model: 'nobody' }).config;
+    assert.throws(() => loadConfig(dir), (error: unknown) => error instanceof ConfigError && /answer\.model: unknown model id "nobody"/.test(error.message));
+    const ws = workspace(10, 'http://127.0.0.1:1/v1', { ...JUDGE, template: 'judge.txt' });
+    writeFileSync(path.join(ws.dir, 'judge.txt'), 'Is {{candidate_output}} right? yes or no');
+    assert.throws(() => loadConfig(ws.config), (error: unknown) => error instanceof ConfigError && /answer\.template: judge\.txt must show the judge both outputs: it has no \{\{reference_output\}\}/.test(error.message));
+  });
+});

@@ -30,6 +30,13 @@ function priceOf(m: ModelSetting): { inputPer1M: number; outputPer1M: number } |
   return inputPer1M === undefined || outputPer1M === undefined ? undefined : { inputPer1M, outputPer1M };
 }
 
+/** A model's provider name (when it differs from the id) and prices, for a quick pick's description. */
+function pricesOf(m: ModelSetting): string {
+  const price = priceOf(m);
+  const prices = price ? `${usd(price.inputPer1M)} in, ${usd(price.outputPer1M)} out per 1M tokens` : 'no price known';
+  return m.model && m.model !== m.id ? `${m.model}, ${prices}` : prices;
+}
+
 /** The reference model: the most expensive first (the one whose answers are trusted is usually the priciest), each with its prices. */
 export async function pickReference(models: readonly ModelSetting[]): Promise<ModelSetting | undefined> {
   const cost = (m: ModelSetting): number => {
@@ -38,11 +45,7 @@ export async function pickReference(models: readonly ModelSetting[]): Promise<Mo
   };
   const items = [...models]
     .sort((a, b) => cost(b) - cost(a))
-    .map((m) => {
-      const price = priceOf(m);
-      const prices = price ? `${usd(price.inputPer1M)} in, ${usd(price.outputPer1M)} out per 1M tokens` : 'no price known';
-      return { label: m.id, description: m.model && m.model !== m.id ? `${m.model}, ${prices}` : prices, model: m };
-    });
+    .map((m) => ({ label: m.id, description: pricesOf(m), model: m }));
   const picked = await vscode.window.showQuickPick(items, { title: 'Smart: reference model', placeHolder: 'The model whose outputs you would use on every item (the most expensive is first)' });
   return picked?.model;
 }
@@ -104,10 +107,36 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
   },
 ];
 
-/** How answers are compared, which the guarantee is about; the whole text, trimmed, by default. */
-export async function pickAnswerRule(): Promise<AnswerFields | undefined> {
-  const picked = await vscode.window.showQuickPick(ANSWER_CHOICES, { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
+/** How answers are compared, which the guarantee is about; the whole text, trimmed, by default. A judge is offered among the configured models. */
+export async function pickAnswerRule(models: readonly ModelSetting[]): Promise<AnswerFields | undefined> {
+  const judge: AnswerChoice = {
+    label: 'A judge model',
+    detail: 'A model you choose judges whether outputs say the same (or one is as good as the other), where they differ in wording: for summaries, rewrites, answers in sentences.',
+    ask: () => askJudge(models),
+  };
+  const picked = await vscode.window.showQuickPick([...ANSWER_CHOICES, judge], { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
   return picked?.ask();
+}
+
+/** The judge: a model (cheapest first, with its prices), then the question it is asked. */
+async function askJudge(models: readonly ModelSetting[]): Promise<AnswerFields | undefined> {
+  const cost = (m: ModelSetting): number => {
+    const price = priceOf(m);
+    return price === undefined ? Infinity : price.inputPer1M + price.outputPer1M;
+  };
+  const model = await vscode.window.showQuickPick(
+    [...models].sort((a, b) => cost(a) - cost(b)).map((m) => ({ label: m.id, description: pricesOf(m), id: m.id })),
+    { title: 'Smart: judge model', placeHolder: 'The model that judges agreement, asked once per profiled output that differs in wording (the cheapest is first)' },
+  );
+  if (!model) return undefined;
+  const question = await vscode.window.showQuickPick(
+    [
+      { label: 'Same meaning', description: 'default', detail: 'The candidate\'s output says the same as the reference\'s: the same facts, the same answer.', question: 'equivalent' as const },
+      { label: 'At least as good', detail: 'The candidate\'s output is an acceptable substitute: at least as good for the task.', question: 'asGood' as const },
+    ],
+    { title: 'Smart: what does the judge decide?', placeHolder: 'The guarantee is then about agreement as the judge decides' },
+  );
+  return question ? { answer: { kind: 'judge', model: model.id, question: question.question } } : undefined;
 }
 
 /** The first problem zod finds with a value, as the person should read it. */

@@ -15,9 +15,11 @@ import { plural } from '../text/numbers';
 import { describePreview, goAheadQuestion } from '../text/preview';
 import { progressLine } from '../text/progress';
 import { describeStop, type StopReason } from '../text/stopReason';
+import { verifyReport } from '../job/verifyReport';
 import { formatReport } from './reportSummary';
 
 const USAGE = `Usage: smart profile <file.jsonl> [options]
+       smart verify <file.smart-report.json>
 
 Profiles cheaper models against the reference on a random sample of the file,
 then processes the rest with the cheapest model or mix whose outputs, with the
@@ -51,7 +53,11 @@ Options (each overrides smart.config.json):
 
 A stopped or crashed run resumes by running the same command again: calls
 already made are answered from the cache under .smart/ and cost nothing, and
-batches still running at the provider are polled again, not sent twice.`;
+batches still running at the provider are polled again, not sent twice.
+
+smart verify recomputes a report's bounds and guarantee from the run's
+evidence (.smart/<file>.evidence.jsonl) and says whether its claims follow
+(exit code 0) or what does not (exit code 1).`;
 
 /** Thrown for a wrong command line: printed with a hint to --help, exit code 2. */
 class UsageError extends Error {}
@@ -203,7 +209,7 @@ function batchFolderFrom(values: CommandLine['values']): { dir: string; importin
 /** The input file of `smart profile <file.jsonl>`. */
 function profileInput(positionals: readonly string[]): string {
   const [command, input, ...extra] = positionals;
-  if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the command is "profile"`);
+  if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the commands are "profile" and "verify"`);
   if (!input) throw new UsageError('name the .jsonl file to process: smart profile <file.jsonl>');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
@@ -234,6 +240,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
+  if (positionals[0] === 'verify') return verify(positionals.slice(1));
   const input = profileInput(positionals);
   const maxCost = numberFlag(values['max-cost'], 'max-cost');
   if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost must be positive, got ${maxCost}`);
@@ -291,6 +298,21 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     stopListening();
   }
+}
+
+/** `smart verify <report.json>`: what was checked, or what does not follow; exit code 0 or 1. */
+function verify(args: readonly string[]): number {
+  const [report, ...extra] = args;
+  if (!report) throw new UsageError('name the report to verify: smart verify <file.smart-report.json>');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (!existsSync(report)) throw new UsageError(`report not found: ${report}`);
+  const { checked, problems } = verifyReport(report);
+  if (problems.length > 0) {
+    console.log(`${report}: its claims do not follow from the run's evidence:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    return 1;
+  }
+  console.log(`${report}: its claims follow from the run's evidence:\n${checked.map((c) => `  - ${c}`).join('\n')}`);
+  return 0;
 }
 
 /** What the command says of an error that ends it, with the flag that gets past it where there is one. */

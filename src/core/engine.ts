@@ -10,7 +10,7 @@ import { gateHolds } from './plans/planOutcome';
 import { escalation, firstCalls, keptModel, type PlanSpec } from './plans/planSpec';
 import { SeededPermutation } from './random';
 import type { JudgeSummary, ModelSummary, Plan, ProgressEvent, RunReport } from './report';
-import type { ModelState, ProfiledItem, RunContext } from './runContext';
+import type { JudgedAs, ModelState, ProfiledItem, ProfilingStage, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
 import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type Judge, type LlmClient, type ModelSpec, type Phase, type SeedOrigin, type Strategy, type Target } from './types';
 
@@ -61,6 +61,12 @@ export interface RunOptions<T> {
    * as the judge decides.
    */
   readonly judge?: Judge<T>;
+  /**
+   * Told each profiled item once every answer and verdict on it is in, in
+   * the random order: the evidence the run's decisions rest on (a job keeps
+   * it, so that the report's claims can be checked again).
+   */
+  readonly onProfiled?: (profiled: ProfiledItem & { readonly item: T }) => void;
   /**
    * Stop cleanly once this many USD have been paid in this run (calls served
    * from a cache cost nothing): no new call starts, calls in flight finish.
@@ -275,7 +281,7 @@ class SmartRun<T> implements RunContext {
 
   // ---- profiling (RunContext) --------------------------------------------
 
-  async profileNext(count: number, runOn: readonly ModelState[]): Promise<ProfiledItem[]> {
+  async profileNext(count: number, runOn: readonly ModelState[], stage: ProfilingStage = 'profiling'): Promise<ProfiledItem[]> {
     const end = Math.min(this.profiled + count, this.total);
     if (end <= this.profiled) return [];
     const batch = await this.ranks(this.profiled, end);
@@ -294,25 +300,31 @@ class SmartRun<T> implements RunContext {
     this.throwIfAborted();
     const referenceId = this.reference.spec.id;
     const agrees = batch.map(() => new Map<string, boolean>([[referenceId, true]]));
+    const judged = batch.map(() => new Map<string, JudgedAs>());
     for (let b = 0; b < batch.length; b++) {
       const referenceAnswer = answers[b].get(referenceId)!;
       for (const model of runOn) {
         this.throwIfAborted();
-        const wait = this.agreement(batch[b], model, answers[b].get(model.spec.id)!, referenceAnswer, (v) => agrees[b].set(model.spec.id, v));
+        const wait = this.agreement(batch[b], model, answers[b].get(model.spec.id)!, referenceAnswer, (v, as) => {
+          agrees[b].set(model.spec.id, v);
+          if (as) judged[b].set(model.spec.id, as);
+        });
         if (wait) await wait;
       }
     }
     await this.pool.drain();
     this.throwIfAborted();
+    const profiled = batch.map((b, i): ProfiledItem => ({ index: b.index, stage, answers: answers[i], agrees: agrees[i], judged: judged[i] }));
     for (let b = 0; b < batch.length; b++) {
       for (const model of runOn) {
         model.n++;
         if (agrees[b].get(model.spec.id)!) model.agreements++;
       }
+      this.options.onProfiled?.({ ...profiled[b], item: batch[b].item });
       this.emitOutput(batch[b].index, batch[b].item, this.reference, answers[b].get(referenceId)!);
     }
     this.profiled = end;
-    return batch.map((b, i) => ({ index: b.index, answers: answers[i], agrees: agrees[i] }));
+    return profiled;
   }
 
   /**
@@ -322,7 +334,7 @@ class SmartRun<T> implements RunContext {
    * pool. `done` gets the verdict; a promise is returned only when the pool
    * is full.
    */
-  private agreement(at: { index: number; item: T }, model: ModelState, candidate: Completion, reference: Completion, done: (agrees: boolean) => void): void | Promise<void> {
+  private agreement(at: { index: number; item: T }, model: ModelState, candidate: Completion, reference: Completion, done: (agrees: boolean, judged?: JudgedAs) => void): void | Promise<void> {
     this.judged.comparisons++;
     const judge = this.options.judge;
     if (!judge || this.same(candidate.text, reference.text)) {
@@ -336,7 +348,7 @@ class SmartRun<T> implements RunContext {
         for (const call of verdict.calls) this.meter.record(this.judgeIndex, call);
         this.judged.calls++;
         if (verdict.unreadable) this.judged.unreadable.push({ index: at.index, model: model.spec.id });
-        done(verdict.agrees);
+        done(verdict.agrees, verdict.unreadable ? 'unreadable' : verdict.agrees ? 'yes' : 'no');
       },
     );
   }

@@ -16,14 +16,23 @@ export interface ModelState {
   itemsProduced: number;
 }
 
+/** Why an item was profiled: `auto`'s pilot or certification, or the paper's strategies' profiling. */
+export type ProfilingStage = 'pilot' | 'certification' | 'profiling';
+
 /** One profiled item: every model run on it answered. */
 export interface ProfiledItem {
   /** Position of the item in the input. */
   readonly index: number;
+  readonly stage: ProfilingStage;
   readonly answers: ReadonlyMap<string, Completion>;
   /** Per model that answered: whether its output agrees with the reference's (by the comparison rule, or the judge); the reference's always does. */
   readonly agrees: ReadonlyMap<string, boolean>;
+  /** The judge's verdicts, for the models whose agreement the judge decided. */
+  readonly judged: ReadonlyMap<string, JudgedAs>;
 }
+
+/** What the judge said of a candidate's output: yes, no, or nothing that could be read (counted as no). */
+export type JudgedAs = 'yes' | 'no' | 'unreadable';
 
 /**
  * What a strategy sees of the run: the settings, the models and their costs,
@@ -64,7 +73,7 @@ export interface RunContext {
    * the file): the reference and `runOn` answer each one, the item keeps the
    * reference's output, and each model's own agreement count is updated.
    */
-  profileNext(count: number, runOn: readonly ModelState[]): Promise<ProfiledItem[]>;
+  profileNext(count: number, runOn: readonly ModelState[], stage?: ProfilingStage): Promise<ProfiledItem[]>;
   emitProgress(): void;
   modelById(id: string): ModelState;
 }

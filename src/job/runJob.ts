@@ -26,19 +26,21 @@ import { judgeCallTokens, previewCost } from './costPreview';
 import { CachedAnswerCount } from './cachedAnswers';
 import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type RequestSettings } from './jobClient';
 import { JobJudge } from './judgeClient';
+import { evidenceFileFor, evidenceHeader, evidenceLine } from './evidence';
 import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
 import { orderSeed, type OrderSeed } from './runSeed';
 
-/** The files a job on `input` writes: beside it, plus the cache under `.smart/`. */
-export function jobFiles(input: string): { output: string; report: string; cache: string } {
+/** The files a job on `input` writes: beside it, plus the cache and the evidence under `.smart/`. */
+export function jobFiles(input: string): { output: string; report: string; cache: string; evidence: string } {
   const dir = path.dirname(input);
   const base = path.basename(input).replace(/\.jsonl$/i, '');
   return {
     output: path.join(dir, `${base}.smart.jsonl`),
     report: path.join(dir, `${base}.smart-report.json`),
     cache: ResponseCache.fileFor(input),
+    evidence: evidenceFileFor(input),
   };
 }
 
@@ -87,6 +89,8 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly config: string;
   /** How outputs were compared: the guarantee is about this. */
   readonly answerRule: string;
+  /** Every profiled item's outcome, which `smart verify` recomputes the bounds and the guarantee from. */
+  readonly evidence: string;
   /**
    * Per model, in the words of the command line and the panel: what profiling
    * concluded about it (`status` and `ruledOutBy` are the engine's flags) and
@@ -180,7 +184,7 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
     }
     const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
     const judge = client instanceof JobClient ? judgeOf(options, client, preview) : undefined;
-    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) }, files.output, bulk);
+    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) }, files, bulk);
     const unreadable = await unreadableVerdicts(options, checked, run.report);
     const report = jobReport(options, run.report, checked, preview, files.output, unreadable);
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
@@ -353,28 +357,46 @@ interface EngineInput {
   readonly judge?: Judge<JsonlRecord>;
 }
 
-/** Runs the engine over the valid records, writing each output in input order to `output` (all or nothing). */
-function runEngine(options: JobOptions, engine: EngineInput, output: string, bulk: BulkAnswers<JsonlRecord> | undefined): Promise<RunResult<JsonlRecord>> {
-  const rule = options.config.answer;
+/**
+ * Runs the engine over the valid records, writing each output in input
+ * order to the output file and each profiled item's outcome to the evidence
+ * file (both all or nothing).
+ */
+function runEngine(options: JobOptions, engine: EngineInput, files: ReturnType<typeof jobFiles>, bulk: BulkAnswers<JsonlRecord> | undefined): Promise<RunResult<JsonlRecord>> {
+  const { config } = options;
+  const rule = config.answer;
   // A failed write stops the run at once, with the write's error.
   const writeFailed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, writeFailed.signal]) : writeFailed.signal;
+  const overwrite = options.force === true;
   return writeFileAtomic(
-    output,
-    async (out) => {
-      const writer = new OrderedWriter<JsonlRecord>(out, (o) => outputLine(rule, o), (error) => writeFailed.abort(error));
-      const result = await runSmart({
-        ...engineOptions(options, engine),
-        ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
-        signal,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        onOutput: (o) => writer.add(o),
-        ...(bulk ? { bulk } : {}),
-      });
-      await writer.finish(engine.checked.count);
-      return result;
-    },
-    { overwrite: options.force === true },
+    files.output,
+    (out) =>
+      // The evidence is the run's, written anew each time: a rerun replaces it.
+      writeFileAtomic(
+        files.evidence,
+        async (evidence) => {
+          let written = evidence.writeLine(evidenceHeader({ input: path.resolve(options.input), seed: engine.order.seed, items: engine.checked.count, reference: config.reference, answer: rule }));
+          const writer = new OrderedWriter<JsonlRecord>(out, (o) => outputLine(rule, o), (error) => writeFailed.abort(error));
+          const result = await runSmart({
+            ...engineOptions(options, engine),
+            ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
+            signal,
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            onOutput: (o) => writer.add(o),
+            onProfiled: (p) => {
+              written = written.then(() => evidence.writeLine(evidenceLine(p)));
+              written.catch((error: unknown) => writeFailed.abort(error));
+            },
+            ...(bulk ? { bulk } : {}),
+          });
+          await writer.finish(engine.checked.count);
+          await written;
+          return result;
+        },
+        { overwrite: true },
+      ),
+    { overwrite },
   );
 }
 
@@ -465,6 +487,7 @@ function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, p
     output,
     config: options.config.file,
     answerRule: describeAnswerRule(options.config.answer),
+    evidence: evidenceFileFor(options.input),
     standings: Object.fromEntries(run.models.map((m) => [m.id, standing(m, run)])),
     perModel: Object.fromEntries(run.models.map((m) => [m.id, modelCosts(m)])),
     ...totals(run.models.map(modelCosts)),

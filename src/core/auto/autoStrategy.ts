@@ -29,7 +29,7 @@ import { planOutcome } from '../plans/planOutcome';
 import { firstCalls, planId, planModels, type PlanSpec } from '../plans/planSpec';
 import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
-import type { ModelState, ProfiledItem, RunContext } from '../runContext';
+import type { ModelState, ProfiledItem, ProfilingStage, RunContext } from '../runContext';
 import { hypergeometricLowerBound } from '../stats/hypergeometric';
 import { agreeingNeeded, blockAlpha, expectedCost, lookAlpha, lookSizes, planCertification, rankPlans, restCost, type CertificationPlan, type PlanEstimate, type PlanningInput } from './certificationPlan';
 
@@ -68,7 +68,7 @@ export async function runAuto(run: RunContext): Promise<Plan> {
   let goal = firstStage;
   let choice: CertificationPlan;
   for (;;) {
-    const answered = await profileInChecks(run, goal - pilotItems, runOn, (item) => {
+    const answered = await profileInChecks(run, 'pilot', goal - pilotItems, runOn, (item) => {
       family.extend(pilotModels, item);
       family.measure(item, 'pilot');
     });
@@ -135,10 +135,17 @@ function couldWin(run: RunContext, model: ModelState, choice: CertificationPlan)
 }
 
 /** Profiles `count` more items in batches of `checkEvery`, with progress between; returns how many were profiled. */
-async function profileInChecks(run: RunContext, count: number, runOn: readonly ModelState[], onItem: (item: ProfiledItem) => void, afterBatch?: () => boolean): Promise<number> {
+async function profileInChecks(
+  run: RunContext,
+  stage: ProfilingStage,
+  count: number,
+  runOn: readonly ModelState[],
+  onItem: (item: ProfiledItem) => void,
+  afterBatch?: () => boolean,
+): Promise<number> {
   let done = 0;
   while (done < count) {
-    const items = await run.profileNext(Math.min(run.checkEvery, count - done), runOn);
+    const items = await run.profileNext(Math.min(run.checkEvery, count - done), runOn, stage);
     if (items.length === 0) break;
     items.forEach(onItem);
     done += items.length;
@@ -257,6 +264,7 @@ async function certify(run: RunContext, family: Family, choice: CertificationPla
     const alpha = lookAlpha(choice, j);
     await profileInChecks(
       run,
+      'certification',
       sizes[j] - done,
       runOn,
       (item) => {

@@ -1,0 +1,169 @@
+/**
+ * `smart verify <report.json>`: recomputes a report's bounds and guarantee
+ * from the run's evidence (`evidence.ts`) and says whether its claims follow.
+ * Every outcome is checked against its outputs (the comparison rule, or the
+ * judge's recorded verdict), every model's counts against the outcomes, and
+ * then, for `auto`, each certified plan's bound from its certification items,
+ * each block's bound, and the count the guarantee states; for the paper's
+ * strategies, each entry's bound on its model's counts. A report or evidence
+ * edited after the run, or not of the same run, is refused, naming what does
+ * not follow.
+ */
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { planOutcome } from '../core/plans/planOutcome';
+import type { PlanSpec } from '../core/plans/planSpec';
+import { confidenceBound } from '../core/stats/confidenceBound';
+import { blockLowerBound, hypergeometricLowerBound } from '../core/stats/hypergeometric';
+import { intervalBound, type Completion } from '../core/types';
+import { answersMatch, type AnswerRule } from '../io/answerExtraction';
+import { agreeingNeeded } from '../core/auto/certificationPlan';
+import { readEvidence, type ProfiledOutcome } from './evidence';
+
+/** What verification found: what it checked, and what does not follow. */
+export interface Verification {
+  readonly checked: readonly string[];
+  readonly problems: readonly string[];
+}
+
+const planSpec = z.custom<PlanSpec>((value) => typeof value === 'object' && value !== null && 'kind' in value);
+
+/** The part of a report verification reads, checked as it is read. */
+const reportSchema = z.object({
+  strategy: z.string(),
+  bound: z.enum(['clopper-pearson', 'anytime', 'hypergeometric']),
+  seed: z.int(),
+  items: z.int(),
+  profiledItems: z.int(),
+  reference: z.string(),
+  target: z.object({ accuracy: z.number(), confidence: z.number() }),
+  evidence: z.string(),
+  models: z.array(z.object({ id: z.string(), role: z.string(), agreements: z.int(), n: z.int() })),
+  plan: z.object({
+    about: z.enum(['outputs', 'rate']).optional(),
+    agreeingOutputs: z.int().optional(),
+    agreementLowerBound: z.number(),
+    entries: z.array(z.object({ id: z.string(), plan: planSpec, items: z.int(), agreeing: z.int().optional(), lowerBound: z.number(), level: z.number() })),
+    certification: z
+      .object({
+        pilotItems: z.int(),
+        items: z.int(),
+        looks: z.int(),
+        plans: z.array(z.object({ id: z.string(), plan: planSpec, agreements: z.int(), items: z.int(), agreeing: z.int(), alpha: z.number(), blockAlpha: z.number() })),
+      })
+      .optional(),
+  }),
+  guarantee: z.object({ met: z.boolean() }),
+});
+
+type Report = z.output<typeof reportSchema>;
+
+/**
+ * Verifies the report in `reportFile` against its evidence.
+ * @throws Error naming the file when the report or the evidence cannot be read as one.
+ */
+export function verifyReport(reportFile: string): Verification {
+  const report = readReport(reportFile);
+  const { header, outcomes } = readEvidence(report.evidence);
+  const checked: string[] = [];
+  const problems: string[] = [];
+  const check = (ok: boolean, what: string, problem: string): void => {
+    if (ok) checked.push(what);
+    else problems.push(problem);
+  };
+  check(header.seed === report.seed && header.items === report.items && header.reference === report.reference, 'the evidence is of this run (seed, items, reference)', `the evidence is of another run (seed ${header.seed}, ${header.items} items, reference ${header.reference})`);
+  check(outcomes.length === report.profiledItems, `${outcomes.length} profiled items`, `the report says ${report.profiledItems} items were profiled; the evidence has ${outcomes.length}`);
+  const wrong = outcomes.flatMap((o) => outcomeProblems(o, header.answer, report.reference));
+  check(wrong.length === 0, 'every outcome follows from its outputs (the comparison rule, or the judge\'s recorded verdict)', wrong.slice(0, 5).join('; ') + (wrong.length > 5 ? `; and ${wrong.length - 5} more` : ''));
+  for (const m of report.models.filter((x) => x.role === 'candidate')) {
+    const answered = outcomes.filter((o) => m.id in o.outputs);
+    const agreed = answered.filter((o) => o.agrees[m.id]).length;
+    check(answered.length === m.n && agreed === m.agreements, `${m.id}: ${agreed} of ${answered.length}`, `${m.id}: the report says ${m.agreements} of ${m.n} agreed; the evidence has ${agreed} of ${answered.length}`);
+  }
+  if (report.plan.certification) checkCertification(report, outcomes, header.answer, check);
+  else checkPaperEntries(report, check);
+  return { checked, problems };
+}
+
+function readReport(file: string): Report {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: is not a report Smart wrote (${(error as Error).message})`);
+  }
+  const result = reportSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`${file}: is not a report Smart wrote (${issue.path.join('.')}: ${issue.message})`);
+  }
+  return result.data;
+}
+
+/** Whether an outcome's agreement flags follow from its outputs: the rule where no judge was asked, the verdict where one was. */
+function outcomeProblems(o: ProfiledOutcome, rule: AnswerRule, reference: string): string[] {
+  const problems: string[] = [];
+  const referenceOutput = o.outputs[reference];
+  if (referenceOutput === undefined) return [`line ${o.line}: no output of the reference`];
+  for (const [model, agrees] of Object.entries(o.agrees)) {
+    const output = o.outputs[model];
+    if (output === undefined) {
+      problems.push(`line ${o.line}: ${model} agrees without an output`);
+      continue;
+    }
+    const verdict = o.judged?.[model];
+    const expected = model === reference || (verdict === undefined ? answersMatch(rule, output, referenceOutput) : verdict === 'yes');
+    if (agrees !== expected) problems.push(`line ${o.line}: ${model} is marked ${agrees ? 'agreeing' : 'disagreeing'}, but its output ${expected ? 'agrees' : 'does not agree'}${verdict === undefined ? '' : ` (the judge said ${verdict})`}`);
+  }
+  return problems;
+}
+
+type Check = (ok: boolean, what: string, problem: string) => void;
+
+/** `auto`: each certified plan's bound from its certification items, each block's bound, and the count the guarantee states. */
+function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[], rule: AnswerRule, check: Check): void {
+  const certification = report.plan.certification!;
+  const pilot = outcomes.filter((o) => o.stage === 'pilot').length;
+  const certifying = outcomes.filter((o) => o.stage === 'certification');
+  check(pilot === certification.pilotItems && certifying.length === certification.items, `${pilot} pilot and ${certifying.length} certification items`, `the report says ${certification.pilotItems} pilot and ${certification.items} certification items; the evidence has ${pilot} and ${certifying.length}`);
+  const population = report.items - certification.pilotItems;
+  const left = report.items - report.profiledItems;
+  const same = (a: string, b: string): boolean => answersMatch(rule, a, b);
+  for (const p of certification.plans) {
+    if (certification.looks === 0) continue;
+    const agreed = certifying.map((o) => {
+      const answerOf = (model: string): Completion => ({ text: o.outputs[model] ?? '', inputTokens: 0, outputTokens: 0, ...(o.confidence?.[model] !== undefined ? { confidence: o.confidence[model] } : {}) });
+      return planOutcome(p.plan, answerOf, (model) => o.agrees[model] ?? model === report.reference, same, () => 0).agrees;
+    });
+    const atLook = agreed.slice(0, p.items).filter(Boolean).length;
+    const all = agreed.filter(Boolean).length;
+    const agreeing = hypergeometricLowerBound(atLook, p.items, population, p.alpha) - all;
+    check(
+      atLook === p.agreements && agreeing === p.agreeing,
+      `${p.id}: ${atLook} of ${p.items} at the look; at least ${agreeing} of the ${left} items left agree`,
+      `${p.id}: the report says ${p.agreements} of ${p.items} at the look and ${p.agreeing} items left agreeing; the evidence gives ${atLook} and ${agreeing}`,
+    );
+  }
+  let agreeingOutputs = report.profiledItems;
+  for (const e of report.plan.entries) {
+    if (e.items === 0) continue;
+    const certified = certification.plans.find((p) => p.id === e.id);
+    const bound = e.id === report.reference ? e.items : certified ? blockLowerBound(certified.agreeing, left, e.items, certified.blockAlpha) : 0;
+    agreeingOutputs += bound;
+    check(e.agreeing === bound, `${e.id}: at least ${bound} of its ${e.items} outputs agree`, `${e.id}: the report says ${e.agreeing ?? 'nothing'} of its ${e.items} outputs agree; the bounds give ${bound}`);
+  }
+  check(report.plan.agreeingOutputs === agreeingOutputs, `at least ${agreeingOutputs} of the ${report.items} outputs agree`, `the report says ${report.plan.agreeingOutputs ?? 'nothing'} outputs agree; the bounds give ${agreeingOutputs}`);
+  const met = agreeingOutputs >= agreeingNeeded(report.target.accuracy, report.items);
+  check(met === report.guarantee.met, met ? 'the target is met' : 'the target is not met, as the report says', `the report says the target is ${report.guarantee.met ? '' : 'not '}met; the bounds say it is ${met ? '' : 'not '}met`);
+}
+
+/** The paper's strategies: each entry's bound on its model's counts, at its level. */
+function checkPaperEntries(report: Report, check: Check): void {
+  const bound = confidenceBound(intervalBound(report.bound));
+  for (const e of report.plan.entries) {
+    if (e.items === 0 || e.id === report.reference) continue;
+    const m = report.models.find((x) => x.id === e.id);
+    const lower = m ? bound.interval(m.agreements, m.n, e.level).lower : 0;
+    check(Math.abs(lower - e.lowerBound) < 1e-12, `${e.id}: expected agreement rate at least ${lower}`, `${e.id}: the report says its bound is ${e.lowerBound}; its counts give ${lower}`);
+  }
+}

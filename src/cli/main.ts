@@ -16,6 +16,7 @@ import { describePreview, goAheadQuestion } from '../text/preview';
 import { progressLine } from '../text/progress';
 import { describeStop, type StopReason } from '../text/stopReason';
 import { verifyReport } from '../job/verifyReport';
+import { disagreementSummary } from '../text/disagreements';
 import { formatReport } from './reportSummary';
 
 const USAGE = `Usage: smart profile <file.jsonl> [options]
@@ -280,6 +281,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     progress.end();
     console.log(formatReport(report));
+    if (report.disagreements.length > 0) console.log(disagreementSummary(report.disagreements, report.reference).join('\n'));
     if (report.skippedLines.length > 0) console.log(`Skipped ${plural(report.skippedLines.length, 'invalid line')}; see the report.`);
     console.log(`Wrote ${files.output}\nWrote ${files.report}`);
     return 0;

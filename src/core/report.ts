@@ -247,6 +247,23 @@ export type OutputEstimate =
   | { readonly kind: 'maxTokens' }
   | { readonly kind: 'default' };
 
+/**
+ * A profiled item where a candidate disagreed with the reference, as a
+ * person reads it: where it is, an excerpt of the prompt, both outputs (or
+ * their excerpts), the answers the comparison rule took from them when they
+ * differ from the outputs, and the judge's verdict when one decided.
+ */
+export interface DisagreementSample {
+  readonly line: number;
+  readonly model: string;
+  readonly input: string;
+  readonly referenceOutput: string;
+  readonly candidateOutput: string;
+  readonly referenceAnswer?: string;
+  readonly candidateAnswer?: string;
+  readonly verdict?: 'no' | 'unreadable';
+}
+
 /** What a run will cost, estimated before any paid call (src/job's `previewCost`). */
 export interface CostPreview {
   readonly items: number;

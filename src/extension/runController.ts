@@ -138,6 +138,7 @@ export class RunController implements vscode.Disposable {
       reference: report.reference,
       candidates: report.models.filter((m) => m.role === 'candidate').map((m) => m.id),
       report,
+      ...disagreementsOf(report),
       canOpenOutput: true,
       canOpenReport: true,
     });
@@ -258,7 +259,7 @@ export class RunController implements vscode.Disposable {
   private async finished(base: RunBase, report: JobReport, output: string): Promise<void> {
     const summary = `${costSentence(report)} ${describeGuarantee(report)}`;
     this.log.info(`Done. ${summary}`);
-    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.kept(), report, canOpenOutput: true, canOpenReport: true });
+    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.kept(), report, ...disagreementsOf(report), canOpenOutput: true, canOpenReport: true });
     await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
     this.showStatus(`$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`, summary);
     if (this.openOutputsWhenDone()) {
@@ -336,4 +337,9 @@ export class RunController implements vscode.Disposable {
     this.statusBar.dispose();
     this.changed.dispose();
   }
+}
+
+/** A report's disagreement sample, for the panel (reports written before samples were kept have none). */
+function disagreementsOf(report: Partial<Pick<JobReport, 'disagreements'>>): Pick<RunView, 'disagreements'> {
+  return report.disagreements ? { disagreements: report.disagreements } : {};
 }

@@ -7,7 +7,7 @@ import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
-import type { BatchesProgress, CostPreview, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
+import type { BatchesProgress, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, type Template } from '../io/template';
 import type { Judge, LlmClient, ModelSpec } from '../core/types';
 import { BatchApiClient } from '../llm/batchApi';
@@ -26,6 +26,7 @@ import { judgeCallTokens, previewCost } from './costPreview';
 import { CachedAnswerCount } from './cachedAnswers';
 import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type RequestSettings } from './jobClient';
 import { JobJudge } from './judgeClient';
+import { DisagreementSampler } from './disagreements';
 import { evidenceFileFor, evidenceHeader, evidenceLine } from './evidence';
 import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
@@ -108,6 +109,8 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly onlineCost: number;
   readonly batchCost: number;
   readonly skippedLines: ReadonlyArray<{ line: number; problem: string }>;
+  /** A few profiled items per candidate where it disagreed with the reference, as excerpts. */
+  readonly disagreements: readonly DisagreementSample[];
   /** With a judge: the verdicts it gave that could not be read, even asked again (counted as disagreement), by input line and candidate. */
   readonly unreadableVerdicts?: ReadonlyArray<{ line: number; model: string }>;
   readonly preview: CostPreview;
@@ -184,9 +187,10 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
     }
     const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
     const judge = client instanceof JobClient ? judgeOf(options, client, preview) : undefined;
-    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) }, files, bulk);
+    const sampler = new DisagreementSampler(config.answer, config.reference, (record) => template.render(record.value, { file: input, line: record.line }));
+    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) }, files, bulk, sampler);
     const unreadable = await unreadableVerdicts(options, checked, run.report);
-    const report = jobReport(options, run.report, checked, preview, files.output, unreadable);
+    const report = jobReport(options, run.report, checked, preview, files.output, { unreadable, disagreements: sampler.samples() });
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
     session?.remove();
     return { report, files };
@@ -362,7 +366,13 @@ interface EngineInput {
  * order to the output file and each profiled item's outcome to the evidence
  * file (both all or nothing).
  */
-function runEngine(options: JobOptions, engine: EngineInput, files: ReturnType<typeof jobFiles>, bulk: BulkAnswers<JsonlRecord> | undefined): Promise<RunResult<JsonlRecord>> {
+function runEngine(
+  options: JobOptions,
+  engine: EngineInput,
+  files: ReturnType<typeof jobFiles>,
+  bulk: BulkAnswers<JsonlRecord> | undefined,
+  sampler: DisagreementSampler,
+): Promise<RunResult<JsonlRecord>> {
   const { config } = options;
   const rule = config.answer;
   // A failed write stops the run at once, with the write's error.
@@ -385,6 +395,7 @@ function runEngine(options: JobOptions, engine: EngineInput, files: ReturnType<t
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
             onOutput: (o) => writer.add(o),
             onProfiled: (p) => {
+              sampler.add(p);
               written = written.then(() => evidence.writeLine(evidenceLine(p)));
               written.catch((error: unknown) => writeFailed.abort(error));
             },
@@ -479,7 +490,14 @@ async function unreadableVerdicts(options: JobOptions, checked: CheckedInput, ru
 }
 
 /** The engine's report with the guarantee's sentence and what the job adds. */
-function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, preview: CostPreview, output: string, unreadable: JobReport['unreadableVerdicts']): JobReport {
+function jobReport(
+  options: JobOptions,
+  run: RunReport,
+  checked: CheckedInput,
+  preview: CostPreview,
+  output: string,
+  seen: { unreadable: JobReport['unreadableVerdicts']; disagreements: readonly DisagreementSample[] },
+): JobReport {
   return {
     ...run,
     guarantee: { statement: describeGuarantee(run), ...run.guarantee },
@@ -492,7 +510,8 @@ function jobReport(options: JobOptions, run: RunReport, checked: CheckedInput, p
     perModel: Object.fromEntries(run.models.map((m) => [m.id, modelCosts(m)])),
     ...totals(run.models.map(modelCosts)),
     skippedLines: checked.skippedList,
-    ...(run.judge ? { unreadableVerdicts: unreadable } : {}),
+    ...(run.judge ? { unreadableVerdicts: seen.unreadable } : {}),
+    disagreements: seen.disagreements,
     preview,
   };
 }

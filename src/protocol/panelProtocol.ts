@@ -5,7 +5,7 @@
  * whole current state, again after every change, so a panel that appears late,
  * is hidden or is restored after a reload always shows the truth.
  */
-import type { BatchesProgress, ProgressEvent, RunReport } from '../core/report';
+import type { BatchesProgress, DisagreementSample, ProgressEvent, RunReport } from '../core/report';
 import type { BoundKind, GuaranteeBound, Strategy, Target } from '../core/types';
 
 /**
@@ -37,6 +37,8 @@ export interface RunView {
   readonly batches?: BatchesProgress;
   /** The final report, once done (also for a report opened from disk). */
   readonly report?: RunReport;
+  /** With the report: a few profiled items per candidate where it disagreed with the reference. */
+  readonly disagreements?: readonly DisagreementSample[];
   /** Why the run failed or stopped, in one sentence. */
   readonly message?: string;
   /** Whether output and report files exist to open. */

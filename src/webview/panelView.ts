@@ -12,6 +12,7 @@ import { level } from '../text/numbers';
 import { describeTarget, seedWords } from '../text/report';
 import { RUN_STATUS_WORDS } from '../text/runStatus';
 import { h } from './dom';
+import { disagreementsView } from './disagreementsView';
 import { guaranteeView } from './guaranteeView';
 import { intervalChart } from './intervalChart';
 import { modelTable } from './modelTable';
@@ -69,6 +70,7 @@ export class PanelView {
   private readonly chart = new Section('agreement', 'Agreement');
   private readonly plan = new Section('plan', 'Plan');
   private readonly guarantee = new Section('guarantee', 'Guarantee');
+  private readonly disagreements = new Section('disagreements', 'Where they disagreed');
   private readonly models = new Section('models', 'Models');
   private readonly chartBox = h('div', { class: 'chart-box' });
   private readonly chartCaption = h('p', { class: 'note' });
@@ -121,6 +123,7 @@ export class PanelView {
       this.chart.element,
       this.plan.element,
       this.guarantee.element,
+      this.disagreements.element,
       this.models.element,
     );
     root.replaceChildren(this.failure, this.empty, this.runRoot);
@@ -184,6 +187,8 @@ export class PanelView {
     else this.plan.fill(h('p', {}, facts.live ? 'The plan is chosen when profiling ends.' : run.status === 'declined' ? 'No plan: the run did not start.' : 'No plan: profiling did not finish.'));
 
     this.guarantee.fill(...guaranteeView(facts));
+    this.disagreements.element.hidden = run.disagreements === undefined;
+    if (run.disagreements) this.disagreements.fill(...disagreementsView(run.disagreements, run.reference));
     this.tableBox.replaceChildren(modelTable(facts.models, { reference: run.reference, plan: facts.plan, profiling: facts.profiling, profiledItems }));
   }
 

@@ -213,7 +213,20 @@ export const AUTO_REPORT: RunReport = {
 
 /** The finished `auto` run, with its output and report on disk. */
 export const FINISHED_AUTO: PanelState = {
-  run: { ...base, strategy: 'auto', bound: 'hypergeometric', intervals: 'clopper-pearson', status: 'done', report: AUTO_REPORT, canOpenOutput: true, canOpenReport: true },
+  run: {
+    ...base,
+    strategy: 'auto',
+    bound: 'hypergeometric',
+    intervals: 'clopper-pearson',
+    status: 'done',
+    report: AUTO_REPORT,
+    disagreements: [
+      { line: 118, model: 'gpt-4o-mini', input: 'Route this ticket: my card was charged twice for one order', referenceOutput: 'billing', candidateOutput: 'orders', referenceAnswer: 'billing', candidateAnswer: 'orders' },
+      { line: 2051, model: 'gpt-4.1-nano', input: 'Route this ticket: the app logs me out every hour', referenceOutput: 'account', candidateOutput: 'technical', referenceAnswer: 'account', candidateAnswer: 'technical' },
+    ],
+    canOpenOutput: true,
+    canOpenReport: true,
+  },
 };
 
 /** Applying the plan, 1,200 items in: the Open buttons wait for the end, Cancel is offered, the savings are projected. */

@@ -466,6 +466,10 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(entries[1], 'gpt-4o-mini 25% · 502 items at least 452 of its 502 outputs (90%) agree with gpt-4o, below the 95% target, which is for the whole file; $0.0000127 per item');
     assert.match(await text(page, '.guarantee'), /^With 95% confidence, at least 2,320 of the whole file's 2,400 outputs \(96.7%\) agree with gpt-4o \(target 95%\)/);
     assert.match(await text(page, '.section-agreement'), /confidence intervals \(exact Clopper-Pearson bound\) on each candidate's agreement with gpt-4o over the items profiled, to compare them/);
+    // Where they disagreed: each sample with its line, what decided it, the prompt and both outputs.
+    const samples = (await page.locator('.disagreements li').allInnerTexts()).map((t) => t.split('\n').map((l) => l.trim()).filter(Boolean));
+    assert.deepEqual(samples[0], ['gpt-4o-mini, line 118: the answers "billing" and "orders"', 'Prompt: Route this ticket: my card was charged twice for one order', 'gpt-4o: billing', 'gpt-4o-mini: orders']);
+    assert.equal(samples.length, 2);
     assertNoProblems();
   });
 

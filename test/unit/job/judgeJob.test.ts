@@ -20,7 +20,7 @@ const cityOf = (text: string): string => /city (\d+)/i.exec(text)?.[1] ?? '';
 
 /**
  * `big` answers in a sentence; `mid` words it differently and names the
- * wrong city for one country in 25; `copy` answers exactly as `big` does;
+ * wrong city for one country in 15; `copy` answers exactly as `big` does;
  * `judge` judges from the cities named, as the test says.
  */
 function models(judge: (messages: readonly TestMessage[]) => string) {
@@ -28,7 +28,7 @@ function models(judge: (messages: readonly TestMessage[]) => string) {
     if (model === 'judge') return judge(messages);
     const i = Number(/country (\d+)/.exec(messages[messages.length - 1].content)![1]);
     if (model === 'big' || model === 'copy') return `The capital of country ${i} is city ${i}.`;
-    return `City ${model === 'mid' && i % 25 === 7 ? i + 1 : i} is where the government of country ${i} sits`;
+    return `City ${model === 'mid' && i % 15 === 7 ? i + 1 : i} is where the government of country ${i} sits`;
   };
 }
 
@@ -82,13 +82,21 @@ describe('runJob with a judge', () => {
       assert.equal(judge.judged, mid.n, 'mid never words it as big does, so every comparison went to the judge');
       assert.equal(judge.calls, server.counts().paidPerModel.judge);
       assert.ok(judge.cost > 0 && Math.abs(report.totalCost - report.models.reduce((s, m) => s + m.cost, 0) - judge.cost) < 1e-12, 'the judge is in the total, apart from the models');
-      // mid agrees as the judge decides (24 items in 25), though its words never match.
+      // mid agrees as the judge decides (14 items in 15), though its words never match.
       assert.ok(mid.agreements / mid.n > 0.9, `mid agreed on ${mid.agreements} of ${mid.n}`);
       assert.ok(report.plan.entries.some((e) => e.id === 'mid' && e.items > 0), 'the plan uses mid');
       assert.deepEqual(report.guarantee.judgedBy, { model: 'judge', question: 'equivalent' });
       assert.match(describeGuarantee(report), /\(target 90%\), as judge judges agreement \(the same meaning\): /);
       assert.equal(report.guarantee.statement, describeGuarantee(report));
       assert.deepEqual(report.unreadableVerdicts, []);
+      const samples = report.disagreements.filter((d) => d.model === 'mid');
+      assert.equal(samples.length, Math.min(5, mid.n - mid.agreements), 'the first five of its disagreements, or all');
+      assert.ok(samples.length > 0);
+      for (const d of samples) {
+        assert.equal(d.verdict, 'no');
+        assert.equal(d.referenceAnswer, undefined, 'a judge compares the outputs themselves');
+        assert.notEqual(cityOf(d.referenceOutput), cityOf(d.candidateOutput));
+      }
       assert.match(describeJudge(judge), /^Judge judge \(the same meaning\): asked on [\d,]+ of [\d,]+ comparisons, [\d,]+ calls, \$[\d.]+ \(all paid in this run\)\.$/);
       assert.ok(!('judge' in report.perModel), 'the judge is not one of the run\'s models');
     });

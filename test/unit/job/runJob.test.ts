@@ -106,6 +106,16 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.match(onDisk.standings.big.use, /^answers the profiled items/);
       assert.match(onDisk.standings.tiny.profiling, /^(below the target|profiling stopped to save cost|piloted, not chosen|in a certified plan)$/);
       assert.match(onDisk.answerRule, /label/);
+      // A sample of where each candidate disagreed, with the labels the rule took from the outputs.
+      const tiny = onDisk.disagreements.filter((d) => d.model === 'tiny');
+      assert.ok(tiny.length > 0 && tiny.length <= 5, `${tiny.length} samples for tiny`);
+      for (const d of onDisk.disagreements) {
+        assert.match(d.input, /^Label this message as spam or ham: message \d+/);
+        assert.notEqual(d.referenceAnswer, d.candidateAnswer);
+        assert.ok(['spam', 'ham'].includes(d.referenceAnswer!) && ['spam', 'ham'].includes(d.candidateAnswer!));
+        const i = Number(/message (\d+)/.exec(d.input)![1]);
+        assert.equal(d.line, i + 1, 'the sample names the line of the item it shows');
+      }
       assert.equal(onDisk.paidCalls, server.counts().paid);
       assert.equal(onDisk.cachedCalls, 0);
       assert.equal(server.maxPaidPerRequest(), 1);

@@ -39,6 +39,12 @@
  * - both again on fixed files: the file's answers drawn once, only the order
  *   random. Nothing averages over files, so a claim about this file must
  *   hold for this file (four files for the small-block case at 2,000 items).
+ * - a judge that errs: outputs never match word for word, so a judge decides
+ *   every agreement; it says yes on 40% of the items an 88% candidate gets
+ *   wrong, or on everything an 80% candidate says. The sentence says "as the
+ *   judge decides", and the claims are judged by the judge's verdicts; the
+ *   outputs that truly agree (the column "outputs below target") show what
+ *   the judge's errors cost a person who trusts it.
  *
  * Flags: --seeds N (default 1000) --cases a,b --strategies auto,exhaustive,efficient,modelmix
  * (default all four; the paper's with their default anytime bound) --workers N.
@@ -49,7 +55,8 @@ import { runSmart } from '../src/core/engine';
 import { indexSource } from '../src/core/itemSource';
 import type { PlanSpec } from '../src/core/plans/planSpec';
 import type { RunReport } from '../src/core/report';
-import type { ModelSpec, Strategy } from '../src/core/types';
+import { hashUnit } from '../src/core/random';
+import type { Completion, Judge, ModelSpec, Strategy } from '../src/core/types';
 import { count, percent } from '../src/text/numbers';
 import { ratio } from '../src/text/money';
 import { textTable } from '../src/text/table';
@@ -76,6 +83,13 @@ interface Case {
    * each run.
    */
   readonly files?: readonly number[];
+  /**
+   * A judge decides agreement (the outputs never match word for word), and
+   * errs: it says yes on this share of the items where a candidate truly
+   * disagrees (1: it agrees with everything). Claims are then about the
+   * judge's verdicts, which is what the sentence says.
+   */
+  readonly judgeFalseAgreement?: number;
 }
 
 const BELOW = { accuracy: 0.95, items: 20_000 };
@@ -95,7 +109,30 @@ const CASES: Readonly<Record<string, Case>> = {
   'small-block-80-98-2k': { models: SMALL_BLOCK, accuracy: 0.98, items: 2000 },
   'small-block-80-98-fixed-2k': { models: SMALL_BLOCK, accuracy: 0.98, items: 2000, files: [0x0f1e, 0x0f2e, 0x0f3e, 0x0f4e] },
   'small-block-80-98-fixed-20k': { models: SMALL_BLOCK, accuracy: 0.98, items: 20_000, files: [0x0f1e] },
+  'judge-errs-88': { models: MIXED, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.4 },
+  'judge-agrees-with-all': { models: SMALL_BLOCK, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 1 },
 };
+
+const JUDGE_MODEL: ModelSpec = { id: 'judge', inputPer1M: 0.5, outputPer1M: 0.5 };
+
+/**
+ * Whether the simulated judge says yes to a candidate's output on an item:
+ * where the candidate truly agrees, and on a seeded share of the others
+ * (the same items for every candidate: the hardest to tell apart).
+ */
+function judgeSaysYes(c: Case, fileSeed: number, item: number, agrees: boolean): boolean {
+  return agrees || hashUnit(fileSeed ^ 0x7ad9e, item) < (c.judgeFalseAgreement ?? 0);
+}
+
+/** The simulated judge, as the engine asks it: 200 tokens in, one out, a verdict from judgeSaysYes. */
+function simulatedJudge(c: Case, fileSeed: number): Judge<number> {
+  const call: Completion = { text: 'yes', inputTokens: 200, outputTokens: 1 };
+  return {
+    model: JUDGE_MODEL,
+    question: 'equivalent',
+    client: { judge: (item, reference, candidate) => ({ agrees: judgeSaysYes(c, fileSeed, item, candidate === reference), calls: [call] }) },
+  };
+}
 
 interface Task {
   readonly name: string;
@@ -118,17 +155,19 @@ interface Row extends Task {
   readonly ms: number;
 }
 
-/** The file a task runs on: its answers (a fresh draw per run, or a fixed file's) and the order's seed. */
-function simulation(c: Case, task: Task): SimulatedClient {
-  const fileSeed = c.files ? c.files[task.seed % c.files.length] : task.seed ^ 0x51ed;
-  return new SimulatedClient(c.models, fileSeed);
+/** The seed of the file a task runs on: a fresh draw per run, or a fixed file's. */
+function fileSeedOf(c: Case, task: Task): number {
+  return c.files ? c.files[task.seed % c.files.length] : task.seed ^ 0x51ed;
 }
 
 async function runTask(task: Task): Promise<Row> {
   const c = CASES[task.name];
-  const client = simulation(c, task);
+  const fileSeed = fileSeedOf(c, task);
+  const client = new SimulatedClient(c.models, fileSeed);
   const perEntry = new Map<number, number>();
+  // Outputs that truly agree, and those that agree as the run's sentence says (by the judge's verdicts, with a judge).
   let agreeing = 0;
+  let claimed = 0;
   const t0 = performance.now();
   const { report } = await runSmart({
     items: indexSource(c.items),
@@ -139,16 +178,19 @@ async function runTask(task: Task): Promise<Row> {
     strategy: task.strategy,
     bound: 'anytime',
     seed: task.seed,
+    ...(c.judgeFalseAgreement !== undefined ? { judge: simulatedJudge(c, fileSeed), compare: (a: string, b: string) => a === b } : {}),
     onOutput: (o) => {
       // The reference's output is AGREEING_OUTPUT on every item.
-      if (o.completion.text !== AGREEING_OUTPUT) return;
-      agreeing++;
+      const agrees = o.completion.text === AGREEING_OUTPUT;
+      if (agrees) agreeing++;
+      if (!judgeSaysYes(c, fileSeed, o.index, agrees)) return;
+      claimed++;
       if (o.entry !== undefined) perEntry.set(o.entry, (perEntry.get(o.entry) ?? 0) + 1);
     },
   });
   const ms = performance.now() - t0;
   const about = report.guarantee.about;
-  const judged = about === 'outputs' ? judgeOutputs(report, agreeing, perEntry) : judgeRates(report, c, client);
+  const judged = about === 'outputs' ? judgeOutputs(report, claimed, perEntry) : judgeRates(report, c, client, fileSeed);
   return {
     ...task,
     about,
@@ -168,9 +210,9 @@ function judgeOutputs(report: RunReport, agreeing: number, perEntry: ReadonlyMap
   return { fileClaimFalse, anyClaimFalse: fileClaimFalse || entryFalse };
 }
 
-/** The paper's claims: the plan's expected agreement rate over the file, and each entry's rate, against the true rates. */
-function judgeRates(report: RunReport, c: Case, client: SimulatedClient): { fileClaimFalse: boolean; anyClaimFalse: boolean } {
-  const rate = trueRates(c, client);
+/** The paper's claims: the plan's expected agreement rate over the file, and each entry's rate, against the true rates (with a judge, of the judge's yes). */
+function judgeRates(report: RunReport, c: Case, client: SimulatedClient, fileSeed: number): { fileClaimFalse: boolean; anyClaimFalse: boolean } {
+  const rate = trueRates(c, client, fileSeed);
   const used = report.plan.entries.filter((e) => e.items > 0);
   const expected = (report.profiledItems + used.reduce((sum, e) => sum + e.items * rate(e.plan), 0)) / c.items;
   const fileClaimFalse = expected < report.plan.agreementLowerBound - 1e-12;
@@ -178,9 +220,15 @@ function judgeRates(report: RunReport, c: Case, client: SimulatedClient): { file
   return { fileClaimFalse, anyClaimFalse: fileClaimFalse || entryFalse };
 }
 
-/** A plan's true agreement rate: the generator's for a file drawn afresh, a fixed file's own share of agreeing items. */
-function trueRates(c: Case, client: SimulatedClient): (plan: PlanSpec) => number {
-  if (!c.files) return (plan) => simulatedPlanRate(plan, c.models);
+/**
+ * A plan's true agreement rate: the generator's for a file drawn afresh, a
+ * fixed file's own share of agreeing items; with a judge, of the items the
+ * judge says yes on (the generator's rate plus the judge's false yes on the
+ * rest).
+ */
+function trueRates(c: Case, client: SimulatedClient, fileSeed: number): (plan: PlanSpec) => number {
+  const lie = c.judgeFalseAgreement ?? 0;
+  if (!c.files) return (plan) => simulatedPlanRate(plan, c.models) * (1 - lie) + lie;
   const shares = new Map<string, number>();
   return (plan) => {
     if (plan.kind !== 'single') throw new Error('the paper\'s strategies use single models only');
@@ -188,7 +236,7 @@ function trueRates(c: Case, client: SimulatedClient): (plan: PlanSpec) => number
     if (share === undefined) {
       const model = c.models.find((m) => m.id === plan.model)!;
       let agreeing = 0;
-      for (let i = 0; i < c.items; i++) if (client.complete(model, i).text === AGREEING_OUTPUT) agreeing++;
+      for (let i = 0; i < c.items; i++) if (judgeSaysYes(c, fileSeed, i, client.complete(model, i).text === AGREEING_OUTPUT)) agreeing++;
       shares.set(plan.model, (share = agreeing / c.items));
     }
     return share;

@@ -17,10 +17,12 @@ import { progressLine } from '../text/progress';
 import { describeStop, type StopReason } from '../text/stopReason';
 import { verifyReport } from '../job/verifyReport';
 import { disagreementSummary } from '../text/disagreements';
+import { auditCommand } from './auditCommand';
 import { formatReport } from './reportSummary';
 
 const USAGE = `Usage: smart profile <file.jsonl> [options]
        smart verify <file.smart-report.json>
+       smart audit <file.jsonl> [--export FILE | --import FILE]
 
 Profiles cheaper models against the reference on a random sample of the file,
 then processes the rest with the cheapest model or mix whose outputs, with the
@@ -58,7 +60,12 @@ batches still running at the provider are polled again, not sent twice.
 
 smart verify recomputes a report's bounds and guarantee from the run's
 evidence (.smart/<file>.evidence.jsonl) and says whether its claims follow
-(exit code 0) or what does not (exit code 1).`;
+(exit code 0) or what does not (exit code 1).
+
+smart audit, after a run whose judge decided agreement, asks you to label a
+random sample of the pairs the judge said yes to (on a terminal, one by one;
+or --export them to a file and --import it once labelled), and states the
+guarantee as a person would judge. Labels are kept under .smart/.`;
 
 /** Thrown for a wrong command line: printed with a hint to --help, exit code 2. */
 class UsageError extends Error {}
@@ -85,6 +92,8 @@ function parseCommandLine(argv: string[]) {
         force: { type: 'boolean' },
         yes: { type: 'boolean' },
         verbose: { type: 'boolean' },
+        export: { type: 'string' },
+        import: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -210,7 +219,7 @@ function batchFolderFrom(values: CommandLine['values']): { dir: string; importin
 /** The input file of `smart profile <file.jsonl>`. */
 function profileInput(positionals: readonly string[]): string {
   const [command, input, ...extra] = positionals;
-  if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the commands are "profile" and "verify"`);
+  if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the commands are "profile", "verify" and "audit"`);
   if (!input) throw new UsageError('name the .jsonl file to process: smart profile <file.jsonl>');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
@@ -242,6 +251,7 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (positionals[0] === 'verify') return verify(positionals.slice(1));
+  if (positionals[0] === 'audit') return audit(positionals.slice(1), values);
   const input = profileInput(positionals);
   const maxCost = numberFlag(values['max-cost'], 'max-cost');
   if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost must be positive, got ${maxCost}`);
@@ -315,6 +325,20 @@ function verify(args: readonly string[]): number {
   }
   console.log(`${report}: its claims follow from the run's evidence:\n${checked.map((c) => `  - ${c}`).join('\n')}`);
   return 0;
+}
+
+/** `smart audit <file.jsonl>`: label the judge's pairs on a terminal, or export and import them. */
+function audit(args: readonly string[], values: CommandLine['values']): Promise<number> {
+  const [input, ...extra] = args;
+  if (!input) throw new UsageError('name the .jsonl file whose run to audit: smart audit <file.jsonl>');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (values.export !== undefined && values.import !== undefined) throw new UsageError('give --export or --import, not both');
+  return auditCommand({
+    input,
+    ...(values.export !== undefined ? { exportFile: values.export } : {}),
+    ...(values.import !== undefined ? { importFile: values.import } : {}),
+    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+  });
 }
 
 /** What the command says of an error that ends it, with the flag that gets past it where there is one. */

@@ -25,6 +25,14 @@ export const DEFAULTS = {
   minSample: 100,
   /** Confidence levels per model in the mix program, as in the paper. */
   mixLevels: 5,
+  /**
+   * With a judge (`auto`): the share of the error budget kept for a person's
+   * audit of the judge, which turns the guarantee from "as the judge decides"
+   * into "as a person would judge" (ARCHITECTURE.md, "The guarantee").
+   */
+  auditShare: 0.2,
+  /** Certification items drawn per plan for a person's audit of the judge (fewer when the first look had fewer). */
+  auditItems: 40,
   /** Time allowed for one attempt of a call, body included. */
   timeoutMs: 120_000,
   /**

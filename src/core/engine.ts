@@ -164,6 +164,9 @@ class SmartRun<T> implements RunContext {
   readonly mixLevels: number;
   readonly pilotItems: number | undefined;
   readonly target: Target;
+  readonly certificationAlpha: number;
+  /** The error budget kept for auditing the judge (0 without one). */
+  private readonly auditAlpha: number;
   readonly same: (a: string, b: string) => boolean;
   readonly models: ModelState[];
   readonly reference: ModelState;
@@ -201,6 +204,9 @@ class SmartRun<T> implements RunContext {
     this.target = options.target;
     this.same = options.compare ?? exactMatch;
     validateTarget(options.target);
+    // `auto` claims counts a person can audit: with a judge, a share of the budget waits for the audit.
+    this.auditAlpha = options.judge && this.strategy === 'auto' ? (1 - options.target.confidence) * DEFAULTS.auditShare : 0;
+    this.certificationAlpha = 1 - options.target.confidence - this.auditAlpha;
     if (!(Number.isInteger(this.checkEvery) && this.checkEvery >= 1)) throw new RangeError(`checkEvery must be a positive integer, got ${this.checkEvery}`);
     if (!(Number.isInteger(this.minSample) && this.minSample >= 0)) throw new RangeError(`minSample must be a non-negative integer, got ${this.minSample}`);
     if (this.pilotItems !== undefined && !(Number.isInteger(this.pilotItems) && this.pilotItems >= 1)) throw new RangeError(`pilotItems must be a positive integer, got ${this.pilotItems}`);
@@ -639,6 +645,7 @@ class SmartRun<T> implements RunContext {
       bound: this.boundKind,
       seed: this.seed,
       seedOrigin: this.options.seedOrigin ?? 'config',
+      ...(this.auditAlpha > 0 ? { auditAlpha: this.auditAlpha } : {}),
       target: this.target,
       checkEvery: this.checkEvery,
       minSample: this.minSample,

@@ -185,6 +185,8 @@ export interface RunReport {
   readonly seed: number;
   /** Where the seed came from (absent in reports written before seeds were drawn: set in the config, or 0 by default). */
   readonly seedOrigin?: SeedOrigin;
+  /** With a judge (`auto`): the error budget kept for a person's audit of the judge; the guarantee as the judge decides holds at 1 - (1 - confidence) + this. */
+  readonly auditAlpha?: number;
   readonly target: Target;
   readonly checkEvery: number;
   readonly minSample: number;
@@ -262,6 +264,17 @@ export interface DisagreementSample {
   readonly referenceAnswer?: string;
   readonly candidateAnswer?: string;
   readonly verdict?: 'no' | 'unreadable';
+}
+
+/** Where a person's audit of the judge stands (src/job's `auditResult`): pairs labelled of all, and once all are, the guarantee as a person would judge. */
+export interface AuditResult {
+  readonly labelled: number;
+  readonly total: number;
+  /** Once every pair is labelled: per plan, the judge's false yes found and the cap on it over the items left; and the file's count. */
+  readonly done?: {
+    readonly plans: ReadonlyArray<{ readonly plan: string; readonly sampled: number; readonly falseYes: number; readonly cap: number }>;
+    readonly agreeingOutputs: number;
+  };
 }
 
 /** What a run will cost, estimated before any paid call (src/job's `previewCost`). */

@@ -46,6 +46,12 @@ export interface RunContext {
   readonly boundKind: GuaranteeBound;
   readonly bound: ConfidenceBound;
   readonly target: Target;
+  /**
+   * The error budget `auto`'s certification may spend: 1 - the confidence
+   * asked, less the share kept for a person's audit of the judge when a judge
+   * decides agreement (`auditAlpha`).
+   */
+  readonly certificationAlpha: number;
   readonly total: number;
   readonly checkEvery: number;
   readonly minSample: number;

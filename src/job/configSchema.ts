@@ -137,7 +137,7 @@ export const configFileSchema = z
       .describe('OpenAI-compatible endpoints by name, e.g. { "openai": { "baseURL": "https://api.openai.com/v1", "apiKeyEnv": "OPENAI_API_KEY" } }. Not needed with `replay`.'),
     models: z.array(modelSchema).min(1, { error: 'must be a non-empty list of models' }).describe('The models Smart may use: the reference and the cheaper candidates.'),
     reference: nonEmpty.describe('The id of the reference model: the one whose outputs you would otherwise use on every item.'),
-    candidates: z.array(nonEmpty).optional().describe('The ids of the cheaper models to profile against the reference (default: every other model).'),
+    candidates: z.array(nonEmpty).optional().describe('The ids of the cheaper models to profile against the reference (default: every other model but a judge).'),
     template: nonEmpty.describe(
       'The prompt template file, relative to this file: `{{field}}`, `{{nested.field}}` and `{{list.0}}` placeholders are filled from each JSONL object.',
     ),
@@ -252,8 +252,10 @@ function checkJudge(c: ConfigFile, report: Report): void {
 /** Why a judge and a recording do not go together. */
 export const JUDGE_WITH_REPLAY = 'a judge is asked online, and a recording holds no verdicts: remove "replay" or compare outputs without a judge';
 
+/** The candidates: as listed, else every model but the reference and the judge (a model named to judge is there to judge). */
 function candidatesOf(c: ConfigFile): string[] {
-  return c.candidates ?? c.models.map((m) => m.id).filter((id) => id !== c.reference);
+  const judge = c.answer?.kind === 'judge' ? c.answer.model : undefined;
+  return c.candidates ?? c.models.map((m) => m.id).filter((id) => id !== c.reference && id !== judge);
 }
 
 /**

@@ -27,7 +27,8 @@ import { CachedAnswerCount } from './cachedAnswers';
 import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type RequestSettings } from './jobClient';
 import { JobJudge } from './judgeClient';
 import { DisagreementSampler } from './disagreements';
-import { evidenceFileFor, evidenceHeader, evidenceLine } from './evidence';
+import { auditSetup, type AuditSetup } from './audit';
+import { evidenceFileFor, evidenceHeader, evidenceLine, readEvidence } from './evidence';
 import { OrderedWriter } from './orderedWriter';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
@@ -109,6 +110,8 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly onlineCost: number;
   readonly batchCost: number;
   readonly skippedLines: ReadonlyArray<{ line: number; problem: string }>;
+  /** With a judge: the pairs a person labels to audit it (`smart audit`, or the panel), and what the audit's bounds need. */
+  readonly audit?: AuditSetup;
   /** A few profiled items per candidate where it disagreed with the reference, as excerpts. */
   readonly disagreements: readonly DisagreementSample[];
   /** With a judge: the verdicts it gave that could not be read, even asked again (counted as disagreement), by input line and candidate. */
@@ -190,7 +193,8 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
     const sampler = new DisagreementSampler(config.answer, config.reference, (record) => template.render(record.value, { file: input, line: record.line }));
     const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) }, files, bulk, sampler);
     const unreadable = await unreadableVerdicts(options, checked, run.report);
-    const report = jobReport(options, run.report, checked, preview, files.output, { unreadable, disagreements: sampler.samples() });
+    const audit = await auditOf(options, checked, template, run.report, files.evidence);
+    const report = jobReport(options, run.report, checked, preview, files.output, { unreadable, disagreements: sampler.samples(), audit });
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
     session?.remove();
     return { report, files };
@@ -489,6 +493,24 @@ async function unreadableVerdicts(options: JobOptions, checked: CheckedInput, ru
   return wanted.map((w) => ({ line: lines.get(w.index)!, model: w.model }));
 }
 
+/**
+ * The audit a person can make of the run's judge: the pairs to label, with
+ * the prompt each item's models saw (read from the input once more, for the
+ * few lines sampled). None without a judge, or without a plan to audit.
+ */
+async function auditOf(options: JobOptions, checked: CheckedInput, template: Template, run: RunReport, evidence: string): Promise<AuditSetup | undefined> {
+  if (run.auditAlpha === undefined) return undefined;
+  const setup = auditSetup(run, readEvidence(evidence).outcomes, options.config.answer);
+  if (!setup) return undefined;
+  const lines = new Set(setup.pairs.map((p) => p.line));
+  const prompts = new Map<number, string>();
+  for await (const record of validRecords(options.input, checked, options.signal)) {
+    if (lines.has(record.line)) prompts.set(record.line, (options.config.system === undefined ? '' : `${options.config.system}\n\n`) + template.render(record.value, { file: options.input, line: record.line }));
+    if (prompts.size === lines.size) break;
+  }
+  return { ...setup, pairs: setup.pairs.map((p) => ({ ...p, input: prompts.get(p.line)! })) };
+}
+
 /** The engine's report with the guarantee's sentence and what the job adds. */
 function jobReport(
   options: JobOptions,
@@ -496,7 +518,7 @@ function jobReport(
   checked: CheckedInput,
   preview: CostPreview,
   output: string,
-  seen: { unreadable: JobReport['unreadableVerdicts']; disagreements: readonly DisagreementSample[] },
+  seen: { unreadable: JobReport['unreadableVerdicts']; disagreements: readonly DisagreementSample[]; audit: AuditSetup | undefined },
 ): JobReport {
   return {
     ...run,
@@ -512,6 +534,7 @@ function jobReport(
     skippedLines: checked.skippedList,
     ...(run.judge ? { unreadableVerdicts: seen.unreadable } : {}),
     disagreements: seen.disagreements,
+    ...(seen.audit ? { audit: seen.audit } : {}),
     preview,
   };
 }

@@ -54,7 +54,7 @@ interface Tracked {
 }
 
 export async function runAuto(run: RunContext): Promise<Plan> {
-  const alpha = 1 - run.target.confidence;
+  const alpha = run.certificationAlpha;
   const candidates = [...run.candidates]
     .filter((m) => cost(run, m) < cost(run, run.reference))
     .sort((a, b) => cost(run, a) - cost(run, b));
@@ -397,7 +397,7 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
     about: 'outputs',
     agreeingOutputs,
     agreementLowerBound: run.total > 0 ? agreeingOutputs / run.total : 1,
-    confidence: used.some((e) => e.id !== referenceId) ? run.target.confidence : 1,
+    confidence: used.some((e) => e.id !== referenceId) ? 1 - run.certificationAlpha : 1,
   };
   if (!outcome) return plan;
   return {

@@ -1,0 +1,102 @@
+/**
+ * `smart audit <file.jsonl>`: a person labels the pairs a run's judge said
+ * yes to, and the guarantee becomes about agreement as a person would judge.
+ * On a terminal it asks them one by one (the judge's verdict shown only once
+ * labelled); `--export FILE` writes them as JSONL to label elsewhere and
+ * `--import FILE` reads the labels back. Labels are kept in
+ * `.smart/<file>.audit.jsonl`, so an audit can be stopped and continued.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as readline from 'node:readline/promises';
+import * as z from 'zod';
+import { auditFileFor, auditResult, pairKey, readLabels, saveLabel, type AuditLabel, type AuditPair } from '../job/audit';
+import { jobFiles, type JobReport } from '../job/runJob';
+import { auditProgress, auditStatement } from '../text/audit';
+
+/** A line of an exported audit file, as the person fills it in. */
+const importedSchema = z.object({ key: z.string(), label: z.enum(['agree', 'disagree', 'skip']).nullable().optional() });
+
+export interface AuditOptions {
+  readonly input: string;
+  readonly exportFile?: string;
+  readonly importFile?: string;
+  /** Ask on the terminal (standard input and error are one). */
+  readonly interactive: boolean;
+}
+
+/** Runs the audit command; returns the exit code. */
+export async function auditCommand(options: AuditOptions): Promise<number> {
+  const report = readReport(jobFiles(options.input).report);
+  const setup = report.audit;
+  if (!setup) {
+    console.log(`${options.input}: its last run had no judge to audit (or no plan but the reference's).`);
+    return 0;
+  }
+  const labelsFile = auditFileFor(options.input);
+  if (options.exportFile !== undefined) {
+    writeFileSync(options.exportFile, setup.pairs.map((p) => JSON.stringify({ key: pairKey(p), ...p, label: null })).join('\n') + '\n');
+    console.log(`Wrote ${setup.pairs.length} pairs to ${options.exportFile}: set each "label" to "agree", "disagree" or "skip", then run smart audit ${options.input} --import ${options.exportFile}`);
+    return 0;
+  }
+  if (options.importFile !== undefined) importLabels(options.importFile, setup.pairs, labelsFile);
+  else if (options.interactive) await askOnTerminal(setup.pairs, labelsFile);
+  const result = auditResult(report, setup, readLabels(labelsFile));
+  console.log(result.done ? auditStatement(report, result) : `${auditProgress(result)} Label the rest on a terminal with smart audit ${options.input}, or with --export and --import.`);
+  return 0;
+}
+
+function readReport(file: string): JobReport {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as JobReport;
+  } catch (error) {
+    throw new Error(`${file}: no report to audit (${(error as Error).message}); run smart profile first`);
+  }
+}
+
+/** Saves the labels an exported file holds, checked line by line. */
+function importLabels(file: string, pairs: readonly AuditPair[], labelsFile: string): void {
+  const byKey = new Map(pairs.map((p) => [pairKey(p), p]));
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new Error(`${file}:${i + 1}: is not JSON`);
+      }
+      const parsed = importedSchema.safeParse(value);
+      if (!parsed.success) throw new Error(`${file}:${i + 1}: "label" must be "agree", "disagree" or "skip" (${parsed.error.issues[0].message})`);
+      const pair = byKey.get(parsed.data.key);
+      if (!pair) throw new Error(`${file}:${i + 1}: not a pair of this run's audit (run smart audit --export again)`);
+      if (parsed.data.label) saveLabel(labelsFile, pair, parsed.data.label);
+    });
+}
+
+const ANSWERS: Readonly<Record<string, AuditLabel>> = { a: 'agree', d: 'disagree', s: 'skip' };
+
+/** Asks the pairs not labelled yet, one by one; q stops (the labels given are kept). */
+async function askOnTerminal(pairs: readonly AuditPair[], labelsFile: string): Promise<void> {
+  const labels = readLabels(labelsFile);
+  const open = pairs.filter((p) => !labels.has(pairKey(p)));
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    for (const [i, pair] of open.entries()) {
+      process.stderr.write(
+        `\nPair ${pairs.length - open.length + i + 1} of ${pairs.length} (plan ${pair.plan}, line ${pair.line})\n` +
+          `--- Prompt ---\n${pair.input}\n--- Reference ---\n${pair.referenceOutput}\n--- ${pair.model} ---\n${pair.candidateOutput}\n`,
+      );
+      let label: AuditLabel | undefined;
+      while (label === undefined) {
+        const answer = (await rl.question('Do they agree? [a]gree, [d]isagree, [s]kip, [q]uit: ')).trim().toLowerCase();
+        if (answer === 'q') return;
+        label = ANSWERS[answer];
+      }
+      saveLabel(labelsFile, pair, label);
+      process.stderr.write(`The judge said yes. ${auditProgress({ labelled: pairs.length - open.length + i + 1, total: pairs.length })}\n`);
+    }
+  } finally {
+    rl.close();
+  }
+}

@@ -44,16 +44,23 @@
  *   wrong, or on everything an 80% candidate says. The sentence says "as the
  *   judge decides", and the claims are judged by the judge's verdicts; the
  *   outputs that truly agree (the column "outputs below target") show what
- *   the judge's errors cost a person who trusts it.
+ *   the judge's errors cost a person who trusts it. A person's audit of the
+ *   judge (labels from the simulation's truth) is judged on what it states;
+ *   a third case, a judge that errs rarely (5% of a 99% candidate's errors)
+ *   audited on 200 items, shows whether an audit can vouch for the target.
  *
  * Flags: --seeds N (default 1000) --cases a,b --strategies auto,exhaustive,efficient,modelmix
  * (default all four; the paper's with their default anytime bound) --workers N.
  */
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { DEFAULTS } from '../src/core/defaults';
 import { runSmart } from '../src/core/engine';
 import { indexSource } from '../src/core/itemSource';
 import type { PlanSpec } from '../src/core/plans/planSpec';
+import type { ProfiledItem } from '../src/core/runContext';
+import { auditResult, auditSetup, pairKey } from '../src/job/audit';
+import type { ProfiledOutcome } from '../src/job/evidence';
 import type { RunReport } from '../src/core/report';
 import { hashUnit } from '../src/core/random';
 import type { Completion, Judge, ModelSpec, Strategy } from '../src/core/types';
@@ -90,6 +97,8 @@ interface Case {
    * judge's verdicts, which is what the sentence says.
    */
   readonly judgeFalseAgreement?: number;
+  /** With a judge: the items per plan a person labels (default DEFAULTS.auditItems). */
+  readonly auditItems?: number;
 }
 
 const BELOW = { accuracy: 0.95, items: 20_000 };
@@ -111,6 +120,7 @@ const CASES: Readonly<Record<string, Case>> = {
   'small-block-80-98-fixed-20k': { models: SMALL_BLOCK, accuracy: 0.98, items: 20_000, files: [0x0f1e] },
   'judge-errs-88': { models: MIXED, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.4 },
   'judge-agrees-with-all': { models: SMALL_BLOCK, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 1 },
+  'judge-nearly-right-200': { models: [REFERENCE, candidate('a', 0.99, 0.02)], accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.05, auditItems: 200 },
 };
 
 const JUDGE_MODEL: ModelSpec = { id: 'judge', inputPer1M: 0.5, outputPer1M: 0.5 };
@@ -130,6 +140,7 @@ function simulatedJudge(c: Case, fileSeed: number): Judge<number> {
   return {
     model: JUDGE_MODEL,
     question: 'equivalent',
+    auditItems: c.auditItems ?? DEFAULTS.auditItems,
     client: { judge: (item, reference, candidate) => ({ agrees: judgeSaysYes(c, fileSeed, item, candidate === reference), calls: [call] }) },
   };
 }
@@ -150,6 +161,14 @@ interface Row extends Task {
   readonly promise: number;
   /** Share of the file's outputs that agree with the reference. */
   readonly realized: number;
+  /**
+   * With a judge and `auto`: the audit's claim, after a person (the
+   * simulation's truth) labelled every pair, was false (fewer outputs truly
+   * agree than it states); undefined otherwise.
+   */
+  readonly auditedClaimFalse?: boolean;
+  /** With a judge and `auto`: the audit's count reaches the target (a judge that errs much leaves it short: the audit tells). */
+  readonly auditedMet?: boolean;
   readonly belowTarget: boolean;
   readonly savings: number;
   readonly ms: number;
@@ -168,6 +187,7 @@ async function runTask(task: Task): Promise<Row> {
   // Outputs that truly agree, and those that agree as the run's sentence says (by the judge's verdicts, with a judge).
   let agreeing = 0;
   let claimed = 0;
+  const outcomes: ProfiledOutcome[] = [];
   const t0 = performance.now();
   const { report } = await runSmart({
     items: indexSource(c.items),
@@ -187,20 +207,44 @@ async function runTask(task: Task): Promise<Row> {
       claimed++;
       if (o.entry !== undefined) perEntry.set(o.entry, (perEntry.get(o.entry) ?? 0) + 1);
     },
+    onProfiled: (p) => outcomes.push(outcomeOf(p)),
   });
   const ms = performance.now() - t0;
   const about = report.guarantee.about;
   const judged = about === 'outputs' ? judgeOutputs(report, claimed, perEntry) : judgeRates(report, c, client, fileSeed);
+  const audited = auditedCount(report, outcomes);
   return {
     ...task,
     about,
     ...judged,
+    ...(audited !== undefined ? { auditedClaimFalse: agreeing < audited, auditedMet: audited >= c.accuracy * c.items - 1e-9 } : {}),
     promise: 1 - report.guarantee.confidence,
     realized: agreeing / c.items,
     belowTarget: agreeing < c.accuracy * c.items - 1e-9,
     savings: report.savings,
     ms,
   };
+}
+
+/** A profiled item as the run's evidence keeps it. */
+function outcomeOf(p: ProfiledItem & { readonly item: number }): ProfiledOutcome {
+  return {
+    index: p.index,
+    line: p.index + 1,
+    stage: p.stage,
+    outputs: Object.fromEntries([...p.answers].map(([model, c]) => [model, c.text])),
+    agrees: Object.fromEntries(p.agrees),
+    ...(p.judged.size > 0 ? { judged: Object.fromEntries(p.judged) } : {}),
+  };
+}
+
+/** With a judge and `auto`: the count the audit states once a person who knows the truth has labelled every pair. */
+function auditedCount(report: RunReport, outcomes: readonly ProfiledOutcome[]): number | undefined {
+  const setup = auditSetup(report, outcomes, { kind: 'trim' });
+  if (!setup) return undefined;
+  const pairs = setup.pairs.map((p) => ({ ...p, input: '' }));
+  const labels = new Map(pairs.map((p) => [pairKey(p), p.candidateOutput === AGREEING_OUTPUT ? ('agree' as const) : ('disagree' as const)]));
+  return auditResult(report, { ...setup, pairs }, labels).done!.agreeingOutputs;
 }
 
 /** `auto`'s claims: the file's count of agreeing outputs, and each entry's, against the outputs written. */
@@ -271,6 +315,8 @@ function summary(name: string, strategy: Strategy, group: readonly Row[]): strin
     share((r) => r.anyClaimFalse),
     percent(Math.max(...group.map((r) => r.promise)), 1),
     share((r) => r.belowTarget),
+    group.some((r) => r.auditedClaimFalse !== undefined) ? share((r) => r.auditedClaimFalse === true) : '–',
+    group.some((r) => r.auditedMet !== undefined) ? share((r) => r.auditedMet === true) : '–',
     ratio(group.reduce((s, r) => s + r.savings, 0) / group.length),
   ];
 }
@@ -291,10 +337,11 @@ async function main(): Promise<void> {
   const body: string[][] = [];
   for (const name of names) for (const strategy of strategies) body.push(summary(name, strategy, rows.filter((r) => r.name === name && r.strategy === strategy)));
   console.log(
-    textTable(['case', 'items', 'target', 'strategy', 'claim', 'file claim false', 'any claim false', 'promised at most', 'outputs below target', 'mean savings'], body, { rule: true, textColumns: [0, 3, 4] }),
+    textTable(['case', 'items', 'target', 'strategy', 'claim', 'file claim false', 'any claim false', 'promised at most', 'outputs below target', 'audited claim false', 'audit: target met', 'mean savings'], body, { rule: true, textColumns: [0, 3, 4] }),
   );
   console.log('claim: outputs, a count of this file\'s outputs that agree (judged on the outputs written); rate, an expected agreement rate (judged by the true rates).');
   console.log('promised at most: 1 - the confidence the reports state (the largest over the runs). outputs below target: runs whose written outputs agree on less than the target share.');
+  console.log('audited claim false: with a judge, runs where the guarantee as a person would judge (every pair labelled by the simulation\'s truth) claimed more agreeing outputs than there were; promised at most 5%. audit: target met: runs whose audited count reaches the target.');
   console.log(`${count(rows.length)} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
 }
 

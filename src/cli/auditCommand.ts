@@ -11,7 +11,7 @@ import * as readline from 'node:readline/promises';
 import * as z from 'zod';
 import { auditFileFor, auditResult, pairKey, readLabels, saveLabel, type AuditLabel, type AuditPair } from '../job/audit';
 import { jobFiles, type JobReport } from '../job/runJob';
-import { auditProgress, auditStatement } from '../text/audit';
+import { AUDIT_KEYS, AUDIT_QUESTION, auditLastLabel, auditPairHeading, auditProgress, auditStatement } from '../text/audit';
 
 /** A line of an exported audit file, as the person fills it in. */
 const importedSchema = z.object({ key: z.string(), label: z.enum(['agree', 'disagree', 'skip']).nullable().optional() });
@@ -74,8 +74,6 @@ function importLabels(file: string, pairs: readonly AuditPair[], labelsFile: str
     });
 }
 
-const ANSWERS: Readonly<Record<string, AuditLabel>> = { a: 'agree', d: 'disagree', s: 'skip' };
-
 /** Asks the pairs not labelled yet, one by one; q stops (the labels given are kept). */
 async function askOnTerminal(pairs: readonly AuditPair[], labelsFile: string): Promise<void> {
   const labels = readLabels(labelsFile);
@@ -84,17 +82,17 @@ async function askOnTerminal(pairs: readonly AuditPair[], labelsFile: string): P
   try {
     for (const [i, pair] of open.entries()) {
       process.stderr.write(
-        `\nPair ${pairs.length - open.length + i + 1} of ${pairs.length} (plan ${pair.plan}, line ${pair.line})\n` +
+        `\n${auditPairHeading(pair, pairs.length - open.length + i + 1, pairs.length)}\n` +
           `--- Prompt ---\n${pair.input}\n--- Reference ---\n${pair.referenceOutput}\n--- ${pair.model} ---\n${pair.candidateOutput}\n`,
       );
       let label: AuditLabel | undefined;
       while (label === undefined) {
-        const answer = (await rl.question('Do they agree? [a]gree, [d]isagree, [s]kip, [q]uit: ')).trim().toLowerCase();
+        const answer = (await rl.question(`${AUDIT_QUESTION} [a]gree, [d]isagree, [s]kip, [q]uit: `)).trim().toLowerCase();
         if (answer === 'q') return;
-        label = ANSWERS[answer];
+        label = AUDIT_KEYS[answer];
       }
       saveLabel(labelsFile, pair, label);
-      process.stderr.write(`The judge said yes. ${auditProgress({ labelled: pairs.length - open.length + i + 1, total: pairs.length })}\n`);
+      process.stderr.write(`${auditLastLabel({ label, line: pair.line, model: pair.model })} ${auditProgress({ labelled: pairs.length - open.length + i + 1, total: pairs.length })}\n`);
     }
   } finally {
     rl.close();

@@ -205,7 +205,7 @@ class SmartRun<T> implements RunContext {
     this.same = options.compare ?? exactMatch;
     validateTarget(options.target);
     // `auto` claims counts a person can audit: with a judge, a share of the budget waits for the audit.
-    this.auditAlpha = options.judge && this.strategy === 'auto' ? (1 - options.target.confidence) * DEFAULTS.auditShare : 0;
+    this.auditAlpha = options.judge && options.judge.auditItems > 0 && this.strategy === 'auto' ? (1 - options.target.confidence) * DEFAULTS.auditShare : 0;
     this.certificationAlpha = 1 - options.target.confidence - this.auditAlpha;
     if (!(Number.isInteger(this.checkEvery) && this.checkEvery >= 1)) throw new RangeError(`checkEvery must be a positive integer, got ${this.checkEvery}`);
     if (!(Number.isInteger(this.minSample) && this.minSample >= 0)) throw new RangeError(`minSample must be a non-negative integer, got ${this.minSample}`);
@@ -645,7 +645,7 @@ class SmartRun<T> implements RunContext {
       bound: this.boundKind,
       seed: this.seed,
       seedOrigin: this.options.seedOrigin ?? 'config',
-      ...(this.auditAlpha > 0 ? { auditAlpha: this.auditAlpha } : {}),
+      ...(this.auditAlpha > 0 ? { auditAlpha: this.auditAlpha, auditItems: this.options.judge!.auditItems } : {}),
       target: this.target,
       checkEvery: this.checkEvery,
       minSample: this.minSample,

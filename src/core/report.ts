@@ -187,6 +187,8 @@ export interface RunReport {
   readonly seedOrigin?: SeedOrigin;
   /** With a judge (`auto`): the error budget kept for a person's audit of the judge; the guarantee as the judge decides holds at 1 - (1 - confidence) + this. */
   readonly auditAlpha?: number;
+  /** With `auditAlpha`: the certification items per plan the audit draws, fixed before the run. */
+  readonly auditItems?: number;
   readonly target: Target;
   readonly checkEvery: number;
   readonly minSample: number;
@@ -265,6 +267,9 @@ export interface DisagreementSample {
   readonly candidateAnswer?: string;
   readonly verdict?: 'no' | 'unreadable';
 }
+
+/** A person's label of a pair the judge said yes to: a skip counts as a disagreement. */
+export type AuditLabel = 'agree' | 'disagree' | 'skip';
 
 /** Where a person's audit of the judge stands (src/job's `auditResult`): pairs labelled of all, and once all are, the guarantee as a person would judge. */
 export interface AuditResult {

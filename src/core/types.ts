@@ -125,6 +125,8 @@ export interface JudgeClient<T> {
 export interface Judge<T> {
   readonly model: ModelSpec;
   readonly question: JudgeQuestion;
+  /** Items per plan a person will label to audit the judge (`auto`); 0 for no audit. */
+  readonly auditItems: number;
   readonly client: JudgeClient<T>;
 }
 

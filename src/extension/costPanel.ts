@@ -77,6 +77,9 @@ export class CostPanel implements vscode.Disposable {
       case 'profile':
         void vscode.commands.executeCommand('smart.profileDataset');
         break;
+      case 'auditLabel':
+        this.runs.labelPair(message.key, message.label);
+        break;
     }
   }
 

@@ -16,7 +16,9 @@ import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
 import { ProgressDisplay } from './progressDisplay';
 import { showStopped } from './stopActions';
-import type { PanelState, RunView } from '../protocol/panelProtocol';
+import type { AuditView, PanelState, RunView } from '../protocol/panelProtocol';
+import { auditFileFor, auditResult, pairKey, readLabels, saveLabel, type AuditLabel } from '../job/audit';
+import { auditMet, auditStatement } from '../text/audit';
 
 /** What is needed to start (or resume) a run. */
 export interface RunRequest {
@@ -139,10 +141,25 @@ export class RunController implements vscode.Disposable {
       candidates: report.models.filter((m) => m.role === 'candidate').map((m) => m.id),
       report,
       ...disagreementsOf(report),
+      ...auditOf(report),
       canOpenOutput: true,
       canOpenReport: true,
     });
     this.last = undefined;
+  }
+
+  /**
+   * Keeps a person's label of a pair of the shown report's audit, and shows
+   * the next pair, the judge's verdict on the one labelled, and the
+   * guarantee as the audit now stands.
+   */
+  labelPair(key: string, label: AuditLabel): void {
+    const run = this.panelState.run;
+    const report = run?.report as JobReport | undefined;
+    const pair = report?.audit?.pairs.find((p) => pairKey(p) === key);
+    if (!run || !report || !pair) return;
+    saveLabel(auditFileFor(report.input), pair, label);
+    this.setRun({ ...run, ...auditOf(report, { label, line: pair.line, model: pair.model }) });
   }
 
   async start(request: RunRequest): Promise<JobReport | undefined> {
@@ -259,7 +276,7 @@ export class RunController implements vscode.Disposable {
   private async finished(base: RunBase, report: JobReport, output: string): Promise<void> {
     const summary = `${costSentence(report)} ${describeGuarantee(report)}`;
     this.log.info(`Done. ${summary}`);
-    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.kept(), report, ...disagreementsOf(report), canOpenOutput: true, canOpenReport: true });
+    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.kept(), report, ...disagreementsOf(report), ...auditOf(report), canOpenOutput: true, canOpenReport: true });
     await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
     this.showStatus(`$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`, summary);
     if (this.openOutputsWhenDone()) {
@@ -342,4 +359,24 @@ export class RunController implements vscode.Disposable {
 /** A report's disagreement sample, for the panel (reports written before samples were kept have none). */
 function disagreementsOf(report: Partial<Pick<JobReport, 'disagreements'>>): Pick<RunView, 'disagreements'> {
   return report.disagreements ? { disagreements: report.disagreements } : {};
+}
+
+/** A report's audit as it stands, from the labels kept beside its input (none without a judge to audit). */
+function auditOf(report: Partial<Pick<JobReport, 'audit'>> & JobReport, last?: AuditView['last']): Pick<RunView, 'audit'> {
+  const setup = report.audit;
+  if (!setup) return {};
+  const labels = readLabels(auditFileFor(report.input));
+  const result = auditResult(report, setup, labels);
+  const next = setup.pairs.find((p) => !labels.has(pairKey(p)));
+  return {
+    audit: {
+      labelled: result.labelled,
+      total: result.total,
+      ...(next ? { pair: { key: pairKey(next), ...next } } : {}),
+      ...(last ? { last } : {}),
+      statement: auditStatement(report, result),
+      done: result.done !== undefined,
+      ...(result.done ? { met: auditMet(report, result.done.agreeingOutputs) } : {}),
+    },
+  };
 }

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DEFAULTS } from '../core/defaults';
 import { STRATEGIES, type Strategy } from '../core/types';
 import { answerRuleSchema, labelsSchema, type AnswerRule } from '../io/answerExtraction';
 import { STRATEGY_DESCRIPTIONS } from '../job/configSchema';
@@ -136,7 +137,8 @@ async function askJudge(models: readonly ModelSetting[]): Promise<AnswerFields |
     ],
     { title: 'Smart: what does the judge decide?', placeHolder: 'The guarantee is then about agreement as the judge decides' },
   );
-  return question ? { answer: { kind: 'judge', model: model.id, question: question.question } } : undefined;
+  // The audit's size goes in the file, to be seen and set before the first run.
+  return question ? { answer: { kind: 'judge', model: model.id, question: question.question, auditItems: DEFAULTS.auditItems } } : undefined;
 }
 
 /** The first problem zod finds with a value, as the person should read it. */

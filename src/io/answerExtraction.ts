@@ -11,6 +11,7 @@
  * equal to a configured label.
  */
 import * as z from 'zod';
+import { DEFAULTS } from '../core/defaults';
 import { JUDGE_QUESTIONS } from '../core/types';
 import { parseFieldPath, readField } from './template';
 
@@ -101,6 +102,14 @@ const judgeRule = z
       .optional()
       .describe('A judge prompt file of your own, relative to the config: {{input}} (the prompt the models saw), {{reference_output}}, {{candidate_output}}, {{criteria}} and the item\'s own fields. It must ask for a yes or a no (or {"verdict": "yes"}).'),
     criteria: z.string().trim().min(1).optional().describe('A sentence added to the question, such as "Numbers and names must match exactly."'),
+    auditItems: z
+      .int()
+      .min(0)
+      .default(DEFAULTS.auditItems)
+      .describe(
+        `Items per plan a person labels to audit the judge with smart audit (default ${DEFAULTS.auditItems}): more labels vouch for more of the outputs as a person would judge (at 95% confidence with one plan, 40 items that all agree cap the judge's false yes at about 11% of the items, 200 at about 2.3%). ` +
+          '0: no audit, and the guarantee stays as the judge decides, at the full confidence. Set it before running: the sample is fixed by the run.',
+      ),
   })
   .describe('A judge model decides whether a candidate\'s output agrees with the reference\'s, where they differ beyond case, punctuation and spacing. The guarantee is then about agreement as the judge decides.');
 

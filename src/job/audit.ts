@@ -20,7 +20,8 @@ import { DEFAULTS } from '../core/defaults';
 import { firstCalls, keptModel, type PlanSpec } from '../core/plans/planSpec';
 import { gateHolds } from '../core/plans/planOutcome';
 import { mulberry32 } from '../core/random';
-import type { AuditResult } from '../core/report';
+import type { AuditLabel, AuditResult } from '../core/report';
+export type { AuditLabel } from '../core/report';
 import type { Completion } from '../core/types';
 import { hypergeometricLowerBound } from '../core/stats/hypergeometric';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
@@ -54,6 +55,7 @@ export interface AuditedRun {
   readonly profiledItems: number;
   readonly reference: string;
   readonly auditAlpha?: number;
+  readonly auditItems?: number;
   readonly plan: {
     readonly entries: ReadonlyArray<{ readonly id: string; readonly plan: PlanSpec; readonly items: number; readonly agreeing?: number }>;
     readonly certification?: { readonly pilotItems: number; readonly plannedItems: number; readonly plans: ReadonlyArray<{ readonly id: string }> };
@@ -75,7 +77,7 @@ export function auditSetup(run: AuditedRun, outcomes: readonly ProfiledOutcome[]
   const plans: Array<{ plan: string; sampled: number }> = [];
   const pairs: Array<Omit<AuditPair, 'input'>> = [];
   for (const entry of used) {
-    const sample = sampleOf(firstLook, Math.min(DEFAULTS.auditItems, firstLook.length), run.seed, entry.id);
+    const sample = sampleOf(firstLook, Math.min(run.auditItems ?? DEFAULTS.auditItems, firstLook.length), run.seed, entry.id);
     plans.push({ plan: entry.id, sampled: sample.length });
     for (const o of sample) {
       const kept = judgedYes(entry.plan, o, rule);
@@ -107,8 +109,6 @@ function judgedYes(plan: PlanSpec, o: ProfiledOutcome, rule: AnswerRule): string
   return o.judged?.[kept] === 'yes' ? kept : undefined;
 }
 
-/** A person's label of a pair. */
-export type AuditLabel = 'agree' | 'disagree' | 'skip';
 
 const labelSchema = z.strictObject({ key: z.string(), plan: z.string(), line: z.int().min(1), label: z.enum(['agree', 'disagree', 'skip']), at: z.iso.datetime() });
 

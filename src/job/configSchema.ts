@@ -316,7 +316,7 @@ function judgeOf(rule: JudgeRule, file: string | undefined): SmartJudge | Error 
   try {
     const source = file === undefined ? undefined : readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
     const template = judgeTemplate(source, rule.question, file === undefined ? 'the default judge prompt' : path.basename(file));
-    return { model: rule.model, question: rule.question, template, ...(rule.criteria !== undefined ? { criteria: rule.criteria } : {}) };
+    return { model: rule.model, question: rule.question, auditItems: rule.auditItems, template, ...(rule.criteria !== undefined ? { criteria: rule.criteria } : {}) };
   } catch (error) {
     return error as Error;
   }
@@ -326,6 +326,8 @@ function judgeOf(rule: JudgeRule, file: string | undefined): SmartJudge | Error 
 export interface SmartJudge {
   readonly model: string;
   readonly question: JudgeQuestion;
+  /** Items per plan a person labels to audit the judge; 0 for no audit. */
+  readonly auditItems: number;
   readonly template: Template;
   readonly criteria?: string;
 }

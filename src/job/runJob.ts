@@ -285,7 +285,7 @@ function judgeOf(options: JobOptions, client: JobClient, preview: CostPreview): 
     estimatedOutputTokens: judgeCallTokens(preview.meanInputTokens, preview.outputTokens).output,
   };
   const jobJudge = new JobJudge({ client, model: spec, template: judge.template, inputName: options.input, ...(judge.criteria !== undefined ? { criteria: judge.criteria } : {}) });
-  return { model: spec, question: judge.question, client: jobJudge };
+  return { model: spec, question: judge.question, auditItems: judge.auditItems, client: jobJudge };
 }
 
 

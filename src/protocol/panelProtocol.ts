@@ -5,7 +5,7 @@
  * whole current state, again after every change, so a panel that appears late,
  * is hidden or is restored after a reload always shows the truth.
  */
-import type { BatchesProgress, DisagreementSample, ProgressEvent, RunReport } from '../core/report';
+import type { AuditLabel, BatchesProgress, DisagreementSample, ProgressEvent, RunReport } from '../core/report';
 import type { BoundKind, GuaranteeBound, Strategy, Target } from '../core/types';
 
 /**
@@ -39,11 +39,39 @@ export interface RunView {
   readonly report?: RunReport;
   /** With the report: a few profiled items per candidate where it disagreed with the reference. */
   readonly disagreements?: readonly DisagreementSample[];
+  /** With the report of a run whose judge decided agreement: the person's audit of the judge. */
+  readonly audit?: AuditView;
   /** Why the run failed or stopped, in one sentence. */
   readonly message?: string;
   /** Whether output and report files exist to open. */
   readonly canOpenOutput: boolean;
   readonly canOpenReport: boolean;
+}
+
+/** A pair to label in a person's audit of the judge. */
+export interface AuditPairView {
+  readonly key: string;
+  readonly plan: string;
+  readonly model: string;
+  readonly line: number;
+  readonly input: string;
+  readonly referenceOutput: string;
+  readonly candidateOutput: string;
+}
+
+/** Where a person's audit of the judge stands, as the panel shows it. */
+export interface AuditView {
+  readonly labelled: number;
+  readonly total: number;
+  /** The next pair to label; absent once every pair is. */
+  readonly pair?: AuditPairView;
+  /** The pair labelled last, and the label given: the judge's verdict is shown only then. */
+  readonly last?: { readonly label: AuditLabel; readonly line: number; readonly model: string };
+  /** The guarantee as the audit stands: what is left to label, or, once done, as a person would judge. */
+  readonly statement: string;
+  readonly done: boolean;
+  /** Once done: whether the count as a person would judge reaches the target. */
+  readonly met?: boolean;
 }
 
 export interface PanelState {
@@ -60,7 +88,8 @@ export type PanelMessage =
   | { readonly type: 'openOutput' }
   | { readonly type: 'openReport' }
   | { readonly type: 'cancel' }
-  | { readonly type: 'profile' };
+  | { readonly type: 'profile' }
+  | { readonly type: 'auditLabel'; readonly key: string; readonly label: AuditLabel };
 
 /** The panel's view type: names the panel for the serializer that restores it after a reload. */
 export const PANEL_VIEW_TYPE = 'smart.costPanel';

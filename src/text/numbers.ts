@@ -12,6 +12,9 @@ export const NO_FIGURE = '–';
 const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const DECIMALS = [1, 2].map((digits) => new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 const PERCENT = [0, 1, 2].map((digits) => new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: digits }));
+// Bounds round away from what they claim: a lower bound down, an upper bound up.
+const PERCENT_DOWN = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1, roundingMode: 'floor' });
+const PERCENT_UP = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1, roundingMode: 'ceil' });
 
 /** A count with thousands separators: 12,345. */
 export function count(x: number): string {
@@ -50,14 +53,24 @@ export function percent(x: number, digits: 0 | 1 | 2 = 1): string {
   return text === '-0%' ? '0%' : text;
 }
 
+/**
+ * A lower bound as a percentage, rounded down, so that "at least 96.6%" stays
+ * true of 2,320 of 2,400 (96.67%) and a count one short of a 95% target never
+ * shows as 95%.
+ */
+export function percentAtLeast(x: number): string {
+  return Number.isFinite(x) ? PERCENT_DOWN.format(x) : NO_FIGURE;
+}
+
 /** A target or confidence level: up to two decimals, so 0.975 → "97.5%" and 0.9995 → "99.95%". */
 export function level(x: number): string {
   return percent(x, 2);
 }
 
-/** An interval as its two ends: "93.1%–98%". */
+/** An interval as its two ends, each rounded outwards: "93.1%–98%". */
 export function interval(i: Interval): string {
-  return `${percent(i.lower)}–${percent(i.upper)}`;
+  const upper = Number.isFinite(i.upper) ? PERCENT_UP.format(i.upper) : NO_FIGURE;
+  return `${percentAtLeast(i.lower)}–${upper}`;
 }
 
 /** A duration given in milliseconds, in seconds: "183.0 s". */

@@ -2,7 +2,7 @@
 import { escalation, firstCalls, type PlanSpec } from '../core/plans/planSpec';
 import type { MixEntry, Plan } from '../core/report';
 import { usd } from './money';
-import { count, items, level, percent, plural } from './numbers';
+import { count, items, level, percent, plural, percentAtLeast } from './numbers';
 
 const KIND_WORDS: Readonly<Record<Plan['kind'], string>> = {
   mix: 'A mix of plans',
@@ -102,8 +102,8 @@ export function planEntryDetail(entry: MixEntry, reference: string, target: numb
   const below = entry.lowerBound < target ? `, below the ${level(target)} target, which is for the whole file` : '';
   const bound =
     entry.agreeing === undefined
-      ? `expected agreement rate with ${reference} on the ${plural(entry.items, 'item it answers', 'items it answers')} at least ${percent(entry.lowerBound)}`
-      : `at least ${count(entry.agreeing)} of its ${plural(entry.items, 'output', 'outputs')} (${percent(entry.lowerBound)}) ${entry.agreeing === 1 ? 'agrees' : 'agree'} with ${reference}`;
+      ? `expected agreement rate with ${reference} on the ${plural(entry.items, 'item it answers', 'items it answers')} at least ${percentAtLeast(entry.lowerBound)}`
+      : `at least ${count(entry.agreeing)} of its ${plural(entry.items, 'output', 'outputs')} (${percentAtLeast(entry.lowerBound)}) ${entry.agreeing === 1 ? 'agrees' : 'agree'} with ${reference}`;
   return `${coverage}${bound}${below}; ${usd(entry.costPerItem)} per item`;
 }
 

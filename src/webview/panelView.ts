@@ -3,7 +3,8 @@
  * shells) is built once, so that keyboard focus and the live region survive
  * the many state updates of a run; each update refills the sections.
  */
-import type { PanelMessage, PanelState, RunStatus } from '../protocol/panelProtocol';
+import type { AuditLabel } from '../core/report';
+import type { AuditView, PanelMessage, PanelState, RunStatus } from '../protocol/panelProtocol';
 import { batchTable } from './batchTable';
 import { progressCosts, reportCosts } from './costSummary';
 import { boundName, intervalsRole } from '../text/bounds';
@@ -12,6 +13,7 @@ import { level } from '../text/numbers';
 import { describeTarget, seedWords } from '../text/report';
 import { RUN_STATUS_WORDS } from '../text/runStatus';
 import { h } from './dom';
+import { auditKey, auditLastWords, auditView } from './auditView';
 import { disagreementsView } from './disagreementsView';
 import { guaranteeView } from './guaranteeView';
 import { intervalChart } from './intervalChart';
@@ -71,6 +73,12 @@ export class PanelView {
   private readonly plan = new Section('plan', 'Plan');
   private readonly guarantee = new Section('guarantee', 'Guarantee');
   private readonly disagreements = new Section('disagreements', 'Where they disagreed');
+  private readonly audit = new Section('audit', 'Audit of the judge');
+  // Kept across updates, so that a screen reader hears each label's outcome.
+  private readonly auditLast = h('p', { class: 'audit-last', role: 'status', 'aria-live': 'polite' });
+  /** The pair shown to label, and the one a label was just posted for (a second key press before the next pair arrives is ignored). */
+  private auditPair: string | undefined;
+  private auditPosted: string | undefined;
   private readonly models = new Section('models', 'Models');
   private readonly chartBox = h('div', { class: 'chart-box' });
   private readonly chartCaption = h('p', { class: 'note' });
@@ -79,6 +87,7 @@ export class PanelView {
   private readonly tableBox = h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Models' });
   private facts: RunFacts | undefined;
   private chartWidth = 0;
+  private readonly label: (key: string, label: AuditLabel) => void;
 
   constructor(
     private readonly root: HTMLElement,
@@ -88,6 +97,17 @@ export class PanelView {
     this.openReport = button('Open report', false, () => post({ type: 'openReport' }));
     this.cancel = button('Cancel run', false, () => post({ type: 'cancel' }));
     this.profileAgain = button('Profile a dataset…', false, () => post({ type: 'profile' }));
+    this.label = (key, label) => {
+      if (this.auditPosted === key) return;
+      this.auditPosted = key;
+      post({ type: 'auditLabel', key, label });
+    };
+    document.addEventListener('keydown', (event) => {
+      const label = this.auditPair === undefined || event.repeat ? undefined : auditKey(event);
+      if (!label) return;
+      event.preventDefault();
+      this.label(this.auditPair!, label);
+    });
 
     this.empty = h(
       'div',
@@ -123,6 +143,7 @@ export class PanelView {
       this.chart.element,
       this.plan.element,
       this.guarantee.element,
+      this.audit.element,
       this.disagreements.element,
       this.models.element,
     );
@@ -189,7 +210,20 @@ export class PanelView {
     this.guarantee.fill(...guaranteeView(facts));
     this.disagreements.element.hidden = run.disagreements === undefined;
     if (run.disagreements) this.disagreements.fill(...disagreementsView(run.disagreements, run.reference));
+    this.drawAudit(run.audit, run.reference);
     this.tableBox.replaceChildren(modelTable(facts.models, { reference: run.reference, plan: facts.plan, profiling: facts.profiling, profiledItems }));
+  }
+
+  private drawAudit(audit: AuditView | undefined, reference: string): void {
+    this.audit.element.hidden = audit === undefined;
+    this.auditPair = audit?.pair?.key;
+    if (!audit) return;
+    // A label's buttons are replaced with the next pair's: keep a keyboard user's focus in the section.
+    const hadFocus = this.audit.element.contains(document.activeElement) && document.activeElement !== document.body;
+    this.audit.fill(...auditView(audit, reference, this.auditLast, this.label));
+    const words = auditLastWords(audit);
+    if (this.auditLast.textContent !== words) this.auditLast.textContent = words;
+    if (hadFocus) this.audit.element.querySelector<HTMLButtonElement>('.audit-actions button')?.focus();
   }
 
   private drawHeader(facts: RunFacts): void {

@@ -6,6 +6,7 @@
  */
 import type { BatchesProgress, ModelSummary, ProgressEvent, RunReport } from '../../src/core/report';
 import type { PanelState, RunView } from '../../src/protocol/panelProtocol';
+import { auditStatement, type AuditFacts } from '../../src/text/audit';
 
 type ModelFields = Pick<ModelSummary, 'id' | 'status' | 'agreements' | 'n'> & Partial<ModelSummary>;
 
@@ -211,6 +212,9 @@ export const AUTO_REPORT: RunReport = {
   guarantee: { about: 'outputs', accuracy: 0.95, confidence: 0.95, bound: 'hypergeometric', met: true, proven: true },
 };
 
+/** What the audit's words need of AUTO_REPORT. */
+const AUTO_REPORT_FACTS: AuditFacts = { items: AUTO_REPORT.items, reference: 'gpt-4o', target: AUTO_REPORT.target };
+
 /** The finished `auto` run, with its output and report on disk. */
 export const FINISHED_AUTO: PanelState = {
   run: {
@@ -226,6 +230,48 @@ export const FINISHED_AUTO: PanelState = {
     ],
     canOpenOutput: true,
     canOpenReport: true,
+  },
+};
+
+/** The `auto` run audited by a person: 3 of 40 pairs labelled, the next one shown with its prompt and both outputs. */
+export const AUDITING: PanelState = {
+  run: {
+    ...FINISHED_AUTO.run!,
+    audit: {
+      labelled: 3,
+      total: 40,
+      pair: {
+        key: 'gpt-4o-mini:412',
+        plan: 'gpt-4o-mini',
+        model: 'gpt-4o-mini',
+        line: 412,
+        input: 'Summarize the ticket in one sentence:\nI was charged twice for order 1182 and the refund never came.',
+        referenceOutput: 'The customer was double-charged for order 1182 and has not been refunded.',
+        candidateOutput: 'Customer reports a duplicate charge on order 1182 with no refund yet.',
+      },
+      last: { label: 'disagree', line: 87, model: 'gpt-4o-mini' },
+      statement: auditStatement(AUTO_REPORT_FACTS, { labelled: 3, total: 40 }),
+      done: false,
+    },
+  },
+};
+
+/** The audit once every pair is labelled: the guarantee as a person would judge. */
+export const AUDITED: PanelState = {
+  run: {
+    ...FINISHED_AUTO.run!,
+    audit: {
+      labelled: 40,
+      total: 40,
+      last: { label: 'agree', line: 2290, model: 'gpt-4o-mini' },
+      statement: auditStatement(AUTO_REPORT_FACTS, {
+        labelled: 40,
+        total: 40,
+        done: { plans: [{ plan: 'gpt-4o-mini', sampled: 40, falseYes: 1, cap: 41 }], agreeingOutputs: 2279 },
+      }),
+      done: true,
+      met: false,
+    },
   },
 };
 

@@ -16,7 +16,7 @@ import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
 import { intervalBound } from '../../src/core/types';
 import { describeGuarantee } from '../../src/text/guarantee';
-import { APPLYING, AUTO_REPORT, BATCHES, CANCELLED, CONFIRMING, DECLINED, FAILED, FAILED_AT_ONCE, FINISHED, FINISHED_AUTO, HOSTILE, PREPARING, PREVIEW_LINES, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
+import { APPLYING, AUDITED, AUDITING, AUTO_REPORT, BATCHES, CANCELLED, CONFIRMING, DECLINED, FAILED, FAILED_AT_ONCE, FINISHED, FINISHED_AUTO, HOSTILE, PREPARING, PREVIEW_LINES, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -252,8 +252,8 @@ describe('cost panel (webview) in Chromium', function () {
     ]);
     assert.equal(await text(page, 'table.models tbody tr:nth-child(2) td:nth-child(5)'), '1,088 (120)');
     assert.deepEqual(await ariaLabels(page, 'g.chart-row'), [
-      'gpt-4o-mini: agreement 98.5% (384 of 390), interval 95.5%–99.6%, target 95%; meets the target',
-      'gpt-4.1-nano: agreement 97.2% (379 of 390), interval 94.1%–98.9%, target 95%; profiling stopped to save cost',
+      'gpt-4o-mini: agreement 98.5% (384 of 390), interval 95.5%–99.7%, target 95%; meets the target',
+      'gpt-4.1-nano: agreement 97.2% (379 of 390), interval 94.1%–99%, target 95%; profiling stopped to save cost',
       'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; below the target',
       'claude-3-5-haiku: no items profiled yet, target 95%; not profiled',
     ]);
@@ -435,7 +435,7 @@ describe('cost panel (webview) in Chromium', function () {
     assert.deepEqual(cli.money, ['$0.5192', '$0.504', '$0.0152']);
     assert.deepEqual(cli.plan.map((p) => `${p[0]} ${p[1]}`), ['gpt-4o-mini 34.7% · 698 items', 'gpt-4.1-nano 28.4% · 570 items', 'gpt-4o 36.9% · 742 items']);
     assert.deepEqual(cli.models.map((m) => m[1]), ['the reference', 'meets the target', 'profiling stopped to save cost', 'below the target', 'not profiled']);
-    assert.deepEqual(cli.models[2], ['gpt-4.1-nano', 'profiling stopped to save cost', '94.1%–98.9%', '$0.00818', 'answers 28.4% of the rest']);
+    assert.deepEqual(cli.models[2], ['gpt-4.1-nano', 'profiling stopped to save cost', '94.1%–99%', '$0.00818', 'answers 28.4% of the rest']);
     assert.deepEqual(cliFigures(formatReport(AUTO_REPORT)).models.map((m) => m[4]), [
       'answers the profiled items, 15% of the rest and the items gates pass on',
       'in a gate on 60% of the rest',
@@ -464,12 +464,56 @@ describe('cost panel (webview) in Chromium', function () {
     assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['in a certified plan', 'piloted, not chosen', 'not profiled']);
     const entries = (await page.locator('.plan-entries li').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     assert.equal(entries[1], 'gpt-4o-mini 25% · 502 items at least 452 of its 502 outputs (90%) agree with gpt-4o, below the 95% target, which is for the whole file; $0.0000127 per item');
-    assert.match(await text(page, '.guarantee'), /^With 95% confidence, at least 2,320 of the whole file's 2,400 outputs \(96.7%\) agree with gpt-4o \(target 95%\)/);
+    assert.match(await text(page, '.guarantee'), /^With 95% confidence, at least 2,320 of the whole file's 2,400 outputs \(96.6%\) agree with gpt-4o \(target 95%\)/);
     assert.match(await text(page, '.section-agreement'), /confidence intervals \(exact Clopper-Pearson bound\) on each candidate's agreement with gpt-4o over the items profiled, to compare them/);
     // Where they disagreed: each sample with its line, what decided it, the prompt and both outputs.
     const samples = (await page.locator('.disagreements li').allInnerTexts()).map((t) => t.split('\n').map((l) => l.trim()).filter(Boolean));
     assert.deepEqual(samples[0], ['gpt-4o-mini, line 118: the answers "billing" and "orders"', 'Prompt: Route this ticket: my card was charged twice for one order', 'gpt-4o: billing', 'gpt-4o-mini: orders']);
     assert.equal(samples.length, 2);
+    assertNoProblems();
+  });
+
+  it("audits the judge: shows the pair with the judge's verdict held back, labels it by button or key, once per pair", async () => {
+    const page = await openPanel();
+    await postState(page, AUDITING);
+    assert.match(await text(page, '.audit-statement'), /^Audit of the judge: 3 of 40 pairs labelled\. Once every pair is labelled/);
+    assert.equal(await text(page, '.audit-last'), 'Line 87 (gpt-4o-mini): you said they disagree; the judge had said yes.');
+    const blocks = (await page.locator('.audit-block').allInnerTexts()).map((t) => t.split('\n')[0]);
+    assert.deepEqual(blocks, ['Prompt', 'gpt-4o', 'gpt-4o-mini']);
+    assert.equal(await text(page, '.audit-heading'), 'Pair 4 of 40 (plan gpt-4o-mini, line 412)');
+    assert.ok((await text(page, '.audit-pair')).includes('I was charged twice for order 1182'));
+    // The pair's own text never says what the judge answered.
+    assert.ok(!/judge/i.test(await text(page, '.audit-pair')));
+    assert.deepEqual(await page.locator('.audit-actions button').allInnerTexts(), ['Agree (A)', 'Disagree (D)', 'Skip (S)']);
+
+    await page.getByRole('button', { name: 'Agree (A)' }).click();
+    // A second answer before the next pair arrives is not taken for it: modified keys are not labels at all.
+    await page.keyboard.press('d');
+    await page.keyboard.press('Control+s');
+    const labels = (await posted(page)).filter((m) => m.type === 'auditLabel');
+    assert.deepEqual(labels, [{ type: 'auditLabel', key: 'gpt-4o-mini:412', label: 'agree' }]);
+
+    // The next pair: a key labels it, and focus stays in the section for keyboard users.
+    const next = { run: { ...AUDITING.run!, audit: { ...AUDITING.run!.audit!, labelled: 4, pair: { ...AUDITING.run!.audit!.pair!, key: 'gpt-4o-mini:977', line: 977 }, last: { label: 'agree' as const, line: 412, model: 'gpt-4o-mini' } } } };
+    await postState(page, next);
+    assert.equal(await text(page, '.audit-last'), 'Line 412 (gpt-4o-mini): you said they agree; the judge had said yes.');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Agree (A)');
+    await page.keyboard.press('s');
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'auditLabel').at(-1), { type: 'auditLabel', key: 'gpt-4o-mini:977', label: 'skip' });
+    assertNoProblems();
+  });
+
+  it('states the audited guarantee once every pair is labelled, marked when it falls below the target', async () => {
+    const page = await openPanel();
+    await postState(page, AUDITED);
+    assert.match(
+      await text(page, '.audit-statement'),
+      /^With 95% confidence, at least 2,279 of the whole file's 2,400 outputs \(94\.9%\) are known to agree with gpt-4o as a person would judge \(target 95%\): of the 40 pairs you labelled/,
+    );
+    assert.equal(await page.locator('.audit-statement.guarantee-unmet').count(), 1);
+    assert.equal(await page.locator('.audit-pair, .audit-actions button').count(), 0);
+    await page.keyboard.press('a');
+    assert.equal((await posted(page)).filter((m) => m.type === 'auditLabel').length, 0);
     assertNoProblems();
   });
 
@@ -526,7 +570,7 @@ describe('cost panel (webview) in Chromium', function () {
   it('fits narrow and wide panels in light and dark themes (screenshots in test/e2e/artifacts)', async () => {
     const artifacts = join(root, 'test', 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
-    const states: Record<string, PanelState> = { empty: {}, confirming: CONFIRMING, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED };
+    const states: Record<string, PanelState> = { empty: {}, confirming: CONFIRMING, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED, audit: AUDITING };
     for (const theme of ['light', 'dark'] as const) {
       const page = await openPanel(theme);
       for (const width of [1200, 900, 640, 480, 300]) {

@@ -12,9 +12,9 @@ describe('the command line report summary', () => {
     assert.equal(rows.length, 1 + REPORT.models.length);
     assert.deepEqual(rows[0], ['model', 'profiling', 'agreed', 'interval', 'calls', 'cached', 'cost', 'outputs', 'use']);
     assert.deepEqual(rows[1], ['gpt-4o', 'the reference', '–', '–', '1,132', '0', '$0.2377', '1,132', 'answers the profiled items and 36.9% of the rest']);
-    assert.deepEqual(rows[2], ['gpt-4o-mini', 'meets the target', '384/390', '95.5%–99.6%', '1,088', '120', '$0.01382', '698', 'answers 34.7% of the rest']);
+    assert.deepEqual(rows[2], ['gpt-4o-mini', 'meets the target', '384/390', '95.5%–99.7%', '1,088', '120', '$0.01382', '698', 'answers 34.7% of the rest']);
     // The contradiction, now two facts that agree with the plan.
-    assert.deepEqual(rows[3], ['gpt-4.1-nano', 'profiling stopped to save cost', '379/390', '94.1%–98.9%', '960', '0', '$0.00818', '570', 'answers 28.4% of the rest']);
+    assert.deepEqual(rows[3], ['gpt-4.1-nano', 'profiling stopped to save cost', '379/390', '94.1%–99%', '960', '0', '$0.00818', '570', 'answers 28.4% of the rest']);
     assert.deepEqual(rows[4].slice(0, 2).concat(rows[4].slice(-1)), ['gpt-3.5-turbo', 'below the target', 'not used']);
   });
 

@@ -43,7 +43,7 @@ function options(judge: Judge<number>, overrides: Partial<RunOptions<number>> = 
 describe('runSmart with a judge', () => {
   it('asks the judge where the rule finds no agreement, on profiled items only, and decides agreement by its verdicts', async () => {
     const judgeClient = new NumberJudge();
-    const { report, outputs } = await runSmart(options({ model: JUDGE_MODEL, question: 'equivalent', client: judgeClient }));
+    const { report, outputs } = await runSmart(options({ model: JUDGE_MODEL, question: 'equivalent', auditItems: 40, client: judgeClient }));
     const para = report.models.find((m) => m.id === 'para')!;
     assert.equal(judgeClient.asked.length, para.n, 'one verdict per profiled item of the candidate');
     assert.ok(judgeClient.asked.every((a) => a.reference === `answer ${a.item}`));
@@ -65,7 +65,7 @@ describe('runSmart with a judge', () => {
 
   it('needs no judge where the rule already finds the outputs the same', async () => {
     const judgeClient = new NumberJudge();
-    const { report } = await runSmart(options({ model: JUDGE_MODEL, question: 'equivalent', client: judgeClient }, { compare: (a, b) => /\d+$/.exec(a)![0] === /\d+$/.exec(b)![0] }));
+    const { report } = await runSmart(options({ model: JUDGE_MODEL, question: 'equivalent', auditItems: 40, client: judgeClient }, { compare: (a, b) => /\d+$/.exec(a)![0] === /\d+$/.exec(b)![0] }));
     const wrong = judgeClient.asked.length;
     assert.ok(wrong > 0 && wrong < report.judge!.comparisons / 10, `${wrong} of ${report.judge!.comparisons} went to the judge: only those the rule found different`);
     assert.ok(judgeClient.asked.every((a) => a.item % 20 === 3));
@@ -73,7 +73,7 @@ describe('runSmart with a judge', () => {
 
   it('prices the judge into profiling: with a judge dearer than what a candidate can save, it does not start', async () => {
     const dear: ModelSpec = { id: 'judge', inputPer1M: 5000, outputPer1M: 5000 };
-    const { report } = await runSmart(options({ model: dear, question: 'equivalent', client: new NumberJudge() }));
+    const { report } = await runSmart(options({ model: dear, question: 'equivalent', auditItems: 40, client: new NumberJudge() }));
     assert.equal(report.profiledItems, 0);
     assert.equal(report.judge!.comparisons, 0);
     assert.ok(report.plan.entries.every((e) => e.id === 'ref' || e.items === 0), JSON.stringify(report.plan.entries.map((e) => [e.id, e.items])));

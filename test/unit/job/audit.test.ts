@@ -25,7 +25,7 @@ function answers(model: string, messages: readonly TestMessage[]): string {
   return `City ${i % 8 === 5 ? i + 1 : i} is the capital of country ${i}`;
 }
 
-function workspace(baseURL: string): { dir: string; input: string; config: string } {
+function workspace(baseURL: string, judge: Record<string, unknown> = {}): { dir: string; input: string; config: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-audit-'));
   const input = path.join(dir, 'countries.jsonl');
   writeFileSync(input, Array.from({ length: 3000 }, (_, i) => JSON.stringify({ country: `country ${i}` })).join('\n') + '\n');
@@ -42,7 +42,7 @@ function workspace(baseURL: string): { dir: string; input: string; config: strin
       ],
       reference: 'big',
       template: 'prompt.txt',
-      answer: { kind: 'judge', model: 'judge' },
+      answer: { kind: 'judge', model: 'judge', ...judge },
       accuracy: 0.85,
       confidence: 0.95,
       seed: 4,
@@ -87,6 +87,26 @@ describe('a person\'s audit of the judge', () => {
       const written = readFileSync(path.join(ws.dir, 'countries.smart.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { country: string; smart: { raw: string } });
       const agreeing = written.filter((w) => cityOf(w.smart.raw) === /\d+/.exec(w.country)![0]).length;
       assert.ok(agreeing >= Number(counted.replace(/,/g, '')), `${agreeing} agree; the audit claims at least ${counted}`);
+    });
+  });
+
+  it('draws as many items as the config asks, and with 0 keeps no budget for an audit', async () => {
+    await withOpenAiTestServer({ answer: answers }, async (server) => {
+      const larger = workspace(server.baseURL, { auditItems: 120 });
+      const { report } = await runJob({ input: larger.input, config: loadConfig(larger.config) });
+      assert.equal(report.auditItems, 120);
+      const firstLook = report.plan.certification!.plannedItems;
+      assert.equal(report.audit!.plans[0].sampled, Math.min(120, firstLook));
+      assert.ok(report.audit!.pairs.length > 40, `${report.audit!.pairs.length} pairs`);
+
+      const none = workspace(server.baseURL, { auditItems: 0 });
+      const { report: unaudited } = await runJob({ input: none.input, config: loadConfig(none.config) });
+      assert.equal(unaudited.auditAlpha, undefined);
+      assert.equal(unaudited.audit, undefined);
+      assert.equal(unaudited.guarantee.confidence, 0.95, 'the guarantee as the judge decides, at the confidence asked');
+      const out = spawnSync(process.execPath, [CLI, 'audit', none.input], { encoding: 'utf8' });
+      assert.equal(out.status, 0, out.stderr);
+      assert.match(out.stdout, /no judge to audit/);
     });
   });
 

@@ -8,7 +8,7 @@ describe('describeGuarantee, for a count of this file\'s outputs (auto)', () => 
   it('states a mix: confidence, how many of the file\'s outputs agree, the target, which plan wrote which outputs and how many of those agree, and the bounds', () => {
     assert.equal(
       describeGuarantee(AUTO_REPORT),
-      "With 95% confidence, at least 2,320 of the whole file's 2,400 outputs (96.7%) agree with gpt-4o (target 95%): 390 profiled items carry gpt-4o's own output; " +
+      "With 95% confidence, at least 2,320 of the whole file's 2,400 outputs (96.6%) agree with gpt-4o (target 95%): 390 profiled items carry gpt-4o's own output; " +
         'the other 2,010 come from gpt-4.1-nano + gemini-2.0-flash (else gpt-4o) on 1,206 (at least 1,176 of them agree), gpt-4o-mini on 502 (at least 452 of them agree) and gpt-4o itself on 302; ' +
         'exact bounds for sampling without replacement from this file, on 350 items profiled after the plans were chosen and looked at only at sizes fixed in advance, and on the items each plan was dealt at random.',
     );
@@ -22,7 +22,7 @@ describe('describeGuarantee, for a count of this file\'s outputs (auto)', () => 
 
   it('says so when the target is not met', () => {
     const text = describeGuarantee({ ...AUTO_REPORT, plan: { ...AUTO_REPORT.plan, agreeingOutputs: 2200, agreementLowerBound: 2200 / 2400 }, guarantee: { ...AUTO_REPORT.guarantee, met: false } });
-    assert.match(text, /^With 95% confidence, at least 2,200 of the whole file's 2,400 outputs \(91.7%\) are known to agree with gpt-4o \(target 95%\)/);
+    assert.match(text, /^With 95% confidence, at least 2,200 of the whole file's 2,400 outputs \(91.6%\) are known to agree with gpt-4o \(target 95%\)/);
   });
 });
 
@@ -68,7 +68,7 @@ describe('planGuarantee and agreementNote', () => {
   it('state the chosen plan\'s guarantee before the report, as a count or as a rate', () => {
     assert.equal(
       planGuarantee(AUTO_REPORT.plan, 'gpt-4o'),
-      'The plan keeps at least 2,320 outputs (96.7% of the file) in agreement with gpt-4o, with 95% confidence; the full statement comes with the report when the run finishes.',
+      'The plan keeps at least 2,320 outputs (96.6% of the file) in agreement with gpt-4o, with 95% confidence; the full statement comes with the report when the run finishes.',
     );
     assert.equal(
       planGuarantee(MIX, 'gpt-4o'),

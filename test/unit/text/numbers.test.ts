@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { count, fixed, interval, items, level, percent, plural, seconds, tokens } from '../../../src/text/numbers';
+import { count, fixed, interval, items, level, percent, percentAtLeast, plural, seconds, tokens } from '../../../src/text/numbers';
 import { expectEach } from './expectEach';
 
 describe('count, plural and items', () => {
@@ -90,9 +90,20 @@ describe('percent and level', () => {
 });
 
 describe('interval, fixed and seconds', () => {
-  it('shows an interval as its two ends', () => {
+  it('shows an interval as its two ends, each rounded outwards', () => {
     assert.equal(interval({ lower: 0.931, upper: 0.98 }), '93.1%–98%');
     assert.equal(interval({ lower: 0, upper: 1 }), '0%–100%');
+    assert.equal(interval({ lower: 0.94158, upper: 0.98931 }), '94.1%–99%');
+  });
+
+  it('rounds a lower bound down, so that "at least" stays true', () => {
+    expectEach(percentAtLeast, [
+      [2320 / 2400, '96.6%'],
+      [2279 / 2400, '94.9%'],
+      [0.57, '57%'],
+      [1, '100%'],
+      [Number.NaN, '–'],
+    ]);
   });
 
   it('shows exactly the decimals asked for', () => {

@@ -15,6 +15,7 @@ import { prepareRun, type ProfileOptions } from './profileDataset';
 import { PANEL_VIEW_TYPE } from '../protocol/panelProtocol';
 import { RunController, type RunRequest } from './runController';
 import { readSettings } from './settings';
+import { newestReport } from './workspaceReports';
 
 /**
  * Activation does little: it wires the commands, the panel's serializer and
@@ -94,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('smart.openLastReport', async () => {
       const uri =
         runs.lastReport ??
+        (await newestReport()) ??
         (
           await vscode.window.showOpenDialog({
             title: 'Smart: open a run report',
@@ -102,16 +104,39 @@ export function activate(context: vscode.ExtensionContext): void {
           })
         )?.[0];
       if (!uri) return;
-      const report = JSON.parse(readFileSync(uri.fsPath, 'utf8')) as JobReport;
-      if (!report.guarantee || !Array.isArray(report.models)) throw new Error(`${vscode.workspace.asRelativePath(uri)} is not a Smart run report.`);
       // The panel shows it; its Open report button opens the JSON.
-      runs.showReport(report);
+      runs.showReport(readReport(uri));
       showPanel();
     }),
   );
   // Keeps Profile Dataset in the palette only while a .jsonl file is at hand.
   context.subscriptions.push(watchJsonlFiles((present) => vscode.commands.executeCommand('setContext', 'smart.jsonlInWorkspace', present)));
   void offerPendingBatches(runs, log);
+  void showNewestReport(runs, log);
+}
+
+/** A run report read from disk. @throws Error naming the file when it is not one. */
+function readReport(uri: vscode.Uri): JobReport {
+  const report = JSON.parse(readFileSync(uri.fsPath, 'utf8')) as JobReport;
+  if (!report.guarantee || !Array.isArray(report.models)) throw new Error(`${vscode.workspace.asRelativePath(uri)} is not a Smart run report.`);
+  return report;
+}
+
+/**
+ * In a new session (a window reloaded, the editor opened again), the panel
+ * shows the workspace's last run rather than nothing, so that its audit and
+ * its figures are where they were left, and Open Last Report is offered.
+ */
+async function showNewestReport(runs: RunController, log: vscode.LogOutputChannel): Promise<void> {
+  const uri = await newestReport();
+  if (!uri) return;
+  await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
+  if (runs.state.run !== undefined) return;
+  try {
+    runs.showReport(readReport(uri));
+  } catch (error) {
+    log.warn(`The last report, ${vscode.workspace.asRelativePath(uri)}, could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**

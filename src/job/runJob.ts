@@ -35,12 +35,15 @@ import { RunLock } from './runLock';
 import { orderSeed, type OrderSeed } from './runSeed';
 
 /** The files a job on `input` writes: beside it, plus the cache and the evidence under `.smart/`. */
+/** How a run's report file name ends (`<name>.smart-report.json`). */
+export const REPORT_SUFFIX = '.smart-report.json';
+
 export function jobFiles(input: string): { output: string; report: string; cache: string; evidence: string } {
   const dir = path.dirname(input);
   const base = path.basename(input).replace(/\.jsonl$/i, '');
   return {
     output: path.join(dir, `${base}.smart.jsonl`),
-    report: path.join(dir, `${base}.smart-report.json`),
+    report: path.join(dir, `${base}${REPORT_SUFFIX}`),
     cache: ResponseCache.fileFor(input),
     evidence: evidenceFileFor(input),
   };

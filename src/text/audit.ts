@@ -15,7 +15,7 @@ export const AUDIT_QUESTION = 'Do they agree?';
 
 /** "Pair 3 of 40 (plan gpt-4o-mini, line 118)" */
 export function auditPairHeading(pair: { readonly plan: string; readonly line: number }, position: number, total: number): string {
-  return `Pair ${count(position)} of ${count(total)} (plan ${pair.plan}, line ${count(pair.line)})`;
+  return `Pair ${count(position)} of ${count(total)} (plan ${pair.plan}, line ${pair.line})`;
 }
 
 /** What the terminal and the panel say once a pair is labelled: the person's label, then the judge's verdict (always yes: the pairs are those it said yes to). */

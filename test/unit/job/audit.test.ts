@@ -15,7 +15,7 @@ const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 /** The city an answer names; the truth a person sees. */
 const cityOf = (text: string): string => /city (\d+)/i.exec(text)?.[1] ?? '';
 
-/** `big` names country i's capital, city i; `mid` names city i + 1 for one country in 8; the judge says yes to half of mid's wrong answers. */
+/** `big` names country i's capital, city i; `mid` names city i + 1 for one country in 8; the judge says yes to every one of mid's wrong answers (each names an even city), as a person would not. */
 function answers(model: string, messages: readonly TestMessage[]): string {
   if (model === 'judge') {
     return scriptedJudge({ same: (a, b) => cityOf(a) === cityOf(b), falseAgreement: (candidate) => Number(cityOf(candidate)) % 2 === 0 })(messages);

@@ -9,8 +9,8 @@
  * Report, finds the audit where it was left, labels the rest with the
  * buttons (by the truth the test knows), and checks the audited guarantee the
  * panel states against the CLI's words for the same labels and against the
- * outputs written. Saves a screenshot of the panel mid-audit to
- * test/e2e/artifacts/e2e-audit-panel.png.
+ * outputs written. Saves a screenshot of the panel mid-audit (the
+ * disagreement sample under it) to test/e2e/artifacts/e2e-audit-panel.png.
  *
  *   npm run compile && node scripts/package.mjs && node out/test/e2e/auditJudge.e2e.js
  */
@@ -37,9 +37,15 @@ function log(message: string): void {
 /** The city an answer names: the truth a person sees. */
 const cityOf = (text: string): string => /city (\d+)/i.exec(text)?.[1] ?? '';
 
-/** `big` names country i's capital, city i; `mid` names city i + 1 for one country in 8; the judge says yes to every one of mid's wrong answers (each names an even city), as a person would not. */
+/**
+ * `big` names country i's capital, city i; `mid` names city i + 1 for one
+ * country in 8 (i = 8k + 5); the judge says yes to half of those wrong
+ * answers (k even: the city named is 6 more than a multiple of 16), as a
+ * person would not, and no to the other half, which the panel's "Where they
+ * disagreed" then shows.
+ */
 function answer(model: string, messages: readonly TestMessage[]): string {
-  if (model === 'judge') return scriptedJudge({ same: (a, b) => cityOf(a) === cityOf(b), falseAgreement: (candidate) => Number(cityOf(candidate)) % 2 === 0 })(messages);
+  if (model === 'judge') return scriptedJudge({ same: (a, b) => cityOf(a) === cityOf(b), falseAgreement: (candidate) => Number(cityOf(candidate)) % 16 === 6 })(messages);
   const i = Number(/country (\d+)/.exec(messages[messages.length - 1].content)![1]);
   if (model === 'big') return `The capital of country ${i} is city ${i}.`;
   return `City ${i % 8 === 5 ? i + 1 : i} is the capital of country ${i}`;
@@ -140,6 +146,8 @@ async function main(options: E2eOptions): Promise<number> {
     }
     check(facts.last.endsWith('you skipped it (counted as a disagreement); the judge had said yes.'), `after S the panel says ${facts.last}`);
     log(`three pairs labelled by A, D, S in ${since(step)}: ${facts.last}`);
+    const disagreements = await panel.locator('.disagreements li').allInnerTexts();
+    check(disagreements.length > 0 && disagreements.every((d) => d.startsWith('mid, line ') && d.includes("the judge said no")), `where they disagreed: ${disagreements.join(' | ')}`);
     await screenshotPanel(page, panel, join(ARTIFACTS_DIR, 'e2e-audit-panel.png'), left());
 
     // The labels are on disk: a reload and Open Last Report find the audit where it was left.

@@ -1,13 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/job/config';
-import { runJob } from '../../../src/job/runJob';
+import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
 import { describeGuarantee } from '../../../src/text/guarantee';
 import { describeJudge } from '../../../src/text/judge';
 import { describePreview } from '../../../src/text/preview';
-import { withOpenAiTestServer, type OpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
+import { withOpenAiTestServer, type Fault, type FaultInfo, type OpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
+
+const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 import { scriptedJudge } from '../../support/scriptedJudge';
 
 /** Free-text work: name the capital of country i. Country i's capital is city i. */
@@ -142,6 +145,60 @@ describe('runJob with a judge', () => {
       assert.equal(second.report.judge!.cachedCalls, first.report.judge!.calls);
       assert.equal(second.report.judge!.paidCost, 0);
       assert.deepEqual(second.report.plan, first.report.plan);
+    });
+  });
+
+  it('runs in batch mode: the judge online on the profiled items only, the rest as batches, each request paid once', async () => {
+    await withOpenAiTestServer({ answer: models(scriptedJudge(TRUTH)), batch: { stepMs: 20 } }, async (server) => {
+      const ws = workspace(3000, server.baseURL, JUDGE);
+      writeFileSync(ws.config, JSON.stringify({ ...(JSON.parse(readFileSync(ws.config, 'utf8')) as object), batch: { pollSeconds: 0.02 } }));
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config) });
+      assert.ok(report.batchCalls > 0, 'no batch calls');
+      const batchedModels = new Set(server.batches().map((b) => String(b.model)));
+      assert.ok(!batchedModels.has('judge'), `batches for ${[...batchedModels].join(', ')}`);
+      assert.ok(report.judge!.calls > 0 && report.judge!.calls <= report.profiledItems, `${report.judge!.calls} judge calls for ${report.profiledItems} profiled items`);
+      assert.equal(server.counts().paidPerModel.judge, report.judge!.calls);
+      assert.equal(server.maxPaidPerRequest(), 1);
+      assert.equal(readFileSync(jobFiles(ws.input).output, 'utf8').trim().split('\n').length, 3000);
+      assert.match(describeGuarantee(report), /as judge judges agreement/);
+    });
+  });
+
+  it('the CLI, killed with SIGKILL while the judge is being asked, resumes and pays no call twice, the judge\'s included', async function () {
+    if (!existsSync(CLI)) this.skip();
+    // One call at a time; the 40th judge request hangs, so that the CLI is killed with judge verdicts already in its cache.
+    let hangAtJudge = 40;
+    let judgeCalls = 0;
+    const fault = (info: FaultInfo): Fault | undefined => (info.model === 'judge' && judgeCalls++ === hangAtJudge ? { kind: 'hang' } : undefined);
+    await withOpenAiTestServer({ answer: models(scriptedJudge(TRUTH)), fault }, async (server) => {
+      const ws = workspace(800, server.baseURL, JUDGE);
+      writeFileSync(ws.config, JSON.stringify({ ...(JSON.parse(readFileSync(ws.config, 'utf8')) as object), concurrency: 1 }));
+      const run = (): ReturnType<typeof spawn> => spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const first = run();
+      const exited = new Promise((resolve) => first.once('exit', resolve));
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (judgeCalls > hangAtJudge) {
+            clearInterval(timer);
+            first.kill('SIGKILL');
+            resolve();
+          }
+        }, 2);
+      });
+      await exited;
+      assert.ok(!existsSync(jobFiles(ws.input).output), 'a killed run left an output file');
+      const judgePaidBefore = server.counts().paidPerModel.judge;
+      assert.equal(judgePaidBefore, hangAtJudge);
+      hangAtJudge = -1;
+      const second = run();
+      let stderr = '';
+      second.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise((resolve) => second.once('exit', resolve));
+      assert.equal(code, 0, stderr);
+      assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
+      const report = JSON.parse(readFileSync(jobFiles(ws.input).report, 'utf8')) as JobReport;
+      assert.equal(report.judge!.cachedCalls, judgePaidBefore, 'the verdicts paid before the kill come from the cache');
+      assert.equal(report.judge!.calls, server.counts().paidPerModel.judge, 'every verdict the resumed run used was paid once, before the kill or after');
     });
   });
 

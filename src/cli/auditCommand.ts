@@ -7,7 +7,7 @@
  * `.smart/<file>.audit.jsonl`, so an audit can be stopped and continued.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import * as readline from 'node:readline/promises';
+import * as readline from 'node:readline';
 import * as z from 'zod';
 import { auditFileFor, auditResult, pairKey, readLabels, saveLabel, type AuditLabel, type AuditPair } from '../job/audit';
 import { jobFiles, type JobReport } from '../job/runJob';
@@ -74,11 +74,16 @@ function importLabels(file: string, pairs: readonly AuditPair[], labelsFile: str
     });
 }
 
-/** Asks the pairs not labelled yet, one by one; q stops (the labels given are kept). */
+/**
+ * Asks the pairs not labelled yet, one by one; q or the end of input (Ctrl-D)
+ * stops, the labels given kept. Lines are read through one buffered
+ * iterator, so answers typed or pasted ahead are taken in turn, not lost.
+ */
 async function askOnTerminal(pairs: readonly AuditPair[], labelsFile: string): Promise<void> {
   const labels = readLabels(labelsFile);
   const open = pairs.filter((p) => !labels.has(pairKey(p)));
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
   try {
     for (const [i, pair] of open.entries()) {
       process.stderr.write(
@@ -87,7 +92,9 @@ async function askOnTerminal(pairs: readonly AuditPair[], labelsFile: string): P
       );
       let label: AuditLabel | undefined;
       while (label === undefined) {
-        const answer = (await rl.question(`${AUDIT_QUESTION} [a]gree, [d]isagree, [s]kip, [q]uit: `)).trim().toLowerCase();
+        process.stderr.write(`${AUDIT_QUESTION} [a]gree, [d]isagree, [s]kip, [q]uit: `);
+        const next = await lines.next();
+        const answer = next.done ? 'q' : String(next.value).trim().toLowerCase();
         if (answer === 'q') return;
         label = AUDIT_KEYS[answer];
       }

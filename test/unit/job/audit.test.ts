@@ -110,6 +110,30 @@ describe('a person\'s audit of the judge', () => {
     });
   });
 
+  it('asks on a terminal, taking answers typed ahead in turn, and stops at q or the end of input with the labels kept', async function () {
+    // A terminal is needed for the questions: util-linux's script gives the CLI one.
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    await withOpenAiTestServer({ answer: answers }, async (server) => {
+      const ws = workspace(server.baseURL);
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config) });
+      const pairs = report.audit!.pairs;
+      const onTerminal = (typed: string): string =>
+        spawnSync('script', ['-qec', `${process.execPath} ${CLI} audit ${ws.input}`, '/dev/null'], { input: typed, encoding: 'utf8' }).stdout;
+      // A wrong key is asked again; q stops after two labels.
+      const first = onTerminal('a\nx\nd\nq\n');
+      assert.match(first, /Pair 1 of \d+ \(plan mid, line \d+\)/);
+      assert.match(first, /you said they disagree; the judge had said yes\. Audit of the judge: 2 of/);
+      const labels = readLabels(auditFileFor(ws.input));
+      assert.deepEqual([...labels.values()], ['agree', 'disagree']);
+      assert.deepEqual([...labels.keys()], pairs.slice(0, 2).map(pairKey));
+      // The next session starts at the third pair, and the end of input stops it cleanly.
+      const second = onTerminal('s\n');
+      assert.match(second, /Pair 3 of/);
+      assert.doesNotMatch(second, /Error|Aborted/);
+      assert.equal(readLabels(auditFileFor(ws.input)).get(pairKey(pairs[2])), 'skip');
+    });
+  });
+
   it('says what is left to label until every pair is', async () => {
     const setup: AuditSetup = { alpha: 0.01, population: 1000, plans: [{ plan: 'p', sampled: 3 }], pairs: [pair(1), pair(2)] };
     const run: AuditedRun = { seed: 1, items: 1100, profiledItems: 100, reference: 'ref', auditAlpha: 0.01, plan: { entries: [{ id: 'p', plan: { kind: 'single', model: 'p' }, items: 1000, agreeing: 950 }] } };

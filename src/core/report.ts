@@ -268,6 +268,18 @@ export interface DisagreementSample {
   readonly verdict?: 'no' | 'unreadable';
 }
 
+/** One pair to label: a plan's output on a certification item, which the judge said agrees with the reference's. */
+export interface AuditPair {
+  /** The plan (its id in the report) and the model whose output it kept. */
+  readonly plan: string;
+  readonly model: string;
+  readonly line: number;
+  /** The prompt the models saw, the reference's output and the plan's. */
+  readonly input: string;
+  readonly referenceOutput: string;
+  readonly candidateOutput: string;
+}
+
 /** A person's label of a pair the judge said yes to: a skip counts as a disagreement. */
 export type AuditLabel = 'agree' | 'disagree' | 'skip';
 

@@ -20,25 +20,13 @@ import { DEFAULTS } from '../core/defaults';
 import { firstCalls, keptModel, type PlanSpec } from '../core/plans/planSpec';
 import { gateHolds } from '../core/plans/planOutcome';
 import { mulberry32 } from '../core/random';
-import type { AuditLabel, AuditResult } from '../core/report';
-export type { AuditLabel } from '../core/report';
+import type { AuditLabel, AuditPair, AuditResult } from '../core/report';
+export type { AuditLabel, AuditPair } from '../core/report';
 import type { Completion } from '../core/types';
 import { hypergeometricLowerBound } from '../core/stats/hypergeometric';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
 import { AppendOnlyLines } from '../io/appendOnlyLines';
 import type { ProfiledOutcome } from './evidence';
-
-/** One pair to label: a plan's output on a certification item, which the judge said agrees with the reference's. */
-export interface AuditPair {
-  /** The plan (its id in the report) and the model whose output it kept. */
-  readonly plan: string;
-  readonly model: string;
-  readonly line: number;
-  /** The prompt the models saw, the reference's output and the plan's. */
-  readonly input: string;
-  readonly referenceOutput: string;
-  readonly candidateOutput: string;
-}
 
 /** What a run keeps for its audit: the error level per plan, the items left when certification began, each plan's sample and the pairs to label. */
 export interface AuditSetup<Pair = AuditPair> {

@@ -5,7 +5,7 @@
  * whole current state, again after every change, so a panel that appears late,
  * is hidden or is restored after a reload always shows the truth.
  */
-import type { AuditLabel, BatchesProgress, DisagreementSample, ProgressEvent, RunReport } from '../core/report';
+import type { AuditLabel, AuditPair, BatchesProgress, DisagreementSample, ProgressEvent, RunReport } from '../core/report';
 import type { BoundKind, GuaranteeBound, Strategy, Target } from '../core/types';
 
 /**
@@ -48,16 +48,8 @@ export interface RunView {
   readonly canOpenReport: boolean;
 }
 
-/** A pair to label in a person's audit of the judge. */
-export interface AuditPairView {
-  readonly key: string;
-  readonly plan: string;
-  readonly model: string;
-  readonly line: number;
-  readonly input: string;
-  readonly referenceOutput: string;
-  readonly candidateOutput: string;
-}
+/** A pair to label in a person's audit of the judge, with the key its label is kept under. */
+export type AuditPairView = AuditPair & { readonly key: string };
 
 /** Where a person's audit of the judge stands, as the panel shows it. */
 export interface AuditView {

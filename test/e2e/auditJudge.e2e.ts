@@ -15,17 +15,15 @@
  *   npm run compile && node scripts/package.mjs && node out/test/e2e/auditJudge.e2e.js
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, runMain, since } from '../support/codeServer';
-import type { TestMessage } from '../support/openaiTestServer';
-import { scriptedJudge } from '../support/scriptedJudge';
+import { capitalsAnswers, cityOf, writeCapitalsWorkspace } from '../support/capitalsWorkload';
 import { ARTIFACTS_DIR, panelWhen, screenshotPanel } from './costPanelPage';
 import { check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette } from './workbenchPage';
 import { parseE2eOptions, type E2eOptions } from './workbenchRun';
 
-const ITEMS = 3000;
 /** Items per plan the person labels (the judge rule's auditItems): small, so that the test labels them all. */
 const AUDIT_ITEMS = 8;
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
@@ -34,41 +32,11 @@ function log(message: string): void {
   console.log(`[e2e audit] ${message}`);
 }
 
-/** The city an answer names: the truth a person sees. */
-const cityOf = (text: string): string => /city (\d+)/i.exec(text)?.[1] ?? '';
-
-/**
- * `big` names country i's capital, city i; `mid` names city i + 1 for one
- * country in 8 (i = 8k + 5); the judge says yes to half of those wrong
- * answers (k even: the city named is 6 more than a multiple of 16), as a
- * person would not, and no to the other half, which the panel's "Where they
- * disagreed" then shows.
- */
-function answer(model: string, messages: readonly TestMessage[]): string {
-  if (model === 'judge') return scriptedJudge({ same: (a, b) => cityOf(a) === cityOf(b), falseAgreement: (candidate) => Number(cityOf(candidate)) % 16 === 6 })(messages);
-  const i = Number(/country (\d+)/.exec(messages[messages.length - 1].content)![1]);
-  if (model === 'big') return `The capital of country ${i} is city ${i}.`;
-  return `City ${i % 8 === 5 ? i + 1 : i} is the capital of country ${i}`;
-}
+/** The judge says yes to half of mid's wrong answers (those naming a city 6 more than a multiple of 16), and no to the other half, which the panel's "Where they disagreed" then shows. */
+const answer = capitalsAnswers((city) => city % 16 === 6);
 
 function writeWorkspace(dir: string, baseURL: string): void {
-  writeFileSync(join(dir, 'countries.jsonl'), Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ country: `country ${i}` })).join('\n') + '\n');
-  writeFileSync(join(dir, 'prompt.txt'), 'What is the capital of {{country}}?');
-  const config = {
-    endpoints: { local: { baseURL } },
-    models: [
-      { id: 'big', endpoint: 'local', inputPer1M: 30, outputPer1M: 60 },
-      { id: 'mid', endpoint: 'local', inputPer1M: 0.5, outputPer1M: 1 },
-      { id: 'judge', endpoint: 'local', inputPer1M: 0.2, outputPer1M: 0.4 },
-    ],
-    reference: 'big',
-    template: 'prompt.txt',
-    answer: { kind: 'judge', model: 'judge', auditItems: AUDIT_ITEMS },
-    accuracy: 0.85,
-    confidence: 0.95,
-    seed: 4,
-  };
-  writeFileSync(join(dir, 'smart.config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  writeCapitalsWorkspace(dir, baseURL, { auditItems: AUDIT_ITEMS });
 }
 
 /** What the audit section shows. */
@@ -182,7 +150,7 @@ async function main(options: E2eOptions): Promise<number> {
     const claimed = Number(/at least ([\d,]+) of the whole file/.exec(facts.statement)![1].replace(/,/g, ''));
     const written = readFileSync(join(workspace, 'countries.smart.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { country: string; smart: { raw: string } });
     const agreeing = written.filter((w) => cityOf(w.smart.raw) === /\d+/.exec(w.country)![0]).length;
-    log(`${agreeing} of ${ITEMS} outputs truly agree; the audit claims at least ${claimed} (${wrong} of the buttons' pairs were wrong)`);
+    log(`${agreeing} of ${written.length} outputs truly agree; the audit claims at least ${claimed} (${wrong} of the buttons' pairs were wrong)`);
     check(agreeing >= claimed, `${agreeing} outputs agree; the audit claims at least ${claimed}`);
   });
 }

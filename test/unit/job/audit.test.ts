@@ -7,48 +7,17 @@ import { hypergeometricLowerBound } from '../../../src/core/stats/hypergeometric
 import { auditFileFor, auditResult, pairKey, readLabels, saveLabel, type AuditPair, type AuditSetup, type AuditedRun } from '../../../src/job/audit';
 import { loadConfig } from '../../../src/job/config';
 import { runJob } from '../../../src/job/runJob';
-import { withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
-import { scriptedJudge } from '../../support/scriptedJudge';
+import { capitalsAnswers, cityOf, writeCapitalsWorkspace } from '../../support/capitalsWorkload';
+import { withOpenAiTestServer } from '../../support/openaiTestServer';
 
 const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 
-/** The city an answer names; the truth a person sees. */
-const cityOf = (text: string): string => /city (\d+)/i.exec(text)?.[1] ?? '';
-
-/** `big` names country i's capital, city i; `mid` names city i + 1 for one country in 8; the judge says yes to every one of mid's wrong answers (each names an even city), as a person would not. */
-function answers(model: string, messages: readonly TestMessage[]): string {
-  if (model === 'judge') {
-    return scriptedJudge({ same: (a, b) => cityOf(a) === cityOf(b), falseAgreement: (candidate) => Number(cityOf(candidate)) % 2 === 0 })(messages);
-  }
-  const i = Number(/country (\d+)/.exec(messages[messages.length - 1].content)![1]);
-  if (model === 'big') return `The capital of country ${i} is city ${i}.`;
-  return `City ${i % 8 === 5 ? i + 1 : i} is the capital of country ${i}`;
-}
+/** The judge says yes to every one of mid's wrong answers (each names an even city). */
+const answers = capitalsAnswers((city) => city % 2 === 0);
 
 function workspace(baseURL: string, judge: Record<string, unknown> = {}): { dir: string; input: string; config: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-audit-'));
-  const input = path.join(dir, 'countries.jsonl');
-  writeFileSync(input, Array.from({ length: 3000 }, (_, i) => JSON.stringify({ country: `country ${i}` })).join('\n') + '\n');
-  writeFileSync(path.join(dir, 'prompt.txt'), 'What is the capital of {{country}}?');
-  const config = path.join(dir, 'smart.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      endpoints: { local: { baseURL } },
-      models: [
-        { id: 'big', endpoint: 'local', inputPer1M: 30, outputPer1M: 60 },
-        { id: 'mid', endpoint: 'local', inputPer1M: 0.5, outputPer1M: 1 },
-        { id: 'judge', endpoint: 'local', inputPer1M: 0.2, outputPer1M: 0.4 },
-      ],
-      reference: 'big',
-      template: 'prompt.txt',
-      answer: { kind: 'judge', model: 'judge', ...judge },
-      accuracy: 0.85,
-      confidence: 0.95,
-      seed: 4,
-    }),
-  );
-  return { dir, input, config };
+  return { dir, ...writeCapitalsWorkspace(dir, baseURL, judge) };
 }
 
 describe('a person\'s audit of the judge', () => {

@@ -11,6 +11,7 @@ import { describePreview } from '../../../src/text/preview';
 import { withOpenAiTestServer, type Fault, type FaultInfo, type OpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
 
 const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
+import { killWhen } from '../../support/killWhen';
 import { scriptedJudge } from '../../support/scriptedJudge';
 
 /** Free-text work: name the capital of country i. Country i's capital is city i. */
@@ -174,18 +175,7 @@ describe('runJob with a judge', () => {
       const ws = workspace(800, server.baseURL, JUDGE);
       writeFileSync(ws.config, JSON.stringify({ ...(JSON.parse(readFileSync(ws.config, 'utf8')) as object), concurrency: 1 }));
       const run = (): ReturnType<typeof spawn> => spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const first = run();
-      const exited = new Promise((resolve) => first.once('exit', resolve));
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (judgeCalls > hangAtJudge) {
-            clearInterval(timer);
-            first.kill('SIGKILL');
-            resolve();
-          }
-        }, 2);
-      });
-      await exited;
+      await killWhen(run(), () => judgeCalls > hangAtJudge);
       assert.ok(!existsSync(jobFiles(ws.input).output), 'a killed run left an output file');
       const judgePaidBefore = server.counts().paidPerModel.judge;
       assert.equal(judgePaidBefore, hangAtJudge);

@@ -16,6 +16,7 @@ import { settingsSentence } from '../../../src/text/report';
 import { describeStop } from '../../../src/text/stopReason';
 import { filesUnder } from '../../support/files';
 import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo, type TestMessage } from '../../support/openaiTestServer';
+import { killWhen } from '../../support/killWhen';
 import { spamJobConfig } from '../../support/spamJob';
 
 const KEY = 'test-secret-key-7f3a9c1e5b';
@@ -304,18 +305,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       const ws = workspace(400, server.baseURL, { concurrency: 1 });
       const run = (): ReturnType<typeof spawn> =>
         spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const first = run();
-      const exited = new Promise((resolve) => first.once('exit', resolve));
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (server.counts().total > hangAt) {
-            clearInterval(timer);
-            first.kill('SIGKILL');
-            resolve();
-          }
-        }, 2);
-      });
-      await exited;
+      await killWhen(run(), () => server.counts().total > hangAt);
       assert.ok(!existsSync(jobFiles(ws.input).output), 'a killed run left an output file');
       const paidBefore = server.counts().paid;
       assert.equal(paidBefore, 150);

@@ -158,8 +158,16 @@ export class RunController implements vscode.Disposable {
     const report = run?.report as JobReport | undefined;
     const pair = report?.audit?.pairs.find((p) => pairKey(p) === key);
     if (!run || !report || !pair) return;
-    saveLabel(auditFileFor(report.input), pair, label);
-    this.setRun({ ...run, ...auditOf(report, { label, line: pair.line, model: pair.model }) });
+    try {
+      saveLabel(auditFileFor(report.input), pair, label);
+      this.setRun({ ...run, ...auditOf(report, { label, line: pair.line, model: pair.model }) });
+    } catch (error) {
+      // Not kept: the panel is sent the same pair again, to label once the file can be written.
+      const message = `The label of line ${pair.line} could not be saved: ${error instanceof Error ? error.message : String(error)}`;
+      this.log.error(message);
+      void vscode.window.showErrorMessage(`Smart: ${message}`);
+      this.setRun({ ...run, ...auditOf(report) });
+    }
   }
 
   async start(request: RunRequest): Promise<JobReport | undefined> {
@@ -362,7 +370,7 @@ function disagreementsOf(report: Partial<Pick<JobReport, 'disagreements'>>): Pic
 }
 
 /** A report's audit as it stands, from the labels kept beside its input (none without a judge to audit). */
-function auditOf(report: Partial<Pick<JobReport, 'audit'>> & JobReport, last?: AuditView['last']): Pick<RunView, 'audit'> {
+function auditOf(report: JobReport, last?: AuditView['last']): Pick<RunView, 'audit'> {
   const setup = report.audit;
   if (!setup) return {};
   const labels = readLabels(auditFileFor(report.input));

@@ -76,7 +76,7 @@ export class PanelView {
   private readonly audit = new Section('audit', 'Audit of the judge');
   // Kept across updates, so that a screen reader hears each label's outcome.
   private readonly auditLast = h('p', { class: 'audit-last', role: 'status', 'aria-live': 'polite' });
-  /** The pair shown to label, and the one a label was just posted for (a second key press before the next pair arrives is ignored). */
+  /** The pair shown to label, and the one a label was just posted for (a second key press before the host answers is ignored). */
   private auditPair: string | undefined;
   private auditPosted: string | undefined;
   private readonly models = new Section('models', 'Models');
@@ -217,6 +217,7 @@ export class PanelView {
   private drawAudit(audit: AuditView | undefined, reference: string): void {
     this.audit.element.hidden = audit === undefined;
     this.auditPair = audit?.pair?.key;
+    this.auditPosted = undefined;
     if (!audit) return;
     // A label's buttons are replaced with the next pair's: keep a keyboard user's focus in the section.
     const hadFocus = this.audit.element.contains(document.activeElement) && document.activeElement !== document.body;

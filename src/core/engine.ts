@@ -6,13 +6,13 @@ import { DEFAULTS } from './defaults';
 import { guaranteeOf } from './guarantee';
 import { countItems, forEachItem, type ItemSource } from './itemSource';
 import { decidePaperPlan, profilePaper, referencePlan } from './paperStrategy';
-import { gateHolds } from './plans/planOutcome';
-import { escalation, firstCalls, keptModel, type PlanSpec } from './plans/planSpec';
+import { gateHolds, needsJudge } from './plans/planOutcome';
+import { escalation, firstCalls, judgedGate, keptModel, planId, type PlanSpec } from './plans/planSpec';
 import { SeededPermutation } from './random';
 import type { JudgeSummary, ModelSummary, Plan, ProgressEvent, RunReport } from './report';
 import type { JudgedAs, ModelState, ProfiledItem, ProfilingStage, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
-import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type Judge, type LlmClient, type ModelSpec, type Phase, type SeedOrigin, type Strategy, type Target } from './types';
+import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type Judge, type JudgeVerdict, type LlmClient, type ModelSpec, type Phase, type SeedOrigin, type Strategy, type Target } from './types';
 
 export interface RunOptions<T> {
   readonly items: ItemSource<T>;
@@ -56,7 +56,8 @@ export interface RunOptions<T> {
   readonly compare?: (candidateOutput: string, referenceOutput: string) => boolean;
   /**
    * A judge model that decides agreement where `compare` finds none: asked
-   * on profiled items only, where both outputs are in hand. Its calls are
+   * on profiled items only, where both outputs are in hand, and by the gates
+   * it decides (`auto`'s judged gates) on the items they answer. Its calls are
    * metered apart (the report's `judge`), and the guarantee says agreement is
    * as the judge decides.
    */
@@ -177,7 +178,9 @@ class SmartRun<T> implements RunContext {
   private readonly seed: number;
   /** The judge's slot in the cost meter (after the models'), and what it decided. */
   private readonly judgeIndex: number;
-  private readonly judged = { comparisons: 0, calls: 0, unreadable: [] as Array<{ index: number; model: string }> };
+  private readonly judged = { comparisons: 0, calls: 0, gateCalls: 0, unreadable: [] as Array<{ index: number; model: string }> };
+  /** Judged gates' verdicts fetched ahead of a bulk round (batch mode), by item position: the application phase reads them instead of asking again. */
+  private readonly gateVerdicts = new Map<number, boolean>();
   private readonly controller = new AbortController();
   private readonly pool: CallPool;
   private readonly collected: Array<ItemOutput<T>> | undefined;
@@ -287,7 +290,7 @@ class SmartRun<T> implements RunContext {
 
   // ---- profiling (RunContext) --------------------------------------------
 
-  async profileNext(count: number, runOn: readonly ModelState[], stage: ProfilingStage = 'profiling'): Promise<ProfiledItem[]> {
+  async profileNext(count: number, runOn: readonly ModelState[], stage: ProfilingStage = 'profiling', gates: readonly PlanSpec[] = []): Promise<ProfiledItem[]> {
     const end = Math.min(this.profiled + count, this.total);
     if (end <= this.profiled) return [];
     const batch = await this.ranks(this.profiled, end);
@@ -318,9 +321,8 @@ class SmartRun<T> implements RunContext {
         if (wait) await wait;
       }
     }
-    await this.pool.drain();
-    this.throwIfAborted();
-    const profiled = batch.map((b, i): ProfiledItem => ({ index: b.index, stage, answers: answers[i], agrees: agrees[i], judged: judged[i] }));
+    const gated = await this.judgeGatesOf(batch, answers, gates);
+    const profiled = batch.map((b, i): ProfiledItem => ({ index: b.index, stage, answers: answers[i], agrees: agrees[i], judged: judged[i], gates: gated[i] }));
     for (let b = 0; b < batch.length; b++) {
       for (const model of runOn) {
         model.n++;
@@ -342,29 +344,68 @@ class SmartRun<T> implements RunContext {
    */
   private agreement(at: { index: number; item: T }, model: ModelState, candidate: Completion, reference: Completion, done: (agrees: boolean, judged?: JudgedAs) => void): void | Promise<void> {
     this.judged.comparisons++;
-    const judge = this.options.judge;
-    if (!judge || this.same(candidate.text, reference.text)) {
+    if (!this.options.judge || this.same(candidate.text, reference.text)) {
       done(this.same(candidate.text, reference.text));
       return;
     }
+    this.judged.calls++;
+    return this.pool.run(...this.verdict(at, model.spec.id, reference.text, candidate.text, (as) => done(as === 'yes', as)));
+  }
+
+  /**
+   * The judge's verdicts on the judged gates' pairs of a profiled batch,
+   * asked where the rule finds the pair's outputs different: per item, by
+   * the gate's plan id.
+   */
+  private async judgeGatesOf(batch: ReadonlyArray<{ index: number; item: T }>, answers: ReadonlyArray<ReadonlyMap<string, Completion>>, gates: readonly PlanSpec[]): Promise<Array<Map<string, JudgedAs>>> {
+    const verdicts = batch.map(() => new Map<string, JudgedAs>());
+    for (let b = 0; b < batch.length; b++) {
+      const answerOf = (id: string): Completion => answers[b].get(id)!;
+      for (const gate of gates) {
+        if (!firstCalls(gate).every((m) => answers[b].has(m)) || !needsJudge(gate, answerOf, this.same)) continue;
+        this.throwIfAborted();
+        const [kept, other] = firstCalls(gate);
+        this.judged.gateCalls++;
+        const wait = this.pool.run(...this.verdict(batch[b], planId(gate), answerOf(kept).text, answerOf(other).text, (as) => verdicts[b].set(planId(gate), as)));
+        if (wait) await wait;
+      }
+    }
+    await this.pool.drain();
+    this.throwIfAborted();
+    return verdicts;
+  }
+
+  /**
+   * One verdict of the judge, as the call pool takes it: how to start it, and
+   * what to do with it (its calls metered to the judge, an unreadable one
+   * listed under `who`, the model or gate it was about).
+   */
+  private verdict(at: { index: number; item: T }, who: string, first: string, second: string, done: (as: JudgedAs) => void): [() => JudgeVerdict | Promise<JudgeVerdict>, (v: JudgeVerdict) => void] {
+    const judge = this.options.judge!;
     this.checkBudget();
-    return this.pool.run(
-      () => judge.client.judge(at.item, reference.text, candidate.text, this.controller.signal),
-      (verdict) => {
-        for (const call of verdict.calls) this.meter.record(this.judgeIndex, call);
-        this.judged.calls++;
-        if (verdict.unreadable) this.judged.unreadable.push({ index: at.index, model: model.spec.id });
-        done(verdict.agrees, verdict.unreadable ? 'unreadable' : verdict.agrees ? 'yes' : 'no');
+    return [
+      () => judge.client.judge(at.item, first, second, this.controller.signal),
+      (v) => {
+        for (const call of v.calls) this.meter.record(this.judgeIndex, call);
+        if (v.unreadable) this.judged.unreadable.push({ index: at.index, model: who });
+        done(v.unreadable ? 'unreadable' : v.agrees ? 'yes' : 'no');
       },
-    );
+    ];
+  }
+
+  judgeCallCost(): number | undefined {
+    if (!this.options.judge) return undefined;
+    const verdicts = this.judged.calls + this.judged.gateCalls;
+    return verdicts === 0 ? this.meter.costPerItem(this.judgeIndex) : this.meter.usageOf(this.judgeIndex).cost / verdicts;
   }
 
   profileCostPerItem(model: ModelState): number {
     const own = this.meter.costPerItem(model.index);
-    if (!this.options.judge || model.isReference) return own;
+    const perVerdict = this.judgeCallCost();
+    if (perVerdict === undefined || model.isReference) return own;
     // Before any comparison, every one is taken to need the judge.
-    const perComparison = this.judged.comparisons === 0 ? this.meter.costPerItem(this.judgeIndex) : this.meter.usageOf(this.judgeIndex).cost / this.judged.comparisons;
-    return own + perComparison;
+    const needed = this.judged.comparisons === 0 ? 1 : this.judged.calls / this.judged.comparisons;
+    return own + perVerdict * needed;
   }
 
   /**
@@ -416,7 +457,7 @@ class SmartRun<T> implements RunContext {
       const rank = this.permutation.rankOf(index);
       if (rank < this.profiled) return;
       const block = blockOf(rank, blockEnds);
-      return this.applyPlan(plan.entries[block].plan, item, (model, c) => {
+      return this.applyPlan(plan.entries[block].plan, { index, item }, (model, c) => {
         this.planDone[block]++;
         this.emitOutput(index, item, model, c, block);
         if (this.itemsDone % progressEvery === 0) this.emitProgress();
@@ -430,10 +471,14 @@ class SmartRun<T> implements RunContext {
    * Hands the application phase's calls to a bulk source, in rounds: first
    * every call a plan makes first, then, once those answers are in, the
    * escalations of the gates that did not hold. Ends when a round finds
-   * nothing missing (two rounds for gated plans, one otherwise).
+   * nothing missing (two rounds for gated plans, one otherwise). Before
+   * each round, judged gates whose pairs are answered get their verdicts
+   * (online: a judge's call is small), so the round knows their escalations.
    */
   private async fetchInBulk(bulk: BulkAnswers<T>, plan: Plan): Promise<void> {
+    const judged = plan.entries.some((e) => e.items > 0 && judgedGate(e.plan));
     for (;;) {
+      if (judged) await this.judgeGatesInBulk(bulk, plan);
       let missing = 0;
       const calls = this.missingCalls(bulk, plan, () => missing++);
       await bulk.fetch(calls, this.controller.signal);
@@ -457,12 +502,33 @@ class SmartRun<T> implements RunContext {
         onMissing();
         yield { index: index - 1, item, model };
       }
-      if ([...answers.values()].some((a) => a === undefined) || gateHolds(spec, (id) => answers.get(id)!, this.same)) continue;
+      if ([...answers.values()].some((a) => a === undefined)) continue;
+      const answerOf = (id: string): Completion => answers.get(id)!;
+      const said = this.gateVerdicts.get(index - 1);
+      if ((needsJudge(spec, answerOf, this.same) && said === undefined) || gateHolds(spec, answerOf, this.same, said)) continue;
       const escalate = this.modelById(escalation(spec)!).spec;
       if (bulk.peek(escalate, item) !== undefined) continue;
       onMissing();
       yield { index: index - 1, item, model: escalate };
     }
+  }
+
+  /** Asks the judge on every judged gate whose pair the bulk source has answered and whose verdict is not in hand yet (`gateVerdicts`). */
+  private async judgeGatesInBulk(bulk: BulkAnswers<T>, plan: Plan): Promise<void> {
+    const blockEnds = this.blockEnds(plan);
+    await forEachItem(this.options.items.open(), (item, index) => {
+      const rank = this.permutation.rankOf(index);
+      if (rank < this.profiled || this.gateVerdicts.has(index)) return;
+      const spec = plan.entries[blockOf(rank, blockEnds)].plan;
+      if (!judgedGate(spec)) return;
+      const [kept, other] = firstCalls(spec).map((id) => bulk.peek(this.modelById(id).spec, item));
+      if (kept === undefined || other === undefined || this.same(other.text, kept.text)) return;
+      this.throwIfAborted();
+      this.judged.gateCalls++;
+      return this.pool.run(...this.verdict({ index, item }, planId(spec), kept.text, other.text, (as) => this.gateVerdicts.set(index, as === 'yes')));
+    });
+    await this.pool.drain();
+    this.throwIfAborted();
   }
 
   /** Where each plan entry's block of ranks ends: ranks profiled..N-1 in consecutive blocks, one per entry. */
@@ -475,25 +541,37 @@ class SmartRun<T> implements RunContext {
 
   /**
    * Runs one plan on one item: its first calls, then, if its gate does not
-   * hold, the escalation. `done` gets the output kept and its model. Returns
-   * a promise only when the call pool is full.
+   * hold (for a judged gate, by the judge's verdict: fetched ahead in batch
+   * mode, asked now otherwise), the escalation. `done` gets the output kept
+   * and its model. Returns a promise only when the call pool is full.
    */
-  private applyPlan(plan: PlanSpec, item: T, done: (model: ModelState, completion: Completion) => void): void | Promise<void> {
+  private applyPlan(plan: PlanSpec, at: { index: number; item: T }, done: (model: ModelState, completion: Completion) => void): void | Promise<void> {
+    const item = at.item;
     if (plan.kind === 'single') {
       const model = this.modelById(plan.model);
       return this.call(model, item, (c) => done(model, c));
     }
     const first = firstCalls(plan).map((id) => this.modelById(id));
     const answers = new Map<string, Completion>();
-    const decide = (): void => {
-      const answerOf = (id: string): Completion => answers.get(id)!;
-      if (gateHolds(plan, answerOf, this.same)) {
+    const answerOf = (id: string): Completion => answers.get(id)!;
+    const settle = (holds: boolean): void => {
+      if (holds) {
         const kept = keptModel(plan);
         done(this.modelById(kept), answerOf(kept));
         return;
       }
       const escalate = this.modelById(escalation(plan)!);
       this.callLater(escalate, item, (c) => done(escalate, c));
+    };
+    const decide = (): void => {
+      const fetched = this.gateVerdicts.get(at.index);
+      if (!needsJudge(plan, answerOf, this.same) || fetched !== undefined) {
+        settle(gateHolds(plan, answerOf, this.same, fetched));
+        return;
+      }
+      const [kept, other] = firstCalls(plan);
+      this.judged.gateCalls++;
+      this.pool.later(...this.verdict(at, planId(plan), answerOf(kept).text, answerOf(other).text, (as) => settle(as === 'yes')));
     };
     let next = 0;
     const start = (): void | Promise<void> => {
@@ -594,6 +672,7 @@ class SmartRun<T> implements RunContext {
         question: judge.question,
         comparisons: this.judged.comparisons,
         judged: this.judged.calls,
+        gateVerdicts: this.judged.gateCalls,
         unreadable: [...this.judged.unreadable],
         calls: u.calls,
         cachedCalls: u.cachedCalls,

@@ -42,6 +42,8 @@ export interface JudgeSummary {
   /** Candidate outputs compared with the reference's on profiled items, and of those, how many the judge was asked about (the others the comparison rule found the same). */
   readonly comparisons: number;
   readonly judged: number;
+  /** Verdicts on the pairs of judged gates (two cheap models' outputs), on profiled items and on the items those gates answered. */
+  readonly gateVerdicts: number;
   /** Verdicts that could not be read, even asked again (counted as disagreement): the item's position in the input and the candidate. */
   readonly unreadable: ReadonlyArray<{ readonly index: number; readonly model: string }>;
   readonly calls: number;

@@ -1,4 +1,5 @@
 import type { CostMeter } from './costMeter';
+import type { PlanSpec } from './plans/planSpec';
 import type { ConfidenceBound } from './stats/confidenceBound';
 import type { Completion, GuaranteeBound, ModelSpec, ModelStatus, Strategy, Target } from './types';
 
@@ -29,6 +30,8 @@ export interface ProfiledItem {
   readonly agrees: ReadonlyMap<string, boolean>;
   /** The judge's verdicts, for the models whose agreement the judge decided. */
   readonly judged: ReadonlyMap<string, JudgedAs>;
+  /** The judge's verdicts on judged gates' pairs (by plan id), where it was asked: the rule found the two outputs different. */
+  readonly gates: ReadonlyMap<string, JudgedAs>;
 }
 
 /** What the judge said of a candidate's output: yes, no, or nothing that could be read (counted as no). */
@@ -72,14 +75,18 @@ export interface RunContext {
    * with a judge the judge's share (its cost per comparison so far).
    */
   profileCostPerItem(model: ModelState): number;
+  /** What one verdict of the judge costs, at list price (measured, or estimated before its first call); undefined without a judge. */
+  judgeCallCost(): number | undefined;
   /** Items profiled so far: they carry the reference's output. */
   readonly profiled: number;
   /**
    * Profiles the next `count` items of the random order (fewer at the end of
    * the file): the reference and `runOn` answer each one, the item keeps the
    * reference's output, and each model's own agreement count is updated.
+   * The judge is asked on each of `gates` (judged gates over models in
+   * `runOn`) where the rule finds its pair's outputs different.
    */
-  profileNext(count: number, runOn: readonly ModelState[], stage?: ProfilingStage): Promise<ProfiledItem[]>;
+  profileNext(count: number, runOn: readonly ModelState[], stage?: ProfilingStage, gates?: readonly PlanSpec[]): Promise<ProfiledItem[]>;
   emitProgress(): void;
   modelById(id: string): ModelState;
 }

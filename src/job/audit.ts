@@ -17,16 +17,15 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { DEFAULTS } from '../core/defaults';
-import { firstCalls, keptModel, type PlanSpec } from '../core/plans/planSpec';
-import { gateHolds } from '../core/plans/planOutcome';
+import { firstCalls, keptModel, planId, type PlanSpec } from '../core/plans/planSpec';
+import { gateHolds, gateVerdictOf } from '../core/plans/planOutcome';
 import { mulberry32 } from '../core/random';
 import type { AuditLabel, AuditPair, AuditResult } from '../core/report';
 export type { AuditLabel, AuditPair } from '../core/report';
-import type { Completion } from '../core/types';
 import { hypergeometricLowerBound } from '../core/stats/hypergeometric';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
 import { AppendOnlyLines } from '../io/appendOnlyLines';
-import type { ProfiledOutcome } from './evidence';
+import { answerOfOutcome, type ProfiledOutcome } from './evidence';
 
 /** What a run keeps for its audit: the error level per plan, the items left when certification began, each plan's sample and the pairs to label. */
 export interface AuditSetup<Pair = AuditPair> {
@@ -90,9 +89,9 @@ function sampleOf<T>(items: readonly T[], count: number, seed: number, plan: str
 /** The model whose output a plan kept on an item, when the judge's yes made it agree; undefined otherwise (escalated, found the same by the rule, or judged no). */
 function judgedYes(plan: PlanSpec, o: ProfiledOutcome, rule: AnswerRule): string | undefined {
   if (!firstCalls(plan).every((m) => m in o.outputs)) return undefined;
-  const answerOf = (model: string): Completion => ({ text: o.outputs[model] ?? '', inputTokens: 0, outputTokens: 0, ...(o.confidence?.[model] !== undefined ? { confidence: o.confidence[model] } : {}) });
+  const answerOf = answerOfOutcome(o);
   // A gate that does not hold escalates to the reference, whose output agrees by definition.
-  if (!gateHolds(plan, answerOf, (a, b) => answersMatch(rule, a, b))) return undefined;
+  if (!gateHolds(plan, answerOf, (a, b) => answersMatch(rule, a, b), gateVerdictOf(o.gates?.[planId(plan)]).said)) return undefined;
   const kept = keptModel(plan);
   return o.judged?.[kept] === 'yes' ? kept : undefined;
 }

@@ -5,13 +5,15 @@
  * it is; then one line per profiled item, in the random order: its position
  * and line, why it was profiled (pilot, certification, profiling), each
  * model's output, whether each agreed with the reference, and the judge's
- * verdicts where a judge decided. `smart verify` recomputes the report's
+ * verdicts where a judge decided (on a candidate's output, and on the pair of
+ * a gate it decides, by the gate's plan id). `smart verify` recomputes the report's
  * bounds and guarantee from it.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import type { ProfiledItem } from '../core/runContext';
+import type { Completion } from '../core/types';
 import { answerRuleSchema } from '../io/answerExtraction';
 import type { JsonlRecord } from '../io/jsonl';
 
@@ -40,6 +42,7 @@ const outcomeSchema = z.strictObject({
   confidence: z.record(z.string(), z.number().min(0).max(1)).optional(),
   agrees: z.record(z.string(), z.boolean()),
   judged: z.record(z.string(), z.enum(['yes', 'no', 'unreadable'])).optional(),
+  gates: z.record(z.string(), z.enum(['yes', 'no', 'unreadable'])).optional(),
 });
 
 export type EvidenceHeader = z.output<typeof headerSchema>;
@@ -66,8 +69,14 @@ export function evidenceLine(profiled: ProfiledItem & { readonly item: JsonlReco
     ...(Object.keys(confidence).length > 0 ? { confidence } : {}),
     agrees: Object.fromEntries(profiled.agrees),
     ...(profiled.judged.size > 0 ? { judged: Object.fromEntries(profiled.judged) } : {}),
+    ...(profiled.gates.size > 0 ? { gates: Object.fromEntries(profiled.gates) } : {}),
   };
   return JSON.stringify(outcome);
+}
+
+/** A recorded outcome's answers, as plans replay them (tokens are not kept). */
+export function answerOfOutcome(o: ProfiledOutcome): (model: string) => Completion {
+  return (model) => ({ text: o.outputs[model] ?? '', inputTokens: 0, outputTokens: 0, ...(o.confidence?.[model] !== undefined ? { confidence: o.confidence[model] } : {}) });
 }
 
 /** A problem with an evidence file, naming the file and the line. */

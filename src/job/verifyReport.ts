@@ -11,14 +11,14 @@
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { planOutcome } from '../core/plans/planOutcome';
-import type { PlanSpec } from '../core/plans/planSpec';
+import { gateVerdictOf, needsJudge, planOutcome } from '../core/plans/planOutcome';
+import { planId, type PlanSpec } from '../core/plans/planSpec';
 import { confidenceBound } from '../core/stats/confidenceBound';
 import { blockLowerBound, hypergeometricLowerBound } from '../core/stats/hypergeometric';
-import { intervalBound, type Completion } from '../core/types';
+import { intervalBound } from '../core/types';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
 import { agreeingNeeded } from '../core/auto/certificationPlan';
-import { readEvidence, type ProfiledOutcome } from './evidence';
+import { answerOfOutcome, readEvidence, type ProfiledOutcome } from './evidence';
 
 /** What verification found: what it checked, and what does not follow. */
 export interface Verification {
@@ -131,9 +131,11 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
   const same = (a: string, b: string): boolean => answersMatch(rule, a, b);
   for (const p of certification.plans) {
     if (certification.looks === 0) continue;
+    const unjudged = certifying.filter((o) => needsJudge(p.plan, answerOfOutcome(o), same) && o.gates?.[planId(p.plan)] === undefined);
+    check(unjudged.length === 0, `${p.id}: every certification item its gate needed the judge on has the verdict`, `${p.id}: the judge's verdict on its gate is missing on line${unjudged.length > 1 ? 's' : ''} ${unjudged.slice(0, 5).map((o) => o.line).join(', ')}`);
     const agreed = certifying.map((o) => {
-      const answerOf = (model: string): Completion => ({ text: o.outputs[model] ?? '', inputTokens: 0, outputTokens: 0, ...(o.confidence?.[model] !== undefined ? { confidence: o.confidence[model] } : {}) });
-      return planOutcome(p.plan, answerOf, (model) => o.agrees[model] ?? model === report.reference, same, () => 0).agrees;
+      const answerOf = answerOfOutcome(o);
+      return planOutcome(p.plan, answerOf, (model) => o.agrees[model] ?? model === report.reference, same, () => 0, gateVerdictOf(o.gates?.[planId(p.plan)])).agrees;
     });
     const atLook = agreed.slice(0, p.items).filter(Boolean).length;
     const all = agreed.filter(Boolean).length;

@@ -30,15 +30,16 @@ function andList(names: readonly string[]): string {
 /**
  * A plan's short name: the model for a single model; for a gate, the models
  * it asks and the one it escalates to: "gpt-4.1-nano + gemini-2.0-flash (else
- * gpt-4o)", "gpt-4.1-nano at 90% sure (else gpt-4o)". `planAction` says it
- * in a sentence.
+ * gpt-4o)", "gpt-4.1-nano ~ gemini-2.0-flash, judged (else gpt-4o)",
+ * "gpt-4.1-nano at 90% sure (else gpt-4o)". `planAction` says it in a
+ * sentence.
  */
 export function planName(plan: PlanSpec): string {
   switch (plan.kind) {
     case 'single':
       return plan.model;
     case 'gated':
-      return `${plan.members.join(' + ')} (else ${plan.escalate})`;
+      return plan.judged === true ? `${plan.members.join(' ~ ')}, judged (else ${plan.escalate})` : `${plan.members.join(' + ')} (else ${plan.escalate})`;
     case 'confident':
       return `${plan.model} at ${level(plan.threshold)} sure (else ${plan.escalate})`;
   }
@@ -50,6 +51,7 @@ export function planAction(plan: PlanSpec): string {
     case 'single':
       return `${plan.model} answers every item.`;
     case 'gated':
+      if (plan.judged === true) return `${andList(plan.members)} answer each item; where the judge finds they say the same (or they are the same but for case, punctuation and spacing), ${plan.members[0]}'s is kept, and otherwise ${plan.escalate} answers.`;
       return `${andList(plan.members)} answer each item; where they give the same answer, ${plan.members[0]}'s is kept, and where they differ, ${plan.escalate} answers.`;
     case 'confident':
       return `${plan.model} answers each item; where it gives its answer a probability of at least ${level(plan.threshold)} it is kept, otherwise ${plan.escalate} answers.`;

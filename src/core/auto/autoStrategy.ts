@@ -6,7 +6,8 @@
  *    while it could still beat the best plan the cheaper ones offer.
  * 2. Choice. Every plan the pilot's candidates make (single models, gated
  *    pairs and triples, confidence gates) is measured on those items at no
- *    extra call; the planner picks the plans to certify (one to three) and
+ *    extra call (with a judge, gates it decides at one verdict per item where
+ *    their pair differs); the planner picks the plans to certify (one to three) and
  *    the number of fresh items, by expected total cost.
  * 3. Certification. Only those plans' models and the reference answer the
  *    next items. Each plan's exact lower bound on how many of the items left
@@ -25,8 +26,8 @@
  */
 import { solveCertifiedMix } from '../mix/certifiedMix';
 import { planFamily } from '../plans/planFamily';
-import { planOutcome } from '../plans/planOutcome';
-import { firstCalls, planId, planModels, type PlanSpec } from '../plans/planSpec';
+import { gateVerdictOf, planOutcome } from '../plans/planOutcome';
+import { firstCalls, judgedGate, planId, planModels, type PlanSpec } from '../plans/planSpec';
 import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
 import type { ModelState, ProfiledItem, ProfilingStage, RunContext } from '../runContext';
@@ -64,13 +65,15 @@ export async function runAuto(run: RunContext): Promise<Plan> {
 
   const family = new Family(run);
   let runOn = pilotModels;
+  let gates = gatesWorthJudging(run, runOn);
   let pilotItems = 0;
   let goal = firstStage;
   let choice: CertificationPlan;
   for (;;) {
-    const answered = await profileInChecks(run, 'pilot', goal - pilotItems, runOn, (item) => {
+    const judged = new Set(gates.map(planId));
+    const answered = await profileInChecks(run, 'pilot', goal - pilotItems, runOn, gates, (item) => {
       family.extend(pilotModels, item);
-      family.measure(item, 'pilot');
+      family.measure(item, 'pilot', judged);
     });
     pilotItems += answered;
     choice = planCertification(family.estimates(), alpha, planningInput(run));
@@ -80,6 +83,7 @@ export async function runAuto(run: RunContext): Promise<Plan> {
       // A dearer tier joins while it could still beat what the cheaper one offers.
       pilotModels = [...pilotModels, ...joining].sort((a, b) => cost(run, a) - cost(run, b));
       runOn = pilotModels.filter((m) => runOn.includes(m) || joining.includes(m));
+      gates = gatesWorthJudging(run, runOn);
       goal = pilotItems + PILOT_STAGE;
       continue;
     }
@@ -92,6 +96,7 @@ export async function runAuto(run: RunContext): Promise<Plan> {
     goal = Math.min(wanted, 2 * pilotItems);
     const leaders = rankPlans(family.estimates(), alpha, planningInput(run)).slice(0, LEADING_PLANS);
     runOn = candidates.filter((m) => leaders.some((l) => l.plan.members.includes(m.spec.id)));
+    gates = leaders.map((l) => family.get(l.plan.id)!.plan).filter(judgedGate);
   }
   return certify(run, family, choice, { pilotItems, pilotModels });
 }
@@ -99,6 +104,23 @@ export async function runAuto(run: RunContext): Promise<Plan> {
 /** A model's list price per item, as measured so far (or estimated before its first call). */
 function cost(run: RunContext, model: ModelState): number {
   return run.meter.costPerItem(model.index);
+}
+
+/**
+ * The gates the judge decides that are worth measuring over these models
+ * (cheapest first): pairs of the cheapest (planFamily's JUDGED_POOL) whose
+ * two calls and one verdict cost less per item than the reference, since a
+ * gate that costs more could save nothing. None without a judge.
+ */
+function gatesWorthJudging(run: RunContext, models: readonly ModelState[]): PlanSpec[] {
+  const perVerdict = run.judgeCallCost();
+  if (perVerdict === undefined) return [];
+  const ids = models.map((m) => m.spec.id);
+  const referenceCost = run.meter.applyCostPerItem(run.reference.index);
+  const callCost = (id: string): number => run.meter.applyCostPerItem(run.modelById(id).index);
+  return planFamily({ candidates: ids, reference: run.reference.spec.id, withConfidence: new Set(), judge: true })
+    .filter(judgedGate)
+    .filter((p) => firstCalls(p).reduce((sum, m) => sum + callCost(m), perVerdict) < referenceCost);
 }
 
 /** The cheap candidates that start the pilot. */
@@ -134,18 +156,19 @@ function couldWin(run: RunContext, model: ModelState, choice: CertificationPlan)
   return run.meter.applyCostPerItem(model.index) * (run.total - run.profiled) < choice.expectedCost;
 }
 
-/** Profiles `count` more items in batches of `checkEvery`, with progress between; returns how many were profiled. */
+/** Profiles `count` more items in batches of `checkEvery` (the judge deciding `gates`' pairs), with progress between; returns how many were profiled. */
 async function profileInChecks(
   run: RunContext,
   stage: ProfilingStage,
   count: number,
   runOn: readonly ModelState[],
+  gates: readonly PlanSpec[],
   onItem: (item: ProfiledItem) => void,
   afterBatch?: () => boolean,
 ): Promise<number> {
   let done = 0;
   while (done < count) {
-    const items = await run.profileNext(Math.min(run.checkEvery, count - done), runOn, stage);
+    const items = await run.profileNext(Math.min(run.checkEvery, count - done), runOn, stage, gates);
     if (items.length === 0) break;
     items.forEach(onItem);
     done += items.length;
@@ -160,7 +183,7 @@ async function profileInChecks(
  * join the pilot later, and confidence gates (once a model's answers turn out
  * to carry a probability), are added as they become possible and counted from
  * that item on: every count covers items where all of the plan's first calls
- * answered.
+ * answered, and, for a gate the judge decides, where its pair was judged.
  */
 class Family {
   private readonly tracked = new Map<string, Tracked>();
@@ -184,21 +207,28 @@ class Family {
     for (const m of models) this.members.add(m.spec.id);
     for (const m of reporting) this.withConfidence.add(m.spec.id);
     const ids = models.map((m) => m.spec.id);
-    for (const plan of planFamily({ candidates: ids, reference: this.run.reference.spec.id, withConfidence: this.withConfidence })) {
+    const judge = this.run.judgeCallCost() !== undefined;
+    for (const plan of planFamily({ candidates: ids, reference: this.run.reference.spec.id, withConfidence: this.withConfidence, judge })) {
       const id = planId(plan);
       if (!this.tracked.has(id)) this.tracked.set(id, { plan, id, pilot: new PlanTally(), certification: new PlanTally() });
     }
   }
 
-  /** Adds each plan's outcome on a profiled item to its counts, for every plan whose first calls all answered. */
-  measure(item: ProfiledItem, stage: 'pilot' | 'certification', only?: ReadonlySet<string>): void {
+  /**
+   * Adds each plan's outcome on a profiled item to its counts, for every plan
+   * whose first calls all answered (and `only` names, if given), a judged
+   * gate only when `judged` (the gates the judge decided on this item) has it.
+   */
+  measure(item: ProfiledItem, stage: 'pilot' | 'certification', judged: ReadonlySet<string>, only?: ReadonlySet<string>): void {
     const answerOf = (model: string) => item.answers.get(model)!;
     const agrees = (model: string) => item.agrees.get(model)!;
     const callCost = (model: string): number => this.run.meter.applyCostPerItem(this.run.modelById(model).index);
+    const perVerdict = this.run.judgeCallCost() ?? 0;
     for (const t of this.tracked.values()) {
       if (only && !only.has(t.id)) continue;
       if (!firstCalls(t.plan).every((m) => item.answers.has(m))) continue;
-      t[stage].add(planOutcome(t.plan, answerOf, agrees, this.run.same, callCost));
+      if (judgedGate(t.plan) && !judged.has(t.id)) continue;
+      t[stage].add(planOutcome(t.plan, answerOf, agrees, this.run.same, callCost, gateVerdictOf(item.gates.get(t.id), perVerdict)));
     }
   }
 
@@ -208,7 +238,8 @@ class Family {
     for (const t of this.tracked.values()) {
       const meanCost = t.pilot.meanCost;
       if (meanCost === undefined) continue;
-      result.push({ id: t.id, agreements: t.pilot.agreements, n: t.pilot.n, applyCost: meanCost, members: firstCalls(t.plan) });
+      const gateCost = ((this.run.judgeCallCost() ?? 0) * t.pilot.judged) / t.pilot.n;
+      result.push({ id: t.id, agreements: t.pilot.agreements, n: t.pilot.n, applyCost: meanCost, members: firstCalls(t.plan), gateCost });
     }
     return result;
   }
@@ -254,6 +285,7 @@ async function certify(run: RunContext, family: Family, choice: CertificationPla
   if (choice.items === 0) return finish(run, pilot.pilotModels, { ...outcome, done: 0, stopped: false });
   const ids = new Set(choice.plans.map((p) => p.id));
   const runOn = run.candidates.filter((m) => choice.plans.some((p) => p.members.includes(m.spec.id)));
+  const gates = choice.plans.map((p) => family.get(p.id)!.plan).filter(judgedGate);
   // The items left when the certification begins: the set its items are drawn from, without replacement.
   const population = run.total - run.profiled;
   const sizes = lookSizes(choice.items, population);
@@ -267,8 +299,9 @@ async function certify(run: RunContext, family: Family, choice: CertificationPla
       'certification',
       sizes[j] - done,
       runOn,
+      gates,
       (item) => {
-        family.measure(item, 'certification', ids);
+        family.measure(item, 'certification', ids, ids);
         done++;
       },
       () => {

@@ -19,6 +19,8 @@ export interface PlanEstimate {
   readonly applyCost: number;
   /** The models it calls first: each costs a call on every certification item. */
   readonly members: readonly string[];
+  /** USD per certification item its gate's judge is expected to cost (0 unless the judge decides its gate). */
+  readonly gateCost: number;
 }
 
 export interface PlanningInput {
@@ -144,11 +146,12 @@ function scenarioRate(plan: PlanEstimate, z: number): number {
   return Math.min(1 - 1e-9, Math.max(1e-9, p + z * sd));
 }
 
-/** USD per certification item: the reference and each plan's first calls, each model once. */
+/** USD per certification item: the reference and each plan's first calls, each model once, and the judged gates' verdicts. */
 export function certificationCostPerItem(plans: readonly PlanEstimate[], input: PlanningInput): number {
   const models = new Set([input.reference, ...plans.flatMap((p) => p.members)]);
   let cost = 0;
   for (const m of models) cost += input.profileCost(m);
+  for (const p of plans) cost += p.gateCost;
   return cost;
 }
 

@@ -3,6 +3,9 @@ import type { PlanSpec } from './planSpec';
 /** Gated triples are built from this many of the cheapest candidates (20 triples at most). */
 export const TRIPLE_POOL = 6;
 
+/** Gates the judge decides are pairs of this many of the cheapest candidates (3 pairs at most): each costs a judge call on most profiled items. */
+export const JUDGED_POOL = 3;
+
 /** Thresholds of the confidence gates: the probability a model gives its own answer. */
 export const CONFIDENCE_THRESHOLDS: readonly number[] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999];
 
@@ -12,12 +15,15 @@ export interface FamilyInput {
   readonly reference: string;
   /** Candidates whose answers carry a probability (token log-probabilities): they get confidence gates. */
   readonly withConfidence: ReadonlySet<string>;
+  /** A judge compares the run's answers: pairs of the cheapest `JUDGED_POOL` candidates also get a gate it decides. */
+  readonly judge?: boolean;
 }
 
 /**
  * The plans the `auto` strategy chooses from, given the candidates profiled
  * together on the pilot items: every single candidate; every gated pair; every
- * gated triple of the cheapest `TRIPLE_POOL`; and, for models that report
+ * gated triple of the cheapest `TRIPLE_POOL`; with a judge, every pair of the
+ * cheapest `JUDGED_POOL` gated by the judge; and, for models that report
  * their answer's probability, one confidence gate per threshold. Gated members
  * are listed cheapest first, so the kept answer is the cheapest one's. Every
  * gate escalates to the reference. Which plans exist depends on prices and on
@@ -37,6 +43,12 @@ export function planFamily(input: FamilyInput): PlanSpec[] {
       for (let k = j + 1; k < pool.length; k++) {
         plans.push({ kind: 'gated', members: [pool[i], pool[j], pool[k]], escalate: reference });
       }
+    }
+  }
+  if (input.judge === true) {
+    const judged = candidates.slice(0, JUDGED_POOL);
+    for (let i = 0; i < judged.length; i++) {
+      for (let j = i + 1; j < judged.length; j++) plans.push({ kind: 'gated', members: [judged[i], judged[j]], escalate: reference, judged: true });
     }
   }
   for (const model of candidates) {

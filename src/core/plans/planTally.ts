@@ -5,12 +5,15 @@ export class PlanTally {
   n = 0;
   agreements = 0;
   escalations = 0;
+  /** Items on which its gate asked the judge. */
+  judged = 0;
   private costSum = 0;
 
   add(outcome: PlanOutcome): void {
     this.n++;
     if (outcome.agrees) this.agreements++;
     if (outcome.escalated) this.escalations++;
+    if (outcome.judged) this.judged++;
     this.costSum += outcome.cost;
   }
 

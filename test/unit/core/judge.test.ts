@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { runSmart, type RunOptions } from '../../../src/core/engine';
+import { runSmart, type BulkAnswers, type ItemOutput, type PlannedCall, type RunOptions } from '../../../src/core/engine';
 import { indexSource } from '../../../src/core/itemSource';
 import type { Completion, Judge, JudgeVerdict, ModelSpec } from '../../../src/core/types';
 
@@ -78,5 +78,87 @@ describe('runSmart with a judge', () => {
     assert.equal(report.judge!.comparisons, 0);
     assert.ok(report.plan.entries.every((e) => e.id === 'ref' || e.items === 0), JSON.stringify(report.plan.entries.map((e) => [e.id, e.items])));
     assert.equal(report.guarantee.judgedBy, undefined, 'every output is the reference\'s: no judge needed to say so');
+  });
+
+  describe('gates the judge decides', () => {
+    const A: ModelSpec = { id: 'a', inputPer1M: 0.1, outputPer1M: 0.1 };
+    const B: ModelSpec = { id: 'b', inputPer1M: 0.1, outputPer1M: 0.1 };
+    /** Where each paraphrasing model is wrong: `a` on one item in five, `b` on another one in five, so the two differ in meaning exactly where one is wrong. */
+    const wrong = (model: string, item: number): boolean => (model === 'a' && item % 5 === 1) || (model === 'b' && item % 5 === 2);
+    const pair = {
+      complete(model: ModelSpec, item: number): Completion {
+        const n = wrong(model.id, item) ? item + 1 : item;
+        const text = model.id === 'ref' ? `answer ${item}` : model.id === 'a' ? `a says it is ${n}` : `b thinks ${n}`;
+        return { text, inputTokens: 100, outputTokens: 10 };
+      },
+    };
+    /** Whether an output says what the reference says on its item. */
+    const right = (o: ItemOutput<number>): boolean => /\d+$/.exec(o.completion.text)![0] === String(o.item);
+
+    function gateOptions(judgeClient: NumberJudge, overrides: Partial<RunOptions<number>> = {}): RunOptions<number> {
+      return options({ model: JUDGE_MODEL, question: 'equivalent', auditItems: 0, client: judgeClient }, { models: [REF, A, B], client: pair, items: indexSource(20_000), ...overrides });
+    }
+
+    /** The judged gate's entry in the plan, and the outputs of its block. */
+    function gateBlock(report: Awaited<ReturnType<typeof runSmart<number>>>['report'], outputs: ReadonlyArray<ItemOutput<number>>): { items: number; outputs: Array<ItemOutput<number>> } {
+      const entry = report.plan.entries.findIndex((e) => e.id === 'a~b>ref');
+      assert.ok(entry >= 0 && report.plan.entries[entry].items > 0, `plan: ${report.plan.entries.map((e) => `${e.id} ${e.items}`).join(', ')}`);
+      return { items: report.plan.entries[entry].items, outputs: outputs.filter((o) => o.entry === entry) };
+    }
+
+    it('chooses a gate the judge decides where two cheap models err on different items, asks the judge on each item it answers, and keeps the promise', async () => {
+      const judgeClient = new NumberJudge();
+      const { report, outputs } = await runSmart(gateOptions(judgeClient));
+      const block = gateBlock(report, outputs!);
+      assert.equal(block.outputs.length, block.items);
+      // Where both are right the judge says they agree and a's output is kept; where one is wrong they differ and the reference answers (item % 100 === 7: unreadable, escalated).
+      for (const o of block.outputs) assert.equal(o.model, o.item % 5 === 1 || o.item % 5 === 2 || o.item % 100 === 7 ? 'ref' : 'a', `item ${o.item}`);
+      const pairsAsked = judgeClient.asked.filter((x) => x.reference.startsWith('a says'));
+      assert.equal(pairsAsked.length, report.judge!.gateVerdicts);
+      assert.ok(block.outputs.every((o) => pairsAsked.some((x) => x.item === o.item)), 'every item of the block was judged');
+      assert.equal(report.judge!.judged + report.judge!.gateVerdicts, judgeClient.asked.length);
+      const agreeing = outputs!.filter(right).length;
+      assert.ok(agreeing >= report.plan.agreeingOutputs!, `${agreeing} agree; the plan claims at least ${report.plan.agreeingOutputs}`);
+      assert.ok(report.guarantee.met);
+      assert.ok(report.savings > 2, `savings ${report.savings}`);
+    });
+
+    it('fetches the gate\'s verdicts between bulk rounds, so its escalations are fetched too, and never asks the judge twice on an item', async () => {
+      const held = new Map<string, Completion>();
+      const key = (m: ModelSpec, item: number): string => `${m.id}:${item}`;
+      const rounds: number[] = [];
+      let online = 0;
+      let applying = false;
+      const bulk: BulkAnswers<number> = {
+        peek: (m, item) => held.get(key(m, item)),
+        async fetch(calls: AsyncIterable<PlannedCall<number>>) {
+          let n = 0;
+          for await (const call of calls) {
+            held.set(key(call.model, call.item), { ...pair.complete(call.model, call.item), priceFactor: 0.5 });
+            n++;
+          }
+          rounds.push(n);
+        },
+      };
+      const judgeClient = new NumberJudge();
+      const counting = { complete: (m: ModelSpec, item: number) => held.get(key(m, item)) ?? (applying && online++, pair.complete(m, item)) };
+      const { report, outputs } = await runSmart(gateOptions(judgeClient, { client: counting, bulk, onProgress: (e) => (applying = e.phase === 'applying') }));
+      const block = gateBlock(report, outputs!);
+      assert.equal(online, 0, 'every model call of the application phase was fetched in bulk');
+      assert.ok(rounds.length === 3 && rounds[1] > 0 && rounds[2] === 0, `rounds ${rounds.join(', ')}`);
+      const judgedItems = judgeClient.asked.filter((x) => x.reference.startsWith('a says')).map((x) => x.item);
+      assert.equal(new Set(judgedItems).size, judgedItems.length, 'one verdict per item');
+      for (const o of block.outputs) assert.equal(o.model, o.item % 5 === 1 || o.item % 5 === 2 || o.item % 100 === 7 ? 'ref' : 'a', `item ${o.item}`);
+    });
+
+    it('measures no gate whose two calls and verdict cost more than the reference', async () => {
+      // 200 tokens at 7 USD per million: a verdict alone costs more than the reference's call (100 in at 10, 10 out at 30), as the run can tell before any call.
+      const dear: ModelSpec = { ...JUDGE_MODEL, inputPer1M: 7, estimatedInputTokens: 200, estimatedOutputTokens: 1 };
+      const estimated = (m: ModelSpec): ModelSpec => ({ ...m, estimatedInputTokens: 100, estimatedOutputTokens: 10 });
+      const { report } = await runSmart(options({ model: dear, question: 'equivalent', auditItems: 0, client: new NumberJudge() }, { models: [REF, A, B].map(estimated), client: pair, items: indexSource(20_000) }));
+      assert.ok(report.profiledItems > 0, 'the candidates were profiled');
+      assert.equal(report.judge!.gateVerdicts, 0);
+      assert.ok(report.plan.entries.every((e) => e.id !== 'a~b>ref'));
+    });
   });
 });

@@ -9,6 +9,7 @@ const JUDGE: JudgeSummary = {
   question: 'equivalent',
   comparisons: 1638,
   judged: 412,
+  gateVerdicts: 0,
   unreadable: [],
   calls: 412,
   cachedCalls: 0,
@@ -28,6 +29,10 @@ describe('the judge in words', () => {
     assert.equal(
       describeJudge(later),
       'Judge gpt-4o-mini (at least as good): asked on 1,638 of 1,638 comparisons, 1,640 calls, $0.031 (paid now $0.02, $0.011 from the cache); 2 verdicts could not be read and count as disagreement.',
+    );
+    assert.equal(
+      describeJudge({ ...JUDGE, gateVerdicts: 900, calls: 1312 }),
+      "Judge gpt-4o-mini (the same meaning): asked on 412 of 1,638 comparisons (the others were the same but for case, punctuation and spacing), and on 900 pairs of cheap models' outputs in gates, 1,312 calls, $0.031 (all paid in this run).",
     );
   });
 

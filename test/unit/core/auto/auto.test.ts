@@ -91,17 +91,17 @@ describe('certification planning', () => {
   });
 
   it('certifies a plan that is clearly good, and nothing when no plan can pay', () => {
-    const good = { id: 'good', agreements: 199, n: 200, applyCost: 0.02, members: ['good'] };
+    const good = { id: 'good', agreements: 199, n: 200, applyCost: 0.02, members: ['good'], gateCost: 0 };
     const plan = planCertification([good], 0.05, input);
     assert.deepEqual(plan.plans.map((p) => p.id), ['good']);
     assert.ok(plan.items > 0 && plan.items < 2000, `${plan.items} items`);
     assert.ok(plan.expectedCost < 0.1 * 50_000);
-    const bad = { id: 'bad', agreements: 60, n: 200, applyCost: 0.02, members: ['bad'] };
+    const bad = { id: 'bad', agreements: 60, n: 200, applyCost: 0.02, members: ['bad'], gateCost: 0 };
     assert.equal(planCertification([bad], 0.05, input).items, 0);
   });
 
   it('expects a longer certification to cost more in profiling and less on the rest', () => {
-    const plan = { id: 'p', agreements: 194, n: 200, applyCost: 0.02, members: ['p'] };
+    const plan = { id: 'p', agreements: 194, n: 200, applyCost: 0.02, members: ['p'], gateCost: 0 };
     const levels = { look: 0.028, block: 0.01 };
     const short = expectedCost([plan], 100, levels, input);
     const long = expectedCost([plan], 2000, levels, input);

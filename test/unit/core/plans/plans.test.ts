@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { planFamily, TRIPLE_POOL } from '../../../../src/core/plans/planFamily';
-import { gateHolds, planOutcome } from '../../../../src/core/plans/planOutcome';
-import { escalation, firstCalls, keptModel, planId, planModels, type PlanSpec } from '../../../../src/core/plans/planSpec';
+import { JUDGED_POOL, planFamily, TRIPLE_POOL } from '../../../../src/core/plans/planFamily';
+import { gateHolds, gateVerdictOf, needsJudge, planOutcome } from '../../../../src/core/plans/planOutcome';
+import { escalation, firstCalls, judgedGate, keptModel, planId, planModels, type PlanSpec } from '../../../../src/core/plans/planSpec';
 import { PlanTally } from '../../../../src/core/plans/planTally';
 import type { Completion } from '../../../../src/core/types';
 
@@ -40,21 +40,43 @@ describe('plans', () => {
     const answers: Record<string, Completion> = { a: answer('spam'), b: answer('spam'), ref: answer('ham') };
     const agrees = (m: string): boolean => same(answers[m].text, answers.ref.text);
     const kept = planOutcome(gated, (m) => answers[m], agrees, same, (m) => costs[m]);
-    assert.deepEqual(kept, { agrees: false, escalated: false, cost: 3 });
+    assert.deepEqual(kept, { agrees: false, escalated: false, cost: 3, judged: false });
     answers.b = answer('ham');
     const escalated = planOutcome(gated, (m) => answers[m], agrees, same, (m) => costs[m]);
-    assert.deepEqual(escalated, { agrees: true, escalated: true, cost: 103 });
+    assert.deepEqual(escalated, { agrees: true, escalated: true, cost: 103, judged: false });
     // Agreement with the reference is what `agrees` says (a judge's verdict), not the text compared.
     answers.b = answer('spam');
-    assert.deepEqual(planOutcome(gated, (m) => answers[m], (m) => m === 'a', same, (m) => costs[m]), { agrees: true, escalated: false, cost: 3 });
+    assert.deepEqual(planOutcome(gated, (m) => answers[m], (m) => m === 'a', same, (m) => costs[m]), { agrees: true, escalated: false, cost: 3, judged: false });
+  });
+
+  it('decides a judged gate by the rule where the pair is the same, and by the judge\'s verdict elsewhere (none: escalate)', () => {
+    const judged: PlanSpec = { kind: 'gated', members: ['a', 'b'], escalate: 'ref', judged: true };
+    assert.equal(planId(judged), 'a~b>ref');
+    assert.equal(judgedGate(judged), true);
+    assert.equal(judgedGate(gated), false);
+    const answers: Record<string, Completion> = { a: answer('Paris is the capital'), b: answer(' paris is the capital'), ref: answer('The capital is Paris.') };
+    const answerOf = (m: string): Completion => answers[m];
+    assert.equal(needsJudge(judged, answerOf, same), false, 'the same by the rule');
+    assert.equal(gateHolds(judged, answerOf, same), true);
+    assert.deepEqual(planOutcome(judged, answerOf, () => true, same, (m) => costs[m], { said: undefined, cost: 0.5 }), { agrees: true, escalated: false, cost: 3, judged: false });
+    answers.b = answer('It is Paris.');
+    assert.equal(needsJudge(judged, answerOf, same), true);
+    assert.equal(needsJudge(gated, answerOf, same), false, 'a gate without the judge never asks it');
+    assert.equal(gateHolds(judged, answerOf, same, true), true);
+    assert.equal(gateHolds(judged, answerOf, same, false), false);
+    assert.equal(gateHolds(judged, answerOf, same), false, 'no verdict, no agreement');
+    assert.deepEqual(planOutcome(judged, answerOf, (m) => m !== 'a', same, (m) => costs[m], { said: true, cost: 0.5 }), { agrees: false, escalated: false, cost: 3.5, judged: true });
+    assert.deepEqual(planOutcome(judged, answerOf, (m) => m !== 'a', same, (m) => costs[m], gateVerdictOf('unreadable', 0.5)), { agrees: true, escalated: true, cost: 103.5, judged: true });
+    assert.deepEqual(gateVerdictOf('yes'), { said: true, cost: 0 });
+    assert.deepEqual(gateVerdictOf(undefined), { said: undefined, cost: 0 });
   });
 
   it('tallies agreement, coverage and mean cost', () => {
     const tally = new PlanTally();
     assert.equal(tally.rate, undefined);
-    tally.add({ agrees: true, escalated: false, cost: 3 });
-    tally.add({ agrees: true, escalated: true, cost: 103 });
-    tally.add({ agrees: false, escalated: false, cost: 3 });
+    tally.add({ agrees: true, escalated: false, cost: 3, judged: false });
+    tally.add({ agrees: true, escalated: true, cost: 103, judged: false });
+    tally.add({ agrees: false, escalated: false, cost: 3, judged: false });
     assert.equal(tally.n, 3);
     assert.equal(tally.agreements, 2);
     assert.ok(Math.abs(tally.coverage! - 2 / 3) < 1e-15);
@@ -74,5 +96,9 @@ describe('plans', () => {
     // Members cheapest first: the kept answer is the cheapest member's.
     assert.ok(family.filter((p) => p.kind === 'gated').every((p) => candidates.indexOf(firstCalls(p)[0]) < candidates.indexOf(firstCalls(p)[1])));
     assert.equal(new Set(family.map(planId)).size, family.length);
+    assert.equal(family.filter(judgedGate).length, 0, 'no judged gate without a judge');
+    const withJudge = planFamily({ candidates, reference: 'ref', withConfidence: new Set(), judge: true });
+    assert.deepEqual(withJudge.filter(judgedGate).map(planId), ['m0~m1>ref', 'm0~m2>ref', 'm1~m2>ref'], `pairs of the cheapest ${JUDGED_POOL}`);
+    assert.equal(new Set(withJudge.map(planId)).size, withJudge.length);
   });
 });

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
+import { verifyReport } from '../../../src/job/verifyReport';
 import { describeGuarantee } from '../../../src/text/guarantee';
 import { describeJudge } from '../../../src/text/judge';
 import { describePreview } from '../../../src/text/preview';
@@ -25,13 +26,17 @@ const cityOf = (text: string): string => /city (\d+)/i.exec(text)?.[1] ?? '';
 /**
  * `big` answers in a sentence; `mid` words it differently and names the
  * wrong city for one country in 15; `copy` answers exactly as `big` does;
- * `judge` judges from the cities named, as the test says.
+ * `left` and `right` word it in ways of their own and name the wrong city
+ * for one country in five each, never the same country; `judge` judges from
+ * the cities named, as the test says.
  */
 function models(judge: (messages: readonly TestMessage[]) => string) {
   return (model: string, messages: readonly TestMessage[]): string => {
     if (model === 'judge') return judge(messages);
     const i = Number(/country (\d+)/.exec(messages[messages.length - 1].content)![1]);
     if (model === 'big' || model === 'copy') return `The capital of country ${i} is city ${i}.`;
+    if (model === 'left') return `Country ${i} is governed from city ${i % 5 === 1 ? i + 1 : i}`;
+    if (model === 'right') return `Its capital: city ${i % 5 === 2 ? i + 1 : i}`;
     return `City ${model === 'mid' && i % 15 === 7 ? i + 1 : i} is where the government of country ${i} sits`;
   };
 }
@@ -52,6 +57,8 @@ function workspace(count: number, baseURL: string, answer: Record<string, unknow
         { id: 'big', endpoint: 'local', inputPer1M: 30, outputPer1M: 60 },
         { id: 'mid', endpoint: 'local', inputPer1M: 0.5, outputPer1M: 1 },
         { id: 'copy', endpoint: 'local', inputPer1M: 0.5, outputPer1M: 1 },
+        { id: 'left', endpoint: 'local', inputPer1M: 0.3, outputPer1M: 0.6 },
+        { id: 'right', endpoint: 'local', inputPer1M: 0.4, outputPer1M: 0.8 },
         { id: 'judge', endpoint: 'local', inputPer1M: 0.2, outputPer1M: 0.4 },
       ],
       reference: 'big',
@@ -190,6 +197,48 @@ describe('runJob with a judge', () => {
       assert.equal(report.judge!.cachedCalls, judgePaidBefore, 'the verdicts paid before the kill come from the cache');
       assert.equal(report.judge!.calls, server.counts().paidPerModel.judge, 'every verdict the resumed run used was paid once, before the kill or after');
     });
+  });
+
+  describe('a gate the judge decides', () => {
+    /** The output file's lines: the country's number, the model kept and its output. */
+    const outputLines = (input: string): Array<{ id: number; smart: { output: string; model: string } }> =>
+      readFileSync(jobFiles(input).output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; smart: { output: string; model: string } });
+
+    for (const batch of [false, true]) {
+      it(`keeps left's answer where the judge finds left and right say the same, else asks big${batch ? ', in batch mode' : ''}; verify replays its verdicts`, async () => {
+        await withOpenAiTestServer({ answer: models(scriptedJudge(TRUTH)), ...(batch ? { batch: { stepMs: 20 } } : {}) }, async (server) => {
+          const ws = workspace(3000, server.baseURL, JUDGE, ['left', 'right']);
+          if (batch) writeFileSync(ws.config, JSON.stringify({ ...(JSON.parse(readFileSync(ws.config, 'utf8')) as object), batch: { pollSeconds: 0.02 } }));
+          const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config) });
+          const entry = report.plan.entries.findIndex((e) => e.id === 'left~right>big' && e.items > 0);
+          assert.ok(entry >= 0, `plan: ${report.plan.entries.map((e) => `${e.id} ${e.items}`).join(', ')}`);
+          assert.ok(report.judge!.gateVerdicts >= report.plan.entries[entry].items, `${report.judge!.gateVerdicts} gate verdicts`);
+          assert.match(describeJudge(report.judge!), /, and on [\d,]+ pairs of cheap models' outputs in gates, /);
+          const lines = outputLines(ws.input);
+          assert.equal(lines.length, 3000);
+          // left is kept only where it names the right city (right disagrees wherever left is wrong).
+          // Where left and right differ, big answers: left's wrong cities (one country in five) come only from items left answers alone, about a fifth of them.
+          const alone = report.plan.entries.find((e) => e.id === 'left')?.items ?? 0;
+          const wrong = lines.filter((l) => cityOf(l.smart.output) !== String(l.id));
+          assert.ok(wrong.every((l) => l.smart.model === 'left' && l.id % 5 === 1));
+          assert.ok(wrong.length <= 0.3 * alone, `${wrong.length} wrong cities; left alone answers ${alone} items`);
+          const agreeing = lines.filter((l) => cityOf(l.smart.output) === String(l.id)).length;
+          assert.ok(agreeing >= report.plan.agreeingOutputs!, `${agreeing} outputs name the right city; the plan claims at least ${report.plan.agreeingOutputs}`);
+          assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
+          assert.equal(server.counts().paidPerModel.judge, report.judge!.calls);
+          if (batch) assert.ok(report.batchCalls > 0 && !server.batches().some((b) => String(b.model) === 'judge'), 'models in batches, the judge online');
+          const verified = verifyReport(jobFiles(ws.input).report);
+          assert.deepEqual(verified.problems, []);
+          // Without one of the gate's "no" verdicts a certification item would replay as escalated, and agree: verify refuses.
+          const evidence = readFileSync(jobFiles(ws.input).evidence, 'utf8').split('\n');
+          const at = evidence.findIndex((l) => l.includes('"stage":"certification"') && l.includes('"left~right>big":"no"'));
+          assert.ok(at > 0, 'a certification item where the judge told left and right apart');
+          evidence[at] = evidence[at].replace(/,"gates":\{[^}]*\}/, '');
+          writeFileSync(jobFiles(ws.input).evidence, evidence.join('\n'));
+          assert.match(verifyReport(jobFiles(ws.input).report).problems.join('; '), /left~right>big: the judge's verdict on its gate is missing on line \d+/);
+        });
+      });
+    }
   });
 
   it('refuses a judge the config cannot use, naming the setting', () => {

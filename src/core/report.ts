@@ -319,8 +319,9 @@ export interface CostPreview {
   readonly fullyCached: boolean;
   /**
    * With a judge: what one of its calls costs (estimated), and what judging
-   * every candidate's output on every item would (nothing is judged where
-   * outputs are the same in wording).
+   * every candidate's output on every item would, with the pair of each of
+   * the `gates` it may decide (nothing is judged where outputs are the same
+   * in wording).
    */
-  readonly judge?: { readonly model: string; readonly perCall: number; readonly atMost: number };
+  readonly judge?: { readonly model: string; readonly perCall: number; readonly atMost: number; readonly gates: number };
 }

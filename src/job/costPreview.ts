@@ -1,4 +1,5 @@
 import { callCost } from '../core/costMeter';
+import { JUDGED_POOL } from '../core/plans/planFamily';
 import type { AnswerRule } from '../io/answerExtraction';
 import type { CostPreview, OutputEstimate } from '../core/report';
 import type { ModelSpec } from '../core/types';
@@ -90,13 +91,20 @@ export function previewCost(input: {
     minimumProfilingCost: sum((m) => perItem(m) * Math.max(0, sample - held(m))),
     worstCaseProfilingCost: sum((m) => perItem(m) * Math.max(0, items - held(m))),
     fullyCached: input.fullyCached === true,
-    ...(input.judge ? { judge: judgePreview(input.judge, meanInputTokens, output.tokens, candidates.length * items) } : {}),
+    ...(input.judge ? { judge: judgePreview(input.judge, meanInputTokens, output.tokens, candidates.length, items) } : {}),
   };
 }
 
-/** What judging may cost: nothing where outputs are the same in wording, at most a call for every candidate's output on every item. */
-function judgePreview(judge: ModelSpec, meanInputTokens: number, outputTokens: number, comparisons: number): NonNullable<CostPreview['judge']> {
+/**
+ * What judging may cost: nothing where outputs are the same in wording, at
+ * most a call for every candidate's output on every item, and one for the
+ * pair of each gate the judge may decide (planFamily's pairs of the cheapest
+ * JUDGED_POOL candidates) on every item.
+ */
+function judgePreview(judge: ModelSpec, meanInputTokens: number, outputTokens: number, candidates: number, items: number): NonNullable<CostPreview['judge']> {
   const tokens = judgeCallTokens(meanInputTokens, outputTokens);
   const perCall = callCost(judge, tokens.input, tokens.output);
-  return { model: judge.id, perCall, atMost: perCall * comparisons };
+  const pooled = Math.min(candidates, JUDGED_POOL);
+  const gates = (pooled * (pooled - 1)) / 2;
+  return { model: judge.id, perCall, atMost: perCall * (candidates + gates) * items, gates };
 }

@@ -25,7 +25,7 @@ export function describePreview(preview: CostPreview, reference: string): string
 function judgeLine(judge: NonNullable<CostPreview['judge']>): string {
   return (
     `The judge ${judge.model} costs about ${usd(judge.perCall)} a call: nothing where a candidate's output is the same as the reference's but for case, punctuation and spacing, ` +
-    `up to about ${usd(judge.atMost)} if it judges every candidate's output on every item.`
+    `up to about ${usd(judge.atMost)} if it judges every candidate's output${judge.gates > 0 ? ` and the pair of every gate it may decide (${judge.gates})` : ''} on every item.`
   );
 }
 

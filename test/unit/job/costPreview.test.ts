@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { AnswerRule } from '../../../src/io/answerExtraction';
 import { assumedOutputTokens, CHAT_OVERHEAD_TOKENS, DEFAULT_OUTPUT_TOKENS, LABEL_MARGIN_TOKENS, previewCost } from '../../../src/job/costPreview';
 import { countTokens } from '../../../src/job/tokenCount';
+import { describePreview } from '../../../src/text/preview';
 
 describe('cost preview', () => {
   it('estimates output tokens from the longest label plus a margin, bounded by maxTokens, else maxTokens, else a default (issue 11, item 8)', () => {
@@ -34,6 +35,19 @@ describe('cost preview', () => {
     close(p.worstCaseProfilingCost, 1000 * (big + small));
     assert.deepEqual(p.cached, { reference: 0, calls: 0 });
     assert.equal(p.fullyCached, false);
+  });
+
+  it('bounds what a judge may cost: every candidate\'s output, and with two or more candidates the pair of every gate it may decide, on every item', () => {
+    const judge = { id: 'judge', inputPer1M: 1, outputPer1M: 1 };
+    const one = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, judge });
+    assert.equal(one.judge!.gates, 0);
+    close(one.judge!.atMost, 1000 * one.judge!.perCall);
+    assert.match(describePreview(one, 'big').at(-1)!, /up to about \$[\d.]+ if it judges every candidate's output on every item\.$/);
+    const candidates = ['a', 'b', 'c', 'd'].map((id) => ({ id, inputPer1M: 1, outputPer1M: 2 }));
+    const four = previewCost({ items: 1000, samplePrompts: prompts, reference: models.reference, candidates, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, judge });
+    assert.equal(four.judge!.gates, 3, 'pairs of the three cheapest');
+    close(four.judge!.atMost, 1000 * (4 + 3) * four.judge!.perCall);
+    assert.match(describePreview(four, 'big').at(-1)!, /if it judges every candidate's output and the pair of every gate it may decide \(3\) on every item\.$/);
   });
 
   it('leaves out the calls the response cache answers; the reference alone stays at list price beside what is left to pay (issue 11, item 8)', () => {

@@ -48,6 +48,10 @@
  *   judge (labels from the simulation's truth) is judged on what it states;
  *   a third case, a judge that errs rarely (5% of a 99% candidate's errors)
  *   audited on 200 items, shows whether an audit can vouch for the target.
+ * - gates the judge decides: two 85% candidates and nothing the same by the
+ *   rule, so the judge decides every agreement and every gate (it sees two
+ *   outputs wrong alike as the same), truthful or saying yes to 40% of the
+ *   items where outputs differ.
  *
  * Flags: --seeds N (default 1000) --cases a,b --strategies auto,exhaustive,efficient,modelmix
  * (default all four; the paper's with their default anytime bound) --workers N.
@@ -99,11 +103,19 @@ interface Case {
   readonly judgeFalseAgreement?: number;
   /** With a judge: the items per plan a person labels (default DEFAULTS.auditItems). */
   readonly auditItems?: number;
+  /**
+   * With a judge: no two outputs are the same by the rule, so the judge
+   * decides every agreement and every gate (gates it decides are then the
+   * only ones that can hold; two candidates wrong alike still look the same
+   * to it).
+   */
+  readonly neverSame?: boolean;
 }
 
 const BELOW = { accuracy: 0.95, items: 20_000 };
 const MIXED = [REFERENCE, candidate('a', 0.88, 0.02)];
 const SMALL_BLOCK = [REFERENCE, candidate('a', 0.8, 0.02)];
+const GATE_PAIR = [REFERENCE, candidate('a', 0.85, 0.02), candidate('b', 0.85, 0.025)];
 
 const CASES: Readonly<Record<string, Case>> = {
   'one-below': { ...BELOW, models: [REFERENCE, candidate('a', 0.94, 0.02)] },
@@ -121,6 +133,8 @@ const CASES: Readonly<Record<string, Case>> = {
   'judge-errs-88': { models: MIXED, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.4 },
   'judge-agrees-with-all': { models: SMALL_BLOCK, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 1 },
   'judge-nearly-right-200': { models: [REFERENCE, candidate('a', 0.99, 0.02)], accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.05, auditItems: 200 },
+  'judge-gates-85': { models: GATE_PAIR, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0, neverSame: true },
+  'judge-gates-errs-85': { models: GATE_PAIR, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.4, neverSame: true },
 };
 
 const JUDGE_MODEL: ModelSpec = { id: 'judge', inputPer1M: 0.5, outputPer1M: 0.5 };
@@ -198,7 +212,7 @@ async function runTask(task: Task): Promise<Row> {
     strategy: task.strategy,
     bound: 'anytime',
     seed: task.seed,
-    ...(c.judgeFalseAgreement !== undefined ? { judge: simulatedJudge(c, fileSeed), compare: (a: string, b: string) => a === b } : {}),
+    ...(c.judgeFalseAgreement !== undefined ? { judge: simulatedJudge(c, fileSeed), compare: c.neverSame === true ? () => false : (a: string, b: string) => a === b } : {}),
     onOutput: (o) => {
       // The reference's output is AGREEING_OUTPUT on every item.
       const agrees = o.completion.text === AGREEING_OUTPUT;
@@ -235,6 +249,7 @@ function outcomeOf(p: ProfiledItem & { readonly item: number }): ProfiledOutcome
     outputs: Object.fromEntries([...p.answers].map(([model, c]) => [model, c.text])),
     agrees: Object.fromEntries(p.agrees),
     ...(p.judged.size > 0 ? { judged: Object.fromEntries(p.judged) } : {}),
+    ...(p.gates.size > 0 ? { gates: Object.fromEntries(p.gates) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { BOUND_KINDS, STRATEGIES } from '../core/types';
 import { RequestsExported } from '../job/batch/batchExchange';
 import { loadConfig, withBatch, type ConfigOverrides } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
+import { InputError } from '../io/inputError';
 import { FileExistsError } from '../io/writeFileAtomic';
 import { runJob } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
@@ -238,6 +239,9 @@ function cancelOnInterrupt(controller: AbortController): () => void {
   return () => process.off('SIGINT', onSigint);
 }
 
+/** The exit code when the data file cannot be run as it is. */
+const BAD_INPUT = 4;
+
 const EXIT_CODES: Readonly<Record<Exclude<StopReason['kind'], 'error'>, number>> = { declined: 1, budget: 3, cancelled: 130, changed: 1 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -356,7 +360,8 @@ if (require.main === module) {
         process.exit(2);
       }
       console.error(`smart: ${errorMessage(error)}`);
-      process.exit(1);
+      // Bad input (a line or field of the data file, or nothing in it to process) has a code of its own.
+      process.exit(error instanceof InputError ? BAD_INPUT : 1);
     },
   );
 }

@@ -178,12 +178,14 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
   const batch = batchSettings(options);
   if (options.batchFolder) BatchExchange.checkFolder(options.batchFolder.dir, input, options.batchFolder.importing);
   const template = compileTemplate(config.template, path.basename(config.templateFile));
-  const order = await orderSeed(input, config.seed);
   // Loaded before the validation pass, which counts the answers it already holds for the preview.
   const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
   try {
     const counter = cache && cache.size > 0 ? new CachedAnswerCount(cache, callTargets(config), requestSettings(config)) : undefined;
     const checked = await checkInput(template, options, counter);
+    // Nothing to process is bad input, not a run: no question, no seed drawn, nothing written.
+    if (checked.count === 0) throw new InputError({ file: input }, nothingToProcess(checked));
+    const order = await orderSeed(input, config.seed);
     const preview = await previewFor(options, checked, template, cache, counter, order);
     if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
 
@@ -620,6 +622,13 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
     count++;
   }
   return { count, skipped, skippedList, samplePrompts, fingerprint: fingerprint! };
+}
+
+/** Why a file with no valid item cannot be run: it holds none, or every line was skipped as invalid. */
+function nothingToProcess(checked: CheckedInput): string {
+  const skipped = checked.skippedList.length;
+  if (skipped === 0) return 'has no items to process (it is empty, or holds only blank lines)';
+  return `has no items to process: ${skipped === 1 ? 'its one line was' : `all ${skipped} of its lines were`} skipped as invalid (first: line ${checked.skippedList[0].line}, ${checked.skippedList[0].problem})`;
 }
 
 /** The records the validation pass kept, read again; the reading stops as soon as the file is found changed since. */

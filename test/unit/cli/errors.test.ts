@@ -46,6 +46,26 @@ describe('the CLI on errors', function () {
     assert.equal(readFileSync(jobFiles(input).output, 'utf8'), 'precious\n');
   });
 
+  it('says an empty file has nothing to process, asks nothing, writes nothing and exits with the bad-input code (issue 16, item 3)', () => {
+    // Nothing listens there: the run must stop before any call.
+    const input = workspace('http://127.0.0.1:9/v1', 0);
+    for (const content of ['', '\n\n  \n']) {
+      writeFileSync(input, content);
+      const run = spawnSync(process.execPath, [CLI, 'profile', input, '--yes'], { encoding: 'utf8' });
+      assert.equal(run.status, 4, run.stderr);
+      assert.equal(run.stderr, `smart: ${input}: has no items to process (it is empty, or holds only blank lines)\n`);
+      assert.equal(run.stdout, '');
+      for (const file of [jobFiles(input).output, jobFiles(input).report, path.join(path.dirname(input), '.smart')]) assert.ok(!existsSync(file), `${file} was written`);
+    }
+    writeFileSync(input, '[1]\nnot json\n');
+    const skipped = spawnSync(process.execPath, [CLI, 'profile', input, '--yes', '--skip-invalid'], { encoding: 'utf8' });
+    assert.equal(skipped.status, 4, skipped.stderr);
+    assert.match(skipped.stderr, /^smart: .*items\.jsonl: has no items to process: all 2 of its lines were skipped as invalid \(first: line 1, /);
+    const bad = spawnSync(process.execPath, [CLI, 'profile', input, '--yes'], { encoding: 'utf8' });
+    assert.equal(bad.status, 4, 'a bad line is bad input too');
+    assert.match(bad.stderr, /items\.jsonl:1: /);
+  });
+
   it('stops as soon as writing the output fails, without making the rest of the calls', async function () {
     if (process.platform === 'win32') this.skip();
     // Outputs of 4 KB an item against a file size limit of 512 KB: the output's

@@ -206,6 +206,20 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     });
   });
 
+  it('refuses a file with no item to process before asking anything: no seed drawn, nothing written (issue 16, item 3)', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(0, server.baseURL);
+      const confirm = (): Promise<boolean> => Promise.reject(new Error('asked to pay for an empty file'));
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys, confirm }), (e: unknown) => {
+        assert.ok(e instanceof InputError, String(e));
+        assert.equal(e.message, `${ws.input}: has no items to process (it is empty, or holds only blank lines)`);
+        return true;
+      });
+      assert.equal(server.counts().total, 0);
+      assert.deepEqual(readdirSync(ws.dir).sort(), ['prompt.txt', 'smart.config.json', 'tickets.jsonl']);
+    });
+  });
+
   it('names the file, line and field of bad input, pays nothing and writes no output', async () => {
     await withServer({}, async (server) => {
       const ws = workspace(20, server.baseURL);

@@ -311,8 +311,12 @@ export interface CostPreview {
   readonly referenceOnlyUncached: number;
   /** Answers the response cache already holds for these items: of the reference, and of every model of the run. */
   readonly cached: { readonly reference: number; readonly calls: number };
-  /** The reference and every candidate on the minimum sample before early termination, less what the cache may answer. */
-  readonly minimumProfilingCost: number;
+  /**
+   * What profiling costs at least once it starts (`leastProfiling.ts`): its
+   * first `items` with the reference and `candidates` candidates, less what
+   * the cache may answer. Nothing when the strategy profiles nothing.
+   */
+  readonly leastProfiling: { readonly cost: number; readonly items: number; readonly candidates: number };
   /** The reference and every candidate on every item the cache does not answer: the run can never pay more. */
   readonly worstCaseProfilingCost: number;
   /** The cache answers every call the run will make (the run was played on the cache alone): nothing will be paid. */

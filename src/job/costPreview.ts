@@ -1,8 +1,9 @@
 import { callCost } from '../core/costMeter';
+import { leastProfiling } from '../core/leastProfiling';
 import { JUDGED_POOL } from '../core/plans/planFamily';
 import type { AnswerRule } from '../io/answerExtraction';
 import type { CostPreview, OutputEstimate } from '../core/report';
-import type { ModelSpec } from '../core/types';
+import type { ModelSpec, Strategy } from '../core/types';
 import type { CachedAnswers } from './cachedAnswers';
 import { countTokens } from './tokenCount';
 
@@ -60,7 +61,8 @@ export function previewCost(input: {
   readonly candidates: readonly ModelSpec[];
   readonly answer: AnswerRule;
   readonly maxTokens?: number;
-  readonly minSample: number;
+  readonly strategy: Strategy;
+  readonly checkEvery: number;
   readonly cached?: CachedAnswers;
   /** The run played on the cache alone to its end. */
   readonly fullyCached?: boolean;
@@ -75,7 +77,8 @@ export function previewCost(input: {
   const output = assumedOutputTokens(input.answer, input.maxTokens);
   const perItem = (m: ModelSpec): number => callCost(m, meanInputTokens, output.tokens);
   const held = (m: ModelSpec): number => cached.perModel.get(m.id) ?? 0;
-  const sample = Math.min(items, input.minSample);
+  const start = leastProfiling(input.strategy, { items, checkEvery: input.checkEvery, referenceCost: perItem(reference), candidates: candidates.map((m) => ({ id: m.id, cost: perItem(m) })) });
+  const starting = start.items === 0 ? [] : [reference, ...candidates.filter((m) => start.candidates.includes(m.id))];
   const models = [reference, ...candidates];
   const sum = (of: (m: ModelSpec) => number): number => models.reduce((total, m) => total + of(m), 0);
   return {
@@ -87,8 +90,8 @@ export function previewCost(input: {
     referenceOnlyCost: perItem(reference) * items,
     referenceOnlyUncached: perItem(reference) * Math.max(0, items - held(reference)),
     cached: { reference: held(reference), calls: sum(held) },
-    // At least: the cached answers may all fall in the sample.
-    minimumProfilingCost: sum((m) => perItem(m) * Math.max(0, sample - held(m))),
+    // At least: the cached answers may all fall in the first items.
+    leastProfiling: { cost: starting.reduce((total, m) => total + perItem(m) * Math.max(0, start.items - held(m)), 0), items: start.items, candidates: start.candidates.length },
     worstCaseProfilingCost: sum((m) => perItem(m) * Math.max(0, items - held(m))),
     fullyCached: input.fullyCached === true,
     ...(input.judge ? { judge: judgePreview(input.judge, meanInputTokens, output.tokens, candidates.length, items) } : {}),

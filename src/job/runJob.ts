@@ -313,10 +313,12 @@ async function previewFor(
     items: checked.count,
     samplePrompts: checked.samplePrompts.map((p) => (config.system ?? '') + p),
     reference: models.find((m) => m.id === config.reference)!,
-    candidates: models.filter((m) => m.id !== config.reference),
+    // The judge is priced on a line of its own, not as a model profiled.
+    candidates: models.filter((m) => config.candidates.includes(m.id)),
     answer: config.answer,
     ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
-    minSample: config.minSample,
+    strategy: config.strategy,
+    checkEvery: config.checkEvery,
     ...(counter ? { cached: counter.result } : {}),
     ...(config.judge ? { judge: config.models.find((m) => m.id === config.judge!.model)! } : {}),
   };

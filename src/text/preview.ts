@@ -15,10 +15,24 @@ export function describePreview(preview: CostPreview, reference: string): string
     ...(cached ? [`The response cache already holds ${plural(preview.cached.calls, 'answer')} for these items: they cost nothing, and the figures below leave them out.`] : []),
     preview.fullyCached
       ? 'The response cache holds every answer this run needs: nothing will be paid.'
-      : `Profiling costs at least ${usd(preview.minimumProfilingCost)} (the minimum sample) and at most ${usd(preview.worstCaseProfilingCost)} ` +
-        `(every model on every item${cached ? ' the cache has no answer for' : ''}).`,
+      : profilingLine(preview, cached),
     ...(preview.judge && !preview.fullyCached ? [judgeLine(preview.judge)] : []),
   ];
+}
+
+/**
+ * What profiling costs: "Profiling, once it starts, costs at least $0.012
+ * (its first 20 items, each answered by the reference and 2 candidates) and
+ * at most $3.40 (every model on every item)". The least is a lower bound: the
+ * strategy's first items (`leastProfiling.ts`), less what the cache may answer.
+ */
+function profilingLine(preview: CostPreview, cached: boolean): string {
+  const least = preview.leastProfiling;
+  if (least.items === 0) return 'Nothing will be profiled: no candidate is cheaper than the reference, or the strategy runs the reference on every item.';
+  return (
+    `Profiling, once it starts, costs at least ${usd(least.cost)} (its first ${plural(least.items, 'item')}, each answered by the reference and ${plural(least.candidates, 'candidate')}) ` +
+    `and at most ${usd(preview.worstCaseProfilingCost)} (every model on every item${cached ? ' the cache has no answer for' : ''}).`
+  );
 }
 
 /** What the judge may cost on top of profiling. */

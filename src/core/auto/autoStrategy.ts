@@ -38,7 +38,7 @@ import { agreeingNeeded, blockAlpha, expectedCost, lookAlpha, lookSizes, planCer
 const FIRST_TIER_SHARE = 0.25;
 
 /** Items of the pilot's first stage, and of each stage when a dearer tier joins. */
-const PILOT_STAGE = 20;
+export const PILOT_STAGE = 20;
 /** The pilot grows to this share of the planned certification... */
 const PILOT_SHARE = 0.3;
 /** ...but never past this share of the file. */
@@ -125,8 +125,16 @@ function gatesWorthJudging(run: RunContext, models: readonly ModelState[]): Plan
 
 /** The cheap candidates that start the pilot. */
 function firstTier(run: RunContext, candidates: readonly ModelState[]): ModelState[] {
-  const limit = FIRST_TIER_SHARE * cost(run, run.reference);
-  const tier = candidates.filter((m) => cost(run, m) <= limit);
+  return firstTierOf(candidates, (m) => cost(run, m), cost(run, run.reference));
+}
+
+/**
+ * The pilot's first tier among candidates cheaper than the reference, listed
+ * cheapest first: those costing at most FIRST_TIER_SHARE of the reference per
+ * item, or else the cheapest alone.
+ */
+export function firstTierOf<M>(candidates: readonly M[], costOf: (m: M) => number, referenceCost: number): M[] {
+  const tier = candidates.filter((m) => costOf(m) <= FIRST_TIER_SHARE * referenceCost);
   return tier.length > 0 ? tier : candidates.slice(0, 1);
 }
 

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import type { CostPreview } from '../../../src/core/report';
+import type { Strategy } from '../../../src/core/types';
 import type { AnswerRule } from '../../../src/io/answerExtraction';
 import { assumedOutputTokens, CHAT_OVERHEAD_TOKENS, DEFAULT_OUTPUT_TOKENS, LABEL_MARGIN_TOKENS, previewCost } from '../../../src/job/costPreview';
 import { countTokens } from '../../../src/job/tokenCount';
@@ -27,24 +29,47 @@ describe('cost preview', () => {
   const models = { reference: { id: 'big', inputPer1M: 10, outputPer1M: 20 }, candidates: [{ id: 'small', inputPer1M: 1, outputPer1M: 2 }] };
   const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} is not ${b}`);
 
-  it('prices the reference alone, the minimum sample and the worst case', () => {
-    const p = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100 });
+  it('prices the reference alone, the least profiling can cost once it starts, and the worst case', () => {
+    const p = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10 });
     close(p.referenceOnlyCost, 1000 * big);
     close(p.referenceOnlyUncached, 1000 * big);
-    close(p.minimumProfilingCost, 100 * (big + small));
+    // auto: its pilot's first 20 items, the reference and the first tier.
+    assert.deepEqual({ ...p.leastProfiling, cost: 0 }, { cost: 0, items: 20, candidates: 1 });
+    close(p.leastProfiling.cost, 20 * (big + small));
     close(p.worstCaseProfilingCost, 1000 * (big + small));
     assert.deepEqual(p.cached, { reference: 0, calls: 0 });
     assert.equal(p.fullyCached, false);
   });
 
+  it('is a lower bound for every strategy: auto\'s first pilot stage on its first tier, one check of the paper\'s strategies on every cheaper candidate, nothing for naive or without a cheaper candidate (issue 16, item 2)', () => {
+    const tiers = [
+      { id: 'nano', inputPer1M: 0.5, outputPer1M: 1 },
+      { id: 'mini', inputPer1M: 3, outputPer1M: 6 },
+      { id: 'dear', inputPer1M: 20, outputPer1M: 40 },
+    ];
+    const at = (strategy: Strategy, candidates = tiers, items = 1000): CostPreview['leastProfiling'] =>
+      previewCost({ items, samplePrompts: prompts, reference: models.reference, candidates, answer: { kind: 'trim' }, maxTokens: 5, strategy, checkEvery: 10 }).leastProfiling;
+    const cost = (m: { inputPer1M: number; outputPer1M: number }): number => (input * m.inputPer1M + 5 * m.outputPer1M) / 1e6;
+    // mini costs more than a quarter of big per item: auto's first tier is nano alone.
+    assert.equal(at('auto').candidates, 1);
+    close(at('auto').cost, 20 * (big + cost(tiers[0])));
+    for (const strategy of ['exhaustive', 'efficient', 'modelmix'] as const) {
+      assert.equal(at(strategy).items, 10);
+      close(at(strategy).cost, 10 * (big + cost(tiers[0]) + cost(tiers[1])));
+    }
+    assert.deepEqual(at('naive'), { cost: 0, items: 0, candidates: 0 });
+    assert.deepEqual(at('auto', [tiers[2]]), { cost: 0, items: 0, candidates: 0 }, 'no candidate cheaper than the reference');
+    assert.equal(at('auto', tiers, 7).items, 7, 'a file shorter than the first stage');
+  });
+
   it('bounds what a judge may cost: every candidate\'s output, and with two or more candidates the pair of every gate it may decide, on every item', () => {
     const judge = { id: 'judge', inputPer1M: 1, outputPer1M: 1 };
-    const one = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, judge });
+    const one = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, judge });
     assert.equal(one.judge!.gates, 0);
     close(one.judge!.atMost, 1000 * one.judge!.perCall);
     assert.match(describePreview(one, 'big').at(-1)!, /up to about \$[\d.]+ if it judges every candidate's output on every item\.$/);
     const candidates = ['a', 'b', 'c', 'd'].map((id) => ({ id, inputPer1M: 1, outputPer1M: 2 }));
-    const four = previewCost({ items: 1000, samplePrompts: prompts, reference: models.reference, candidates, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, judge });
+    const four = previewCost({ items: 1000, samplePrompts: prompts, reference: models.reference, candidates, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, judge });
     assert.equal(four.judge!.gates, 3, 'pairs of the three cheapest');
     close(four.judge!.atMost, 1000 * (4 + 3) * four.judge!.perCall);
     assert.match(describePreview(four, 'big').at(-1)!, /if it judges every candidate's output and the pair of every gate it may decide \(3\) on every item\.$/);
@@ -52,16 +77,16 @@ describe('cost preview', () => {
 
   it('leaves out the calls the response cache answers; the reference alone stays at list price beside what is left to pay (issue 11, item 8)', () => {
     const cached = { perModel: new Map([['big', 300], ['small', 950]]), itemsCovered: 960 };
-    const p = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, cached });
+    const p = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, cached });
     close(p.referenceOnlyCost, 1000 * big);
     close(p.referenceOnlyUncached, 700 * big);
     assert.deepEqual(p.cached, { reference: 300, calls: 1250 });
-    // At least: the cached answers may all lie in the sample.
-    close(p.minimumProfilingCost, 0);
+    // At least: the cached answers may all lie in the first items.
+    close(p.leastProfiling.cost, 0);
     close(p.worstCaseProfilingCost, 700 * big + 50 * small);
     assert.equal(p.fullyCached, false);
-    const few = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, minSample: 100, cached: { perModel: new Map([['big', 40]]), itemsCovered: 40 } });
-    close(few.minimumProfilingCost, 60 * big + 100 * small);
-    assert.equal(previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, minSample: 100, cached, fullyCached: true }).fullyCached, true);
+    const few = previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, cached: { perModel: new Map([['big', 40]]), itemsCovered: 40 } });
+    close(few.leastProfiling.cost, 20 * small);
+    assert.equal(previewCost({ items: 1000, samplePrompts: prompts, ...models, answer: { kind: 'trim' }, strategy: 'auto' as const, checkEvery: 10, cached, fullyCached: true }).fullyCached, true);
   });
 });

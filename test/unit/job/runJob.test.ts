@@ -206,6 +206,20 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     });
   });
 
+  it('says profiling costs at least what every strategy then pays at least (issue 16, item 2)', async () => {
+    for (const strategy of ['auto', 'exhaustive', 'efficient', 'modelmix', 'naive'] as const) {
+      await withServer({}, async (server) => {
+        const ws = workspace(600, server.baseURL, { strategy });
+        let preview: CostPreview | undefined;
+        const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys, confirm: (p) => ((preview = p), Promise.resolve(true)) });
+        const least = preview!.leastProfiling;
+        const profiling = report.models.reduce((sum, m) => sum + (m.n > 0 || m.role === 'reference' ? m.costPerItem * (m.role === 'reference' ? report.profiledItems : m.n) : 0), 0);
+        assert.ok(least.items <= report.profiledItems, `${strategy}: at least ${least.items} items said, ${report.profiledItems} profiled`);
+        assert.ok(least.cost <= profiling * 1.05 && least.cost <= report.totalCost, `${strategy}: at least ${least.cost} said; profiling cost about ${profiling}, the run ${report.totalCost}`);
+      });
+    }
+  });
+
   it('refuses a file with no item to process before asking anything: no seed drawn, nothing written (issue 16, item 3)', async () => {
     await withServer({}, async (server) => {
       const ws = workspace(0, server.baseURL);

@@ -11,7 +11,7 @@ const PREVIEW: CostPreview = {
   referenceOnlyCost: 0.504,
   referenceOnlyUncached: 0.504,
   cached: { reference: 0, calls: 0 },
-  minimumProfilingCost: 0.02468,
+  leastProfiling: { cost: 0.02468, items: 20, candidates: 2 },
   worstCaseProfilingCost: 1234.5,
   fullyCached: false,
 };
@@ -22,9 +22,13 @@ describe('describePreview', () => {
       '2,400 items, about 74 input tokens per call (measured on 200 prompts); ' +
         '4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
       'gpt-4o alone on every item: $0.504.',
-      'Profiling costs at least $0.02468 (the minimum sample) and at most $1,234.50 (every model on every item).',
+      'Profiling, once it starts, costs at least $0.02468 (its first 20 items, each answered by the reference and 2 candidates) and at most $1,234.50 (every model on every item).',
     ]);
     assert.equal(goAheadQuestion(PREVIEW), 'Smart: start paid calls?');
+    assert.equal(
+      describePreview({ ...PREVIEW, leastProfiling: { cost: 0, items: 0, candidates: 0 } }, 'gpt-4o').at(-1),
+      'Nothing will be profiled: no candidate is cheaper than the reference, or the strategy runs the reference on every item.',
+    );
   });
 
   it('says once how the output length was estimated, for each way (issue 11, item 8)', () => {
@@ -38,11 +42,11 @@ describe('describePreview', () => {
   });
 
   it('leaves out what the response cache holds, and says so', () => {
-    const lines = describePreview({ ...PREVIEW, referenceOnlyUncached: 0.21, cached: { reference: 1400, calls: 3000 }, minimumProfilingCost: 0, worstCaseProfilingCost: 0.9 }, 'gpt-4o');
+    const lines = describePreview({ ...PREVIEW, referenceOnlyUncached: 0.21, cached: { reference: 1400, calls: 3000 }, leastProfiling: { cost: 0, items: 10, candidates: 1 }, worstCaseProfilingCost: 0.9 }, 'gpt-4o');
     assert.deepEqual(lines.slice(1), [
       'gpt-4o alone on every item: $0.504 ($0.21 to pay: the response cache holds 1,400 of its answers).',
       'The response cache already holds 3,000 answers for these items: they cost nothing, and the figures below leave them out.',
-      'Profiling costs at least $0.00 (the minimum sample) and at most $0.90 (every model on every item the cache has no answer for).',
+      'Profiling, once it starts, costs at least $0.00 (its first 10 items, each answered by the reference and 1 candidate) and at most $0.90 (every model on every item the cache has no answer for).',
     ]);
     assert.equal(goAheadQuestion({ ...PREVIEW, cached: { reference: 1400, calls: 3000 } }), 'Smart: start paid calls?');
   });
@@ -51,7 +55,7 @@ describe('describePreview', () => {
     const cached: CostPreview = { ...PREVIEW, referenceOnlyUncached: 0.3, cached: { reference: 1000, calls: 2400 }, fullyCached: true };
     const lines = describePreview(cached, 'gpt-4o');
     assert.equal(lines.at(-1), 'The response cache holds every answer this run needs: nothing will be paid.');
-    assert.ok(!lines.some((l) => l.startsWith('Profiling costs')), lines.join('\n'));
+    assert.ok(!lines.some((l) => l.startsWith('Profiling')), lines.join('\n'));
     assert.equal(goAheadQuestion(cached), undefined);
   });
 

@@ -4,7 +4,7 @@ import { describeJudge } from '../text/judge';
 import { usd } from '../text/money';
 import { count, interval, NO_FIGURE } from '../text/numbers';
 import { describePlan, entryShare, planEntryDetail, planName, usedEntries } from '../text/plan';
-import { costSentence, settingsSentence } from '../text/report';
+import { costSentence, referenceOnlyNote, settingsSentence } from '../text/report';
 import { PROFILING_HEADING, standing, USE_HEADING } from '../text/modelStatus';
 import { textTable } from '../text/table';
 
@@ -56,6 +56,7 @@ export function formatReport(report: RunReport): string {
     '',
     ...planLines(report),
     costSentence(report),
+    `${report.reference} alone ${referenceOnlyNote(report)}.`,
     `Guarantee: ${describeGuarantee(report)}`,
     settingsSentence(report),
   ].join('\n');

@@ -89,6 +89,11 @@ export class CostMeter {
     return this.costPerItem(modelIndex) * (this.models[modelIndex].applyPriceFactor ?? 1);
   }
 
+  /** What a model's calls so far would cost at list price, whatever discount applied. */
+  listCostOf(modelIndex: number): number {
+    return this.listCost[modelIndex];
+  }
+
   usageOf(modelIndex: number): Readonly<ModelUsage> {
     return this.usage[modelIndex];
   }

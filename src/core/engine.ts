@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { runAuto } from './auto/autoStrategy';
 import { CallPool } from './callPool';
-import { CostMeter } from './costMeter';
+import { callCost, CostMeter, DEFAULT_ESTIMATED_OUTPUT_TOKENS } from './costMeter';
 import { DEFAULTS } from './defaults';
 import { guaranteeOf } from './guarantee';
 import { countItems, forEachItem, type ItemSource } from './itemSource';
@@ -9,10 +9,10 @@ import { decidePaperPlan, profilePaper, referencePlan } from './paperStrategy';
 import { gateHolds, needsJudge } from './plans/planOutcome';
 import { escalation, firstCalls, judgedGate, keptModel, planId, type PlanSpec } from './plans/planSpec';
 import { SeededPermutation } from './random';
-import type { JudgeSummary, ModelSummary, Plan, ProgressEvent, RunReport } from './report';
+import type { JudgeSummary, ModelSummary, Plan, ProgressEvent, ReferenceOnlyBasis, RunReport } from './report';
 import type { JudgedAs, ModelState, ProfiledItem, ProfilingStage, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
-import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type Judge, type JudgeVerdict, type LlmClient, type ModelSpec, type Phase, type SeedOrigin, type Strategy, type Target } from './types';
+import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type Judge, type JudgeVerdict, type LlmClient, type ModelSpec, type Phase, type PromptTokens, type SeedOrigin, type Strategy, type Target } from './types';
 
 export interface RunOptions<T> {
   readonly items: ItemSource<T>;
@@ -32,6 +32,8 @@ export interface RunOptions<T> {
    * exact hypergeometric bounds, looked at only at sizes fixed in advance.
    */
   readonly bound?: BoundKind;
+  /** Each item's prompt tokens as counted by the caller: the reference alone is then priced item by item (else at its mean cost per call). */
+  readonly promptTokens?: PromptTokens;
   /** Seed of the random order (default 0), and where it came from (default `config`: chosen by the caller). */
   readonly seed?: number;
   readonly seedOrigin?: SeedOrigin;
@@ -186,6 +188,9 @@ class SmartRun<T> implements RunContext {
   private readonly collected: Array<ItemOutput<T>> | undefined;
   private permutation = new SeededPermutation(0, 0);
   private itemsDone = 0;
+  /** Counted prompt tokens of the items done, and of those the reference answered (and how many). */
+  private doneTokens = 0;
+  private readonly referenceAnswered = { items: 0, tokens: 0 };
   private phase: Phase = 'profiling';
   private plan: Plan | undefined;
   /** Items of each plan entry done so far. */
@@ -620,6 +625,13 @@ class SmartRun<T> implements RunContext {
 
   private emitOutput(index: number, item: T, model: ModelState, completion: Completion, entry?: number): void {
     this.itemsDone++;
+    const tokens = this.options.promptTokens?.of(index) ?? 0;
+    this.doneTokens += tokens;
+    // The reference answered an item exactly when its output is the one kept.
+    if (model.isReference) {
+      this.referenceAnswered.items++;
+      this.referenceAnswered.tokens += tokens;
+    }
     model.itemsProduced++;
     const output: ItemOutput<T> = entry === undefined ? { index, item, model: model.spec.id, completion } : { index, item, model: model.spec.id, completion, entry };
     if (this.collected) this.collected.push(output);
@@ -687,7 +699,7 @@ class SmartRun<T> implements RunContext {
   /** What the rest is expected to cost: the plan's remaining items, or the reference while profiling. */
   private projectedRestCost(): number {
     if (this.phase === 'done') return 0;
-    if (!this.plan) return (this.total - this.profiled) * this.meter.applyCostPerItem(this.reference.index);
+    if (!this.plan) return this.referenceAlone(this.total, this.options.promptTokens?.total ?? 0) - this.referenceAlone(this.itemsDone, this.doneTokens);
     let cost = 0;
     this.plan.entries.forEach((e, i) => {
       cost += (e.items - (this.planDone[i] ?? 0)) * e.costPerItem;
@@ -698,8 +710,8 @@ class SmartRun<T> implements RunContext {
   emitProgress(): void {
     const listener = this.options.onProgress;
     if (!listener) return;
-    const referencePerItem = this.meter.costPerItem(this.reference.index);
     const projectedTotalCost = this.meter.totalCost + this.projectedRestCost();
+    const referenceOnly = this.referenceAlone(this.total, this.options.promptTokens?.total ?? 0);
     listener({
       phase: this.phase,
       itemsDone: this.itemsDone,
@@ -708,16 +720,47 @@ class SmartRun<T> implements RunContext {
       models: this.summaries(),
       ...this.judgeSummary(),
       costSoFar: this.meter.totalCost,
-      referenceOnlySoFar: referencePerItem * this.itemsDone,
+      referenceOnlySoFar: this.referenceAlone(this.itemsDone, this.doneTokens),
       projectedTotalCost,
-      projectedSavings: projectedTotalCost > 0 ? (referencePerItem * this.total) / projectedTotalCost : 1,
+      projectedSavings: projectedTotalCost > 0 ? referenceOnly / projectedTotalCost : 1,
       ...(this.plan ? { plan: this.plan } : {}),
     });
   }
 
+  /**
+   * The reference alone, at list price, on `items` items whose counted prompt
+   * tokens sum to `tokens`, among them every item it answered: what it was
+   * charged on those, and each other item priced from its own prompt tokens
+   * (scaled to the reference's own count) and the reference's mean output.
+   * Without counted tokens, its mean cost per call on every item.
+   */
+  private referenceAlone(items: number, tokens: number): number {
+    const ref = this.reference.index;
+    if (!this.options.promptTokens) return this.meter.costPerItem(ref) * items;
+    const basis = this.perItemBasis();
+    const others = items - this.referenceAnswered.items;
+    const otherTokens = tokens - this.referenceAnswered.tokens;
+    return this.meter.listCostOf(ref) + callCost(this.reference.spec, otherTokens * basis.inputRatio, others * basis.outputTokens);
+  }
+
+  /** The reference's reported input tokens over the counted ones on the items it answered (1 before any), and its mean output tokens per call (estimated before any). */
+  private perItemBasis(): { inputRatio: number; outputTokens: number } {
+    const u = this.meter.usageOf(this.reference.index);
+    const spec = this.reference.spec;
+    return {
+      inputRatio: this.referenceAnswered.tokens > 0 && u.calls > 0 ? u.inputTokens / this.referenceAnswered.tokens : 1,
+      outputTokens: u.calls > 0 ? u.outputTokens / u.calls : (spec.estimatedOutputTokens ?? DEFAULT_ESTIMATED_OUTPUT_TOKENS),
+    };
+  }
+
+  private referenceOnlyBasis(): ReferenceOnlyBasis {
+    const answered = this.referenceAnswered.items;
+    return this.options.promptTokens ? { kind: 'per-item', answered, ...this.perItemBasis() } : { kind: 'mean', answered };
+  }
+
   private buildReport(started: Date, profilingMs: number, applyingMs: number, totalMs: number): RunReport {
     const plan = this.plan!;
-    const referenceOnlyCost = this.meter.costPerItem(this.reference.index) * this.total;
+    const referenceOnlyCost = this.referenceAlone(this.total, this.options.promptTokens?.total ?? 0);
     const totalCost = this.meter.totalCost;
     return {
       strategy: this.strategy,
@@ -737,6 +780,7 @@ class SmartRun<T> implements RunContext {
       totalCost,
       paidCost: this.meter.paidCost,
       referenceOnlyCost,
+      referenceOnly: this.referenceOnlyBasis(),
       savings: totalCost > 0 ? referenceOnlyCost / totalCost : 1,
       guarantee: guaranteeOf(plan, this.target, this.boundKind, this.reference.spec.id, this.strategy, this.options.judge),
       timings: { startedAt: started.toISOString(), profilingMs, applyingMs, totalMs },

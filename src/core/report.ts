@@ -204,12 +204,26 @@ export interface RunReport {
   readonly totalCost: number;
   /** Of totalCost, what this run paid (calls not served from a cache). */
   readonly paidCost: number;
+  /** The reference on every item at list price (how it was reached: `referenceOnly`). */
   readonly referenceOnlyCost: number;
+  readonly referenceOnly: ReferenceOnlyBasis;
   /** referenceOnlyCost / totalCost. */
   readonly savings: number;
   readonly guarantee: Guarantee;
   readonly timings: { readonly startedAt: string; readonly profilingMs: number; readonly applyingMs: number; readonly totalMs: number };
 }
+
+/**
+ * How "the reference alone" was priced: what the reference was charged (list
+ * price) on the `answered` items it answered, and for each other item, from
+ * that item's own prompt tokens (`per-item`: counted by the job, times
+ * `inputRatio`, the reference's reported input tokens over the counted ones
+ * on the items it answered) and its mean output tokens (`outputTokens`); or,
+ * without counted tokens, its mean cost per call on every item (`mean`).
+ */
+export type ReferenceOnlyBasis =
+  | { readonly kind: 'per-item'; readonly answered: number; readonly inputRatio: number; readonly outputTokens: number }
+  | { readonly kind: 'mean'; readonly answered: number };
 
 /** Where one request file of the application phase stands at a provider's batch engine: not yet sent, uploaded, or its batch's status. */
 export type BatchStage = 'planned' | 'uploaded' | 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';

@@ -74,6 +74,17 @@ export interface ModelSpec {
   readonly applyPriceFactor?: number;
 }
 
+/**
+ * Each item's prompt tokens as the caller counts them (a tokenizer over the
+ * rendered prompt), by the item's position: the reference alone is priced
+ * from them, item by item, not from a mean.
+ */
+export interface PromptTokens {
+  /** Over every item. */
+  readonly total: number;
+  of(index: number): number;
+}
+
 /** What one call returns. */
 export interface Completion {
   readonly text: string;

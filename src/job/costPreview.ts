@@ -5,10 +5,9 @@ import type { AnswerRule } from '../io/answerExtraction';
 import type { CostPreview, OutputEstimate } from '../core/report';
 import type { ModelSpec, Strategy } from '../core/types';
 import type { CachedAnswers } from './cachedAnswers';
+import type { PromptTokenCounts } from './promptLengths';
 import { countTokens } from './tokenCount';
 
-/** Tokens a chat request adds around its messages (role markers, priming): OpenAI's documented rule of thumb. */
-export const CHAT_OVERHEAD_TOKENS = 7;
 /** Output tokens per answer assumed when nothing measures or bounds them. */
 export const DEFAULT_OUTPUT_TOKENS = 50;
 /**
@@ -47,16 +46,18 @@ export function judgeCallTokens(meanInputTokens: number, outputTokens: number): 
 }
 
 /**
- * Estimates what a run will cost before any paid call: prompt tokens from a
- * tokenizer over a sample of rendered prompts, output tokens as
- * {@link assumedOutputTokens} says, times each model's prices. A model's
- * calls on items whose answer the cache holds cost nothing and are left out
- * (the reference alone on every item stays at list price too, the figure the
- * report compares the run with).
+ * Estimates what a run will cost before any paid call: each item's prompt
+ * tokens (`promptLengths.ts`: its own length, at the tokens per character of
+ * the first prompts), output tokens as {@link assumedOutputTokens} says,
+ * times each model's prices. A model's calls on items whose answer the cache
+ * holds cost nothing and are left out (the reference alone on every item
+ * stays at list price too, the figure the report compares the run with).
+ * The bounds stay bounds whichever items the cache or the sample holds: the
+ * least prices the shortest prompts, the most leaves out the shortest one for
+ * each cached answer.
  */
 export function previewCost(input: {
-  readonly items: number;
-  readonly samplePrompts: readonly string[];
+  readonly prompts: PromptTokenCounts;
   readonly reference: ModelSpec;
   readonly candidates: readonly ModelSpec[];
   readonly answer: AnswerRule;
@@ -69,30 +70,37 @@ export function previewCost(input: {
   /** The judge, when the answer rule has one. */
   readonly judge?: ModelSpec;
 }): CostPreview {
-  const { items, samplePrompts, reference, candidates } = input;
+  const { prompts, reference, candidates } = input;
+  const items = prompts.items;
   const cached = input.cached ?? NOTHING_CACHED;
-  const meanInputTokens = samplePrompts.length === 0
-    ? 0
-    : samplePrompts.reduce((sum, p) => sum + countTokens(p) + CHAT_OVERHEAD_TOKENS, 0) / samplePrompts.length;
+  const meanInputTokens = items === 0 ? 0 : prompts.total / items;
   const output = assumedOutputTokens(input.answer, input.maxTokens);
   const perItem = (m: ModelSpec): number => callCost(m, meanInputTokens, output.tokens);
   const held = (m: ModelSpec): number => cached.perModel.get(m.id) ?? 0;
+  /** A model on every item, less `left out` items of `tokens` prompt tokens in all. */
+  const onAll = (m: ModelSpec, leftOut: number, tokens: number): number => callCost(m, prompts.total - tokens, (items - leftOut) * output.tokens);
   const start = leastProfiling(input.strategy, { items, checkEvery: input.checkEvery, referenceCost: perItem(reference), candidates: candidates.map((m) => ({ id: m.id, cost: perItem(m) })) });
   const starting = start.items === 0 ? [] : [reference, ...candidates.filter((m) => start.candidates.includes(m.id))];
+  // At least: the cached answers may all fall in the first items, and those may be the shortest.
+  const least = (m: ModelSpec): number => {
+    const k = Math.max(0, start.items - held(m));
+    return callCost(m, prompts.shortest(k), k * output.tokens);
+  };
   const models = [reference, ...candidates];
   const sum = (of: (m: ModelSpec) => number): number => models.reduce((total, m) => total + of(m), 0);
+  const referenceAlone = onAll(reference, 0, 0);
   return {
     items,
-    sampledItems: samplePrompts.length,
+    sampledItems: prompts.sampled,
     meanInputTokens,
     outputTokens: output.tokens,
     outputEstimate: output.estimate,
-    referenceOnlyCost: perItem(reference) * items,
-    referenceOnlyUncached: perItem(reference) * Math.max(0, items - held(reference)),
+    referenceOnlyCost: referenceAlone,
+    referenceOnlyUncached: items === 0 ? 0 : (referenceAlone * Math.max(0, items - held(reference))) / items,
     cached: { reference: held(reference), calls: sum(held) },
-    // At least: the cached answers may all fall in the first items.
-    leastProfiling: { cost: starting.reduce((total, m) => total + perItem(m) * Math.max(0, start.items - held(m)), 0), items: start.items, candidates: start.candidates.length },
-    worstCaseProfilingCost: sum((m) => perItem(m) * Math.max(0, items - held(m))),
+    leastProfiling: { cost: starting.reduce((total, m) => total + least(m), 0), items: start.items, candidates: start.candidates.length },
+    // At most: each cached answer leaves out at least the shortest prompt.
+    worstCaseProfilingCost: sum((m) => onAll(m, Math.min(items, held(m)), Math.min(items, held(m)) * prompts.least)),
     fullyCached: input.fullyCached === true,
     ...(input.judge ? { judge: judgePreview(input.judge, meanInputTokens, output.tokens, candidates.length, items) } : {}),
   };

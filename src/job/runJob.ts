@@ -23,6 +23,7 @@ import { BatchExchange } from './batch/batchExchange';
 import { BatchSession } from './batch/batchSession';
 import type { BatchSettings, SmartConfig } from './config';
 import { judgeCallTokens, previewCost } from './costPreview';
+import { PromptLengths, type PromptTokenCounts } from './promptLengths';
 import { CachedAnswerCount } from './cachedAnswers';
 import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type RequestSettings } from './jobClient';
 import { JobJudge } from './judgeClient';
@@ -149,7 +150,6 @@ export class DeclinedError extends Error {
   }
 }
 
-const PREVIEW_SAMPLE = 200;
 
 /**
  * Runs Smart over a JSONL file as configured: takes the file's run lock (one
@@ -310,8 +310,7 @@ async function previewFor(
   const { config } = options;
   const models = modelsOfRun(config);
   const estimate = {
-    items: checked.count,
-    samplePrompts: checked.samplePrompts.map((p) => (config.system ?? '') + p),
+    prompts: checked.prompts,
     reference: models.find((m) => m.id === config.reference)!,
     // The judge is priced on a line of its own, not as a model profiled.
     candidates: models.filter((m) => config.candidates.includes(m.id)),
@@ -428,6 +427,7 @@ function engineOptions(options: JobOptions, { client, checked, models, order, ju
   const rule = config.answer;
   return {
     items: { count: checked.count, open: () => validRecords(input, checked, options.signal) },
+    promptTokens: checked.prompts,
     models,
     reference: config.reference,
     candidates: config.candidates,
@@ -582,7 +582,8 @@ interface CheckedInput {
   /** Lines left out (with --skip-invalid): malformed, or missing a template field. */
   readonly skipped: ReadonlySet<number>;
   readonly skippedList: Array<{ line: number; problem: string }>;
-  readonly samplePrompts: string[];
+  /** Each valid item's prompt tokens (system prompt included), as the cost preview and the reference alone price them. */
+  readonly prompts: PromptTokenCounts;
   /** The file as this pass read it: every later pass must read the same. */
   readonly fingerprint: FileFingerprint;
 }
@@ -590,8 +591,9 @@ interface CheckedInput {
 /**
  * One pass over the input before anything is paid: every line must be a JSON
  * object and hold every field the template uses. Also counts the items,
- * keeps a few rendered prompts for the cost preview and tells `cached` every
- * prompt, to count the answers the cache holds.
+ * measures every prompt's length (its tokens, for the cost preview and the
+ * reference alone) and tells `cached` every prompt, to count the answers the
+ * cache holds.
  */
 async function checkInput(template: Template, options: JobOptions, cached: CachedAnswerCount | undefined): Promise<CheckedInput> {
   const { input } = options;
@@ -601,7 +603,8 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
     skipped.add(error.line!);
     skippedList.push({ line: error.line!, problem: error.problem });
   };
-  const samplePrompts: string[] = [];
+  const lengths = new PromptLengths();
+  const system = options.config.system ?? '';
   let count = 0;
   let fingerprint: FileFingerprint | undefined;
   const records = readJsonl(input, {
@@ -619,11 +622,11 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
       skip(error);
       continue;
     }
-    if (samplePrompts.length < PREVIEW_SAMPLE) samplePrompts.push(prompt);
+    lengths.add(system + prompt);
     cached?.add(prompt);
     count++;
   }
-  return { count, skipped, skippedList, samplePrompts, fingerprint: fingerprint! };
+  return { count, skipped, skippedList, prompts: lengths.finish(), fingerprint: fingerprint! };
 }
 
 /** Why a file with no valid item cannot be run: it holds none, or every line was skipped as invalid. */

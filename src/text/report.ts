@@ -3,7 +3,7 @@ import type { RunReport } from '../core/report';
 import type { SeedOrigin, Target } from '../core/types';
 import { boundName } from './bounds';
 import { paidNote, saved, savings, usd } from './money';
-import { count, items, level, seconds } from './numbers';
+import { count, fixed, items, level, seconds } from './numbers';
 
 /** The calls a batch engine answered in a run, and what they cost. */
 export function batchShare(models: RunReport['models']): { calls: number; cost: number } {
@@ -16,6 +16,23 @@ export function costSentence(report: Pick<RunReport, 'totalCost' | 'paidCost' | 
     `Cost ${usd(report.totalCost)} (${paidNote(report.totalCost, report.paidCost, batchShare(report.models))}) vs ${usd(report.referenceOnlyCost)} for ${report.reference} alone: ` +
     `${savings(report.savings)}, ${saved(report.totalCost, report.referenceOnlyCost)}.`
   );
+}
+
+/**
+ * How "the reference alone" was priced, after its figure: "on all 3,000
+ * items: what gpt-4o was charged on the 593 it answered, each other item
+ * from its own prompt's length (at 1.25x the tokens counted, as gpt-4o
+ * reported them) and 10 output tokens, its mean". The command line and the
+ * panel both say it.
+ */
+export function referenceOnlyNote(report: Pick<RunReport, 'referenceOnly' | 'reference' | 'items'>): string {
+  const basis = report.referenceOnly;
+  const all = `on all ${items(report.items)}`;
+  if (basis.kind === 'mean') return `${all}, at its mean cost per call`;
+  if (basis.answered === 0) return `${all}, each from its own prompt's length and ${fixed(basis.outputTokens, 1)} output tokens, an estimate`;
+  const charged = `${all}: what ${report.reference} was charged on the ${count(basis.answered)} it answered`;
+  if (basis.answered >= report.items) return charged;
+  return `${charged}, each other item from its own prompt's length (at ${fixed(basis.inputRatio, 2)}x the tokens counted, as ${report.reference} reported them) and ${fixed(basis.outputTokens, 1)} output tokens, its mean`;
 }
 
 /** How the run was set up and how long it took: "Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items profiled, 183.0 s." */

@@ -8,7 +8,7 @@ import { h } from './dom';
 import { paidNote, saved, savings, usd } from '../text/money';
 import { items } from '../text/numbers';
 import { describeJudge } from '../text/judge';
-import { batchShare } from '../text/report';
+import { batchShare, referenceOnlyNote } from '../text/report';
 
 interface Figure {
   readonly label: string;
@@ -53,7 +53,7 @@ export function reportCosts(report: RunReport): HTMLElement[] {
   return [
     figures([
       { label: 'Total cost', value: usd(report.totalCost), note: paidNote(report.totalCost, report.paidCost, batchShare(report.models)) },
-      { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: `on all ${items(report.items)}` },
+      { label: `${report.reference} alone`, value: usd(report.referenceOnlyCost), note: referenceOnlyNote(report) },
       { label: 'Savings', value: savings(report.savings), note: saved(report.totalCost, report.referenceOnlyCost), key: true },
     ]),
     ...judgeLine(report.judge),

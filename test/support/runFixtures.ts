@@ -119,6 +119,7 @@ export const REPORT: RunReport = {
   totalCost: 0.26461,
   paidCost: 0.26309,
   referenceOnlyCost: 0.504,
+  referenceOnly: { kind: 'per-item', answered: 390 + 420, inputRatio: 1.02, outputTokens: 3.1 },
   savings: 1.9047,
   guarantee: {
     about: 'rate',

@@ -127,6 +127,27 @@ describe('runSmart', () => {
     assert.equal(auto.report.guarantee.confidence, 0.95);
   });
 
+  it('prices the reference alone item by item from counted prompt tokens, scaled to what the reference reports: exact on a long-tailed file (issue 16, item 1)', async () => {
+    // 3,000 items of 100 counted tokens and one of 100,000; the models report 1.25 times the count (another tokenizer) and 10 tokens out.
+    const counted = (i: number): number => (i === 1234 ? 100_000 : 100);
+    const promptTokens = { total: 2999 * 100 + 100_000, of: counted };
+    const mini: ModelSpec = { id: 'mini', inputPer1M: 0.15, outputPer1M: 0.6 };
+    const ref: ModelSpec = { id: 'ref', inputPer1M: 2.5, outputPer1M: 10 };
+    const client: LlmClient<number> = { complete: (m, i) => ({ text: i % 50 === 7 && m.id === 'mini' ? 'B' : 'A', inputTokens: 1.25 * counted(i), outputTokens: 10 }) };
+    const base = { items: indexSource(3000), models: [ref, mini], reference: 'ref', client, target: { accuracy: 0.95, confidence: 0.95 }, onOutput: () => undefined };
+    const charged = (await runSmart({ ...base, strategy: 'naive' })).report.totalCost;
+    for (const seed of [1, 2, 3]) {
+      const { report } = await runSmart({ ...base, seed, promptTokens });
+      assert.ok(Math.abs(report.referenceOnlyCost - charged) < 1e-9 * charged, `seed ${seed}: ${report.referenceOnlyCost} vs ${charged} charged`);
+      assert.equal(report.referenceOnly.kind, 'per-item');
+      if (report.referenceOnly.kind === 'per-item') assert.ok(Math.abs(report.referenceOnly.inputRatio - 1.25) < 1e-12 && report.referenceOnly.outputTokens === 10);
+      // A mean per call misses the long item unless the reference happened to answer it.
+      const mean = (await runSmart({ ...base, seed })).report;
+      assert.equal(mean.referenceOnly.kind, 'mean');
+      if (!report.models.some((m) => m.role === 'reference' && m.itemsProduced > 0 && m.inputTokens >= 125_000)) assert.ok(mean.referenceOnlyCost < 0.9 * charged, `${mean.referenceOnlyCost} vs ${charged}`);
+    }
+  });
+
   it('returns every item once, in input order, with the model that produced it', async () => {
     const models = [REF, model('a', 0.97, 0.5), model('b', 0.6, 0.1)];
     const { report, outputs } = await runSmart(options(models, 3000, { target: { accuracy: 0.95, confidence: 0.9 } }));

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { costSentence, describeTarget, settingsSentence } from '../../../src/text/report';
+import type { RunReport } from '../../../src/core/report';
+import { costSentence, describeTarget, referenceOnlyNote, settingsSentence } from '../../../src/text/report';
 import { REPORT } from '../../support/runFixtures';
 
 describe('report sentences', () => {
@@ -18,5 +19,16 @@ describe('report sentences', () => {
   it('states the target', () => {
     assert.equal(describeTarget({ accuracy: 0.975, confidence: 0.9 }, 'gpt-4o'), 'agree with gpt-4o on ≥ 97.5% of items, 90% confidence');
     assert.equal(describeTarget({ accuracy: 0.57, confidence: 0.95 }, 'gpt-4o'), 'agree with gpt-4o on ≥ 57% of items, 95% confidence');
+  });
+
+  it('says how the reference alone was priced: charged where it answered, item by item elsewhere, or at its mean (issue 16, item 1)', () => {
+    const at = (referenceOnly: RunReport['referenceOnly']): string => referenceOnlyNote({ reference: 'gpt-4o', items: 3000, referenceOnly });
+    assert.equal(
+      at({ kind: 'per-item', answered: 593, inputRatio: 1.25, outputTokens: 10 }),
+      "on all 3,000 items: what gpt-4o was charged on the 593 it answered, each other item from its own prompt's length (at 1.25x the tokens counted, as gpt-4o reported them) and 10.0 output tokens, its mean",
+    );
+    assert.equal(at({ kind: 'per-item', answered: 3000, inputRatio: 1, outputTokens: 4 }), 'on all 3,000 items: what gpt-4o was charged on the 3,000 it answered');
+    assert.equal(at({ kind: 'per-item', answered: 0, inputRatio: 1, outputTokens: 50 }), "on all 3,000 items, each from its own prompt's length and 50.0 output tokens, an estimate");
+    assert.equal(at({ kind: 'mean', answered: 12 }), 'on all 3,000 items, at its mean cost per call');
   });
 });

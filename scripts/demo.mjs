@@ -62,22 +62,21 @@ await server.close();
 if (code !== 0) process.exit(code ?? 1);
 const freeText = JSON.parse(readFileSync(freeTextInput.replace(/\.jsonl$/, '.smart-report.json'), 'utf8'));
 
-/** The plans a report used, as "a + b (else ref) 92%" for gates and "a 40%" for single models. */
-const plansUsed = (report) =>
-  report.plan.entries
-    .filter((e) => e.items > 0)
-    .map((e) => `${e.plan.kind === 'gated' ? `${e.plan.members.join(' + ')} (else ${e.plan.escalate})` : e.id} ${Math.round(e.share * 100)}%`)
-    .join(', ');
+// Every figure in the summary is worded by src/text, as the command line words it.
+const { usd, savings } = require(path.join(root, 'out', 'src', 'text', 'money.js'));
+const { planShares } = require(path.join(root, 'out', 'src', 'text', 'plan.js'));
+/** The plans a report used, with their shares of the rest: "a + b (else ref) 92.1% (850 items), ...". */
+const plansUsed = (report) => planShares(report.plan);
 const bestSingle = (report) =>
   report.models.filter((m) => m.role === 'candidate' && m.n > 0).sort((a, b) => b.agreements / b.n - a.agreements / a.n)[0];
 const best = bestSingle(policyHigh);
 const gated = policyHigh.plan.entries.some((e) => e.items > 0 && e.plan.kind === 'gated');
 console.log(`
 === What this shows ===
-- Toxicity, all 11 candidates: ${toxicity.savings.toFixed(2)}x cheaper than gpt-4o alone ($${toxicity.totalCost.toFixed(4)} vs $${toxicity.referenceOnlyCost.toFixed(4)}): ${plansUsed(toxicity)}. Smart piloted the cheap models first and never paid for the dear ones.
-- Policy topics at 90%: no cheaper model alone agrees with gpt-4o often enough (the best profiled, ${best.id}, agreed on ${best.agreements} of ${best.n} items)${gated ? ', but where two cheap models give the same answer they agree with gpt-4o far more often: Smart keeps their answer there and asks gpt-4o only where they differ' : ''}: ${policyHigh.savings.toFixed(2)}x (${plansUsed(policyHigh)}).
-- Policy topics at 80%: ${policyLow.savings.toFixed(2)}x cheaper (${plansUsed(policyLow)}).
-- Free text (simulated): ${freeText.savings.toFixed(2)}x cheaper than the reference alone, the judge's $${freeText.judge.cost.toFixed(4)} included (${plansUsed(freeText)}); agreement is as the judge decides. Audit the judge as a person would: smart audit ${path.relative(root, freeTextInput)} (or open the report in VS Code: Smart: Open Last Report).
+- Toxicity, all 11 candidates: ${savings(toxicity.savings)} than gpt-4o alone (${usd(toxicity.totalCost)} vs ${usd(toxicity.referenceOnlyCost)}): ${plansUsed(toxicity)}. Smart piloted the cheap models first and never paid for the dear ones.
+- Policy topics at 90%: no cheaper model alone agrees with gpt-4o often enough (the best profiled, ${best.id}, agreed on ${best.agreements} of ${best.n} items)${gated ? ', but where two cheap models give the same answer they agree with gpt-4o far more often: Smart keeps their answer there and asks gpt-4o only where they differ' : ''}: ${savings(policyHigh.savings)} (${plansUsed(policyHigh)}).
+- Policy topics at 80%: ${savings(policyLow.savings)} (${plansUsed(policyLow)}).
+- Free text (simulated): ${savings(freeText.savings)} than the reference alone, the judge's ${usd(freeText.judge.cost)} included (${plansUsed(freeText)}); agreement is as the judge decides. Audit the judge as a person would: smart audit ${path.relative(root, freeTextInput)} (or open the report in VS Code: Smart: Open Last Report).
 - On files this small (hundreds of items) profiling is a large share of the cost; on the paper's datasets (5,574 to 127,600 items) and on 50,000-item files of these recorded answers Smart saves far more (npm run bench:paper, npm run bench:real).
 
 Outputs and reports are in ${path.relative(process.cwd(), demo) || 'demo'}/: items.smart.jsonl and items.smart-report.json in each folder.`);

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import type { BatchesProgress, ProgressEvent } from '../core/report';
 import { BOUND_KINDS, STRATEGIES } from '../core/types';
 import { RequestsExported } from '../job/batch/batchExchange';
-import { loadConfig, withBatch, type ConfigOverrides } from '../job/config';
+import { closest, distance } from 'fastest-levenshtein';
+import { ConfigError, loadConfig, withBatch, type ConfigOverrides, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { InputError } from '../io/inputError';
 import { FileExistsError } from '../io/writeFileAtomic';
@@ -71,36 +72,35 @@ guarantee as a person would judge. Labels are kept under .smart/.`;
 /** Thrown for a wrong command line: printed with a hint to --help, exit code 2. */
 class UsageError extends Error {}
 
+/** The command line's options, as node:util's parseArgs takes them. */
+const OPTIONS = {
+  config: { type: 'string' },
+  reference: { type: 'string' },
+  candidates: { type: 'string' },
+  accuracy: { type: 'string' },
+  confidence: { type: 'string' },
+  strategy: { type: 'string' },
+  bound: { type: 'string' },
+  seed: { type: 'string' },
+  'max-cost': { type: 'string' },
+  batch: { type: 'boolean' },
+  'batch-export': { type: 'string' },
+  'batch-import': { type: 'string' },
+  'skip-invalid': { type: 'boolean' },
+  force: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  export: { type: 'string' },
+  import: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
 function parseCommandLine(argv: string[]) {
   try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        reference: { type: 'string' },
-        candidates: { type: 'string' },
-        accuracy: { type: 'string' },
-        confidence: { type: 'string' },
-        strategy: { type: 'string' },
-        bound: { type: 'string' },
-        seed: { type: 'string' },
-        'max-cost': { type: 'string' },
-        batch: { type: 'boolean' },
-        'batch-export': { type: 'string' },
-        'batch-import': { type: 'string' },
-        'skip-invalid': { type: 'boolean' },
-        force: { type: 'boolean' },
-        yes: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        export: { type: 'string' },
-        import: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(unknownOption(error) ?? (error as Error).message);
   }
 }
 
@@ -204,6 +204,34 @@ function overridesFrom(values: CommandLine['values']): ConfigOverrides {
   };
 }
 
+/** An unknown option in words, with the known one it most resembles: "unknown option --acuracy (did you mean --accuracy?)". */
+function unknownOption(error: unknown): string | undefined {
+  if ((error as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const given = /'(-{1,2}[^'=]+)/.exec((error as Error).message)?.[1];
+  if (given === undefined) return undefined;
+  const name = given.replace(/^-+/, '');
+  const near = closest(name, Object.keys(OPTIONS));
+  // Two edits at most, or one in four letters: a typo, not another word.
+  const likely = distance(name, near) <= Math.max(2, Math.floor(name.length / 4));
+  return `unknown option ${given}${likely ? ` (did you mean --${near}?)` : ''}`;
+}
+
+/**
+ * The config with the flags' overrides. A value a flag gave that the config
+ * cannot take names the flag, not the file: "--accuracy: must be between 0
+ * and 1 (exclusive), got 95".
+ */
+function configWithFlags(file: string, overrides: ConfigOverrides): SmartConfig {
+  try {
+    return loadConfig(file, overrides);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const flagged = error.problems.filter((p) => p.field.split(/[.[]/)[0] in overrides);
+    if (flagged.length === 0) throw error;
+    throw new UsageError(flagged.map((p) => `--${p.field.split(/[.[]/)[0]}: ${p.problem}`).join('\n'));
+  }
+}
+
 /** `--batch-export DIR` or `--batch-import DIR`, at most one of them. */
 function batchFolderFrom(values: CommandLine['values']): { dir: string; importing: boolean } | undefined {
   const exportDir = values['batch-export'];
@@ -260,7 +288,7 @@ export async function main(argv: string[]): Promise<number> {
   const maxCost = numberFlag(values['max-cost'], 'max-cost');
   if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost must be positive, got ${maxCost}`);
   const batchFolder = batchFolderFrom(values);
-  const loaded = loadConfig(configFile(input, values.config), overridesFrom(values));
+  const loaded = configWithFlags(configFile(input, values.config), overridesFrom(values));
   const config = values.batch || batchFolder ? withBatch(loaded, true) : loaded;
 
   const controller = new AbortController();

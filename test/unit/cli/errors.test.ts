@@ -46,6 +46,28 @@ describe('the CLI on errors', function () {
     assert.equal(readFileSync(jobFiles(input).output, 'utf8'), 'precious\n');
   });
 
+  it('names the flag whose value the config cannot take, and the known option an unknown one resembles; exit 2 (issue 16, item 10)', () => {
+    const input = workspace('http://127.0.0.1:9/v1', 3);
+    const cli = (...args: string[]): { status: number | null; stderr: string } => spawnSync(process.execPath, [CLI, 'profile', input, '--yes', ...args], { encoding: 'utf8' });
+    const cases: Array<[string[], string]> = [
+      [['--accuracy', '95'], 'smart: --accuracy: must be between 0 and 1 (exclusive), got 95'],
+      [['--strategy', 'fast'], 'smart: --strategy: must be one of auto, naive, exhaustive, efficient, modelmix, got "fast"'],
+      [['--acuracy', '0.9'], 'smart: unknown option --acuracy (did you mean --accuracy?)'],
+      [['--skip-invald'], 'smart: unknown option --skip-invald (did you mean --skip-invalid?)'],
+      [['--frobnicate'], 'smart: unknown option --frobnicate'],
+    ];
+    for (const [args, message] of cases) {
+      const run = cli(...args);
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stderr, `${message}\nRun "smart --help" for usage.\n`);
+    }
+    // A problem of the file itself still names the file.
+    writeFileSync(path.join(path.dirname(input), 'smart.config.json'), JSON.stringify(spamJobConfig({ baseURL: 'http://127.0.0.1:9/v1' }, { accuracy: 95 })));
+    const fromFile = cli();
+    assert.equal(fromFile.status, 1);
+    assert.match(fromFile.stderr, /smart\.config\.json: accuracy: must be between 0 and 1/);
+  });
+
   it('says an empty file has nothing to process, asks nothing, writes nothing and exits with the bad-input code (issue 16, item 3)', () => {
     // Nothing listens there: the run must stop before any call.
     const input = workspace('http://127.0.0.1:9/v1', 0);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { KeyLookup } from '../job/runJob';
+import { environmentKey, type KeyLookup } from '../job/runJob';
 
 const secretName = (endpoint: string): string => `smart.apiKey.${endpoint}`;
 
@@ -31,6 +31,9 @@ export class ApiKeys {
       const key = await this.secrets.get(secretName(endpoint));
       if (key) stored.set(endpoint, key);
     }
-    return (endpoint, apiKeyEnv) => stored.get(endpoint) ?? (apiKeyEnv ? env[apiKeyEnv] : undefined);
+    return (endpoint, apiKeyEnv) => {
+      const key = stored.get(endpoint);
+      return key ? { key, source: `the key stored for endpoint "${endpoint}" with Smart: Set API Key` } : environmentKey(apiKeyEnv, env);
+    };
   }
 }

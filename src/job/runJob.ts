@@ -50,13 +50,25 @@ export function jobFiles(input: string): { output: string; report: string; cache
   };
 }
 
-/** Where an API key comes from: the editor's secret storage, or the environment. */
-export type KeyLookup = (endpoint: string, apiKeyEnv: string | undefined) => string | undefined;
+/** An API key, and where it came from in words, for the hint of a refused key: "the SMART_KEY environment variable". */
+export interface ApiKey {
+  readonly key: string;
+  readonly source: string;
+}
+
+/** Where an endpoint's API key comes from: the editor's secret storage, or the environment. */
+export type KeyLookup = (endpoint: string, apiKeyEnv: string | undefined) => ApiKey | undefined;
+
+/** The key in the environment variable an endpoint names. */
+export function environmentKey(apiKeyEnv: string | undefined, env: NodeJS.ProcessEnv = process.env): ApiKey | undefined {
+  const key = apiKeyEnv === undefined ? undefined : env[apiKeyEnv];
+  return key ? { key, source: `the ${apiKeyEnv} environment variable` } : undefined;
+}
 
 export const environmentKeys =
   (env: NodeJS.ProcessEnv = process.env): KeyLookup =>
   (_endpoint, apiKeyEnv) =>
-    apiKeyEnv === undefined ? undefined : env[apiKeyEnv];
+    environmentKey(apiKeyEnv, env);
 
 export interface JobOptions {
   readonly input: string;
@@ -655,18 +667,18 @@ function endpointConfigs(config: SmartConfig, options: JobOptions): Map<string, 
   for (const model of modelsCalled(config)) {
     const endpoint = config.endpoints.get(model.endpoint)!;
     if (result.has(endpoint.name)) continue;
-    const apiKey = keys(endpoint.name, endpoint.apiKeyEnv);
-    if (endpoint.apiKeyEnv !== undefined && !apiKey) {
+    const found = keys(endpoint.name, endpoint.apiKeyEnv);
+    if (endpoint.apiKeyEnv !== undefined && !found) {
       throw new Error(`endpoint "${endpoint.name}" needs an API key: set the environment variable ${endpoint.apiKeyEnv}`);
     }
     result.set(endpoint.name, {
       name: endpoint.name,
       baseURL: endpoint.baseURL,
-      ...(apiKey ? { apiKey } : {}),
+      // The refused key's hint names where it came from: secret storage or the variable.
+      ...(found ? { apiKey: found.key, apiKeySource: found.source } : {}),
       ...(endpoint.headers ? { headers: endpoint.headers } : {}),
       ...(endpoint.query ? { query: endpoint.query } : {}),
       ...(endpoint.timeoutMs !== undefined ? { timeoutMs: endpoint.timeoutMs } : {}),
-      ...(endpoint.apiKeyEnv ? { apiKeySource: `the ${endpoint.apiKeyEnv} environment variable` } : {}),
     });
   }
   return result;

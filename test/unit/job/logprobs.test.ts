@@ -2,13 +2,13 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../../src/job/config';
-import { jobFiles, runJob } from '../../../src/job/runJob';
+import { jobFiles, runJob, type ApiKey } from '../../../src/job/runJob';
 import { tempFolderPerTest } from '../../support/files';
 import { withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
 import { spamJobConfig } from '../../support/spamJob';
 
 const KEY = 'test-secret-key-logprobs-41c';
-const keys = (): string => KEY;
+const keys = (): ApiKey => ({ key: KEY, source: 'the test' });
 
 /** `mid` is wrong on every fifth message, and unsure exactly there. */
 function answer(model: string, messages: readonly TestMessage[]): string {

@@ -7,7 +7,7 @@ import { BudgetExceededError } from '../../../src/core/engine';
 import type { CostPreview } from '../../../src/core/report';
 import { InputError } from '../../../src/io/inputError';
 import { loadConfig } from '../../../src/job/config';
-import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
+import { environmentKey, jobFiles, runJob, type ApiKey, type JobReport } from '../../../src/job/runJob';
 import { stopReason } from '../../../src/job/stopReason';
 import { describeGuarantee } from '../../../src/text/guarantee';
 import { standing } from '../../../src/text/modelStatus';
@@ -54,7 +54,7 @@ function withServer<R>(options: { fault?: (info: FaultInfo) => Fault | undefined
 }
 
 const env = { SMART_TEST_KEY: KEY };
-const keys = (_: string, name: string | undefined): string | undefined => (name ? (env as Record<string, string>)[name] : undefined);
+const keys = (_: string, name: string | undefined): ApiKey | undefined => environmentKey(name, env);
 
 function outputLines(file: string): Array<Record<string, unknown> & { smart: { output: string; model: string; raw: string } }> {
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -199,10 +199,17 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
         assert.match(error.message, /Endpoint "local", model "mid"/);
         assert.match(error.message, /401/);
         assert.ok(!error.message.includes(KEY), 'the key leaked into the error');
+        assert.match(error.message, /Check the SMART_TEST_KEY environment variable\.$/);
         return true;
       });
       assert.ok(!existsSync(jobFiles(ws.input).output));
       assert.ok(!existsSync(jobFiles(ws.input).report));
+      // A key from the editor's secret storage is named as such, not as the variable (issue 16, item 8).
+      const stored = (): ApiKey => ({ key: KEY, source: 'the key stored for endpoint "local" with Smart: Set API Key' });
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys: stored }), (error: Error) => {
+        assert.match(error.message, /401.*Check the key stored for endpoint "local" with Smart: Set API Key\.$/);
+        return true;
+      });
     });
   });
 

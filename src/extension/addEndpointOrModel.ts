@@ -14,11 +14,14 @@ import { readSettings, type EndpointSetting, type ModelSetting } from './setting
 export interface Prompter {
   pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Thenable<T | undefined>;
   input(options: vscode.InputBoxOptions): Thenable<string | undefined>;
+  /** Says what was done, without waiting for an answer. */
+  tell(message: string): void;
 }
 
 const windowPrompter: Prompter = {
   pick: (items, options) => vscode.window.showQuickPick(items, options),
   input: (options) => vscode.window.showInputBox(options),
+  tell: (message) => void vscode.window.showInformationMessage(message),
 };
 
 /** What was added, or undefined when the person backed out. */
@@ -80,13 +83,10 @@ async function addEndpoint(prompter: Prompter, existing: readonly EndpointSettin
   if (apiKeyEnv === undefined) return undefined;
   const endpoint: EndpointSetting = { name: name.trim(), baseURL: baseURL.trim(), ...(apiKeyEnv.trim() ? { apiKeyEnv: apiKeyEnv.trim() } : {}) };
   if (!(await append(prompter, 'endpoints', endpoint))) return undefined;
-  const key = await prompter.pick(
-    [
-      { label: 'Set API Key', detail: "Stored in VS Code's secret storage, never in settings", set: true },
-      { label: 'Not now', detail: endpoint.apiKeyEnv ? `The key is read from ${endpoint.apiKeyEnv}` : 'For a server that needs no key', set: false },
-    ],
-    { title: `Smart: the key of "${endpoint.name}"` },
-  );
+  const setKey = { label: 'Set API Key', detail: "Stored in VS Code's secret storage, never in settings", set: true };
+  const notNow = { label: 'Not now', detail: endpoint.apiKeyEnv ? `The key is read from ${endpoint.apiKeyEnv}` : 'For a server that needs no key', set: false };
+  // Without a key variable the server most likely needs no key: Enter should not ask for one.
+  const key = await prompter.pick(endpoint.apiKeyEnv ? [setKey, notNow] : [notNow, setKey], { title: `Smart: the key of "${endpoint.name}"` });
   if (key?.set) await vscode.commands.executeCommand('smart.setApiKey', endpoint.name);
   return { endpoint };
 }
@@ -154,7 +154,7 @@ async function append(prompter: Prompter, key: 'endpoints' | 'models', entry: En
     const where = await prompter.pick(
       [
         { label: 'User settings', detail: 'For every workspace', target: vscode.ConfigurationTarget.Global },
-        { label: 'Workspace settings', detail: 'For this workspace only (ignored until the workspace is trusted)', target: vscode.ConfigurationTarget.Workspace },
+        { label: 'Workspace settings', detail: `For this workspace only${vscode.workspace.isTrusted ? '' : ' (ignored until the workspace is trusted)'}`, target: vscode.ConfigurationTarget.Workspace },
       ],
       { title: `Smart: save "${'name' in entry ? entry.name : entry.id}" in` },
     );
@@ -165,5 +165,7 @@ async function append(prompter: Prompter, key: 'endpoints' | 'models', entry: En
   const inspected = settings.inspect<unknown[]>(key);
   const current = (target === vscode.ConfigurationTarget.Global ? inspected?.globalValue : inspected?.workspaceValue) ?? [];
   await settings.update(key, [...current, entry], target);
+  const name = 'name' in entry ? `endpoint "${entry.name}"` : `model "${entry.id}"`;
+  prompter.tell(`Smart: ${name} added to the ${target === vscode.ConfigurationTarget.Global ? 'user' : 'workspace'} settings.`);
   return true;
 }

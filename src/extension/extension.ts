@@ -83,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!key) return undefined;
       await keys.store(endpoint, key.trim());
       log.info(`API key stored for endpoint "${endpoint}".`);
+      void vscode.window.showInformationMessage(`Smart: the key of endpoint "${endpoint}" is stored in VS Code's secret storage.`);
       return endpoint;
     }),
     command('smart.addEndpointOrModel', () => addEndpointOrModel()),

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
 import { readFirstRecord } from '../io/jsonl';
-import { draftTemplate } from '../io/template';
+import { draftTemplate, TASK_PLACEHOLDER } from '../io/template';
 import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { jobFiles } from '../job/runJob';
@@ -110,14 +110,28 @@ async function chooseConfig(input: vscode.Uri): Promise<SmartConfig | undefined>
   return askForConfig(input, readSettings());
 }
 
+/**
+ * With fewer than two models configured there is nothing to profile: the
+ * ways forward, where they cannot be missed (a quick pick, not a
+ * notification), the example first, so that Enter alone ends at a run that
+ * works and pays nothing.
+ */
+async function offerFirstSteps(): Promise<void> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: '$(play) Run the Offline Example', detail: 'Twelve real models\' recorded answers on 750 comments: no key, nothing paid', run: () => vscode.commands.executeCommand('smart.runExample') },
+      { label: '$(add) Add Endpoint or Model', detail: 'An OpenAI-compatible endpoint and its models, saved in the settings (its key in secret storage)', run: () => vscode.commands.executeCommand('smart.addEndpointOrModel') },
+      { label: '$(settings-gear) Open Settings', detail: 'smart.endpoints and smart.models; or put a smart.config.json beside the data', run: openSmartSettings },
+    ],
+    { title: 'Smart needs two models first: a reference and a cheaper candidate', placeHolder: 'None are configured yet. Try the example, or add your own', ignoreFocusOut: true },
+  );
+  await pick?.run();
+}
+
 /** Builds a config with quick picks and input boxes, pre-filled from the settings. */
 async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise<SmartConfig | undefined> {
   if (settings.models.length < 2) {
-    const open = await vscode.window.showWarningMessage(
-      'Smart needs at least two models (a reference and a cheaper candidate): add them to the "smart.models" setting and their endpoints to "smart.endpoints", or add a smart.config.json to the workspace.',
-      'Open Settings',
-    );
-    if (open) await openSmartSettings();
+    await offerFirstSteps();
     return undefined;
   }
   const folder = path.dirname(input.fsPath);
@@ -184,11 +198,17 @@ async function pickTemplate(input: vscode.Uri): Promise<vscode.Uri | undefined> 
   if (picked.uri) return picked.uri;
 
   const target = vscode.Uri.file(path.join(path.dirname(input.fsPath), 'prompt.txt'));
-  if (!existsSync(target.fsPath)) {
+  if (existsSync(target.fsPath)) {
+    void vscode.window.showInformationMessage(`Smart: ${vscode.workspace.asRelativePath(target)} exists already: it opens as it is, nothing was overwritten.`);
+  } else {
     // Streamed: only the file's start is read, however large it is.
     const body = draftTemplate((await readFirstRecord(input.fsPath))?.value);
     await vscode.workspace.fs.writeFile(target, Buffer.from(body));
   }
-  await vscode.window.showTextDocument(target);
+  // The cursor on the task's placeholder, if the draft still has it: the one thing to write.
+  const document = await vscode.workspace.openTextDocument(target);
+  const at = document.getText().indexOf(TASK_PLACEHOLDER);
+  const selection = at < 0 ? undefined : new vscode.Range(document.positionAt(at), document.positionAt(at + TASK_PLACEHOLDER.length));
+  await vscode.window.showTextDocument(document, selection ? { selection } : {});
   return (await confirmTemplate(target)) ? target : undefined;
 }

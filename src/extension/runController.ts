@@ -16,7 +16,7 @@ import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
 import { ProgressDisplay } from './progressDisplay';
 import { showStopped } from './stopActions';
-import type { AuditView, PanelState, RunView } from '../protocol/panelProtocol';
+import { PANEL_VIEW_TYPE, type AuditView, type PanelState, type RunView } from '../protocol/panelProtocol';
 import { auditFileFor, auditResult, pairKey, readLabels, saveLabel, type AuditLabel } from '../job/audit';
 import { auditMet, auditStatement } from '../text/audit';
 
@@ -54,6 +54,8 @@ export class RunController implements vscode.Disposable {
   private panelState: PanelState = {};
   private running: AbortController | undefined;
   private last: RunRequest | undefined;
+  /** The editor group the last output was shown in: the next one goes there, not into yet another group. */
+  private outputColumn: vscode.ViewColumn | undefined;
   private readonly statusBar: vscode.StatusBarItem;
 
   constructor(
@@ -289,10 +291,18 @@ export class RunController implements vscode.Disposable {
     this.showStatus(`$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`, summary);
     if (this.openOutputsWhenDone()) {
       // Beside the panel, not in its group: there it would hide the panel, which then has to rebuild.
-      await vscode.window.showTextDocument(vscode.Uri.file(output), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+      const editor = await vscode.window.showTextDocument(vscode.Uri.file(output), { viewColumn: this.outputGroup(), preview: true, preserveFocus: true });
+      this.outputColumn = editor.viewColumn;
       await vscode.commands.executeCommand('smart.openCostPanel');
     }
     void vscode.window.showInformationMessage(`Smart: done. ${summary}`);
+  }
+
+  /** Where to show an output: the group of the last one while it is open and does not hold the cost panel, else beside. */
+  private outputGroup(): vscode.ViewColumn {
+    const group = vscode.window.tabGroups.all.find((g) => g.viewColumn === this.outputColumn);
+    const holdsPanel = group?.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PANEL_VIEW_TYPE));
+    return group && !holdsPanel ? group.viewColumn : vscode.ViewColumn.Beside;
   }
 
   /** Shows why a run ended without a report; it can be resumed unless the cost preview was declined. */

@@ -5,12 +5,13 @@
  * reference on every item), and says in a line what each choice does.
  * Dismissing a step (Escape) backs out of the whole flow.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
 import { STRATEGIES, type Strategy } from '../core/types';
 import { answerRuleSchema, labelsSchema, type AnswerRule } from '../io/answerExtraction';
+import { taskMissing } from '../io/template';
 import { STRATEGY_DESCRIPTIONS } from '../job/configSchema';
 import { CONFIG_NAME } from '../job/findConfig';
 import { knownPrice } from '../job/priceTable';
@@ -170,16 +171,23 @@ async function askRule(title: string, prompt: string, value: string, rule: (text
  */
 export async function confirmTemplate(template: vscode.Uri): Promise<boolean> {
   const name = path.basename(template.fsPath);
-  const go = await vscode.window.showQuickPick(
-    [
-      { label: `Continue with ${name}`, detail: `Edit ${name} first if you like: its placeholders {{field}} are filled from each line. It is saved when you continue.`, go: true },
-      { label: 'Cancel', go: false },
-    ],
-    { title: 'Smart: prompt template', placeHolder: `Edit ${name}, then continue`, ignoreFocusOut: true },
-  );
-  if (!go?.go) return false;
-  await vscode.workspace.save(template);
-  return true;
+  for (let asked = 0; ; asked++) {
+    const go = await vscode.window.showQuickPick(
+      [
+        { label: `Continue with ${name}`, detail: `Edit ${name} first if you like: its placeholders {{field}} are filled from each line. It is saved when you continue.`, go: true },
+        { label: 'Cancel', go: false },
+      ],
+      {
+        title: 'Smart: prompt template',
+        // Until the drafted task is written, continuing only asks again: a prompt with no task is never sent.
+        placeHolder: asked === 0 ? `Edit ${name}, then continue` : `${name} still holds the task's placeholder: write the task in its place, then continue`,
+        ignoreFocusOut: true,
+      },
+    );
+    if (!go?.go) return false;
+    await vscode.workspace.save(template);
+    if (taskMissing(readFileSync(template.fsPath, 'utf8')) === undefined) return true;
+  }
 }
 
 /**

@@ -33,12 +33,25 @@ interface Placeholder {
 }
 
 /**
- * A first template for records like `example`: each top-level field as a
- * placeholder (those a placeholder can name), for the person to edit.
+ * The line a drafted template starts with, for the person to replace with the
+ * task: a run refuses a template that still holds it ({@link taskMissing}),
+ * so a draft accepted with Enter alone is never sent.
+ */
+export const TASK_PLACEHOLDER = '<<Write the task here: what should the model do with each item, and how should it answer?>>';
+
+/**
+ * A first template for records like `example`: the task's placeholder, then
+ * each top-level field as a placeholder (those a placeholder can name), for
+ * the person to edit.
  */
 export function draftTemplate(example: Record<string, unknown> | undefined): string {
   const fields = Object.keys(example ?? {}).filter((key) => !key.includes('.') && parseFieldPath(key) !== undefined);
-  return `Answer the question about this item.\n\n${fields.map((f) => `${f}: {{${f}}}`).join('\n')}\n\nAnswer with one word.\n`;
+  return `${TASK_PLACEHOLDER}\n\n${fields.map((f) => `${f}: {{${f}}}`).join('\n')}\n`;
+}
+
+/** Why a template cannot be sent as it is: it still holds the drafted task's placeholder. */
+export function taskMissing(source: string): string | undefined {
+  return source.includes(TASK_PLACEHOLDER) ? `still holds ${TASK_PLACEHOLDER}: write the task in its place (the run sends nothing until then)` : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { InputChangedError, InputError } from '../io/inputError';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
-import { compileTemplate, type Template } from '../io/template';
+import { compileTemplate, taskMissing, type Template } from '../io/template';
 import type { Judge, LlmClient, ModelSpec } from '../core/types';
 import { BatchApiClient } from '../llm/batchApi';
 import { OpenAiChatClient, type EndpointConfig, type Log } from '../llm/openAiChatClient';
@@ -21,7 +21,7 @@ import { BatchAnswers } from './batch/batchAnswers';
 import type { AbortChoice } from './batch/batchCoordinator';
 import { BatchExchange } from './batch/batchExchange';
 import { BatchSession } from './batch/batchSession';
-import type { BatchSettings, SmartConfig } from './config';
+import { ConfigError, type BatchSettings, type SmartConfig } from './config';
 import { judgeCallTokens, previewCost } from './costPreview';
 import { PromptLengths, type PromptTokenCounts } from './promptLengths';
 import { CachedAnswerCount } from './cachedAnswers';
@@ -189,6 +189,9 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
   }
   const batch = batchSettings(options);
   if (options.batchFolder) BatchExchange.checkFolder(options.batchFolder.dir, input, options.batchFolder.importing);
+  // A drafted template whose task was never written is refused before anything is read or paid.
+  const missing = taskMissing(config.template);
+  if (missing) throw new ConfigError(config.templateFile, [{ field: '', problem: missing }]);
   const template = compileTemplate(config.template, path.basename(config.templateFile));
   // Loaded before the validation pass, which counts the answers it already holds for the preview.
   const cache = config.replay ? undefined : await ResponseCache.open(files.cache);

@@ -22,6 +22,7 @@ export type StatusKind =
   | 'not-profiled'
   | 'not-chosen'
   | 'certified'
+  | 'certified-unneeded'
   | 'certification-stopped';
 
 /** The words for each kind: what profiling concluded, never whether the model is used. */
@@ -38,6 +39,8 @@ export const STATUS_WORDS: Readonly<Record<StatusKind, string>> = {
   // `auto`: profiled on the pilot, in no plan chosen for certification.
   'not-chosen': 'piloted, not chosen',
   'certified': 'in a certified plan',
+  // Certified, but the cheapest mix that meets the target gave its plans no items: "in a certified plan" beside "not used" read as a contradiction.
+  'certified-unneeded': 'certified, not needed by the mix',
   // `auto` gave up before the first look: finishing was expected to cost more than it saves.
   'certification-stopped': 'certification stopped to save cost',
 };
@@ -58,7 +61,7 @@ export const USE_HEADING = 'Use';
 export function statusKind(model: ModelSummary, profiling: boolean, plan?: Plan): StatusKind {
   if (model.role === 'reference') return 'reference';
   const certification = plan?.certification;
-  if (certification?.pilotModels.includes(model.id)) return certificationKind(model.id, certification);
+  if (plan && certification?.pilotModels.includes(model.id)) return certificationKind(model.id, plan, certification);
   if (model.status === 'satisfied') return 'satisfied';
   if (model.status === 'invalid') {
     // Reports written before `ruledOutBy` existed do not say why.
@@ -68,10 +71,15 @@ export function statusKind(model: ModelSummary, profiling: boolean, plan?: Plan)
   return profiling ? 'profiling' : 'undecided';
 }
 
-/** A piloted model under `auto`: in no chosen plan, in a plan certified at a look, or in one whose certification gave up first. */
-function certificationKind(id: string, certification: Certification): StatusKind {
+/**
+ * A piloted model under `auto`: in no chosen plan, in a plan certified at a
+ * look (and given items by the mix, or not), or in one whose certification
+ * gave up first.
+ */
+function certificationKind(id: string, plan: Plan, certification: Certification): StatusKind {
   if (!certification.plans.some((p) => firstCalls(p.plan).includes(id))) return 'not-chosen';
-  return certification.looks > 0 ? 'certified' : 'certification-stopped';
+  if (certification.looks === 0) return 'certification-stopped';
+  return plan.entries.some((e) => e.items > 0 && firstCalls(e.plan).includes(id)) ? 'certified' : 'certified-unneeded';
 }
 
 /** What profiling concluded about a model, in words. */

@@ -6,8 +6,11 @@
  *
  * 1. Profile Dataset from the explorer, then nothing but Enter: every question
  *    of the wizard takes its highlighted answer, and Enter on the cost preview
- *    runs it. The run must not be `naive` (the reference must not answer every
- *    item). The strategy step is photographed.
+ *    runs it, but for the task: Enter on the drafted template only asks again
+ *    (nothing is paid) until the task is written in place of its placeholder
+ *    (issue 16, item 6), which the test does as a person would. The run must
+ *    not be `naive` (the reference must not answer every item). The strategy
+ *    step is photographed.
  * 2. The walkthrough: Copy the Example and Run the Example leave the
  *    walkthrough in its tab, and "Profile it" gets its tick.
  *
@@ -25,6 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
 import { runMain, since, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import { TASK_PLACEHOLDER } from '../../src/io/template';
 import type { OpenAiTestServer, TestMessage } from '../support/openaiTestServer';
 import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette } from './workbenchPage';
 import { VSIX_OPTION } from './workbenchRun';
@@ -112,7 +116,7 @@ async function readQuestion(widget: Locator): Promise<Question> {
  * then on the preview. Photographs the strategy step and checks that it
  * highlights `auto`, with a line of description for every strategy.
  */
-async function answerWithEnter(page: Page, strategyShot: string): Promise<string[]> {
+async function answerWithEnter(page: Page, strategyShot: string, workspace: string, models: OpenAiTestServer): Promise<string[]> {
   const widget = page.locator('.quick-input-widget');
   const dialog = page.locator('.monaco-dialog-box');
   const asked: string[] = [];
@@ -138,6 +142,12 @@ async function answerWithEnter(page: Page, strategyShot: string): Promise<string
     previous = key;
     asked.push(`${question.title}: ${question.highlighted || question.prompt}`);
     log(`question "${question.title}" (${question.prompt}); Enter takes ${question.highlighted ? `"${question.highlighted}"` : 'the value shown'}`);
+    if (question.title === 'Smart: prompt template' && question.prompt.includes("still holds the task's placeholder")) {
+      check(models.counts().total === 0, 'a call was made before the task was written');
+      const template = join(workspace, 'prompt.txt');
+      writeFileSync(template, readFileSync(template, 'utf8').replace(TASK_PLACEHOLDER, 'Is this message spam or ham? Answer with one word.'));
+      log('Enter on the drafted template asked again; the task is written in place of its placeholder');
+    }
     if (question.title === 'Smart: strategy') {
       check(question.highlighted === 'auto', `the strategy step highlights "${question.highlighted}", not the default "auto"`);
       check(question.rows.length === 5 && question.rows.every((row) => row.split(' ').length > 4), `a strategy has no description: ${question.rows.join(' / ')}`);
@@ -220,7 +230,7 @@ async function main(options: Options): Promise<number> {
   return inWorkbench(setup, async ({ page, workspace, models, left }) => {
     let phase = Date.now();
     await profileFromExplorer(page, 'messages.jsonl', log);
-    const asked = await answerWithEnter(page, options.strategyShot);
+    const asked = await answerWithEnter(page, options.strategyShot, workspace, models);
     await finishedPanel(page, left());
     log(`${asked.length} questions answered with Enter, the run finished in ${since(phase)}`);
     checkNotNaive(workspace, models);

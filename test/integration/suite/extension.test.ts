@@ -56,6 +56,29 @@ describe('Smart in VS Code', function () {
     });
   });
 
+  it('shows each run\'s output in the group of the last one, not in yet another group (issue 16, item 12)', async () => {
+    const settings = vscode.workspace.getConfiguration('smart');
+    await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
+    try {
+      await withServer(undefined, async (server) => {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        const groups: number[] = [];
+        for (const name of ['groups-a', 'groups-b', 'groups-c']) {
+          const { input, config } = job(name, 60, server.baseURL, { candidates: ['cheap'] });
+          const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+          assert.ok(report, 'the run returned no report (see the Smart log)');
+          groups.push(vscode.window.tabGroups.all.length);
+          const shown = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath.endsWith('.smart.jsonl'));
+          assert.ok(shown.some((t) => (t.input as vscode.TabInputText).uri.fsPath === input.replace(/\.jsonl$/, '.smart.jsonl')), 'the output is not shown');
+        }
+        assert.deepEqual(groups, [groups[0], groups[0], groups[0]], `editor groups after each run: ${groups.join(', ')}`);
+      });
+    } finally {
+      await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
   it('cancels a run, then Resume Run finishes it without paying any call twice', async () => {
     // From the 80th request on, the first attempt hangs until cancelled: no hung call is ever answered, so none was paid.
     let hangFrom = 80;

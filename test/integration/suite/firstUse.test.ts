@@ -12,6 +12,7 @@ import { watchJsonlFiles } from '../../../src/extension/jsonlContext';
 import { stopActions } from '../../../src/extension/stopActions';
 import { pickStrategy, saveChoices } from '../../../src/extension/wizardSteps';
 import { InputError } from '../../../src/io/inputError';
+import { TASK_PLACEHOLDER } from '../../../src/io/template';
 import { FileExistsError } from '../../../src/io/writeFileAtomic';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobReport } from '../../../src/job/runJob';
@@ -91,12 +92,22 @@ describe('Smart for a first user', function () {
         try {
           const { dir, input } = dataset('enter-only', 400);
           const run = vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true });
-          const report = await pressEnterUntil(run);
+          const entered = pressEnterUntil(run);
+          // Enter alone stops at the drafted template, the cursor on its task: nothing is sent until the task is written (issue 16, item 6).
+          const template = path.join(dir, 'prompt.txt');
+          await poll(() => existsSync(template), (there) => there);
+          const drafted = `${TASK_PLACEHOLDER}\n\nid: {{id}}\ntext: {{text}}\n`;
+          assert.equal(readFileSync(template, 'utf8'), drafted);
+          await poll(() => vscode.window.activeTextEditor?.document.uri.fsPath, (open) => open === template);
+          assert.equal(vscode.window.activeTextEditor!.document.getText(vscode.window.activeTextEditor!.selection), TASK_PLACEHOLDER);
+          await sleep(2000);
+          assert.equal(server.counts().total, 0, 'Enter sent a prompt with no task');
+          writeFileSync(template, drafted.replace(TASK_PLACEHOLDER, 'Is this message spam or ham?'));
+          const report = await entered;
           assert.ok(report, 'the run returned no report (see the Smart log)');
           assert.equal(report.strategy, 'efficient');
           assert.equal(report.reference, 'ref');
           assert.ok((server.counts().paidPerModel.ref ?? 0) < 400, 'the reference answered every item');
-          assert.equal(readFileSync(path.join(dir, 'prompt.txt'), 'utf8'), 'Answer the question about this item.\n\nid: {{id}}\ntext: {{text}}\n\nAnswer with one word.\n');
           const saved = JSON.parse(readFileSync(path.join(dir, 'smart.config.json'), 'utf8')) as Record<string, unknown>;
           assert.equal(saved.strategy, 'efficient');
           assert.equal(saved.reference, 'ref');
@@ -148,12 +159,32 @@ describe('Smart for a first user', function () {
             (done) => done,
           );
           assert.equal(await run, undefined);
-          assert.equal(readFileSync(template, 'utf8'), 'Answer the question about this item.\n\nticket: {{ticket}}\npriority: {{priority}}\n\nAnswer with one word.\n');
+          assert.equal(readFileSync(template, 'utf8'), `${TASK_PLACEHOLDER}\n\nticket: {{ticket}}\npriority: {{priority}}\n`);
         } finally {
           await settings.restore();
           rmSync(path.join(workspaceRoot(), 'huge'), { recursive: true, force: true });
         }
       });
+    });
+  });
+
+  describe('Profile Dataset with no models configured', () => {
+    it('offers the offline example first, where it cannot be missed: Enter alone ends at a run of it that pays nothing (issue 16, item 5)', async () => {
+      const settings = withUserSettings({ endpoints: [], models: [] });
+      await settings.apply();
+      try {
+        const { input } = dataset('nothing-configured', 5);
+        const exampleReport = path.join(workspaceRoot(), 'smart-example', 'items.smart-report.json');
+        rmSync(exampleReport, { force: true });
+        await pressEnterUntil(vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input)));
+        assert.ok(existsSync(exampleReport), 'Enter did not run the example');
+        const report = JSON.parse(readFileSync(exampleReport, 'utf8')) as JobReport;
+        assert.ok(report.guarantee.met);
+        assert.equal(report.strategy, 'auto');
+        assert.ok(!existsSync(jobFiles(input).output), 'the dataset itself was run with no models');
+      } finally {
+        await settings.restore();
+      }
     });
   });
 
@@ -297,12 +328,18 @@ describe('Smart for a first user', function () {
 
   describe('Add Endpoint or Model', () => {
     /** Answers each question by its title, checking that what the person would type first is refused where it should be. */
-    function scripted(answers: Record<string, { refuse?: string[]; give: string }>, picks: Record<string, string>): Prompter & { asked: string[] } {
+    function scripted(answers: Record<string, { refuse?: string[]; give: string }>, picks: Record<string, string>): Prompter & { asked: string[]; told: string[]; firsts: Record<string, string> } {
       const asked: string[] = [];
+      const told: string[] = [];
+      const firsts: Record<string, string> = {};
       return {
         asked,
+        told,
+        firsts,
+        tell: (message) => told.push(message),
         pick: (items, options) => {
           asked.push(options.title!);
+          firsts[options.title!] = items[0].label;
           const label = picks[options.title!];
           assert.ok(label !== undefined, `unexpected question "${options.title}"`);
           const item = items.find((i) => i.label === label);
@@ -338,6 +375,9 @@ describe('Smart for a first user', function () {
         );
         assert.deepEqual(await addEndpointOrModel(endpoint), { endpoint: { name: 'my-openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' } });
         assert.deepEqual(settings.inspect('endpoints')?.workspaceValue, [{ name: 'my-openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' }]);
+        // Said, and with a key variable, Set API Key is what Enter takes (issue 16, item 12).
+        assert.deepEqual(endpoint.told, ['Smart: endpoint "my-openai" added to the workspace settings.']);
+        assert.equal(endpoint.firsts['Smart: the key of "my-openai"'], 'Set API Key');
 
         const model = scripted(
           {
@@ -351,7 +391,19 @@ describe('Smart for a first user', function () {
         );
         assert.deepEqual(await addEndpointOrModel(model), { model: { id: 'mini', endpoint: 'my-openai', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6 } });
         assert.deepEqual(vscode.workspace.getConfiguration('smart').inspect('models')?.workspaceValue, [{ id: 'mini', endpoint: 'my-openai', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6 }]);
+        assert.deepEqual(model.told, ['Smart: model "mini" added to the workspace settings.']);
+        // A trusted workspace is not told its settings are ignored until it is trusted.
+        assert.equal(vscode.workspace.isTrusted, true);
+
+        const local = scripted(
+          { 'Smart: endpoint name': { give: 'my-ollama' }, 'Smart: base URL': { give: 'http://127.0.0.1:11434/v1' }, 'Smart: API key variable': { give: '' } },
+          { 'Smart: add to your settings': 'Endpoint', 'Smart: new endpoint': 'Ollama on this machine (no key)', 'Smart: save "my-ollama" in': 'User settings', 'Smart: the key of "my-ollama"': 'Not now' },
+        );
+        await addEndpointOrModel(local);
+        assert.equal(local.firsts['Smart: the key of "my-ollama"'], 'Not now', 'Enter asks for a key a server with no key variable most likely does not need');
       } finally {
+        const user = settings.inspect<Array<{ name: string }>>('endpoints')?.globalValue;
+        await settings.update('endpoints', user?.filter((e) => e.name !== 'my-ollama'), vscode.ConfigurationTarget.Global);
         await settings.update('endpoints', undefined, vscode.ConfigurationTarget.Workspace);
         await settings.update('models', undefined, vscode.ConfigurationTarget.Workspace);
       }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { InputError } from '../../../src/io/inputError';
-import { compileTemplate, draftTemplate, parseFieldPath, readField } from '../../../src/io/template';
+import { compileTemplate, draftTemplate, parseFieldPath, readField, TASK_PLACEHOLDER, taskMissing } from '../../../src/io/template';
 
 const where = { file: 'data.jsonl', line: 12 };
 
@@ -81,8 +81,11 @@ describe('draftTemplate', () => {
   it('names each top-level field a placeholder can name, and renders the record it came from', () => {
     const example = { id: 7, text: 'hello', 'first name': 'Ada', 'a.b': 1, ' pad': 2, meta: { x: 1 } };
     const draft = draftTemplate(example);
-    assert.equal(draft, 'Answer the question about this item.\n\nid: {{id}}\ntext: {{text}}\nfirst name: {{first name}}\nmeta: {{meta}}\n\nAnswer with one word.\n');
+    assert.equal(draft, `${TASK_PLACEHOLDER}\n\nid: {{id}}\ntext: {{text}}\nfirst name: {{first name}}\nmeta: {{meta}}\n`);
+    // A draft is never sent as it is (issue 16, item 6).
+    assert.match(taskMissing(draft)!, /^still holds <<Write the task here: .*>>: write the task in its place \(the run sends nothing until then\)$/);
+    assert.equal(taskMissing(draft.replace(TASK_PLACEHOLDER, 'Is this spam? Answer spam or ham.')), undefined);
     assert.match(compileTemplate(draft).render(example, { file: 'f', line: 1 }), /id: 7\ntext: hello\nfirst name: Ada\nmeta: \{"x":1\}/);
-    assert.equal(draftTemplate(undefined), 'Answer the question about this item.\n\n\n\nAnswer with one word.\n');
+    assert.equal(draftTemplate(undefined), `${TASK_PLACEHOLDER}\n\n\n`);
   });
 });

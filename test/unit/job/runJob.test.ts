@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { BudgetExceededError } from '../../../src/core/engine';
 import type { CostPreview } from '../../../src/core/report';
 import { InputError } from '../../../src/io/inputError';
-import { loadConfig } from '../../../src/job/config';
+import { ConfigError, loadConfig } from '../../../src/job/config';
+import { draftTemplate, TASK_PLACEHOLDER, taskMissing } from '../../../src/io/template';
 import { environmentKey, jobFiles, runJob, type ApiKey, type JobReport } from '../../../src/job/runJob';
 import { stopReason } from '../../../src/job/stopReason';
 import { describeGuarantee } from '../../../src/text/guarantee';
@@ -256,6 +257,19 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
         assert.ok(Math.abs(value - charged) <= 0.03 * charged, `${what}: $${value} for big alone; the server charged $${charged}`);
       }
       assert.match(cli.stdout, /big alone on all 300 items: what big was charged on the [\d,]+ it answered, each other item from its own prompt's length/);
+    });
+  });
+
+  it('refuses a drafted template whose task was never written, naming the template, before any call (issue 16, item 6)', async () => {
+    await withServer({}, async (server) => {
+      const ws = workspace(20, server.baseURL);
+      writeFileSync(path.join(ws.dir, 'prompt.txt'), draftTemplate({ id: 1, msg: {} }));
+      await assert.rejects(runJob({ input: ws.input, config: loadConfig(ws.config), keys }), (e: unknown) => {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.equal(e.message, `${path.join(ws.dir, 'prompt.txt')}: ${taskMissing(TASK_PLACEHOLDER)}`);
+        return true;
+      });
+      assert.equal(server.counts().total, 0);
     });
   });
 

@@ -48,6 +48,14 @@ describe('model status words', () => {
     assert.deepEqual(AUTO_REPORT.models.map((m) => statusKind(m, false)), ['reference', 'satisfied', 'satisfied', 'satisfied', 'not-worth-it', 'not-profiled']);
   });
 
+  it('under auto, does not call a model in a certified plan the mix gave no items "in a certified plan" (issue 16, item 12)', () => {
+    const plan = AUTO_REPORT.plan;
+    const unused = { ...plan, entries: plan.entries.map((e) => (e.id === 'gpt-4o' ? e : { ...e, items: 0 })) };
+    const kinds = AUTO_REPORT.models.map((m) => statusKind(m, false, unused));
+    assert.deepEqual(kinds, ['reference', 'certified-unneeded', 'certified-unneeded', 'certified-unneeded', 'not-chosen', 'not-profiled']);
+    assert.equal(statusWord(AUTO_REPORT.models[1], false, unused), 'certified, not needed by the mix');
+  });
+
   it('under auto, says when the certification gave up before its first look', () => {
     const certification = { ...AUTO_REPORT.plan.certification!, looks: 0, items: 120, stoppedEarly: 'not-worth-it' as const };
     const plan = { ...AUTO_REPORT.plan, certification };

@@ -10,7 +10,7 @@ import { count, items, plural } from './numbers';
 export function describePreview(preview: CostPreview, reference: string): string[] {
   const cached = preview.cached.calls > 0 && !preview.fullyCached;
   return [
-    `${items(preview.items)}, about ${count(preview.meanInputTokens)} input tokens per call (measured on ${plural(preview.sampledItems, 'prompt')}); ${outputTokens(preview)}.`,
+    `${items(preview.items)}, about ${count(preview.meanInputTokens)} input tokens per call on average (each item's own length, at the tokens per character of ${plural(preview.sampledItems, 'prompt')}); ${outputTokens(preview)}.`,
     referenceAlone(preview, reference),
     ...(cached ? [`The response cache already holds ${plural(preview.cached.calls, 'answer')} for these items: they cost nothing, and the figures below leave them out.`] : []),
     preview.fullyCached

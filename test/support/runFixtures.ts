@@ -134,7 +134,7 @@ export const REPORT: RunReport = {
 
 /** The cost preview of the runs below, as the host words it. */
 export const PREVIEW_LINES = [
-  '2,400 items, about 74 input tokens per call (measured on 200 prompts); 4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
+  '2,400 items, about 74 input tokens per call on average (each item\'s own length, at the tokens per character of 200 prompts); 4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
   'gpt-4o alone on every item: $0.504.',
   'Profiling costs at least $0.02468 (the minimum sample) and at most $0.7342 (every model on every item).',
 ];

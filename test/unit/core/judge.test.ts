@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { runSmart, type BulkAnswers, type ItemOutput, type PlannedCall, type RunOptions } from '../../../src/core/engine';
+import { runSmart, type ItemOutput, type RunOptions } from '../../../src/core/engine';
 import { indexSource } from '../../../src/core/itemSource';
 import type { Completion, Judge, JudgeVerdict, ModelSpec } from '../../../src/core/types';
+import { heldBulk } from '../../support/heldBulk';
 
 const REF: ModelSpec = { id: 'ref', inputPer1M: 10, outputPer1M: 30 };
 const PARAPHRASE: ModelSpec = { id: 'para', inputPer1M: 0.1, outputPer1M: 0.1 };
@@ -124,27 +125,11 @@ describe('runSmart with a judge', () => {
     });
 
     it('fetches the gate\'s verdicts between bulk rounds, so its escalations are fetched too, and never asks the judge twice on an item', async () => {
-      const held = new Map<string, Completion>();
-      const key = (m: ModelSpec, item: number): string => `${m.id}:${item}`;
-      const rounds: number[] = [];
-      let online = 0;
-      let applying = false;
-      const bulk: BulkAnswers<number> = {
-        peek: (m, item) => held.get(key(m, item)),
-        async fetch(calls: AsyncIterable<PlannedCall<number>>) {
-          let n = 0;
-          for await (const call of calls) {
-            held.set(key(call.model, call.item), { ...pair.complete(call.model, call.item), priceFactor: 0.5 });
-            n++;
-          }
-          rounds.push(n);
-        },
-      };
+      const { bulk, client: counting, rounds, online, onProgress } = heldBulk(pair);
       const judgeClient = new NumberJudge();
-      const counting = { complete: (m: ModelSpec, item: number) => held.get(key(m, item)) ?? (applying && online++, pair.complete(m, item)) };
-      const { report, outputs } = await runSmart(gateOptions(judgeClient, { client: counting, bulk, onProgress: (e) => (applying = e.phase === 'applying') }));
+      const { report, outputs } = await runSmart(gateOptions(judgeClient, { client: counting, bulk, onProgress }));
       const block = gateBlock(report, outputs!);
-      assert.equal(online, 0, 'every model call of the application phase was fetched in bulk');
+      assert.equal(online(), 0, 'every model call of the application phase was fetched in bulk');
       assert.ok(rounds.length === 3 && rounds[1] > 0 && rounds[2] === 0, `rounds ${rounds.join(', ')}`);
       const judgedItems = judgeClient.asked.filter((x) => x.reference.startsWith('a says')).map((x) => x.item);
       assert.equal(new Set(judgedItems).size, judgedItems.length, 'one verdict per item');

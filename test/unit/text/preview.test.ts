@@ -19,7 +19,7 @@ const PREVIEW: CostPreview = {
 describe('describePreview', () => {
   it('says what was measured, how the output length was estimated, what the reference alone costs and the range of profiling', () => {
     assert.deepEqual(describePreview(PREVIEW, 'gpt-4o'), [
-      '2,400 items, about 74 input tokens per call (measured on 200 prompts); ' +
+      '2,400 items, about 74 input tokens per call on average (each item\'s own length, at the tokens per character of 200 prompts); ' +
         '4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
       'gpt-4o alone on every item: $0.504.',
       'Profiling, once it starts, costs at least $0.02468 (its first 20 items, each answered by the reference and 2 candidates) and at most $1,234.50 (every model on every item).',
@@ -61,6 +61,6 @@ describe('describePreview', () => {
 
   it('uses the singular for one item, one prompt, one token', () => {
     const [first] = describePreview({ ...PREVIEW, items: 1, sampledItems: 1, meanInputTokens: 9, outputTokens: 1, outputEstimate: { kind: 'maxTokens' } }, 'ref');
-    assert.equal(first, '1 item, about 9 input tokens per call (measured on 1 prompt); at most 1 output token per answer (maxTokens).');
+    assert.equal(first, '1 item, about 9 input tokens per call on average (each item\'s own length, at the tokens per character of 1 prompt); at most 1 output token per answer (maxTokens).');
   });
 });

@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { expectedCost, lookSizes, LOOK_SHARES, planCertification, type PlanningInput } from '../../../../src/core/auto/certificationPlan';
-import { runSmart, type BulkAnswers, type PlannedCall, type RunOptions } from '../../../../src/core/engine';
+import { runSmart, type RunOptions } from '../../../../src/core/engine';
 import { indexSource } from '../../../../src/core/itemSource';
 import { solveCertifiedMix } from '../../../../src/core/mix/certifiedMix';
 import { clopperPearsonLower } from '../../../../src/core/stats/clopperPearson';
 import { blockLowerBound, hypergeometricLowerBound } from '../../../../src/core/stats/hypergeometric';
 import type { Completion, ModelSpec } from '../../../../src/core/types';
 import { AGREEING_OUTPUT, SimulatedClient, type SimulatedModel } from '../../../../bench/simulatedClient';
+import { heldBulk } from '../../../support/heldBulk';
 
 const REF: SimulatedModel & ModelSpec = { id: 'ref', rate: 1, inputTokens: 100, outputTokens: 10, inputPer1M: 10, outputPer1M: 30 };
 const model = (id: string, rate: number, pricePer1M: number): SimulatedModel & ModelSpec => ({ id, rate, inputTokens: 100, outputTokens: 10, inputPer1M: pricePer1M, outputPer1M: pricePer1M });
@@ -185,33 +186,9 @@ describe('runSmart, auto', () => {
 
   it('fetches the application phase in bulk, escalations in a second round', async () => {
     const models = [REF, model('a', 0.9, 0.1), model('b', 0.9, 0.12)];
-    const client = new SimulatedClient(models, 11);
-    const held = new Map<string, Completion>();
-    const key = (m: ModelSpec, item: number): string => `${m.id}:${item}`;
-    const rounds: number[] = [];
-    let online = 0;
-    const bulk: BulkAnswers<number> = {
-      peek: (m, item) => held.get(key(m, item)),
-      async fetch(calls: AsyncIterable<PlannedCall<number>>) {
-        let n = 0;
-        for await (const call of calls) {
-          held.set(key(call.model, call.item), { ...client.complete(call.model, call.item), priceFactor: 0.5 });
-          n++;
-        }
-        rounds.push(n);
-      },
-    };
-    let applying = false;
-    const counting = { complete: (m: ModelSpec, item: number) => held.get(key(m, item)) ?? (applying && online++, client.complete(m, item)) };
-    const { report, outputs } = await runSmart({
-      ...options(models, 30_000, 0.97),
-      client: counting,
-      bulk,
-      onProgress: (e) => {
-        applying = e.phase === 'applying';
-      },
-    });
-    assert.equal(online, 0, 'every call of the application phase was fetched in bulk');
+    const { bulk, client, rounds, online, onProgress } = heldBulk(new SimulatedClient(models, 11));
+    const { report, outputs } = await runSmart({ ...options(models, 30_000, 0.97), client, bulk, onProgress });
+    assert.equal(online(), 0, 'every call of the application phase was fetched in bulk');
     assert.ok(rounds.length >= 2 && rounds.at(-1) === 0, `rounds ${rounds.join(', ')}`);
     if (report.plan.entries.some((e) => e.items > 0 && e.plan.kind === 'gated')) assert.ok(rounds.length === 3 && rounds[1] > 0, 'escalations came in a second round');
     assert.equal(outputs!.length, 30_000);

@@ -1,13 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
 import { readFirstRecord } from '../io/jsonl';
 import { draftTemplate, TASK_PLACEHOLDER } from '../io/template';
 import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
-import { CONFIG_NAME, findConfig } from '../job/findConfig';
+import { CONFIG_NAME, findConfigs } from '../job/findConfig';
 import { jobFiles } from '../job/runJob';
 import { modeChoices } from '../text/batch';
+import { answerRuleWords } from './answerRuleWords';
 import { plural } from '../text/numbers';
 import { describeTarget } from '../text/report';
 import { envVariableName, readSettings, type SmartSettings } from './settings';
@@ -92,22 +93,55 @@ async function pickInput(): Promise<vscode.Uri | undefined> {
   return picked?.uri;
 }
 
+/**
+ * The settings of a run: a config found beside the input or at its
+ * workspace folder's root (every one, the last run's on this file first), or
+ * choices made now.
+ */
 async function chooseConfig(input: vscode.Uri): Promise<SmartConfig | undefined> {
-  // Beside the input, else at the root of its workspace folder.
-  const found = findConfig(input.fsPath, vscode.workspace.getWorkspaceFolder(input)?.uri.fsPath);
-  if (found) {
-    const config = loadConfig(found);
-    const use = await vscode.window.showQuickPick(
-      [
-        { label: `Use ${vscode.workspace.asRelativePath(found)}`, detail: `Reference ${config.reference}, ${plural(config.candidates.length, 'candidate')}, ${describeTarget(config, config.reference)}, ${config.strategy}`, use: true },
-        { label: 'Choose settings…', detail: 'Pick the template, models and target now', use: false },
-      ],
-      { title: 'Smart: Profile Dataset', placeHolder: 'A smart.config.json was found' },
-    );
-    if (!use) return undefined;
-    if (use.use) return config;
+  const choices = configChoices(input.fsPath, vscode.workspace.getWorkspaceFolder(input)?.uri.fsPath);
+  if (choices.length === 1) return askForConfig(input, readSettings());
+  const found = choices.length - 1;
+  const use = await vscode.window.showQuickPick(choices, { title: 'Smart: Profile Dataset', placeHolder: found === 1 ? 'A config was found' : `${found} configs were found` });
+  if (!use) return undefined;
+  return use.file === undefined ? askForConfig(input, readSettings()) : loadConfig(use.file);
+}
+
+/** A choice of settings: a config file, or none (choose them now). */
+export type ConfigChoice = vscode.QuickPickItem & { readonly file: string | undefined };
+
+/**
+ * The configs a run on `input` could use, each told apart by what it sets
+ * (reference, candidates, target, strategy, comparison; one that cannot be
+ * read says why), the one the file's last run used first, then "Choose
+ * settings…".
+ */
+export function configChoices(input: string, workspaceFolder: string | undefined): ConfigChoice[] {
+  const found = findConfigs(input, workspaceFolder);
+  const last = lastConfigOf(input);
+  const ordered = last !== undefined && found.includes(last) ? [last, ...found.filter((f) => f !== last)] : found;
+  return [...ordered.map((file) => configChoice(file, file === last)), { label: 'Choose settings…', detail: 'Pick the template, models and target now', file: undefined }];
+}
+
+function configChoice(file: string, last: boolean): ConfigChoice {
+  const label = `Use ${vscode.workspace.asRelativePath(file)}`;
+  const description = last ? 'used by the last run on this file' : '';
+  try {
+    const c = loadConfig(file);
+    return { label, description, detail: `Reference ${c.reference}, ${plural(c.candidates.length, 'candidate')}, ${describeTarget(c, c.reference)}, ${c.strategy}, ${answerRuleWords(c.answer)}`, file };
+  } catch (error) {
+    return { label, description, detail: `Cannot be read: ${(error as Error).message.split('\n')[0]}`, file };
   }
-  return askForConfig(input, readSettings());
+}
+
+/** The config the last run on this input used, as its report names it (none without a report, or one that cannot be read). */
+function lastConfigOf(input: string): string | undefined {
+  try {
+    const config = (JSON.parse(readFileSync(jobFiles(input).report, 'utf8')) as { config?: unknown }).config;
+    return typeof config === 'string' ? config : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import { addEndpointOrModel, type Prompter } from '../../../src/extension/addEnd
 import { endpointChoices } from '../../../src/extension/endpointChoices';
 import { watchJsonlFiles } from '../../../src/extension/jsonlContext';
 import { stopActions } from '../../../src/extension/stopActions';
+import { configChoices } from '../../../src/extension/profileDataset';
 import { pickStrategy, saveChoices } from '../../../src/extension/wizardSteps';
 import { InputError } from '../../../src/io/inputError';
 import { TASK_PLACEHOLDER } from '../../../src/io/template';
@@ -189,6 +190,27 @@ describe('Smart for a first user', function () {
   });
 
   describe('saving the choices', () => {
+    it('offers every saved config, told apart by what it sets, the one the last run on the file used first (issue 16, item 7)', () => {
+      const { dir, input } = dataset('saved-configs', 3);
+      const first = configFor(dir, 'http://127.0.0.1:9/v1');
+      const second = path.join(dir, 'smart.config.2.json');
+      writeFileSync(second, JSON.stringify(refCheapConfig('http://127.0.0.1:9/v1', { accuracy: 0.8, strategy: 'auto', labels: ['spam', 'ham'] })));
+      const broken = path.join(dir, 'smart.config.3.json');
+      writeFileSync(broken, '{"models": ');
+      const before = configChoices(input, undefined);
+      assert.deepEqual(before.map((c) => c.file), [first, second, broken, undefined]);
+      assert.match(before[0].detail!, /≥ 90% of items.*modelmix, labels spam, ham$/);
+      assert.match(before[1].detail!, /≥ 80% of items.*auto, labels spam, ham$/);
+      assert.match(before[2].detail!, /^Cannot be read: /);
+      assert.equal(before[3].label, 'Choose settings…');
+      // The file's last run used smart.config.2.json: it comes first, and says so.
+      writeFileSync(jobFiles(input).report, JSON.stringify({ config: second }));
+      const after = configChoices(input, undefined);
+      assert.deepEqual(after.map((c) => c.file), [second, first, broken, undefined]);
+      assert.equal(after[0].description, 'used by the last run on this file');
+      rmSync(jobFiles(input).report);
+    });
+
     it('never replaces an existing smart.config.json unasked: Enter saves beside it', async () => {
       const { dir } = dataset('save-beside', 1);
       const existing = configFor(dir, 'http://127.0.0.1:9/v1');

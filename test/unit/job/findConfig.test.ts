@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONFIG_NAME, findConfig } from '../../../src/job/findConfig';
+import { CONFIG_NAME, findConfig, findConfigs } from '../../../src/job/findConfig';
 
 describe('findConfig', () => {
   /** A folder with data/items.jsonl in it, and a config where asked. */
@@ -41,5 +41,20 @@ describe('findConfig', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('lists every config a run could use: beside the input, then at the root, each folder\'s in order (issue 16, item 7)', () => {
+    const { root, input } = tree(['data', '.']);
+    for (const name of ['smart.config.10.json', 'smart.config.2.json', 'smart.config.json.bak', 'other.config.json']) writeFileSync(path.join(root, 'data', name), '{}');
+    writeFileSync(path.join(root, 'smart.config.3.json'), '{}');
+    assert.deepEqual(findConfigs(input, root), [
+      path.join(root, 'data', CONFIG_NAME),
+      path.join(root, 'data', 'smart.config.2.json'),
+      path.join(root, 'data', 'smart.config.10.json'),
+      path.join(root, CONFIG_NAME),
+      path.join(root, 'smart.config.3.json'),
+    ]);
+    assert.deepEqual(findConfigs(input, path.join(root, 'data')), findConfigs(input, root).slice(0, 3), 'a folder is listed once');
+    assert.deepEqual(findConfigs(path.join(root, 'missing', 'x.jsonl'), undefined), []);
   });
 });

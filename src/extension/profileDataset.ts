@@ -182,7 +182,7 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
   if (accuracy === undefined) return undefined;
   const confidence = await askShare('Smart: confidence', 'Confidence with which the target must hold: the chance that the share of outputs agreeing with the reference reaches it (e.g. 0.95)', settings.confidence);
   if (confidence === undefined) return undefined;
-  const answer = await pickAnswerRule(settings.models);
+  const answer = await pickAnswerRule(settings.models, readFileSync(template.fsPath, 'utf8'));
   if (!answer) return undefined;
   const strategy = await pickStrategy(settings.strategy);
   if (!strategy) return undefined;

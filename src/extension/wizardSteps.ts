@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
 import { STRATEGIES, type Strategy } from '../core/types';
 import { answerRuleSchema, labelsSchema, type AnswerRule } from '../io/answerExtraction';
-import { taskMissing } from '../io/template';
+import { labelsNamedIn, taskMissing } from '../io/template';
 import { STRATEGY_DESCRIPTIONS } from '../job/configSchema';
 import { CONFIG_NAME } from '../job/findConfig';
 import { knownPrice } from '../job/priceTable';
@@ -85,7 +85,7 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
   {
     label: 'Labels',
     detail: 'Outputs agree when they name the same label of a list you give, such as spam, ham (case-insensitive, whole words).',
-    ask: askLabels,
+    ask: () => askLabels(),
   },
   {
     label: 'Number',
@@ -109,14 +109,23 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
   },
 ];
 
-/** How answers are compared, which the guarantee is about; the whole text, trimmed, by default. A judge is offered among the configured models. */
-export async function pickAnswerRule(models: readonly ModelSetting[]): Promise<AnswerFields | undefined> {
+/**
+ * How answers are compared, which the guarantee is about; the whole text,
+ * trimmed, by default, or the labels the template names, suggested first. A
+ * judge is offered among the configured models.
+ */
+export async function pickAnswerRule(models: readonly ModelSetting[], template: string): Promise<AnswerFields | undefined> {
   const judge: AnswerChoice = {
     label: 'A judge model',
     detail: 'A model you choose judges whether outputs say the same (or one is as good as the other), where they differ in wording: for summaries, rewrites, answers in sentences.',
     ask: () => askJudge(models),
   };
-  const picked = await vscode.window.showQuickPick([...ANSWER_CHOICES, judge], { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
+  const named = labelsNamedIn(template);
+  const suggested: AnswerChoice[] = named
+    ? [{ label: 'Labels', description: `suggested: the template names ${named.join(', ')}`, detail: 'Outputs agree when they name the same label (case-insensitive, whole words); you can change the list next.', ask: () => askLabels(named) }]
+    : [];
+  const others = ANSWER_CHOICES.filter((c) => !(named && c.label === 'Labels')).map((c) => (named && c.description === 'default' ? { ...c, description: '' } : c));
+  const picked = await vscode.window.showQuickPick([...suggested, ...others, judge], { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
   return picked?.ask();
 }
 
@@ -147,12 +156,14 @@ function firstProblem(result: { success: boolean; error?: { issues: ReadonlyArra
   return result.success ? undefined : (result.error?.issues[0]?.message ?? 'not valid');
 }
 
-async function askLabels(): Promise<AnswerFields | undefined> {
+/** The labels, typed or confirmed (pre-filled with those the template names). */
+async function askLabels(named?: readonly string[]): Promise<AnswerFields | undefined> {
   const split = (text: string): string[] => text.split(',').map((label) => label.trim());
   const text = await vscode.window.showInputBox({
     title: 'Smart: labels',
     prompt: 'The labels an answer can be, separated by commas',
     placeHolder: 'spam, ham',
+    ...(named ? { value: named.join(', ') } : {}),
     ignoreFocusOut: true,
     validateInput: (value) => firstProblem(labelsSchema.safeParse(split(value))),
   });

@@ -49,6 +49,28 @@ export function draftTemplate(example: Record<string, unknown> | undefined): str
   return `${TASK_PLACEHOLDER}\n\n${fields.map((f) => `${f}: {{${f}}}`).join('\n')}\n`;
 }
 
+/** Words that join a list of labels but are not labels themselves ("one or two sentences"). */
+const NOT_LABELS = new Set(['one', 'two', 'three', 'more', 'less', 'either', 'neither', 'both', 'whether', 'a', 'an', 'the']);
+
+/**
+ * The labels a template's task names, for the comparison step to suggest:
+ * the first list "one of: a, b, c" or "a, b or c" in its own words (not in
+ * its placeholders); undefined when it names none. A suggestion, not a rule:
+ * the person confirms the labels.
+ */
+export function labelsNamedIn(source: string): string[] | undefined {
+  const text = source.replace(/\{\{[^}]*\}\}/g, ' ');
+  const word = `["'“]?[A-Za-z][\\w-]{0,30}["'”]?`;
+  const lists = [new RegExp(`\\bone of\\s*:?\\s*(${word}(?:\\s*,\\s*${word})+(?:\\s*,?\\s+or\\s+${word})?)`, 'i'), new RegExp(`(${word}(?:\\s*,\\s*${word})*\\s*,?\\s+or\\s+${word})`)];
+  for (const list of lists) {
+    const found = list.exec(text)?.[1];
+    if (found === undefined) continue;
+    const labels = found.split(/\s*,\s*(?:or\s+)?|\s+or\s+/).map((l) => l.replace(/^["'“]|["'”]$/g, '')).filter((l) => l !== '');
+    if (labels.length >= 2 && labels.every((l) => !NOT_LABELS.has(l.toLowerCase())) && new Set(labels.map((l) => l.toLowerCase())).size === labels.length) return labels;
+  }
+  return undefined;
+}
+
 /** Why a template cannot be sent as it is: it still holds the drafted task's placeholder. */
 export function taskMissing(source: string): string | undefined {
   return source.includes(TASK_PLACEHOLDER) ? `still holds ${TASK_PLACEHOLDER}: write the task in its place (the run sends nothing until then)` : undefined;

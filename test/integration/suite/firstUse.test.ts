@@ -113,6 +113,8 @@ describe('Smart for a first user', function () {
           assert.equal(saved.strategy, 'efficient');
           assert.equal(saved.reference, 'ref');
           assert.equal(saved.template, 'prompt.txt');
+          // The task names its labels: the comparison step suggested them, and Enter took them.
+          assert.deepEqual(saved.labels, ['spam', 'ham']);
           assert.equal(report.config, path.join(dir, 'smart.config.json'));
         } finally {
           await settings.restore();

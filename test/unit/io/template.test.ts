@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { InputError } from '../../../src/io/inputError';
-import { compileTemplate, draftTemplate, parseFieldPath, readField, TASK_PLACEHOLDER, taskMissing } from '../../../src/io/template';
+import { compileTemplate, draftTemplate, labelsNamedIn, parseFieldPath, readField, TASK_PLACEHOLDER, taskMissing } from '../../../src/io/template';
 
 const where = { file: 'data.jsonl', line: 12 };
 
@@ -74,6 +74,18 @@ describe('field paths', () => {
     assert.equal(readField(value, ['n', 'x']), undefined);
     assert.equal(readField(value, ['a', 'x']), undefined);
     assert.equal(readField(value, ['toString']), undefined);
+  });
+});
+
+describe('labelsNamedIn', () => {
+  it('finds the labels a task names, for the comparison step to suggest, and none where it names none (issue 16, item 6)', () => {
+    assert.deepEqual(labelsNamedIn('Is this message spam or ham? Answer with one word.\n\n{{text}}'), ['spam', 'ham']);
+    assert.deepEqual(labelsNamedIn('Classify the sentiment as one of: positive, negative, neutral.'), ['positive', 'negative', 'neutral']);
+    assert.deepEqual(labelsNamedIn('Is it toxic, offensive or fine?'), ['toxic', 'offensive', 'fine']);
+    assert.deepEqual(labelsNamedIn('Answer "yes" or "no".'), ['yes', 'no']);
+    assert.equal(labelsNamedIn('Summarize {{text}} in one or two sentences.'), undefined);
+    assert.equal(labelsNamedIn('Compare {{a}} or {{b}}.'), undefined, 'placeholders are not labels');
+    assert.equal(labelsNamedIn('Write a summary.'), undefined);
   });
 });
 

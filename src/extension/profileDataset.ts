@@ -239,10 +239,11 @@ async function pickTemplate(input: vscode.Uri): Promise<vscode.Uri | undefined> 
     const body = draftTemplate((await readFirstRecord(input.fsPath))?.value);
     await vscode.workspace.fs.writeFile(target, Buffer.from(body));
   }
-  // The cursor on the task's placeholder, if the draft still has it: the one thing to write.
+  // The task's placeholder selected, if the draft still has it: the one thing to write. The focus stays on
+  // the question that follows, so that an Enter meant for it cannot replace the placeholder with a blank line.
   const document = await vscode.workspace.openTextDocument(target);
   const at = document.getText().indexOf(TASK_PLACEHOLDER);
   const selection = at < 0 ? undefined : new vscode.Range(document.positionAt(at), document.positionAt(at + TASK_PLACEHOLDER.length));
-  await vscode.window.showTextDocument(document, selection ? { selection } : {});
+  await vscode.window.showTextDocument(document, { preserveFocus: true, ...(selection ? { selection } : {}) });
   return (await confirmTemplate(target)) ? target : undefined;
 }

@@ -99,10 +99,14 @@ describe('Smart for a first user', function () {
           await poll(() => existsSync(template), (there) => there);
           const drafted = `${TASK_PLACEHOLDER}\n\nid: {{id}}\ntext: {{text}}\n`;
           assert.equal(readFileSync(template, 'utf8'), drafted);
-          await poll(() => vscode.window.activeTextEditor?.document.uri.fsPath, (open) => open === template);
-          assert.equal(vscode.window.activeTextEditor!.document.getText(vscode.window.activeTextEditor!.selection), TASK_PLACEHOLDER);
+          const shown = (): vscode.TextEditor | undefined => vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === template);
+          const editor = await poll(shown, (e) => e !== undefined);
+          assert.equal(editor!.document.getText(editor!.selection), TASK_PLACEHOLDER);
           await sleep(2000);
           assert.equal(server.counts().total, 0, 'Enter sent a prompt with no task');
+          // The Enters went to the question, not into the template: the placeholder is still there, unedited.
+          assert.equal(editor!.document.isDirty, false);
+          assert.equal(editor!.document.getText(), drafted);
           writeFileSync(template, drafted.replace(TASK_PLACEHOLDER, 'Is this message spam or ham?'));
           const report = await entered;
           assert.ok(report, 'the run returned no report (see the Smart log)');

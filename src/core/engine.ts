@@ -250,6 +250,12 @@ class SmartRun<T> implements RunContext {
       // Let calls in flight end (answered, failed or aborted) before the
       // caller closes what they write to, such as a response cache.
       await this.pool.settle();
+      // Calls that ended meanwhile were paid: the last progress says so, as a resumed run's cache will.
+      try {
+        this.emitProgress();
+      } catch {
+        // A listener's failure must not hide why the run stopped.
+      }
       throw error;
     }
   }

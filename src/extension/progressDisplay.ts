@@ -29,6 +29,8 @@ export class ProgressDisplay {
   private phase: Phase | undefined;
   /** Of the notification's bar, the share already shown, in percent. */
   private shown = 0;
+  /** The latest event, when the interval held it back. */
+  private pending: ProgressEvent | undefined;
 
   constructor(
     private readonly views: ProgressViews,
@@ -39,7 +41,20 @@ export class ProgressDisplay {
     const at = this.now();
     const changed = event.phase !== this.phase;
     const last = event.itemsDone === event.itemsTotal;
-    if (!changed && !last && at - this.lastAt < PROGRESS_INTERVAL_MS) return;
+    if (!changed && !last && at - this.lastAt < PROGRESS_INTERVAL_MS) {
+      this.pending = event;
+      return;
+    }
+    this.render(event, at);
+  }
+
+  /** Shows the latest event if the interval held it back: when the run ends, so that what it stopped at is what the views keep. */
+  flush(): void {
+    if (this.pending) this.render(this.pending, this.now());
+  }
+
+  private render(event: ProgressEvent, at: number): void {
+    this.pending = undefined;
     this.lastAt = at;
     this.phase = event.phase;
     const share = event.itemsTotal > 0 ? (100 * event.itemsDone) / event.itemsTotal : 100;

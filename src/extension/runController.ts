@@ -278,6 +278,8 @@ export class RunController implements vscode.Disposable {
         onBatchAbort: (reason) => (reason instanceof RunCancelled ? reason.batches : 'leave'),
       });
     } finally {
+      // The last figures (calls that ended during a cancel's grace included) are the ones the views keep.
+      display.flush();
       closeNotification();
     }
   }

@@ -148,6 +148,27 @@ describe('runSmart', () => {
     }
   });
 
+  it('says in its last progress what a cancelled run paid, calls that ended after the cancel included (issue 16, item 12)', async () => {
+    const ref: ModelSpec = { id: 'ref', inputPer1M: 10, outputPer1M: 30 };
+    const controller = new AbortController();
+    let answered = 0;
+    // Each call answers 5 ms later, whatever the signal says, as a provider does with a request already sent.
+    const client: LlmClient<number> = {
+      complete: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            if (++answered === 50) controller.abort(new Error('cancelled'));
+            resolve({ text: 'A', inputTokens: 100, outputTokens: 10 });
+          }, 5),
+        ),
+    };
+    const events: ProgressEvent[] = [];
+    await assert.rejects(runSmart({ items: indexSource(2000), models: [ref], reference: 'ref', client, target: { accuracy: 0.9, confidence: 0.95 }, strategy: 'naive', concurrency: 8, signal: controller.signal, onProgress: (e) => events.push(e), onOutput: () => undefined }));
+    assert.ok(answered > 50, `${answered} calls answered: none was in flight at the cancel`);
+    const perCall = (100 * 10 + 10 * 30) / 1e6;
+    assert.ok(Math.abs(events.at(-1)!.costSoFar - answered * perCall) < 1e-12, `the last progress says ${events.at(-1)!.costSoFar}; ${answered} calls cost ${answered * perCall}`);
+  });
+
   it('returns every item once, in input order, with the model that produced it', async () => {
     const models = [REF, model('a', 0.97, 0.5), model('b', 0.6, 0.1)];
     const { report, outputs } = await runSmart(options(models, 3000, { target: { accuracy: 0.95, confidence: 0.9 } }));

@@ -57,4 +57,21 @@ describe('the editor\'s progress views (issue 11, item 9)', () => {
     assert.equal(panels.at(-1), all.at(-1));
     assert.ok(Math.abs(notifications.reduce((sum, n) => sum + n.increment, 0) - 100) < 1e-9, 'the notification\'s bar ends full');
   });
+
+  it('shows, when the run ends, the latest event the interval held back: a cancelled run keeps the figures it stopped at (issue 16, item 12)', () => {
+    const panels: ProgressEvent[] = [];
+    let now = 0;
+    const display = new ProgressDisplay({ notification: () => undefined, statusBar: () => undefined, panel: (event) => panels.push(event) }, () => now);
+    const [first, second, third] = events().slice(100, 103);
+    display.show(first);
+    now += 1;
+    display.show(second);
+    now += 1;
+    display.show(third);
+    assert.deepEqual(panels, [first], 'the interval holds the next ones back');
+    display.flush();
+    assert.deepEqual(panels, [first, third]);
+    display.flush();
+    assert.deepEqual(panels, [first, third], 'nothing held back, nothing shown again');
+  });
 });

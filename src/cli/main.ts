@@ -226,9 +226,11 @@ function configWithFlags(file: string, overrides: ConfigOverrides): SmartConfig 
     return loadConfig(file, overrides);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const flagged = error.problems.filter((p) => p.field.split(/[.[]/)[0] in overrides);
+    // A problem's field names the setting first ("candidates.0"): the flag that set it, if one did.
+    const flagOf = (field: string): string => field.split(/[.[]/)[0];
+    const flagged = error.problems.filter((p) => flagOf(p.field) in overrides);
     if (flagged.length === 0) throw error;
-    throw new UsageError(flagged.map((p) => `--${p.field.split(/[.[]/)[0]}: ${p.problem}`).join('\n'));
+    throw new UsageError(flagged.map((p) => `--${flagOf(p.field)}: ${p.problem}`).join('\n'));
   }
 }
 

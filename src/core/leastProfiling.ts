@@ -8,7 +8,7 @@
  * is cheaper than the reference, and `auto` may not start when profiling
  * cannot pay (so "at least" is "once it starts").
  */
-import { firstTierOf, PILOT_STAGE } from './auto/autoStrategy';
+import { cheaperThan, firstTierOf, PILOT_STAGE } from './auto/autoStrategy';
 import type { Strategy } from './types';
 
 export interface ProfilingStart {
@@ -28,7 +28,7 @@ export function leastProfiling(
     readonly candidates: ReadonlyArray<{ readonly id: string; readonly cost: number }>;
   },
 ): ProfilingStart {
-  const cheaper = input.candidates.filter((c) => c.cost < input.referenceCost).sort((a, b) => a.cost - b.cost);
+  const cheaper = cheaperThan(input.candidates, (c) => c.cost, input.referenceCost);
   if (strategy === 'naive' || cheaper.length === 0 || input.items === 0) return { items: 0, candidates: [] };
   if (strategy === 'auto') {
     return { items: Math.min(input.items, input.pilotItems ?? PILOT_STAGE), candidates: firstTierOf(cheaper, (c) => c.cost, input.referenceCost).map((c) => c.id) };

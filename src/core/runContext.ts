@@ -72,7 +72,8 @@ export interface RunContext {
   readonly same: (a: string, b: string) => boolean;
   /**
    * What profiling one item costs a candidate, at list price: its call, and
-   * with a judge the judge's share (its cost per comparison so far).
+   * with a judge a verdict's cost times the share of comparisons that needed
+   * one so far (all of them before the first).
    */
   profileCostPerItem(model: ModelState): number;
   /** What one verdict of the judge costs, at list price (measured, or estimated before its first call); undefined without a judge. */

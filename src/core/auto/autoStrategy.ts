@@ -56,9 +56,7 @@ interface Tracked {
 
 export async function runAuto(run: RunContext): Promise<Plan> {
   const alpha = run.certificationAlpha;
-  const candidates = [...run.candidates]
-    .filter((m) => cost(run, m) < cost(run, run.reference))
-    .sort((a, b) => cost(run, a) - cost(run, b));
+  const candidates = cheaperThan(run.candidates, (m) => cost(run, m), cost(run, run.reference));
   let pilotModels = firstTier(run, candidates);
   const firstStage = Math.min(run.total, run.pilotItems ?? PILOT_STAGE);
   if (pilotModels.length === 0 || !worthPiloting(run, pilotModels, firstStage, alpha)) return finish(run, []);
@@ -126,6 +124,11 @@ function gatesWorthJudging(run: RunContext, models: readonly ModelState[]): Plan
 /** The cheap candidates that start the pilot. */
 function firstTier(run: RunContext, candidates: readonly ModelState[]): ModelState[] {
   return firstTierOf(candidates, (m) => cost(run, m), cost(run, run.reference));
+}
+
+/** The candidates that cost less per item than the reference, cheapest first: the only ones `auto` may pilot. */
+export function cheaperThan<M>(candidates: readonly M[], costOf: (m: M) => number, referenceCost: number): M[] {
+  return candidates.filter((m) => costOf(m) < referenceCost).sort((a, b) => costOf(a) - costOf(b));
 }
 
 /**

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { cheapestMix, type Column } from '../src/core/mix/mixSolver';
 import { mulberry32 } from '../src/core/random';
 import { planFamily } from '../src/core/plans/planFamily';
+import { splitCallCost } from '../src/core/costMeter';
 import { planOutcome } from '../src/core/plans/planOutcome';
 import type { PlanSpec } from '../src/core/plans/planSpec';
 import type { Completion, ModelSpec } from '../src/core/types';
@@ -69,10 +70,6 @@ export function bootstrap(dataset: RealDataset, size: number, seed: number): Uin
   return sources;
 }
 
-/** USD of a completion at a model's prices. */
-function callCost(model: ModelSpec, c: Completion): number {
-  return (c.inputTokens * model.inputPer1M + c.outputTokens * model.outputPer1M) / 1e6;
-}
 
 /** A plan's true agreement with the reference and mean cost per item over a bootstrapped file. */
 function truth(dataset: RealDataset, sources: Uint32Array, plan: PlanSpec): { rate: number; cost: number } {
@@ -85,7 +82,7 @@ function truth(dataset: RealDataset, sources: Uint32Array, plan: PlanSpec): { ra
   for (const [source, weight] of copies) {
     const answerOf = (model: string): Completion => dataset.answers.get(model)![source];
     const agrees = (model: string): boolean => dataset.same(answerOf(model).text, answerOf(dataset.reference).text);
-    const outcome = planOutcome(plan, answerOf, agrees, dataset.same, (model) => callCost(spec.get(model)!, answerOf(model)));
+    const outcome = planOutcome(plan, answerOf, agrees, dataset.same, (model) => splitCallCost(spec.get(model)!, answerOf(model)));
     if (outcome.agrees) agree += weight;
     cost += weight * outcome.cost;
   }

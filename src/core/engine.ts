@@ -190,6 +190,8 @@ class SmartRun<T> implements RunContext {
   private itemsDone = 0;
   /** Counted prompt tokens of the items done, and of those the reference answered (and how many). */
   private doneTokens = 0;
+  /** Counted prompt tokens of the profiled items. */
+  private profiledTokens = 0;
   private readonly referenceAnswered = { items: 0, tokens: 0 };
   private phase: Phase = 'profiling';
   private plan: Plan | undefined;
@@ -310,7 +312,7 @@ class SmartRun<T> implements RunContext {
     for (let b = 0; b < batch.length; b++) {
       for (const model of callOn) {
         this.throwIfAborted();
-        const wait = this.call(model, batch[b].item, (c) => {
+        const wait = this.call(model, batch[b], (c) => {
           answers[b].set(model.spec.id, c);
         });
         if (wait) await wait;
@@ -343,6 +345,7 @@ class SmartRun<T> implements RunContext {
       this.emitOutput(batch[b].index, batch[b].item, this.reference, answers[b].get(referenceId)!);
     }
     this.profiled = end;
+    for (const at of batch) this.profiledTokens += this.countedTokensOf(at.index);
     return profiled;
   }
 
@@ -410,8 +413,27 @@ class SmartRun<T> implements RunContext {
     return verdicts === 0 ? this.meter.costPerItem(this.judgeIndex) : this.meter.usageOf(this.judgeIndex).cost / verdicts;
   }
 
+  costPerItem(model: ModelState): number {
+    return this.meter.costPerItemAt(model.index, this.restTokens());
+  }
+
+  applyCostPerItem(model: ModelState): number {
+    return this.meter.applyCostPerItemAt(model.index, this.restTokens());
+  }
+
+  restTokens(): number | undefined {
+    const counts = this.options.promptTokens;
+    const rest = this.total - this.profiled;
+    if (!counts || rest <= 0) return undefined;
+    return (counts.total - this.profiledTokens) / rest;
+  }
+
+  countedTokensOf(index: number): number {
+    return this.options.promptTokens?.of(index) ?? 0;
+  }
+
   profileCostPerItem(model: ModelState): number {
-    const own = this.meter.costPerItem(model.index);
+    const own = this.costPerItem(model);
     const perVerdict = this.judgeCallCost();
     if (perVerdict === undefined || model.isReference) return own;
     // Before any comparison, every one is taken to need the judge.
@@ -557,10 +579,9 @@ class SmartRun<T> implements RunContext {
    * and its model. Returns a promise only when the call pool is full.
    */
   private applyPlan(plan: PlanSpec, at: { index: number; item: T }, done: (model: ModelState, completion: Completion) => void): void | Promise<void> {
-    const item = at.item;
     if (plan.kind === 'single') {
       const model = this.modelById(plan.model);
-      return this.call(model, item, (c) => done(model, c));
+      return this.call(model, at, (c) => done(model, c));
     }
     const first = firstCalls(plan).map((id) => this.modelById(id));
     const answers = new Map<string, Completion>();
@@ -572,7 +593,7 @@ class SmartRun<T> implements RunContext {
         return;
       }
       const escalate = this.modelById(escalation(plan)!);
-      this.callLater(escalate, item, (c) => done(escalate, c));
+      this.callLater(escalate, at, (c) => done(escalate, c));
     };
     const decide = (): void => {
       const fetched = this.gateVerdicts.get(at.index);
@@ -588,7 +609,7 @@ class SmartRun<T> implements RunContext {
     const start = (): void | Promise<void> => {
       while (next < first.length) {
         const model = first[next++];
-        const wait = this.call(model, item, (c) => {
+        const wait = this.call(model, at, (c) => {
           answers.set(model.spec.id, c);
           if (answers.size === first.length) decide();
         });
@@ -601,25 +622,25 @@ class SmartRun<T> implements RunContext {
   // ---- shared plumbing --------------------------------------------------
 
   /** Calls a model on an item through the pool; returns a promise only when the caller must wait for a slot. */
-  private call(model: ModelState, item: T, done: (c: Completion) => void): void | Promise<void> {
+  private call(model: ModelState, at: { index: number; item: T }, done: (c: Completion) => void): void | Promise<void> {
     this.checkBudget();
-    return this.pool.run(() => this.complete(model, item), this.recorded(model, done));
+    return this.pool.run(() => this.complete(model, at.item), this.recorded(model, at.index, done));
   }
 
   /** As `call`, from a callback: queued until a slot is free instead of making anyone wait. */
-  private callLater(model: ModelState, item: T, done: (c: Completion) => void): void {
+  private callLater(model: ModelState, at: { index: number; item: T }, done: (c: Completion) => void): void {
     this.checkBudget();
-    this.pool.later(() => this.complete(model, item), this.recorded(model, done));
+    this.pool.later(() => this.complete(model, at.item), this.recorded(model, at.index, done));
   }
 
   private complete(model: ModelState, item: T): Completion | Promise<Completion> {
     return this.options.client.complete(model.spec, item, this.controller.signal);
   }
 
-  /** Counts a completion's cost, then hands it on. */
-  private recorded(model: ModelState, done: (c: Completion) => void): (c: Completion) => void {
+  /** Counts a completion's cost (with its item's counted prompt tokens, when given), then hands it on. */
+  private recorded(model: ModelState, index: number, done: (c: Completion) => void): (c: Completion) => void {
     return (completion) => {
-      this.meter.record(model.index, completion);
+      this.meter.record(model.index, completion, this.options.promptTokens ? this.countedTokensOf(index) : undefined);
       done(completion);
     };
   }

@@ -14,7 +14,7 @@ import type { ModelState, RunContext } from './runContext';
 
 /** Models sorted by their current cost per item (measured, or estimated before any call). */
 function byCost(run: RunContext): ModelState[] {
-  return [...run.models].sort((a, b) => run.meter.costPerItem(a.index) - run.meter.costPerItem(b.index));
+  return [...run.models].sort((a, b) => run.costPerItem(a) - run.costPerItem(b));
 }
 
 /** The cheapest satisfied model (the reference is satisfied from the start). */
@@ -57,9 +57,9 @@ function check(run: RunContext, active: readonly ModelState[]): void {
   if (run.strategy === 'exhaustive' || stillActive.length === 0 || run.profiled < run.minSample) return;
   const decision = decideEarlyStop({
     remaining: run.total - run.profiled,
-    referenceCostPerItem: run.meter.costPerItem(run.reference.index),
-    satisfiedCostPerItem: run.meter.applyCostPerItem(cheapestSatisfied(run).index),
-    candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: run.profileCostPerItem(m), applyCostPerItem: run.meter.applyCostPerItem(m.index) })),
+    referenceCostPerItem: run.costPerItem(run.reference),
+    satisfiedCostPerItem: run.applyCostPerItem(cheapestSatisfied(run)),
+    candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: run.profileCostPerItem(m), applyCostPerItem: run.applyCostPerItem(m) })),
     bound: run.bound,
     accuracy,
     confidence,
@@ -72,7 +72,7 @@ function check(run: RunContext, active: readonly ModelState[]): void {
 }
 
 function entry(run: RunContext, model: ModelState, share: number, items: number, lowerBound: number, level: number): MixEntry {
-  return { id: model.spec.id, plan: { kind: 'single', model: model.spec.id }, share, items, lowerBound, level, costPerItem: run.meter.applyCostPerItem(model.index) };
+  return { id: model.spec.id, plan: { kind: 'single', model: model.spec.id }, share, items, lowerBound, level, costPerItem: run.applyCostPerItem(model) };
 }
 
 /** Guaranteed agreement over all N items when the rest agrees at rate >= restBound. */
@@ -124,11 +124,11 @@ export function decidePaperPlan(run: RunContext): Plan {
   const solution = solveMix({
     candidates: measured.map((m) => ({
       id: m.spec.id,
-      costPerItem: run.meter.applyCostPerItem(m.index),
+      costPerItem: run.applyCostPerItem(m),
       lowerBounds: levels.map((g) => run.bound.interval(m.agreements, m.n, g).lower),
     })),
     referenceId: run.reference.spec.id,
-    referenceCostPerItem: run.meter.applyCostPerItem(run.reference.index),
+    referenceCostPerItem: run.applyCostPerItem(run.reference),
     levels,
     requiredAgreement,
     confidence,

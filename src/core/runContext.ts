@@ -71,6 +71,19 @@ export interface RunContext {
    */
   readonly same: (a: string, b: string) => boolean;
   /**
+   * What one call of the model is expected to cost, at list price, on an
+   * item not yet profiled: priced from the rest's mean counted prompt tokens
+   * when the caller counted them (`CostMeter.costPerItemAt`), else its mean
+   * per call. What every decision about the rest weighs.
+   */
+  costPerItem(model: ModelState): number;
+  /** `costPerItem` times the model's `applyPriceFactor`: a call on the rest after profiling. */
+  applyCostPerItem(model: ModelState): number;
+  /** The mean counted prompt tokens of the items not yet profiled; undefined without counts or once none is left. */
+  restTokens(): number | undefined;
+  /** The counted prompt tokens of the item at this position (0 without counts). */
+  countedTokensOf(index: number): number;
+  /**
    * What profiling one item costs a candidate, at list price: its call, and
    * with a judge a verdict's cost times the share of comparisons that needed
    * one so far (all of them before the first).

@@ -135,7 +135,7 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
     check(unjudged.length === 0, `${p.id}: every certification item its gate needed the judge on has the verdict`, `${p.id}: the judge's verdict on its gate is missing on line${unjudged.length > 1 ? 's' : ''} ${unjudged.slice(0, 5).map((o) => o.line).join(', ')}`);
     const agreed = certifying.map((o) => {
       const answerOf = answerOfOutcome(o);
-      return planOutcome(p.plan, answerOf, (model) => o.agrees[model] ?? model === report.reference, same, () => 0, gateVerdictOf(o.gates?.[planId(p.plan)])).agrees;
+      return planOutcome(p.plan, answerOf, (model) => o.agrees[model] ?? model === report.reference, same, () => ({ input: 0, output: 0 }), gateVerdictOf(o.gates?.[planId(p.plan)])).agrees;
     });
     const atLook = agreed.slice(0, p.items).filter(Boolean).length;
     const all = agreed.filter(Boolean).length;

@@ -26,6 +26,7 @@
  */
 import { solveCertifiedMix } from '../mix/certifiedMix';
 import { planFamily } from '../plans/planFamily';
+import { splitCallCost } from '../costMeter';
 import { gateVerdictOf, planOutcome } from '../plans/planOutcome';
 import { firstCalls, judgedGate, planId, planModels, type PlanSpec } from '../plans/planSpec';
 import { PlanTally } from '../plans/planTally';
@@ -101,7 +102,7 @@ export async function runAuto(run: RunContext): Promise<Plan> {
 
 /** A model's list price per item, as measured so far (or estimated before its first call). */
 function cost(run: RunContext, model: ModelState): number {
-  return run.meter.costPerItem(model.index);
+  return run.costPerItem(model);
 }
 
 /**
@@ -114,8 +115,8 @@ function gatesWorthJudging(run: RunContext, models: readonly ModelState[]): Plan
   const perVerdict = run.judgeCallCost();
   if (perVerdict === undefined) return [];
   const ids = models.map((m) => m.spec.id);
-  const referenceCost = run.meter.applyCostPerItem(run.reference.index);
-  const callCost = (id: string): number => run.meter.applyCostPerItem(run.modelById(id).index);
+  const referenceCost = run.applyCostPerItem(run.reference);
+  const callCost = (id: string): number => run.applyCostPerItem(run.modelById(id));
   return planFamily({ candidates: ids, reference: run.reference.spec.id, withConfidence: new Set(), judge: true })
     .filter(judgedGate)
     .filter((p) => firstCalls(p).reduce((sum, m) => sum + callCost(m), perVerdict) < referenceCost);
@@ -153,7 +154,7 @@ function worthPiloting(run: RunContext, tier: readonly ModelState[], pilotSize: 
   const rest = run.total - pilotSize - fewest;
   if (rest <= 0) return false;
   const cheapest = tier[0];
-  const saved = rest * (run.meter.applyCostPerItem(run.reference.index) - run.meter.applyCostPerItem(cheapest.index));
+  const saved = rest * (run.applyCostPerItem(run.reference) - run.applyCostPerItem(cheapest));
   const spent = (pilotSize + fewest) * tier.reduce((sum, m) => sum + run.profileCostPerItem(m), 0);
   return saved > spent;
 }
@@ -164,7 +165,7 @@ function worthPiloting(run: RunContext, tier: readonly ModelState[], pilotSize: 
  * best plan the pilot found is expected to.
  */
 function couldWin(run: RunContext, model: ModelState, choice: CertificationPlan): boolean {
-  return run.meter.applyCostPerItem(model.index) * (run.total - run.profiled) < choice.expectedCost;
+  return run.applyCostPerItem(model) * (run.total - run.profiled) < choice.expectedCost;
 }
 
 /** Profiles `count` more items in batches of `checkEvery` (the judge deciding `gates`' pairs), with progress between; returns how many were profiled. */
@@ -233,13 +234,18 @@ class Family {
   measure(item: ProfiledItem, stage: 'pilot' | 'certification', judged: ReadonlySet<string>, only?: ReadonlySet<string>): void {
     const answerOf = (model: string) => item.answers.get(model)!;
     const agrees = (model: string) => item.agrees.get(model)!;
-    const callCost = (model: string): number => this.run.meter.applyCostPerItem(this.run.modelById(model).index);
+    // What the call cost on this item, at the price of the rest: a plan that escalates the long items pays for their length.
+    const callCost = (model: string) => {
+      const spec = this.run.modelById(model).spec;
+      return splitCallCost(spec, answerOf(model), spec.applyPriceFactor);
+    };
     const perVerdict = this.run.judgeCallCost() ?? 0;
+    const counted = this.run.countedTokensOf(item.index);
     for (const t of this.tracked.values()) {
       if (only && !only.has(t.id)) continue;
       if (!firstCalls(t.plan).every((m) => item.answers.has(m))) continue;
       if (judgedGate(t.plan) && !judged.has(t.id)) continue;
-      t[stage].add(planOutcome(t.plan, answerOf, agrees, this.run.same, callCost, gateVerdictOf(item.gates.get(t.id), perVerdict)));
+      t[stage].add(planOutcome(t.plan, answerOf, agrees, this.run.same, callCost, gateVerdictOf(item.gates.get(t.id), perVerdict)), counted);
     }
   }
 
@@ -247,10 +253,10 @@ class Family {
   estimates(): PlanEstimate[] {
     const result: PlanEstimate[] = [];
     for (const t of this.tracked.values()) {
-      const meanCost = t.pilot.meanCost;
-      if (meanCost === undefined) continue;
+      const applyCost = t.pilot.costPerItemAt(this.run.restTokens());
+      if (applyCost === undefined) continue;
       const gateCost = ((this.run.judgeCallCost() ?? 0) * t.pilot.judged) / t.pilot.n;
-      result.push({ id: t.id, agreements: t.pilot.agreements, n: t.pilot.n, applyCost: meanCost, members: firstCalls(t.plan), gateCost });
+      result.push({ id: t.id, agreements: t.pilot.agreements, n: t.pilot.n, applyCost, members: firstCalls(t.plan), gateCost });
     }
     return result;
   }
@@ -262,7 +268,7 @@ function planningInput(run: RunContext): PlanningInput {
     items: run.total,
     profiled: run.profiled,
     accuracy: run.target.accuracy,
-    referenceApplyCost: run.meter.applyCostPerItem(run.reference.index),
+    referenceApplyCost: run.applyCostPerItem(run.reference),
     profileCost: (model) => run.profileCostPerItem(run.modelById(model)),
     reference: run.reference.spec.id,
   };
@@ -376,15 +382,9 @@ interface Outcome {
 }
 
 /** A certified plan's report: its counts, and its bound at the look the run stopped at (none without a look): `agreeing` of the `itemsLeft`. */
-function certifiedPlan(t: Tracked, index: number, look: Look | undefined, agreeing: number, itemsLeft: number, blockLevel: number): CertifiedPlan {
-  const n = t.pilot.n + t.certification.n;
-  const mean = (of: (tally: PlanTally) => number | undefined): number | undefined => {
-    const a = of(t.pilot);
-    const b = of(t.certification);
-    if (a === undefined || b === undefined) return a ?? b;
-    return (a * t.pilot.n + b * t.certification.n) / n;
-  };
-  const coverage = t.plan.kind === 'single' ? undefined : mean((tally) => tally.coverage);
+function certifiedPlan(t: Tracked, index: number, look: Look | undefined, agreeing: number, itemsLeft: number, blockLevel: number, restTokens: number | undefined): CertifiedPlan {
+  const both = t.pilot.plus(t.certification);
+  const coverage = t.plan.kind === 'single' ? undefined : both.coverage;
   return {
     id: t.id,
     plan: t.plan,
@@ -396,7 +396,7 @@ function certifiedPlan(t: Tracked, index: number, look: Look | undefined, agreei
     lowerBound: itemsLeft > 0 ? agreeing / itemsLeft : 0,
     alpha: look ? look.alpha : 0,
     blockAlpha: blockLevel,
-    costPerItem: mean((tally) => tally.meanCost) ?? 0,
+    costPerItem: both.costPerItemAt(restTokens) ?? 0,
     ...(coverage !== undefined ? { coverage } : {}),
   };
 }
@@ -414,9 +414,9 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
   const family = outcome?.family;
   const look = outcome?.look;
   const agreeing = choice && family && look ? agreeingLeft(family, choice, look) : [];
-  const certified = choice && family ? choice.plans.map((p, i) => certifiedPlan(family.get(p.id)!, i, look, agreeing[i] ?? 0, rest, blockLevel)) : [];
+  const certified = choice && family ? choice.plans.map((p, i) => certifiedPlan(family.get(p.id)!, i, look, agreeing[i] ?? 0, rest, blockLevel, run.restTokens())) : [];
   const referenceId = run.reference.spec.id;
-  const referenceCost = run.meter.applyCostPerItem(run.reference.index);
+  const referenceCost = run.applyCostPerItem(run.reference);
   const split = solveCertifiedMix({
     plans: certified.filter((c) => c.agreeing > 0).map((c) => ({ id: c.id, costPerItem: c.costPerItem, agreeing: c.agreeing, blockAlpha: c.blockAlpha })),
     referenceId,

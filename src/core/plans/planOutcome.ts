@@ -1,3 +1,4 @@
+import type { CallCost } from '../costMeter';
 import type { Completion } from '../types';
 import { escalation, firstCalls, judgedGate, keptModel, type PlanSpec } from './planSpec';
 
@@ -43,6 +44,8 @@ export interface PlanOutcome {
   readonly escalated: boolean;
   /** USD it would have paid on this item: its first calls, its gate's judge if asked, plus the escalation if any. */
   readonly cost: number;
+  /** The part of `cost` its calls paid for the item's prompt: what grows with the item's length. */
+  readonly inputCost: number;
   /** Its gate asked the judge. */
   readonly judged: boolean;
 }
@@ -72,14 +75,21 @@ export function planOutcome(
   answerOf: (model: string) => Completion,
   agrees: (model: string) => boolean,
   same: SameAnswer,
-  callCost: (model: string) => number,
+  callCost: (model: string) => CallCost,
   gate?: GateVerdict,
 ): PlanOutcome {
   let cost = 0;
-  for (const m of firstCalls(plan)) cost += callCost(m);
+  let inputCost = 0;
+  const pay = (model: string): void => {
+    const c = callCost(model);
+    cost += c.input + c.output;
+    inputCost += c.input;
+  };
+  for (const m of firstCalls(plan)) pay(m);
   const judged = needsJudge(plan, answerOf, same);
   if (judged) cost += gate?.cost ?? 0;
-  if (gateHolds(plan, answerOf, same, gate?.said)) return { agrees: agrees(keptModel(plan)), escalated: false, cost, judged };
+  if (gateHolds(plan, answerOf, same, gate?.said)) return { agrees: agrees(keptModel(plan)), escalated: false, cost, inputCost, judged };
   const escalate = escalation(plan)!;
-  return { agrees: agrees(escalate), escalated: true, cost: cost + callCost(escalate), judged };
+  pay(escalate);
+  return { agrees: agrees(escalate), escalated: true, cost, inputCost, judged };
 }

@@ -148,6 +148,33 @@ describe('runSmart', () => {
     }
   });
 
+  for (const strategy of ['auto', 'efficient'] as Strategy[]) {
+    it(`${strategy}: the plan prices the rest from its own lengths, not the profiled items' mean: its projection at the plan is what the rest is charged (issue 16, item 1)`, async () => {
+      // 3,000 items: lengths from a Pareto tail (alpha 1.2) around 100 counted tokens, one of 100,000; the models report 1.25 times the count.
+      const counted = (i: number): number => (i === 2024 ? 100_000 : Math.round(100 / Math.pow(1 - ((i * 0.618034) % 1), 1 / 1.2)));
+      let total = 0;
+      for (let i = 0; i < 3000; i++) total += counted(i);
+      const promptTokens = { total, of: counted };
+      const ref: ModelSpec = { id: 'ref', inputPer1M: 2.5, outputPer1M: 10 };
+      const never: ModelSpec = { id: 'never', inputPer1M: 0.15, outputPer1M: 0.6 };
+      const client: LlmClient<number> = { complete: (m, i) => ({ text: m.id === 'ref' ? 'A' : 'B', inputTokens: 1.25 * counted(i), outputTokens: 10 }) };
+      const base = { items: indexSource(3000), models: [ref, never], reference: 'ref', client, strategy, target: { accuracy: 0.9, confidence: 0.95 }, onOutput: () => undefined };
+      let meanMissed = 0;
+      for (const seed of [1, 2, 3, 4]) {
+        const projected = async (counts?: typeof promptTokens): Promise<{ atPlan: number; charged: number }> => {
+          const events: ProgressEvent[] = [];
+          const { report } = await runSmart({ ...base, seed, ...(counts ? { promptTokens: counts } : {}), onProgress: (e) => events.push(e) });
+          return { atPlan: events.find((e) => e.plan !== undefined)!.projectedTotalCost, charged: report.totalCost };
+        };
+        const perItem = await projected(promptTokens);
+        assert.ok(Math.abs(perItem.atPlan - perItem.charged) < 1e-9 * perItem.charged, `seed ${seed}: projected ${perItem.atPlan} at the plan, charged ${perItem.charged}`);
+        const mean = await projected();
+        if (Math.abs(mean.atPlan - mean.charged) > 0.1 * mean.charged) meanMissed++;
+      }
+      assert.ok(meanMissed > 0, 'a mean per item of the profiled items would have mispriced the rest');
+    });
+  }
+
   it('says in its last progress what a cancelled run paid, calls that ended after the cancel included (issue 16, item 12)', async () => {
     const ref: ModelSpec = { id: 'ref', inputPer1M: 10, outputPer1M: 30 };
     const controller = new AbortController();

@@ -8,6 +8,11 @@
  *    field, the rest rides along into the output), to show that memory stays
  *    flat however large the file (skip with --no-large).
  *
+ * 3. appending lines as the response cache does (written, left to the system
+ *    to flush) and as the batch journal and the audit do (each flushed to the
+ *    disk): lines per second of each, the cost that keeps the cache's lines
+ *    from being flushed one by one.
+ *
  * --heap-mb N caps the CLI's V8 heap (--max-old-space-size): the peak memory
  * with the default heap is mostly garbage V8 has not yet collected, and a cap
  * shows what the run really needs.
@@ -26,6 +31,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { AppendOnlyLines } from '../src/io/appendOnlyLines';
 import { count, seconds as inSeconds } from '../src/text/numbers';
 import { OpenAiTestServer, type TestMessage } from '../test/support/openaiTestServer';
 import { spamJobConfig } from '../test/support/spamJob';
@@ -113,10 +119,25 @@ async function main(): Promise<void> {
       rmSync(input);
       rmSync(path.join(dir, '.smart'), { recursive: true, force: true });
     }
+    appendCase(dir);
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Lines per second appended as the cache does, and flushed one by one as the journal does (a line of ~300 bytes, like a cache entry). */
+function appendCase(dir: string): void {
+  const line = JSON.stringify({ key: 'k'.repeat(32), text: 'x'.repeat(240) });
+  const rate = (durable: boolean, lines: number): number => {
+    const file = new AppendOnlyLines(path.join(dir, `${durable ? 'durable' : 'plain'}.jsonl`), durable);
+    const start = performance.now();
+    for (let i = 0; i < lines; i++) file.append(line);
+    const seconds = (performance.now() - start) / 1000;
+    file.close();
+    return lines / seconds;
+  };
+  console.log(`appending ~300-byte lines: ${count(rate(false, 100_000))}/s written (the response cache), ${count(rate(true, 2_000))}/s flushed each (the batch journal, the audit's labels)`);
 }
 
 /** Batch mode on `items` short items: profiling online, the rest as batches of the test server. */

@@ -12,7 +12,8 @@ import { answerRuleWords } from './answerRuleWords';
 import { plural } from '../text/numbers';
 import { describeTarget } from '../text/report';
 import { envVariableName, readSettings, type SmartSettings } from './settings';
-import { confirmTemplate, openSmartSettings, pickAnswerRule, pickReference, pickStrategy, saveChoices } from './wizardSteps';
+import { answerFieldsOf, answerRuleOf, recallChoices, rememberChoices } from './wizardChoices';
+import { confirmTemplate, LAST_RUN, openSmartSettings, pickAnswerRule, pickReference, pickStrategy, saveChoices } from './wizardSteps';
 
 /** Options for calling the command from code (a walkthrough, a test); people get prompts instead. */
 export interface ProfileOptions {
@@ -162,29 +163,37 @@ async function offerFirstSteps(): Promise<void> {
   await pick?.run();
 }
 
-/** Builds a config with quick picks and input boxes, pre-filled from the settings. */
+/**
+ * Builds a config with quick picks and input boxes, pre-filled from the
+ * choices last made on this file (`wizardChoices.ts`), else from the settings,
+ * and keeps the choices made for the next time.
+ */
 async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise<SmartConfig | undefined> {
   if (settings.models.length < 2) {
     await offerFirstSteps();
     return undefined;
   }
+  const last = recallChoices(input.fsPath);
   const folder = path.dirname(input.fsPath);
-  const template = await pickTemplate(input);
+  const template = await pickTemplate(input, last?.template);
   if (!template) return undefined;
-  const reference = await pickReference(settings.models);
+  const reference = await pickReference(settings.models, last?.reference);
   if (!reference) return undefined;
+  const others = settings.models.filter((m) => m.id !== reference.id);
+  // The last run's candidates stay picked (all of them when it picked none of these).
+  const wasPicked = (id: string): boolean => !last || !others.some((m) => last.candidates.includes(m.id)) || last.candidates.includes(id);
   const candidates = await vscode.window.showQuickPick(
-    settings.models.filter((m) => m.id !== reference.id).map((m) => ({ label: m.id, description: m.model ?? '', picked: true })),
+    others.map((m) => ({ label: m.id, description: m.model ?? '', picked: wasPicked(m.id) })),
     { title: 'Smart: candidate models', placeHolder: 'Cheaper models to profile against the reference', canPickMany: true },
   );
   if (!candidates || candidates.length === 0) return undefined;
-  const accuracy = await askShare('Smart: target agreement', 'Share of items that must agree with the reference (e.g. 0.95)', settings.accuracy);
+  const accuracy = await askShare('Smart: target agreement', 'Share of items that must agree with the reference (e.g. 0.95)', last?.accuracy ?? settings.accuracy);
   if (accuracy === undefined) return undefined;
-  const confidence = await askShare('Smart: confidence', 'Confidence with which the target must hold: the chance that the share of outputs agreeing with the reference reaches it (e.g. 0.95)', settings.confidence);
+  const confidence = await askShare('Smart: confidence', 'Confidence with which the target must hold: the chance that the share of outputs agreeing with the reference reaches it (e.g. 0.95)', last?.confidence ?? settings.confidence);
   if (confidence === undefined) return undefined;
-  const answer = await pickAnswerRule(settings.models, readFileSync(template.fsPath, 'utf8'));
+  const answer = await pickAnswerRule(settings.models, readFileSync(template.fsPath, 'utf8'), last ? answerFieldsOf(last.answer) : undefined);
   if (!answer) return undefined;
-  const strategy = await pickStrategy(settings.strategy);
+  const strategy = await pickStrategy(last?.strategy ?? settings.strategy, last ? LAST_RUN : 'default');
   if (!strategy) return undefined;
 
   const raw = {
@@ -207,6 +216,7 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
   const config = parseConfig(raw, path.join(folder, CONFIG_NAME));
   const saved = await saveChoices(folder, raw);
   if (saved === undefined) return undefined;
+  await rememberChoices(input.fsPath, { template: template.fsPath, reference: reference.id, candidates: raw.candidates, accuracy, confidence, answer: answerRuleOf(answer), strategy });
   return saved === null ? config : { ...config, file: saved };
 }
 
@@ -220,12 +230,19 @@ async function askShare(title: string, prompt: string, value: number): Promise<n
   return text === undefined ? undefined : Number(text);
 }
 
-/** A prompt template: a workspace file, or a new one written from the input's fields and opened for editing. */
-async function pickTemplate(input: vscode.Uri): Promise<vscode.Uri | undefined> {
+/**
+ * A prompt template: the last run's on this file first (when it is still
+ * there), a workspace file, or a new one written from the input's fields and
+ * opened for editing.
+ */
+async function pickTemplate(input: vscode.Uri, last?: string): Promise<vscode.Uri | undefined> {
   const files = await vscode.workspace.findFiles('**/*.{txt,md,prompt,tmpl}', '{**/node_modules/**,**/.smart/**}', 200);
   const NEW = 'New template…';
+  const lastFile = last !== undefined && existsSync(last) ? vscode.Uri.file(last) : undefined;
+  const existing = files.filter((uri) => uri.fsPath !== lastFile?.fsPath).map((uri) => ({ label: vscode.workspace.asRelativePath(uri), description: '', uri }));
+  const again = lastFile ? [{ label: vscode.workspace.asRelativePath(lastFile), description: LAST_RUN, uri: lastFile as vscode.Uri | undefined }] : [];
   const picked = await vscode.window.showQuickPick(
-    [{ label: NEW, description: 'Start from the fields of the first line', uri: undefined as vscode.Uri | undefined }, ...files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), description: '', uri }))],
+    [...again, { label: NEW, description: 'Start from the fields of the first line', uri: undefined as vscode.Uri | undefined }, ...existing],
     { title: 'Smart: prompt template', placeHolder: 'Text with {{field}} placeholders filled from each JSON line' },
   );
   if (!picked) return undefined;

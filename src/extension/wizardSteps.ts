@@ -16,8 +16,10 @@ import { STRATEGY_DESCRIPTIONS } from '../job/configSchema';
 import { CONFIG_NAME } from '../job/findConfig';
 import { knownPrice } from '../job/priceTable';
 import { usd } from '../text/money';
+import { answerRuleWords } from './answerRuleWords';
 import { SETTINGS_QUERY } from './extensionId';
 import type { ModelSetting } from './settings';
+import { answerRuleOf, type AnswerFields } from './wizardChoices';
 
 /** Opens the Settings editor on Smart's own settings. */
 export function openSmartSettings(): Thenable<unknown> {
@@ -39,31 +41,36 @@ function pricesOf(m: ModelSetting): string {
   return m.model && m.model !== m.id ? `${m.model}, ${prices}` : prices;
 }
 
-/** The reference model: the most expensive first (the one whose answers are trusted is usually the priciest), each with its prices. */
-export async function pickReference(models: readonly ModelSetting[]): Promise<ModelSetting | undefined> {
+/** What a quick pick says of the choice the last run on the file made. */
+export const LAST_RUN = 'the last run on this file';
+
+/**
+ * The reference model: the last run's on this file first, else the most
+ * expensive (the one whose answers are trusted is usually the priciest), each
+ * with its prices.
+ */
+export async function pickReference(models: readonly ModelSetting[], last?: string): Promise<ModelSetting | undefined> {
   const cost = (m: ModelSetting): number => {
     const price = priceOf(m);
     return price === undefined ? -1 : price.inputPer1M + price.outputPer1M;
   };
   const items = [...models]
-    .sort((a, b) => cost(b) - cost(a))
-    .map((m) => ({ label: m.id, description: pricesOf(m), model: m }));
+    .sort((a, b) => Number(b.id === last) - Number(a.id === last) || cost(b) - cost(a))
+    .map((m) => ({ label: m.id, description: m.id === last ? `${pricesOf(m)}; ${LAST_RUN}` : pricesOf(m), model: m }));
   const picked = await vscode.window.showQuickPick(items, { title: 'Smart: reference model', placeHolder: 'The model whose outputs you would use on every item (the most expensive is first)' });
   return picked?.model;
 }
 
-/** The strategy: the preferred one (the setting) first, so Enter takes it; each with what it does. */
-export async function pickStrategy(preferred: Strategy): Promise<Strategy | undefined> {
+/** The strategy: the preferred one (the last run's on the file, else the setting: `why` says which) first, so Enter takes it; each with what it does. */
+export async function pickStrategy(preferred: Strategy, why = 'default'): Promise<Strategy | undefined> {
   const ordered = [preferred, ...STRATEGIES.filter((s) => s !== preferred)];
   const picked = await vscode.window.showQuickPick(
-    ordered.map((s) => ({ label: s, description: s === preferred ? 'default' : '', detail: STRATEGY_DESCRIPTIONS[s].replace(/`/g, ''), strategy: s })),
+    ordered.map((s) => ({ label: s, description: s === preferred ? why : '', detail: STRATEGY_DESCRIPTIONS[s].replace(/`/g, ''), strategy: s })),
     { title: 'Smart: strategy', placeHolder: 'How Smart decides which models answer which items', matchOnDetail: true },
   );
   return picked?.strategy;
 }
 
-/** The config fields that say how answers are compared: `labels`, or an `answer` rule; none for the whole text (the default). */
-export type AnswerFields = { readonly labels?: readonly string[]; readonly answer?: AnswerRule };
 
 interface AnswerChoice extends vscode.QuickPickItem {
   /** Asks what the kind needs (the labels, the field, the pattern); undefined when the person backed out. */
@@ -110,11 +117,12 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
 ];
 
 /**
- * How answers are compared, which the guarantee is about; the whole text,
- * trimmed, by default, or the labels the template names, suggested first. A
- * judge is offered among the configured models.
+ * How answers are compared, which the guarantee is about: the last run's
+ * rule on the file first when there was one, else the labels the template
+ * names, suggested, else the whole text, trimmed. A judge is offered among
+ * the configured models.
  */
-export async function pickAnswerRule(models: readonly ModelSetting[], template: string): Promise<AnswerFields | undefined> {
+export async function pickAnswerRule(models: readonly ModelSetting[], template: string, last?: AnswerFields): Promise<AnswerFields | undefined> {
   const judge: AnswerChoice = {
     label: 'A judge model',
     detail: 'A model you choose judges whether outputs say the same (or one is as good as the other), where they differ in wording: for summaries, rewrites, answers in sentences.',
@@ -125,7 +133,8 @@ export async function pickAnswerRule(models: readonly ModelSetting[], template: 
     ? [{ label: 'Labels', description: `suggested: the template names ${named.join(', ')}`, detail: 'Outputs agree when they name the same label (case-insensitive, whole words); you can change the list next.', ask: () => askLabels(named) }]
     : [];
   const others = ANSWER_CHOICES.filter((c) => !(named && c.label === 'Labels')).map((c) => (named && c.description === 'default' ? { ...c, description: '' } : c));
-  const picked = await vscode.window.showQuickPick([...suggested, ...others, judge], { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
+  const again: AnswerChoice[] = last ? [{ label: `As last time: ${answerRuleWords(answerRuleOf(last))}`, description: LAST_RUN, ask: () => Promise.resolve(last) }] : [];
+  const picked = await vscode.window.showQuickPick([...again, ...suggested, ...others, judge], { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
   return picked?.ask();
 }
 

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { syncDirectorySync } from './syncDirectory';
 import * as path from 'node:path';
 
 /** Where a line lies in a file: its first byte and its length in bytes, without the newline. */
@@ -12,7 +13,13 @@ export interface LineSpan {
  * response cache, the batch journal).
  *
  * Each line is written with one synchronous `write`: once written it is in
- * the operating system's hands and survives the process being killed. A line
+ * the operating system's hands and survives the process being killed. It
+ * survives a power cut or a crash of the operating system only once the
+ * system has flushed it, which it does on its own schedule (seconds), unless
+ * the file is opened `durable`: then each append also waits for the line to
+ * reach the disk (`fdatasync`), and a new file's entry in its folder is made
+ * durable as well. That costs a disk round trip per line, so it is for files
+ * of few, precious lines (the batch journal, a person's labels). A line
  * torn by a crash mid-write stays where it is (readers skip it), and the next
  * append starts on a fresh line, so existing bytes are never rewritten.
  * Since bytes once written never move, a line can be read back later from
@@ -27,16 +34,24 @@ export class AppendOnlyLines {
   /** The blocks read last, the latest first (bytes once written never change, so a block read stays true). */
   private blocks: Block[] = [];
 
-  /** Opens (creating it and its folder if needed) the file for appending. */
-  constructor(readonly file: string) {
+  /** Opens (creating it and its folder if needed) the file for appending; `durable`: see the class. */
+  constructor(
+    readonly file: string,
+    private readonly durable = false,
+  ) {
     mkdirSync(path.dirname(file), { recursive: true });
     // 'a+': every write goes to the end, and written bytes can be read back.
     this.fd = openSync(file, 'a+');
     this.size = fstatSync(this.fd).size;
     this.needsNewline = endsWithoutNewline(this.fd, this.size);
+    if (durable && this.size === 0) syncDirectorySync(path.dirname(file));
   }
 
-  /** Appends `line` (which must not contain a newline) and a newline, on disk before this returns; returns where the line lies. */
+  /**
+   * Appends `line` (which must not contain a newline) and a newline; returns
+   * where the line lies. When this returns, the line survives the process
+   * being killed, and, for a `durable` file, a power cut.
+   */
   append(line: string): LineSpan {
     const fd = this.open();
     const prefix = this.needsNewline ? 1 : 0;
@@ -50,6 +65,7 @@ export class AppendOnlyLines {
       throw new Error(`${this.file}: only ${written} of ${bytes} bytes could be written (is the disk full?)`);
     }
     this.needsNewline = false;
+    if (this.durable) fdatasyncSync(fd);
     return { offset, bytes: bytes - prefix - 1 };
   }
 

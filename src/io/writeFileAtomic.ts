@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { syncDirectory } from './syncDirectory';
 
 /**
  * Appends text to the file that {@link writeFileAtomic} is writing. Text is
@@ -153,18 +154,5 @@ async function exists(file: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
-  }
-}
-
-/** Makes the rename itself durable on POSIX; folders cannot be opened this way on Windows, where NTFS journals renames anyway. */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch {
-    // Best effort: the file is already in place.
-  } finally {
-    await handle?.close().catch(ignore);
   }
 }

@@ -14,7 +14,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as z from 'zod';
 import { DEFAULTS } from '../core/defaults';
 import { firstCalls, keptModel, planId, type PlanSpec } from '../core/plans/planSpec';
@@ -26,6 +25,7 @@ import { hypergeometricLowerBound } from '../core/stats/hypergeometric';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
 import { AppendOnlyLines } from '../io/appendOnlyLines';
 import { answerOfOutcome, type ProfiledOutcome } from './evidence';
+import { stateFileFor } from '../io/stateFile';
 
 /** What a run keeps for its audit: the error level per plan, the items left when certification began, each plan's sample and the pairs to label. */
 export interface AuditSetup<Pair = AuditPair> {
@@ -101,7 +101,7 @@ const labelSchema = z.strictObject({ key: z.string(), plan: z.string(), line: z.
 
 /** The labels of an input's audit: `.smart/<input name>.audit.jsonl` beside it, one line per label, appended. */
 export function auditFileFor(input: string): string {
-  return path.join(path.dirname(path.resolve(input)), '.smart', `${path.basename(input)}.audit.jsonl`);
+  return stateFileFor(input, '.audit.jsonl');
 }
 
 /** What identifies a pair's label: the plan, the line and both outputs (a pair from another run is another pair). */
@@ -109,9 +109,9 @@ export function pairKey(pair: Omit<AuditPair, 'input'>): string {
   return createHash('sha256').update(JSON.stringify([pair.plan, pair.line, pair.referenceOutput, pair.candidateOutput])).digest('hex').slice(0, 32);
 }
 
-/** Appends a label, on disk before this returns (the latest label of a pair is the one that counts). */
+/** Appends a label, durably: a person's work survives a power cut once this returns (the latest label of a pair is the one that counts). */
 export function saveLabel(file: string, pair: AuditPair, label: AuditLabel): void {
-  const lines = new AppendOnlyLines(file);
+  const lines = new AppendOnlyLines(file, true);
   try {
     lines.append(JSON.stringify({ key: pairKey(pair), plan: pair.plan, line: pair.line, label, at: new Date().toISOString() }));
   } finally {

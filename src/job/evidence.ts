@@ -10,16 +10,16 @@
  * bounds and guarantee from it.
  */
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as z from 'zod';
 import type { ProfiledItem } from '../core/runContext';
 import type { Completion } from '../core/types';
 import { answerRuleSchema } from '../io/answerExtraction';
 import type { JsonlRecord } from '../io/jsonl';
+import { stateFileFor } from '../io/stateFile';
 
 /** The evidence file of an input: `.smart/<input name>.evidence.jsonl` beside it. */
 export function evidenceFileFor(input: string): string {
-  return path.join(path.dirname(path.resolve(input)), '.smart', `${path.basename(input)}.evidence.jsonl`);
+  return stateFileFor(input, '.evidence.jsonl');
 }
 
 const headerSchema = z.strictObject({

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { AppendOnlyLines, type LineSpan } from '../io/appendOnlyLines';
 import { readJsonl } from '../io/jsonl';
 import { KeyTable } from './keyTable';
+import { stateFileFor } from '../io/stateFile';
 
 /** A cached answer: what the call returned, and how it was fetched when that was not an online call of its own. */
 export interface CachedResponse {
@@ -66,7 +66,7 @@ export class ResponseCache {
 
   /** The cache file for an input: `.smart/<input name>.cache.jsonl` beside it. */
   static fileFor(inputFile: string): string {
-    return path.join(path.dirname(path.resolve(inputFile)), '.smart', `${path.basename(inputFile)}.cache.jsonl`);
+    return stateFileFor(inputFile, '.cache.jsonl');
   }
 
   get size(): number {
@@ -101,7 +101,12 @@ export class ResponseCache {
     return { ...line.response, ...(run !== undefined ? { run } : {}) };
   }
 
-  /** Records a completed call, on disk before this returns. */
+  /**
+   * Records a completed call: once this returns it survives the process being
+   * killed; a power cut in the seconds before the system flushes it can lose
+   * it (not made durable per line: see AppendOnlyLines), and a resumed run
+   * then asks that call again.
+   */
   put(key: string, response: CachedResponse): void {
     const { text, inputTokens, outputTokens, confidence, priceFactor, run } = response;
     const span = this.lines().append(JSON.stringify({ k: key, text, in: inputTokens, out: outputTokens, ...(confidence !== undefined ? { p: confidence } : {}), ...(priceFactor !== undefined ? { pf: priceFactor } : {}), ...(run !== undefined ? { run } : {}) }));

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { stateFileFor } from '../io/stateFile';
 
 /** Who holds a lock, as written in its file. */
 export interface LockHolder {
@@ -38,7 +39,7 @@ export class RunLockedError extends Error {
 
 /** The lock file for an input: `.smart/<input name>.lock` beside it, with the response cache. */
 export function lockFileFor(input: string): string {
-  return path.join(path.dirname(path.resolve(input)), '.smart', `${path.basename(input)}.lock`);
+  return stateFileFor(input, '.lock');
 }
 
 /** A lock held by this process; {@link release} it when the run ends, however it ends. */

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as z from 'zod';
 import type { SeedOrigin } from '../core/types';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
+import { stateFileFor } from '../io/stateFile';
 
 /** A run's seed and where it came from. */
 export interface OrderSeed {
@@ -27,7 +28,7 @@ const seedFileSchema = z.strictObject({
 
 /** The file that keeps an input's drawn seed: `.smart/<input name>.seed.json` beside it. */
 export function seedFileFor(input: string): string {
-  return path.join(path.dirname(path.resolve(input)), '.smart', `${path.basename(input)}.seed.json`);
+  return stateFileFor(input, '.seed.json');
 }
 
 /**

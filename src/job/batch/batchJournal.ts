@@ -3,8 +3,10 @@
  * a batch run did at the provider, so that a run killed at any point resumes
  * polling the same batches and never creates a batch twice (see
  * batchCoordinator.ts for the invariants it keeps). Lines are written with one
- * synchronous write each ({@link AppendOnlyLines}); a line torn by a crash is
- * skipped on reading, so the step it recorded is simply done again.
+ * synchronous write each, flushed to the disk before the step they record is
+ * taken ({@link AppendOnlyLines}, durable), so they survive a power cut too; a
+ * line torn by a crash is skipped on reading, so the step it recorded is
+ * simply done again.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -120,7 +122,7 @@ export class BatchJournal {
         if (!journal.apply(value as unknown as JournalLine, true)) journal.skippedLines++;
       }
     }
-    journal.out = new AppendOnlyLines(file);
+    journal.out = new AppendOnlyLines(file, true);
     if (journal.runIdValue === undefined) journal.record({ type: 'started', runId: randomUUID() });
     return journal;
   }
@@ -139,7 +141,7 @@ export class BatchJournal {
     return 'path' in key ? this.byPath.get(key.path) : this.byBatch.get(key.batchId);
   }
 
-  /** Appends the event (on disk before this returns) and applies it to the state. */
+  /** Appends the event, durably (it survives a power cut once this returns: a lost one could mean a batch created twice), and applies it to the state. */
   record(event: JournalEvent): void {
     if (this.out === undefined) throw new Error(`journal ${this.file} is closed`);
     const line: JournalLine = { at: new Date().toISOString(), ...event };

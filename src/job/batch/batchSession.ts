@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../io/writeFileAtomic';
 import { BatchJournal, type FileState } from './batchJournal';
 import { fileSafe } from './requestFiles';
+import { stateFileFor } from '../../io/stateFile';
 
 /** What `run.json` holds. */
 export interface SessionRecord {
@@ -53,7 +54,7 @@ export class BatchSession {
 
   /** The folder of an input's batch run: `.smart/<input name>.batch` beside it. */
   static folderFor(input: string): string {
-    return path.join(path.dirname(path.resolve(input)), '.smart', `${path.basename(input)}.batch`);
+    return stateFileFor(input, '.batch');
   }
 
   /** Whether the input has a batch run that has not finished. */

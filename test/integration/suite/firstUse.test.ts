@@ -11,6 +11,7 @@ import { endpointChoices } from '../../../src/extension/endpointChoices';
 import { watchJsonlFiles } from '../../../src/extension/jsonlContext';
 import { stopActions } from '../../../src/extension/stopActions';
 import { configChoices } from '../../../src/extension/profileDataset';
+import { choicesFileFor, recallChoices, rememberChoices } from '../../../src/extension/wizardChoices';
 import { pickStrategy, saveChoices } from '../../../src/extension/wizardSteps';
 import { InputError } from '../../../src/io/inputError';
 import { TASK_PLACEHOLDER } from '../../../src/io/template';
@@ -120,6 +121,62 @@ describe('Smart for a first user', function () {
           // The task names its labels: the comparison step suggested them, and Enter took them.
           assert.deepEqual(saved.labels, ['spam', 'ham']);
           assert.equal(report.config, path.join(dir, 'smart.config.json'));
+          // The answers are kept for the next "Choose settings…" on this file (issue 16, item 7).
+          assert.deepEqual(recallChoices(input), { template, reference: 'ref', candidates: ['cheap'], accuracy: 0.9, confidence: 0.95, answer: { kind: 'label', labels: ['spam', 'ham'] }, strategy: 'efficient' });
+        } finally {
+          await settings.restore();
+        }
+      });
+    });
+
+    it('starts from the choices last made on the file, saved or not: Enter alone repeats them (issue 16, item 7)', async () => {
+      await withOpenAiTestServer({ answer: spamOrHam }, async (server) => {
+        const settings = withUserSettings({
+          endpoints: [{ name: 'loopback', baseURL: server.baseURL }],
+          models: [
+            { id: 'cheap', endpoint: 'loopback', inputPer1M: 0.2, outputPer1M: 0.6 },
+            { id: 'mid', endpoint: 'loopback', inputPer1M: 1, outputPer1M: 3 },
+            { id: 'ref', endpoint: 'loopback', inputPer1M: 10, outputPer1M: 30 },
+          ],
+          accuracy: 0.95,
+          strategy: 'auto',
+        });
+        await settings.apply();
+        try {
+          const { dir, input } = dataset('prefilled', 3);
+          const template = path.join(dir, 'task.txt');
+          writeFileSync(template, 'Is this message spam or ham? {{text}}');
+          // Every answer differs from what the settings and the template would suggest.
+          const last = { template, reference: 'mid', candidates: ['cheap'], accuracy: 0.8, confidence: 0.9, answer: { kind: 'normalized' as const }, strategy: 'modelmix' as const };
+          await rememberChoices(input, last);
+          // Enter through every question until the choices are saved; then the run goes on, on three items.
+          let settled = false;
+          const run = Promise.resolve(vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true })).finally(() => (settled = true));
+          const configFile = path.join(dir, 'smart.config.json');
+          await poll(
+            async () => {
+              await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+              return existsSync(configFile);
+            },
+            (there) => there,
+          );
+          await poll(
+            async () => {
+              await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+              return settled;
+            },
+            (done) => done,
+          );
+          await run;
+          const saved = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+          assert.deepEqual(
+            { template: saved.template, reference: saved.reference, candidates: saved.candidates, accuracy: saved.accuracy, confidence: saved.confidence, answer: saved.answer, labels: saved.labels, strategy: saved.strategy },
+            { template: 'task.txt', reference: 'mid', candidates: ['cheap'], accuracy: 0.8, confidence: 0.9, answer: { kind: 'normalized' }, labels: undefined, strategy: 'modelmix' },
+          );
+          assert.deepEqual(recallChoices(input), last);
+          // Choices that cannot be read are passed over: the questions start from the settings again.
+          writeFileSync(choicesFileFor(input), '{"template": ');
+          assert.equal(recallChoices(input), undefined);
         } finally {
           await settings.restore();
         }

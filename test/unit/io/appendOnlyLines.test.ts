@@ -22,6 +22,15 @@ describe('AppendOnlyLines', () => {
     assert.equal(readFileSync(file, 'utf8'), '{"n":1}\n{"n":2}\n');
   });
 
+  it('appends the same lines when each is flushed to the disk (durable), a new file and folder included', () => {
+    const file = path.join(dir, 'new', 'journal.jsonl');
+    const journal = new AppendOnlyLines(file, true);
+    const spans = ['{"n":1}', '{"n":"é"}'].map((line) => journal.append(line));
+    assert.equal(journal.read(spans[1]), '{"n":"é"}');
+    journal.close();
+    assert.equal(readFileSync(file, 'utf8'), '{"n":1}\n{"n":"é"}\n');
+  });
+
   it('starts on a fresh line after a line torn by a crash, leaving the torn bytes as they are', () => {
     const file = path.join(dir, 'log.jsonl');
     const first = new AppendOnlyLines(file);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPE, type HostMessage, type PanelMessage, type PanelState } from '../protocol/panelProtocol';
 import type { RunController } from './runController';
+import { tickStep } from './walkthroughSteps';
 
 /**
  * The cost panel's host side: one webview panel at a time, loaded with the
@@ -30,6 +31,7 @@ export class CostPanel implements vscode.Disposable {
 
   /** Shows the panel, creating it if needed. */
   static show(extensionUri: vscode.Uri, runs: RunController): CostPanel {
+    tickStep('panel');
     if (CostPanel.current) {
       CostPanel.current.panel.reveal(undefined, true);
       return CostPanel.current;

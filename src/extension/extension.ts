@@ -15,6 +15,7 @@ import { prepareRun, type ProfileOptions } from './profileDataset';
 import { PANEL_VIEW_TYPE } from '../protocol/panelProtocol';
 import { RunController, type RunRequest } from './runController';
 import { readSettings } from './settings';
+import { EXAMPLE_FOLDER, tickStep, tickStepsDoneBefore } from './walkthroughSteps';
 import { newestReport } from './workspaceReports';
 
 /**
@@ -48,7 +49,9 @@ export function activate(context: vscode.ExtensionContext): void {
       const prepared = await prepareRun(uri instanceof vscode.Uri ? uri : undefined, options);
       if (!prepared) return undefined;
       showPanel();
-      return runs.start(prepared);
+      const report = await runs.start(prepared);
+      if (report) tickStep('run');
+      return report;
     }),
     command('smart.openExample', () => openExample(context.extensionUri)),
     // A command of its own (not openExample with an argument) so that the walkthrough's step can complete on it.
@@ -82,11 +85,16 @@ export function activate(context: vscode.ExtensionContext): void {
         }));
       if (!key) return undefined;
       await keys.store(endpoint, key.trim());
+      tickStep('endpoint');
       log.info(`API key stored for endpoint "${endpoint}".`);
       void vscode.window.showInformationMessage(`Smart: the key of endpoint "${endpoint}" is stored in VS Code's secret storage.`);
       return endpoint;
     }),
-    command('smart.addEndpointOrModel', () => addEndpointOrModel()),
+    command('smart.addEndpointOrModel', async () => {
+      const added = await addEndpointOrModel();
+      if (added) tickStep('endpoint');
+      return added;
+    }),
     command('smart.clearApiKey', async (endpointArg?: string) => {
       const endpoint = endpointArg ?? (await pickEndpoint('Clear the API key of which endpoint?'));
       if (!endpoint) return;
@@ -114,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(watchJsonlFiles((present) => vscode.commands.executeCommand('setContext', 'smart.jsonlInWorkspace', present)));
   void offerPendingBatches(runs, log);
   void showNewestReport(runs, log);
+  tickStepsDoneBefore(readSettings());
 }
 
 /** A run report read from disk. @throws Error naming the file when it is not one. */
@@ -132,6 +141,7 @@ async function showNewestReport(runs: RunController, log: vscode.LogOutputChanne
   const uri = await newestReport();
   if (!uri) return;
   await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
+  tickStep('run');
   if (runs.state.run !== undefined) return;
   try {
     runs.showReport(readReport(uri));
@@ -172,8 +182,6 @@ async function offerPendingBatches(runs: RunController, log: vscode.LogOutputCha
   }
 }
 
-const EXAMPLE_FOLDER = 'smart-example';
-
 /**
  * Copies the bundled offline example (real recorded answers, replayed: no key,
  * no cost) into the first workspace folder, unless it is already there, and
@@ -202,7 +210,10 @@ async function copyExample(extensionUri: vscode.Uri): Promise<vscode.Uri | undef
  */
 async function openExample(extensionUri: vscode.Uri): Promise<vscode.Uri | undefined> {
   const input = await copyExample(extensionUri);
-  if (input) await vscode.window.showTextDocument(input, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+  if (input) {
+    tickStep('example');
+    await vscode.window.showTextDocument(input, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+  }
   return input;
 }
 

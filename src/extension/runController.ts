@@ -300,11 +300,18 @@ export class RunController implements vscode.Disposable {
     void vscode.window.showInformationMessage(`Smart: done. ${summary}`);
   }
 
-  /** Where to show an output: the group of the last one while it is open and does not hold the cost panel, else beside. */
+  /**
+   * Where to show an output: the group of the last one while it is open and
+   * does not hold the cost panel, else beside the active group, or past the
+   * panel's group where that is the one beside.
+   */
   private outputGroup(): vscode.ViewColumn {
-    const group = vscode.window.tabGroups.all.find((g) => g.viewColumn === this.outputColumn);
-    const holdsPanel = group?.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PANEL_VIEW_TYPE));
-    return group && !holdsPanel ? group.viewColumn : vscode.ViewColumn.Beside;
+    const groups = vscode.window.tabGroups;
+    const holdsPanel = (g: vscode.TabGroup): boolean => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PANEL_VIEW_TYPE));
+    const last = groups.all.find((g) => g.viewColumn === this.outputColumn);
+    if (last && !holdsPanel(last)) return last.viewColumn;
+    const beside = groups.activeTabGroup.viewColumn + 1;
+    return groups.all.some((g) => g.viewColumn === beside && holdsPanel(g)) ? beside + 1 : beside;
   }
 
   /** Shows why a run ended without a report; it can be resumed unless the cost preview was declined. */

@@ -50,7 +50,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
     },
   },
-  { files: ['src/**/*.ts', 'bench/**/*.ts', 'test/unit/**/*.ts', 'test/support/**/*.ts', 'test/webview/**/*.ts', 'test/e2e/**/*.ts'], ignores: ['src/extension/**'], rules: restrict([noEditor], [], '') },
+  { files: ['src/**/*.ts', 'bench/**/*.ts', 'test/unit/**/*.ts', 'test/system/**/*.ts', 'test/support/**/*.ts', 'test/webview/**/*.ts', 'test/e2e/**/*.ts'], ignores: ['src/extension/**'], rules: restrict([noEditor], [], '') },
+  {
+    files: ['test/unit/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [noEditor, ...['child_process', 'node:child_process', 'http', 'node:http', 'https', 'node:https', 'net', 'node:net'].map((name) => ({ name, message: 'test/unit holds pure tests (npm run test:fast): a test that needs a server or a process goes in test/system.' }))],
+          patterns: [{ group: ['**/support/openaiTestServer', '**/support/batchTestApi', '**/support/loopbackHarness', '**/support/batchRunProcess', '**/support/killWhen', '**/support/codeServer', '**/support/testHttp'], message: 'test/unit holds pure tests (npm run test:fast): a test that needs a server or a process goes in test/system.' }],
+        },
+      ],
+    },
+  },
   { files: ['src/core/**/*.ts'], rules: restrict([noEditor, ...noSystem], ['io', 'llm', 'job', 'cli', 'extension', 'webview', 'protocol', 'text'], 'src/core is the bottom layer: it imports nothing of the project outside itself.') },
   { files: ['src/io/**/*.ts'], rules: restrict([noEditor], ['llm', 'job', 'cli', 'extension', 'webview', 'protocol', 'text'], 'src/io reads and writes files for the layers above it; it imports only src/core.') },
   { files: ['src/llm/**/*.ts'], rules: restrict([noEditor], ['job', 'cli', 'extension', 'webview', 'protocol', 'text'], 'src/llm talks to model endpoints; it imports only src/core and src/io.') },

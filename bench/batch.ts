@@ -23,7 +23,9 @@ import { runBatches } from '../src/job/batch/batchCoordinator';
 import { BatchJournal } from '../src/job/batch/batchJournal';
 import { BatchRequest, writeRequestFiles } from '../src/job/batch/requestFiles';
 import { requestKey } from '../src/job/responseCache';
-import { BatchApiClient } from '../src/llm/batchApi';
+import { BatchApiClient, OPENAI_REQUEST_LINES } from '../src/llm/batchApi';
+import type { ChatRequest } from '../src/llm/chatBackend';
+import { chatCompletionBody } from '../src/llm/openAiChatClient';
 import { OpenAiTestServer, type TestMessage } from '../test/support/openaiTestServer';
 
 interface RunSettings {
@@ -48,8 +50,8 @@ const answer = (model: string, messages: readonly TestMessage[]): string => (mes
 function* requests(settings: RunSettings): Generator<BatchRequest> {
   for (let i = 0; i < settings.requests; i++) {
     const model = `model-${i % settings.models}`;
-    const body = { model, messages: [{ role: 'user', content: `Spam or ham? Message ${i}: win a prize now` }], max_tokens: null, temperature: 0 };
-    yield { key: requestKey(settings.baseURL, body), model, body };
+    const request: ChatRequest = { model, messages: [{ role: 'user', content: `Spam or ham? Message ${i}: win a prize now` }] };
+    yield { key: requestKey(settings.baseURL, chatCompletionBody(request)), model, request };
   }
 }
 
@@ -64,7 +66,7 @@ async function run(settings: RunSettings): Promise<void> {
     api: new BatchApiClient({ name: 'loopback', baseURL: settings.baseURL }),
     journal,
     plan: async () => {
-      const written = await writeRequestFiles(requests(settings), path.join(settings.dir, 'plan'));
+      const written = await writeRequestFiles(requests(settings), path.join(settings.dir, 'plan'), { lines: OPENAI_REQUEST_LINES });
       planSeconds = (performance.now() - started) / 1000;
       files = written.length;
       return written;

@@ -9,7 +9,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as readline from 'node:readline';
 import * as z from 'zod';
+import { StateFileError } from '../io/jsonFile';
 import { auditFileFor, auditResult, pairKey, readLabels, saveLabel, type AuditLabel, type AuditPair } from '../job/audit';
+import { readReportFile } from '../job/reportSchema';
 import { jobFiles, type JobReport } from '../job/runJob';
 import { AUDIT_KEYS, AUDIT_QUESTION, auditLastLabel, auditPairHeading, auditProgress, auditStatement } from '../text/audit';
 
@@ -45,10 +47,13 @@ export async function auditCommand(options: AuditOptions): Promise<number> {
   return 0;
 }
 
+/** The run's report, checked against its schema. @throws StateFileError naming the file and the field when it is not one; Error when there is none. */
 function readReport(file: string): JobReport {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as JobReport;
+    return readReportFile(file);
   } catch (error) {
+    // A report there that does not read says itself what is wrong (the file and the field); these words are for one not there.
+    if (error instanceof StateFileError) throw error;
     throw new Error(`${file}: no report to audit (${(error as Error).message}); run smart profile first`);
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { PANEL_VIEW_TYPE, type HostMessage, type PanelMessage, type PanelState } from '../protocol/panelProtocol';
+import { PANEL_VIEW_TYPE, type HostMessage, type PanelState } from '../protocol/panelProtocol';
 import type { RunController } from './runController';
+import { parsePanelMessage } from './panelMessages';
 import { tickStep } from './walkthroughSteps';
 
 /**
@@ -23,7 +24,7 @@ export class CostPanel implements vscode.Disposable {
     panel.webview.options = CostPanel.webviewOptions(extensionUri);
     panel.webview.html = this.html();
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((message: PanelMessage) => this.onMessage(message)),
+      panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)),
       runs.onDidChangeState((state) => this.post(state)),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -61,7 +62,12 @@ export class CostPanel implements vscode.Disposable {
     };
   }
 
-  private onMessage(message: PanelMessage): void {
+  private onMessage(received: unknown): void {
+    const message = parsePanelMessage(received);
+    if ('problem' in message) {
+      this.runs.log.warn(`The cost panel sent a message the host does not know (${message.problem}): ${JSON.stringify(received)?.slice(0, 200)}`);
+      return;
+    }
     switch (message.type) {
       case 'ready':
         this.post(this.runs.state);

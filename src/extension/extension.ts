@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AbortChoice } from '../job/batch/batchCoordinator';
 import { BatchSession } from '../job/batch/batchSession';
 import { loadConfig, withBatch } from '../job/config';
+import { readReportFile } from '../job/reportSchema';
 import type { JobReport } from '../job/runJob';
 import { addEndpointOrModel } from './addEndpointOrModel';
 import { pendingRun } from '../text/batch';
@@ -125,11 +126,9 @@ export function activate(context: vscode.ExtensionContext): void {
   tickStepsDoneBefore(readSettings());
 }
 
-/** A run report read from disk. @throws Error naming the file when it is not one. */
+/** A run report read from disk, checked against its schema. @throws StateFileError naming the file and the field when it is not one. */
 function readReport(uri: vscode.Uri): JobReport {
-  const report = JSON.parse(readFileSync(uri.fsPath, 'utf8')) as JobReport;
-  if (!report.guarantee || !Array.isArray(report.models)) throw new Error(`${vscode.workspace.asRelativePath(uri)} is not a Smart run report.`);
-  return report;
+  return readReportFile(uri.fsPath);
 }
 
 /**
@@ -158,9 +157,17 @@ async function showNewestReport(runs: RunController, log: vscode.LogOutputChanne
 async function offerPendingBatches(runs: RunController, log: vscode.LogOutputChannel): Promise<void> {
   const records = await vscode.workspace.findFiles('**/.smart/*.batch/run.json', '**/node_modules/**', 20);
   for (const record of records) {
-    const session = BatchSession.read(path.dirname(record.fsPath));
-    if (session === undefined || !existsSync(session.record.input)) continue;
-    const pending = (await session.pendingBatches()).length;
+    let session: BatchSession | undefined;
+    let pending: number;
+    try {
+      session = BatchSession.read(path.dirname(record.fsPath));
+      if (session === undefined || !existsSync(session.record.input)) continue;
+      pending = (await session.pendingBatches()).length;
+    } catch (error) {
+      // Its record or a journal does not read back: say so, and leave it as it is for a person to look at.
+      log.warn(`Cannot offer to resume the batch run in ${vscode.workspace.asRelativePath(path.dirname(record.fsPath))}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
     if (pending === 0) continue;
     const input = vscode.Uri.file(session.record.input);
     const name = vscode.workspace.asRelativePath(input);

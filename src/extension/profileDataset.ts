@@ -6,6 +6,7 @@ import { readFirstRecord } from '../io/jsonl';
 import { draftTemplate, TASK_PLACEHOLDER } from '../io/template';
 import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfigs } from '../job/findConfig';
+import { readReportFile } from '../job/reportSchema';
 import { jobFiles } from '../job/runJob';
 import { modeChoices } from '../text/batch';
 import { answerRuleWords } from './answerRuleWords';
@@ -138,8 +139,7 @@ function configChoice(file: string, last: boolean): ConfigChoice {
 /** The config the last run on this input used, as its report names it (none without a report, or one that cannot be read). */
 function lastConfigOf(input: string): string | undefined {
   try {
-    const config = (JSON.parse(readFileSync(jobFiles(input).report, 'utf8')) as { config?: unknown }).config;
-    return typeof config === 'string' ? config : undefined;
+    return readReportFile(jobFiles(input).report).config;
   } catch {
     return undefined;
   }

@@ -60,7 +60,7 @@ export class RunController implements vscode.Disposable {
 
   constructor(
     private readonly keys: ApiKeys,
-    private readonly log: vscode.LogOutputChannel,
+    readonly log: vscode.LogOutputChannel,
     private readonly openOutputsWhenDone: () => boolean,
   ) {
     this.statusBar = vscode.window.createStatusBarItem('smart.status', vscode.StatusBarAlignment.Left, 10);

@@ -14,6 +14,7 @@ import { answerRuleSchema, labelsSchema, type AnswerRule, type JudgeRule } from 
 import type { Template } from '../io/template';
 import { judgeTemplate } from './judgeClient';
 import { knownPrice } from './priceTable';
+import { ENDPOINT_KINDS } from '../llm/chatBackend';
 
 /** What each strategy does, for the editor's completion list (package.json's `smart.strategy` says the same; a test holds them together). */
 export const STRATEGY_DESCRIPTIONS: Readonly<Record<Strategy, string>> = {
@@ -46,6 +47,10 @@ const price = z.number().min(0);
 
 const endpointSchema = z
   .strictObject({
+    kind: z
+      .enum(ENDPOINT_KINDS)
+      .default('openai')
+      .describe('The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter).'),
     baseURL: nonEmpty.describe('An OpenAI-compatible base URL, up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1".'),
     apiKeyEnv: z
       .string()

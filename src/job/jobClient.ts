@@ -1,13 +1,9 @@
 import type { JsonlRecord } from '../io/jsonl';
 import type { Template } from '../io/template';
 import type { Completion, LlmClient, ModelSpec } from '../core/types';
-import type { ChatRequest, ChatResult } from '../llm/openAiChatClient';
+import type { ChatBackend, ChatRequest } from '../llm/chatBackend';
+import { chatCompletionBody } from '../llm/openAiChatClient';
 import { requestKey, type CachedResponse, type ResponseCache } from './responseCache';
-
-/** Anything that answers a chat request: an OpenAI-compatible endpoint, in practice. */
-export interface ChatBackend {
-  chat(request: ChatRequest, signal: AbortSignal): Promise<ChatResult>;
-}
 
 /** Where one model id's calls go, and what of it its requests and cache keys hold. */
 export interface CallTarget {
@@ -47,19 +43,9 @@ export interface JobClientOptions extends RequestSettings {
 /** A model's request for a record, with what identifies it. */
 export interface PreparedCall {
   readonly request: ChatRequest;
-  /** The cache key: a hash of the endpoint and {@link requestBody}. */
+  /** The cache key: a hash of the endpoint and the request's `chatCompletionBody`. */
   readonly key: string;
   readonly route: ModelRoute;
-}
-
-/**
- * The chat-completions body of a request exactly as its cache key hashes it,
- * and as a batch request file sends it: temperature 0, `max_tokens` null when
- * not set. `logprobs` appears only when asked for, so answers cached without
- * it stay valid for models that never ask.
- */
-export function requestBody(request: ChatRequest): Record<string, unknown> {
-  return { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0, ...(request.logprobs ? { logprobs: true } : {}) };
 }
 
 /** The chat request a model gets for a rendered prompt, and its cache key. */
@@ -69,7 +55,7 @@ export function chatCall(target: CallTarget, prompt: string, settings: RequestSe
     ? [{ role: 'user', content: prompt }]
     : [{ role: 'system', content: system }, { role: 'user', content: prompt }];
   const request: ChatRequest = { model: target.providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(target.logprobs ? { logprobs: true } : {}) };
-  return { request, key: requestKey(target.baseURL, requestBody(request)) };
+  return { request, key: requestKey(target.baseURL, chatCompletionBody(request)) };
 }
 
 /**

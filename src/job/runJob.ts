@@ -11,7 +11,9 @@ import type { BatchesProgress, CostPreview, DisagreementSample, Guarantee, Model
 import { compileTemplate, taskMissing, type Template } from '../io/template';
 import type { Judge, LlmClient, ModelSpec } from '../core/types';
 import { BatchApiClient } from '../llm/batchApi';
-import { OpenAiChatClient, type EndpointConfig, type Log } from '../llm/openAiChatClient';
+import type { ChatBackend } from '../llm/chatBackend';
+import { createChatBackend } from '../llm/chatBackends';
+import type { EndpointConfig, Log } from '../llm/openAiEndpoint';
 import { RateLimiterPool } from '../llm/rateLimiter';
 import { RetryPolicy } from '../llm/retryPolicy';
 import { ReplayClient } from '../llm/replayClient';
@@ -25,7 +27,7 @@ import { ConfigError, type BatchSettings, type SmartConfig } from './config';
 import { judgeCallTokens, previewCost } from './costPreview';
 import { PromptLengths, type PromptTokenCounts } from './promptLengths';
 import { CachedAnswerCount } from './cachedAnswers';
-import { JobClient, type CallTarget, type ChatBackend, type ModelRoute, type RequestSettings } from './jobClient';
+import { JobClient, type CallTarget, type ModelRoute, type RequestSettings } from './jobClient';
 import { JobJudge } from './judgeClient';
 import { DisagreementSampler } from './disagreements';
 import { auditSetup, type AuditSetup } from './audit';
@@ -687,15 +689,15 @@ function endpointConfigs(config: SmartConfig, options: JobOptions): Map<string, 
   return result;
 }
 
-/** How each model of the run is reached: one chat client per endpoint, shared by its models. */
+/** How each model of the run is reached: one chat client per endpoint, of the endpoint's kind, shared by its models. */
 function routes(config: SmartConfig, options: JobOptions, endpoints: ReadonlyMap<string, EndpointConfig>): Map<string, ModelRoute> {
-  const clients = new Map<string, OpenAiChatClient>();
+  const clients = new Map<string, ChatBackend>();
   const result = new Map<string, ModelRoute>();
   for (const [id, target] of callTargets(config)) {
     const endpoint = config.endpoints.get(target.endpoint)!;
     let client = clients.get(endpoint.name);
     if (!client) {
-      client = new OpenAiChatClient(endpoints.get(endpoint.name)!, {
+      client = createChatBackend(endpoint.kind, endpoints.get(endpoint.name)!, {
         retry: new RetryPolicy({ budgetMs: (endpoint.retryMinutes ?? DEFAULTS.retryMinutes) * 60_000 }),
         limiters: new RateLimiterPool({
           maxConcurrent: endpoint.concurrency ?? config.concurrency,

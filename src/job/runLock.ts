@@ -9,9 +9,11 @@
  * crashed editor) is stale and taken over.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as z from 'zod';
+import { readJsonFile, StateFileError } from '../io/jsonFile';
 import { stateFileFor } from '../io/stateFile';
 
 /** Who holds a lock, as written in its file. */
@@ -112,24 +114,23 @@ function createWhole(file: string, text: string): boolean {
   }
 }
 
-/** What a lock file says; `gone` when it vanished meanwhile, `unreadable` when it is not a lock this code wrote (stale, then). */
+const lockSchema = z.strictObject({ pid: z.int().min(1), host: z.string().min(1), startedAt: z.iso.datetime() });
+
+/**
+ * What a lock file says; `gone` when it vanished meanwhile, `unreadable` when
+ * it is not a lock this code wrote. Locks are written whole (`createWhole`),
+ * so an unreadable one is what a power cut left of a lock whose data never
+ * reached the disk, or was not written by a run of Smart: no live run holds
+ * it, and it is taken over as stale.
+ */
 function readHolder(file: string): LockHolder | 'gone' | 'unreadable' {
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return readJsonFile(file, lockSchema, 'a Smart run lock');
   } catch (error) {
+    if (error instanceof StateFileError) return 'unreadable';
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw error;
   }
-  try {
-    const value = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.startedAt === 'string') {
-      return { pid: value.pid, host: value.host, startedAt: value.startedAt };
-    }
-  } catch {
-    // Not ours to read: treated as stale.
-  }
-  return 'unreadable';
 }
 
 /** Whether the holder may still be running: on another host we cannot tell, so it is taken to be. */

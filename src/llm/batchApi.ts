@@ -16,58 +16,11 @@ import * as path from 'node:path';
 import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { onAbort } from './abortSignals';
+import type { BatchInfo, BatchProvider, BatchResultRecord, RequestLineFormat } from './batchProvider';
+import type { ChatRequest } from './chatBackend';
 import { OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
-import { answerProbability } from './openAiChatClient';
+import { answerProbability, chatCompletionBody } from './openAiChatClient';
 import { AttemptFailure, describeFailure, LlmCallError, RetryPolicy } from './retryPolicy';
-
-export type BatchStatus = Batch['status'];
-
-/** Statuses after which a batch changes no more. */
-export const FINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
-
-/** A problem validation found in an input file. */
-export interface BatchProblem {
-  readonly code: string;
-  readonly message: string;
-  /** 1-based line of the input file, when the problem is on one. */
-  readonly line: number | undefined;
-}
-
-/** A batch as the provider reports it. */
-export interface BatchInfo {
-  readonly id: string;
-  readonly status: BatchStatus;
-  readonly inputFileId: string;
-  readonly outputFileId: string | undefined;
-  readonly errorFileId: string | undefined;
-  readonly counts: { readonly total: number; readonly completed: number; readonly failed: number };
-  /** Unix time in seconds, as the provider keeps it. */
-  readonly createdAt: number;
-  readonly metadata: Readonly<Record<string, string>>;
-  /** The model the provider read from the file, once validated (not every provider says). */
-  readonly model: string | undefined;
-  /** Why validation failed (status `failed`); empty otherwise. */
-  readonly problems: readonly BatchProblem[];
-}
-
-/** One line of an output or error file. */
-export type BatchResultRecord =
-  | {
-    readonly customId: string;
-    readonly ok: true;
-    readonly text: string;
-    /** Undefined when the provider reported no usage (see the coordinator for the estimate). */
-    readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
-    /** The answer's probability, when the request asked for log-probabilities and the provider gave them. */
-    readonly confidence?: number;
-  }
-  | {
-    readonly customId: string;
-    readonly ok: false;
-    /** The HTTP status of the request, when it got one. */
-    readonly status: number | undefined;
-    readonly message: string;
-  };
 
 export interface BatchApiOptions {
   /** Default: `new RetryPolicy()`. */
@@ -106,8 +59,33 @@ export class BatchApiError extends Error {
 const DEFAULT_UPLOAD_TIMEOUT_MS = 30 * 60_000;
 const LIST_PAGE = 100;
 
+/** The endpoint every request line is for. */
+const BATCH_ENDPOINT = '/v1/chat/completions';
+
+/**
+ * OpenAI's request lines (`{"custom_id", "method": "POST", "url":
+ * "/v1/chat/completions", "body"}`), which vLLM's `run_batch` reads too; the
+ * body is the one a request's cache key hashes (`chatCompletionBody`).
+ */
+export const OPENAI_REQUEST_LINES: RequestLineFormat = {
+  write: (customId, request) => JSON.stringify({ custom_id: customId, method: 'POST', url: BATCH_ENDPOINT, body: chatCompletionBody(request) }),
+  read: (line) => {
+    const body = line.body as { model?: unknown; messages?: unknown; max_tokens?: unknown; logprobs?: unknown } | undefined;
+    if (typeof line.custom_id !== 'string') throw new Error('no custom_id');
+    if (typeof body?.model !== 'string' || !Array.isArray(body.messages)) throw new Error('no body with a model and messages');
+    const request: ChatRequest = {
+      model: body.model,
+      messages: body.messages as ChatRequest['messages'],
+      ...(typeof body.max_tokens === 'number' ? { maxTokens: body.max_tokens } : {}),
+      ...(body.logprobs === true ? { logprobs: true } : {}),
+    };
+    return { customId: line.custom_id, request };
+  },
+};
+
 /** Calls the Batch API of one endpoint; safe to share between concurrent callers. */
-export class BatchApiClient {
+export class BatchApiClient implements BatchProvider {
+  readonly lines = OPENAI_REQUEST_LINES;
   private readonly connection: OpenAiEndpoint;
   private readonly retry: RetryPolicy;
   private readonly log: Log;
@@ -151,7 +129,7 @@ export class BatchApiClient {
         if (existing !== undefined) return existing;
       }
       return toBatchInfo(await this.connection.sdk.batches.create(
-        { input_file_id: inputFileId, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { ...metadata } },
+        { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { ...metadata } },
         { signal: attempt },
       ));
     });

@@ -9,58 +9,35 @@
  */
 import { APIError } from 'openai';
 import { onAbort } from './abortSignals';
+import type { ChatBackend, ChatBackendOptions, ChatRequest, ChatResult } from './chatBackend';
 import { estimateTokens, OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
 import { RateLimiterPool, type SlotOutcome } from './rateLimiter';
 import { AttemptFailure, isRetryableStatus, RetryPolicy } from './retryPolicy';
 
 export type { EndpointConfig, Log, LogLevel } from './openAiEndpoint';
 
-/** One chat call. Temperature is always 0. */
-export interface ChatRequest {
-  readonly model: string;
-  readonly messages: readonly { readonly role: 'system' | 'user' | 'assistant'; readonly content: string }[];
-  /** Sent as `max_tokens` when given. */
-  readonly maxTokens?: number;
-  /** Ask for token log-probabilities (`logprobs: true`), to learn how sure the model is of its answer. */
-  readonly logprobs?: boolean;
-}
-
-/** The answer and what it cost in tokens (estimated as characters / 4 when the server does not say). */
-export interface ChatResult {
-  readonly text: string;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  /** With `logprobs`: the probability of the whole answer, exp(sum of its tokens' log-probabilities). */
-  readonly confidence?: number;
-}
-
-export interface ChatClientOptions {
-  /** Default: `new RetryPolicy()`. */
-  readonly retry?: RetryPolicy;
-  /** Limits per model; pass one pool to every client of the same endpoint. Default: a pool of its own with default limits. */
-  readonly limiters?: RateLimiterPool;
-  /** Receives retries (warn) and token estimates (debug); messages are redacted. */
-  readonly log?: Log;
-  /**
-   * How long a request already sent may still run after the caller aborts,
-   * so that an answer on its way (paid for by then) is kept rather than
-   * thrown away. Default {@link DEFAULT_CANCEL_GRACE_MS}; 0 aborts at once.
-   */
-  readonly cancelGraceMs?: number;
+/**
+ * The chat-completions body of a request exactly as its cache key hashes it
+ * (`src/job/jobClient.ts`), and as a batch request line sends it: temperature 0, `max_tokens` null when
+ * not set. `logprobs` appears only when asked for, so answers cached without
+ * it stay valid for models that never ask.
+ */
+export function chatCompletionBody(request: ChatRequest): Record<string, unknown> {
+  return { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0, ...(request.logprobs ? { logprobs: true } : {}) };
 }
 
 /** Most answers to short prompts come within a few seconds; a cancel should not wait much longer. */
 export const DEFAULT_CANCEL_GRACE_MS = 5_000;
 
 /** Calls one endpoint; safe to share between concurrent callers. */
-export class OpenAiChatClient {
+export class OpenAiChatClient implements ChatBackend {
   private readonly connection: OpenAiEndpoint;
   private readonly retry: RetryPolicy;
   private readonly limiters: RateLimiterPool;
   private readonly log: Log;
   private readonly cancelGraceMs: number;
 
-  constructor(private readonly endpoint: EndpointConfig, options: ChatClientOptions = {}) {
+  constructor(private readonly endpoint: EndpointConfig, options: ChatBackendOptions = {}) {
     this.connection = new OpenAiEndpoint(endpoint);
     this.retry = options.retry ?? new RetryPolicy();
     this.limiters = options.limiters ?? new RateLimiterPool();

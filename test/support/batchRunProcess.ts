@@ -18,6 +18,8 @@ import { BatchJournal } from '../../src/job/batch/batchJournal';
 import { BatchRequest, RequestFileLimits, writeRequestFiles } from '../../src/job/batch/requestFiles';
 import { requestKey } from '../../src/job/responseCache';
 import { BatchApiClient } from '../../src/llm/batchApi';
+import type { ChatRequest } from '../../src/llm/chatBackend';
+import { chatCompletionBody } from '../../src/llm/openAiChatClient';
 import { RetryPolicy } from '../../src/llm/retryPolicy';
 
 export interface BatchRunSettings {
@@ -37,8 +39,8 @@ export interface BatchRunSettings {
 /** The requests a job would send for these prompts, keyed as the response cache keys them. */
 export function chatRequests(baseURL: string, model: string, prompts: readonly string[]): BatchRequest[] {
   return prompts.map((prompt) => {
-    const body = { model, messages: [{ role: 'user', content: prompt }], max_tokens: null, temperature: 0 };
-    return { key: requestKey(baseURL, body), model, body };
+    const request: ChatRequest = { model, messages: [{ role: 'user', content: prompt }] };
+    return { key: requestKey(baseURL, chatCompletionBody(request)), model, request };
   });
 }
 
@@ -64,7 +66,7 @@ export async function runBatchRun(settings: BatchRunSettings, extra: Partial<Run
     return await runBatches({
       api,
       journal,
-      plan: () => writeRequestFiles(settings.requests, join(settings.folder, 'plan'), settings.limits ? { limits: settings.limits } : {}),
+      plan: () => writeRequestFiles(settings.requests, join(settings.folder, 'plan'), { lines: api.lines, ...(settings.limits ? { limits: settings.limits } : {}) }),
       folder: join(settings.folder, 'leftovers'),
       onAnswer: (answer) => appendFileSync(settings.answers, `${JSON.stringify(answer)}\n`),
       pollSeconds: settings.pollSeconds,

@@ -8,7 +8,8 @@ import { runSmart, type ItemOutput, type RunResult } from '../../src/core/engine
 import { arraySource } from '../../src/core/itemSource';
 import type { JsonlRecord } from '../../src/io/jsonl';
 import { compileTemplate } from '../../src/io/template';
-import { JobClient, type ChatBackend } from '../../src/job/jobClient';
+import { JobClient } from '../../src/job/jobClient';
+import type { ChatBackend } from '../../src/llm/chatBackend';
 import type { ResponseCache } from '../../src/job/responseCache';
 
 /** The one model's id, also its provider name. */

@@ -21,7 +21,7 @@ import type { BulkAnswers, PlannedCall } from '../../core/engine';
 import type { BatchesProgress, BatchRow } from '../../core/report';
 import type { Completion, ModelSpec } from '../../core/types';
 import type { JsonlRecord } from '../../io/jsonl';
-import type { BatchApiClient } from '../../llm/batchApi';
+import type { BatchProvider } from '../../llm/batchProvider';
 import type { Log } from '../../llm/openAiEndpoint';
 import type { BatchSettings } from '../configSchema';
 import type { JobClient } from '../jobClient';
@@ -38,7 +38,7 @@ export interface BatchAnswersOptions {
   readonly session: BatchSession;
   readonly settings: BatchSettings;
   /** The Batch API of each endpoint that serves one; models on the others are called online. */
-  readonly apis: ReadonlyMap<string, BatchApiClient>;
+  readonly apis: ReadonlyMap<string, BatchProvider>;
   /** Online calls in flight at once. */
   readonly concurrency: number;
   /** Told every change of any batch. */
@@ -86,7 +86,7 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
         signal,
         concurrency: this.options.concurrency,
         hasBatchApi: (endpoint) => apis.has(endpoint),
-        files: () => ({ limits: this.options.settings }),
+        files: (endpoint) => ({ lines: apis.get(endpoint)!.lines, limits: this.options.settings }),
         folderOf: (endpoint) => {
           const resumed = live.get(endpoint);
           // A round planned before is resumed as planned; one whose plan a crash tore is planned now.

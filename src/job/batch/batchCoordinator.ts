@@ -49,12 +49,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { readJsonl } from '../../io/jsonl';
-import { BatchApiClient, BatchInfo, BatchResultRecord, BatchStatus, FINAL_STATUSES } from '../../llm/batchApi';
+import { FINAL_STATUSES, type BatchInfo, type BatchProvider, type BatchResultRecord, type BatchStatus, type RequestLineFormat } from '../../llm/batchProvider';
 import { estimateTokens, type Log } from '../../llm/openAiEndpoint';
 import { isRetryableStatus } from '../../llm/retryPolicy';
 import { BatchJournal, FailedRequest, FileState, LeftoverReason, PlannedFile } from './batchJournal';
-import { BatchRequest, fileSafe, promptCharacters, RequestFile, RequestFileLimits, writeRequestFiles } from './requestFiles';
+import { BatchRequest, fileSafe, promptCharacters, RequestFile, RequestFileLimits, requestsIn, writeRequestFiles } from './requestFiles';
 
 /** One answered request. */
 export interface BatchAnswer {
@@ -98,7 +97,7 @@ export interface BatchProgress {
 }
 
 export interface RunBatchesOptions {
-  readonly api: BatchApiClient;
+  readonly api: BatchProvider;
   readonly journal: BatchJournal;
   /** Writes the request files (see `writeRequestFiles`); called only when the journal holds no plan yet. */
   readonly plan: () => Promise<readonly RequestFile[]>;
@@ -309,7 +308,7 @@ class BatchRun {
     for (const fileId of [file.outputFileId, file.errorFileId]) {
       if (fileId !== undefined) await api.readResults(fileId, (record) => results.take(record), this.signal);
     }
-    await results.estimateMissingUsage(file.plan.path, this.signal);
+    await results.estimateMissingUsage(file.plan.path, api.lines, this.signal);
     if (results.estimated > 0) {
       this.log('debug', `batch ${batchId}: ${results.estimated} answers came without token usage; estimated as characters / 4`);
     }
@@ -341,13 +340,14 @@ class BatchRun {
     const signal = this.signal;
     const model = file.plan.model;
     const base = `${fileSafe(batchId)}.${reason === 'refused' ? 'refused' : 'retry'}`;
+    const lines = this.options.api.lines;
     async function* picked(): AsyncGenerator<BatchRequest> {
-      for await (const { value } of readJsonl(file.plan.path, { signal })) {
-        const customId = value.custom_id as string;
-        if (pick(customId)) yield { key: customId, model, body: value.body as Record<string, unknown> };
+      for await (const { customId, request } of requestsIn(file.plan.path, lines, signal)) {
+        if (pick(customId)) yield { key: customId, model, request };
       }
     }
     const written = await writeRequestFiles(picked(), this.options.folder, {
+      lines,
       ...(this.options.limits ? { limits: this.options.limits } : {}),
       name: (index) => `${base}-${index}.jsonl`,
     });
@@ -436,9 +436,8 @@ class BatchRun {
     for (const f of files) for (const failure of f.downloaded?.failures ?? []) known.set(failure.customId, failure.message);
     const named: FailedRequest[] = [];
     for (const f of givenUp) {
-      for await (const { value } of readJsonl(f.plan.path, { signal: this.signal })) {
+      for await (const { customId } of requestsIn(f.plan.path, this.options.api.lines, this.signal)) {
         if (named.length >= NAMED_IN_ERROR) break;
-        const customId = value.custom_id as string;
         named.push({ customId, message: known.get(customId) ?? unansweredBecause(f.plan) });
       }
     }
@@ -482,14 +481,13 @@ class BatchResults {
   }
 
   /** Hands on the answers without usage, their input tokens estimated from the requests (as the chat client does). */
-  async estimateMissingUsage(requestFile: string, signal: AbortSignal): Promise<void> {
+  async estimateMissingUsage(requestFile: string, lines: RequestLineFormat, signal: AbortSignal): Promise<void> {
     if (this.withoutUsage.size === 0) return;
-    for await (const { value } of readJsonl(requestFile, { signal })) {
-      const customId = value.custom_id as string;
+    for await (const { customId, request } of requestsIn(requestFile, lines, signal)) {
       const record = this.withoutUsage.get(customId);
       if (record === undefined) continue;
       const { text } = record;
-      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(promptCharacters(value)), outputTokens: estimateTokens(text.length), ...confidenceOf(record) });
+      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(promptCharacters(request)), outputTokens: estimateTokens(text.length), ...confidenceOf(record) });
       this.estimated++;
     }
   }
@@ -579,3 +577,4 @@ export type AnsweredRecord = Extract<BatchResultRecord, { ok: true }>;
 export function confidenceOf(record: { readonly confidence?: number }): { confidence?: number } {
   return record.confidence !== undefined ? { confidence: record.confidence } : {};
 }
+

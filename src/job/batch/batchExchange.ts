@@ -14,13 +14,15 @@
  * request by `custom_id` (the request's cache key) and carries the
  * completion in `response.body`, as vLLM and OpenAI write them.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import * as z from 'zod';
 import type { BulkAnswers, PlannedCall } from '../../core/engine';
 import type { Completion, ModelSpec } from '../../core/types';
+import { readJsonFile } from '../../io/jsonFile';
 import { readJsonl, type JsonlRecord } from '../../io/jsonl';
 import { writeFileAtomic } from '../../io/writeFileAtomic';
-import { resultRecord } from '../../llm/batchApi';
+import { OPENAI_REQUEST_LINES, resultRecord } from '../../llm/batchApi';
 import { confidenceOf, type AnsweredRecord } from './batchCoordinator';
 import { estimateTokens } from '../../llm/openAiEndpoint';
 import type { BatchSettings } from '../configSchema';
@@ -28,7 +30,7 @@ import type { JobClient } from '../jobClient';
 import { KeyTable } from '../keyTable';
 import type { ResponseCache } from '../responseCache';
 import type { BatchSession } from './batchSession';
-import { fileSafe, promptCharacters } from './requestFiles';
+import { fileSafe, promptCharacters, requestsIn } from './requestFiles';
 import { routeCalls } from './routeCalls';
 
 /** The manifest of a folder of exported requests. */
@@ -126,7 +128,9 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
       concurrency: this.options.concurrency,
       hasBatchApi: this.options.hasBatchApi,
       folderOf: () => dir,
+      // The engines this folder is for (vLLM's run_batch, and others) read OpenAI's request lines.
       files: (endpoint) => ({
+        lines: OPENAI_REQUEST_LINES,
         limits: this.options.settings,
         name: (index, model) => `requests-${round}-${fileSafe(endpoint)}-${String(index).padStart(4, '0')}-${fileSafe(model)}.jsonl`,
       }),
@@ -173,11 +177,10 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
     const missing = new Problems();
     for (const f of manifest.files) {
       const file = path.join(dir, f.file);
-      for await (const { value, line } of readJsonl(file, { signal })) {
-        const customId = String(value.custom_id);
+      for await (const { customId, request, line } of requestsIn(file, OPENAI_REQUEST_LINES, signal)) {
         const record = withoutUsage.get(customId);
         // As the batch coordinator does: without usage, tokens are estimated as characters / 4.
-        if (record !== undefined) this.take(record, estimateTokens(promptCharacters(value)), estimateTokens(record.text.length));
+        if (record !== undefined) this.take(record, estimateTokens(promptCharacters(request)), estimateTokens(record.text.length));
         else if (!this.options.cache.has(customId)) missing.add(`${file}:${line} (custom_id ${customId}${failures.has(customId) ? `; ${failures.get(customId)}` : ': no line answers it'})`);
       }
     }
@@ -212,15 +215,19 @@ class Problems {
   }
 }
 
+const manifestSchema: z.ZodType<Manifest> = z.object({
+  input: z.string().min(1),
+  rounds: z.int().min(0),
+  files: z.array(z.object({ file: z.string().min(1), endpoint: z.string().min(1), model: z.string().min(1), requests: z.int().min(0), round: z.int().min(1) })),
+});
+
+/** The folder's manifest. @throws StateFileError naming it when it does not read back; an Error saying what to do when there is none. */
 function readManifest(dir: string): Manifest {
   const file = path.join(dir, MANIFEST);
-  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    throw new Error(`${dir} holds no readable ${MANIFEST}: write the requests there first with --batch-export ${dir}`);
+    return readJsonFile(file, manifestSchema, 'a Smart batch export\'s manifest');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${dir} holds no ${MANIFEST}: write the requests there first with --batch-export ${dir}`);
+    throw error;
   }
-  const m = raw as Partial<Manifest> | null;
-  if (typeof m?.input !== 'string' || typeof m.rounds !== 'number' || !Array.isArray(m.files)) throw new Error(`${file} is not a Smart manifest`);
-  return { input: m.input, rounds: m.rounds, files: m.files };
 }

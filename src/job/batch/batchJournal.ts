@@ -11,8 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { AppendOnlyLines } from '../../io/appendOnlyLines';
+import * as z from 'zod';
+import { firstIssue, StateFileError } from '../../io/jsonFile';
 import { readJsonl } from '../../io/jsonl';
-import type { BatchProblem, BatchStatus } from '../../llm/batchApi';
+import type { BatchProblem, BatchStatus } from '../../llm/batchProvider';
 import type { RequestFile } from './requestFiles';
 
 /**
@@ -71,6 +73,46 @@ export type JournalEvent =
 /** A journal line: an event and when it happened. */
 export type JournalLine = JournalEvent & { readonly at: string };
 
+const nonEmpty = z.string().min(1);
+const count = z.int().min(0);
+const plannedFileSchema = z.object({
+  path: nonEmpty,
+  model: nonEmpty,
+  requests: count,
+  bytes: count,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
+  attempt: z.int().min(1),
+  from: z.object({ batchId: nonEmpty, reason: z.enum(['failed', 'expired', 'cancelled', 'refused', 'cancelledAtProvider']) }).optional(),
+});
+const failedRequestSchema = z.object({ customId: z.string(), message: z.string() });
+const problemSchema = z.object({ code: z.string(), message: z.string(), line: z.int().optional() }).transform((p) => ({ ...p, line: p.line }));
+const at = z.iso.datetime();
+
+/** A journal line as it must read back: one event this code writes, with its time. */
+const journalLineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('type', [
+  z.object({ at, type: z.literal('started'), runId: nonEmpty }),
+  z.object({ at, type: z.literal('planned'), files: z.array(plannedFileSchema) }),
+  z.object({ at, type: z.literal('uploaded'), file: nonEmpty, fileId: nonEmpty }),
+  z.object({ at, type: z.literal('created'), file: nonEmpty, batchId: nonEmpty, createdAt: z.number(), adopted: z.boolean() }),
+  z.object({
+    at,
+    type: z.literal('status'),
+    batchId: nonEmpty,
+    status: z.enum(['validating', 'failed', 'in_progress', 'finalizing', 'completed', 'expired', 'cancelling', 'cancelled']),
+    completed: count,
+    failed: count,
+    total: count,
+    outputFileId: z.string().optional(),
+    errorFileId: z.string().optional(),
+    problems: z.array(problemSchema).optional(),
+  }),
+  z.object({ at, type: z.literal('cancelRequested'), batchId: nonEmpty }),
+  z.object({ at, type: z.literal('downloaded'), batchId: nonEmpty, answered: count, failed: count, unanswered: count, failures: z.array(failedRequestSchema), leftovers: z.array(plannedFileSchema) }),
+]);
+
+/** What the journal holds, for its errors. */
+const WHAT = 'a Smart batch journal';
+
 /** What the journal says about one request file. */
 export interface FileState {
   readonly plan: PlannedFile;
@@ -109,17 +151,27 @@ export class BatchJournal {
   private runIdValue: string | undefined;
   private planned = false;
   private out: AppendOnlyLines | undefined;
-  /** Lines that could not be read back (torn by a crash, or not events of this journal). */
+  /** Lines torn by a crash (not JSON), passed over: the step each recorded is done again. */
   skippedLines = 0;
 
   private constructor(readonly file: string) {}
 
-  /** Opens (creating if needed) a journal and rebuilds its state; a new journal starts a run with a new id. */
+  /**
+   * Opens (creating if needed) a journal and rebuilds its state; a new
+   * journal starts a run with a new id. A line that is not JSON was torn by
+   * a crash mid-write and is passed over; a line that is JSON but no event
+   * this code writes, or an event for a file or batch the lines before never
+   * planned, means the journal was edited or is not one: believing it could
+   * pay for a batch twice, so it stops the run.
+   * @throws StateFileError naming the file and the line.
+   */
   static async open(file: string): Promise<BatchJournal> {
     const journal = new BatchJournal(file);
     if (existsSync(file)) {
-      for await (const { value } of readJsonl(file, { skipInvalid: true, onInvalid: () => journal.skippedLines++ })) {
-        if (!journal.apply(value as unknown as JournalLine, true)) journal.skippedLines++;
+      for await (const { line, value } of readJsonl(file, { skipInvalid: true, onInvalid: () => journal.skippedLines++ })) {
+        const parsed = journalLineSchema.safeParse(value);
+        if (!parsed.success) throw new StateFileError(file, WHAT, firstIssue(parsed.error), line);
+        if (!journal.apply(parsed.data, true)) throw new StateFileError(file, WHAT, `a "${parsed.data.type}" event for a file or batch no line before it planned`, line);
       }
     }
     journal.out = new AppendOnlyLines(file, true);
@@ -192,8 +244,6 @@ export class BatchJournal {
           f.downloaded = { answered: line.answered, failed: line.failed, unanswered: line.unanswered, failures: line.failures };
           for (const plan of line.leftovers) this.addFile(plan, line.at, earlier);
         });
-      default:
-        return false;
     }
   }
 

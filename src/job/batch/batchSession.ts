@@ -18,12 +18,14 @@
  * written.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import * as z from 'zod';
+import { readJsonFile } from '../../io/jsonFile';
+import { stateFileFor } from '../../io/stateFile';
 import { writeFileAtomic } from '../../io/writeFileAtomic';
 import { BatchJournal, type FileState } from './batchJournal';
 import { fileSafe } from './requestFiles';
-import { stateFileFor } from '../../io/stateFile';
 
 /** What `run.json` holds. */
 export interface SessionRecord {
@@ -73,7 +75,10 @@ export class BatchSession {
     return new BatchSession(folder, record);
   }
 
-  /** An unfinished batch run read from its folder, or undefined (no `run.json`, or not one). */
+  /**
+   * An unfinished batch run read from its folder, or undefined (no `run.json`).
+   * @throws StateFileError when `run.json` is not a run's record.
+   */
   static read(folder: string): BatchSession | undefined {
     const record = readRecord(folder);
     return record === undefined ? undefined : new BatchSession(folder, record);
@@ -143,14 +148,21 @@ export class BatchSession {
   }
 }
 
+const recordSchema = z.strictObject({ runId: z.string().min(1), input: z.string().min(1), config: z.string().min(1), startedAt: z.iso.datetime() });
+
+/**
+ * The run's record, or undefined when there is none. It is written whole
+ * (atomically), so one that does not read back was edited or is not Smart's:
+ * starting over would give the run a new id and lose track of the batches
+ * already at the provider, so the run stops, naming it.
+ * @throws StateFileError naming the file and what is wrong.
+ */
 function readRecord(folder: string): SessionRecord | undefined {
-  let raw: unknown;
+  const file = path.join(folder, RECORD);
   try {
-    raw = JSON.parse(readFileSync(path.join(folder, RECORD), 'utf8'));
-  } catch {
-    return undefined;
+    return readJsonFile(file, recordSchema, 'the record of a Smart batch run (its batches may still be at the provider: see the journals beside it)');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
-  const r = raw as Partial<SessionRecord> | null;
-  if (typeof r?.runId !== 'string' || typeof r.input !== 'string' || typeof r.config !== 'string' || typeof r.startedAt !== 'string') return undefined;
-  return { runId: r.runId, input: r.input, config: r.config, startedAt: r.startedAt };
 }

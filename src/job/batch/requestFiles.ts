@@ -1,7 +1,7 @@
 /**
- * Batch request files: JSONL, one chat-completions request per line, as the
- * Batch API reads them (`{"custom_id", "method": "POST", "url":
- * "/v1/chat/completions", "body"}`). A provider takes one model per file and
+ * Batch request files: JSONL, one request per line in the line format of the
+ * provider's batch engine (`RequestLineFormat`: OpenAI's is `{"custom_id",
+ * "method": "POST", "url": "/v1/chat/completions", "body"}`). A provider takes one model per file and
  * caps a file's requests and bytes, so requests are spread over files by
  * model and cut at the limits. Requests stream through: only the keys seen so
  * far are held (16 bytes each, see keyTable.ts), to write each request once.
@@ -11,6 +11,9 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULTS } from '../../core/defaults';
+import { readJsonl } from '../../io/jsonl';
+import type { RequestLineFormat } from '../../llm/batchProvider';
+import type { ChatRequest } from '../../llm/chatBackend';
 import { KeyTable } from '../keyTable';
 
 /** One request to put in a batch. */
@@ -19,8 +22,8 @@ export interface BatchRequest {
   readonly key: string;
   /** The provider's model name; one file holds the requests of one model. */
   readonly model: string;
-  /** The chat-completions body, sent as it is; its `model` must be `model`. */
-  readonly body: Readonly<Record<string, unknown>>;
+  /** The request; its `model` must be `model`. */
+  readonly request: ChatRequest;
 }
 
 /** A request file written. */
@@ -42,13 +45,12 @@ export interface RequestFileLimits {
 }
 
 export interface WriteRequestFilesOptions {
+  /** How the provider's batch engine reads a request. */
+  readonly lines: RequestLineFormat;
   readonly limits?: RequestFileLimits;
   /** The name of the `index`-th file written (from 1). Default `0001-<model>.jsonl`. */
   readonly name?: (index: number, model: string) => string;
 }
-
-/** The endpoint every request file is for. */
-export const BATCH_ENDPOINT = '/v1/chat/completions';
 
 /**
  * Writes the requests into JSONL files under `folder` (created if needed;
@@ -59,7 +61,7 @@ export const BATCH_ENDPOINT = '/v1/chat/completions';
 export async function writeRequestFiles(
   requests: AsyncIterable<BatchRequest> | Iterable<BatchRequest>,
   folder: string,
-  options: WriteRequestFilesOptions = {},
+  options: WriteRequestFilesOptions,
 ): Promise<RequestFile[]> {
   const maxRequests = options.limits?.maxRequestsPerBatch ?? DEFAULTS.batchSettings.maxRequestsPerBatch;
   const maxBytes = options.limits?.maxBytesPerBatch ?? DEFAULTS.batchSettings.maxBytesPerBatch;
@@ -74,10 +76,10 @@ export async function writeRequestFiles(
   try {
     for await (const request of requests) {
       if (!seen.add(request.key, 0)) continue;
-      if (request.body.model !== request.model) {
-        throw new Error(`the body of request ${request.key} names model ${JSON.stringify(request.body.model)}, not "${request.model}"`);
+      if (request.request.model !== request.model) {
+        throw new Error(`request ${request.key} names model ${JSON.stringify(request.request.model)}, not "${request.model}"`);
       }
-      const line = `${JSON.stringify({ custom_id: request.key, method: 'POST', url: BATCH_ENDPOINT, body: request.body })}\n`;
+      const line = `${options.lines.write(request.key, request.request)}\n`;
       const bytes = Buffer.byteLength(line);
       if (bytes > maxBytes) {
         throw new Error(`the request ${request.key} for model "${request.model}" takes ${bytes} bytes, more than the ${maxBytes} a batch file may hold`);
@@ -110,10 +112,9 @@ export function fileSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** The characters of a request line's messages: what a token estimate goes by when a provider reports no usage. */
-export function promptCharacters(requestLine: Readonly<Record<string, unknown>>): number {
-  const messages = (requestLine.body as { messages?: { content?: unknown }[] } | undefined)?.messages ?? [];
-  return messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
+/** The characters of a request's messages: what a token estimate goes by when a provider reports no usage. */
+export function promptCharacters(request: ChatRequest): number {
+  return request.messages.reduce((n, m) => n + m.content.length, 0);
 }
 
 /** A request file being written, with its count, size and hash kept as it grows. */
@@ -149,5 +150,22 @@ class OpenFile {
   result(): RequestFile {
     if (this.sha256 === undefined) throw new Error(`internal error: ${this.path} is still open`);
     return { path: this.path, model: this.model, requests: this.requests, bytes: this.bytes, sha256: this.sha256 };
+  }
+}
+
+/**
+ * The requests of a request file Smart wrote, in file order, as the
+ * provider's line format reads them.
+ * @throws Error naming the file and line when a line holds no request.
+ */
+export async function* requestsIn(file: string, lines: RequestLineFormat, signal: AbortSignal): AsyncGenerator<{ readonly customId: string; readonly request: ChatRequest; readonly line: number }> {
+  for await (const { line, value } of readJsonl(file, { signal })) {
+    let read: { readonly customId: string; readonly request: ChatRequest };
+    try {
+      read = lines.read(value);
+    } catch (error) {
+      throw new Error(`${file}:${line}: not a request Smart wrote (${(error as Error).message})`);
+    }
+    yield { ...read, line };
   }
 }

@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { CallPool } from '../../core/callPool';
 import type { PlannedCall } from '../../core/engine';
 import type { JsonlRecord } from '../../io/jsonl';
-import { requestBody, type JobClient } from '../jobClient';
+import type { JobClient } from '../jobClient';
 import type { ResponseCache } from '../responseCache';
 import { writeRequestFiles, type BatchRequest, type RequestFile, type WriteRequestFilesOptions } from './requestFiles';
 
@@ -60,7 +60,7 @@ export async function routeCalls(calls: AsyncIterable<PlannedCall<JsonlRecord>>,
         sink = new RequestSink(folder, options.files(endpoint));
         sinks.set(endpoint, sink);
       }
-      await sink.push({ key: prepared.key, model: prepared.request.model, body: requestBody(prepared.request) });
+      await sink.push({ key: prepared.key, model: prepared.request.model, request: prepared.request });
     }
   } catch (error) {
     // Online calls in flight end (answered, failed or aborted) before the caller closes the cache they write to.

@@ -12,6 +12,7 @@ import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type JobOptions, type JobReport } from '../../../src/job/runJob';
 import { OpenAiTestServer, startOpenAiTestServer, type BatchOptions, type TestMessage } from '../../support/openaiTestServer';
 import { spamJobConfig } from '../../support/spamJob';
+import { StateFileError } from '../../../src/io/jsonFile';
 
 const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 
@@ -333,6 +334,22 @@ describe('batch mode of a job, against the test server', function () {
       assertOutputs(ws, 1500);
       assert.ok(server.counts().paid > paid);
       assert.equal(server.maxPaidPerRequest(), 1);
+    });
+
+    it('stops an import at a manifest that does not read back (truncated, edited), naming it and the field, before any call (issue 19, item 2)', async () => {
+      const server = await serve();
+      const ws = job(300, server);
+      const dir = path.join(ws.dir, 'exchange');
+      assert.ok((await exportRun(ws, dir, false)) instanceof RequestsExported);
+      const manifestFile = path.join(dir, MANIFEST);
+      const text = readFileSync(manifestFile, 'utf8');
+      const calls = server.counts().total;
+      const edited = JSON.stringify({ ...(JSON.parse(text) as object), rounds: 'one' });
+      for (const [broken, expected] of [[text.slice(0, text.length / 2), /not valid JSON/], [edited, /rounds: /]] as const) {
+        writeFileSync(manifestFile, broken);
+        await assert.rejects(exportRun(ws, dir, true), (e: Error) => e instanceof StateFileError && e.message.startsWith(manifestFile) && expected.test(e.message));
+      }
+      assert.equal(server.counts().total, calls);
     });
 
     it('exports only into an empty folder, and says so before any call', async () => {

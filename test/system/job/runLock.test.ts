@@ -78,8 +78,12 @@ describe('RunLock', () => {
     mkdirSync(path.dirname(file));
     writeFileSync(file, JSON.stringify({ pid: 1, host: `not-${os.hostname()}`, startedAt: '2025-01-01T00:00:00.000Z' }));
     assert.throws(() => RunLock.acquire(input()), /process 1 on not-.*, since 2025-01-01T00:00:00\.000Z/);
-    writeFileSync(file, '');
-    RunLock.acquire(input()).release();
+    // Empty (a power cut before its data reached the disk), truncated, or foreign: no live run holds it.
+    for (const text of ['', '{"pid": 12, "host": "h', '{"pid": "12", "host": "h", "startedAt": "2025-01-01T00:00:00.000Z"}', '{"name": "some-package"}']) {
+      writeFileSync(file, text);
+      RunLock.acquire(input()).release();
+      mkdirSync(path.dirname(file), { recursive: true });
+    }
   });
 
   it('is not given back by a run whose lock another took over', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { ChatClientOptions, ChatRequest, EndpointConfig, OpenAiChatClient } from '../../../src/llm/openAiChatClient';
+import type { ChatBackendOptions, ChatRequest } from '../../../src/llm/chatBackend';
+import { EndpointConfig, OpenAiChatClient } from '../../../src/llm/openAiChatClient';
 import { RateLimiterPool } from '../../../src/llm/rateLimiter';
 import { LlmCallError, RetryPolicy } from '../../../src/llm/retryPolicy';
 import { useLoopbackServers } from '../../support/loopbackHarness';
@@ -20,7 +21,7 @@ const ask = (prompt: string, model = request.model): ChatRequest => ({ model, me
 describe('OpenAiChatClient against the loopback server', () => {
   const { serve, failure, log, logs } = useLoopbackServers(KEY, answer);
 
-  function clientFor(server: OpenAiTestServer, endpoint: Partial<EndpointConfig> = {}, options: ChatClientOptions = {}): OpenAiChatClient {
+  function clientFor(server: OpenAiTestServer, endpoint: Partial<EndpointConfig> = {}, options: ChatBackendOptions = {}): OpenAiChatClient {
     return new OpenAiChatClient(
       { name: 'loopback', baseURL: server.baseURL, apiKey: KEY, apiKeySource: 'the SMART_TEST_KEY environment variable', ...endpoint },
       {

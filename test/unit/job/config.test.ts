@@ -90,7 +90,7 @@ describe('smart.config.json', () => {
     ['a negative price', (c) => ((c.models as Array<Record<string, unknown>>)[0].inputPer1M = -1), /models\[0\]\.inputPer1M: must be at least 0, got -1/],
     ['an unknown model setting', (c) => ((c.models as Array<Record<string, unknown>>)[0].price = 1), /models\[0\]\.price: unknown setting \(known: id, endpoint, model, inputPer1M, outputPer1M, logprobs\)/],
     ['a model without an endpoint', (c) => delete (c.models as Array<Record<string, unknown>>)[0].endpoint, /models\[0\]\.endpoint: is required/],
-    ['an unknown endpoint setting', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.apikey = 'X'), /endpoints\.local\.apikey: unknown setting \(known: baseURL, apiKeyEnv/],
+    ['an unknown endpoint setting', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.apikey = 'X'), /endpoints\.local\.apikey: unknown setting \(known: kind, baseURL, apiKeyEnv/],
     ['a header that is not a string', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.headers = { 'x-id': 7 }), /endpoints\.local\.headers\.x-id: must be a string, got 7/],
     ['a fractional timeout', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.timeoutMs = 0.5), /endpoints\.local\.timeoutMs: must be a whole number, got 0\.5/],
     ['no endpoints and no replay', (c) => delete c.endpoints, /endpoints: is required \(or "replay"/],

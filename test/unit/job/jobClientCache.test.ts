@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import type { ModelSpec } from '../../../src/core/types';
 import type { JsonlRecord } from '../../../src/io/jsonl';
 import { compileTemplate } from '../../../src/io/template';
-import { JobClient, requestBody } from '../../../src/job/jobClient';
+import { JobClient } from '../../../src/job/jobClient';
+import { chatCompletionBody } from '../../../src/llm/openAiChatClient';
 import { requestKey, ResponseCache } from '../../../src/job/responseCache';
-import type { ChatRequest } from '../../../src/llm/openAiChatClient';
+import type { ChatRequest } from '../../../src/llm/chatBackend';
 
 const MODEL: ModelSpec = { id: 'mini', inputPer1M: 1, outputPer1M: 2 };
 const BASE_URL = 'http://127.0.0.1:9/v1';
@@ -52,10 +53,10 @@ describe('JobClient answering from the cache', () => {
   it('keys a request by its endpoint and the body a batch file sends', () => {
     const prepared = client().prepare(MODEL, record(3, 'hello'));
     const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Label: hello' }], max_tokens: 5, temperature: 0 };
-    assert.deepEqual(requestBody(prepared.request), body);
+    assert.deepEqual(chatCompletionBody(prepared.request), body);
     assert.equal(prepared.key, requestKey(BASE_URL, body));
     assert.equal(prepared.route.endpoint, 'openai');
-    assert.equal(requestBody({ model: 'm', messages: [] }).max_tokens, null);
+    assert.equal(chatCompletionBody({ model: 'm', messages: [] }).max_tokens, null);
   });
 
   it('charges an answer its batch run fetched once, at its price factor; answers of other runs are free cache hits', async () => {

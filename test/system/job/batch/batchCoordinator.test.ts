@@ -11,11 +11,12 @@ import { BatchRequest } from '../../../../src/job/batch/requestFiles';
 import { estimateTokens } from '../../../../src/llm/openAiEndpoint';
 import { BatchRunSettings, chatRequests, readAnswers, runBatchRun } from '../../../support/batchRunProcess';
 import { OpenAiTestServer, OpenAiTestServerOptions, requestKey, startOpenAiTestServer, TestMessage } from '../../../support/openaiTestServer';
+import { OPENAI_REQUEST_LINES } from '../../../../src/llm/batchApi';
 
 const answer = (model: string, messages: readonly TestMessage[]): string => `${model}: ${messages[messages.length - 1].content.toUpperCase()}`;
 const prompts = (n: number, prefix = 'item'): string[] => Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
 /** The test server's own key of a request, to read its counts. */
-const serverKey = (request: BatchRequest): string => requestKey(request.model, request.body.messages as TestMessage[]);
+const serverKey = (request: BatchRequest): string => requestKey(request.model, request.request.messages);
 
 describe('runBatches against the loopback server', () => {
   let dir: string;
@@ -64,7 +65,7 @@ describe('runBatches against the loopback server', () => {
     const counts = server.counts();
     for (const request of unique.values()) {
       const got = byKey.get(request.key);
-      const messages = request.body.messages as TestMessage[];
+      const messages = request.request.messages as TestMessage[];
       assert.equal(got?.text, answer(request.model, messages));
       assert.equal(got?.model, request.model);
       assert.equal(counts.paidPerKey[serverKey(request)], 1, `paid once: ${request.key}`);
@@ -111,7 +112,7 @@ describe('runBatches against the loopback server', () => {
     const settings = settingsFor(server, []);
     const mixed = join(dir, 'mixed.jsonl');
     const content = [...chatRequests(server.baseURL, 'small', ['a']), ...chatRequests(server.baseURL, 'large', ['b'])]
-      .map((r) => `${JSON.stringify({ custom_id: r.key, method: 'POST', url: '/v1/chat/completions', body: r.body })}\n`).join('');
+      .map((r) => `${OPENAI_REQUEST_LINES.write(r.key, r.request)}\n`).join('');
     writeFileSync(mixed, content);
     const plan = async (): Promise<[{ path: string; model: string; requests: number; bytes: number; sha256: string }]> => [{
       path: mixed, model: 'small', requests: 2, bytes: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex'),

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StateFileError } from '../../../../src/io/jsonFile';
 import { BatchJournal, JournalLine, PlannedFile } from '../../../../src/job/batch/batchJournal';
 
 const plan = (name: string, attempt = 1): PlannedFile => ({ path: `/plan/${name}`, model: 'small', requests: 4, bytes: 400, sha256: 'ab'.repeat(32), attempt });
@@ -73,22 +74,40 @@ describe('BatchJournal', () => {
     assert.equal((await BatchJournal.open(file)).state.planned, true);
   });
 
-  it('skips a line torn by a crash and lines that fit no file, and appends after them on a fresh line', async () => {
+  it('passes over lines torn by a crash, at the end or before later lines, and appends after them on a fresh line', async () => {
     const journal = await BatchJournal.open(file);
     journal.record({ type: 'planned', files: [plan('a.jsonl')] });
     journal.close();
-    appendFileSync(file, `${JSON.stringify({ at: 'x', type: 'uploaded', file: '/plan/nowhere.jsonl', fileId: 'f' })}\n`);
-    appendFileSync(file, `${JSON.stringify({ at: 'x', type: 'renamed' })}\n`);
     appendFileSync(file, '{"at":"2026-01-01T00:00:00.000Z","type":"uploaded","file":"/plan/a.js'); // killed mid-write
 
     const reopened = await BatchJournal.open(file);
-    assert.equal(reopened.skippedLines, 3);
+    assert.equal(reopened.skippedLines, 1);
     assert.equal(reopened.state.files[0].fileId, undefined, 'the torn upload is done again');
     reopened.record({ type: 'uploaded', file: '/plan/a.jsonl', fileId: 'file-9' });
     reopened.close();
     const last = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').pop()!;
     assert.equal((JSON.parse(last) as { fileId: string }).fileId, 'file-9');
-    assert.equal((await BatchJournal.open(file)).state.files[0].fileId, 'file-9');
+    const again = await BatchJournal.open(file);
+    assert.equal(again.skippedLines, 1, 'the torn line, now between two others');
+    assert.equal(again.state.files[0].fileId, 'file-9');
+    again.close();
+  });
+
+  it('stops, naming the file and the line, at a line that is JSON but no event it writes, or an event for a file no line planned (issue 19, item 2)', async () => {
+    const journal = await BatchJournal.open(file);
+    journal.record({ type: 'planned', files: [plan('a.jsonl')] });
+    journal.close();
+    const good = readFileSync(file, 'utf8');
+    const cases: Array<[string, RegExp]> = [
+      [JSON.stringify({ at: '2026-01-01T00:00:00.000Z', type: 'renamed' }), /:3: not a Smart batch journal \(type: /],
+      [JSON.stringify({ at: '2026-01-01T00:00:00.000Z', type: 'created', file: '/plan/a.jsonl', batchId: 'batch_1', createdAt: 'yesterday', adopted: false }), /:3: not a Smart batch journal \(createdAt: /],
+      [JSON.stringify({ at: '2026-01-01T00:00:00.000Z', type: 'uploaded', file: '/plan/nowhere.jsonl', fileId: 'f' }), /:3: not a Smart batch journal \(a "uploaded" event for a file or batch no line before it planned\)/],
+      [JSON.stringify({ name: 'some-package', version: '1.0.0' }), /:3: not a Smart batch journal/],
+    ];
+    for (const [line, expected] of cases) {
+      writeFileSync(file, `${good}${line}\n`);
+      await assert.rejects(BatchJournal.open(file), (error: Error) => error instanceof StateFileError && error.message.startsWith(file) && expected.test(error.message), line);
+    }
   });
 
   it('refuses to record an event for a batch it does not know, writing nothing', async () => {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StateFileError } from '../../../../src/io/jsonFile';
 import { BatchJournal } from '../../../../src/job/batch/batchJournal';
 import { BatchSession } from '../../../../src/job/batch/batchSession';
 
@@ -26,6 +27,23 @@ describe('BatchSession', () => {
     first.remove();
     assert.equal(BatchSession.exists(input), false);
     assert.equal(BatchSession.read(BatchSession.folderFor(input)), undefined);
+  });
+
+  it('stops at a record that does not read back (truncated, edited, foreign), naming it, rather than start a run over its batches (issue 19, item 2)', async () => {
+    const session = await BatchSession.open(input, join(dir, 'smart.config.json'));
+    const record = join(session.folder, 'run.json');
+    const cases: Array<[string, RegExp]> = [
+      ['{"runId": "1b2', /not valid JSON/],
+      ['', /it is empty/],
+      [JSON.stringify({ ...session.record, runId: 7 }), /runId: /],
+      [JSON.stringify({ name: 'some-package', version: '1.0.0' }), /not the record of a Smart batch run/],
+    ];
+    for (const [text, expected] of cases) {
+      writeFileSync(record, text);
+      for (const read of [() => BatchSession.read(session.folder), () => BatchSession.open(input, 'c.json')]) {
+        await assert.rejects(async () => read(), (error: Error) => error instanceof StateFileError && error.message.startsWith(record) && expected.test(error.message), text);
+      }
+    }
   });
 
   it('has at most one live round per endpoint, numbered on after the ended ones', async () => {
@@ -57,7 +75,5 @@ describe('BatchSession', () => {
     journal.close();
     // c's batch may exist at the provider without its id recorded (a run killed just after creating it).
     assert.deepEqual((await session.pendingBatches()).map((f) => f.batchId), ['batch_a', undefined]);
-    writeFileSync(join(session.folder, 'run.json'), '{"runId": 1}');
-    assert.equal(BatchSession.read(session.folder), undefined, 'a record that is not one is no run');
   });
 });

@@ -1,0 +1,90 @@
+/**
+ * What batch mode needs of a provider's batch engine, whatever its protocol:
+ * the line a request file holds for one request (and the request a line
+ * holds), uploading a file, creating a batch of it, finding, retrieving and
+ * cancelling batches, and reading the results. `batchApi.ts` is OpenAI's
+ * (and any server that speaks its Batch API); the coordinator
+ * (`src/job/batch/batchCoordinator.ts`) drives any of them the same way,
+ * journaled, resumed and paid once.
+ */
+import type { ChatRequest } from './chatBackend';
+
+/** Where a batch is: the statuses OpenAI's Batch API reports, which the other providers' map onto. */
+export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+
+/** Statuses after which a batch changes no more. */
+export const FINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+/** A problem validation found in an input file. */
+export interface BatchProblem {
+  readonly code: string;
+  readonly message: string;
+  /** 1-based line of the input file, when the problem is on one. */
+  readonly line: number | undefined;
+}
+
+/** A batch as the provider reports it. */
+export interface BatchInfo {
+  readonly id: string;
+  readonly status: BatchStatus;
+  readonly inputFileId: string;
+  readonly outputFileId: string | undefined;
+  readonly errorFileId: string | undefined;
+  readonly counts: { readonly total: number; readonly completed: number; readonly failed: number };
+  /** Unix time in seconds, as the provider keeps it. */
+  readonly createdAt: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The model the provider read from the file, once validated (not every provider says). */
+  readonly model: string | undefined;
+  /** Why validation failed (status `failed`); empty otherwise. */
+  readonly problems: readonly BatchProblem[];
+}
+
+/** One line of an output or error file. */
+export type BatchResultRecord =
+  | {
+    readonly customId: string;
+    readonly ok: true;
+    readonly text: string;
+    /** Undefined when the provider reported no usage (see the coordinator for the estimate). */
+    readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+    /** The answer's probability, when the request asked for log-probabilities and the provider gave them. */
+    readonly confidence?: number;
+  }
+  | {
+    readonly customId: string;
+    readonly ok: false;
+    /** The HTTP status of the request, when it got one. */
+    readonly status: number | undefined;
+    readonly message: string;
+  };
+
+/** How a provider's batch engine reads one request: the line Smart writes to a request file for it, and the request a line holds. */
+export interface RequestLineFormat {
+  /** The line (JSON, without its newline) of one request; `customId` comes back with its result. */
+  write(customId: string, request: ChatRequest): string;
+  /** The request and custom id a line written by `write` holds. @throws Error saying what is missing when it holds none. */
+  read(line: Readonly<Record<string, unknown>>): { readonly customId: string; readonly request: ChatRequest };
+}
+
+/** One endpoint's batch engine. Every operation is retried by the provider's policy and ends promptly on abort. */
+export interface BatchProvider {
+  /** The endpoint's name, for messages. */
+  readonly endpointName: string;
+  readonly lines: RequestLineFormat;
+  /** Uploads a request file, streamed from disk. */
+  uploadRequestFile(file: string, signal: AbortSignal): Promise<{ readonly id: string; readonly bytes: number }>;
+  /**
+   * Creates a batch of an uploaded file. `metadata` identifies it uniquely:
+   * an attempt that may have left the batch created is followed by a look
+   * for it before a second is created.
+   */
+  createBatch(inputFileId: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal): Promise<BatchInfo>;
+  /** The newest batch whose metadata includes every pair of `metadata`, created at or after `createdSince` (Unix seconds). */
+  findBatch(metadata: Readonly<Record<string, string>>, createdSince: number, signal: AbortSignal): Promise<BatchInfo | undefined>;
+  retrieveBatch(id: string, signal: AbortSignal): Promise<BatchInfo>;
+  /** Asks the provider to cancel; the batch ends `cancelled` with what was answered until then. */
+  cancelBatch(id: string, signal: AbortSignal): Promise<BatchInfo>;
+  /** Streams a result file, each record once, in file order; resolves with their number. */
+  readResults(fileId: string, onRecord: (record: BatchResultRecord) => void | Promise<void>, signal: AbortSignal): Promise<number>;
+}

@@ -1,0 +1,11 @@
+import type { ChatBackend, ChatBackendOptions, EndpointKind } from './chatBackend';
+import { OpenAiChatClient } from './openAiChatClient';
+import type { EndpointConfig } from './openAiEndpoint';
+
+/** The client for one endpoint of a kind, shared by the models on it. */
+export function createChatBackend(kind: EndpointKind, endpoint: EndpointConfig, options: ChatBackendOptions = {}): ChatBackend {
+  switch (kind) {
+    case 'openai':
+      return new OpenAiChatClient(endpoint, options);
+  }
+}

@@ -9,16 +9,16 @@
  * edited after the run, or not of the same run, is refused, naming what does
  * not follow.
  */
-import { readFileSync } from 'node:fs';
-import * as z from 'zod';
 import { gateVerdictOf, needsJudge, planOutcome } from '../core/plans/planOutcome';
-import { planId, type PlanSpec } from '../core/plans/planSpec';
+import { planId } from '../core/plans/planSpec';
 import { confidenceBound } from '../core/stats/confidenceBound';
 import { blockLowerBound, hypergeometricLowerBound } from '../core/stats/hypergeometric';
 import { intervalBound } from '../core/types';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
 import { agreeingNeeded } from '../core/auto/certificationPlan';
 import { answerOfOutcome, readEvidence, type ProfiledOutcome } from './evidence';
+import { readReportFile } from './reportSchema';
+import type { JobReport } from './runJob';
 
 /** What verification found: what it checked, and what does not follow. */
 export interface Verification {
@@ -26,44 +26,15 @@ export interface Verification {
   readonly problems: readonly string[];
 }
 
-const planSpec = z.custom<PlanSpec>((value) => typeof value === 'object' && value !== null && 'kind' in value);
-
-/** The part of a report verification reads, checked as it is read. */
-const reportSchema = z.object({
-  strategy: z.string(),
-  bound: z.enum(['clopper-pearson', 'anytime', 'hypergeometric']),
-  seed: z.int(),
-  items: z.int(),
-  profiledItems: z.int(),
-  reference: z.string(),
-  target: z.object({ accuracy: z.number(), confidence: z.number() }),
-  evidence: z.string(),
-  models: z.array(z.object({ id: z.string(), role: z.string(), agreements: z.int(), n: z.int() })),
-  plan: z.object({
-    about: z.enum(['outputs', 'rate']).optional(),
-    agreeingOutputs: z.int().optional(),
-    agreementLowerBound: z.number(),
-    entries: z.array(z.object({ id: z.string(), plan: planSpec, items: z.int(), agreeing: z.int().optional(), lowerBound: z.number(), level: z.number() })),
-    certification: z
-      .object({
-        pilotItems: z.int(),
-        items: z.int(),
-        looks: z.int(),
-        plans: z.array(z.object({ id: z.string(), plan: planSpec, agreements: z.int(), items: z.int(), agreeing: z.int(), alpha: z.number(), blockAlpha: z.number() })),
-      })
-      .optional(),
-  }),
-  guarantee: z.object({ met: z.boolean() }),
-});
-
-type Report = z.output<typeof reportSchema>;
+/** The report verification reads, checked as it is read (`reportSchema.ts`). */
+type Report = JobReport;
 
 /**
  * Verifies the report in `reportFile` against its evidence.
  * @throws Error naming the file when the report or the evidence cannot be read as one.
  */
 export function verifyReport(reportFile: string): Verification {
-  const report = readReport(reportFile);
+  const report = readReportFile(reportFile);
   const { header, outcomes } = readEvidence(report.evidence);
   const checked: string[] = [];
   const problems: string[] = [];
@@ -83,21 +54,6 @@ export function verifyReport(reportFile: string): Verification {
   if (report.plan.certification) checkCertification(report, outcomes, header.answer, check);
   else checkPaperEntries(report, check);
   return { checked, problems };
-}
-
-function readReport(file: string): Report {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`${file}: is not a report Smart wrote (${(error as Error).message})`);
-  }
-  const result = reportSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(`${file}: is not a report Smart wrote (${issue.path.join('.')}: ${issue.message})`);
-  }
-  return result.data;
 }
 
 /** Whether an outcome's agreement flags follow from its outputs: the rule where no judge was asked, the verdict where one was. */

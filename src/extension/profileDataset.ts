@@ -6,7 +6,7 @@ import { readFirstRecord } from '../io/jsonl';
 import { draftTemplate, TASK_PLACEHOLDER } from '../io/template';
 import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfigs } from '../job/findConfig';
-import { readReportFile } from '../job/reportSchema';
+import { readReportConfig } from '../job/reportSchema';
 import { jobFiles } from '../job/runJob';
 import { modeChoices } from '../text/batch';
 import { answerRuleWords } from './answerRuleWords';
@@ -139,7 +139,7 @@ function configChoice(file: string, last: boolean): ConfigChoice {
 /** The config the last run on this input used, as its report names it (none without a report, or one that cannot be read). */
 function lastConfigOf(input: string): string | undefined {
   try {
-    return readReportFile(jobFiles(input).report).config;
+    return readReportConfig(jobFiles(input).report);
   } catch {
     return undefined;
   }

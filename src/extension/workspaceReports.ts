@@ -4,7 +4,8 @@
  */
 import { statSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { REPORT_SUFFIX } from '../job/runJob';
+import { readReportFile } from '../job/reportSchema';
+import { REPORT_SUFFIX, type JobReport } from '../job/runJob';
 
 /** The report written last in the workspace's folders, if any. */
 export async function newestReport(): Promise<vscode.Uri | undefined> {
@@ -16,4 +17,9 @@ export async function newestReport(): Promise<vscode.Uri | undefined> {
     if (mtime !== undefined && (newest === undefined || mtime > newest.mtime)) newest = { uri, mtime };
   }
   return newest?.uri;
+}
+
+/** A run report read from disk, checked against its schema. @throws StateFileError naming the file and the field when it is not one. */
+export function readReport(uri: vscode.Uri): JobReport {
+  return readReportFile(uri.fsPath);
 }

@@ -193,7 +193,7 @@ const costPreviewSchema = z.object({
 });
 
 /** A whole run report, as `runJob` writes it. */
-export const jobReportSchema: z.ZodType<JobReport> = z.object({
+const reportObject = z.object({
   // The engine's report (RunReport).
   strategy: z.enum(STRATEGIES),
   bound: guaranteeBound,
@@ -238,6 +238,12 @@ export const jobReportSchema: z.ZodType<JobReport> = z.object({
   preview: costPreviewSchema,
 });
 
+/** The whole report, held to its type by the compiler. */
+export const jobReportSchema: z.ZodType<JobReport> = reportObject;
+
+/** The one field a report is read for when only its config matters (the last run's settings on a file): an older or partial report still names it. */
+const reportConfigSchema = reportObject.pick({ config: true });
+
 /**
  * Reads a run report. Errors of the file system (no report there) pass as
  * they are, for the caller to word.
@@ -245,4 +251,9 @@ export const jobReportSchema: z.ZodType<JobReport> = z.object({
  */
 export function readReportFile(file: string): JobReport {
   return readJsonFile(file, jobReportSchema, 'a Smart run report');
+}
+
+/** The config a report says its run used. @throws StateFileError naming the file when it names none. */
+export function readReportConfig(file: string): string {
+  return readJsonFile(file, reportConfigSchema, 'a Smart run report').config;
 }

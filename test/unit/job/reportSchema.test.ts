@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StateFileError } from '../../../src/io/jsonFile';
 import { loadConfig } from '../../../src/job/config';
-import { jobReportSchema, readReportFile } from '../../../src/job/reportSchema';
+import { jobReportSchema, readReportConfig, readReportFile } from '../../../src/job/reportSchema';
 import { runJob, type JobReport } from '../../../src/job/runJob';
 
 /** A number in [0, 1) from a string, the same on every run. */
@@ -220,5 +220,13 @@ describe('the run report schema', function () {
 
   it('lets file-system errors through as they are', () => {
     assert.throws(() => readReportFile(path.join(dir, 'none.smart-report.json')), (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+  });
+
+  it('reads the config a report names even from a report that is otherwise not one (the last run\'s settings on a file)', () => {
+    const file = path.join(dir, 'partial.smart-report.json');
+    writeFileSync(file, JSON.stringify({ config: '/data/smart.config.2.json', strategy: 'from another version' }));
+    assert.equal(readReportConfig(file), '/data/smart.config.2.json');
+    writeFileSync(file, JSON.stringify({ strategy: 'auto' }));
+    assert.throws(() => readReportConfig(file), (error: Error) => error instanceof StateFileError && /\(config: /.test(error.message));
   });
 });

@@ -83,7 +83,16 @@ const builds = [
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', target: 'node20', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: { webview: 'src/webview/main.ts' }, platform: 'browser', target: 'es2022', format: 'iife' },
-  { entryPoints: ['src/job/configSchema.ts'], bundle: true, write: false, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning', plugins: [writeConfigSchema] },
+  {
+    entryPoints: ['src/job/configSchema.ts'],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+    plugins: [writeConfigSchema],
+  },
 ];
 
 if (watch) {

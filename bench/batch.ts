@@ -116,16 +116,22 @@ async function main(): Promise<void> {
   try {
     const settings: RunSettings = { baseURL: server.baseURL, dir, requests: Number(values.requests), models: Number(values.models) };
     const heapMb = values['heap-mb'] === undefined ? undefined : Number(values['heap-mb']);
-    console.log(`bench:batch on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; `
-      + `${settings.requests.toLocaleString('en-US')} requests over ${settings.models} model(s)${heapMb ? `, run heap capped at ${heapMb} MB` : ''}`);
+    console.log(
+      `bench:batch on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; ` +
+        `${settings.requests.toLocaleString('en-US')} requests over ${settings.models} model(s)${heapMb ? `, run heap capped at ${heapMb} MB` : ''}`,
+    );
     const f = await runChild(settings, heapMb);
     const counts = server.counts();
     const paidTwice = Object.values(counts.paidPerKey).filter((n) => n > 1).length;
-    console.log(`request files: ${f.files} written in ${f.planSeconds.toFixed(1)} s; batches: ${f.batches}, answered ${f.answered.toLocaleString('en-US')} `
-      + `in ${f.runSeconds.toFixed(1)} s (${Math.round(f.answered / f.runSeconds).toLocaleString('en-US')} answers/s, the server's work included); `
-      + `peak memory of the run ${f.maxRssMb.toFixed(0)} MB`);
-    console.log(`server: ${counts.paid.toLocaleString('en-US')} requests paid, ${paidTwice} paid twice; `
-      + `answers file ${(statSync(path.join(dir, 'answers.jsonl')).size / 1e6).toFixed(0)} MB`);
+    console.log(
+      `request files: ${f.files} written in ${f.planSeconds.toFixed(1)} s; batches: ${f.batches}, answered ${f.answered.toLocaleString('en-US')} ` +
+        `in ${f.runSeconds.toFixed(1)} s (${Math.round(f.answered / f.runSeconds).toLocaleString('en-US')} answers/s, the server's work included); ` +
+        `peak memory of the run ${f.maxRssMb.toFixed(0)} MB`,
+    );
+    console.log(
+      `server: ${counts.paid.toLocaleString('en-US')} requests paid, ${paidTwice} paid twice; ` +
+        `answers file ${(statSync(path.join(dir, 'answers.jsonl')).size / 1e6).toFixed(0)} MB`,
+    );
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -61,7 +61,10 @@ async function runOnce(items: number, seed: number, cheapModels: 1 | 2): Promise
       totalCost: report.totalCost,
       referenceOnly: report.referenceOnlyCost,
       judgeCost: report.judge?.cost ?? 0,
-      plan: report.plan.entries.filter((e) => e.items > 0).map((e) => `${e.id} ${count(e.items)}`).join(', '),
+      plan: report.plan.entries
+        .filter((e) => e.items > 0)
+        .map((e) => `${e.id} ${count(e.items)}`)
+        .join(', '),
       guarantee: describeGuarantee(report),
       judgeLine: describeJudge(report.judge!),
       seconds: (performance.now() - t0) / 1000,
@@ -73,7 +76,9 @@ async function runOnce(items: number, seed: number, cheapModels: 1 | 2): Promise
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { items: { type: 'string', default: '2000,20000,100000' }, seed: { type: 'string', default: '1' }, cheap: { type: 'string', default: '1' } } });
+  const { values } = parseArgs({
+    options: { items: { type: 'string', default: '2000,20000,100000' }, seed: { type: 'string', default: '1' }, cheap: { type: 'string', default: '1' } },
+  });
   const sizes = values.items.split(',').map(Number);
   const seed = Number(values.seed);
   for (const cheap of values.cheap.split(',').map(Number)) {
@@ -93,7 +98,15 @@ async function table(sizes: readonly number[], seed: number, cheap: 1 | 2): Prom
   console.log(
     textTable(
       ['items', 'savings', 'total cost', 'reference alone', 'judge cost', 'plan', 'time'],
-      rows.map((r) => [count(r.items), `${fixed(r.savings, 2)}x`, usd(r.totalCost), usd(r.referenceOnly), usd(r.judgeCost), r.plan, `${fixed(r.seconds, 1)} s`]),
+      rows.map((r) => [
+        count(r.items),
+        `${fixed(r.savings, 2)}x`,
+        usd(r.totalCost),
+        usd(r.referenceOnly),
+        usd(r.judgeCost),
+        r.plan,
+        `${fixed(r.seconds, 1)} s`,
+      ]),
       { rule: true, textColumns: [5] },
     ),
   );

@@ -47,7 +47,9 @@ export function answers(seed: number): (model: string, messages: readonly TestMe
     const topic = TOPICS[i % TOPICS.length];
     if (model === 'ref') return `The customer reports ${topic} on order ${100000 + i} and wants a reply from a person soon. [fact ${i}-a]`;
     if (model === 'cheap2') {
-      return cheapAgrees(model, seed, i) ? `A ${topic} on order ${100000 + i}; a person should reply soon. [fact ${i}-a]` : `The customer wants to close the account. [fact ${i}-c]`;
+      return cheapAgrees(model, seed, i)
+        ? `A ${topic} on order ${100000 + i}; a person should reply soon. [fact ${i}-a]`
+        : `The customer wants to close the account. [fact ${i}-c]`;
     }
     return cheapAgrees(model, seed, i)
       ? `Order ${100000 + i}: ${topic}; the customer asks a person to answer quickly. [fact ${i}-a]`

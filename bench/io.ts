@@ -137,7 +137,9 @@ function appendCase(dir: string): void {
     file.close();
     return lines / seconds;
   };
-  console.log(`appending ~300-byte lines: ${count(rate(false, 100_000))}/s written (the response cache), ${count(rate(true, 2_000))}/s flushed each (the batch journal, the audit's labels)`);
+  console.log(
+    `appending ~300-byte lines: ${count(rate(false, 100_000))}/s written (the response cache), ${count(rate(true, 2_000))}/s flushed each (the batch journal, the audit's labels)`,
+  );
 }
 
 /** Batch mode on `items` short items: profiling online, the rest as batches of the test server. */
@@ -149,7 +151,9 @@ async function batchCase(items: number, heapMb: number | undefined): Promise<voi
     writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
     const config = path.join(dir, 'smart.config.json');
     writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL }, { concurrency: 64, batch: { pollSeconds: 1 } })));
-    console.log(`bench:io --batch on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; the test server in this process${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`);
+    console.log(
+      `bench:io --batch on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; the test server in this process${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`,
+    );
     const input = path.join(dir, 'short.jsonl');
     await writeInput(input, items, 0);
     const { seconds, maxRssMb } = await runCli(input, config, heapMb);

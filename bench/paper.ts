@@ -139,16 +139,25 @@ function positiveInteger(value: string | undefined, fallback: number, name: stri
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const setup = loadPaperSetup();
-  const datasets = listOf(args.get('datasets'), setup.map((d) => d.name), setup.map((d) => d.name), 'datasets');
+  const datasets = listOf(
+    args.get('datasets'),
+    setup.map((d) => d.name),
+    setup.map((d) => d.name),
+    'datasets',
+  );
   const strategies = listOf(args.get('strategies'), STRATEGIES, STRATEGIES, 'strategies');
   const bounds = listOf(args.get('bounds'), BOUND_KINDS, ['clopper-pearson'], 'bounds');
   const seeds = positiveInteger(args.get('seeds'), 10, 'seeds');
   const workers = positiveInteger(args.get('workers'), os.availableParallelism(), 'workers');
-  const deltas = args.get('deltas')?.split(',').map((s) => {
-    const d = Number(s);
-    if (!(d > 0 && d < 1)) throw new Error(`--deltas: "${s}" is not in (0, 1)`);
-    return d;
-  }) ?? DEFAULT_DELTAS;
+  const deltas =
+    args
+      .get('deltas')
+      ?.split(',')
+      .map((s) => {
+        const d = Number(s);
+        if (!(d > 0 && d < 1)) throw new Error(`--deltas: "${s}" is not in (0, 1)`);
+        return d;
+      }) ?? DEFAULT_DELTAS;
 
   const modes: Array<Task['mode']> = args.has('batch') ? ['online', 'batch'] : ['online'];
   const tasks: Task[] = [];
@@ -160,13 +169,22 @@ async function main(): Promise<void> {
           for (const bound of strategy === 'naive' || strategy === 'auto' ? [bounds[0]] : bounds)
             for (let seed = 0; seed < seeds; seed++) tasks.push({ mode, dataset, delta, strategy, bound, seed });
 
-  console.log(`SMART paper reproduction: ${tasks.length} runs on ${workers} worker thread(s), ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
+  console.log(
+    `SMART paper reproduction: ${tasks.length} runs on ${workers} worker thread(s), ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
+  );
   const t0 = performance.now();
   const rows = await runInWorkers<Task, Row>(__filename, tasks, workers);
   const wallMs = performance.now() - t0;
 
   const shown = setup.filter((d) => datasets.includes(d.name));
-  printTables(rows.filter((r) => r.mode === 'online'), shown, deltas, seeds, CONFIDENCE, oracleCost);
+  printTables(
+    rows.filter((r) => r.mode === 'online'),
+    shown,
+    deltas,
+    seeds,
+    CONFIDENCE,
+    oracleCost,
+  );
   if (modes.includes('batch')) printBatchTables(rows, shown, deltas, seeds, BATCH_DISCOUNT);
   console.log(`\nAll ${rows.length} runs took ${seconds(wallMs)} of wall time.`);
   const json = args.get('json');

@@ -38,7 +38,10 @@ export function printTables(
         ratio(Math.max(...perDelta)),
         percent(group.filter((r) => r.met).length / group.length),
         percent(group.filter((r) => r.violated).length / group.length),
-        seconds(group.reduce((s, r) => s + r.ms, 0), 2),
+        seconds(
+          group.reduce((s, r) => s + r.ms, 0),
+          2,
+        ),
       ]);
     }
     // The reference's cost does not depend on the run: every run's naive cost is the same.
@@ -93,7 +96,11 @@ export function printBatchTables(rows: readonly Row[], datasets: readonly PaperD
         percent(group.filter((r) => r.violated).length / group.length),
       ]);
     }
-    console.log(textTable(['strategy / bound', 'online cost', 'batch cost', 'batch / online', 'savings vs ref online', 'vs ref in batch', 'met', 'violated'], body, { rule: true }));
+    console.log(
+      textTable(['strategy / bound', 'online cost', 'batch cost', 'batch / online', 'savings vs ref online', 'vs ref in batch', 'met', 'violated'], body, {
+        rule: true,
+      }),
+    );
   }
 }
 

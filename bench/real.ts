@@ -52,7 +52,15 @@ function recordedClient(dataset: RealDataset, sources: Uint32Array): LlmClient<n
   };
 }
 
-async function runOne(dataset: RealDataset, strategy: Strategy, target: number, seed: number, items: number, confidence: number, pilotItems: number | undefined): Promise<Row> {
+async function runOne(
+  dataset: RealDataset,
+  strategy: Strategy,
+  target: number,
+  seed: number,
+  items: number,
+  confidence: number,
+  pilotItems: number | undefined,
+): Promise<Row> {
   const sources = bootstrap(dataset, items, seed);
   const reference = dataset.answers.get(dataset.reference)!;
   let agreeing = 0;
@@ -87,7 +95,10 @@ async function runOne(dataset: RealDataset, strategy: Strategy, target: number, 
     profilingCost,
     profiledItems: report.profiledItems,
     agreement: agreeing / items,
-    plan: report.plan.entries.filter((e) => e.items > 0).map((e) => `${e.id} ${percent(e.items / Math.max(1, items - report.profiledItems), 0)}`).join(', '),
+    plan: report.plan.entries
+      .filter((e) => e.items > 0)
+      .map((e) => `${e.id} ${percent(e.items / Math.max(1, items - report.profiledItems), 0)}`)
+      .join(', '),
     oracleMix: report.referenceOnlyCost / oracle.mix,
     oraclePlans: report.referenceOnlyCost / oracle.plans,
     ms,
@@ -99,7 +110,8 @@ function flags(argv: readonly string[]): Map<string, string> {
   const result = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i].replace(/^--/, '');
-    if (!known.includes(flag) || argv[i + 1] === undefined) throw new Error(`unknown flag or missing value: ${argv[i]} (known: ${known.map((k) => `--${k}`).join(', ')})`);
+    if (!known.includes(flag) || argv[i + 1] === undefined)
+      throw new Error(`unknown flag or missing value: ${argv[i]} (known: ${known.map((k) => `--${k}`).join(', ')})`);
     result.set(flag, argv[i + 1]);
   }
   return result;
@@ -139,7 +151,9 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (const name of datasets) {
     const dataset = await loadRealDataset(name);
-    console.log(`\n${name}: ${dataset.items} recorded items bootstrapped to ${items.toLocaleString('en-US')}, reference ${dataset.reference}, ${dataset.models.length - 1} candidates, confidence ${confidence}, ${seeds} seed(s)`);
+    console.log(
+      `\n${name}: ${dataset.items} recorded items bootstrapped to ${items.toLocaleString('en-US')}, reference ${dataset.reference}, ${dataset.models.length - 1} candidates, confidence ${confidence}, ${seeds} seed(s)`,
+    );
     const body: string[][] = [];
     for (const strategy of strategies) {
       for (const target of targets) {
@@ -149,10 +163,16 @@ async function main(): Promise<void> {
         body.push([`${strategy} ${percent(target, 0)}`, ...summarise(group)]);
       }
     }
-    console.log(textTable(['strategy, target', 'savings', 'worst', 'min agreement', 'met', 'profiling', 'profiled', 'oracle mix', 'oracle plans'], body, { rule: true }));
+    console.log(
+      textTable(['strategy, target', 'savings', 'worst', 'min agreement', 'met', 'profiling', 'profiled', 'oracle mix', 'oracle plans'], body, { rule: true }),
+    );
   }
-  console.log(`\nsavings: reference-only cost / cost over all seeds; worst: the least saving run; met: runs whose agreement with the reference reached the target;`);
-  console.log(`profiling: share of the cost spent before the plan; oracles: true rates known, nothing profiled (mix: single models and the reference; plans: gated plans too).`);
+  console.log(
+    `\nsavings: reference-only cost / cost over all seeds; worst: the least saving run; met: runs whose agreement with the reference reached the target;`,
+  );
+  console.log(
+    `profiling: share of the cost spent before the plan; oracles: true rates known, nothing profiled (mix: single models and the reference; plans: gated plans too).`,
+  );
   console.log(`${rows.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
   const json = args.get('json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 1) + '\n');

@@ -70,7 +70,6 @@ export function bootstrap(dataset: RealDataset, size: number, seed: number): Uin
   return sources;
 }
 
-
 /** A plan's true agreement with the reference and mean cost per item over a bootstrapped file. */
 function truth(dataset: RealDataset, sources: Uint32Array, plan: PlanSpec): { rate: number; cost: number } {
   const spec = new Map(dataset.models.map((m) => [m.id, m]));

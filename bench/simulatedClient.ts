@@ -58,10 +58,17 @@ export class SimulatedClient implements LlmClient<number> {
    * engine's are.
    */
   applying = false;
-  private readonly byId = new Map<string, { key: number; rate: number; agree: Completion; disagree: Completion; agreeApplied: Completion; disagreeApplied: Completion }>();
+  private readonly byId = new Map<
+    string,
+    { key: number; rate: number; agree: Completion; disagree: Completion; agreeApplied: Completion; disagreeApplied: Completion }
+  >();
 
   /** `applyPriceFactor`: the price factor of the application phase's answers (a batch discount, such as 0.5); none by default. */
-  constructor(models: readonly SimulatedModel[], private readonly seed: number, applyPriceFactor?: number) {
+  constructor(
+    models: readonly SimulatedModel[],
+    private readonly seed: number,
+    applyPriceFactor?: number,
+  ) {
     const applied = applyPriceFactor === undefined ? {} : { priceFactor: applyPriceFactor };
     const keys = new Map(models.map((m, i) => [m.id, i]));
     models.forEach((m, own) => {

@@ -43,7 +43,11 @@ function main(): void {
   const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
   const prose = readme.repeat(Math.ceil(MB / readme.length)).slice(0, MB);
   const cases: Case[] = [
-    ...[2_000, 5_000, 10_000, ...(values.full ? [20_000] : [])].map((n) => ({ name: `${n.toLocaleString('en-US')} x "a"`, text: 'a'.repeat(n), plainToo: true })),
+    ...[2_000, 5_000, 10_000, ...(values.full ? [20_000] : [])].map((n) => ({
+      name: `${n.toLocaleString('en-US')} x "a"`,
+      text: 'a'.repeat(n),
+      plainToo: true,
+    })),
     { name: '5 MB x "a"', text: 'a'.repeat(5 * MB), plainToo: false },
     { name: '5 MB of spaces', text: ' '.repeat(5 * MB), plainToo: false },
     { name: '100,000 chars of base64', text: randomBytes(75_000).toString('base64'), plainToo: true },

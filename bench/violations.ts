@@ -212,7 +212,9 @@ async function runTask(task: Task): Promise<Row> {
     strategy: task.strategy,
     bound: 'anytime',
     seed: task.seed,
-    ...(c.judgeFalseAgreement !== undefined ? { judge: simulatedJudge(c, fileSeed), compare: c.neverSame === true ? () => false : (a: string, b: string) => a === b } : {}),
+    ...(c.judgeFalseAgreement !== undefined
+      ? { judge: simulatedJudge(c, fileSeed), compare: c.neverSame === true ? () => false : (a: string, b: string) => a === b }
+      : {}),
     onOutput: (o) => {
       // The reference's output is AGREEING_OUTPUT on every item.
       const agrees = o.completion.text === AGREEING_OUTPUT;
@@ -290,7 +292,7 @@ function trueRates(c: Case, client: SimulatedClient, fileSeed: number): (plan: P
   if (!c.files) return (plan) => simulatedPlanRate(plan, c.models) * (1 - lie) + lie;
   const shares = new Map<string, number>();
   return (plan) => {
-    if (plan.kind !== 'single') throw new Error('the paper\'s strategies use single models only');
+    if (plan.kind !== 'single') throw new Error("the paper's strategies use single models only");
     let share = shares.get(plan.model);
     if (share === undefined) {
       const model = c.models.find((m) => m.id === plan.model)!;
@@ -346,17 +348,50 @@ async function main(): Promise<void> {
 
   const tasks: Task[] = [];
   for (const name of names) for (const strategy of strategies) for (let seed = 0; seed < seeds; seed++) tasks.push({ name, strategy, seed });
-  console.log(`What reports claim, checked at the hardest cases: ${count(tasks.length)} runs, ${seeds} seeds per case and strategy, confidence ${percent(CONFIDENCE)} asked, ${workers} worker(s).`);
+  console.log(
+    `What reports claim, checked at the hardest cases: ${count(tasks.length)} runs, ${seeds} seeds per case and strategy, confidence ${percent(CONFIDENCE)} asked, ${workers} worker(s).`,
+  );
   const t0 = performance.now();
   const rows = await runInWorkers<Task, Row>(__filename, tasks, workers);
   const body: string[][] = [];
-  for (const name of names) for (const strategy of strategies) body.push(summary(name, strategy, rows.filter((r) => r.name === name && r.strategy === strategy)));
+  for (const name of names)
+    for (const strategy of strategies)
+      body.push(
+        summary(
+          name,
+          strategy,
+          rows.filter((r) => r.name === name && r.strategy === strategy),
+        ),
+      );
   console.log(
-    textTable(['case', 'items', 'target', 'strategy', 'claim', 'file claim false', 'any claim false', 'promised at most', 'outputs below target', 'audited claim false', 'audit: target met', 'mean savings'], body, { rule: true, textColumns: [0, 3, 4] }),
+    textTable(
+      [
+        'case',
+        'items',
+        'target',
+        'strategy',
+        'claim',
+        'file claim false',
+        'any claim false',
+        'promised at most',
+        'outputs below target',
+        'audited claim false',
+        'audit: target met',
+        'mean savings',
+      ],
+      body,
+      { rule: true, textColumns: [0, 3, 4] },
+    ),
   );
-  console.log('claim: outputs, a count of this file\'s outputs that agree (judged on the outputs written); rate, an expected agreement rate (judged by the true rates).');
-  console.log('promised at most: 1 - the confidence the reports state (the largest over the runs). outputs below target: runs whose written outputs agree on less than the target share.');
-  console.log('audited claim false: with a judge, runs where the guarantee as a person would judge (every pair labelled by the simulation\'s truth) claimed more agreeing outputs than there were; promised at most 5%. audit: target met: runs whose audited count reaches the target.');
+  console.log(
+    "claim: outputs, a count of this file's outputs that agree (judged on the outputs written); rate, an expected agreement rate (judged by the true rates).",
+  );
+  console.log(
+    'promised at most: 1 - the confidence the reports state (the largest over the runs). outputs below target: runs whose written outputs agree on less than the target share.',
+  );
+  console.log(
+    "audited claim false: with a judge, runs where the guarantee as a person would judge (every pair labelled by the simulation's truth) claimed more agreeing outputs than there were; promised at most 5%. audit: target met: runs whose audited count reaches the target.",
+  );
   console.log(`${count(rows.length)} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
 }
 

@@ -45,10 +45,27 @@ const SOURCE = {
 
 /** Comparative Agendas Project major topics (the codes the policy labels use). */
 const CAP_MAJOR_TOPICS = [
-  [1, 'Macroeconomics'], [2, 'Civil Rights'], [3, 'Health'], [4, 'Agriculture'], [5, 'Labor'], [6, 'Education'],
-  [7, 'Environment'], [8, 'Energy'], [9, 'Immigration'], [10, 'Transportation'], [12, 'Law and Crime'],
-  [13, 'Social Welfare'], [14, 'Housing'], [15, 'Domestic Commerce'], [16, 'Defense'], [17, 'Technology'],
-  [18, 'Foreign Trade'], [19, 'International Affairs'], [20, 'Government Operations'], [21, 'Public Lands'], [23, 'Culture'],
+  [1, 'Macroeconomics'],
+  [2, 'Civil Rights'],
+  [3, 'Health'],
+  [4, 'Agriculture'],
+  [5, 'Labor'],
+  [6, 'Education'],
+  [7, 'Environment'],
+  [8, 'Energy'],
+  [9, 'Immigration'],
+  [10, 'Transportation'],
+  [12, 'Law and Crime'],
+  [13, 'Social Welfare'],
+  [14, 'Housing'],
+  [15, 'Domestic Commerce'],
+  [16, 'Defense'],
+  [17, 'Technology'],
+  [18, 'Foreign Trade'],
+  [19, 'International Affairs'],
+  [20, 'Government Operations'],
+  [21, 'Public Lands'],
+  [23, 'Culture'],
 ];
 const CAP_CODES = new Set(CAP_MAJOR_TOPICS.map(([code]) => String(code)));
 
@@ -58,14 +75,28 @@ const CAP_CODES = new Set(CAP_MAJOR_TOPICS.map(([code]) => String(code)));
  */
 const EXPECTED_AGREEMENT = {
   'policy-topics': {
-    'gpt-4.1-2025-04-14': 0.836, 'claude-3-5-haiku-20241022': 0.778, 'gpt-4o-mini-2024-07-18': 0.761, 'llama3.1_70b': 0.767,
-    'gemini-2.0-flash': 0.766, 'gpt-4.1-mini-2025-04-14': 0.749, 'gpt-3.5-turbo-0125': 0.718, 'mistral-small': 0.695,
+    'gpt-4.1-2025-04-14': 0.836,
+    'claude-3-5-haiku-20241022': 0.778,
+    'gpt-4o-mini-2024-07-18': 0.761,
+    'llama3.1_70b': 0.767,
+    'gemini-2.0-flash': 0.766,
+    'gpt-4.1-mini-2025-04-14': 0.749,
+    'gpt-3.5-turbo-0125': 0.718,
+    'mistral-small': 0.695,
     'gpt-4.1-nano-2025-04-14': 0.634,
   },
   toxicity: {
-    'gpt-4.1-2025-04-14': 0.98, 'gpt-4.1-nano-2025-04-14': 0.971, 'llama3.1_70b': 0.969, 'gpt-4o-mini-2024-07-18': 0.968,
-    'gpt-4.1-mini-2025-04-14': 0.968, 'gemini-2.0-flash': 0.967, 'llama3.1': 0.964, mistral: 0.948,
-    'claude-3-5-haiku-20241022': 0.931, 'gpt-3.5-turbo-0125': 0.928, 'mistral-small': 0.911,
+    'gpt-4.1-2025-04-14': 0.98,
+    'gpt-4.1-nano-2025-04-14': 0.971,
+    'llama3.1_70b': 0.969,
+    'gpt-4o-mini-2024-07-18': 0.968,
+    'gpt-4.1-mini-2025-04-14': 0.968,
+    'gemini-2.0-flash': 0.967,
+    'llama3.1': 0.964,
+    mistral: 0.948,
+    'claude-3-5-haiku-20241022': 0.931,
+    'gpt-3.5-turbo-0125': 0.928,
+    'mistral-small': 0.911,
   },
 };
 
@@ -114,7 +145,7 @@ const EXAMPLES = [
     warning: '',
     about:
       'Each item is the title and description of a UK Act of Parliament; the task is to name its Comparative Agendas Project major topic. ' +
-      'Only gpt-4.1, at 80% of the reference\'s price, agrees with gpt-4o on more than 80% of Acts; the cheaper models agree on 63-78%. ' +
+      "Only gpt-4.1, at 80% of the reference's price, agrees with gpt-4o on more than 80% of Acts; the cheaper models agree on 63-78%. " +
       'So at the 80% target no cheap model meets it alone, and a mix of a cheap model with the reference can: this example shows ModelMix at work.',
   },
   {
@@ -135,7 +166,8 @@ const EXAMPLES = [
     labelText: '`"toxic"` for the benchmark label 1 and `"not toxic"` for 0',
     accuracy: 0.9,
     confidence: 0.95,
-    warning: '> **Content warning.** The comments in this example (`items.jsonl`, and the prompts built from them) contain offensive language: insults, slurs, profanity and hateful statements. They are there because recognising them is the task.\n\n',
+    warning:
+      '> **Content warning.** The comments in this example (`items.jsonl`, and the prompts built from them) contain offensive language: insults, slurs, profanity and hateful statements. They are there because recognising them is the task.\n\n',
     about:
       'Each item is a short English comment; the task is to say whether it is toxic. ' +
       'The cheaper models agree with gpt-4o on 91-98% of comments, so at a 90% target Smart can hand most of the items left after profiling ' +
@@ -150,7 +182,9 @@ main();
 function main() {
   const { values } = parseArgs({ options: { source: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: node scripts/build-examples.mjs --source DIR\n\nDIR holds the TextClass CSV files (textclass-toxicity-en.csv, textclass-policy-en.csv) and model-prices-2025.csv.');
+    console.log(
+      'Usage: node scripts/build-examples.mjs --source DIR\n\nDIR holds the TextClass CSV files (textclass-toxicity-en.csv, textclass-policy-en.csv) and model-prices-2025.csv.',
+    );
     return;
   }
   if (!values.source) {
@@ -281,19 +315,25 @@ function checkAgreement(folder, summary) {
   for (const [id, expected] of Object.entries(EXPECTED_AGREEMENT[folder])) {
     const row = summary.rows.find((r) => r.id === id);
     if (!row || row.agreement.toFixed(3) !== expected.toFixed(3)) {
-      throw new Error(`${folder}: agreement of ${id} with ${REFERENCE} is ${row ? row.agreement.toFixed(3) : 'missing'}, the data README says ${expected.toFixed(3)}`);
+      throw new Error(
+        `${folder}: agreement of ${id} with ${REFERENCE} is ${row ? row.agreement.toFixed(3) : 'missing'}, the data README says ${expected.toFixed(3)}`,
+      );
     }
   }
 }
 
 function printSummary(folder, built, summary) {
-  console.log(`examples/${folder}: ${built.itemCount} items, ${built.models.length} models, ${built.itemCount * built.models.length - built.omitted} recorded answers` +
-    (built.omitted > 0 ? ` (${built.omitted} missing labels omitted)` : ''));
+  console.log(
+    `examples/${folder}: ${built.itemCount} items, ${built.models.length} models, ${built.itemCount * built.models.length - built.omitted} recorded answers` +
+      (built.omitted > 0 ? ` (${built.omitted} missing labels omitted)` : ''),
+  );
   for (const row of sortedRows(summary)) {
     console.log(`  ${row.id.padEnd(27)} agreement ${row.agreement.toFixed(3)}  all items $${row.cost.toFixed(4)}`);
   }
-  console.log(`  reference only (${REFERENCE}): $${summary.referenceCost.toFixed(4)} estimated` +
-    ` (${summary.referenceTokens.input} input + ${summary.referenceTokens.output} output tokens)`);
+  console.log(
+    `  reference only (${REFERENCE}): $${summary.referenceCost.toFixed(4)} estimated` +
+      ` (${summary.referenceTokens.input} input + ${summary.referenceTokens.output} output tokens)`,
+  );
 }
 
 /** The reference first, then candidates by agreement (highest first), ties by id. */
@@ -303,7 +343,10 @@ function sortedRows(summary) {
 
 function readme(example, built, summary) {
   const table = sortedRows(summary)
-    .map((row) => `| \`${row.id}\`${row.id === REFERENCE ? ' (reference)' : ''} | ${row.price.inputPer1M} / ${row.price.outputPer1M} | ${row.id === REFERENCE ? '-' : row.agreement.toFixed(3)} | $${row.cost.toFixed(4)} |`)
+    .map(
+      (row) =>
+        `| \`${row.id}\`${row.id === REFERENCE ? ' (reference)' : ''} | ${row.price.inputPer1M} / ${row.price.outputPer1M} | ${row.id === REFERENCE ? '-' : row.agreement.toFixed(3)} | $${row.cost.toFixed(4)} |`,
+    )
     .join('\n');
   const omitted = built.omitted > 0 ? ` ${built.omitted} (item, model) pairs had no label in the benchmark and are not in the recording.` : '';
   return `# Example: ${example.title}

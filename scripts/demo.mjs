@@ -36,11 +36,7 @@ const toxicity = run(
   path.join(demo, 'toxicity', 'items.jsonl'),
 );
 
-const policyHigh = run(
-  'Policy topics: 926 UK Acts, 10 models, a 90% target',
-  path.join(demo, 'policy-topics-90', 'items.jsonl'),
-  ['--accuracy', '0.9'],
-);
+const policyHigh = run('Policy topics: 926 UK Acts, 10 models, a 90% target', path.join(demo, 'policy-topics-90', 'items.jsonl'), ['--accuracy', '0.9']);
 const policyLow = run('Policy topics again, an 80% target', path.join(demo, 'policy-topics-80', 'items.jsonl'), ['--accuracy', '0.8']);
 
 // Free text, simulated: the CLI runs as a child while this process serves its calls, so it is spawned without blocking.
@@ -54,10 +50,12 @@ mkdirSync(freeTextDir, { recursive: true });
 const freeTextInput = workload.writeWorkload(freeTextDir, baseURL, 20_000, 1);
 console.log(
   '\n=== Free text with a judge (SIMULATED answers from a local test server, not real models): 20,000 one-sentence summaries, ' +
-    'a cheap model that says the same as the reference on 70% of them, a judge at a tenth of the reference\'s price, an 80% target ===\n' +
+    "a cheap model that says the same as the reference on 70% of them, a judge at a tenth of the reference's price, an 80% target ===\n" +
     `$ smart profile ${path.relative(root, freeTextInput)}\n`,
 );
-const code = await new Promise((resolve) => spawn(process.execPath, [cli, 'profile', freeTextInput, '--yes', '--force'], { stdio: 'inherit' }).once('exit', resolve));
+const code = await new Promise((resolve) =>
+  spawn(process.execPath, [cli, 'profile', freeTextInput, '--yes', '--force'], { stdio: 'inherit' }).once('exit', resolve),
+);
 await server.close();
 if (code !== 0) process.exit(code ?? 1);
 const freeText = JSON.parse(readFileSync(freeTextInput.replace(/\.jsonl$/, '.smart-report.json'), 'utf8'));
@@ -67,8 +65,7 @@ const { usd, savings } = require(path.join(root, 'out', 'src', 'text', 'money.js
 const { planShares } = require(path.join(root, 'out', 'src', 'text', 'plan.js'));
 /** The plans a report used, with their shares of the rest: "a + b (else ref) 92.1% (850 items), ...". */
 const plansUsed = (report) => planShares(report.plan);
-const bestSingle = (report) =>
-  report.models.filter((m) => m.role === 'candidate' && m.n > 0).sort((a, b) => b.agreements / b.n - a.agreements / a.n)[0];
+const bestSingle = (report) => report.models.filter((m) => m.role === 'candidate' && m.n > 0).sort((a, b) => b.agreements / b.n - a.agreements / a.n)[0];
 const best = bestSingle(policyHigh);
 const gated = policyHigh.plan.entries.some((e) => e.items > 0 && e.plan.kind === 'gated');
 console.log(`

@@ -51,7 +51,18 @@ const REQUIRED = [
 const FORBIDDEN = /^extension\/(?:src|test|bench|out|node_modules|demo|scripts|\.cache|\.ci|\.vscode)\/|\.map$|\.ts$|\.vsix$/;
 
 /** What the package is built from: a .vsix older than any of these is stale. */
-const INPUTS = ['src', 'media', 'examples/toxicity', 'examples/policy-topics', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.config.mjs'];
+const INPUTS = [
+  'src',
+  'media',
+  'examples/toxicity',
+  'examples/policy-topics',
+  'package.json',
+  'README.md',
+  'CHANGELOG.md',
+  'LICENSE',
+  '.vscodeignore',
+  'esbuild.config.mjs',
+];
 
 /** The default .vsix: dist/<name>-<version>.vsix. */
 export function vsixPath() {
@@ -127,7 +138,9 @@ function checkBundle(bundle) {
       return bare !== 'vscode' && !builtins.has(bare) && !builtins.has(bare.split('/')[0]);
     });
   if (external.length > 0) {
-    throw new Error(`${relative(ROOT, bundle)} requires modules the .vsix does not ship: ${[...new Set(external)].join(', ')}. Bundle them (esbuild.config.mjs).`);
+    throw new Error(
+      `${relative(ROOT, bundle)} requires modules the .vsix does not ship: ${[...new Set(external)].join(', ')}. Bundle them (esbuild.config.mjs).`,
+    );
   }
 }
 

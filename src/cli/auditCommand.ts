@@ -37,13 +37,19 @@ export async function auditCommand(options: AuditOptions): Promise<number> {
   const labelsFile = auditFileFor(options.input);
   if (options.exportFile !== undefined) {
     writeFileSync(options.exportFile, setup.pairs.map((p) => JSON.stringify({ key: pairKey(p), ...p, label: null })).join('\n') + '\n');
-    console.log(`Wrote ${setup.pairs.length} pairs to ${options.exportFile}: set each "label" to "agree", "disagree" or "skip", then run smart audit ${options.input} --import ${options.exportFile}`);
+    console.log(
+      `Wrote ${setup.pairs.length} pairs to ${options.exportFile}: set each "label" to "agree", "disagree" or "skip", then run smart audit ${options.input} --import ${options.exportFile}`,
+    );
     return 0;
   }
   if (options.importFile !== undefined) importLabels(options.importFile, setup.pairs, labelsFile);
   else if (options.interactive) await askOnTerminal(setup.pairs, labelsFile);
   const result = auditResult(report, setup, readLabels(labelsFile));
-  console.log(result.done ? auditStatement(report, result) : `${auditProgress(result)} Label the rest on a terminal with smart audit ${options.input}, or with --export and --import.`);
+  console.log(
+    result.done
+      ? auditStatement(report, result)
+      : `${auditProgress(result)} Label the rest on a terminal with smart audit ${options.input}, or with --export and --import.`,
+  );
   return 0;
 }
 
@@ -104,7 +110,9 @@ async function askOnTerminal(pairs: readonly AuditPair[], labelsFile: string): P
         label = AUDIT_KEYS[answer];
       }
       saveLabel(labelsFile, pair, label);
-      process.stderr.write(`${auditLastLabel({ label, line: pair.line, model: pair.model })} ${auditProgress({ labelled: pairs.length - open.length + i + 1, total: pairs.length })}\n`);
+      process.stderr.write(
+        `${auditLastLabel({ label, line: pair.line, model: pair.model })} ${auditProgress({ labelled: pairs.length - open.length + i + 1, total: pairs.length })}\n`,
+      );
     }
   } finally {
     rl.close();

@@ -195,7 +195,14 @@ type CommandLine = ReturnType<typeof parseCommandLine>;
 function overridesFrom(values: CommandLine['values']): ConfigOverrides {
   return {
     ...(values.reference !== undefined ? { reference: values.reference } : {}),
-    ...(values.candidates !== undefined ? { candidates: values.candidates.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.candidates !== undefined
+      ? {
+          candidates: values.candidates
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
     ...(values.accuracy !== undefined ? { accuracy: numberFlag(values.accuracy, 'accuracy')! } : {}),
     ...(values.confidence !== undefined ? { confidence: numberFlag(values.confidence, 'confidence')! } : {}),
     ...(values.strategy !== undefined ? { strategy: values.strategy } : {}),

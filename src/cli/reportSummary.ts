@@ -17,7 +17,18 @@ import { textTable } from '../text/table';
 export function modelTable(report: Pick<RunReport, 'models' | 'plan' | 'reference' | 'profiledItems'>): string {
   const models = report.models;
   const batch = models.some((m) => (m.batchCalls ?? 0) > 0);
-  const header = ['model', PROFILING_HEADING.toLowerCase(), 'agreed', 'interval', 'calls', 'cached', ...(batch ? ['batch'] : []), 'cost', 'outputs', USE_HEADING.toLowerCase()];
+  const header = [
+    'model',
+    PROFILING_HEADING.toLowerCase(),
+    'agreed',
+    'interval',
+    'calls',
+    'cached',
+    ...(batch ? ['batch'] : []),
+    'cost',
+    'outputs',
+    USE_HEADING.toLowerCase(),
+  ];
   return textTable(
     header,
     models.map((m) => {
@@ -44,7 +55,9 @@ export function modelTable(report: Pick<RunReport, 'models' | 'plan' | 'referenc
 function planLines(report: RunReport): string[] {
   return [
     describePlan(report.plan, report.reference, report.profiledItems),
-    ...usedEntries(report.plan).map((e) => `  ${planName(e.plan)} ${entryShare(report.plan, e)}: ${planEntryDetail(e, report.reference, report.target.accuracy)}`),
+    ...usedEntries(report.plan).map(
+      (e) => `  ${planName(e.plan)} ${entryShare(report.plan, e)}: ${planEntryDetail(e, report.reference, report.target.accuracy)}`,
+    ),
   ];
 }
 

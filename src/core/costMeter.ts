@@ -93,14 +93,14 @@ export class CostMeter {
     if (u.calls > 0) return this.listCost[modelIndex] / u.calls;
     // Every model gets the same prompt: once any model has answered, its
     // measured tokens per call are a better guess than the estimate.
-    const measured = this.usage.reduce((m, x) => ({ calls: m.calls + x.calls, input: m.input + x.inputTokens, output: m.output + x.outputTokens }), { calls: 0, input: 0, output: 0 });
+    const measured = this.usage.reduce((m, x) => ({ calls: m.calls + x.calls, input: m.input + x.inputTokens, output: m.output + x.outputTokens }), {
+      calls: 0,
+      input: 0,
+      output: 0,
+    });
     const model = this.models[modelIndex];
     if (measured.calls > 0) return callCost(model, measured.input / measured.calls, measured.output / measured.calls);
-    return callCost(
-      model,
-      model.estimatedInputTokens ?? DEFAULT_ESTIMATED_INPUT_TOKENS,
-      model.estimatedOutputTokens ?? DEFAULT_ESTIMATED_OUTPUT_TOKENS,
-    );
+    return callCost(model, model.estimatedInputTokens ?? DEFAULT_ESTIMATED_INPUT_TOKENS, model.estimatedOutputTokens ?? DEFAULT_ESTIMATED_OUTPUT_TOKENS);
   }
 
   /**

@@ -12,7 +12,23 @@ import { SeededPermutation } from './random';
 import type { JudgeSummary, ModelSummary, Plan, ProgressEvent, ReferenceOnlyBasis, RunReport } from './report';
 import type { JudgedAs, ModelState, ProfiledItem, ProfilingStage, RunContext } from './runContext';
 import { confidenceBound, type ConfidenceBound } from './stats/confidenceBound';
-import { boundOf, intervalBound, type BoundKind, type Completion, type GuaranteeBound, type Interval, type Judge, type JudgeVerdict, type LlmClient, type ModelSpec, type Phase, type PromptTokens, type SeedOrigin, type Strategy, type Target } from './types';
+import {
+  boundOf,
+  intervalBound,
+  type BoundKind,
+  type Completion,
+  type GuaranteeBound,
+  type Interval,
+  type Judge,
+  type JudgeVerdict,
+  type LlmClient,
+  type ModelSpec,
+  type Phase,
+  type PromptTokens,
+  type SeedOrigin,
+  type Strategy,
+  type Target,
+} from './types';
 
 export interface RunOptions<T> {
   readonly items: ItemSource<T>;
@@ -219,7 +235,8 @@ class SmartRun<T> implements RunContext {
     this.certificationAlpha = 1 - options.target.confidence - this.auditAlpha;
     if (!(Number.isInteger(this.checkEvery) && this.checkEvery >= 1)) throw new RangeError(`checkEvery must be a positive integer, got ${this.checkEvery}`);
     if (!(Number.isInteger(this.minSample) && this.minSample >= 0)) throw new RangeError(`minSample must be a non-negative integer, got ${this.minSample}`);
-    if (this.pilotItems !== undefined && !(Number.isInteger(this.pilotItems) && this.pilotItems >= 1)) throw new RangeError(`pilotItems must be a positive integer, got ${this.pilotItems}`);
+    if (this.pilotItems !== undefined && !(Number.isInteger(this.pilotItems) && this.pilotItems >= 1))
+      throw new RangeError(`pilotItems must be a positive integer, got ${this.pilotItems}`);
     this.windowSize = Math.max(this.checkEvery, options.profileWindow ?? 1000);
 
     const used = selectModels(options);
@@ -303,7 +320,12 @@ class SmartRun<T> implements RunContext {
 
   // ---- profiling (RunContext) --------------------------------------------
 
-  async profileNext(count: number, runOn: readonly ModelState[], stage: ProfilingStage = 'profiling', gates: readonly PlanSpec[] = []): Promise<ProfiledItem[]> {
+  async profileNext(
+    count: number,
+    runOn: readonly ModelState[],
+    stage: ProfilingStage = 'profiling',
+    gates: readonly PlanSpec[] = [],
+  ): Promise<ProfiledItem[]> {
     const end = Math.min(this.profiled + count, this.total);
     if (end <= this.profiled) return [];
     const batch = await this.ranks(this.profiled, end);
@@ -356,7 +378,13 @@ class SmartRun<T> implements RunContext {
    * pool. `done` gets the verdict; a promise is returned only when the pool
    * is full.
    */
-  private agreement(at: { index: number; item: T }, model: ModelState, candidate: Completion, reference: Completion, done: (agrees: boolean, judged?: JudgedAs) => void): void | Promise<void> {
+  private agreement(
+    at: { index: number; item: T },
+    model: ModelState,
+    candidate: Completion,
+    reference: Completion,
+    done: (agrees: boolean, judged?: JudgedAs) => void,
+  ): void | Promise<void> {
     this.judged.comparisons++;
     if (!this.options.judge || this.same(candidate.text, reference.text)) {
       done(this.same(candidate.text, reference.text));
@@ -371,7 +399,11 @@ class SmartRun<T> implements RunContext {
    * asked where the rule finds the pair's outputs different: per item, by
    * the gate's plan id.
    */
-  private async judgeGatesOf(batch: ReadonlyArray<{ index: number; item: T }>, answers: ReadonlyArray<ReadonlyMap<string, Completion>>, gates: readonly PlanSpec[]): Promise<Array<Map<string, JudgedAs>>> {
+  private async judgeGatesOf(
+    batch: ReadonlyArray<{ index: number; item: T }>,
+    answers: ReadonlyArray<ReadonlyMap<string, Completion>>,
+    gates: readonly PlanSpec[],
+  ): Promise<Array<Map<string, JudgedAs>>> {
     const verdicts = batch.map(() => new Map<string, JudgedAs>());
     for (let b = 0; b < batch.length; b++) {
       const answerOf = (id: string): Completion => answers[b].get(id)!;
@@ -380,7 +412,9 @@ class SmartRun<T> implements RunContext {
         this.throwIfAborted();
         const [kept, other] = firstCalls(gate);
         this.judged.gateCalls++;
-        const wait = this.pool.run(...this.verdict(batch[b], planId(gate), answerOf(kept).text, answerOf(other).text, (as) => verdicts[b].set(planId(gate), as)));
+        const wait = this.pool.run(
+          ...this.verdict(batch[b], planId(gate), answerOf(kept).text, answerOf(other).text, (as) => verdicts[b].set(planId(gate), as)),
+        );
         if (wait) await wait;
       }
     }
@@ -394,7 +428,13 @@ class SmartRun<T> implements RunContext {
    * what to do with it (its calls metered to the judge, an unreadable one
    * listed under `who`, the model or gate it was about).
    */
-  private verdict(at: { index: number; item: T }, who: string, first: string, second: string, done: (as: JudgedAs) => void): [() => JudgeVerdict | Promise<JudgeVerdict>, (v: JudgeVerdict) => void] {
+  private verdict(
+    at: { index: number; item: T },
+    who: string,
+    first: string,
+    second: string,
+    done: (as: JudgedAs) => void,
+  ): [() => JudgeVerdict | Promise<JudgeVerdict>, (v: JudgeVerdict) => void] {
     const judge = this.options.judge!;
     this.checkBudget();
     return [
@@ -660,7 +700,8 @@ class SmartRun<T> implements RunContext {
       this.referenceAnswered.tokens += tokens;
     }
     model.itemsProduced++;
-    const output: ItemOutput<T> = entry === undefined ? { index, item, model: model.spec.id, completion } : { index, item, model: model.spec.id, completion, entry };
+    const output: ItemOutput<T> =
+      entry === undefined ? { index, item, model: model.spec.id, completion } : { index, item, model: model.spec.id, completion, entry };
     if (this.collected) this.collected.push(output);
     else this.options.onOutput!(output);
   }

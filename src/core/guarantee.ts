@@ -6,7 +6,14 @@ import type { GuaranteeBound, Judge, Strategy, Target } from './types';
  * meets the target by its bounds. The sentence that states it for people is
  * src/text's `describeGuarantee`.
  */
-export function guaranteeOf(plan: Plan, target: Target, bound: GuaranteeBound, reference: string, strategy: Strategy, judge?: Pick<Judge<unknown>, 'model' | 'question'>): Guarantee {
+export function guaranteeOf(
+  plan: Plan,
+  target: Target,
+  bound: GuaranteeBound,
+  reference: string,
+  strategy: Strategy,
+  judge?: Pick<Judge<unknown>, 'model' | 'question'>,
+): Guarantee {
   const fromReferenceOnly = allFromReference(plan, reference);
   const met = fromReferenceOnly || plan.agreementLowerBound >= target.accuracy - 1e-12;
   // `auto` looks at exact bounds only at sizes fixed in advance; the paper's

@@ -31,10 +31,7 @@ export function indexSource(count: number): ItemSource<number> {
  * promise only when it must wait (a full call pool), so a synchronous source
  * with a synchronous client runs without a single await per item.
  */
-export async function forEachItem<T>(
-  iterable: Iterable<T> | AsyncIterable<T>,
-  visit: (item: T, index: number) => void | Promise<void>,
-): Promise<number> {
+export async function forEachItem<T>(iterable: Iterable<T> | AsyncIterable<T>, visit: (item: T, index: number) => void | Promise<void>): Promise<number> {
   let index = 0;
   if (Symbol.iterator in iterable) {
     for (const item of iterable) {

@@ -31,7 +31,10 @@ export function leastProfiling(
   const cheaper = cheaperThan(input.candidates, (c) => c.cost, input.referenceCost);
   if (strategy === 'naive' || cheaper.length === 0 || input.items === 0) return { items: 0, candidates: [] };
   if (strategy === 'auto') {
-    return { items: Math.min(input.items, input.pilotItems ?? PILOT_STAGE), candidates: firstTierOf(cheaper, (c) => c.cost, input.referenceCost).map((c) => c.id) };
+    return {
+      items: Math.min(input.items, input.pilotItems ?? PILOT_STAGE),
+      candidates: firstTierOf(cheaper, (c) => c.cost, input.referenceCost).map((c) => c.id),
+    };
   }
   return { items: Math.min(input.items, input.checkEvery), candidates: cheaper.map((c) => c.id) };
 }

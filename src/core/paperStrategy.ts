@@ -59,7 +59,12 @@ function check(run: RunContext, active: readonly ModelState[]): void {
     remaining: run.total - run.profiled,
     referenceCostPerItem: run.costPerItem(run.reference),
     satisfiedCostPerItem: run.applyCostPerItem(cheapestSatisfied(run)),
-    candidates: stillActive.map((m) => ({ agreements: m.agreements, n: m.n, costPerItem: run.profileCostPerItem(m), applyCostPerItem: run.applyCostPerItem(m) })),
+    candidates: stillActive.map((m) => ({
+      agreements: m.agreements,
+      n: m.n,
+      costPerItem: run.profileCostPerItem(m),
+      applyCostPerItem: run.applyCostPerItem(m),
+    })),
     bound: run.bound,
     accuracy,
     confidence,
@@ -84,7 +89,14 @@ export function overallBound(run: RunContext, restBound: number): number {
 /** The reference on every item (`naive`), or on every item left. */
 export function referencePlan(run: RunContext, kind: 'naive' | 'single'): Plan {
   const rest = run.total - run.profiled;
-  return { kind, entries: [{ ...entry(run, run.reference, 1, rest, 1, 1), agreeing: rest }], about: 'outputs', agreeingOutputs: run.total, agreementLowerBound: 1, confidence: 1 };
+  return {
+    kind,
+    entries: [{ ...entry(run, run.reference, 1, rest, 1, 1), agreeing: rest }],
+    about: 'outputs',
+    agreeingOutputs: run.total,
+    agreementLowerBound: 1,
+    confidence: 1,
+  };
 }
 
 /**
@@ -155,7 +167,10 @@ export function decidePaperPlan(run: RunContext): Plan {
  * themselves meet `required`.
  */
 export function roundCountsKeepingBound(rest: number, shares: ReadonlyArray<{ share: number; lowerBound: number }>, required: number): number[] {
-  const counts = largestRemainder(rest, shares.map((s) => s.share));
+  const counts = largestRemainder(
+    rest,
+    shares.map((s) => s.share),
+  );
   const reference = shares.length - 1;
   const bound = (): number => counts.reduce((sum, c, i) => sum + c * shares[i].lowerBound, 0);
   while (bound() < required * rest - 1e-9) {

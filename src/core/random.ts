@@ -53,7 +53,10 @@ export class SeededPermutation {
   private readonly mask: number;
   private readonly keys: Uint32Array;
 
-  constructor(readonly size: number, seed: number) {
+  constructor(
+    readonly size: number,
+    seed: number,
+  ) {
     if (!Number.isInteger(size) || size < 0 || size > 2 ** 32) {
       throw new RangeError(`permutation size must be an integer in [0, 2^32], got ${size}`);
     }

@@ -34,7 +34,10 @@ export async function addEndpointOrModel(prompter: Prompter = windowPrompter): P
       { label: 'Endpoint', detail: 'An OpenAI-compatible server: OpenAI, OpenRouter, Ollama, vLLM, LM Studio...', adds: 'endpoint' as const },
       {
         label: 'Model',
-        detail: endpoints.length > 0 ? `A model served by ${endpoints.map((e) => e.name).join(', ')}, with its prices` : 'Add an endpoint first: the model needs one to be served by',
+        detail:
+          endpoints.length > 0
+            ? `A model served by ${endpoints.map((e) => e.name).join(', ')}, with its prices`
+            : 'Add an endpoint first: the model needs one to be served by',
         adds: 'model' as const,
       },
     ],
@@ -78,7 +81,10 @@ async function addEndpoint(prompter: Prompter, existing: readonly EndpointSettin
     title: 'Smart: API key variable',
     prompt: 'The NAME of the environment variable holding the key (not the key), or empty: a key can also be stored with Set API Key',
     value: preset.preset.apiKeyEnv,
-    validateInput: (v) => (v.trim() === '' || ENV_VARIABLE_NAME.test(v.trim()) ? undefined : 'A variable name such as OPENAI_API_KEY: letters, digits and _, not starting with a digit'),
+    validateInput: (v) =>
+      v.trim() === '' || ENV_VARIABLE_NAME.test(v.trim())
+        ? undefined
+        : 'A variable name such as OPENAI_API_KEY: letters, digits and _, not starting with a digit',
   });
   if (apiKeyEnv === undefined) return undefined;
   const endpoint: EndpointSetting = { name: name.trim(), baseURL: baseURL.trim(), ...(apiKeyEnv.trim() ? { apiKeyEnv: apiKeyEnv.trim() } : {}) };
@@ -127,7 +133,13 @@ async function addModel(prompter: Prompter, endpoints: readonly EndpointSetting[
   if (inputPer1M === undefined) return undefined;
   const outputPer1M = await askPrice(prompter, 'output', listed?.outputPer1M);
   if (outputPer1M === undefined) return undefined;
-  const entry: ModelSetting = { id: id.trim(), endpoint: endpoint.label, ...(model.trim() !== id.trim() ? { model: model.trim() } : {}), inputPer1M, outputPer1M };
+  const entry: ModelSetting = {
+    id: id.trim(),
+    endpoint: endpoint.label,
+    ...(model.trim() !== id.trim() ? { model: model.trim() } : {}),
+    inputPer1M,
+    outputPer1M,
+  };
   return (await append(prompter, 'models', entry)) ? { model: entry } : undefined;
 }
 
@@ -154,7 +166,11 @@ async function append(prompter: Prompter, key: 'endpoints' | 'models', entry: En
     const where = await prompter.pick(
       [
         { label: 'User settings', detail: 'For every workspace', target: vscode.ConfigurationTarget.Global },
-        { label: 'Workspace settings', detail: `For this workspace only${vscode.workspace.isTrusted ? '' : ' (ignored until the workspace is trusted)'}`, target: vscode.ConfigurationTarget.Workspace },
+        {
+          label: 'Workspace settings',
+          detail: `For this workspace only${vscode.workspace.isTrusted ? '' : ' (ignored until the workspace is trusted)'}`,
+          target: vscode.ConfigurationTarget.Workspace,
+        },
       ],
       { title: `Smart: save "${'name' in entry ? entry.name : entry.id}" in` },
     );

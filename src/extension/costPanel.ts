@@ -37,10 +37,15 @@ export class CostPanel implements vscode.Disposable {
       CostPanel.current.panel.reveal(undefined, true);
       return CostPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Smart: Cost', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      ...CostPanel.webviewOptions(extensionUri),
-      retainContextWhenHidden: false,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Smart: Cost',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        ...CostPanel.webviewOptions(extensionUri),
+        retainContextWhenHidden: false,
+      },
+    );
     CostPanel.current = new CostPanel(panel, extensionUri, runs);
     return CostPanel.current;
   }

@@ -81,7 +81,9 @@ async function offerPendingBatches(runs: RunController, log: vscode.LogOutputCha
       pending = (await session.pendingBatches()).length;
     } catch (error) {
       // Its record or a journal does not read back: say so, and leave it as it is for a person to look at.
-      log.warn(`Cannot offer to resume the batch run in ${vscode.workspace.asRelativePath(path.dirname(record.fsPath))}: ${error instanceof Error ? error.message : String(error)}`);
+      log.warn(
+        `Cannot offer to resume the batch run in ${vscode.workspace.asRelativePath(path.dirname(record.fsPath))}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       continue;
     }
     if (pending === 0) continue;

@@ -74,9 +74,16 @@ async function chooseMode(config: SmartConfig, batchSetting: boolean): Promise<S
   if (!batchCapable(config)) return config;
   const choices = modeChoices((config.batch ?? DEFAULTS.batchSettings).discount);
   const online = { ...choices.online, batch: false };
-  const batch = { ...choices.batch, detail: 'Profiling runs online; the rest goes to the providers\' Batch APIs. Their progress shows in the status bar and the cost panel.', batch: true };
+  const batch = {
+    ...choices.batch,
+    detail: "Profiling runs online; the rest goes to the providers' Batch APIs. Their progress shows in the status bar and the cost panel.",
+    batch: true,
+  };
   const batchFirst = config.batch !== undefined || batchSetting;
-  const picked = await vscode.window.showQuickPick(batchFirst ? [batch, online] : [online, batch], { title: 'Smart: Profile Dataset', placeHolder: 'Run online, or send the items after profiling to the batch engine?' });
+  const picked = await vscode.window.showQuickPick(batchFirst ? [batch, online] : [online, batch], {
+    title: 'Smart: Profile Dataset',
+    placeHolder: 'Run online, or send the items after profiling to the batch engine?',
+  });
   return picked === undefined ? undefined : withBatch(config, picked.batch);
 }
 
@@ -104,7 +111,10 @@ async function chooseConfig(input: vscode.Uri): Promise<SmartConfig | undefined>
   const choices = configChoices(input.fsPath, vscode.workspace.getWorkspaceFolder(input)?.uri.fsPath);
   if (choices.length === 1) return askForConfig(input, readSettings());
   const found = choices.length - 1;
-  const use = await vscode.window.showQuickPick(choices, { title: 'Smart: Profile Dataset', placeHolder: found === 1 ? 'A config was found' : `${found} configs were found` });
+  const use = await vscode.window.showQuickPick(choices, {
+    title: 'Smart: Profile Dataset',
+    placeHolder: found === 1 ? 'A config was found' : `${found} configs were found`,
+  });
   if (!use) return undefined;
   return use.file === undefined ? askForConfig(input, readSettings()) : loadConfig(use.file);
 }
@@ -122,7 +132,10 @@ export function configChoices(input: string, workspaceFolder: string | undefined
   const found = findConfigs(input, workspaceFolder);
   const last = lastConfigOf(input);
   const ordered = last !== undefined && found.includes(last) ? [last, ...found.filter((f) => f !== last)] : found;
-  return [...ordered.map((file) => configChoice(file, file === last)), { label: 'Choose settings…', detail: 'Pick the template, models and target now', file: undefined }];
+  return [
+    ...ordered.map((file) => configChoice(file, file === last)),
+    { label: 'Choose settings…', detail: 'Pick the template, models and target now', file: undefined },
+  ];
 }
 
 function configChoice(file: string, last: boolean): ConfigChoice {
@@ -130,7 +143,12 @@ function configChoice(file: string, last: boolean): ConfigChoice {
   const description = last ? 'used by the last run on this file' : '';
   try {
     const c = loadConfig(file);
-    return { label, description, detail: `Reference ${c.reference}, ${plural(c.candidates.length, 'candidate')}, ${describeTarget(c, c.reference)}, ${c.strategy}, ${answerRuleWords(c.answer)}`, file };
+    return {
+      label,
+      description,
+      detail: `Reference ${c.reference}, ${plural(c.candidates.length, 'candidate')}, ${describeTarget(c, c.reference)}, ${c.strategy}, ${answerRuleWords(c.answer)}`,
+      file,
+    };
   } catch (error) {
     return { label, description, detail: `Cannot be read: ${(error as Error).message.split('\n')[0]}`, file };
   }
@@ -154,11 +172,27 @@ function lastConfigOf(input: string): string | undefined {
 async function offerFirstSteps(): Promise<void> {
   const pick = await vscode.window.showQuickPick(
     [
-      { label: '$(play) Run the Offline Example', detail: 'Twelve real models\' recorded answers on 750 comments: no key, nothing paid', run: () => vscode.commands.executeCommand('smart.runExample') },
-      { label: '$(add) Add Endpoint or Model', detail: 'An OpenAI-compatible endpoint and its models, saved in the settings (its key in secret storage)', run: () => vscode.commands.executeCommand('smart.addEndpointOrModel') },
-      { label: '$(settings-gear) Open Settings', detail: 'smart.endpoints and smart.models; or put a smart.config.json beside the data', run: openSmartSettings },
+      {
+        label: '$(play) Run the Offline Example',
+        detail: "Twelve real models' recorded answers on 750 comments: no key, nothing paid",
+        run: () => vscode.commands.executeCommand('smart.runExample'),
+      },
+      {
+        label: '$(add) Add Endpoint or Model',
+        detail: 'An OpenAI-compatible endpoint and its models, saved in the settings (its key in secret storage)',
+        run: () => vscode.commands.executeCommand('smart.addEndpointOrModel'),
+      },
+      {
+        label: '$(settings-gear) Open Settings',
+        detail: 'smart.endpoints and smart.models; or put a smart.config.json beside the data',
+        run: openSmartSettings,
+      },
     ],
-    { title: 'Smart needs two models first: a reference and a cheaper candidate', placeHolder: 'None are configured yet. Try the example, or add your own', ignoreFocusOut: true },
+    {
+      title: 'Smart needs two models first: a reference and a cheaper candidate',
+      placeHolder: 'None are configured yet. Try the example, or add your own',
+      ignoreFocusOut: true,
+    },
   );
   await pick?.run();
 }
@@ -187,9 +221,17 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
     { title: 'Smart: candidate models', placeHolder: 'Cheaper models to profile against the reference', canPickMany: true },
   );
   if (!candidates || candidates.length === 0) return undefined;
-  const accuracy = await askShare('Smart: target agreement', 'Share of items that must agree with the reference (e.g. 0.95)', last?.accuracy ?? settings.accuracy);
+  const accuracy = await askShare(
+    'Smart: target agreement',
+    'Share of items that must agree with the reference (e.g. 0.95)',
+    last?.accuracy ?? settings.accuracy,
+  );
   if (accuracy === undefined) return undefined;
-  const confidence = await askShare('Smart: confidence', 'Confidence with which the target must hold: the chance that the share of outputs agreeing with the reference reaches it (e.g. 0.95)', last?.confidence ?? settings.confidence);
+  const confidence = await askShare(
+    'Smart: confidence',
+    'Confidence with which the target must hold: the chance that the share of outputs agreeing with the reference reaches it (e.g. 0.95)',
+    last?.confidence ?? settings.confidence,
+  );
   if (confidence === undefined) return undefined;
   const answer = await pickAnswerRule(settings.models, readFileSync(template.fsPath, 'utf8'), last ? answerFieldsOf(last.answer) : undefined);
   if (!answer) return undefined;
@@ -216,7 +258,15 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
   const config = parseConfig(raw, path.join(folder, CONFIG_NAME));
   const saved = await saveChoices(folder, raw);
   if (saved === undefined) return undefined;
-  await rememberChoices(input.fsPath, { template: template.fsPath, reference: reference.id, candidates: raw.candidates, accuracy, confidence, answer: answerRuleOf(answer), strategy });
+  await rememberChoices(input.fsPath, {
+    template: template.fsPath,
+    reference: reference.id,
+    candidates: raw.candidates,
+    accuracy,
+    confidence,
+    answer: answerRuleOf(answer),
+    strategy,
+  });
   return saved === null ? config : { ...config, file: saved };
 }
 

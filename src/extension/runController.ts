@@ -6,7 +6,19 @@ import type { AbortChoice } from '../job/batch/batchCoordinator';
 import type { SmartConfig } from '../job/config';
 import { jobFiles, runJob, type JobReport, type JobResult } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
-import { batchesCancelled, batchesLeftRunning, batchesLine, batchesSent, CANCEL_CHOICES, cancelQuestion, describeBatchMode, openBatches, pendingBatchesBrief, pendingRun, waitingFor } from '../text/batch';
+import {
+  batchesCancelled,
+  batchesLeftRunning,
+  batchesLine,
+  batchesSent,
+  CANCEL_CHOICES,
+  cancelQuestion,
+  describeBatchMode,
+  openBatches,
+  pendingBatchesBrief,
+  pendingRun,
+  waitingFor,
+} from '../text/batch';
 import { describeGuarantee } from '../text/guarantee';
 import { savings, usd } from '../text/money';
 import { describePreview, goAheadQuestion } from '../text/preview';
@@ -271,7 +283,9 @@ export class RunController implements vscode.Disposable {
           if (!sent && openBatches(batches) > 0) {
             sent = true;
             closeNotification();
-            void vscode.window.showInformationMessage(`Smart: ${batchesSent(openBatches(batches), 'Their progress shows in the status bar and the cost panel; if VS Code closes meanwhile, Smart offers to resume when it opens again.')}`);
+            void vscode.window.showInformationMessage(
+              `Smart: ${batchesSent(openBatches(batches), 'Their progress shows in the status bar and the cost panel; if VS Code closes meanwhile, Smart offers to resume when it opens again.')}`,
+            );
           }
           this.onBatches(base, batches);
         },
@@ -288,7 +302,17 @@ export class RunController implements vscode.Disposable {
   private async finished(base: RunBase, report: JobReport, output: string): Promise<void> {
     const summary = `${costSentence(report)} ${describeGuarantee(report)}`;
     this.log.info(`Done. ${summary}`);
-    this.setRun({ ...base, status: 'done', progress: this.panelState.run?.progress, ...this.kept(), report, ...disagreementsOf(report), ...auditOf(report), canOpenOutput: true, canOpenReport: true });
+    this.setRun({
+      ...base,
+      status: 'done',
+      progress: this.panelState.run?.progress,
+      ...this.kept(),
+      report,
+      ...disagreementsOf(report),
+      ...auditOf(report),
+      canOpenOutput: true,
+      canOpenReport: true,
+    });
     await vscode.commands.executeCommand('setContext', 'smart.hasReport', true);
     this.showStatus(`$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`, summary);
     if (this.openOutputsWhenDone()) {
@@ -307,7 +331,8 @@ export class RunController implements vscode.Disposable {
    */
   private outputGroup(): vscode.ViewColumn {
     const groups = vscode.window.tabGroups;
-    const holdsPanel = (g: vscode.TabGroup): boolean => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PANEL_VIEW_TYPE));
+    const holdsPanel = (g: vscode.TabGroup): boolean =>
+      g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PANEL_VIEW_TYPE));
     const last = groups.all.find((g) => g.viewColumn === this.outputColumn);
     if (last && !holdsPanel(last)) return last.viewColumn;
     const beside = groups.activeTabGroup.viewColumn + 1;
@@ -319,7 +344,10 @@ export class RunController implements vscode.Disposable {
     const reason = stopReason(error, cancelled);
     const resume = 'Run "Smart: Resume Run"';
     const open = this.panelState.run?.batches ? openBatches(this.panelState.run.batches) : 0;
-    const batches = open === 0 || reason.kind !== 'cancelled' ? '' : ` ${why instanceof RunCancelled && why.batches === 'cancel' ? batchesCancelled(open) : batchesLeftRunning(open, resume)}`;
+    const batches =
+      open === 0 || reason.kind !== 'cancelled'
+        ? ''
+        : ` ${why instanceof RunCancelled && why.batches === 'cancel' ? batchesCancelled(open) : batchesLeftRunning(open, resume)}`;
     const message = describeStop(reason, resume) + batches;
     const byPerson = reason.kind === 'cancelled' || reason.kind === 'declined';
     // Declining the preview is neither a failure nor a cancelled run: nothing started.

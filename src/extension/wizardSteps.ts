@@ -57,7 +57,10 @@ export async function pickReference(models: readonly ModelSetting[], last?: stri
   const items = [...models]
     .sort((a, b) => Number(b.id === last) - Number(a.id === last) || cost(b) - cost(a))
     .map((m) => ({ label: m.id, description: m.id === last ? `${pricesOf(m)}; ${LAST_RUN}` : pricesOf(m), model: m }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Smart: reference model', placeHolder: 'The model whose outputs you would use on every item (the most expensive is first)' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Smart: reference model',
+    placeHolder: 'The model whose outputs you would use on every item (the most expensive is first)',
+  });
   return picked?.model;
 }
 
@@ -70,7 +73,6 @@ export async function pickStrategy(preferred: Strategy, why = 'default'): Promis
   );
   return picked?.strategy;
 }
-
 
 interface AnswerChoice extends vscode.QuickPickItem {
   /** Asks what the kind needs (the labels, the field, the pattern); undefined when the person backed out. */
@@ -107,12 +109,19 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
   {
     label: 'JSON field',
     detail: 'Outputs agree when a field of the JSON object they hold is the same, such as "answer" or "result.label".',
-    ask: () => askRule('Smart: JSON field', 'The field that holds the answer, such as answer or result.label', 'answer', (field) => ({ kind: 'jsonField', field })),
+    ask: () =>
+      askRule('Smart: JSON field', 'The field that holds the answer, such as answer or result.label', 'answer', (field) => ({ kind: 'jsonField', field })),
   },
   {
     label: 'Regular expression',
     detail: 'Outputs agree when a group of the first match of a regular expression is the same, such as Answer: (\\w+).',
-    ask: () => askRule('Smart: regular expression', 'A JavaScript regular expression; its first group (or the whole match) is the answer', 'Answer: (\\w+)', (pattern) => ({ kind: 'regex', pattern })),
+    ask: () =>
+      askRule(
+        'Smart: regular expression',
+        'A JavaScript regular expression; its first group (or the whole match) is the answer',
+        'Answer: (\\w+)',
+        (pattern) => ({ kind: 'regex', pattern }),
+      ),
   },
 ];
 
@@ -125,16 +134,31 @@ const ANSWER_CHOICES: readonly AnswerChoice[] = [
 export async function pickAnswerRule(models: readonly ModelSetting[], template: string, last?: AnswerFields): Promise<AnswerFields | undefined> {
   const judge: AnswerChoice = {
     label: 'A judge model',
-    detail: 'A model you choose judges whether outputs say the same (or one is as good as the other), where they differ in wording: for summaries, rewrites, answers in sentences.',
+    detail:
+      'A model you choose judges whether outputs say the same (or one is as good as the other), where they differ in wording: for summaries, rewrites, answers in sentences.',
     ask: () => askJudge(models),
   };
   const named = labelsNamedIn(template);
   const suggested: AnswerChoice[] = named
-    ? [{ label: 'Labels', description: `suggested: the template names ${named.join(', ')}`, detail: 'Outputs agree when they name the same label (case-insensitive, whole words); you can change the list next.', ask: () => askLabels(named) }]
+    ? [
+        {
+          label: 'Labels',
+          description: `suggested: the template names ${named.join(', ')}`,
+          detail: 'Outputs agree when they name the same label (case-insensitive, whole words); you can change the list next.',
+          ask: () => askLabels(named),
+        },
+      ]
     : [];
-  const others = ANSWER_CHOICES.filter((c) => !(named && c.label === 'Labels')).map((c) => (named && c.description === 'default' ? { ...c, description: '' } : c));
-  const again: AnswerChoice[] = last ? [{ label: `As last time: ${answerRuleWords(answerRuleOf(last))}`, description: LAST_RUN, ask: () => Promise.resolve(last) }] : [];
-  const picked = await vscode.window.showQuickPick([...again, ...suggested, ...others, judge], { title: 'Smart: how are answers compared?', placeHolder: 'The guarantee is about answers that agree in this sense' });
+  const others = ANSWER_CHOICES.filter((c) => !(named && c.label === 'Labels')).map((c) =>
+    named && c.description === 'default' ? { ...c, description: '' } : c,
+  );
+  const again: AnswerChoice[] = last
+    ? [{ label: `As last time: ${answerRuleWords(answerRuleOf(last))}`, description: LAST_RUN, ask: () => Promise.resolve(last) }]
+    : [];
+  const picked = await vscode.window.showQuickPick([...again, ...suggested, ...others, judge], {
+    title: 'Smart: how are answers compared?',
+    placeHolder: 'The guarantee is about answers that agree in this sense',
+  });
   return picked?.ask();
 }
 
@@ -146,13 +170,21 @@ async function askJudge(models: readonly ModelSetting[]): Promise<AnswerFields |
   };
   const model = await vscode.window.showQuickPick(
     [...models].sort((a, b) => cost(a) - cost(b)).map((m) => ({ label: m.id, description: pricesOf(m), id: m.id })),
-    { title: 'Smart: judge model', placeHolder: 'The model that judges agreement, asked once per profiled output that differs in wording (the cheapest is first)' },
+    {
+      title: 'Smart: judge model',
+      placeHolder: 'The model that judges agreement, asked once per profiled output that differs in wording (the cheapest is first)',
+    },
   );
   if (!model) return undefined;
   const question = await vscode.window.showQuickPick(
     [
-      { label: 'Same meaning', description: 'default', detail: 'The candidate\'s output says the same as the reference\'s: the same facts, the same answer.', question: 'equivalent' as const },
-      { label: 'At least as good', detail: 'The candidate\'s output is an acceptable substitute: at least as good for the task.', question: 'asGood' as const },
+      {
+        label: 'Same meaning',
+        description: 'default',
+        detail: "The candidate's output says the same as the reference's: the same facts, the same answer.",
+        question: 'equivalent' as const,
+      },
+      { label: 'At least as good', detail: "The candidate's output is an acceptable substitute: at least as good for the task.", question: 'asGood' as const },
     ],
     { title: 'Smart: what does the judge decide?', placeHolder: 'The guarantee is then about agreement as the judge decides' },
   );
@@ -180,7 +212,13 @@ async function askLabels(named?: readonly string[]): Promise<AnswerFields | unde
 }
 
 async function askRule(title: string, prompt: string, value: string, rule: (text: string) => AnswerRule): Promise<AnswerFields | undefined> {
-  const text = await vscode.window.showInputBox({ title, prompt, value, ignoreFocusOut: true, validateInput: (v) => firstProblem(answerRuleSchema.safeParse(rule(v.trim()))) });
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt,
+    value,
+    ignoreFocusOut: true,
+    validateInput: (v) => firstProblem(answerRuleSchema.safeParse(rule(v.trim()))),
+  });
   return text === undefined ? undefined : { answer: rule(text.trim()) };
 }
 
@@ -194,7 +232,11 @@ export async function confirmTemplate(template: vscode.Uri): Promise<boolean> {
   for (let asked = 0; ; asked++) {
     const go = await vscode.window.showQuickPick(
       [
-        { label: `Continue with ${name}`, detail: `Edit ${name} first if you like: its placeholders {{field}} are filled from each line. It is saved when you continue.`, go: true },
+        {
+          label: `Continue with ${name}`,
+          detail: `Edit ${name} first if you like: its placeholders {{field}} are filled from each line. It is saved when you continue.`,
+          go: true,
+        },
         { label: 'Cancel', go: false },
       ],
       {
@@ -222,7 +264,11 @@ export async function saveChoices(folder: string, raw: object): Promise<string |
   const save = (file: string) => ({ file });
   const choices = existsSync(existing)
     ? [
-        { label: `Save beside it as ${path.basename(beside)}`, detail: `${CONFIG_NAME} stays as it is; use the new file with "smart profile --config ${path.basename(beside)}"`, ...save(beside) },
+        {
+          label: `Save beside it as ${path.basename(beside)}`,
+          detail: `${CONFIG_NAME} stays as it is; use the new file with "smart profile --config ${path.basename(beside)}"`,
+          ...save(beside),
+        },
         { label: `Replace ${CONFIG_NAME}`, detail: 'Its settings are lost', ...save(existing) },
         { label: 'Do not save', detail: 'Use these choices for this run only', file: null },
       ]

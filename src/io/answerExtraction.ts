@@ -44,7 +44,9 @@ const ruleObjects = [
   z.strictObject({ kind: z.literal('trim') }).describe('The whole output, trimmed (the default).'),
   z
     .strictObject({ kind: z.literal('normalized') })
-    .describe('The whole output after Unicode NFKC normalisation and case folding, with punctuation dropped and whitespace collapsed: "The answer is: Paris." and "the answer is paris" agree.'),
+    .describe(
+      'The whole output after Unicode NFKC normalisation and case folding, with punctuation dropped and whitespace collapsed: "The answer is: Paris." and "the answer is paris" agree.',
+    ),
   z
     .strictObject({
       kind: z.literal('json'),
@@ -65,10 +67,14 @@ const ruleObjects = [
       'The label found earliest in the output, case-insensitively and as a whole word ("ham" is not found in "hamster"); ' +
         'on a tie the longest ("not spam" over "spam"). None: the output trimmed and lowercased.',
     ),
-  z.strictObject({ kind: z.literal('lastNumber') }).describe('The last number in the output, normalised: `-$1,234.50` gives `-1234.5`, `1e3` gives `1000`, `.5` gives `0.5`. None: "".'),
+  z
+    .strictObject({ kind: z.literal('lastNumber') })
+    .describe('The last number in the output, normalised: `-$1,234.50` gives `-1234.5`, `1e3` gives `1000`, `.5` gives `0.5`. None: "".'),
   z
     .strictObject({ kind: z.literal('jsonField'), field: z.string().trim().describe('A dotted field path such as "answer" or "result.label".') })
-    .describe('A field of the first JSON object in the output, also inside a ```json fence. Strings are trimmed, objects written as JSON with sorted keys. None: "".'),
+    .describe(
+      'A field of the first JSON object in the output, also inside a ```json fence. Strings are trimmed, objects written as JSON with sorted keys. None: "".',
+    ),
   z
     .strictObject({
       kind: z.literal('regex'),
@@ -90,17 +96,25 @@ const ruleObjects = [
 const judgeRule = z
   .strictObject({
     kind: z.literal('judge'),
-    model: z.string().trim().min(1, 'must name a model').describe('The id of the judge model, one of the config\'s `models` (it need not be the reference or a candidate).'),
+    model: z
+      .string()
+      .trim()
+      .min(1, 'must name a model')
+      .describe("The id of the judge model, one of the config's `models` (it need not be the reference or a candidate)."),
     question: z
       .enum(JUDGE_QUESTIONS)
       .default('equivalent')
-      .describe('What the judge is asked: "equivalent" (the candidate\'s output says the same as the reference\'s: same facts, same answer; the default) or "asGood" (it is an acceptable substitute, at least as good for the task).'),
+      .describe(
+        'What the judge is asked: "equivalent" (the candidate\'s output says the same as the reference\'s: same facts, same answer; the default) or "asGood" (it is an acceptable substitute, at least as good for the task).',
+      ),
     template: z
       .string()
       .trim()
       .min(1)
       .optional()
-      .describe('A judge prompt file of your own, relative to the config: {{input}} (the prompt the models saw), {{reference_output}}, {{candidate_output}}, {{criteria}} and the item\'s own fields. It must ask for a yes or a no (or {"verdict": "yes"}).'),
+      .describe(
+        'A judge prompt file of your own, relative to the config: {{input}} (the prompt the models saw), {{reference_output}}, {{candidate_output}}, {{criteria}} and the item\'s own fields. It must ask for a yes or a no (or {"verdict": "yes"}).',
+      ),
     criteria: z.string().trim().min(1).optional().describe('A sentence added to the question, such as "Numbers and names must match exactly."'),
     auditItems: z
       .int()
@@ -111,7 +125,9 @@ const judgeRule = z
           '0: no audit, and the guarantee stays as the judge decides, at the full confidence. Set it before running: the sample is fixed by the run.',
       ),
   })
-  .describe('A judge model decides whether a candidate\'s output agrees with the reference\'s, where they differ beyond case, punctuation and spacing. The guarantee is then about agreement as the judge decides.');
+  .describe(
+    "A judge model decides whether a candidate's output agrees with the reference's, where they differ beyond case, punctuation and spacing. The guarantee is then about agreement as the judge decides.",
+  );
 
 const KINDS = [...ruleObjects.map((rule) => rule.shape.kind.value), judgeRule.shape.kind.value];
 
@@ -149,7 +165,6 @@ export const answerRuleSchema = z
 export type AnswerRule = z.output<(typeof ruleObjects)[number]> | JudgeRule;
 export type JudgeRule = z.output<typeof judgeRule>;
 
-
 type Extractor = (text: string) => string;
 
 /** Rules compile once (regular expressions, lookup tables); callers reuse one rule object for a whole run. */
@@ -186,7 +201,10 @@ export function describeAnswerRule(rule: AnswerRule): string {
     case 'normalized':
       return 'the whole output, ignoring case, punctuation and spacing (Unicode NFKC)';
     case 'json': {
-      const what = rule.fields === undefined ? 'the first JSON value in the output' : `the fields ${rule.fields.map(quote).join(', ')} of the first JSON value in the output`;
+      const what =
+        rule.fields === undefined
+          ? 'the first JSON value in the output'
+          : `the fields ${rule.fields.map(quote).join(', ')} of the first JSON value in the output`;
       return `${what}, compared as data (key order ignored, numbers by value, strings trimmed${rule.ignoreCase === true ? ', case ignored' : ''}); otherwise the whole output, trimmed`;
     }
     case 'judge':
@@ -198,7 +216,12 @@ export function describeAnswerRule(rule: AnswerRule): string {
     case 'jsonField':
       return `the field ${quote(rule.field)} of the first JSON object in the output; empty if none`;
     case 'regex': {
-      const group = rule.group === undefined ? 'the first group (or the whole match)' : typeof rule.group === 'number' ? `group ${rule.group}` : `group ${quote(rule.group)}`;
+      const group =
+        rule.group === undefined
+          ? 'the first group (or the whole match)'
+          : typeof rule.group === 'number'
+            ? `group ${rule.group}`
+            : `group ${quote(rule.group)}`;
       return `${group} of the first match of /${rule.pattern}/${rule.flags ?? ''} in the output, trimmed; empty if none`;
     }
   }
@@ -268,13 +291,15 @@ function compileJson(rule: { fields?: readonly string[]; ignoreCase?: boolean })
  * lowercased with `ignoreCase`), missing fields left out.
  */
 function canonicalJson(value: unknown, ignoreCase: boolean): string {
-  return JSON.stringify(value, (_key, nested: unknown) => {
-    if (typeof nested === 'string') return ignoreCase ? nested.trim().toLowerCase() : nested.trim();
-    if (typeof nested !== 'object' || nested === null || Array.isArray(nested)) return nested;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(nested).sort()) sorted[key] = (nested as Record<string, unknown>)[key];
-    return sorted;
-  }) ?? '';
+  return (
+    JSON.stringify(value, (_key, nested: unknown) => {
+      if (typeof nested === 'string') return ignoreCase ? nested.trim().toLowerCase() : nested.trim();
+      if (typeof nested !== 'object' || nested === null || Array.isArray(nested)) return nested;
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(nested).sort()) sorted[key] = (nested as Record<string, unknown>)[key];
+      return sorted;
+    }) ?? ''
+  );
 }
 
 /** Letters (with their combining marks), digits and `_`: what a whole-word label must not touch. */

@@ -36,7 +36,11 @@ export function firstIssue(error: z.ZodError): string {
 }
 
 /** Parses `text` as JSON of `schema`'s shape. @throws StateFileError naming `file` (and `line`) when it is not. */
-export function parseJsonAs<S extends z.ZodType>(text: string, schema: S, where: { readonly file: string; readonly what: string; readonly line?: number }): z.output<S> {
+export function parseJsonAs<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  where: { readonly file: string; readonly what: string; readonly line?: number },
+): z.output<S> {
   let value: unknown;
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));

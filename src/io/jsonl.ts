@@ -177,7 +177,9 @@ async function* parseBatches(
       return;
     }
     const object = value as Record<string, unknown>;
-    const record: JsonlRecord | PlacedRecord = spans ? { line, value: object, span: { offset: offset + skipped, bytes: end - start - skipped } } : { line, value: object };
+    const record: JsonlRecord | PlacedRecord = spans
+      ? { line, value: object, span: { offset: offset + skipped, bytes: end - start - skipped } }
+      : { line, value: object };
     into.push(record);
   };
 

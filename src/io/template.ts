@@ -61,12 +61,19 @@ const NOT_LABELS = new Set(['one', 'two', 'three', 'more', 'less', 'either', 'ne
 export function labelsNamedIn(source: string): string[] | undefined {
   const text = source.replace(/\{\{[^}]*\}\}/g, ' ');
   const word = `["'“]?[A-Za-z][\\w-]{0,30}["'”]?`;
-  const lists = [new RegExp(`\\bone of\\s*:?\\s*(${word}(?:\\s*,\\s*${word})+(?:\\s*,?\\s+or\\s+${word})?)`, 'i'), new RegExp(`(${word}(?:\\s*,\\s*${word})*\\s*,?\\s+or\\s+${word})`)];
+  const lists = [
+    new RegExp(`\\bone of\\s*:?\\s*(${word}(?:\\s*,\\s*${word})+(?:\\s*,?\\s+or\\s+${word})?)`, 'i'),
+    new RegExp(`(${word}(?:\\s*,\\s*${word})*\\s*,?\\s+or\\s+${word})`),
+  ];
   for (const list of lists) {
     const found = list.exec(text)?.[1];
     if (found === undefined) continue;
-    const labels = found.split(/\s*,\s*(?:or\s+)?|\s+or\s+/).map((l) => l.replace(/^["'“]|["'”]$/g, '')).filter((l) => l !== '');
-    if (labels.length >= 2 && labels.every((l) => !NOT_LABELS.has(l.toLowerCase())) && new Set(labels.map((l) => l.toLowerCase())).size === labels.length) return labels;
+    const labels = found
+      .split(/\s*,\s*(?:or\s+)?|\s+or\s+/)
+      .map((l) => l.replace(/^["'“]|["'”]$/g, ''))
+      .filter((l) => l !== '');
+    if (labels.length >= 2 && labels.every((l) => !NOT_LABELS.has(l.toLowerCase())) && new Set(labels.map((l) => l.toLowerCase())).size === labels.length)
+      return labels;
   }
   return undefined;
 }

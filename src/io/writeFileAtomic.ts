@@ -55,11 +55,7 @@ const ignore = (): void => undefined;
  *
  * @returns what `write` returned.
  */
-export async function writeFileAtomic<T>(
-  target: string,
-  write: (out: TextWriter) => Promise<T>,
-  options: { overwrite?: boolean } = {},
-): Promise<T> {
+export async function writeFileAtomic<T>(target: string, write: (out: TextWriter) => Promise<T>, options: { overwrite?: boolean } = {}): Promise<T> {
   const overwrite = options.overwrite === true;
   if (!overwrite && (await exists(target))) throw new FileExistsError(target);
   const directory = path.dirname(target);

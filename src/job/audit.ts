@@ -68,7 +68,8 @@ export function auditSetup(run: AuditedRun, outcomes: readonly ProfiledOutcome[]
     plans.push({ plan: entry.id, sampled: sample.length });
     for (const o of sample) {
       const kept = judgedYes(entry.plan, o, rule);
-      if (kept !== undefined) pairs.push({ plan: entry.id, model: kept, line: o.line, referenceOutput: o.outputs[run.reference], candidateOutput: o.outputs[kept] });
+      if (kept !== undefined)
+        pairs.push({ plan: entry.id, model: kept, line: o.line, referenceOutput: o.outputs[run.reference], candidateOutput: o.outputs[kept] });
     }
   }
   // The union runs over every certified plan, whichever the run came to use.
@@ -96,8 +97,13 @@ function judgedYes(plan: PlanSpec, o: ProfiledOutcome, rule: AnswerRule): string
   return o.judged?.[kept] === 'yes' ? kept : undefined;
 }
 
-
-const labelSchema = z.strictObject({ key: z.string(), plan: z.string(), line: z.int().min(1), label: z.enum(['agree', 'disagree', 'skip']), at: z.iso.datetime() });
+const labelSchema = z.strictObject({
+  key: z.string(),
+  plan: z.string(),
+  line: z.int().min(1),
+  label: z.enum(['agree', 'disagree', 'skip']),
+  at: z.iso.datetime(),
+});
 
 /** The labels of an input's audit: `.smart/<input name>.audit.jsonl` beside it, one line per label, appended. */
 export function auditFileFor(input: string): string {
@@ -106,7 +112,10 @@ export function auditFileFor(input: string): string {
 
 /** What identifies a pair's label: the plan, the line and both outputs (a pair from another run is another pair). */
 export function pairKey(pair: Omit<AuditPair, 'input'>): string {
-  return createHash('sha256').update(JSON.stringify([pair.plan, pair.line, pair.referenceOutput, pair.candidateOutput])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([pair.plan, pair.line, pair.referenceOutput, pair.candidateOutput]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Appends a label, durably: a person's work survives a power cut once this returns (the latest label of a pair is the one that counts). */
@@ -147,7 +156,6 @@ export function readLabels(file: string): Map<string, AuditLabel> {
   });
   return labels;
 }
-
 
 /**
  * What the labels make of the guarantee. Per audited plan, with n items

@@ -20,14 +20,16 @@ import { ENDPOINT_KINDS } from '../llm/chatBackend';
 export const STRATEGY_DESCRIPTIONS: Readonly<Record<Strategy, string>> = {
   auto: 'Choose among single models, mixes and gated plans (cheap models that agree keep their answer, the reference answers where they differ) on a pilot, then certify the choice on fresh items (recommended).',
   naive: 'Reference model on every item.',
-  exhaustive: 'The SMART paper\'s: profile until decided, then one model.',
-  efficient: 'The SMART paper\'s: profile with early termination when more profiling would not pay, then one model.',
-  modelmix: 'The SMART paper\'s: as `efficient`, then the cheapest mix of models that meets the target.',
+  exhaustive: "The SMART paper's: profile until decided, then one model.",
+  efficient: "The SMART paper's: profile with early termination when more profiling would not pay, then one model.",
+  modelmix: "The SMART paper's: as `efficient`, then the cheapest mix of models that meets the target.",
 };
 
 const BOUND_DESCRIPTIONS: Readonly<Record<BoundKind, string>> = {
-  'clopper-pearson': 'Exact Clopper-Pearson intervals, the paper\'s rule: valid for one look at the bounds. (For the paper\'s strategies; `auto` always certifies with exact bounds at looks set in advance.)',
-  anytime: 'An anytime-valid confidence sequence: the guarantee holds however often profiling looks. (For the paper\'s strategies; `auto` always certifies with exact bounds at looks set in advance.)',
+  'clopper-pearson':
+    "Exact Clopper-Pearson intervals, the paper's rule: valid for one look at the bounds. (For the paper's strategies; `auto` always certifies with exact bounds at looks set in advance.)",
+  anytime:
+    "An anytime-valid confidence sequence: the guarantee holds however often profiling looks. (For the paper's strategies; `auto` always certifies with exact bounds at looks set in advance.)",
 };
 
 /** The endpoint name models get when a run is replayed and they name none. */
@@ -50,7 +52,9 @@ const endpointSchema = z
     kind: z
       .enum(ENDPOINT_KINDS)
       .default('openai')
-      .describe('The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter).'),
+      .describe(
+        'The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter).',
+      ),
     baseURL: nonEmpty.describe('An OpenAI-compatible base URL, up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1".'),
     apiKeyEnv: z
       .string()
@@ -61,7 +65,7 @@ const endpointSchema = z
     headers: z
       .record(z.string(), z.string())
       .optional()
-      .describe('Extra request headers. A secret header such as Azure\'s `api-key` is better given with `apiKeyEnv`.'),
+      .describe("Extra request headers. A secret header such as Azure's `api-key` is better given with `apiKeyEnv`."),
     query: z.record(z.string(), z.string()).optional().describe('Extra query parameters, e.g. Azure\'s { "api-version": "2024-10-21" }.'),
     timeoutMs: z.int().min(1).optional().describe(`Time allowed per attempt, in milliseconds (default ${DEFAULTS.timeoutMs}).`),
     concurrency: z.int().min(1).optional().describe('Calls in flight at once per model on this endpoint (default: the top-level `concurrency`).'),
@@ -70,7 +74,9 @@ const endpointSchema = z
       .number()
       .positive()
       .optional()
-      .describe(`How long failed calls to this endpoint are retried while it answers nothing at all, and how long one request may keep failing alone while it answers others (default ${DEFAULTS.retryMinutes} minutes). Rate limits lower the calls in flight meanwhile.`),
+      .describe(
+        `How long failed calls to this endpoint are retried while it answers nothing at all, and how long one request may keep failing alone while it answers others (default ${DEFAULTS.retryMinutes} minutes). Rate limits lower the calls in flight meanwhile.`,
+      ),
     batch: z
       .boolean()
       .optional()
@@ -82,13 +88,19 @@ const modelSchema = z
   .strictObject({
     id: nonEmpty.describe('The name the run uses (in `reference`, `candidates` and reports).'),
     endpoint: nonEmpty.optional().describe('The endpoint that serves it: a name under `endpoints` (not needed with `replay`).'),
-    model: nonEmpty.optional().describe('The provider\'s model name sent in requests (default: the id).'),
-    inputPer1M: price.optional().describe('USD per million input tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
-    outputPer1M: price.optional().describe('USD per million output tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
+    model: nonEmpty.optional().describe("The provider's model name sent in requests (default: the id)."),
+    inputPer1M: price
+      .optional()
+      .describe('USD per million input tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
+    outputPer1M: price
+      .optional()
+      .describe('USD per million output tokens. Optional for models in the built-in price table (gpt-4o, gpt-4o-mini, gpt-4.1, -mini, -nano, ...).'),
     logprobs: z
       .boolean()
       .optional()
-      .describe('Ask this model for token log-probabilities (OpenAI, vLLM and others support `logprobs`): the probability it gives its own answer then lets `auto` keep confident answers and ask the reference about the rest. Only for endpoints that accept the parameter.'),
+      .describe(
+        'Ask this model for token log-probabilities (OpenAI, vLLM and others support `logprobs`): the probability it gives its own answer then lets `auto` keep confident answers and ask the reference about the rest. Only for endpoints that accept the parameter.',
+      ),
   })
   .transform((m, context) => {
     const model = m.model ?? m.id;
@@ -120,9 +132,19 @@ const batchSettingsSchema = z
       .gt(0)
       .max(1)
       .default(BATCH.discount)
-      .describe(`The share of the list price the batch engine charges: it prices the calls it answers and weighs the plan (default ${BATCH.discount}, OpenAI's and most providers' half price).`),
-    maxRequestsPerBatch: z.int().min(1).default(BATCH.maxRequestsPerBatch).describe(`Requests one batch may hold (default ${BATCH.maxRequestsPerBatch}, OpenAI's limit).`),
-    maxBytesPerBatch: z.int().min(1).default(BATCH.maxBytesPerBatch).describe(`Bytes one batch's request file may hold (default ${BATCH.maxBytesPerBatch}, under OpenAI's 200 MB).`),
+      .describe(
+        `The share of the list price the batch engine charges: it prices the calls it answers and weighs the plan (default ${BATCH.discount}, OpenAI's and most providers' half price).`,
+      ),
+    maxRequestsPerBatch: z
+      .int()
+      .min(1)
+      .default(BATCH.maxRequestsPerBatch)
+      .describe(`Requests one batch may hold (default ${BATCH.maxRequestsPerBatch}, OpenAI's limit).`),
+    maxBytesPerBatch: z
+      .int()
+      .min(1)
+      .default(BATCH.maxBytesPerBatch)
+      .describe(`Bytes one batch's request file may hold (default ${BATCH.maxBytesPerBatch}, under OpenAI's 200 MB).`),
   })
   .describe('Batch mode with these settings.');
 
@@ -139,10 +161,18 @@ export const configFileSchema = z
     endpoints: z
       .record(z.string(), endpointSchema)
       .optional()
-      .describe('OpenAI-compatible endpoints by name, e.g. { "openai": { "baseURL": "https://api.openai.com/v1", "apiKeyEnv": "OPENAI_API_KEY" } }. Not needed with `replay`.'),
-    models: z.array(modelSchema).min(1, { error: 'must be a non-empty list of models' }).describe('The models Smart may use: the reference and the cheaper candidates.'),
+      .describe(
+        'OpenAI-compatible endpoints by name, e.g. { "openai": { "baseURL": "https://api.openai.com/v1", "apiKeyEnv": "OPENAI_API_KEY" } }. Not needed with `replay`.',
+      ),
+    models: z
+      .array(modelSchema)
+      .min(1, { error: 'must be a non-empty list of models' })
+      .describe('The models Smart may use: the reference and the cheaper candidates.'),
     reference: nonEmpty.describe('The id of the reference model: the one whose outputs you would otherwise use on every item.'),
-    candidates: z.array(nonEmpty).optional().describe('The ids of the cheaper models to profile against the reference (default: every other model but a judge).'),
+    candidates: z
+      .array(nonEmpty)
+      .optional()
+      .describe('The ids of the cheaper models to profile against the reference (default: every other model but a judge).'),
     template: nonEmpty.describe(
       'The prompt template file, relative to this file: `{{field}}`, `{{nested.field}}` and `{{list.0}}` placeholders are filled from each JSONL object.',
     ),
@@ -160,11 +190,17 @@ export const configFileSchema = z
     strategy: z
       .enum(STRATEGIES)
       .default(DEFAULTS.strategy)
-      .meta({ description: `How Smart decides which models process the items (default "${DEFAULTS.strategy}").`, markdownEnumDescriptions: STRATEGIES.map((s) => STRATEGY_DESCRIPTIONS[s]) }),
+      .meta({
+        description: `How Smart decides which models process the items (default "${DEFAULTS.strategy}").`,
+        markdownEnumDescriptions: STRATEGIES.map((s) => STRATEGY_DESCRIPTIONS[s]),
+      }),
     bound: z
       .enum(BOUND_KINDS)
       .default(DEFAULTS.bound)
-      .meta({ description: `The confidence bound with which the paper's strategies decide whether a model meets the target (default "${DEFAULTS.bound}"); "auto" always certifies with exact Clopper-Pearson bounds looked at only at sizes fixed in advance.`, markdownEnumDescriptions: BOUND_KINDS.map((b) => BOUND_DESCRIPTIONS[b]) }),
+      .meta({
+        description: `The confidence bound with which the paper's strategies decide whether a model meets the target (default "${DEFAULTS.bound}"); "auto" always certifies with exact Clopper-Pearson bounds looked at only at sizes fixed in advance.`,
+        markdownEnumDescriptions: BOUND_KINDS.map((b) => BOUND_DESCRIPTIONS[b]),
+      }),
     seed: z
       .int()
       .min(0)
@@ -176,7 +212,11 @@ export const configFileSchema = z
       ),
     maxTokens: z.int().min(1).optional().describe('`max_tokens` for every call (requests always use temperature 0).'),
     concurrency: z.int().min(1).default(DEFAULTS.concurrency).describe(`Calls in flight at once over the whole run (default ${DEFAULTS.concurrency}).`),
-    checkEvery: z.int().min(1).default(DEFAULTS.checkEvery).describe(`Profiling checks the bounds every this many items (default ${DEFAULTS.checkEvery}, as in the paper).`),
+    checkEvery: z
+      .int()
+      .min(1)
+      .default(DEFAULTS.checkEvery)
+      .describe(`Profiling checks the bounds every this many items (default ${DEFAULTS.checkEvery}, as in the paper).`),
     minSample: z
       .int()
       .min(0)
@@ -184,13 +224,15 @@ export const configFileSchema = z
       .describe(`Profiling considers stopping early only after this many items (default ${DEFAULTS.minSample}, as in the paper).`),
     replay: nonEmpty
       .optional()
-      .describe('A recording to serve every call from instead of endpoints, relative to this file: a JSONL file of { "item", "model", "text", "inputTokens", "outputTokens" } lines.'),
+      .describe(
+        'A recording to serve every call from instead of endpoints, relative to this file: a JSONL file of { "item", "model", "text", "inputTokens", "outputTokens" } lines.',
+      ),
     itemKey: nonEmpty.optional().describe(`With \`replay\`: the item field whose value a recording's "item" gives (default "${DEFAULTS.itemKey}").`),
     batch: z
       .union([z.boolean(), batchSettingsSchema], { error: (issue) => `must be true, false or an object of batch settings, got ${JSON.stringify(issue.input)}` })
       .default(DEFAULTS.batch)
       .describe(
-        'Batch mode: profiling stays online; the items after it go to the providers\' Batch APIs, at their discount (usually half price), with results within 24 hours. ' +
+        "Batch mode: profiling stays online; the items after it go to the providers' Batch APIs, at their discount (usually half price), with results within 24 hours. " +
           '`true` for the default settings, or an object of settings (default `false`: every call online).',
       ),
   })
@@ -206,7 +248,10 @@ export const configFileSchema = z
     // Cross-field checks read a value of the right shape only.
     { when: ({ issues }) => issues.length === 0 },
   )
-  .meta({ title: 'smart.config.json', description: 'A Smart job: the models, the prompt, how outputs are compared, and the target the outputs must meet, with the confidence it must hold with.' });
+  .meta({
+    title: 'smart.config.json',
+    description: 'A Smart job: the models, the prompt, how outputs are compared, and the target the outputs must meet, with the confidence it must hold with.',
+  });
 
 export type ConfigFile = z.output<typeof configFileSchema>;
 /** A model as a config (or the editor's `smart.models` setting) writes it. */
@@ -250,7 +295,8 @@ function checkModelChoice(c: ConfigFile, report: Report): void {
 function checkJudge(c: ConfigFile, report: Report): void {
   const answer = c.answer;
   if (answer?.kind !== 'judge') return;
-  if (!c.models.some((m) => m.id === answer.model)) report(['answer', 'model'], `unknown model id "${answer.model}" (models: ${c.models.map((m) => m.id).join(', ')})`);
+  if (!c.models.some((m) => m.id === answer.model))
+    report(['answer', 'model'], `unknown model id "${answer.model}" (models: ${c.models.map((m) => m.id).join(', ')})`);
   if (c.replay !== undefined) report(['answer'], JUDGE_WITH_REPLAY);
 }
 
@@ -321,7 +367,13 @@ function judgeOf(rule: JudgeRule, file: string | undefined): SmartJudge | Error 
   try {
     const source = file === undefined ? undefined : readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
     const template = judgeTemplate(source, rule.question, file === undefined ? 'the default judge prompt' : path.basename(file));
-    return { model: rule.model, question: rule.question, auditItems: rule.auditItems, template, ...(rule.criteria !== undefined ? { criteria: rule.criteria } : {}) };
+    return {
+      model: rule.model,
+      question: rule.question,
+      auditItems: rule.auditItems,
+      template,
+      ...(rule.criteria !== undefined ? { criteria: rule.criteria } : {}),
+    };
   } catch (error) {
     return error as Error;
   }

@@ -28,7 +28,8 @@ export function assumedOutputTokens(answer: AnswerRule, maxTokens: number | unde
     const counted = answer.labels.map((label) => ({ label, tokens: countTokens(label) }));
     const longest = counted.reduce((a, b) => (b.tokens > a.tokens ? b : a));
     const tokens = longest.tokens + LABEL_MARGIN_TOKENS;
-    if (maxTokens === undefined || tokens <= maxTokens) return { tokens, estimate: { kind: 'label', label: longest.label, labelTokens: longest.tokens, margin: LABEL_MARGIN_TOKENS } };
+    if (maxTokens === undefined || tokens <= maxTokens)
+      return { tokens, estimate: { kind: 'label', label: longest.label, labelTokens: longest.tokens, margin: LABEL_MARGIN_TOKENS } };
   }
   if (maxTokens !== undefined) return { tokens: maxTokens, estimate: { kind: 'maxTokens' } };
   return { tokens: DEFAULT_OUTPUT_TOKENS, estimate: { kind: 'default' } };
@@ -79,7 +80,12 @@ export function previewCost(input: {
   const held = (m: ModelSpec): number => cached.perModel.get(m.id) ?? 0;
   /** A model on every item, less `left out` items of `tokens` prompt tokens in all. */
   const onAll = (m: ModelSpec, leftOut: number, tokens: number): number => callCost(m, prompts.total - tokens, (items - leftOut) * output.tokens);
-  const start = leastProfiling(input.strategy, { items, checkEvery: input.checkEvery, referenceCost: perItem(reference), candidates: candidates.map((m) => ({ id: m.id, cost: perItem(m) })) });
+  const start = leastProfiling(input.strategy, {
+    items,
+    checkEvery: input.checkEvery,
+    referenceCost: perItem(reference),
+    candidates: candidates.map((m) => ({ id: m.id, cost: perItem(m) })),
+  });
   const starting = start.items === 0 ? [] : [reference, ...candidates.filter((m) => start.candidates.includes(m.id))];
   // At least: the cached answers may all fall in the first items, and those may be the shortest.
   const least = (m: ModelSpec): number => {

@@ -76,7 +76,12 @@ export function evidenceLine(profiled: ProfiledItem & { readonly item: JsonlReco
 
 /** A recorded outcome's answers, as plans replay them (tokens are not kept). */
 export function answerOfOutcome(o: ProfiledOutcome): (model: string) => Completion {
-  return (model) => ({ text: o.outputs[model] ?? '', inputTokens: 0, outputTokens: 0, ...(o.confidence?.[model] !== undefined ? { confidence: o.confidence[model] } : {}) });
+  return (model) => ({
+    text: o.outputs[model] ?? '',
+    inputTokens: 0,
+    outputTokens: 0,
+    ...(o.confidence?.[model] !== undefined ? { confidence: o.confidence[model] } : {}),
+  });
 }
 
 /** A problem with an evidence file, naming the file and the line. */

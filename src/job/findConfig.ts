@@ -32,6 +32,9 @@ export function findConfigs(input: string, fallbackFolder: string | undefined): 
       return [];
     }
     const number = (name: string): number => Number(CONFIG_FILE.exec(name)![1] ?? 1);
-    return names.filter((name) => CONFIG_FILE.test(name)).sort((a, b) => number(a) - number(b)).map((name) => path.join(folder, name));
+    return names
+      .filter((name) => CONFIG_FILE.test(name))
+      .sort((a, b) => number(a) - number(b))
+      .map((name) => path.join(folder, name));
   });
 }

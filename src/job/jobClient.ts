@@ -51,10 +51,19 @@ export interface PreparedCall {
 /** The chat request a model gets for a rendered prompt, and its cache key. */
 export function chatCall(target: CallTarget, prompt: string, settings: RequestSettings): { request: ChatRequest; key: string } {
   const { system, maxTokens } = settings;
-  const messages: ChatRequest['messages'] = system === undefined
-    ? [{ role: 'user', content: prompt }]
-    : [{ role: 'system', content: system }, { role: 'user', content: prompt }];
-  const request: ChatRequest = { model: target.providerModel, messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(target.logprobs ? { logprobs: true } : {}) };
+  const messages: ChatRequest['messages'] =
+    system === undefined
+      ? [{ role: 'user', content: prompt }]
+      : [
+          { role: 'system', content: system },
+          { role: 'user', content: prompt },
+        ];
+  const request: ChatRequest = {
+    model: target.providerModel,
+    messages,
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(target.logprobs ? { logprobs: true } : {}),
+  };
   return { request, key: requestKey(target.baseURL, chatCompletionBody(request)) };
 }
 

@@ -96,7 +96,10 @@ export class ResponseCache {
     } catch {
       line = undefined;
     }
-    if (line?.key !== key) throw new Error(`${this.file} changed while Smart was using it (the answer to request ${key} is no longer where it was written): run again to read it afresh`);
+    if (line?.key !== key)
+      throw new Error(
+        `${this.file} changed while Smart was using it (the answer to request ${key} is no longer where it was written): run again to read it afresh`,
+      );
     const run = this.runOf(key);
     return { ...line.response, ...(run !== undefined ? { run } : {}) };
   }
@@ -109,7 +112,17 @@ export class ResponseCache {
    */
   put(key: string, response: CachedResponse): void {
     const { text, inputTokens, outputTokens, confidence, priceFactor, run } = response;
-    const span = this.lines().append(JSON.stringify({ k: key, text, in: inputTokens, out: outputTokens, ...(confidence !== undefined ? { p: confidence } : {}), ...(priceFactor !== undefined ? { pf: priceFactor } : {}), ...(run !== undefined ? { run } : {}) }));
+    const span = this.lines().append(
+      JSON.stringify({
+        k: key,
+        text,
+        in: inputTokens,
+        out: outputTokens,
+        ...(confidence !== undefined ? { p: confidence } : {}),
+        ...(priceFactor !== undefined ? { pf: priceFactor } : {}),
+        ...(run !== undefined ? { run } : {}),
+      }),
+    );
     this.remember(key, span, run);
   }
 
@@ -198,7 +211,12 @@ function grown<A extends Float64Array | Uint32Array>(from: A, into: A): A {
 }
 
 /** An answer with only the fields it has (an online answer is the three numbers and text alone). */
-function entry(text: string, inputTokens: number, outputTokens: number, extra: { readonly confidence?: number; readonly priceFactor?: number }): Omit<CachedResponse, 'run'> {
+function entry(
+  text: string,
+  inputTokens: number,
+  outputTokens: number,
+  extra: { readonly confidence?: number; readonly priceFactor?: number },
+): Omit<CachedResponse, 'run'> {
   const { confidence, priceFactor } = extra;
   return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), ...(priceFactor !== undefined ? { priceFactor } : {}) };
 }

@@ -164,7 +164,6 @@ export class DeclinedError extends Error {
   }
 }
 
-
 /**
  * Runs Smart over a JSONL file as configured: takes the file's run lock (one
  * run per file at a time), validates every line first (so bad input stops the
@@ -213,7 +212,13 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
     const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
     const judge = client instanceof JobClient ? judgeOf(options, client, preview) : undefined;
     const sampler = new DisagreementSampler(config.answer, config.reference, (record) => template.render(record.value, { file: input, line: record.line }));
-    const run = await runEngine(options, { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) }, files, bulk, sampler);
+    const run = await runEngine(
+      options,
+      { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) },
+      files,
+      bulk,
+      sampler,
+    );
     const unreadable = await unreadableVerdicts(options, checked, run.report);
     const audit = await auditOf(options, checked, template, run.report, files.evidence);
     const report = jobReport(options, run.report, checked, preview, files.output, { unreadable, disagreements: sampler.samples(), audit });
@@ -306,10 +311,15 @@ function judgeOf(options: JobOptions, client: JobClient, preview: CostPreview): 
     estimatedInputTokens: judgeCallTokens(preview.meanInputTokens, preview.outputTokens).input,
     estimatedOutputTokens: judgeCallTokens(preview.meanInputTokens, preview.outputTokens).output,
   };
-  const jobJudge = new JobJudge({ client, model: spec, template: judge.template, inputName: options.input, ...(judge.criteria !== undefined ? { criteria: judge.criteria } : {}) });
+  const jobJudge = new JobJudge({
+    client,
+    model: spec,
+    template: judge.template,
+    inputName: options.input,
+    ...(judge.criteria !== undefined ? { criteria: judge.criteria } : {}),
+  });
   return { model: spec, question: judge.question, auditItems: judge.auditItems, client: jobJudge };
 }
-
 
 /**
  * What the run will cost, from the prompts the validation pass kept and the
@@ -340,7 +350,13 @@ async function previewFor(
   };
   const preview = previewCost(estimate);
   if (!cache || !counter || checked.count === 0 || counter.result.itemsCovered < checked.count) return preview;
-  const fullyCached = await answeredByCache(options, template, cache, { checked, models: engineSpecs(config, preview, batchSettings(options)), order }, preview);
+  const fullyCached = await answeredByCache(
+    options,
+    template,
+    cache,
+    { checked, models: engineSpecs(config, preview, batchSettings(options)), order },
+    preview,
+  );
   return fullyCached ? previewCost({ ...estimate, fullyCached }) : preview;
 }
 
@@ -362,7 +378,13 @@ function engineSpecs(config: SmartConfig, preview: CostPreview, batch: BatchSett
 }
 
 /** The client of a real run: rendered prompts to the endpoints, through the response cache. */
-function callingClient(options: JobOptions, template: Template, cache: ResponseCache, endpoints: ReadonlyMap<string, EndpointConfig>, session: BatchSession | undefined): JobClient {
+function callingClient(
+  options: JobOptions,
+  template: Template,
+  cache: ResponseCache,
+  endpoints: ReadonlyMap<string, EndpointConfig>,
+  session: BatchSession | undefined,
+): JobClient {
   // Messages name the input as the user gave it, like the reader's own errors.
   const { input, config } = options;
   return new JobClient({
@@ -413,8 +435,20 @@ function runEngine(
       writeFileAtomic(
         files.evidence,
         async (evidence) => {
-          let written = evidence.writeLine(evidenceHeader({ input: path.resolve(options.input), seed: engine.order.seed, items: engine.checked.count, reference: config.reference, answer: rule }));
-          const writer = new OrderedWriter<JsonlRecord>(out, (o) => outputLine(rule, o), (error) => writeFailed.abort(error));
+          let written = evidence.writeLine(
+            evidenceHeader({
+              input: path.resolve(options.input),
+              seed: engine.order.seed,
+              items: engine.checked.count,
+              reference: config.reference,
+              answer: rule,
+            }),
+          );
+          const writer = new OrderedWriter<JsonlRecord>(
+            out,
+            (o) => outputLine(rule, o),
+            (error) => writeFailed.abort(error),
+          );
           const result = await runSmart({
             ...engineOptions(options, engine),
             ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
@@ -474,7 +508,13 @@ class NotCached extends Error {
  * decides from the answers and the seed only, so the run proper makes the
  * same calls. Only tried when every item has some answer in the cache.
  */
-async function answeredByCache(options: JobOptions, template: Template, cache: ResponseCache, engine: Omit<EngineInput, 'client' | 'judge'>, preview: CostPreview): Promise<boolean> {
+async function answeredByCache(
+  options: JobOptions,
+  template: Template,
+  cache: ResponseCache,
+  engine: Omit<EngineInput, 'client' | 'judge'>,
+  preview: CostPreview,
+): Promise<boolean> {
   const refuse: ChatBackend = {
     chat: () => {
       throw new NotCached();
@@ -529,7 +569,11 @@ async function auditOf(options: JobOptions, checked: CheckedInput, template: Tem
   const lines = new Set(setup.pairs.map((p) => p.line));
   const prompts = new Map<number, string>();
   for await (const record of validRecords(options.input, checked, options.signal)) {
-    if (lines.has(record.line)) prompts.set(record.line, (options.config.system === undefined ? '' : `${options.config.system}\n\n`) + template.render(record.value, { file: options.input, line: record.line }));
+    if (lines.has(record.line))
+      prompts.set(
+        record.line,
+        (options.config.system === undefined ? '' : `${options.config.system}\n\n`) + template.render(record.value, { file: options.input, line: record.line }),
+      );
     if (prompts.size === lines.size) break;
   }
   return { ...setup, pairs: setup.pairs.map((p) => ({ ...p, input: prompts.get(p.line)! })) };

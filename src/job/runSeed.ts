@@ -22,7 +22,10 @@ export interface OrderSeed {
 
 /** What the seed file holds. */
 const seedFileSchema = z.strictObject({
-  seed: z.int().min(0).max(2 ** 32 - 1),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
   drawnAt: z.iso.datetime(),
 });
 

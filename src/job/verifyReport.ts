@@ -42,14 +42,30 @@ export function verifyReport(reportFile: string): Verification {
     if (ok) checked.push(what);
     else problems.push(problem);
   };
-  check(header.seed === report.seed && header.items === report.items && header.reference === report.reference, 'the evidence is of this run (seed, items, reference)', `the evidence is of another run (seed ${header.seed}, ${header.items} items, reference ${header.reference})`);
-  check(outcomes.length === report.profiledItems, `${outcomes.length} profiled items`, `the report says ${report.profiledItems} items were profiled; the evidence has ${outcomes.length}`);
+  check(
+    header.seed === report.seed && header.items === report.items && header.reference === report.reference,
+    'the evidence is of this run (seed, items, reference)',
+    `the evidence is of another run (seed ${header.seed}, ${header.items} items, reference ${header.reference})`,
+  );
+  check(
+    outcomes.length === report.profiledItems,
+    `${outcomes.length} profiled items`,
+    `the report says ${report.profiledItems} items were profiled; the evidence has ${outcomes.length}`,
+  );
   const wrong = outcomes.flatMap((o) => outcomeProblems(o, header.answer, report.reference));
-  check(wrong.length === 0, 'every outcome follows from its outputs (the comparison rule, or the judge\'s recorded verdict)', wrong.slice(0, 5).join('; ') + (wrong.length > 5 ? `; and ${wrong.length - 5} more` : ''));
+  check(
+    wrong.length === 0,
+    "every outcome follows from its outputs (the comparison rule, or the judge's recorded verdict)",
+    wrong.slice(0, 5).join('; ') + (wrong.length > 5 ? `; and ${wrong.length - 5} more` : ''),
+  );
   for (const m of report.models.filter((x) => x.role === 'candidate')) {
     const answered = outcomes.filter((o) => m.id in o.outputs);
     const agreed = answered.filter((o) => o.agrees[m.id]).length;
-    check(answered.length === m.n && agreed === m.agreements, `${m.id}: ${agreed} of ${answered.length}`, `${m.id}: the report says ${m.agreements} of ${m.n} agreed; the evidence has ${agreed} of ${answered.length}`);
+    check(
+      answered.length === m.n && agreed === m.agreements,
+      `${m.id}: ${agreed} of ${answered.length}`,
+      `${m.id}: the report says ${m.agreements} of ${m.n} agreed; the evidence has ${agreed} of ${answered.length}`,
+    );
   }
   if (report.plan.certification) checkCertification(report, outcomes, header.answer, check);
   else checkPaperEntries(report, check);
@@ -69,7 +85,10 @@ function outcomeProblems(o: ProfiledOutcome, rule: AnswerRule, reference: string
     }
     const verdict = o.judged?.[model];
     const expected = model === reference || (verdict === undefined ? answersMatch(rule, output, referenceOutput) : verdict === 'yes');
-    if (agrees !== expected) problems.push(`line ${o.line}: ${model} is marked ${agrees ? 'agreeing' : 'disagreeing'}, but its output ${expected ? 'agrees' : 'does not agree'}${verdict === undefined ? '' : ` (the judge said ${verdict})`}`);
+    if (agrees !== expected)
+      problems.push(
+        `line ${o.line}: ${model} is marked ${agrees ? 'agreeing' : 'disagreeing'}, but its output ${expected ? 'agrees' : 'does not agree'}${verdict === undefined ? '' : ` (the judge said ${verdict})`}`,
+      );
   }
   return problems;
 }
@@ -81,17 +100,35 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
   const certification = report.plan.certification!;
   const pilot = outcomes.filter((o) => o.stage === 'pilot').length;
   const certifying = outcomes.filter((o) => o.stage === 'certification');
-  check(pilot === certification.pilotItems && certifying.length === certification.items, `${pilot} pilot and ${certifying.length} certification items`, `the report says ${certification.pilotItems} pilot and ${certification.items} certification items; the evidence has ${pilot} and ${certifying.length}`);
+  check(
+    pilot === certification.pilotItems && certifying.length === certification.items,
+    `${pilot} pilot and ${certifying.length} certification items`,
+    `the report says ${certification.pilotItems} pilot and ${certification.items} certification items; the evidence has ${pilot} and ${certifying.length}`,
+  );
   const population = report.items - certification.pilotItems;
   const left = report.items - report.profiledItems;
   const same = (a: string, b: string): boolean => answersMatch(rule, a, b);
   for (const p of certification.plans) {
     if (certification.looks === 0) continue;
     const unjudged = certifying.filter((o) => needsJudge(p.plan, answerOfOutcome(o), same) && o.gates?.[planId(p.plan)] === undefined);
-    check(unjudged.length === 0, `${p.id}: every certification item its gate needed the judge on has the verdict`, `${p.id}: the judge's verdict on its gate is missing on line${unjudged.length > 1 ? 's' : ''} ${unjudged.slice(0, 5).map((o) => o.line).join(', ')}`);
+    check(
+      unjudged.length === 0,
+      `${p.id}: every certification item its gate needed the judge on has the verdict`,
+      `${p.id}: the judge's verdict on its gate is missing on line${unjudged.length > 1 ? 's' : ''} ${unjudged
+        .slice(0, 5)
+        .map((o) => o.line)
+        .join(', ')}`,
+    );
     const agreed = certifying.map((o) => {
       const answerOf = answerOfOutcome(o);
-      return planOutcome(p.plan, answerOf, (model) => o.agrees[model] ?? model === report.reference, same, () => ({ input: 0, output: 0 }), gateVerdictOf(o.gates?.[planId(p.plan)])).agrees;
+      return planOutcome(
+        p.plan,
+        answerOf,
+        (model) => o.agrees[model] ?? model === report.reference,
+        same,
+        () => ({ input: 0, output: 0 }),
+        gateVerdictOf(o.gates?.[planId(p.plan)]),
+      ).agrees;
     });
     const atLook = agreed.slice(0, p.items).filter(Boolean).length;
     const all = agreed.filter(Boolean).length;
@@ -108,11 +145,23 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
     const certified = certification.plans.find((p) => p.id === e.id);
     const bound = e.id === report.reference ? e.items : certified ? blockLowerBound(certified.agreeing, left, e.items, certified.blockAlpha) : 0;
     agreeingOutputs += bound;
-    check(e.agreeing === bound, `${e.id}: at least ${bound} of its ${e.items} outputs agree`, `${e.id}: the report says ${e.agreeing ?? 'nothing'} of its ${e.items} outputs agree; the bounds give ${bound}`);
+    check(
+      e.agreeing === bound,
+      `${e.id}: at least ${bound} of its ${e.items} outputs agree`,
+      `${e.id}: the report says ${e.agreeing ?? 'nothing'} of its ${e.items} outputs agree; the bounds give ${bound}`,
+    );
   }
-  check(report.plan.agreeingOutputs === agreeingOutputs, `at least ${agreeingOutputs} of the ${report.items} outputs agree`, `the report says ${report.plan.agreeingOutputs ?? 'nothing'} outputs agree; the bounds give ${agreeingOutputs}`);
+  check(
+    report.plan.agreeingOutputs === agreeingOutputs,
+    `at least ${agreeingOutputs} of the ${report.items} outputs agree`,
+    `the report says ${report.plan.agreeingOutputs ?? 'nothing'} outputs agree; the bounds give ${agreeingOutputs}`,
+  );
   const met = agreeingOutputs >= agreeingNeeded(report.target.accuracy, report.items);
-  check(met === report.guarantee.met, met ? 'the target is met' : 'the target is not met, as the report says', `the report says the target is ${report.guarantee.met ? '' : 'not '}met; the bounds say it is ${met ? '' : 'not '}met`);
+  check(
+    met === report.guarantee.met,
+    met ? 'the target is met' : 'the target is not met, as the report says',
+    `the report says the target is ${report.guarantee.met ? '' : 'not '}met; the bounds say it is ${met ? '' : 'not '}met`,
+  );
 }
 
 /** The paper's strategies: each entry's bound on its model's counts, at its level. */
@@ -122,6 +171,10 @@ function checkPaperEntries(report: Report, check: Check): void {
     if (e.items === 0 || e.id === report.reference) continue;
     const m = report.models.find((x) => x.id === e.id);
     const lower = m ? bound.interval(m.agreements, m.n, e.level).lower : 0;
-    check(Math.abs(lower - e.lowerBound) < 1e-12, `${e.id}: expected agreement rate at least ${lower}`, `${e.id}: the report says its bound is ${e.lowerBound}; its counts give ${lower}`);
+    check(
+      Math.abs(lower - e.lowerBound) < 1e-12,
+      `${e.id}: expected agreement rate at least ${lower}`,
+      `${e.id}: the report says its bound is ${e.lowerBound}; its counts give ${lower}`,
+    );
   }
 }

@@ -22,10 +22,14 @@ export function onAbort(signal: AbortSignal, listener: () => void): () => void {
     const fresh = new Set<() => void>();
     listeners = fresh;
     subscribers.set(signal, fresh);
-    signal.addEventListener('abort', () => {
-      subscribers.delete(signal);
-      for (const notify of fresh) notify();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        subscribers.delete(signal);
+        for (const notify of fresh) notify();
+      },
+      { once: true },
+    );
   }
   // A wrapper per subscription, so subscribing the same function twice works.
   const entry = (): void => listener();

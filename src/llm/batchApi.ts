@@ -106,10 +106,12 @@ export class BatchApiClient implements BatchProvider {
   /** Uploads a request file with purpose `batch`, streamed from disk (afresh on each attempt). */
   async uploadRequestFile(file: string, signal: AbortSignal): Promise<{ readonly id: string; readonly bytes: number }> {
     const name = path.basename(file);
-    const uploaded = await this.call(`upload of ${name}`, signal, (attempt) => this.connection.sdk.files.create(
-      { file: toStreamingFile(createReadStream(file), name), purpose: 'batch' },
-      { signal: attempt, timeout: this.uploadTimeoutMs },
-    ));
+    const uploaded = await this.call(`upload of ${name}`, signal, (attempt) =>
+      this.connection.sdk.files.create(
+        { file: toStreamingFile(createReadStream(file), name), purpose: 'batch' },
+        { signal: attempt, timeout: this.uploadTimeoutMs },
+      ),
+    );
     return { id: uploaded.id, bytes: uploaded.bytes };
   }
 
@@ -128,10 +130,12 @@ export class BatchApiClient implements BatchProvider {
         const existing = await this.findBatch(metadata, since, attempt);
         if (existing !== undefined) return existing;
       }
-      return toBatchInfo(await this.connection.sdk.batches.create(
-        { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { ...metadata } },
-        { signal: attempt },
-      ));
+      return toBatchInfo(
+        await this.connection.sdk.batches.create(
+          { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { ...metadata } },
+          { signal: attempt },
+        ),
+      );
     });
   }
 
@@ -161,10 +165,9 @@ export class BatchApiClient implements BatchProvider {
     let after: string | undefined;
     for (;;) {
       const cursor = after;
-      const page = await this.call('listing batches', signal, (attempt) => this.connection.sdk.batches.list(
-        { limit: LIST_PAGE, ...(cursor === undefined ? {} : { after: cursor }) },
-        { signal: attempt },
-      ));
+      const page = await this.call('listing batches', signal, (attempt) =>
+        this.connection.sdk.batches.list({ limit: LIST_PAGE, ...(cursor === undefined ? {} : { after: cursor }) }, { signal: attempt }),
+      );
       for (const batch of page.data) {
         const info = toBatchInfo(batch);
         if (info.createdAt < createdSince) return;
@@ -253,8 +256,8 @@ export class BatchApiClient implements BatchProvider {
           return last;
         },
         signal,
-        ({ attempt: n, delayMs, failure }) => this.log('warn',
-          `${this.connection.name} batch API, ${operation}: attempt ${n} failed (${failure.reason}); retrying in ${delayMs} ms`),
+        ({ attempt: n, delayMs, failure }) =>
+          this.log('warn', `${this.connection.name} batch API, ${operation}: attempt ${n} failed (${failure.reason}); retrying in ${delayMs} ms`),
       );
     } catch (error) {
       if (signal.aborted || last === undefined || !(error instanceof LlmCallError)) throw error;
@@ -265,8 +268,9 @@ export class BatchApiClient implements BatchProvider {
   private classify(error: unknown): AttemptFailure {
     if (error instanceof IdleError || error instanceof BodyReadError) return { retryable: true, reason: this.connection.redact(error.message) };
     if (error instanceof MalformedFileError) return { retryable: false, reason: this.connection.redact(error.message) };
-    return this.connection.classifySdkError(error)
-      ?? { retryable: false, reason: this.connection.redact(error instanceof Error ? error.message : String(error)) };
+    return (
+      this.connection.classifySdkError(error) ?? { retryable: false, reason: this.connection.redact(error instanceof Error ? error.message : String(error)) }
+    );
   }
 }
 
@@ -314,11 +318,13 @@ function parseResult(customId: string, raw: RawResultLine, redact: (text: string
     const code = typeof raw.error.code === 'string' ? `${raw.error.code}: ` : '';
     return failed(`${code}${typeof raw.error.message === 'string' ? raw.error.message : 'no message'}`);
   }
-  const body = raw.response?.body as {
-    choices?: { message?: { content?: unknown }; finish_reason?: unknown; logprobs?: { content?: unknown } | null }[];
-    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
-    error?: { message?: unknown };
-  } | undefined;
+  const body = raw.response?.body as
+    | {
+        choices?: { message?: { content?: unknown }; finish_reason?: unknown; logprobs?: { content?: unknown } | null }[];
+        usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+        error?: { message?: unknown };
+      }
+    | undefined;
   if (status === undefined || status < 200 || status > 299) {
     const message = body?.error?.message;
     return failed(`HTTP ${status ?? 'status missing'}${typeof message === 'string' ? `: ${message}` : ''}`);
@@ -398,7 +404,10 @@ class IdleTimer {
   fired = false;
   private timer: NodeJS.Timeout;
 
-  constructor(private readonly ms: number, private readonly onIdle: () => void) {
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {
     this.timer = this.start();
   }
 

@@ -43,21 +43,21 @@ export interface BatchInfo {
 /** One line of an output or error file. */
 export type BatchResultRecord =
   | {
-    readonly customId: string;
-    readonly ok: true;
-    readonly text: string;
-    /** Undefined when the provider reported no usage (see the coordinator for the estimate). */
-    readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
-    /** The answer's probability, when the request asked for log-probabilities and the provider gave them. */
-    readonly confidence?: number;
-  }
+      readonly customId: string;
+      readonly ok: true;
+      readonly text: string;
+      /** Undefined when the provider reported no usage (see the coordinator for the estimate). */
+      readonly usage: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+      /** The answer's probability, when the request asked for log-probabilities and the provider gave them. */
+      readonly confidence?: number;
+    }
   | {
-    readonly customId: string;
-    readonly ok: false;
-    /** The HTTP status of the request, when it got one. */
-    readonly status: number | undefined;
-    readonly message: string;
-  };
+      readonly customId: string;
+      readonly ok: false;
+      /** The HTTP status of the request, when it got one. */
+      readonly status: number | undefined;
+      readonly message: string;
+    };
 
 /** How a provider's batch engine reads one request: the line Smart writes to a request file for it, and the request a line holds. */
 export interface RequestLineFormat {

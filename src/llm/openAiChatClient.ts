@@ -23,7 +23,13 @@ export type { EndpointConfig, Log, LogLevel } from './openAiEndpoint';
  * it stay valid for models that never ask.
  */
 export function chatCompletionBody(request: ChatRequest): Record<string, unknown> {
-  return { model: request.model, messages: request.messages, max_tokens: request.maxTokens ?? null, temperature: 0, ...(request.logprobs ? { logprobs: true } : {}) };
+  return {
+    model: request.model,
+    messages: request.messages,
+    max_tokens: request.maxTokens ?? null,
+    temperature: 0,
+    ...(request.logprobs ? { logprobs: true } : {}),
+  };
 }
 
 /** Most answers to short prompts come within a few seconds; a cancel should not wait much longer. */
@@ -37,7 +43,10 @@ export class OpenAiChatClient implements ChatBackend {
   private readonly log: Log;
   private readonly cancelGraceMs: number;
 
-  constructor(private readonly endpoint: EndpointConfig, options: ChatBackendOptions = {}) {
+  constructor(
+    private readonly endpoint: EndpointConfig,
+    options: ChatBackendOptions = {},
+  ) {
     this.connection = new OpenAiEndpoint(endpoint);
     this.retry = options.retry ?? new RetryPolicy();
     this.limiters = options.limiters ?? new RateLimiterPool();
@@ -61,8 +70,8 @@ export class OpenAiChatClient implements ChatBackend {
       () => limiter.run(signal, () => this.attempt(request, signal), slotOutcome),
       (error) => this.classify(error),
       signal,
-      ({ attempt, delayMs, failure }) => this.log('warn',
-        `${this.endpoint.name} ${request.model}: attempt ${attempt} failed (${failure.reason}); retrying in ${delayMs} ms`),
+      ({ attempt, delayMs, failure }) =>
+        this.log('warn', `${this.endpoint.name} ${request.model}: attempt ${attempt} failed (${failure.reason}); retrying in ${delayMs} ms`),
     );
   }
 
@@ -84,13 +93,16 @@ export class OpenAiChatClient implements ChatBackend {
       graceTimer = setTimeout(() => attemptController.abort(signal.reason), this.cancelGraceMs);
     });
     try {
-      const completion: unknown = await this.connection.sdk.chat.completions.create({
-        model: request.model,
-        messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-        temperature: 0,
-        ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-        ...(request.logprobs ? { logprobs: true } : {}),
-      }, { signal: attemptController.signal });
+      const completion: unknown = await this.connection.sdk.chat.completions.create(
+        {
+          model: request.model,
+          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          temperature: 0,
+          ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+          ...(request.logprobs ? { logprobs: true } : {}),
+        },
+        { signal: attemptController.signal },
+      );
       return this.toResult(request, completion);
     } catch (error) {
       if (timedOut && !signal.aborted) throw new AttemptTimeoutError();
@@ -126,8 +138,11 @@ export class OpenAiChatClient implements ChatBackend {
       inputTokens: estimateTokens(request.messages.reduce((sum, m) => sum + m.content.length, 0)),
       outputTokens: estimateTokens(text.length),
     };
-    this.log('debug', `${this.endpoint.name} ${request.model}: the response has no token usage; `
-      + `estimated ${estimate.inputTokens} input and ${estimate.outputTokens} output tokens as characters / 4`);
+    this.log(
+      'debug',
+      `${this.endpoint.name} ${request.model}: the response has no token usage; ` +
+        `estimated ${estimate.inputTokens} input and ${estimate.outputTokens} output tokens as characters / 4`,
+    );
     return estimate;
   }
 

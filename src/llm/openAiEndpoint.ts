@@ -34,7 +34,6 @@ export interface EndpointConfig {
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 export type Log = (level: LogLevel, message: string) => void;
 
-
 /** The token estimate used where a server reports no usage: characters / 4, rounded up. */
 export function estimateTokens(characters: number): number {
   return Math.ceil(characters / 4);
@@ -117,10 +116,14 @@ export class OpenAiEndpoint {
 
   private hint(status: number): string | undefined {
     switch (status) {
-      case 401: return `Check ${this.config.apiKeySource ?? `the API key configured for endpoint "${this.config.name}"`}.`;
-      case 403: return 'The key is valid but not allowed to use this model or endpoint.';
-      case 404: return 'Check the model name and the base URL (for Azure: the deployment name and api-version).';
-      default: return undefined;
+      case 401:
+        return `Check ${this.config.apiKeySource ?? `the API key configured for endpoint "${this.config.name}"`}.`;
+      case 403:
+        return 'The key is valid but not allowed to use this model or endpoint.';
+      case 404:
+        return 'Check the model name and the base URL (for Azure: the deployment name and api-version).';
+      default:
+        return undefined;
     }
   }
 }

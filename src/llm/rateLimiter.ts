@@ -169,9 +169,10 @@ export class RateLimiter {
     this.windowAnswers++;
     if (outcome === 'rateLimited') this.windowRateLimited++;
     if (this.windowAnswers < Math.max(this.current, MIN_WINDOW)) return;
-    const next = this.windowRateLimited >= RATE_LIMITED_SHARE * this.windowAnswers
-      ? Math.max(1, Math.floor(this.current / 2))
-      : Math.min(this.limits.maxConcurrent, this.current + 1);
+    const next =
+      this.windowRateLimited >= RATE_LIMITED_SHARE * this.windowAnswers
+        ? Math.max(1, Math.floor(this.current / 2))
+        : Math.min(this.limits.maxConcurrent, this.current + 1);
     this.windowAnswers = 0;
     this.windowRateLimited = 0;
     if (next === this.current) return;

@@ -65,7 +65,10 @@ export class ReplayClient<T> implements LlmClient<T> {
       const key = answerKey(record.model, record.item);
       if (answers.has(key)) {
         const first = await firstLineOf(file, key);
-        throw new InputError({ file, line, field: 'item' }, `item "${record.item}" and model "${record.model}" are recorded twice${first === undefined ? '' : ` (first on line ${first})`}`);
+        throw new InputError(
+          { file, line, field: 'item' },
+          `item "${record.item}" and model "${record.model}" are recorded twice${first === undefined ? '' : ` (first on line ${first})`}`,
+        );
       }
       // Frozen so that the engine, which gets the same object on every call, cannot change the recording.
       answers.set(key, Object.freeze({ text: record.text, inputTokens: record.inputTokens, outputTokens: record.outputTokens }));

@@ -123,7 +123,8 @@ export const CANCEL_CHOICES = {
 export function cancelQuestion(open: number): { question: string; detail: string } {
   return {
     question: `${plural(open, 'batch is', 'batches are')} still running at the provider.`,
-    detail: 'Leave them running to collect their answers later (Resume Run; each request is paid once), or cancel them at the provider: what they answered until then is still paid for, and kept.',
+    detail:
+      'Leave them running to collect their answers later (Resume Run; each request is paid once), or cancel them at the provider: what they answered until then is still paid for, and kept.',
   };
 }
 

@@ -18,7 +18,7 @@ export function boundName(kind: GuaranteeBound): string {
  * which it chose to profile as it went, and certifies with other bounds.
  */
 export function intervalsRole(bound: GuaranteeBound): string {
-  return bound === 'hypergeometric' ? ' over the items profiled, to compare them (the guarantee rests on the certification\'s own bounds)' : '';
+  return bound === 'hypergeometric' ? " over the items profiled, to compare them (the guarantee rests on the certification's own bounds)" : '';
 }
 
 /** The bounds a guarantee rests on, with what makes them hold: the last clause of the guarantee's sentence. */

@@ -7,7 +7,7 @@ export function disagreementHeading(sample: DisagreementSample): string {
     sample.verdict === 'no'
       ? ': the judge said no'
       : sample.verdict === 'unreadable'
-        ? ': the judge\'s verdict could not be read'
+        ? ": the judge's verdict could not be read"
         : sample.referenceAnswer !== undefined
           ? `: the answers ${JSON.stringify(sample.referenceAnswer)} and ${JSON.stringify(sample.candidateAnswer)}`
           : '';
@@ -28,5 +28,8 @@ export function disagreementsIntro(reference: string, shown: number, all: number
 /** The samples the command line prints: at most `perModel` a candidate. */
 export function disagreementSummary(samples: readonly DisagreementSample[], reference: string, perModel = 2): string[] {
   const shown = samples.filter((s, i) => samples.slice(0, i).filter((t) => t.model === s.model).length < perModel);
-  return [disagreementsIntro(reference, shown.length, samples.length), ...shown.flatMap((s) => [`  ${disagreementHeading(s)}`, ...disagreementLines(s, reference).map((l) => `    ${l}`)])];
+  return [
+    disagreementsIntro(reference, shown.length, samples.length),
+    ...shown.flatMap((s) => [`  ${disagreementHeading(s)}`, ...disagreementLines(s, reference).map((l) => `    ${l}`)]),
+  ];
 }

@@ -5,7 +5,7 @@ import { count, level, percent, percentAtLeast } from './numbers';
 import { planName } from './plan';
 
 /** Said of the paper's exact rule checked at every step of profiling, which its argument does not cover. */
-const NOT_PROVEN = ', the paper\'s rule, valid for one look and not for the repeated checks of profiling: this confidence is not proven';
+const NOT_PROVEN = ", the paper's rule, valid for one look and not for the repeated checks of profiling: this confidence is not proven";
 
 /** How `auto`'s bounds were obtained: the last clause of its guarantee's sentence. */
 export function certificationClause(c: Certification): string {
@@ -32,16 +32,21 @@ export function describeGuarantee(facts: GuaranteeFacts): string {
     return `All ${count(items)} outputs come from the reference model ${reference} itself, so they agree with it on every item.`;
   }
   const outputs = facts.guarantee.about === 'outputs';
-  const alone = outputs ? (e: MixEntry) => `at least ${count(e.agreeing ?? 0)} of them agree with ${reference}` : (e: MixEntry) => `expected agreement rate with ${reference} at least ${percentAtLeast(e.lowerBound)}`;
-  const each = outputs ? (e: MixEntry) => `at least ${count(e.agreeing ?? 0)} of them agree` : (e: MixEntry) => `expected agreement rate at least ${percentAtLeast(e.lowerBound)}`;
-  const models = used.length === 1 ? `${planName(used[0].plan)} (${alone(used[0])})` : used.map((e) => `${planName(e.plan)} on ${count(e.items)} (${each(e)})`).join(', ');
+  const alone = outputs
+    ? (e: MixEntry) => `at least ${count(e.agreeing ?? 0)} of them agree with ${reference}`
+    : (e: MixEntry) => `expected agreement rate with ${reference} at least ${percentAtLeast(e.lowerBound)}`;
+  const each = outputs
+    ? (e: MixEntry) => `at least ${count(e.agreeing ?? 0)} of them agree`
+    : (e: MixEntry) => `expected agreement rate at least ${percentAtLeast(e.lowerBound)}`;
+  const models =
+    used.length === 1 ? `${planName(used[0].plan)} (${alone(used[0])})` : used.map((e) => `${planName(e.plan)} on ${count(e.items)} (${each(e)})`).join(', ');
   const referenceRest = plan.entries.find((e) => e.id === reference && e.items > 0);
   const topUp = referenceRest ? ` and ${reference} itself on ${count(referenceRest.items)}` : '';
   const met = facts.guarantee.met;
   const claim = outputs
     ? `at least ${count(plan.agreeingOutputs ?? 0)} of the whole file's ${count(items)} outputs (${percentAtLeast(plan.agreementLowerBound)}) ${met ? 'agree' : 'are known to agree'} with ${reference}`
     : `the plan's expected agreement rate with ${reference} over the whole file's ${count(items)} items ${met ? 'is' : 'is only known to be'} at least ${percentAtLeast(plan.agreementLowerBound)}`;
-  const rateNote = outputs ? '' : ', items taken as independent draws (a rate, not a count of this file\'s outputs)';
+  const rateNote = outputs ? '' : ", items taken as independent draws (a rate, not a count of this file's outputs)";
   const judged = facts.guarantee.judgedBy ? `, ${judgedClause(facts.guarantee.judgedBy)}` : '';
   return (
     `With ${percent(facts.guarantee.confidence)} confidence, ${claim} (target ${percent(target.accuracy)})${judged}${rateNote}: ` +
@@ -75,7 +80,11 @@ export function agreementNote(reference: string, about: GuaranteeSubject, judged
 }
 
 /** Before the report: what the chosen plan guarantees over the whole file. */
-export function planGuarantee(plan: Pick<Plan, 'about' | 'agreeingOutputs' | 'agreementLowerBound' | 'confidence'>, reference: string, judge?: { readonly model: string; readonly question: JudgeQuestion }): string {
+export function planGuarantee(
+  plan: Pick<Plan, 'about' | 'agreeingOutputs' | 'agreementLowerBound' | 'confidence'>,
+  reference: string,
+  judge?: { readonly model: string; readonly question: JudgeQuestion },
+): string {
   const claim =
     plan.about === 'outputs'
       ? `The plan keeps at least ${count(plan.agreeingOutputs ?? 0)} outputs (${percentAtLeast(plan.agreementLowerBound)} of the file) in agreement with ${reference}`

@@ -38,7 +38,7 @@ export const STATUS_WORDS: Readonly<Record<StatusKind, string>> = {
   'not-profiled': 'not profiled',
   // `auto`: profiled on the pilot, in no plan chosen for certification.
   'not-chosen': 'piloted, not chosen',
-  'certified': 'in a certified plan',
+  certified: 'in a certified plan',
   // Certified, but the cheapest mix that meets the target gave its plans no items: "in a certified plan" beside "not used" read as a contradiction.
   'certified-unneeded': 'certified, not needed by the mix',
   // `auto` gave up before the first look: finishing was expected to cost more than it saves.

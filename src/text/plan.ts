@@ -51,7 +51,8 @@ export function planAction(plan: PlanSpec): string {
     case 'single':
       return `${plan.model} answers every item.`;
     case 'gated':
-      if (plan.judged === true) return `${andList(plan.members)} answer each item; where the judge finds they say the same (or they are the same but for case, punctuation and spacing), ${plan.members[0]}'s is kept, and otherwise ${plan.escalate} answers.`;
+      if (plan.judged === true)
+        return `${andList(plan.members)} answer each item; where the judge finds they say the same (or they are the same but for case, punctuation and spacing), ${plan.members[0]}'s is kept, and otherwise ${plan.escalate} answers.`;
       return `${andList(plan.members)} answer each item; where they give the same answer, ${plan.members[0]}'s is kept, and where they differ, ${plan.escalate} answers.`;
     case 'confident':
       return `${plan.model} answers each item; where it gives its answer a probability of at least ${level(plan.threshold)} it is kept, otherwise ${plan.escalate} answers.`;

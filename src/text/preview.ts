@@ -12,10 +12,10 @@ export function describePreview(preview: CostPreview, reference: string): string
   return [
     `${items(preview.items)}, about ${count(preview.meanInputTokens)} input tokens per call on average (each item's own length, at the tokens per character of ${plural(preview.sampledItems, 'prompt')}); ${outputTokens(preview)}.`,
     referenceAlone(preview, reference),
-    ...(cached ? [`The response cache already holds ${plural(preview.cached.calls, 'answer')} for these items: they cost nothing, and the figures below leave them out.`] : []),
-    preview.fullyCached
-      ? 'The response cache holds every answer this run needs: nothing will be paid.'
-      : profilingLine(preview, cached),
+    ...(cached
+      ? [`The response cache already holds ${plural(preview.cached.calls, 'answer')} for these items: they cost nothing, and the figures below leave them out.`]
+      : []),
+    preview.fullyCached ? 'The response cache holds every answer this run needs: nothing will be paid.' : profilingLine(preview, cached),
     ...(preview.judge && !preview.fullyCached ? [judgeLine(preview.judge)] : []),
   ];
 }

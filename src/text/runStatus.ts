@@ -15,7 +15,6 @@ export const RUN_STATUS_WORDS = {
   declined: 'Not started',
 } as const;
 
-
 /** What a run does before its cost preview: read and check every line, count tokens, look up the cache. */
 export const PREPARING = 'checking the file and estimating the cost';
 

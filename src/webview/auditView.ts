@@ -61,5 +61,10 @@ export function auditKey(event: KeyboardEvent): AuditLabel | undefined {
 }
 
 function textBlock(title: string, text: string): HTMLElement {
-  return h('div', { class: 'audit-block' }, h('p', { class: 'audit-block-title' }, title), h('pre', { class: 'audit-text', tabindex: 0, 'aria-label': title }, text));
+  return h(
+    'div',
+    { class: 'audit-block' },
+    h('p', { class: 'audit-block-title' }, title),
+    h('pre', { class: 'audit-text', tabindex: 0, 'aria-label': title }, text),
+  );
 }

@@ -34,7 +34,12 @@ export function batchTable(progress: BatchesProgress, nowMs: number): Node[] {
     h(
       'tr',
       { class: rowClass(b) },
-      h('th', { scope: 'row', class: 'text model-id' }, b.model, h('span', { class: 'status-note' }, b.attempt > 1 ? `${b.endpoint}, attempt ${b.attempt}` : b.endpoint)),
+      h(
+        'th',
+        { scope: 'row', class: 'text model-id' },
+        b.model,
+        h('span', { class: 'status-note' }, b.attempt > 1 ? `${b.endpoint}, attempt ${b.attempt}` : b.endpoint),
+      ),
       cell('Stage', h('span', { class: 'status-word' }, h('span', { class: 'status-mark', 'aria-hidden': 'true' }), stageWord(b.stage))),
       cell('Requests', count(b.requests)),
       cell('Done', count(b.completed)),

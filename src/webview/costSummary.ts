@@ -23,7 +23,13 @@ function figures(list: readonly Figure[]): HTMLElement {
     'dl',
     { class: 'figures' },
     ...list.map((f) =>
-      h('div', { class: f.key ? 'figure figure-key' : 'figure' }, h('dt', {}, f.label), h('dd', { class: 'figure-value' }, f.value), h('dd', { class: 'figure-note' }, f.note)),
+      h(
+        'div',
+        { class: f.key ? 'figure figure-key' : 'figure' },
+        h('dt', {}, f.label),
+        h('dd', { class: 'figure-value' }, f.value),
+        h('dd', { class: 'figure-note' }, f.note),
+      ),
     ),
   );
 }

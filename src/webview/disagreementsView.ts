@@ -9,7 +9,14 @@ export function disagreementsView(samples: readonly DisagreementSample[], refere
     h(
       'ul',
       { class: 'disagreements' },
-      ...samples.map((s) => h('li', {}, h('p', { class: 'disagreement-heading' }, disagreementHeading(s)), ...disagreementLines(s, reference).map((line) => h('p', { class: 'disagreement-line' }, line)))),
+      ...samples.map((s) =>
+        h(
+          'li',
+          {},
+          h('p', { class: 'disagreement-heading' }, disagreementHeading(s)),
+          ...disagreementLines(s, reference).map((line) => h('p', { class: 'disagreement-line' }, line)),
+        ),
+      ),
     ),
   ];
 }

@@ -10,7 +10,15 @@ export function guaranteeView(facts: RunFacts): Node[] {
   if (report) {
     const g = report.guarantee;
     return [
-      h('p', { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' }, !g.met && TARGET_NOT_MET, ...keepNamesWhole(describeGuarantee(report), report.models.map((m) => m.id))),
+      h(
+        'p',
+        { class: g.met ? 'guarantee' : 'guarantee guarantee-unmet' },
+        !g.met && TARGET_NOT_MET,
+        ...keepNamesWhole(
+          describeGuarantee(report),
+          report.models.map((m) => m.id),
+        ),
+      ),
       h('p', { class: 'note' }, agreementNote(report.reference, g.about, g.judgedBy)),
     ];
   }

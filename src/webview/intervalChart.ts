@@ -107,7 +107,11 @@ export function intervalChart(input: IntervalChartInput): SVGSVGElement {
   for (const tick of domain.ticks) {
     grid.append(
       s('line', { x1: x(tick), x2: x(tick), y1: TOP - 4, y2: bottom }),
-      s('text', { class: 'chart-tick', x: x(tick), y: bottom + 15, 'text-anchor': tick === domain.lo && narrow ? 'start' : tick === 1 && narrow ? 'end' : 'middle' }, level(tick)),
+      s(
+        'text',
+        { class: 'chart-tick', x: x(tick), y: bottom + 15, 'text-anchor': tick === domain.lo && narrow ? 'start' : tick === 1 && narrow ? 'end' : 'middle' },
+        level(tick),
+      ),
     );
   }
   svg.append(grid);
@@ -151,7 +155,11 @@ export function intervalChart(input: IntervalChartInput): SVGSVGElement {
 
   const targetX = x(target);
   const anchor = targetX > width - 50 ? 'end' : targetX < 50 ? 'start' : 'middle';
-  const targetMark = s('g', { class: 'chart-target', 'aria-hidden': 'true' }, s('text', { x: targetX, y: TOP - 8, 'text-anchor': anchor }, `target ${level(target)}`));
+  const targetMark = s(
+    'g',
+    { class: 'chart-target', 'aria-hidden': 'true' },
+    s('text', { x: targetX, y: TOP - 8, 'text-anchor': anchor }, `target ${level(target)}`),
+  );
   // Narrow rows have a line of text across the bar area: the target line skips it.
   const spans = narrow ? models.map((_, i) => [TOP + i * rowHeight + 18, TOP + (i + 1) * rowHeight + 2]) : [[TOP - 4, bottom]];
   if (narrow) spans.unshift([TOP - 4, TOP + 2]);

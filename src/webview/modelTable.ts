@@ -43,7 +43,10 @@ export function modelTable(models: readonly ModelSummary[], context: ModelTableC
       'tr',
       { class: `status-${kind}` },
       h('th', { scope: 'row', class: 'text model-id' }, m.id),
-      cell(PROFILING_HEADING, h('span', { class: 'status-word' }, h('span', { class: 'status-mark', 'aria-hidden': 'true' }), h('span', {}, STATUS_WORDS[kind]))),
+      cell(
+        PROFILING_HEADING,
+        h('span', { class: 'status-word' }, h('span', { class: 'status-mark', 'aria-hidden': 'true' }), h('span', {}, STATUS_WORDS[kind])),
+      ),
       cell('Agreed', profiled ? `${count(m.agreements)}/${count(m.n)}` : NO_FIGURE),
       cell('Interval', profiled && m.interval ? interval(m.interval) : NO_FIGURE),
       cell('Calls (cached)', `${count(m.calls)} (${count(m.cachedCalls)})`),

@@ -194,7 +194,8 @@ export class PanelView {
     const report = run.report;
     if (report) this.cost.fill(...reportCosts(report));
     else if (facts.progress) this.cost.fill(...progressCosts(facts.progress, run.reference, run.status === 'running'));
-    else if (run.preview) this.cost.fill(h('p', {}, 'No calls yet. The cost preview:'), h('ul', { class: 'cost-preview' }, ...run.preview.map((line) => h('li', {}, line))));
+    else if (run.preview)
+      this.cost.fill(h('p', {}, 'No calls yet. The cost preview:'), h('ul', { class: 'cost-preview' }, ...run.preview.map((line) => h('li', {}, line))));
     else this.cost.fill(h('p', {}, 'No calls yet.'));
 
     this.chart.title = `Agreement with ${run.reference}`;
@@ -205,7 +206,18 @@ export class PanelView {
 
     const profiledItems = report?.profiledItems ?? facts.progress?.profiledItems ?? 0;
     if (facts.plan) this.plan.fill(...planView(facts.plan, run.reference, profiledItems, run.target.accuracy));
-    else this.plan.fill(h('p', {}, facts.live ? 'The plan is chosen when profiling ends.' : run.status === 'declined' ? 'No plan: the run did not start.' : 'No plan: profiling did not finish.'));
+    else
+      this.plan.fill(
+        h(
+          'p',
+          {},
+          facts.live
+            ? 'The plan is chosen when profiling ends.'
+            : run.status === 'declined'
+              ? 'No plan: the run did not start.'
+              : 'No plan: profiling did not finish.',
+        ),
+      );
 
     this.guarantee.fill(...guaranteeView(facts));
     this.disagreements.element.hidden = run.disagreements === undefined;

@@ -33,7 +33,13 @@ export function planView(plan: Plan, reference: string, profiledItems: number, t
   let offset = 0;
   used.forEach((entry, i) => {
     const share = entry.items / rest;
-    bar.append(s('rect', { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 }, s('title', {}, `${planName(entry.plan)}: ${shareOfRest(plan, [entry])}`)));
+    bar.append(
+      s(
+        'rect',
+        { class: `plan-segment ${seriesClass(entry, i, reference)}`, x: offset * 1000, y: 0, width: share * 1000, height: 16 },
+        s('title', {}, `${planName(entry.plan)}: ${shareOfRest(plan, [entry])}`),
+      ),
+    );
     offset += share;
   });
 

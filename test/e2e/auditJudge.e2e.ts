@@ -80,10 +80,21 @@ async function auditWhen(page: Page, accept: (facts: AuditFacts) => boolean, tim
   throw new Error(`the audit did not show ${what}; last seen: ${last}`);
 }
 
-const labelled = (n: number) => (facts: AuditFacts): boolean => facts.statement.startsWith(`Audit of the judge: ${n} of `);
+const labelled =
+  (n: number) =>
+  (facts: AuditFacts): boolean =>
+    facts.statement.startsWith(`Audit of the judge: ${n} of `);
 
 async function main(options: E2eOptions): Promise<number> {
-  const setup = { name: 'e2e-audit', vsix: options.vsix, timeoutMs: options.timeoutMs, answer, settings: () => ({ 'smart.openOutputsWhenDone': false }), workspace: writeWorkspace, log };
+  const setup = {
+    name: 'e2e-audit',
+    vsix: options.vsix,
+    timeoutMs: options.timeoutMs,
+    answer,
+    settings: () => ({ 'smart.openOutputsWhenDone': false }),
+    workspace: writeWorkspace,
+    log,
+  };
   return inWorkbench(setup, async ({ page, workspace, left }) => {
     let step = Date.now();
     await profileFromExplorer(page, 'countries.jsonl', log);
@@ -100,7 +111,7 @@ async function main(options: E2eOptions): Promise<number> {
     check(total >= 4, `only ${total} pairs to label`);
     check(/^Pair 1 of \d+ \(plan mid, line \d+\)$/.test(facts.heading), `the pair's heading: ${facts.heading}`);
     check(cityOf(facts.reference) !== '' && facts.candidate.startsWith('City '), `the pair shows ${facts.reference} / ${facts.candidate}`);
-    check(!/judge/i.test(await panel.locator('.audit-pair').innerText()), 'the pair shows the judge\'s verdict before it is labelled');
+    check(!/judge/i.test(await panel.locator('.audit-pair').innerText()), "the pair shows the judge's verdict before it is labelled");
 
     // Three pairs by keyboard, as a person would: the panel's page takes the keys once focused.
     step = Date.now();
@@ -115,7 +126,10 @@ async function main(options: E2eOptions): Promise<number> {
     check(facts.last.endsWith('you skipped it (counted as a disagreement); the judge had said yes.'), `after S the panel says ${facts.last}`);
     log(`three pairs labelled by A, D, S in ${since(step)}: ${facts.last}`);
     const disagreements = await panel.locator('.disagreements li').allInnerTexts();
-    check(disagreements.length > 0 && disagreements.every((d) => d.startsWith('mid, line ') && d.includes("the judge said no")), `where they disagreed: ${disagreements.join(' | ')}`);
+    check(
+      disagreements.length > 0 && disagreements.every((d) => d.startsWith('mid, line ') && d.includes('the judge said no')),
+      `where they disagreed: ${disagreements.join(' | ')}`,
+    );
     await screenshotPanel(page, panel, join(ARTIFACTS_DIR, 'e2e-audit-panel.png'), left());
 
     // The labels are on disk: a reload and Open Last Report find the audit where it was left.
@@ -132,7 +146,12 @@ async function main(options: E2eOptions): Promise<number> {
       const same = cityOf(facts.reference) === cityOf(facts.candidate);
       if (!same) wrong++;
       await panel.getByRole('button', { name: same ? 'Agree (A)' : 'Disagree (D)' }).click();
-      ({ panel, facts } = await auditWhen(page, n + 1 < total ? labelled(n + 1) : (f) => f.statement.startsWith('With 95% confidence'), left(), `${n + 1} pairs labelled`));
+      ({ panel, facts } = await auditWhen(
+        page,
+        n + 1 < total ? labelled(n + 1) : (f) => f.statement.startsWith('With 95% confidence'),
+        left(),
+        `${n + 1} pairs labelled`,
+      ));
     }
     log(`audited: ${facts.statement}`);
     check(/as a person would judge/.test(facts.statement), `the audited statement: ${facts.statement}`);
@@ -142,13 +161,25 @@ async function main(options: E2eOptions): Promise<number> {
     const cli = spawnSync(process.execPath, [CLI, 'audit', join(workspace, 'countries.jsonl')], { encoding: 'utf8' });
     check(cli.status === 0, `smart audit failed: ${cli.stderr}`);
     check(cli.stdout.trim() === facts.statement, `the CLI says\n${cli.stdout.trim()}\nthe panel\n${facts.statement}`);
-    const labels = readFileSync(join(workspace, '.smart', 'countries.jsonl.audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; label: string });
+    const labels = readFileSync(join(workspace, '.smart', 'countries.jsonl.audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; label: string });
     check(labels.length === total, `${labels.length} labels kept, not ${total}`);
-    check(labels.slice(0, 3).map((l) => `${l.key}:${l.label}`).join(',') === given.map((k, i) => `${k}:${['agree', 'disagree', 'skip'][i]}`).join(','), 'the keys did not label the pairs shown');
+    check(
+      labels
+        .slice(0, 3)
+        .map((l) => `${l.key}:${l.label}`)
+        .join(',') === given.map((k, i) => `${k}:${['agree', 'disagree', 'skip'][i]}`).join(','),
+      'the keys did not label the pairs shown',
+    );
 
     // What a person would find in the outputs written: at least the audited count agree.
     const claimed = Number(/at least ([\d,]+) of the whole file/.exec(facts.statement)![1].replace(/,/g, ''));
-    const written = readFileSync(join(workspace, 'countries.smart.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { country: string; smart: { raw: string } });
+    const written = readFileSync(join(workspace, 'countries.smart.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { country: string; smart: { raw: string } });
     const agreeing = written.filter((w) => cityOf(w.smart.raw) === /\d+/.exec(w.country)![0]).length;
     log(`${agreeing} of ${written.length} outputs truly agree; the audit claims at least ${claimed} (${wrong} of the buttons' pairs were wrong)`);
     check(agreeing >= claimed, `${agreeing} outputs agree; the audit claims at least ${claimed}`);

@@ -118,15 +118,30 @@ async function main(options: E2eOptions): Promise<number> {
     step = Date.now();
     const offer = await acceptOffer(page);
     log(`offered on activation (${since(step)}): ${offer}`);
-    check(/messages\.jsonl has 1 batch pending at the provider\. Resume the run to collect their answers\?|Smart: 1 batch pending, resume\?/.test(offer), `the offer reads: ${offer}`);
+    check(
+      /messages\.jsonl has 1 batch pending at the provider\. Resume the run to collect their answers\?|Smart: 1 batch pending, resume\?/.test(offer),
+      `the offer reads: ${offer}`,
+    );
 
     step = Date.now();
-    const waiting = await panelWhen(page, (s) => s.status === 'running' && s.batchStages.some((stage) => stage === 'running') && /^waiting for/.test(s.phrase), run.left(), 'the batch running at the provider');
-    const rows = await waiting.evaluate(() => [...document.querySelectorAll('.section-batches tbody tr')].map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
+    const waiting = await panelWhen(
+      page,
+      (s) => s.status === 'running' && s.batchStages.some((stage) => stage === 'running') && /^waiting for/.test(s.phrase),
+      run.left(),
+      'the batch running at the provider',
+    );
+    const rows = await waiting.evaluate(() =>
+      [...document.querySelectorAll('.section-batches tbody tr')].map((tr) =>
+        [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim()),
+      ),
+    );
     const statusBar = (await page.locator('.statusbar-item').filter({ hasText: 'Smart: waiting for' }).first().innerText()).trim();
     log(`panel shows the wait in ${since(step)}; status bar: "${statusBar}"`);
     for (const row of rows) log(`  batch: ${row.join(' | ')}`);
-    check(rows.some((r) => /^batch_test_\d+$/.test(r[6] ?? '')), `no batch row names the provider's id: ${JSON.stringify(rows)}`);
+    check(
+      rows.some((r) => /^batch_test_\d+$/.test(r[6] ?? '')),
+      `no batch row names the provider's id: ${JSON.stringify(rows)}`,
+    );
     check(/waiting for \d+ batch/.test(statusBar), `the status bar says "${statusBar}"`);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     const shots = [join(ARTIFACTS_DIR, 'e2e-batches-workbench.png'), join(ARTIFACTS_DIR, 'e2e-batches-panel.png'), join(ARTIFACTS_DIR, 'e2e-batches-done.png')];
@@ -142,7 +157,10 @@ async function main(options: E2eOptions): Promise<number> {
     const settings = (await done.locator('.run-settings').innerText()).trim();
     const report = JSON.parse(readFileSync(join(run.workspace, 'messages.smart-report.json'), 'utf8')) as { strategy: string; bound: string };
     log(`panel: "${settings}"; report: strategy ${report.strategy}, bound ${report.bound}`);
-    check(report.strategy === 'auto' && report.bound === 'hypergeometric' && settings.startsWith('Strategy auto · exact hypergeometric bound'), `the panel says "${settings}" of an auto run`);
+    check(
+      report.strategy === 'auto' && report.bound === 'hypergeometric' && settings.startsWith('Strategy auto · exact hypergeometric bound'),
+      `the panel says "${settings}" of an auto run`,
+    );
     const output = readFileSync(join(run.workspace, 'messages.smart.jsonl'), 'utf8').trimEnd().split('\n');
     check(output.length === ITEMS, `messages.smart.jsonl has ${output.length} lines, not ${ITEMS}`);
     output.forEach((line, i) => check((JSON.parse(line) as { id: number }).id === i, `line ${i + 1} is out of order`));

@@ -121,13 +121,15 @@ async function showDetails(page: Page, setting: string): Promise<string> {
   }
   if (!(await details.isVisible())) await page.keyboard.press('Control+Space');
   await details.waitFor({ state: 'visible' });
-  await page.waitForFunction((want) => document.querySelector('.suggest-details')?.textContent?.includes(want) ?? false, DESCRIBED.text, { timeout: STEP_TIMEOUT_MS });
+  await page.waitForFunction((want) => document.querySelector('.suggest-details')?.textContent?.includes(want) ?? false, DESCRIBED.text, {
+    timeout: STEP_TIMEOUT_MS,
+  });
   // Opened, the pane may keep the height of an empty one until the focus
   // moves: move it away and back, then wait until the pane's size holds.
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowUp');
   let size = '';
-  for (let same = 0; same < 3; ) {
+  for (let same = 0; same < 3;) {
     await new Promise((wake) => setTimeout(wake, 200));
     const box = JSON.stringify(await details.boundingBox());
     same = box === size ? same + 1 : 0;

@@ -78,7 +78,13 @@ export async function screenshotPanel(page: Page, panel: Frame, file: string, ti
 }
 
 /** Saves a screenshot of `page`, its console, code-server's output and the page's frames after a failure; returns the files' common prefix. */
-export async function saveFailureArtifacts(name: string, page: Page | undefined, consoleLines: readonly string[], server: CodeServer | undefined, log: (message: string) => void): Promise<string> {
+export async function saveFailureArtifacts(
+  name: string,
+  page: Page | undefined,
+  consoleLines: readonly string[],
+  server: CodeServer | undefined,
+  log: (message: string) => void,
+): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const prefix = join(ARTIFACTS_DIR, `${name}-failure-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (page !== undefined) {

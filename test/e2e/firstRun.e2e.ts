@@ -36,7 +36,6 @@ import type { OpenAiTestServer, TestMessage } from '../support/openaiTestServer'
 import { ARTIFACTS_DIR, check, finishedPanel, inWorkbench, profileFromExplorer, runFromPalette } from './workbenchPage';
 import { VSIX_OPTION } from './workbenchRun';
 
-
 /** Lines in the dataset. */
 const ITEMS = 600;
 const REFERENCE = 'ref';
@@ -128,7 +127,10 @@ async function answerWithEnter(page: Page, strategyShot: string, workspace: stri
     // The next question, or the cost preview.
     const next = await Promise.race([
       widget.waitFor({ state: 'visible' }).then(() => 'question' as const),
-      dialog.getByText('Smart: start paid calls?').waitFor().then(() => 'preview' as const),
+      dialog
+        .getByText('Smart: start paid calls?')
+        .waitFor()
+        .then(() => 'preview' as const),
     ]);
     if (next === 'preview') {
       log(`cost preview: ${(await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ')}`);
@@ -153,7 +155,10 @@ async function answerWithEnter(page: Page, strategyShot: string, workspace: stri
     }
     if (question.title === 'Smart: strategy') {
       check(question.highlighted === 'auto', `the strategy step highlights "${question.highlighted}", not the default "auto"`);
-      check(question.rows.length === 5 && question.rows.every((row) => row.split(' ').length > 4), `a strategy has no description: ${question.rows.join(' / ')}`);
+      check(
+        question.rows.length === 5 && question.rows.every((row) => row.split(' ').length > 4),
+        `a strategy has no description: ${question.rows.join(' / ')}`,
+      );
       mkdirSync(dirname(strategyShot), { recursive: true });
       await page.screenshot({ path: strategyShot, clip: await shotAround(widget) });
       log(`screenshot of the strategy step: ${strategyShot}`);

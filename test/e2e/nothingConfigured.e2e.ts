@@ -59,7 +59,14 @@ async function pressEnterUntilExample(page: Page, report: string): Promise<strin
     );
     if (!shown) continue;
     const title = (await widget.locator('.quick-input-title').textContent())?.trim() ?? '';
-    const highlighted = (await widget.locator('.quick-input-list .monaco-list-row.focused .label-name').first().textContent().catch(() => ''))?.trim() ?? '';
+    const highlighted =
+      (
+        await widget
+          .locator('.quick-input-list .monaco-list-row.focused .label-name')
+          .first()
+          .textContent()
+          .catch(() => '')
+      )?.trim() ?? '';
     seen.push(`${title}: ${highlighted}`);
     log(`question "${title}"; Enter takes "${highlighted}"`);
     await page.keyboard.press('Enter');
@@ -71,7 +78,15 @@ async function pressEnterUntilExample(page: Page, report: string): Promise<strin
 async function main(options: Options): Promise<number> {
   check(existsSync(options.vsix), `${options.vsix} is missing: run \`npm run package\` first.`);
   // The test server is there to count: nothing may call it.
-  const setup = { name: 'nothing-configured', vsix: options.vsix, timeoutMs: options.timeoutMs, answer: () => 'ham', settings: () => ({}), workspace: writeWorkspace, log };
+  const setup = {
+    name: 'nothing-configured',
+    vsix: options.vsix,
+    timeoutMs: options.timeoutMs,
+    answer: () => 'ham',
+    settings: () => ({}),
+    workspace: writeWorkspace,
+    log,
+  };
   return inWorkbench(setup, async ({ page, workspace, models, left }) => {
     const phase = Date.now();
     await profileFromExplorer(page, 'messages.jsonl', log);
@@ -84,7 +99,10 @@ async function main(options: Options): Promise<number> {
     const written = JSON.parse(readFileSync(report, 'utf8')) as { guarantee: { met: boolean } };
     check(written.guarantee.met, 'the example did not meet its guarantee');
     check(models.counts().total === 0, `${models.counts().total} calls reached a model endpoint`);
-    check(!existsSync(join(workspace, 'messages.smart.jsonl')) && !existsSync(join(workspace, 'prompt.txt')), 'messages.jsonl was run, or a template drafted for it, with no models');
+    check(
+      !existsSync(join(workspace, 'messages.smart.jsonl')) && !existsSync(join(workspace, 'prompt.txt')),
+      'messages.jsonl was run, or a template drafted for it, with no models',
+    );
     // The output opens once the run is done, which may move the panel and load its frame anew: find it again.
     await page.waitForTimeout(1500);
     await screenshotPanel(page, await finishedPanel(page, left()), options.shot, left());

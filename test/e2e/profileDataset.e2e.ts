@@ -93,7 +93,14 @@ function writeWorkspace(dir: string, baseURL: string): void {
 /** What the finished panel shows, read from its page. */
 interface PanelFacts {
   readonly status: string;
-  readonly models: { readonly id: string; readonly status: string; readonly agreed: string; readonly interval: string; readonly outputs: string; readonly use: string }[];
+  readonly models: {
+    readonly id: string;
+    readonly status: string;
+    readonly agreed: string;
+    readonly interval: string;
+    readonly outputs: string;
+    readonly use: string;
+  }[];
   readonly plan: string[];
   readonly guarantee: string;
   readonly savings: string;
@@ -167,7 +174,11 @@ async function main(options: E2eOptions): Promise<number> {
   return inWorkbench({ ...setup, fault }, async ({ page, workspace, models, left }) => {
     let step = Date.now();
     const dialog = page.locator('.monaco-dialog-box');
-    const statusBar = (words: string): Promise<number> => page.locator('.statusbar-item').filter({ hasText: `Smart: ${words}` }).count();
+    const statusBar = (words: string): Promise<number> =>
+      page
+        .locator('.statusbar-item')
+        .filter({ hasText: `Smart: ${words}` })
+        .count();
     const startProfile = async (): Promise<void> => {
       await profileFromExplorer(page, 'messages.jsonl', log);
       const quickPick = page.locator('.quick-input-widget');
@@ -178,7 +189,11 @@ async function main(options: E2eOptions): Promise<number> {
     };
     /** The models the panel lists, each with its standing. */
     const listed = (panel: Frame): Promise<string> =>
-      panel.evaluate(() => [...document.querySelectorAll('table.models tbody tr')].map((row) => `${row.querySelector('th')?.textContent ?? ''} ${row.querySelector('.status-word')?.textContent ?? ''}`).join(', '));
+      panel.evaluate(() =>
+        [...document.querySelectorAll('table.models tbody tr')]
+          .map((row) => `${row.querySelector('th')?.textContent ?? ''} ${row.querySelector('.status-word')?.textContent ?? ''}`)
+          .join(', '),
+      );
 
     await startProfile();
     log(`explorer shown, Profile Dataset chosen, settings picked in ${since(step)}`);
@@ -215,7 +230,10 @@ async function main(options: E2eOptions): Promise<number> {
     await dialog.getByText('Smart: start paid calls?').waitFor({ timeout: left() });
     const resumePreview = (await dialog.locator('.dialog-message-detail').innerText()).replace(/\s+/g, ' ');
     log(`Resume Run's cost preview: ${resumePreview}`);
-    check(resumePreview.includes(`The response cache already holds ${paidBeforeResume} answers`), 'the resumed run\'s preview does not leave out the answers the cache holds');
+    check(
+      resumePreview.includes(`The response cache already holds ${paidBeforeResume} answers`),
+      "the resumed run's preview does not leave out the answers the cache holds",
+    );
     check(models.counts().paid === paidBeforeResume, 'Resume Run paid calls before its cost preview was confirmed');
     await dialog.getByRole('button', { name: 'Run', exact: true }).click();
     log(`Resume Run confirmed in ${since(step)}`);
@@ -236,15 +254,18 @@ async function main(options: E2eOptions): Promise<number> {
     log(`  guarantee: ${facts.guarantee}`);
 
     check(facts.status === 'Done', `the panel's status is ${facts.status}`);
-    check(
-      facts.models.map((m) => m.id).join(',') === `${REFERENCE},${CANDIDATE}`,
-      `the panel lists models ${facts.models.map((m) => m.id).join(', ')}`,
-    );
+    check(facts.models.map((m) => m.id).join(',') === `${REFERENCE},${CANDIDATE}`, `the panel lists models ${facts.models.map((m) => m.id).join(', ')}`);
     const candidate = facts.models[1];
     check(/\d/.test(candidate.interval) && /\d+\/\d+/.test(candidate.agreed), `the panel shows no interval for ${CANDIDATE}`);
-    check(facts.plan.some((entry) => entry.includes(CANDIDATE)), `the chosen mix does not use ${CANDIDATE}: ${facts.plan.join('; ')}`);
+    check(
+      facts.plan.some((entry) => entry.includes(CANDIDATE)),
+      `the chosen mix does not use ${CANDIDATE}: ${facts.plan.join('; ')}`,
+    );
     check(/^(answers|in a gate on) /.test(candidate.use), `the plan uses ${CANDIDATE} but its Use says ${candidate.use}`);
-    check(/^With 95% confidence, at least [\d,]+ of the whole file's 400 outputs \([\d.]+%\) agree with ref \(target 90%\)/.test(facts.guarantee), `the panel's guarantee is not a count of the file's outputs: ${facts.guarantee}`);
+    check(
+      /^With 95% confidence, at least [\d,]+ of the whole file's 400 outputs \([\d.]+%\) agree with ref \(target 90%\)/.test(facts.guarantee),
+      `the panel's guarantee is not a count of the file's outputs: ${facts.guarantee}`,
+    );
     const outputsShown = facts.models.reduce((sum, m) => sum + Number(m.outputs.replace(/\D/g, '')), 0);
     check(outputsShown === ITEMS, `the panel counts ${outputsShown} outputs, not ${ITEMS}`);
 

@@ -84,7 +84,7 @@ export async function profileFromExplorer(page: Page, fileName: string, log: (me
   for (;;) {
     await file.click({ button: 'right' });
     if (!(await shows(item, 'visible'))) {
-      await retry('the explorer\'s context menu has no Profile Dataset item');
+      await retry("the explorer's context menu has no Profile Dataset item");
       continue;
     }
     log(`context menu: ${(await menu.getByRole('menuitem').allInnerTexts()).map((t) => t.split('\n')[0]).join(' | ')}`);
@@ -103,7 +103,10 @@ export async function profileFromExplorer(page: Page, fileName: string, log: (me
 
 /** Whether the locator reaches the state within a menu attempt's time. */
 function shows(locator: Locator, state: 'visible' | 'hidden'): Promise<boolean> {
-  return locator.waitFor({ state, timeout: MENU_ATTEMPT_MS }).then(() => true, () => false);
+  return locator.waitFor({ state, timeout: MENU_ATTEMPT_MS }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Runs a command by its title from the command palette. */

@@ -22,7 +22,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Browser, Page } from 'playwright-core';
-import { checkExtension, CodeServer, createWorkspace, launchChromium, REPO_ROOT, runMain, since, startCodeServer, TIMEOUT_OPTION, timeoutMs } from '../support/codeServer';
+import {
+  checkExtension,
+  CodeServer,
+  createWorkspace,
+  launchChromium,
+  REPO_ROOT,
+  runMain,
+  since,
+  startCodeServer,
+  TIMEOUT_OPTION,
+  timeoutMs,
+} from '../support/codeServer';
 import { REPORT_ENV } from './suite/index';
 
 /** Where failure screenshots and logs go (git-ignored). */

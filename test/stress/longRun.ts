@@ -33,14 +33,17 @@ export async function longRun(name: string, plan: FaultPlan): Promise<void> {
   const cache = await ResponseCache.open(path.join(dir, 'items.jsonl.cache.jsonl'));
   const limiters = new RateLimiterPool({ maxConcurrent: CONCURRENCY });
   let retries = 0;
-  const backend = new OpenAiChatClient({ name: 'loopback', baseURL: server.baseURL }, {
-    limiters,
-    // Short waits; a budget well above the outage, yet short enough that a regression fails rather than hangs.
-    retry: new RetryPolicy({ budgetMs: 120_000, baseDelayMs: 10, maxDelayMs: 250 }),
-    log: (level) => {
-      if (level === 'warn') retries++;
+  const backend = new OpenAiChatClient(
+    { name: 'loopback', baseURL: server.baseURL },
+    {
+      limiters,
+      // Short waits; a budget well above the outage, yet short enough that a regression fails rather than hangs.
+      retry: new RetryPolicy({ budgetMs: 120_000, baseDelayMs: 10, maxDelayMs: 250 }),
+      log: (level) => {
+        if (level === 'warn') retries++;
+      },
     },
-  });
+  );
   const client = jobClient(backend, server.baseURL, cache);
   const limiter = limiters.forModel(MODEL);
   let lowestLimit = limiter.limit;
@@ -67,9 +70,11 @@ export async function longRun(name: string, plan: FaultPlan): Promise<void> {
   reopened.close();
   rmSync(dir, { recursive: true, force: true });
 
-  console.log(`      ${name}: ${CALLS} calls in ${seconds.toFixed(1)} s; ${retries} retries `
-    + `(${stats.rateLimited} answered 429, ${stats.serverErrors} answered 500${plan.outage ? `, ${stats.duringOutage} of them in the ${(stats.outageMs / 1000).toFixed(1)} s outage` : ''}); `
-    + `${stats.requests} requests; calls in flight: lowest ${lowestLimit}, ${limiter.limit} at the end`);
+  console.log(
+    `      ${name}: ${CALLS} calls in ${seconds.toFixed(1)} s; ${retries} retries ` +
+      `(${stats.rateLimited} answered 429, ${stats.serverErrors} answered 500${plan.outage ? `, ${stats.duringOutage} of them in the ${(stats.outageMs / 1000).toFixed(1)} s outage` : ''}); ` +
+      `${stats.requests} requests; calls in flight: lowest ${lowestLimit}, ${limiter.limit} at the end`,
+  );
 
   assert.equal(outputs, CALLS);
   assert.equal(wrong, 0);

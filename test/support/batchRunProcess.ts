@@ -52,7 +52,10 @@ export function readAnswers(file: string): BatchAnswer[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as BatchAnswer);
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as BatchAnswer);
 }
 
 /** Runs the batch run the settings describe; `extra` adds or overrides coordinator options. */
@@ -66,7 +69,8 @@ export async function runBatchRun(settings: BatchRunSettings, extra: Partial<Run
     return await runBatches({
       api,
       journal,
-      plan: () => writeRequestFiles(settings.requests, join(settings.folder, 'plan'), { lines: api.lines, ...(settings.limits ? { limits: settings.limits } : {}) }),
+      plan: () =>
+        writeRequestFiles(settings.requests, join(settings.folder, 'plan'), { lines: api.lines, ...(settings.limits ? { limits: settings.limits } : {}) }),
       folder: join(settings.folder, 'leftovers'),
       onAnswer: (answer) => appendFileSync(settings.answers, `${JSON.stringify(answer)}\n`),
       pollSeconds: settings.pollSeconds,

@@ -58,8 +58,9 @@ export interface ApiCallInfo {
  * batch created or cancelled) before the fault replaces its response, as
  * when a connection drops after the provider acted.
  */
-export type ApiFault = (Fault | { readonly kind: 'cutOff'; readonly afterBytes: number } | { readonly kind: 'stall'; readonly afterBytes: number })
-  & { readonly afterEffect?: boolean };
+export type ApiFault = (Fault | { readonly kind: 'cutOff'; readonly afterBytes: number } | { readonly kind: 'stall'; readonly afterBytes: number }) & {
+  readonly afterEffect?: boolean;
+};
 
 /** Where a request of a batch sits. */
 export interface BatchLineWhere {
@@ -186,13 +187,27 @@ export class BatchTestApi {
       else sendError(res, status, String(body));
     };
     switch (call.route) {
-      case 'files.create': await this.upload(req, reply); break;
-      case 'files.retrieve': this.withFile(call.id, reply, (file) => reply(200, fileJson(file))); break;
-      case 'files.content': this.withFile(call.id, reply, (file) => this.download(file, res, fault)); break;
-      case 'batches.create': this.create(parseJson(await readBody(req)), reply); break;
-      case 'batches.retrieve': this.withBatch(call.id, reply, (batch) => reply(200, this.batchJson(batch))); break;
-      case 'batches.cancel': this.withBatch(call.id, reply, (batch) => this.cancel(batch, reply)); break;
-      case 'batches.list': this.list(new URL(req.url ?? '', 'http://x').searchParams, reply); break;
+      case 'files.create':
+        await this.upload(req, reply);
+        break;
+      case 'files.retrieve':
+        this.withFile(call.id, reply, (file) => reply(200, fileJson(file)));
+        break;
+      case 'files.content':
+        this.withFile(call.id, reply, (file) => this.download(file, res, fault));
+        break;
+      case 'batches.create':
+        this.create(parseJson(await readBody(req)), reply);
+        break;
+      case 'batches.retrieve':
+        this.withBatch(call.id, reply, (batch) => reply(200, this.batchJson(batch)));
+        break;
+      case 'batches.cancel':
+        this.withBatch(call.id, reply, (batch) => this.cancel(batch, reply));
+        break;
+      case 'batches.list':
+        this.list(new URL(req.url ?? '', 'http://x').searchParams, reply);
+        break;
     }
     return true;
   }
@@ -285,11 +300,16 @@ export class BatchTestApi {
   private create(body: unknown, reply: Reply): void {
     const b = (body ?? {}) as { input_file_id?: unknown; endpoint?: unknown; completion_window?: unknown; metadata?: unknown };
     const file = typeof b.input_file_id === 'string' ? this.files.get(b.input_file_id) : undefined;
-    const problem = file === undefined ? `Invalid 'input_file_id': ${JSON.stringify(b.input_file_id)} is not an uploaded file`
-      : file.purpose !== 'batch' ? `the file ${file.id} was not uploaded with purpose "batch"`
-        : b.endpoint !== ENDPOINT ? `Invalid 'endpoint': this server supports ${ENDPOINT}, got ${JSON.stringify(b.endpoint)}`
-          : b.completion_window !== '24h' ? `Invalid 'completion_window': only "24h" is supported, got ${JSON.stringify(b.completion_window)}`
-            : metadataProblem(b.metadata);
+    const problem =
+      file === undefined
+        ? `Invalid 'input_file_id': ${JSON.stringify(b.input_file_id)} is not an uploaded file`
+        : file.purpose !== 'batch'
+          ? `the file ${file.id} was not uploaded with purpose "batch"`
+          : b.endpoint !== ENDPOINT
+            ? `Invalid 'endpoint': this server supports ${ENDPOINT}, got ${JSON.stringify(b.endpoint)}`
+            : b.completion_window !== '24h'
+              ? `Invalid 'completion_window': only "24h" is supported, got ${JSON.stringify(b.completion_window)}`
+              : metadataProblem(b.metadata);
     if (problem !== undefined || file === undefined) {
       reply(400, problem ?? 'no file');
       return;
@@ -424,9 +444,17 @@ export class BatchTestApi {
       }
       const request = checkRequestLine(text, line);
       if ('code' in request) errors.push(request);
-      else if (ids.has(request.customId)) errors.push(problem('duplicate_custom_id', `The custom_id '${request.customId}' is used more than once.`, line, 'custom_id'));
+      else if (ids.has(request.customId))
+        errors.push(problem('duplicate_custom_id', `The custom_id '${request.customId}' is used more than once.`, line, 'custom_id'));
       else if (model !== undefined && request.model !== model) {
-        errors.push(problem('mismatched_model', `The model '${request.model}' differs from '${model}' of the first line: a batch file holds requests for one model only.`, line, 'body.model'));
+        errors.push(
+          problem(
+            'mismatched_model',
+            `The model '${request.model}' differs from '${model}' of the first line: a batch file holds requests for one model only.`,
+            line,
+            'body.model',
+          ),
+        );
       } else {
         ids.add(request.customId);
         model = request.model;
@@ -459,12 +487,18 @@ export class BatchTestApi {
       if (result.kind === 'response' && result.statusCode === 200) {
         batch.completed++;
         countUsage(batch, result.body);
-        await output.write(JSON.stringify({ id, custom_id: request.custom_id, response: { status_code: 200, request_id: `req_${id}`, body: result.body }, error: null }));
+        await output.write(
+          JSON.stringify({ id, custom_id: request.custom_id, response: { status_code: 200, request_id: `req_${id}`, body: result.body }, error: null }),
+        );
       } else {
         batch.failed++;
-        await errors.write(JSON.stringify(result.kind === 'response'
-          ? { id, custom_id: request.custom_id, response: { status_code: result.statusCode, request_id: `req_${id}`, body: result.body }, error: null }
-          : { id, custom_id: request.custom_id, response: null, error: { code: result.code, message: result.message } }));
+        await errors.write(
+          JSON.stringify(
+            result.kind === 'response'
+              ? { id, custom_id: request.custom_id, response: { status_code: result.statusCode, request_id: `req_${id}`, body: result.body }, error: null }
+              : { id, custom_id: request.custom_id, response: null, error: { code: result.code, message: result.message } },
+          ),
+        );
       }
       // Let polls and cancels in between, as a real provider would.
       if (line % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -500,7 +534,13 @@ export class BatchTestApi {
       error_file_id: b.errorFileId,
       created_at: b.createdAt,
       expires_at: b.createdAt + 24 * 3600,
-      in_progress_at: null, finalizing_at: null, completed_at: null, failed_at: null, expired_at: null, cancelling_at: null, cancelled_at: null,
+      in_progress_at: null,
+      finalizing_at: null,
+      completed_at: null,
+      failed_at: null,
+      expired_at: null,
+      cancelling_at: null,
+      cancelled_at: null,
       ...b.times,
       request_counts: { total: b.total, completed: b.completed, failed: b.failed },
       metadata: b.metadata,
@@ -552,7 +592,7 @@ function fileJson(file: StoredFile): Record<string, unknown> {
 /** OpenAI's metadata rules: at most 16 pairs, keys up to 64 characters, string values up to 512. */
 function metadataProblem(metadata: unknown): string | undefined {
   if (metadata === undefined || metadata === null) return undefined;
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) return 'Invalid \'metadata\': expected an object';
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) return "Invalid 'metadata': expected an object";
   const entries = Object.entries(metadata);
   if (entries.length > 16) return `Invalid 'metadata': at most 16 pairs, got ${entries.length}`;
   for (const [key, value] of entries) {
@@ -576,7 +616,8 @@ function checkRequestLine(text: string, line: number): { customId: string; model
   }
   if (typeof request?.custom_id !== 'string' || request.custom_id === '') return problem('missing_required_parameter', 'Missing custom_id.', line, 'custom_id');
   if (request.method !== 'POST') return problem('invalid_value', `The method must be POST, got ${JSON.stringify(request.method)}.`, line, 'method');
-  if (request.url !== ENDPOINT) return problem('invalid_url', `The url must be ${ENDPOINT}, the batch's endpoint; got ${JSON.stringify(request.url)}.`, line, 'url');
+  if (request.url !== ENDPOINT)
+    return problem('invalid_url', `The url must be ${ENDPOINT}, the batch's endpoint; got ${JSON.stringify(request.url)}.`, line, 'url');
   if (typeof request.body?.model !== 'string') return problem('missing_required_parameter', 'Missing body.model.', line, 'body.model');
   return { customId: request.custom_id, model: request.body.model };
 }
@@ -629,7 +670,10 @@ class ReorderingWriter {
   private async flush(): Promise<void> {
     if (this.chunk.length === 0) return;
     this.out ??= createWriteStream(this.path);
-    const text = this.chunk.reverse().map((l) => `${l}\n`).join('');
+    const text = this.chunk
+      .reverse()
+      .map((l) => `${l}\n`)
+      .join('');
     this.chunk = [];
     if (!this.out.write(text)) await once(this.out, 'drain');
   }

@@ -98,9 +98,7 @@ export interface CodeServer {
  */
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
   if (!existsSync(COMPLETE_MARKER) || !existsSync(ENTRY)) {
-    throw new Error(
-      `code-server ${CODE_SERVER_VERSION} is not installed in ${CODE_SERVER_DIR}: run \`bash scripts/setup-code-server.sh\` first.`,
-    );
+    throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${CODE_SERVER_DIR}: run \`bash scripts/setup-code-server.sh\` first.`);
   }
   if (!existsSync(options.workspace)) {
     throw new Error(`The workspace ${options.workspace} does not exist.`);
@@ -127,17 +125,22 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     process.execPath,
     [
       ENTRY,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       // Without --config, code-server writes a config file with a generated
       // password into ~/.config/code-server/.
-      '--config', join(state, 'config.yaml'),
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
+      '--config',
+      join(state, 'config.yaml'),
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
       options.workspace,
     ],
     {

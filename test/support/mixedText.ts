@@ -5,11 +5,13 @@
  */
 import { mulberry32 } from '../../src/core/random';
 
-const PROSE = 'Smart profiles cheaper models against a reference model on a random sample of the items, bounds their agreement '
-  + 'with confidence intervals, and picks the cheapest model or mix that provably meets the target. A run writes its '
-  + 'outputs beside the input and a report that states the guarantee in one sentence. ';
+const PROSE =
+  'Smart profiles cheaper models against a reference model on a random sample of the items, bounds their agreement ' +
+  'with confidence intervals, and picks the cheapest model or mix that provably meets the target. A run writes its ' +
+  'outputs beside the input and a report that states the guarantee in one sentence. ';
 const CODE = 'export function add(a: number, b: number): number { return a + b; } const items = records.filter((r) => r.ok); ';
-const CHINESE = '的一是不了人我在有他这为之大来以个中上们到说国和地也子时道出而要于就下得可你年生自会那后能对着事其里所去行过家十用发天如然作方成者多日都三小军二无同么经法当起与好看学进种将还分此心前面又定见只主没公从，。';
+const CHINESE =
+  '的一是不了人我在有他这为之大来以个中上们到说国和地也子时道出而要于就下得可你年生自会那后能对着事其里所去行过家十用发天如然作方成者多日都三小军二无同么经法当起与好看学进种将还分此心前面又定见只主没公从，。';
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Paragraphs of about 300 to 3,000 characters, each ending in a space, together at least `chars` long; the same seed gives the same text. */

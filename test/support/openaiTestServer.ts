@@ -259,7 +259,11 @@ export class OpenAiTestServer {
 
     const fault = this.options.fault?.(info);
     if (applyFault(fault, req, res)) return;
-    const result = this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: fault?.kind === 'nullContent', logprobs: body.logprobs });
+    const result = this.answer(model, messages, info.requestKey, {
+      noUsage: fault?.kind === 'noUsage',
+      nullContent: fault?.kind === 'nullContent',
+      logprobs: body.logprobs,
+    });
     sendJson(res, result.statusCode, result.body);
   }
 
@@ -275,7 +279,10 @@ export class OpenAiTestServer {
     if (fault?.kind === 'status') {
       return { kind: 'response', statusCode: fault.status, body: errorBody(fault.status, fault.message ?? `injected HTTP ${fault.status}`) };
     }
-    return { kind: 'response', ...this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: false, logprobs: body.logprobs }, false) };
+    return {
+      kind: 'response',
+      ...this.answer(model, messages, info.requestKey, { noUsage: fault?.kind === 'noUsage', nullContent: false, logprobs: body.logprobs }, false),
+    };
   }
 
   private faultInfo(model: string, messages: readonly TestMessage[]): FaultInfo {
@@ -307,15 +314,21 @@ export class OpenAiTestServer {
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model,
-        choices: [{
-          index: 0,
-          message: { role: 'assistant', content: shape.nullContent ? null : text },
-          finish_reason: 'stop',
-          ...(shape.logprobs ? { logprobs: { content: [{ token: text, logprob: Math.log(this.options.confidence?.(model, messages) ?? 1), bytes: null, top_logprobs: [] }] } } : {}),
-        }],
-        ...(shape.noUsage ? {} : {
-          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-        }),
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: shape.nullContent ? null : text },
+            finish_reason: 'stop',
+            ...(shape.logprobs
+              ? { logprobs: { content: [{ token: text, logprob: Math.log(this.options.confidence?.(model, messages) ?? 1), bytes: null, top_logprobs: [] }] } }
+              : {}),
+          },
+        ],
+        ...(shape.noUsage
+          ? {}
+          : {
+              usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+            }),
       },
     };
   }

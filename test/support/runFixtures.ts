@@ -48,8 +48,25 @@ export const PROFILING: ProgressEvent = {
   profiledItems: 132,
   models: [
     reference(132, { calls: 132, inputTokens: 9768, outputTokens: 396, cost: 0.02772, costPerItem: 0.00021, itemsProduced: 132 }),
-    candidate({ id: 'gpt-4o-mini', status: 'unknown', agreements: 127, n: 132, interval: { lower: 0.931, upper: 0.98 }, cost: 0.00168, costPerItem: 0.0000127 }),
-    candidate({ id: 'gpt-3.5-turbo', status: 'invalid', ruledOutBy: 'bound', agreements: 101, n: 120, interval: { lower: 0.742, upper: 0.912 }, cost: 0.00493, costPerItem: 0.0000411 }),
+    candidate({
+      id: 'gpt-4o-mini',
+      status: 'unknown',
+      agreements: 127,
+      n: 132,
+      interval: { lower: 0.931, upper: 0.98 },
+      cost: 0.00168,
+      costPerItem: 0.0000127,
+    }),
+    candidate({
+      id: 'gpt-3.5-turbo',
+      status: 'invalid',
+      ruledOutBy: 'bound',
+      agreements: 101,
+      n: 120,
+      interval: { lower: 0.742, upper: 0.912 },
+      cost: 0.00493,
+      costPerItem: 0.0000411,
+    }),
   ],
   costSoFar: 0.03433,
   referenceOnlySoFar: 0.02772,
@@ -88,7 +105,16 @@ const FINISHED_MODELS: ModelSummary[] = [
     costPerItem: 0.0000085,
     itemsProduced: 570,
   }),
-  candidate({ id: 'gpt-3.5-turbo', status: 'invalid', ruledOutBy: 'bound', agreements: 101, n: 120, interval: { lower: 0.742, upper: 0.912 }, cost: 0.00493, costPerItem: 0.0000411 }),
+  candidate({
+    id: 'gpt-3.5-turbo',
+    status: 'invalid',
+    ruledOutBy: 'bound',
+    agreements: 101,
+    n: 120,
+    interval: { lower: 0.742, upper: 0.912 },
+    cost: 0.00493,
+    costPerItem: 0.0000411,
+  }),
   candidate({ id: 'claude-3-5-haiku', status: 'unknown', agreements: 0, n: 0, calls: 0, inputTokens: 0, outputTokens: 0, costPerItem: 0.0000706 }),
 ];
 
@@ -151,12 +177,26 @@ export const CONFIRMING: PanelState = {
 
 /** The person declined the cost preview: nothing started. */
 export const DECLINED: PanelState = {
-  run: { ...base, status: 'declined', preview: PREVIEW_LINES, message: 'Stopped before any paid call: the cost preview was declined.', canOpenOutput: false, canOpenReport: false },
+  run: {
+    ...base,
+    status: 'declined',
+    preview: PREVIEW_LINES,
+    message: 'Stopped before any paid call: the cost preview was declined.',
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
 };
 
 /** The endpoint refused the key at the first calls, before any progress. */
 export const FAILED_AT_ONCE: PanelState = {
-  run: { ...base, status: 'failed', preview: PREVIEW_LINES, message: "gpt-4o: 401 Unauthorized from endpoint 'openai'; set its key with Smart: Set API Key.", canOpenOutput: false, canOpenReport: false },
+  run: {
+    ...base,
+    status: 'failed',
+    preview: PREVIEW_LINES,
+    message: "gpt-4o: 401 Unauthorized from endpoint 'openai'; set its key with Smart: Set API Key.",
+    canOpenOutput: false,
+    canOpenReport: false,
+  },
 };
 
 /** The finished run, with its output and report on disk. */
@@ -177,17 +217,75 @@ export const AUTO_REPORT: RunReport = {
   bound: 'hypergeometric',
   models: [
     reference(390, { calls: 390 + 302 + 121, cost: 0.17073, costPerItem: 0.00021, itemsProduced: 390 + 302 + 121 }),
-    candidate({ id: 'gpt-4.1-nano', status: 'satisfied', agreements: 381, n: 390, interval: { lower: 0.953, upper: 0.99 }, calls: 390 + 1206, cost: 0.0136, costPerItem: 0.0000085, itemsProduced: 1085 }),
-    candidate({ id: 'gemini-2.0-flash', status: 'satisfied', agreements: 377, n: 390, interval: { lower: 0.942, upper: 0.983 }, calls: 390 + 1206, cost: 0.0112, costPerItem: 0.000007, itemsProduced: 0 }),
-    candidate({ id: 'gpt-4o-mini', status: 'satisfied', agreements: 366, n: 390, interval: { lower: 0.906, upper: 0.958 }, calls: 390 + 502, cost: 0.0113, costPerItem: 0.0000127, itemsProduced: 502 }),
-    candidate({ id: 'gpt-3.5-turbo', status: 'invalid', ruledOutBy: 'cost', agreements: 33, n: 40, interval: { lower: 0.672, upper: 0.927 }, cost: 0.00164, costPerItem: 0.0000411 }),
+    candidate({
+      id: 'gpt-4.1-nano',
+      status: 'satisfied',
+      agreements: 381,
+      n: 390,
+      interval: { lower: 0.953, upper: 0.99 },
+      calls: 390 + 1206,
+      cost: 0.0136,
+      costPerItem: 0.0000085,
+      itemsProduced: 1085,
+    }),
+    candidate({
+      id: 'gemini-2.0-flash',
+      status: 'satisfied',
+      agreements: 377,
+      n: 390,
+      interval: { lower: 0.942, upper: 0.983 },
+      calls: 390 + 1206,
+      cost: 0.0112,
+      costPerItem: 0.000007,
+      itemsProduced: 0,
+    }),
+    candidate({
+      id: 'gpt-4o-mini',
+      status: 'satisfied',
+      agreements: 366,
+      n: 390,
+      interval: { lower: 0.906, upper: 0.958 },
+      calls: 390 + 502,
+      cost: 0.0113,
+      costPerItem: 0.0000127,
+      itemsProduced: 502,
+    }),
+    candidate({
+      id: 'gpt-3.5-turbo',
+      status: 'invalid',
+      ruledOutBy: 'cost',
+      agreements: 33,
+      n: 40,
+      interval: { lower: 0.672, upper: 0.927 },
+      cost: 0.00164,
+      costPerItem: 0.0000411,
+    }),
     candidate({ id: 'claude-3-5-haiku', status: 'unknown', agreements: 0, n: 0, calls: 0, inputTokens: 0, outputTokens: 0, costPerItem: 0.0000706 }),
   ],
   plan: {
     kind: 'mix',
     entries: [
-      { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, share: 0.6, items: 1206, agreeing: 1176, lowerBound: 1176 / 1206, level: 0.975, costPerItem: 0.0000365, coverage: 0.9 },
-      { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, share: 0.25, items: 502, agreeing: 452, lowerBound: 452 / 502, level: 0.975, costPerItem: 0.0000127 },
+      {
+        id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o',
+        plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' },
+        share: 0.6,
+        items: 1206,
+        agreeing: 1176,
+        lowerBound: 1176 / 1206,
+        level: 0.975,
+        costPerItem: 0.0000365,
+        coverage: 0.9,
+      },
+      {
+        id: 'gpt-4o-mini',
+        plan: { kind: 'single', model: 'gpt-4o-mini' },
+        share: 0.25,
+        items: 502,
+        agreeing: 452,
+        lowerBound: 452 / 502,
+        level: 0.975,
+        costPerItem: 0.0000127,
+      },
       { id: 'gpt-4o', plan: { kind: 'single', model: 'gpt-4o' }, share: 0.15, items: 302, agreeing: 302, lowerBound: 1, level: 1, costPerItem: 0.00021 },
     ],
     about: 'outputs',
@@ -202,8 +300,33 @@ export const AUTO_REPORT: RunReport = {
       items: 350,
       looks: 1,
       plans: [
-        { id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o', plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' }, pilotAgreements: 40, pilotItems: 40, agreements: 347, items: 350, agreeing: 1960, lowerBound: 1960 / 2010, alpha: 0.014, blockAlpha: 0.005, costPerItem: 0.0000365, coverage: 0.9 },
-        { id: 'gpt-4o-mini', plan: { kind: 'single', model: 'gpt-4o-mini' }, pilotAgreements: 38, pilotItems: 40, agreements: 328, items: 350, agreeing: 1809, lowerBound: 1809 / 2010, alpha: 0.014, blockAlpha: 0.005, costPerItem: 0.0000127 },
+        {
+          id: 'gpt-4.1-nano+gemini-2.0-flash>gpt-4o',
+          plan: { kind: 'gated', members: ['gpt-4.1-nano', 'gemini-2.0-flash'], escalate: 'gpt-4o' },
+          pilotAgreements: 40,
+          pilotItems: 40,
+          agreements: 347,
+          items: 350,
+          agreeing: 1960,
+          lowerBound: 1960 / 2010,
+          alpha: 0.014,
+          blockAlpha: 0.005,
+          costPerItem: 0.0000365,
+          coverage: 0.9,
+        },
+        {
+          id: 'gpt-4o-mini',
+          plan: { kind: 'single', model: 'gpt-4o-mini' },
+          pilotAgreements: 38,
+          pilotItems: 40,
+          agreements: 328,
+          items: 350,
+          agreeing: 1809,
+          lowerBound: 1809 / 2010,
+          alpha: 0.014,
+          blockAlpha: 0.005,
+          costPerItem: 0.0000127,
+        },
       ],
     },
   },
@@ -226,8 +349,24 @@ export const FINISHED_AUTO: PanelState = {
     status: 'done',
     report: AUTO_REPORT,
     disagreements: [
-      { line: 118, model: 'gpt-4o-mini', input: 'Route this ticket: my card was charged twice for one order', referenceOutput: 'billing', candidateOutput: 'orders', referenceAnswer: 'billing', candidateAnswer: 'orders' },
-      { line: 2051, model: 'gpt-4.1-nano', input: 'Route this ticket: the app logs me out every hour', referenceOutput: 'account', candidateOutput: 'technical', referenceAnswer: 'account', candidateAnswer: 'technical' },
+      {
+        line: 118,
+        model: 'gpt-4o-mini',
+        input: 'Route this ticket: my card was charged twice for one order',
+        referenceOutput: 'billing',
+        candidateOutput: 'orders',
+        referenceAnswer: 'billing',
+        candidateAnswer: 'orders',
+      },
+      {
+        line: 2051,
+        model: 'gpt-4.1-nano',
+        input: 'Route this ticket: the app logs me out every hour',
+        referenceOutput: 'account',
+        candidateOutput: 'technical',
+        referenceAnswer: 'account',
+        candidateAnswer: 'technical',
+      },
     ],
     canOpenOutput: true,
     canOpenReport: true,
@@ -328,9 +467,42 @@ export const BATCHES_SEEN_AT = Math.floor(Date.now() / 1000);
 /** The batches of a run's application phase, in two rounds: the first collected, one waiting, one not sent yet. */
 export const BATCHES: BatchesProgress = {
   batches: [
-    { endpoint: 'openai', model: 'gpt-4o-mini', requests: 50_000, attempt: 1, stage: 'completed', batchId: 'batch_68a1f0c2d4e8', createdAt: BATCHES_SEEN_AT - 3 * 3600 - 300, completed: 50_000, failed: 0, downloaded: true },
-    { endpoint: 'openai', model: 'gpt-4o-mini', requests: 12_345, attempt: 1, stage: 'in_progress', batchId: 'batch_68a1f0c2d4e9', createdAt: BATCHES_SEEN_AT - 2 * 3600, completed: 8_100, failed: 12, downloaded: false },
-    { endpoint: 'openai', model: 'gpt-4o', requests: 742, attempt: 1, stage: 'validating', batchId: 'batch_68a1f0c2d4ea', createdAt: BATCHES_SEEN_AT - 40, completed: 0, failed: 0, downloaded: false },
+    {
+      endpoint: 'openai',
+      model: 'gpt-4o-mini',
+      requests: 50_000,
+      attempt: 1,
+      stage: 'completed',
+      batchId: 'batch_68a1f0c2d4e8',
+      createdAt: BATCHES_SEEN_AT - 3 * 3600 - 300,
+      completed: 50_000,
+      failed: 0,
+      downloaded: true,
+    },
+    {
+      endpoint: 'openai',
+      model: 'gpt-4o-mini',
+      requests: 12_345,
+      attempt: 1,
+      stage: 'in_progress',
+      batchId: 'batch_68a1f0c2d4e9',
+      createdAt: BATCHES_SEEN_AT - 2 * 3600,
+      completed: 8_100,
+      failed: 12,
+      downloaded: false,
+    },
+    {
+      endpoint: 'openai',
+      model: 'gpt-4o',
+      requests: 742,
+      attempt: 1,
+      stage: 'validating',
+      batchId: 'batch_68a1f0c2d4ea',
+      createdAt: BATCHES_SEEN_AT - 40,
+      completed: 0,
+      failed: 0,
+      downloaded: false,
+    },
     { endpoint: 'openai', model: 'gpt-4o', requests: 80, attempt: 2, stage: 'planned', completed: 0, failed: 0, downloaded: false },
   ],
   answered: 50_000,
@@ -366,7 +538,13 @@ export function manyCandidates(): PanelState {
       }),
     );
   }
-  const run: RunView = { ...base, status: 'running', progress: { ...PROFILING, itemsDone: 200, profiledItems: 200, models }, canOpenOutput: false, canOpenReport: false };
+  const run: RunView = {
+    ...base,
+    status: 'running',
+    progress: { ...PROFILING, itemsDone: 200, profiledItems: 200, models },
+    canOpenOutput: false,
+    canOpenReport: false,
+  };
   return { run };
 }
 
@@ -379,7 +557,10 @@ export const HOSTILE: PanelState = {
     status: 'failed',
     progress: {
       ...PROFILING,
-      models: [reference(10, { id: '<b id="injected">ref</b>' }), candidate({ id: '<svg onload="window.__injected=1">', status: 'unknown', agreements: 9, n: 10, interval: { lower: 0.5, upper: 0.99 } })],
+      models: [
+        reference(10, { id: '<b id="injected">ref</b>' }),
+        candidate({ id: '<svg onload="window.__injected=1">', status: 'unknown', agreements: 9, n: 10, interval: { lower: 0.5, upper: 0.99 } }),
+      ],
     },
     message: '<script>window.__injected=1</script>',
     canOpenOutput: false,

@@ -17,7 +17,28 @@ import type { RunReport } from '../../src/core/report';
 import type { PanelMessage, PanelState } from '../../src/protocol/panelProtocol';
 import { intervalBound } from '../../src/core/types';
 import { describeGuarantee } from '../../src/text/guarantee';
-import { APPLYING, AUDITED, AUDITING, AUTO_REPORT, BATCHES, CANCELLED, CONFIRMING, DECLINED, FAILED, FAILED_AT_ONCE, FINISHED, FINISHED_AUTO, HOSTILE, PREPARING, PREVIEW_LINES, PROFILING, REPORT, RUNNING, WAITING, manyCandidates } from '../support/runFixtures';
+import {
+  APPLYING,
+  AUDITED,
+  AUDITING,
+  AUTO_REPORT,
+  BATCHES,
+  CANCELLED,
+  CONFIRMING,
+  DECLINED,
+  FAILED,
+  FAILED_AT_ONCE,
+  FINISHED,
+  FINISHED_AUTO,
+  HOSTILE,
+  PREPARING,
+  PREVIEW_LINES,
+  PROFILING,
+  REPORT,
+  RUNNING,
+  WAITING,
+  manyCandidates,
+} from '../support/runFixtures';
 import { buildPanelBundle, readPanelCss, repoRoot, startHarness, type Harness, type ThemeName } from './panelHarness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -142,7 +163,10 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await text(page, '.run-target'), 'Target: agree with gpt-4o on ≥ 95% of items, 95% confidence');
     assert.equal(await text(page, '.run-settings'), 'Strategy modelmix · anytime-valid bound');
     const headings = await page.locator('h2:visible').allInnerTexts();
-    assert.deepEqual(headings.map((h) => h.toLowerCase()), ['cost', 'agreement with gpt-4o', 'plan', 'guarantee', 'models']);
+    assert.deepEqual(
+      headings.map((h) => h.toLowerCase()),
+      ['cost', 'agreement with gpt-4o', 'plan', 'guarantee', 'models'],
+    );
 
     const status = page.locator('[role="status"]');
     assert.equal(await status.getAttribute('aria-live'), 'polite');
@@ -179,7 +203,17 @@ describe('cost panel (webview) in Chromium', function () {
     assert.ok(geometry.bars[0][0] < geometry.dots[0] && geometry.dots[0] < geometry.bars[0][1]);
 
     const cost = await text(page, '.section-cost');
-    for (const expected of ['Cost so far', '$0.03433', 'gpt-4o alone: $0.02772 for these 132 items', 'Projected total', '$0.06454', 'gpt-4o alone: $0.5041', 'Projected savings', '7.81x cheaper', '$0.4395 less (87.2%)']) {
+    for (const expected of [
+      'Cost so far',
+      '$0.03433',
+      'gpt-4o alone: $0.02772 for these 132 items',
+      'Projected total',
+      '$0.06454',
+      'gpt-4o alone: $0.5041',
+      'Projected savings',
+      '7.81x cheaper',
+      '$0.4395 less (87.2%)',
+    ]) {
       assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
     }
     assert.equal(await text(page, '.section-guarantee .section-body'), 'The guarantee is decided when profiling ends.');
@@ -223,7 +257,10 @@ describe('cost panel (webview) in Chromium', function () {
       'gpt-4.1-nano 28.4% · 570 items expected agreement rate with gpt-4o on the 570 items it answers at least 94.1%, below the 95% target, which is for the whole file; $0.0001 per item',
       'gpt-4o 36.9% · 742 items the reference itself',
     ]);
-    assert.match(await text(page, '.section-plan .section-body > p'), /^A mix of models for the 2,010 items left after profiling \(the 390 profiled items keep gpt-4o's output\)\.$/);
+    assert.match(
+      await text(page, '.section-plan .section-body > p'),
+      /^A mix of models for the 2,010 items left after profiling \(the 390 profiled items keep gpt-4o's output\)\.$/,
+    );
     const widths = await page.locator('svg.plan-bar rect').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
     assert.equal(widths.length, 3);
     assert.ok(Math.abs(widths.reduce((a, b) => a + b, 0) - 1000) < 1e-6, 'the stacked bar is full');
@@ -235,15 +272,37 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await text(page, '.guarantee'), describeGuarantee(REPORT));
     assert.match(await text(page, '.guarantee'), /expected agreement rate with gpt-4o over the whole file's 2,400 items/);
     const cost = await text(page, '.section-cost');
-    for (const expected of ['Total cost', '$0.2646', 'paid now $0.2631, $0.00152 from the cache', 'gpt-4o alone', '$0.504', 'on all 2,400 items', 'Savings', '1.90x cheaper', '$0.2394 less (47.5%)']) {
+    for (const expected of [
+      'Total cost',
+      '$0.2646',
+      'paid now $0.2631, $0.00152 from the cache',
+      'gpt-4o alone',
+      '$0.504',
+      'on all 2,400 items',
+      'Savings',
+      '1.90x cheaper',
+      '$0.2394 less (47.5%)',
+    ]) {
       assert.ok(cost.includes(expected), `cost section shows ${expected}: ${cost}`);
     }
 
     // Two facts per model, in two columns: what profiling concluded, and how much of the rest the plan gives it.
-    assert.deepEqual(await page.locator('table.models thead th').allInnerTexts(), ['Model', 'Profiling', 'Agreed', 'Interval', 'Calls (cached)', 'Tokens in / out', 'Cost', 'Outputs', 'Use']);
-    const facts = await page.locator('table.models tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ['Profiling', 'Outputs', 'Use'].map((label) => tr.querySelector<HTMLElement>(`[data-label="${label}"]`)!.innerText.trim())),
-    );
+    assert.deepEqual(await page.locator('table.models thead th').allInnerTexts(), [
+      'Model',
+      'Profiling',
+      'Agreed',
+      'Interval',
+      'Calls (cached)',
+      'Tokens in / out',
+      'Cost',
+      'Outputs',
+      'Use',
+    ]);
+    const facts = await page
+      .locator('table.models tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => ['Profiling', 'Outputs', 'Use'].map((label) => tr.querySelector<HTMLElement>(`[data-label="${label}"]`)!.innerText.trim())),
+      );
     assert.deepEqual(facts, [
       ['the reference', '1,132', 'answers the profiled items and 36.9% of the rest'],
       ['meets the target', '698', 'answers 34.7% of the rest'],
@@ -258,7 +317,12 @@ describe('cost panel (webview) in Chromium', function () {
       'gpt-3.5-turbo: agreement 84.2% (101 of 120), interval 74.2%–91.2%, target 95%; below the target',
       'claude-3-5-haiku: no items profiled yet, target 95%; not profiled',
     ]);
-    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['meets the target', 'profiling stopped to save cost', 'below the target', 'not profiled']);
+    assert.deepEqual(await page.locator('.legend li').allInnerTexts(), [
+      'meets the target',
+      'profiling stopped to save cost',
+      'below the target',
+      'not profiled',
+    ]);
 
     assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
     await page.getByRole('button', { name: 'Open output' }).click();
@@ -268,20 +332,27 @@ describe('cost panel (webview) in Chromium', function () {
     assertNoProblems();
   });
 
-  it('lists the batches a run waits for: model, stage, requests done and failed, age and the provider\'s id', async () => {
+  it("lists the batches a run waits for: model, stage, requests done and failed, age and the provider's id", async () => {
     const page = await openPanel();
     await postState(page, WAITING);
     assert.equal((await page.locator('[role="status"]').innerText()).replace(/\s+/g, ' ').trim(), 'Running waiting for 3 batches');
     const headings = await page.locator('h2:visible').allInnerTexts();
     assert.deepEqual(headings.map((h) => h.toLowerCase()).slice(0, 2), ['batches', 'cost']);
     assert.equal(await text(page, '.batches-summary'), 'waiting for 3 batches: 50,000 requests of 63,087 answered (79%)');
-    const cells = await page.locator('table.batches tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
+    const cells = await page
+      .locator('table.batches tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
     assert.equal(cells.length, BATCHES.batches.length);
     assert.deepEqual(cells[1].slice(0, 5), ['gpt-4o-mini openai', 'running', '12,345', '8,100', '12']);
     assert.match(cells[1][5], /^\d+ (s|min|h|d)/);
     assert.equal(cells[1][6], 'batch_68a1f0c2d4e9');
     assert.deepEqual(cells[3], ['gpt-4o openai, attempt 2', 'to send', '80', '0', '0', '–', '–']);
-    assert.deepEqual(await page.locator('table.batches tbody tr').evaluateAll((trs) => trs.map((tr) => tr.className)), ['batch-done', 'batch-open', 'batch-open', 'batch-waiting']);
+    assert.deepEqual(await page.locator('table.batches tbody tr').evaluateAll((trs) => trs.map((tr) => tr.className)), [
+      'batch-done',
+      'batch-open',
+      'batch-open',
+      'batch-waiting',
+    ]);
     assert.equal(await page.locator('table.models tbody tr').count(), 3, 'the model table is apart');
 
     // A run without batches shows no batch section.
@@ -326,7 +397,11 @@ describe('cost panel (webview) in Chromium', function () {
     const candidates = ['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'claude-3-5-haiku'];
     const listed = async (state: string): Promise<void> => {
       assert.deepEqual(await page.locator('table.models tbody tr th').allInnerTexts(), ['gpt-4o', ...candidates], `${state}: the models table`);
-      assert.deepEqual(await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(), ['the reference', ...candidates.map(() => 'not profiled')], `${state}: their standing`);
+      assert.deepEqual(
+        await page.locator('table.models tbody tr td:nth-child(2)').allInnerTexts(),
+        ['the reference', ...candidates.map(() => 'not profiled')],
+        `${state}: their standing`,
+      );
       assert.equal(await page.locator('svg.interval-chart g.chart-row').count(), candidates.length, `${state}: a chart row per candidate`);
       assert.ok(!(await text(page, '.section-agreement')).includes('No candidates'), `${state}: says there are no candidates`);
     };
@@ -342,7 +417,7 @@ describe('cost panel (webview) in Chromium', function () {
     assert.equal(await status(), 'Cost preview waiting for your go-ahead');
     await listed('confirming');
     assert.deepEqual(await page.locator('.section-cost li').allInnerTexts(), PREVIEW_LINES);
-    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0, 'the preview\'s dialog takes the answer');
+    assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0, "the preview's dialog takes the answer");
     assert.equal(await page.getByRole('button', { name: 'Profile a dataset…' }).count(), 0);
 
     await postState(page, DECLINED);
@@ -399,14 +474,24 @@ describe('cost panel (webview) in Chromium', function () {
     const rows = await page.locator('table.models tbody tr').evaluateAll((trs) =>
       trs.map((tr) => {
         const text = (selector: string): string => tr.querySelector<HTMLElement>(selector)?.innerText.trim() ?? '';
-        return [text('th'), text('[data-label="Profiling"]'), text('[data-label="Interval"]'), text('[data-label="Cost"]'), text('[data-label="Use"]')] as const;
+        return [
+          text('th'),
+          text('[data-label="Profiling"]'),
+          text('[data-label="Interval"]'),
+          text('[data-label="Cost"]'),
+          text('[data-label="Use"]'),
+        ] as const;
       }),
     );
     const values = await page.locator('.section-cost .figure-value').allInnerTexts();
     const notes = await page.locator('.section-cost .figure-note').allInnerTexts();
-    const plan = await page.locator('.plan-entries li').evaluateAll((lis) =>
-      lis.map((li) => ['.plan-model', '.plan-share', '.plan-detail'].map((c) => li.querySelector<HTMLElement>(c)!.innerText.trim()) as [string, string, string]),
-    );
+    const plan = await page
+      .locator('.plan-entries li')
+      .evaluateAll((lis) =>
+        lis.map(
+          (li) => ['.plan-model', '.plan-share', '.plan-detail'].map((c) => li.querySelector<HTMLElement>(c)!.innerText.trim()) as [string, string, string],
+        ),
+      );
     return {
       models: rows,
       money: [...values, ...notes].join(' ').match(MONEY) ?? [],
@@ -427,33 +512,44 @@ describe('cost panel (webview) in Chromium', function () {
       assert.deepEqual(panel.models, cli.models, 'each model: what profiling concluded, interval, cost, use in the plan');
       assert.deepEqual(panel.savings, cli.savings, 'the savings ratio');
       for (const figure of cli.money) assert.ok(panel.money.includes(figure), `the panel shows ${figure} as the command line does: ${panel.money.join(', ')}`);
-      assert.deepEqual(panel.plan, cli.plan, 'the plan\'s lines');
+      assert.deepEqual(panel.plan, cli.plan, "the plan's lines");
       assert.equal(panel.guarantee, cli.guarantee);
     }
     // What the comparison saw, so that it cannot pass on empty lists.
     const cli = cliFigures(formatReport(dearer));
     assert.deepEqual(cli.savings, ['1.03x more expensive']);
     assert.deepEqual(cli.money, ['$0.5192', '$0.504', '$0.0152']);
-    assert.deepEqual(cli.plan.map((p) => `${p[0]} ${p[1]}`), ['gpt-4o-mini 34.7% · 698 items', 'gpt-4.1-nano 28.4% · 570 items', 'gpt-4o 36.9% · 742 items']);
-    assert.deepEqual(cli.models.map((m) => m[1]), ['the reference', 'meets the target', 'profiling stopped to save cost', 'below the target', 'not profiled']);
+    assert.deepEqual(
+      cli.plan.map((p) => `${p[0]} ${p[1]}`),
+      ['gpt-4o-mini 34.7% · 698 items', 'gpt-4.1-nano 28.4% · 570 items', 'gpt-4o 36.9% · 742 items'],
+    );
+    assert.deepEqual(
+      cli.models.map((m) => m[1]),
+      ['the reference', 'meets the target', 'profiling stopped to save cost', 'below the target', 'not profiled'],
+    );
     assert.deepEqual(cli.models[2], ['gpt-4.1-nano', 'profiling stopped to save cost', '94.1%–99%', '$0.00818', 'answers 28.4% of the rest']);
-    assert.deepEqual(cliFigures(formatReport(AUTO_REPORT)).models.map((m) => m[4]), [
-      'answers the profiled items, 15% of the rest and the items gates pass on',
-      'in a gate on 60% of the rest',
-      'in a gate on 60% of the rest',
-      'answers 25% of the rest',
-      'not used',
-      'not used',
-    ]);
+    assert.deepEqual(
+      cliFigures(formatReport(AUTO_REPORT)).models.map((m) => m[4]),
+      [
+        'answers the profiled items, 15% of the rest and the items gates pass on',
+        'in a gate on 60% of the rest',
+        'in a gate on 60% of the rest',
+        'answers 25% of the rest',
+        'not used',
+        'not used',
+      ],
+    );
     assertNoProblems();
   });
 
   it('shows a finished auto run: certified plans, a piloted model left out, a gate, and a bound below the target explained', async () => {
     const page = await openPanel();
     await postState(page, FINISHED_AUTO);
-    const facts = await page.locator('table.models tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ['Profiling', 'Use'].map((label) => tr.querySelector<HTMLElement>(`[data-label="${label}"]`)!.innerText.trim()).join(' | ')),
-    );
+    const facts = await page
+      .locator('table.models tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => ['Profiling', 'Use'].map((label) => tr.querySelector<HTMLElement>(`[data-label="${label}"]`)!.innerText.trim()).join(' | ')),
+      );
     assert.deepEqual(facts, [
       'the reference | answers the profiled items, 15% of the rest and the items gates pass on',
       'in a certified plan | in a gate on 60% of the rest',
@@ -464,12 +560,31 @@ describe('cost panel (webview) in Chromium', function () {
     ]);
     assert.deepEqual(await page.locator('.legend li').allInnerTexts(), ['in a certified plan', 'piloted, not chosen', 'not profiled']);
     const entries = (await page.locator('.plan-entries li').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-    assert.equal(entries[1], 'gpt-4o-mini 25% · 502 items at least 452 of its 502 outputs (90%) agree with gpt-4o, below the 95% target, which is for the whole file; $0.0000127 per item');
-    assert.match(await text(page, '.guarantee'), /^With 95% confidence, at least 2,320 of the whole file's 2,400 outputs \(96.6%\) agree with gpt-4o \(target 95%\)/);
-    assert.match(await text(page, '.section-agreement'), /confidence intervals \(exact Clopper-Pearson bound\) on each candidate's agreement with gpt-4o over the items profiled, to compare them/);
+    assert.equal(
+      entries[1],
+      'gpt-4o-mini 25% · 502 items at least 452 of its 502 outputs (90%) agree with gpt-4o, below the 95% target, which is for the whole file; $0.0000127 per item',
+    );
+    assert.match(
+      await text(page, '.guarantee'),
+      /^With 95% confidence, at least 2,320 of the whole file's 2,400 outputs \(96.6%\) agree with gpt-4o \(target 95%\)/,
+    );
+    assert.match(
+      await text(page, '.section-agreement'),
+      /confidence intervals \(exact Clopper-Pearson bound\) on each candidate's agreement with gpt-4o over the items profiled, to compare them/,
+    );
     // Where they disagreed: each sample with its line, what decided it, the prompt and both outputs.
-    const samples = (await page.locator('.disagreements li').allInnerTexts()).map((t) => t.split('\n').map((l) => l.trim()).filter(Boolean));
-    assert.deepEqual(samples[0], ['gpt-4o-mini, line 118: the answers "billing" and "orders"', 'Prompt: Route this ticket: my card was charged twice for one order', 'gpt-4o: billing', 'gpt-4o-mini: orders']);
+    const samples = (await page.locator('.disagreements li').allInnerTexts()).map((t) =>
+      t
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
+    assert.deepEqual(samples[0], [
+      'gpt-4o-mini, line 118: the answers "billing" and "orders"',
+      'Prompt: Route this ticket: my card was charged twice for one order',
+      'gpt-4o: billing',
+      'gpt-4o-mini: orders',
+    ]);
     assert.equal(samples.length, 2);
     assertNoProblems();
   });
@@ -495,7 +610,17 @@ describe('cost panel (webview) in Chromium', function () {
     assert.deepEqual(labels, [{ type: 'auditLabel', key: 'gpt-4o-mini:412', label: 'agree' }]);
 
     // The next pair: a key labels it, and focus stays in the section for keyboard users.
-    const next = { run: { ...AUDITING.run!, audit: { ...AUDITING.run!.audit!, labelled: 4, pair: { ...AUDITING.run!.audit!.pair!, key: 'gpt-4o-mini:977', line: 977 }, last: { label: 'agree' as const, line: 412, model: 'gpt-4o-mini' } } } };
+    const next = {
+      run: {
+        ...AUDITING.run!,
+        audit: {
+          ...AUDITING.run!.audit!,
+          labelled: 4,
+          pair: { ...AUDITING.run!.audit!.pair!, key: 'gpt-4o-mini:977', line: 977 },
+          last: { label: 'agree' as const, line: 412, model: 'gpt-4o-mini' },
+        },
+      },
+    };
     await postState(page, next);
     assert.equal(await text(page, '.audit-last'), 'Line 412 (gpt-4o-mini): you said they agree; the judge had said yes.');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Agree (A)');
@@ -571,7 +696,15 @@ describe('cost panel (webview) in Chromium', function () {
   it('fits narrow and wide panels in light and dark themes (screenshots in test/e2e/artifacts)', async () => {
     const artifacts = join(root, 'test', 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
-    const states: Record<string, PanelState> = { empty: {}, confirming: CONFIRMING, running: RUNNING, batches: WAITING, done: FINISHED, failed: FAILED, audit: AUDITING };
+    const states: Record<string, PanelState> = {
+      empty: {},
+      confirming: CONFIRMING,
+      running: RUNNING,
+      batches: WAITING,
+      done: FINISHED,
+      failed: FAILED,
+      audit: AUDITING,
+    };
     for (const theme of ['light', 'dark'] as const) {
       const page = await openPanel(theme);
       for (const width of [1200, 900, 640, 480, 300]) {
@@ -631,10 +764,12 @@ describe('cost panel (webview) in Chromium', function () {
         const label = getComputedStyle(cell, '::before');
         if (label.content === 'none' || label.display === 'none') continue;
         probe.style.font = label.font;
-        const longest = Math.max(...cell.dataset.label!.split(/\s+/).map((word) => {
-          probe.textContent = word;
-          return probe.getBoundingClientRect().width;
-        }));
+        const longest = Math.max(
+          ...cell.dataset.label!.split(/\s+/).map((word) => {
+            probe.textContent = word;
+            return probe.getBoundingClientRect().width;
+          }),
+        );
         if (parseFloat(label.width) + 0.5 < longest) squeezed.push(`${cell.dataset.label} (${label.width} for ${longest.toFixed(1)}px)`);
       }
       probe.remove();
@@ -661,13 +796,25 @@ describe('cost panel (webview) in Chromium', function () {
       const primary = page.getByRole('button', { name: 'Open output' });
       const enabled = await primary.evaluate((b) => ({ background: getComputedStyle(b).backgroundColor, color: getComputedStyle(b).color }));
 
-      const dearer: PanelState = { run: { ...FINISHED.run!, report: { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 } } };
+      const dearer: PanelState = {
+        run: { ...FINISHED.run!, report: { ...REPORT, totalCost: 0.5192, paidCost: 0.5192, savings: REPORT.referenceOnlyCost / 0.5192 } },
+      };
       for (const [name, state] of Object.entries({ done: FINISHED, dearer, auto: FINISHED_AUTO, applying: APPLYING, failed: FAILED })) {
         await postState(page, state);
-        assert.equal(await page.locator('table.models tbody tr').first().evaluate((tr) => getComputedStyle(tr).display), 'block', 'the models show as cards at 630 px');
+        assert.equal(
+          await page
+            .locator('table.models tbody tr')
+            .first()
+            .evaluate((tr) => getComputedStyle(tr).display),
+          'block',
+          'the models show as cards at 630 px',
+        );
         assert.deepEqual(await squeezedLabels(page), [], `${name} (${theme}): card labels broken mid-word`);
         assert.deepEqual(await brokenWords(page), [], `${name} (${theme}): words broken over two lines`);
-        assert.ok((await lineCount(page, '.figure-value')).every((n) => n === 1), `${name} (${theme}): a cost figure wraps`);
+        assert.ok(
+          (await lineCount(page, '.figure-value')).every((n) => n === 1),
+          `${name} (${theme}): a cost figure wraps`,
+        );
       }
       // Running: Open output is disabled and must not look like the primary action.
       await postState(page, APPLYING);
@@ -683,7 +830,16 @@ describe('cost panel (webview) in Chromium', function () {
 
   it('ships a small bundle with no Node or editor dependencies', async () => {
     // What ships is minified (`esbuild.config.mjs --production`, as the .vsix is packaged).
-    const shipped = await esbuild.build({ entryPoints: [join(root, 'src', 'webview', 'main.ts')], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
+    const shipped = await esbuild.build({
+      entryPoints: [join(root, 'src', 'webview', 'main.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      minify: true,
+      write: false,
+      logLevel: 'silent',
+    });
     const size = shipped.outputFiles[0].contents.byteLength;
     assert.ok(size < 40 * 1024, `the shipped dist/webview.js is ${size} bytes`);
     const code = readFileSync(bundlePath, 'utf8');

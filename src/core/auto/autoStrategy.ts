@@ -33,7 +33,19 @@ import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
 import type { ModelState, ProfiledItem, ProfilingStage, RunContext } from '../runContext';
 import { hypergeometricLowerBound } from '../stats/hypergeometric';
-import { agreeingNeeded, blockAlpha, expectedCost, lookAlpha, lookSizes, planCertification, rankPlans, restCost, type CertificationPlan, type PlanEstimate, type PlanningInput } from './certificationPlan';
+import {
+  agreeingNeeded,
+  blockAlpha,
+  expectedCost,
+  lookAlpha,
+  lookSizes,
+  planCertification,
+  rankPlans,
+  restCost,
+  type CertificationPlan,
+  type PlanEstimate,
+  type PlanningInput,
+} from './certificationPlan';
 
 /** The first pilot tier: candidates costing at most this share of the reference per item (at least the cheapest). */
 const FIRST_TIER_SHARE = 0.25;
@@ -297,7 +309,12 @@ interface Look {
  * (certifying nothing) when finishing is expected to cost more than giving
  * the rest to the reference.
  */
-async function certify(run: RunContext, family: Family, choice: CertificationPlan, pilot: { pilotItems: number; pilotModels: readonly ModelState[] }): Promise<Plan> {
+async function certify(
+  run: RunContext,
+  family: Family,
+  choice: CertificationPlan,
+  pilot: { pilotItems: number; pilotModels: readonly ModelState[] },
+): Promise<Plan> {
   const outcome = { ...pilot, plansConsidered: family.size, choice };
   if (choice.items === 0) return finish(run, pilot.pilotModels, { ...outcome, done: 0, stopped: false });
   const ids = new Set(choice.plans.map((p) => p.id));
@@ -382,7 +399,15 @@ interface Outcome {
 }
 
 /** A certified plan's report: its counts, and its bound at the look the run stopped at (none without a look): `agreeing` of the `itemsLeft`. */
-function certifiedPlan(t: Tracked, index: number, look: Look | undefined, agreeing: number, itemsLeft: number, blockLevel: number, restTokens: number | undefined): CertifiedPlan {
+function certifiedPlan(
+  t: Tracked,
+  index: number,
+  look: Look | undefined,
+  agreeing: number,
+  itemsLeft: number,
+  blockLevel: number,
+  restTokens: number | undefined,
+): CertifiedPlan {
   const both = t.pilot.plus(t.certification);
   const coverage = t.plan.kind === 'single' ? undefined : both.coverage;
   return {
@@ -414,7 +439,8 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
   const family = outcome?.family;
   const look = outcome?.look;
   const agreeing = choice && family && look ? agreeingLeft(family, choice, look) : [];
-  const certified = choice && family ? choice.plans.map((p, i) => certifiedPlan(family.get(p.id)!, i, look, agreeing[i] ?? 0, rest, blockLevel, run.restTokens())) : [];
+  const certified =
+    choice && family ? choice.plans.map((p, i) => certifiedPlan(family.get(p.id)!, i, look, agreeing[i] ?? 0, rest, blockLevel, run.restTokens())) : [];
   const referenceId = run.reference.spec.id;
   const referenceCost = run.applyCostPerItem(run.reference);
   const split = solveCertifiedMix({
@@ -429,8 +455,28 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
     const share = rest > 0 ? b.items / rest : b.id === referenceId ? 1 : 0;
     const bound = b.items > 0 ? b.agreeing / b.items : 1;
     const c = certified.find((p) => p.id === b.id);
-    if (!c) return { id: referenceId, plan: { kind: 'single', model: referenceId }, share, items: b.items, agreeing: b.items, lowerBound: 1, level: 1, costPerItem: referenceCost };
-    return { id: c.id, plan: c.plan, share, items: b.items, agreeing: b.agreeing, lowerBound: bound, level, costPerItem: c.costPerItem, ...(c.coverage !== undefined ? { coverage: c.coverage } : {}) };
+    if (!c)
+      return {
+        id: referenceId,
+        plan: { kind: 'single', model: referenceId },
+        share,
+        items: b.items,
+        agreeing: b.items,
+        lowerBound: 1,
+        level: 1,
+        costPerItem: referenceCost,
+      };
+    return {
+      id: c.id,
+      plan: c.plan,
+      share,
+      items: b.items,
+      agreeing: b.agreeing,
+      lowerBound: bound,
+      level,
+      costPerItem: c.costPerItem,
+      ...(c.coverage !== undefined ? { coverage: c.coverage } : {}),
+    };
   });
   setStatuses(run, pilotModels, certified, entries, outcome?.stopped === true);
   const used = entries.filter((e) => e.items > 0);
@@ -465,7 +511,13 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
  * ruled out; piloted but not chosen for certification, ruled out as not
  * worth certifying; never profiled, unknown.
  */
-function setStatuses(run: RunContext, pilotModels: readonly ModelState[], certified: readonly CertifiedPlan[], entries: readonly MixEntry[], stopped: boolean): void {
+function setStatuses(
+  run: RunContext,
+  pilotModels: readonly ModelState[],
+  certified: readonly CertifiedPlan[],
+  entries: readonly MixEntry[],
+  stopped: boolean,
+): void {
   const inUse = new Set(entries.filter((e) => e.items > 0).flatMap((e) => planModels(e.plan)));
   const inCertified = new Set(certified.flatMap((c) => firstCalls(c.plan)));
   for (const m of run.candidates) {

@@ -160,7 +160,14 @@ export function certificationCostPerItem(plans: readonly PlanEstimate[], input: 
  * certified to agree on `agreeing` of them (a count per plan): the cheapest
  * certified mix, with its blocks bounded at `blockLevel`.
  */
-export function restCost(plans: readonly PlanEstimate[], agreeing: readonly number[], blockLevel: number, itemsLeft: number, requiredAgreeing: number, input: PlanningInput): number {
+export function restCost(
+  plans: readonly PlanEstimate[],
+  agreeing: readonly number[],
+  blockLevel: number,
+  itemsLeft: number,
+  requiredAgreeing: number,
+  input: PlanningInput,
+): number {
   return cheapestCertifiedCost({
     plans: plans.map((p, i) => ({ id: p.id, costPerItem: p.applyCost, agreeing: agreeing[i], blockAlpha: blockLevel })),
     referenceId: input.reference,
@@ -254,7 +261,11 @@ function bestSize(plans: readonly PlanEstimate[], budget: Budget, input: Plannin
 const COARSE_STEP = 3;
 
 /** Plans cheaper than the reference, best first by the expected cost of certifying each alone. */
-export function rankPlans(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): Array<{ plan: PlanEstimate; items: number; expectedCost: number }> {
+export function rankPlans(
+  candidates: readonly PlanEstimate[],
+  alpha: number,
+  input: PlanningInput,
+): Array<{ plan: PlanEstimate; items: number; expectedCost: number }> {
   return candidates
     .filter((p) => p.n > 0 && p.applyCost < input.referenceApplyCost && (p.agreements + 1) / (p.n + 2) >= MIN_USEFUL_BOUND)
     .map((plan) => ({ plan, ...bestSize([plan], { alphaEach: alpha, blockShare: BLOCK_SHARES[0] }, input) }))
@@ -275,7 +286,13 @@ const PARTNERS = 6;
  * rest) is always among the options.
  */
 export function planCertification(candidates: readonly PlanEstimate[], alpha: number, input: PlanningInput): CertificationPlan {
-  const none: CertificationPlan = { plans: [], items: 0, alphaEach: alpha, blockShare: 0, expectedCost: (input.items - input.profiled) * input.referenceApplyCost };
+  const none: CertificationPlan = {
+    plans: [],
+    items: 0,
+    alphaEach: alpha,
+    blockShare: 0,
+    expectedCost: (input.items - input.profiled) * input.referenceApplyCost,
+  };
   const ranked = rankPlans(candidates, alpha, input);
   if (ranked.length === 0) return none;
   let best = none;

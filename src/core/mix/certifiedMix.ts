@@ -86,7 +86,9 @@ export interface CertifiedSplit {
 export function cheapestCertifiedMix(problem: CertifiedMixProblem): CertifiedSplit {
   const M = problem.items;
   const { plans, items, cost } = cheapestSizes(problem);
-  const blocks = plans.map((plan, i) => ({ id: plan.id, items: items[i], agreeing: blockLowerBound(plan.agreeing, M, items[i], plan.blockAlpha) })).filter((b) => b.items > 0);
+  const blocks = plans
+    .map((plan, i) => ({ id: plan.id, items: items[i], agreeing: blockLowerBound(plan.agreeing, M, items[i], plan.blockAlpha) }))
+    .filter((b) => b.items > 0);
   const referenceItems = M - items.reduce((a, b) => a + b, 0);
   return { blocks: [...blocks, { id: problem.referenceId, items: referenceItems, agreeing: referenceItems }], cost };
 }
@@ -115,9 +117,17 @@ function cheapestSizes(problem: CertifiedMixProblem): Sizes {
     const used = parts.filter((p) => p.column !== reference);
     // Every item must agree (a target that needs them all): only the reference will do.
     if (used.length === 0) return allReference;
-    const counts = largestRemainder(M, parts.map((p) => p.share));
+    const counts = largestRemainder(
+      M,
+      parts.map((p) => p.share),
+    );
     const plans = used.map((p) => problem.plans[p.column.order]);
-    const items = wholeSizes(plans, used.map((p) => counts[parts.indexOf(p)]), M, M - problem.requiredAgreeing);
+    const items = wholeSizes(
+      plans,
+      used.map((p) => counts[parts.indexOf(p)]),
+      M,
+      M - problem.requiredAgreeing,
+    );
     const onPlans = items.reduce((a, b) => a + b, 0);
     return { plans, items, cost: plans.reduce((sum, plan, i) => sum + items[i] * plan.costPerItem, 0) + (M - onPlans) * reference.cost };
   };
@@ -127,7 +137,9 @@ function cheapestSizes(problem: CertifiedMixProblem): Sizes {
   if (pair.length > 1) {
     // The pair again at the rates its blocks are bounded at once made whole, and each plan alone.
     const { items } = tried[0];
-    const bounded = pair.map((c, i) => (items[i] > 0 ? { ...c, bound: blockLowerBound(problem.plans[c.order].agreeing, M, items[i], problem.plans[c.order].blockAlpha) / items[i] } : c));
+    const bounded = pair.map((c, i) =>
+      items[i] > 0 ? { ...c, bound: blockLowerBound(problem.plans[c.order].agreeing, M, items[i], problem.plans[c.order].blockAlpha) / items[i] } : c,
+    );
     tried.push(sized(cheapestMix([...bounded, reference], required)), ...pair.map((c) => sized(cheapestMix([c, reference], required))));
   }
   return tried.reduce((best, t) => (t.cost < best.cost ? t : best), allReference);

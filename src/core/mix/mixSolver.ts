@@ -129,7 +129,10 @@ export function solveMix(problem: MixProblem): MixSolution {
   return {
     shares: parts.map((p) => ({ id: p.column.id, share: p.share, level: p.column.level, lowerBound: p.column.bound })),
     costPerItem: cost,
-    agreementLowerBound: Math.min(1, parts.reduce((sum, p) => sum + p.share * p.column.bound, 0)),
+    agreementLowerBound: Math.min(
+      1,
+      parts.reduce((sum, p) => sum + p.share * p.column.bound, 0),
+    ),
     confidence: parts.reduce((product, p) => product * p.column.level, 1),
   };
 }
@@ -232,7 +235,8 @@ export function cheapestMix(columns: readonly Column[], required: number): Part[
   const consider = (parts: Part[]): void => {
     const cost = parts.reduce((sum, p) => sum + p.share * p.column.cost, 0);
     const tie = best !== undefined && Math.abs(cost - best.cost) <= EXACT * Math.max(cost, best.cost);
-    const better = best === undefined || (tie ? parts.length < best.parts.length || (parts.length === best.parts.length && cost < best.cost) : cost < best.cost);
+    const better =
+      best === undefined || (tie ? parts.length < best.parts.length || (parts.length === best.parts.length && cost < best.cost) : cost < best.cost);
     if (better) best = { parts, cost };
   };
   for (const column of columns) {
@@ -244,7 +248,10 @@ export function cheapestMix(columns: readonly Column[], required: number): Part[
       // Floating subtraction is monotone, so x_hi stays in (0, 1]; x_lo is
       // then taken as 1 - x_hi so the shares sum to 1 up to one rounding.
       const high = (required - lo.bound) / (hi.bound - lo.bound);
-      const parts = [{ column: lo, share: 1 - high }, { column: hi, share: high }].filter((p) => p.share > 0);
+      const parts = [
+        { column: lo, share: 1 - high },
+        { column: hi, share: high },
+      ].filter((p) => p.share > 0);
       consider(parts.sort((a, b) => a.column.order - b.column.order));
     }
   }

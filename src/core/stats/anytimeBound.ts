@@ -32,9 +32,7 @@ function logMarginal(agreements: number, n: number): number {
 /** ln M_n(p) given its constant part: logMarginal - s ln p - (n - s) ln(1 - p), with 0 ln 0 = 0. */
 function logMartingaleAt(marginal: number, agreements: number, n: number, p: number): number {
   const failures = n - agreements;
-  return (
-    marginal - (agreements > 0 ? agreements * Math.log(p) : 0) - (failures > 0 ? failures * Math.log1p(-p) : 0)
-  );
+  return marginal - (agreements > 0 ? agreements * Math.log(p) : 0) - (failures > 0 ? failures * Math.log1p(-p) : 0);
 }
 
 /**

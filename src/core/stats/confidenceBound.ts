@@ -66,15 +66,8 @@ class ThresholdTable {
  * each threshold is a search over s, started from the normal approximation
  * n t +/- z sqrt(n t (1 - t)) and resolved by the exact tests.
  */
-function makeBound(
-  kind: BoundKind,
-  interval: ConfidenceBound['interval'],
-  lowerReaches: Test,
-  upperBelow: Test,
-  halfWidth: HalfWidth,
-): ConfidenceBound {
-  const spread = (n: number, target: number, confidence: number): number =>
-    halfWidth(n, confidence) * Math.sqrt(n * target * (1 - target));
+function makeBound(kind: BoundKind, interval: ConfidenceBound['interval'], lowerReaches: Test, upperBelow: Test, halfWidth: HalfWidth): ConfidenceBound {
+  const spread = (n: number, target: number, confidence: number): number => halfWidth(n, confidence) * Math.sqrt(n * target * (1 - target));
   const reaching = new ThresholdTable((n, target, confidence) =>
     firstTrue((s) => lowerReaches(s, n, target, confidence), n, n * target + spread(n, target, confidence)),
   );
@@ -114,13 +107,7 @@ const anytimeHalfWidth: HalfWidth = (n, confidence) => {
 };
 
 const BOUNDS: Record<BoundKind, ConfidenceBound> = {
-  'clopper-pearson': makeBound(
-    'clopper-pearson',
-    clopperPearson,
-    clopperPearsonLowerReaches,
-    clopperPearsonUpperBelow,
-    clopperPearsonHalfWidth,
-  ),
+  'clopper-pearson': makeBound('clopper-pearson', clopperPearson, clopperPearsonLowerReaches, clopperPearsonUpperBelow, clopperPearsonHalfWidth),
   anytime: makeBound('anytime', anytimeInterval, anytimeLowerReaches, anytimeUpperBelow, anytimeHalfWidth),
 };
 

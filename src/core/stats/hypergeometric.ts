@@ -46,7 +46,8 @@ export class Hypergeometric {
     readonly draws: number,
   ) {
     if (!Number.isInteger(population) || population < 0) throw new RangeError(`population must be a non-negative integer, got ${population}`);
-    if (!Number.isInteger(successes) || successes < 0 || successes > population) throw new RangeError(`successes must be an integer in [0, ${population}], got ${successes}`);
+    if (!Number.isInteger(successes) || successes < 0 || successes > population)
+      throw new RangeError(`successes must be an integer in [0, ${population}], got ${successes}`);
     if (!Number.isInteger(draws) || draws < 0 || draws > population) throw new RangeError(`draws must be an integer in [0, ${population}], got ${draws}`);
     this.min = Math.max(0, draws - population + successes);
     this.max = Math.min(draws, successes);

@@ -8,14 +8,7 @@ import { gaussLegendre } from './gaussLegendre';
  * to reach target: minAgreements(n + k) - s, or 0 when none are needed. More
  * than k means the target cannot be reached within those k items.
  */
-export function furtherAgreementsNeeded(
-  bound: ConfidenceBound,
-  agreements: number,
-  n: number,
-  k: number,
-  target: number,
-  confidence: number,
-): number {
+export function furtherAgreementsNeeded(bound: ConfidenceBound, agreements: number, n: number, k: number, target: number, confidence: number): number {
   return Math.max(0, bound.minAgreements(n + k, target, confidence) - agreements);
 }
 
@@ -53,14 +46,7 @@ export function furtherAgreementsNeeded(
  * as 1. When the Chernoff bound alone puts the answer within 1e-13 of 0 or 1,
  * that is the answer. Accuracy against brute-force integrals: see the tests.
  */
-export function probabilitySatisfiedAfter(
-  bound: ConfidenceBound,
-  agreements: number,
-  n: number,
-  k: number,
-  target: number,
-  confidence: number,
-): number {
+export function probabilitySatisfiedAfter(bound: ConfidenceBound, agreements: number, n: number, k: number, target: number, confidence: number): number {
   checkCounts(agreements, n, confidence);
   if (n === 0) throw new RangeError('n must be at least 1: the rate is estimated from the items seen');
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
@@ -211,10 +197,5 @@ export function normalCdf(z: number): number {
   const t = u - j;
   const t2 = t * t;
   const t3 = t2 * t;
-  return (
-    (2 * t3 - 3 * t2 + 1) * CDF_VALUES[j] +
-    (t3 - 2 * t2 + t) * CDF_SLOPES[j] +
-    (3 * t2 - 2 * t3) * CDF_VALUES[j + 1] +
-    (t3 - t2) * CDF_SLOPES[j + 1]
-  );
+  return (2 * t3 - 3 * t2 + 1) * CDF_VALUES[j] + (t3 - 2 * t2 + t) * CDF_SLOPES[j] + (3 * t2 - 2 * t3) * CDF_VALUES[j + 1] + (t3 - t2) * CDF_SLOPES[j + 1];
 }

@@ -118,10 +118,14 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
     const forward = (): void => inner.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
     try {
-      const results = await Promise.allSettled(runs.map((run) => this.runRound(run, inner.signal).catch((error: unknown) => {
-        inner.abort(error);
-        throw error;
-      })));
+      const results = await Promise.allSettled(
+        runs.map((run) =>
+          this.runRound(run, inner.signal).catch((error: unknown) => {
+            inner.abort(error);
+            throw error;
+          }),
+        ),
+      );
       signal.throwIfAborted();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) throw failed.reason;

@@ -279,8 +279,13 @@ class BatchRun {
   /** Records a change of status or counts. */
   private observe(file: FileState, batch: BatchInfo): void {
     const { completed, failed, total } = batch.counts;
-    const same = file.status === batch.status && file.counts.completed === completed && file.counts.failed === failed && file.counts.total === total
-      && file.outputFileId === batch.outputFileId && file.errorFileId === batch.errorFileId;
+    const same =
+      file.status === batch.status &&
+      file.counts.completed === completed &&
+      file.counts.failed === failed &&
+      file.counts.total === total &&
+      file.outputFileId === batch.outputFileId &&
+      file.errorFileId === batch.errorFileId;
     if (same) return;
     this.journal.record({
       type: 'status',
@@ -313,8 +318,8 @@ class BatchRun {
       this.log('debug', `batch ${batchId}: ${results.estimated} answers came without token usage; estimated as characters / 4`);
     }
 
-    const reason: LeftoverReason = file.status === 'expired' ? 'expired'
-      : file.status === 'cancelled' ? (file.cancelRequested ? 'cancelled' : 'cancelledAtProvider') : 'failed';
+    const reason: LeftoverReason =
+      file.status === 'expired' ? 'expired' : file.status === 'cancelled' ? (file.cancelRequested ? 'cancelled' : 'cancelledAtProvider') : 'failed';
     // Our own cancel is no failure of the requests: it does not use up an attempt.
     const attempt = reason === 'cancelled' ? file.plan.attempt : file.plan.attempt + 1;
     const leftovers = [
@@ -336,7 +341,13 @@ class BatchRun {
   }
 
   /** Writes the lines of the file's requests that `pick` chooses to new files (none when it chooses none). */
-  private async leftovers(file: FileState, batchId: string, pick: (customId: string) => boolean, attempt: number, reason: LeftoverReason): Promise<PlannedFile[]> {
+  private async leftovers(
+    file: FileState,
+    batchId: string,
+    pick: (customId: string) => boolean,
+    attempt: number,
+    reason: LeftoverReason,
+  ): Promise<PlannedFile[]> {
     const signal = this.signal;
     const model = file.plan.model;
     const base = `${fileSafe(batchId)}.${reason === 'refused' ? 'refused' : 'retry'}`;
@@ -389,7 +400,10 @@ class BatchRun {
       try {
         await this.adopt(file, 'was created as the run was cancelled', signal);
       } catch (error) {
-        this.log('warn', `could not look for the batch of ${path.basename(file.plan.path)}: ${error instanceof Error ? error.message : String(error)}; a resume will find it`);
+        this.log(
+          'warn',
+          `could not look for the batch of ${path.basename(file.plan.path)}: ${error instanceof Error ? error.message : String(error)}; a resume will find it`,
+        );
       }
     }
     for (const file of this.files((f) => this.isRunning(f) && !f.cancelRequested)) {
@@ -398,25 +412,30 @@ class BatchRun {
         this.journal.record({ type: 'cancelRequested', batchId: batch.id });
         this.observe(file, batch);
       } catch (error) {
-        this.log('warn', `could not cancel batch ${file.batchId}: ${error instanceof Error ? error.message : String(error)}; it runs on, and a resume will collect it`);
+        this.log(
+          'warn',
+          `could not cancel batch ${file.batchId}: ${error instanceof Error ? error.message : String(error)}; it runs on, and a resume will collect it`,
+        );
       }
     }
   }
 
   private progress(): void {
     const files = this.journal.state.files;
-    const batches = files.filter((f) => f.batchId !== undefined || this.submittable(f.plan)).map((f): BatchView => ({
-      file: f.plan.path,
-      model: f.plan.model,
-      requests: f.plan.requests,
-      attempt: f.plan.attempt,
-      stage: f.status ?? (f.batchId !== undefined ? 'validating' : f.fileId !== undefined ? 'uploaded' : 'planned'),
-      batchId: f.batchId,
-      createdAt: f.createdAt,
-      completed: f.counts.completed,
-      failed: f.counts.failed,
-      downloaded: f.downloaded !== undefined,
-    }));
+    const batches = files
+      .filter((f) => f.batchId !== undefined || this.submittable(f.plan))
+      .map((f): BatchView => ({
+        file: f.plan.path,
+        model: f.plan.model,
+        requests: f.plan.requests,
+        attempt: f.plan.attempt,
+        stage: f.status ?? (f.batchId !== undefined ? 'validating' : f.fileId !== undefined ? 'uploaded' : 'planned'),
+        batchId: f.batchId,
+        createdAt: f.createdAt,
+        completed: f.counts.completed,
+        failed: f.counts.failed,
+        downloaded: f.downloaded !== undefined,
+      }));
     this.options.onProgress?.({ batches, answered: answeredIn(files) });
   }
 
@@ -444,7 +463,10 @@ class BatchRun {
     const count = givenUp.reduce((n, f) => n + f.plan.requests, 0);
     throw new BatchRunError(
       describeFailure(this.options.api.endpointName, validation, count, named, givenUp, this.maxAttempts),
-      validation, count, named, givenUp.map((f) => f.plan.path),
+      validation,
+      count,
+      named,
+      givenUp.map((f) => f.plan.path),
     );
   }
 }
@@ -457,7 +479,10 @@ class BatchResults {
   private readonly withoutUsage = new Map<string, AnsweredRecord>();
   estimated = 0;
 
-  constructor(private readonly model: string, private readonly onAnswer: RunBatchesOptions['onAnswer']) {}
+  constructor(
+    private readonly model: string,
+    private readonly onAnswer: RunBatchesOptions['onAnswer'],
+  ) {}
 
   get answeredCount(): number {
     return this.answered.size;
@@ -487,7 +512,14 @@ class BatchResults {
       const record = this.withoutUsage.get(customId);
       if (record === undefined) continue;
       const { text } = record;
-      await this.onAnswer({ customId, model: this.model, text, inputTokens: estimateTokens(promptCharacters(request)), outputTokens: estimateTokens(text.length), ...confidenceOf(record) });
+      await this.onAnswer({
+        customId,
+        model: this.model,
+        text,
+        inputTokens: estimateTokens(promptCharacters(request)),
+        outputTokens: estimateTokens(text.length),
+        ...confidenceOf(record),
+      });
       this.estimated++;
     }
   }
@@ -512,7 +544,9 @@ async function checkUnchanged(plan: PlannedFile, journalFile: string): Promise<v
   try {
     for await (const chunk of createReadStream(plan.path)) hash.update(chunk as Buffer);
   } catch (error) {
-    throw new Error(`the batch request file ${plan.path} cannot be read (${error instanceof Error ? error.message : String(error)}); delete ${journalFile} to plan the batches afresh`);
+    throw new Error(
+      `the batch request file ${plan.path} cannot be read (${error instanceof Error ? error.message : String(error)}); delete ${journalFile} to plan the batches afresh`,
+    );
   }
   if (hash.digest('hex') !== plan.sha256) {
     throw new Error(`the batch request file ${plan.path} changed since it was planned; delete ${journalFile} to plan the batches afresh`);
@@ -535,9 +569,12 @@ function answeredIn(files: readonly FileState[]): number {
 
 function unansweredBecause(plan: PlannedFile): string {
   switch (plan.from?.reason) {
-    case 'expired': return `unanswered when batch ${plan.from.batchId} expired`;
-    case 'cancelledAtProvider': return `unanswered: batch ${plan.from.batchId} was cancelled at the provider`;
-    case 'cancelled': return `unanswered: batch ${plan.from.batchId} was cancelled`;
+    case 'expired':
+      return `unanswered when batch ${plan.from.batchId} expired`;
+    case 'cancelledAtProvider':
+      return `unanswered: batch ${plan.from.batchId} was cancelled at the provider`;
+    case 'cancelled':
+      return `unanswered: batch ${plan.from.batchId} was cancelled`;
     case 'refused':
     case 'failed':
     case undefined:
@@ -546,8 +583,8 @@ function unansweredBecause(plan: PlannedFile): string {
 }
 
 function describeValidation(v: ValidationFailure): string {
-  const problems = v.problems.length === 0 ? 'no reason given'
-    : v.problems.map((p) => `${p.line !== undefined ? `line ${p.line}: ` : ''}${p.code}: ${p.message}`).join('; ');
+  const problems =
+    v.problems.length === 0 ? 'no reason given' : v.problems.map((p) => `${p.line !== undefined ? `line ${p.line}: ` : ''}${p.code}: ${p.message}`).join('; ');
   return `batch ${v.batchId} of ${v.file} failed validation: ${problems}`;
 }
 
@@ -564,8 +601,10 @@ function describeFailure(
   if (count > 0) {
     const listed = named.map((n) => `${n.customId} (${n.message})`).join(', ');
     const more = count > named.length ? ` and ${count - named.length} more` : '';
-    lines.push(`- ${count} request(s) got no answer (at most ${maxAttempts} attempts each; refused requests and batches cancelled at the provider are not resubmitted): ${listed}${more}; `
-      + `the requests are in ${givenUp.map((f) => f.plan.path).join(', ')}`);
+    lines.push(
+      `- ${count} request(s) got no answer (at most ${maxAttempts} attempts each; refused requests and batches cancelled at the provider are not resubmitted): ${listed}${more}; ` +
+        `the requests are in ${givenUp.map((f) => f.plan.path).join(', ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -577,4 +616,3 @@ export type AnsweredRecord = Extract<BatchResultRecord, { ok: true }>;
 export function confidenceOf(record: { readonly confidence?: number }): { confidence?: number } {
   return record.confidence !== undefined ? { confidence: record.confidence } : {};
 }
-

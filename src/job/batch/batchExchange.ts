@@ -135,7 +135,9 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
         name: (index, model) => `requests-${round}-${fileSafe(endpoint)}-${String(index).padStart(4, '0')}-${fileSafe(model)}.jsonl`,
       }),
     });
-    const files = [...written].flatMap(([endpoint, list]) => list.map((f): ExportedFile => ({ file: path.basename(f.path), endpoint, model: f.model, requests: f.requests, round })));
+    const files = [...written].flatMap(([endpoint, list]) =>
+      list.map((f): ExportedFile => ({ file: path.basename(f.path), endpoint, model: f.model, requests: f.requests, round })),
+    );
     if (files.length === 0) return;
     const manifest: Manifest = { ...before, rounds: round, files: [...before.files, ...files] };
     await writeFileAtomic(path.join(dir, MANIFEST), (out) => out.write(`${JSON.stringify(manifest, null, 2)}\n`), { overwrite: true });
@@ -156,8 +158,13 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
     for (const f of manifest.files) {
       for await (const { value } of readJsonl(path.join(dir, f.file), { signal })) exported.set(String(value.custom_id), 0);
     }
-    const outputs = readdirSync(dir).filter((name) => name.endsWith('.jsonl') && !requestFiles.has(name)).sort();
-    if (outputs.length === 0) throw new BatchImportError(`${dir} holds no output file beside the request files: run the requests, write each output as a .jsonl file in ${dir}, and import again`);
+    const outputs = readdirSync(dir)
+      .filter((name) => name.endsWith('.jsonl') && !requestFiles.has(name))
+      .sort();
+    if (outputs.length === 0)
+      throw new BatchImportError(
+        `${dir} holds no output file beside the request files: run the requests, write each output as a .jsonl file in ${dir}, and import again`,
+      );
 
     const unknown = new Problems();
     const failures = new Map<string, string>();
@@ -166,7 +173,8 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
       const file = path.join(dir, name);
       for await (const { value, line } of readJsonl(file, { signal })) {
         const where = `${file}:${line}`;
-        if ('body' in value && !('response' in value)) throw new BatchImportError(`${where} is a request, not an answer: only output files go beside the request files`);
+        if ('body' in value && !('response' in value))
+          throw new BatchImportError(`${where} is a request, not an answer: only output files go beside the request files`);
         const record = resultRecord(value, where);
         if (!exported.has(record.customId)) unknown.add(`${where} (custom_id ${record.customId})`);
         else if (!record.ok) failures.set(record.customId, `${where}: ${record.message}`);
@@ -181,14 +189,20 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
         const record = withoutUsage.get(customId);
         // As the batch coordinator does: without usage, tokens are estimated as characters / 4.
         if (record !== undefined) this.take(record, estimateTokens(promptCharacters(request)), estimateTokens(record.text.length));
-        else if (!this.options.cache.has(customId)) missing.add(`${file}:${line} (custom_id ${customId}${failures.has(customId) ? `; ${failures.get(customId)}` : ': no line answers it'})`);
+        else if (!this.options.cache.has(customId))
+          missing.add(`${file}:${line} (custom_id ${customId}${failures.has(customId) ? `; ${failures.get(customId)}` : ': no line answers it'})`);
       }
     }
     const problems = [
       ...unknown.lines(`${unknown.count} output line(s) answer no request written to ${dir}`),
       ...missing.lines(`${missing.count} request(s) got no answer`),
     ];
-    if (problems.length > 0) throw new BatchImportError([`The output files in ${dir} do not answer its requests:`, ...problems, 'The answers that were there are kept: fix the outputs and import again.'].join('\n'));
+    if (problems.length > 0)
+      throw new BatchImportError(
+        [`The output files in ${dir} do not answer its requests:`, ...problems, 'The answers that were there are kept: fix the outputs and import again.'].join(
+          '\n',
+        ),
+      );
   }
 
   private take(record: AnsweredRecord, inputTokens: number, outputTokens: number): void {
@@ -225,9 +239,10 @@ const manifestSchema: z.ZodType<Manifest> = z.object({
 function readManifest(dir: string): Manifest {
   const file = path.join(dir, MANIFEST);
   try {
-    return readJsonFile(file, manifestSchema, 'a Smart batch export\'s manifest');
+    return readJsonFile(file, manifestSchema, "a Smart batch export's manifest");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${dir} holds no ${MANIFEST}: write the requests there first with --batch-export ${dir}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`${dir} holds no ${MANIFEST}: write the requests there first with --batch-export ${dir}`);
     throw error;
   }
 }

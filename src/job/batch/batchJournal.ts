@@ -47,28 +47,28 @@ export type JournalEvent =
   | { readonly type: 'uploaded'; readonly file: string; readonly fileId: string }
   | { readonly type: 'created'; readonly file: string; readonly batchId: string; readonly createdAt: number; readonly adopted: boolean }
   | {
-    readonly type: 'status';
-    readonly batchId: string;
-    readonly status: BatchStatus;
-    readonly completed: number;
-    readonly failed: number;
-    readonly total: number;
-    readonly outputFileId?: string;
-    readonly errorFileId?: string;
-    readonly problems?: readonly BatchProblem[];
-  }
+      readonly type: 'status';
+      readonly batchId: string;
+      readonly status: BatchStatus;
+      readonly completed: number;
+      readonly failed: number;
+      readonly total: number;
+      readonly outputFileId?: string;
+      readonly errorFileId?: string;
+      readonly problems?: readonly BatchProblem[];
+    }
   | { readonly type: 'cancelRequested'; readonly batchId: string }
   | {
-    readonly type: 'downloaded';
-    readonly batchId: string;
-    readonly answered: number;
-    readonly failed: number;
-    readonly unanswered: number;
-    /** The first failures, with their messages (a sample for the final error, not all of them). */
-    readonly failures: readonly FailedRequest[];
-    /** The requests left without an answer, in files (see {@link LeftoverReason}). */
-    readonly leftovers: readonly PlannedFile[];
-  };
+      readonly type: 'downloaded';
+      readonly batchId: string;
+      readonly answered: number;
+      readonly failed: number;
+      readonly unanswered: number;
+      /** The first failures, with their messages (a sample for the final error, not all of them). */
+      readonly failures: readonly FailedRequest[];
+      /** The requests left without an answer, in files (see {@link LeftoverReason}). */
+      readonly leftovers: readonly PlannedFile[];
+    };
 
 /** A journal line: an event and when it happened. */
 export type JournalLine = JournalEvent & { readonly at: string };
@@ -107,7 +107,16 @@ const journalLineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('type', [
     problems: z.array(problemSchema).optional(),
   }),
   z.object({ at, type: z.literal('cancelRequested'), batchId: nonEmpty }),
-  z.object({ at, type: z.literal('downloaded'), batchId: nonEmpty, answered: count, failed: count, unanswered: count, failures: z.array(failedRequestSchema), leftovers: z.array(plannedFileSchema) }),
+  z.object({
+    at,
+    type: z.literal('downloaded'),
+    batchId: nonEmpty,
+    answered: count,
+    failed: count,
+    unanswered: count,
+    failures: z.array(failedRequestSchema),
+    leftovers: z.array(plannedFileSchema),
+  }),
 ]);
 
 /** What the journal holds, for its errors. */
@@ -171,7 +180,8 @@ export class BatchJournal {
       for await (const { line, value } of readJsonl(file, { skipInvalid: true, onInvalid: () => journal.skippedLines++ })) {
         const parsed = journalLineSchema.safeParse(value);
         if (!parsed.success) throw new StateFileError(file, WHAT, firstIssue(parsed.error), line);
-        if (!journal.apply(parsed.data, true)) throw new StateFileError(file, WHAT, `a "${parsed.data.type}" event for a file or batch no line before it planned`, line);
+        if (!journal.apply(parsed.data, true))
+          throw new StateFileError(file, WHAT, `a "${parsed.data.type}" event for a file or batch no line before it planned`, line);
       }
     }
     journal.out = new AppendOnlyLines(file, true);

@@ -106,7 +106,9 @@ export class BatchSession {
 
   /** The files of every live round's journal. */
   liveJournals(): string[] {
-    return this.entries().filter((name) => name.endsWith(LIVE)).map((name) => path.join(this.folder, name));
+    return this.entries()
+      .filter((name) => name.endsWith(LIVE))
+      .map((name) => path.join(this.folder, name));
   }
 
   /**

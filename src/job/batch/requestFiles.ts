@@ -126,7 +126,10 @@ class OpenFile {
   private sha256: string | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(readonly path: string, readonly model: string) {
+  constructor(
+    readonly path: string,
+    readonly model: string,
+  ) {
     this.out = createWriteStream(path);
   }
 
@@ -158,7 +161,11 @@ class OpenFile {
  * provider's line format reads them.
  * @throws Error naming the file and line when a line holds no request.
  */
-export async function* requestsIn(file: string, lines: RequestLineFormat, signal: AbortSignal): AsyncGenerator<{ readonly customId: string; readonly request: ChatRequest; readonly line: number }> {
+export async function* requestsIn(
+  file: string,
+  lines: RequestLineFormat,
+  signal: AbortSignal,
+): AsyncGenerator<{ readonly customId: string; readonly request: ChatRequest; readonly line: number }> {
   for await (const { line, value } of readJsonl(file, { signal })) {
     let read: { readonly customId: string; readonly request: ChatRequest };
     try {

@@ -49,7 +49,10 @@ export async function routeCalls(calls: AsyncIterable<PlannedCall<JsonlRecord>>,
       if (cache.has(prepared.key)) continue;
       const endpoint = prepared.route.endpoint;
       if (!options.hasBatchApi(endpoint)) {
-        const wait = online.run(() => client.fetchOnline(prepared, signal), () => undefined);
+        const wait = online.run(
+          () => client.fetchOnline(prepared, signal),
+          () => undefined,
+        );
         if (wait) await wait;
         continue;
       }

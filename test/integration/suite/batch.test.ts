@@ -23,23 +23,48 @@ describe('Batch mode in VS Code', function () {
     it(`cancelled while its batches run (${choice === 'leave' ? 'left running' : 'cancelled at the provider'}), Resume Run finishes it paying nothing twice`, async () => {
       await withOpenAiTestServer({ answer: spamOrHam, batch: { stepMs: 600 } }, async (server) => {
         const { input, config } = job(`batch-${choice}`, 1200, server.baseURL, { batch: { pollSeconds: 0.05 } });
-        const running = vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true, batch: true });
+        const running = vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+          config,
+          yes: true,
+          force: true,
+          batch: true,
+        });
         await until(() => server.batches().some((b) => b.status === 'validating' || b.status === 'in_progress'));
         await vscode.commands.executeCommand('smart.cancelRun', { batches: choice });
         assert.equal(await running, undefined, 'a cancelled run returned a report');
         const statuses = server.batches().map((b) => b.status);
-        if (choice === 'leave') assert.ok(statuses.every((s) => s !== 'cancelling' && s !== 'cancelled'), statuses.join(', '));
-        else assert.ok(statuses.every((s) => s === 'cancelling' || s === 'cancelled'), statuses.join(', '));
+        if (choice === 'leave')
+          assert.ok(
+            statuses.every((s) => s !== 'cancelling' && s !== 'cancelled'),
+            statuses.join(', '),
+          );
+        else
+          assert.ok(
+            statuses.every((s) => s === 'cancelling' || s === 'cancelled'),
+            statuses.join(', '),
+          );
         assert.ok(existsSync(path.join(path.dirname(input), '.smart', 'messages.jsonl.batch', 'run.json')), 'the batch run was kept for a resume');
 
         const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.resumeRun');
         assert.ok(report, 'Resume Run returned no report (see the Smart log)');
         assert.ok(report.batchCalls > 0, `${report.batchCalls} batch calls`);
-        assert.equal(report.paidCalls + report.cachedCalls, Object.values(report.perModel).reduce((n, m) => n + m.calls, 0));
+        assert.equal(
+          report.paidCalls + report.cachedCalls,
+          Object.values(report.perModel).reduce((n, m) => n + m.calls, 0),
+        );
         assertEachFileOnce(server);
         assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
-        if (choice === 'cancel') assert.ok(server.batches().some((b) => b.status === 'completed'), 'what the cancelled batches left was submitted again');
-        assert.equal(readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8').trim().split('\n').length, 1200);
+        if (choice === 'cancel')
+          assert.ok(
+            server.batches().some((b) => b.status === 'completed'),
+            'what the cancelled batches left was submitted again',
+          );
+        assert.equal(
+          readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8')
+            .trim()
+            .split('\n').length,
+          1200,
+        );
         assert.ok(!existsSync(path.join(path.dirname(input), '.smart', 'messages.jsonl.batch')), 'the finished batch run was cleared');
       });
     });

@@ -45,11 +45,23 @@ describe('smart.config.json in the editor', function () {
   it('underlines a misspelt setting and a value of the wrong type, naming the field', async () => {
     const uri = configFile(
       'schema-diagnostics',
-      ['{', '  "acuracy": 0.9,', '  "seed": "seven",', '  "models": [{ "id": "big", "endpoint": "local" }],', '  "reference": "big",', '  "template": "prompt.txt"', '}', ''].join('\n'),
+      [
+        '{',
+        '  "acuracy": 0.9,',
+        '  "seed": "seven",',
+        '  "models": [{ "id": "big", "endpoint": "local" }],',
+        '  "reference": "big",',
+        '  "template": "prompt.txt"',
+        '}',
+        '',
+      ].join('\n'),
     );
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
-    const diagnostics = await poll(() => vscode.languages.getDiagnostics(uri), (found) => found.length >= 2);
+    const diagnostics = await poll(
+      () => vscode.languages.getDiagnostics(uri),
+      (found) => found.length >= 2,
+    );
     const described = diagnostics.map((d) => `line ${d.range.start.line + 1} (${d.source ?? '?'}): ${d.message}`).join('; ');
     assert.equal(diagnostics.length, 2, described);
 
@@ -73,7 +85,8 @@ describe('smart.config.json in the editor', function () {
       (found) => found.items.some((item) => labelOf(item) === 'accuracy'),
     );
     const labels = list.items.map(labelOf);
-    for (const key of ['accuracy', 'candidates', 'models', 'reference', 'answer', 'strategy']) assert.ok(labels.includes(key), `${key} is not offered: ${labels.join(', ')}`);
+    for (const key of ['accuracy', 'candidates', 'models', 'reference', 'answer', 'strategy'])
+      assert.ok(labels.includes(key), `${key} is not offered: ${labels.join(', ')}`);
     assert.ok(!labels.includes('seed'), 'a setting already present is offered again');
     const accuracy = list.items.find((item) => labelOf(item) === 'accuracy')!;
     assert.match(textOf(accuracy.documentation), /share of items whose output must agree with the reference/);

@@ -42,10 +42,17 @@ describe('Smart in VS Code', function () {
     await withServer(undefined, async (server) => {
       const { input, config } = job('run', 300, server.baseURL, { candidates: ['cheap'] });
       await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
-      const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+      const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+        config,
+        yes: true,
+        force: true,
+      });
       assert.ok(report, 'the run returned no report (see the Smart log)');
       const output = input.replace(/\.jsonl$/, '.smart.jsonl');
-      const lines = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; smart: { output: string; model: string } });
+      const lines = readFileSync(output, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: number; smart: { output: string; model: string } });
       assert.equal(lines.length, 300);
       lines.forEach((l, i) => assert.equal(l.id, i));
       assert.ok(lines.every((l) => ['spam', 'ham'].includes(l.smart.output)));
@@ -56,7 +63,7 @@ describe('Smart in VS Code', function () {
     });
   });
 
-  it('shows each run\'s output in the group of the last one, not in yet another group (issue 16, item 12)', async () => {
+  it("shows each run's output in the group of the last one, not in yet another group (issue 16, item 12)", async () => {
     const settings = vscode.workspace.getConfiguration('smart');
     await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
     try {
@@ -65,11 +72,20 @@ describe('Smart in VS Code', function () {
         const groups: number[] = [];
         for (const name of ['groups-a', 'groups-b', 'groups-c']) {
           const { input, config } = job(name, 60, server.baseURL, { candidates: ['cheap'] });
-          const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+          const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+            config,
+            yes: true,
+            force: true,
+          });
           assert.ok(report, 'the run returned no report (see the Smart log)');
           groups.push(vscode.window.tabGroups.all.length);
-          const shown = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath.endsWith('.smart.jsonl'));
-          assert.ok(shown.some((t) => (t.input as vscode.TabInputText).uri.fsPath === input.replace(/\.jsonl$/, '.smart.jsonl')), 'the output is not shown');
+          const shown = vscode.window.tabGroups.all
+            .flatMap((g) => g.tabs)
+            .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath.endsWith('.smart.jsonl'));
+          assert.ok(
+            shown.some((t) => (t.input as vscode.TabInputText).uri.fsPath === input.replace(/\.jsonl$/, '.smart.jsonl')),
+            'the output is not shown',
+          );
         }
         assert.deepEqual(groups, [groups[0], groups[0], groups[0]], `editor groups after each run: ${groups.join(', ')}`);
       });
@@ -82,33 +98,48 @@ describe('Smart in VS Code', function () {
   it('cancels a run, then Resume Run finishes it without paying any call twice', async () => {
     // From the 80th request on, the first attempt hangs until cancelled: no hung call is ever answered, so none was paid.
     let hangFrom = 80;
-    await withServer((info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined), async (server) => {
-      const { input, config } = job('resume', 400, server.baseURL, { candidates: ['cheap'] });
-      const running = vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
-      while (server.counts().total < 80) await new Promise((resolve) => setTimeout(resolve, 10));
-      // Give the answers already sent a moment to arrive and be cached.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await vscode.commands.executeCommand('smart.cancelRun');
-      assert.equal(await running, undefined, 'a cancelled run returned a report');
-      assert.ok(!existsSync(input.replace(/\.jsonl$/, '.smart.jsonl')), 'a cancelled run left an output');
-      const paidBefore = server.counts().paid;
-      hangFrom = Infinity;
-      const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.resumeRun');
-      assert.ok(report, 'Resume Run returned no report');
-      assert.equal(report.cachedCalls, paidBefore);
-      assert.equal(server.maxPaidPerRequest(), 1, 'a call was paid twice');
-      assert.equal(readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8').trim().split('\n').length, 400);
-    });
+    await withServer(
+      (info) => (info.callIndex >= hangFrom ? { kind: 'hang' } : undefined),
+      async (server) => {
+        const { input, config } = job('resume', 400, server.baseURL, { candidates: ['cheap'] });
+        const running = vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+        while (server.counts().total < 80) await new Promise((resolve) => setTimeout(resolve, 10));
+        // Give the answers already sent a moment to arrive and be cached.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await vscode.commands.executeCommand('smart.cancelRun');
+        assert.equal(await running, undefined, 'a cancelled run returned a report');
+        assert.ok(!existsSync(input.replace(/\.jsonl$/, '.smart.jsonl')), 'a cancelled run left an output');
+        const paidBefore = server.counts().paid;
+        hangFrom = Infinity;
+        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.resumeRun');
+        assert.ok(report, 'Resume Run returned no report');
+        assert.equal(report.cachedCalls, paidBefore);
+        assert.equal(server.maxPaidPerRequest(), 1, 'a call was paid twice');
+        assert.equal(
+          readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8')
+            .trim()
+            .split('\n').length,
+          400,
+        );
+      },
+    );
   });
 
   it('reruns a file the response cache answers entirely without asking to pay (issue 11, item 8)', async () => {
     await withServer(undefined, async (server) => {
       const { input, config } = job('rerun', 200, server.baseURL, { candidates: ['cheap'] });
-      const first = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+      const first = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+        config,
+        yes: true,
+        force: true,
+      });
       assert.ok(first, 'the first run returned no report');
       const paid = server.counts().paid;
       // Not told yes: a run that would pay would wait on the cost preview's dialog, and this test time out.
-      const rerun = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, force: true });
+      const rerun = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+        config,
+        force: true,
+      });
       assert.ok(rerun, 'the rerun returned no report');
       assert.equal(rerun.paidCalls, 0);
       assert.equal(rerun.cachedCalls, first.paidCalls);

@@ -93,11 +93,17 @@ describe('Smart for a first user', function () {
         await settings.apply();
         try {
           const { dir, input } = dataset('enter-only', 400);
-          const run = vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true });
+          const run = vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+            yes: true,
+            force: true,
+          });
           const entered = pressEnterUntil(run);
           // Enter alone stops at the drafted template, the cursor on its task: nothing is sent until the task is written (issue 16, item 6).
           const template = path.join(dir, 'prompt.txt');
-          await poll(() => existsSync(template), (there) => there);
+          await poll(
+            () => existsSync(template),
+            (there) => there,
+          );
           const drafted = `${TASK_PLACEHOLDER}\n\nid: {{id}}\ntext: {{text}}\n`;
           assert.equal(readFileSync(template, 'utf8'), drafted);
           const shown = (): vscode.TextEditor | undefined => vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === template);
@@ -122,7 +128,15 @@ describe('Smart for a first user', function () {
           assert.deepEqual(saved.labels, ['spam', 'ham']);
           assert.equal(report.config, path.join(dir, 'smart.config.json'));
           // The answers are kept for the next "Choose settings…" on this file (issue 16, item 7).
-          assert.deepEqual(recallChoices(input), { template, reference: 'ref', candidates: ['cheap'], accuracy: 0.9, confidence: 0.95, answer: { kind: 'label', labels: ['spam', 'ham'] }, strategy: 'efficient' });
+          assert.deepEqual(recallChoices(input), {
+            template,
+            reference: 'ref',
+            candidates: ['cheap'],
+            accuracy: 0.9,
+            confidence: 0.95,
+            answer: { kind: 'label', labels: ['spam', 'ham'] },
+            strategy: 'efficient',
+          });
         } finally {
           await settings.restore();
         }
@@ -147,11 +161,21 @@ describe('Smart for a first user', function () {
           const template = path.join(dir, 'task.txt');
           writeFileSync(template, 'Is this message spam or ham? {{text}}');
           // Every answer differs from what the settings and the template would suggest.
-          const last = { template, reference: 'mid', candidates: ['cheap'], accuracy: 0.8, confidence: 0.9, answer: { kind: 'normalized' as const }, strategy: 'modelmix' as const };
+          const last = {
+            template,
+            reference: 'mid',
+            candidates: ['cheap'],
+            accuracy: 0.8,
+            confidence: 0.9,
+            answer: { kind: 'normalized' as const },
+            strategy: 'modelmix' as const,
+          };
           await rememberChoices(input, last);
           // Enter through every question until the choices are saved; then the run goes on, on three items.
           let settled = false;
-          const run = Promise.resolve(vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true })).finally(() => (settled = true));
+          const run = Promise.resolve(
+            vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true }),
+          ).finally(() => (settled = true));
           const configFile = path.join(dir, 'smart.config.json');
           await poll(
             async () => {
@@ -170,8 +194,26 @@ describe('Smart for a first user', function () {
           await run;
           const saved = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
           assert.deepEqual(
-            { template: saved.template, reference: saved.reference, candidates: saved.candidates, accuracy: saved.accuracy, confidence: saved.confidence, answer: saved.answer, labels: saved.labels, strategy: saved.strategy },
-            { template: 'task.txt', reference: 'mid', candidates: ['cheap'], accuracy: 0.8, confidence: 0.9, answer: { kind: 'normalized' }, labels: undefined, strategy: 'modelmix' },
+            {
+              template: saved.template,
+              reference: saved.reference,
+              candidates: saved.candidates,
+              accuracy: saved.accuracy,
+              confidence: saved.confidence,
+              answer: saved.answer,
+              labels: saved.labels,
+              strategy: saved.strategy,
+            },
+            {
+              template: 'task.txt',
+              reference: 'mid',
+              candidates: ['cheap'],
+              accuracy: 0.8,
+              confidence: 0.9,
+              answer: { kind: 'normalized' },
+              labels: undefined,
+              strategy: 'modelmix',
+            },
           );
           assert.deepEqual(recallChoices(input), last);
           // Choices that cannot be read are passed over: the questions start from the settings again.
@@ -205,7 +247,9 @@ describe('Smart for a first user', function () {
           // 3 GB, sparse (no disk used): reading it whole would fail.
           truncateSync(input, 3 * 1024 ** 3);
           let settled = false;
-          const run = Promise.resolve(vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true })).finally(() => (settled = true));
+          const run = Promise.resolve(
+            vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true }),
+          ).finally(() => (settled = true));
           // Enter on "New template…", then back out (Escape on whatever question follows) once the template is there.
           const template = path.join(dir, 'prompt.txt');
           await poll(
@@ -261,7 +305,10 @@ describe('Smart for a first user', function () {
       const broken = path.join(dir, 'smart.config.3.json');
       writeFileSync(broken, '{"models": ');
       const before = configChoices(input, undefined);
-      assert.deepEqual(before.map((c) => c.file), [first, second, broken, undefined]);
+      assert.deepEqual(
+        before.map((c) => c.file),
+        [first, second, broken, undefined],
+      );
       assert.match(before[0].detail!, /≥ 90% of items.*modelmix, labels spam, ham$/);
       assert.match(before[1].detail!, /≥ 80% of items.*auto, labels spam, ham$/);
       assert.match(before[2].detail!, /^Cannot be read: /);
@@ -269,7 +316,10 @@ describe('Smart for a first user', function () {
       // The file's last run used smart.config.2.json: it comes first, and says so.
       writeFileSync(jobFiles(input).report, JSON.stringify({ config: second }));
       const after = configChoices(input, undefined);
-      assert.deepEqual(after.map((c) => c.file), [second, first, broken, undefined]);
+      assert.deepEqual(
+        after.map((c) => c.file),
+        [second, first, broken, undefined],
+      );
       assert.equal(after[0].description, 'used by the last run on this file');
       rmSync(jobFiles(input).report);
     });
@@ -301,7 +351,9 @@ describe('Smart for a first user', function () {
     it('runs the example without replacing the walkthrough in its editor group', async () => {
       await vscode.commands.executeCommand('workbench.action.openWalkthrough', 'smart-llm.smart-llm#smart.gettingStarted', false);
       const walkthroughTab = (): vscode.Tab | undefined =>
-        vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => !(t.input instanceof vscode.TabInputText) && !(t.input instanceof vscode.TabInputWebview));
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => !(t.input instanceof vscode.TabInputText) && !(t.input instanceof vscode.TabInputWebview));
       const tab = await poll(walkthroughTab, (t) => t !== undefined);
       assert.ok(tab, `no walkthrough tab among ${vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).join(', ')}`);
       const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.runExample');
@@ -334,19 +386,25 @@ describe('Smart for a first user', function () {
 
   describe('a run that stopped', () => {
     it('offers Set API Key when the endpoint refused the key, without a doubled period in the message', async () => {
-      await withOpenAiTestServer({ answer: spamOrHam, fault: () => ({ kind: 'status', status: 401, message: 'Incorrect API key provided. You can find your API keys in your account.' }) }, async (server) => {
-        const { dir, input } = dataset('refused', 20);
-        const config = configFor(dir, server.baseURL);
-        const error = await runJob({ input, config: loadConfig(config) }).then(
-          () => assert.fail('the run succeeded'),
-          (e: unknown) => e,
-        );
-        assert.doesNotMatch(String(error), /\.\./);
-        assert.deepEqual(
-          stopActions(error, vscode.Uri.file(input), () => Promise.resolve()).map((a) => a.title),
-          ['Set API Key'],
-        );
-      });
+      await withOpenAiTestServer(
+        {
+          answer: spamOrHam,
+          fault: () => ({ kind: 'status', status: 401, message: 'Incorrect API key provided. You can find your API keys in your account.' }),
+        },
+        async (server) => {
+          const { dir, input } = dataset('refused', 20);
+          const config = configFor(dir, server.baseURL);
+          const error = await runJob({ input, config: loadConfig(config) }).then(
+            () => assert.fail('the run succeeded'),
+            (e: unknown) => e,
+          );
+          assert.doesNotMatch(String(error), /\.\./);
+          assert.deepEqual(
+            stopActions(error, vscode.Uri.file(input), () => Promise.resolve()).map((a) => a.title),
+            ['Set API Key'],
+          );
+        },
+      );
     });
 
     it('offers Replace for outputs in the way, and Go to Line and Skip invalid lines for a bad line of the input', async () => {
@@ -357,15 +415,28 @@ describe('Smart for a first user', function () {
         return Promise.resolve();
       };
       const replace = stopActions(new FileExistsError(jobFiles(input).output), vscode.Uri.file(input), restart);
-      assert.deepEqual(replace.map((a) => a.title), ['Replace']);
+      assert.deepEqual(
+        replace.map((a) => a.title),
+        ['Replace'],
+      );
       await replace[0].run();
       const bad = stopActions(new InputError({ file: input, line: 2 }, 'not valid JSON'), vscode.Uri.file(input), restart);
-      assert.deepEqual(bad.map((a) => a.title), ['Go to Line', 'Skip invalid lines']);
+      assert.deepEqual(
+        bad.map((a) => a.title),
+        ['Go to Line', 'Skip invalid lines'],
+      );
       await bad[1].run();
       assert.deepEqual(restarts, [{ force: true }, { skipInvalid: true }]);
       // A bad line of another file (a recording the run replays) cannot be skipped.
-      const other = stopActions(new InputError({ file: path.join(path.dirname(input), 'recorded.jsonl'), line: 4 }, 'no item'), vscode.Uri.file(input), restart);
-      assert.deepEqual(other.map((a) => a.title), ['Go to Line']);
+      const other = stopActions(
+        new InputError({ file: path.join(path.dirname(input), 'recorded.jsonl'), line: 4 }, 'no item'),
+        vscode.Uri.file(input),
+        restart,
+      );
+      assert.deepEqual(
+        other.map((a) => a.title),
+        ['Go to Line'],
+      );
     });
 
     it("takes the notification's first button, Go to Line, to the bad line", async () => {
@@ -396,7 +467,11 @@ describe('Smart for a first user', function () {
       await withOpenAiTestServer({ answer: spamOrHam }, async (server) => {
         const { dir, input } = dataset('last-report', 120);
         const config = configFor(dir, server.baseURL);
-        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, { config, yes: true, force: true });
+        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+          config,
+          yes: true,
+          force: true,
+        });
         assert.ok(report);
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
         await vscode.commands.executeCommand('smart.openLastReport');
@@ -413,7 +488,10 @@ describe('Smart for a first user', function () {
 
   describe('Add Endpoint or Model', () => {
     /** Answers each question by its title, checking that what the person would type first is refused where it should be. */
-    function scripted(answers: Record<string, { refuse?: string[]; give: string }>, picks: Record<string, string>): Prompter & { asked: string[]; told: string[]; firsts: Record<string, string> } {
+    function scripted(
+      answers: Record<string, { refuse?: string[]; give: string }>,
+      picks: Record<string, string>,
+    ): Prompter & { asked: string[]; told: string[]; firsts: Record<string, string> } {
       const asked: string[] = [];
       const told: string[] = [];
       const firsts: Record<string, string> = {};
@@ -458,8 +536,12 @@ describe('Smart for a first user', function () {
             'Smart: the key of "my-openai"': 'Not now',
           },
         );
-        assert.deepEqual(await addEndpointOrModel(endpoint), { endpoint: { name: 'my-openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' } });
-        assert.deepEqual(settings.inspect('endpoints')?.workspaceValue, [{ name: 'my-openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' }]);
+        assert.deepEqual(await addEndpointOrModel(endpoint), {
+          endpoint: { name: 'my-openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' },
+        });
+        assert.deepEqual(settings.inspect('endpoints')?.workspaceValue, [
+          { name: 'my-openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' },
+        ]);
         // Said, and with a key variable, Set API Key is what Enter takes (issue 16, item 12).
         assert.deepEqual(endpoint.told, ['Smart: endpoint "my-openai" added to the workspace settings.']);
         assert.equal(endpoint.firsts['Smart: the key of "my-openai"'], 'Set API Key');
@@ -474,21 +556,34 @@ describe('Smart for a first user', function () {
           },
           { 'Smart: add to your settings': 'Model', 'Smart: new model': 'my-openai', 'Smart: save "mini" in': 'Workspace settings' },
         );
-        assert.deepEqual(await addEndpointOrModel(model), { model: { id: 'mini', endpoint: 'my-openai', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6 } });
-        assert.deepEqual(vscode.workspace.getConfiguration('smart').inspect('models')?.workspaceValue, [{ id: 'mini', endpoint: 'my-openai', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6 }]);
+        assert.deepEqual(await addEndpointOrModel(model), {
+          model: { id: 'mini', endpoint: 'my-openai', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6 },
+        });
+        assert.deepEqual(vscode.workspace.getConfiguration('smart').inspect('models')?.workspaceValue, [
+          { id: 'mini', endpoint: 'my-openai', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6 },
+        ]);
         assert.deepEqual(model.told, ['Smart: model "mini" added to the workspace settings.']);
         // A trusted workspace is not told its settings are ignored until it is trusted.
         assert.equal(vscode.workspace.isTrusted, true);
 
         const local = scripted(
           { 'Smart: endpoint name': { give: 'my-ollama' }, 'Smart: base URL': { give: 'http://127.0.0.1:11434/v1' }, 'Smart: API key variable': { give: '' } },
-          { 'Smart: add to your settings': 'Endpoint', 'Smart: new endpoint': 'Ollama on this machine (no key)', 'Smart: save "my-ollama" in': 'User settings', 'Smart: the key of "my-ollama"': 'Not now' },
+          {
+            'Smart: add to your settings': 'Endpoint',
+            'Smart: new endpoint': 'Ollama on this machine (no key)',
+            'Smart: save "my-ollama" in': 'User settings',
+            'Smart: the key of "my-ollama"': 'Not now',
+          },
         );
         await addEndpointOrModel(local);
         assert.equal(local.firsts['Smart: the key of "my-ollama"'], 'Not now', 'Enter asks for a key a server with no key variable most likely does not need');
       } finally {
         const user = settings.inspect<Array<{ name: string }>>('endpoints')?.globalValue;
-        await settings.update('endpoints', user?.filter((e) => e.name !== 'my-ollama'), vscode.ConfigurationTarget.Global);
+        await settings.update(
+          'endpoints',
+          user?.filter((e) => e.name !== 'my-ollama'),
+          vscode.ConfigurationTarget.Global,
+        );
         await settings.update('endpoints', undefined, vscode.ConfigurationTarget.Workspace);
         await settings.update('models', undefined, vscode.ConfigurationTarget.Workspace);
       }
@@ -503,7 +598,10 @@ describe('Smart for a first user', function () {
       const seen: boolean[] = [];
       const watch = watchJsonlFiles((present) => seen.push(present), vscode.Uri.file(dir));
       try {
-        await poll(() => seen.length, (n) => n > 0);
+        await poll(
+          () => seen.length,
+          (n) => n > 0,
+        );
         assert.deepEqual(seen, [false]);
         writeFileSync(path.join(dir, 'items.smart.jsonl'), '{}\n');
         writeFileSync(path.join(dir, '.smart', 'items.jsonl.cache.jsonl'), '{}\n');
@@ -511,9 +609,21 @@ describe('Smart for a first user', function () {
         assert.deepEqual(seen, [false], "Smart's own files counted");
         const data = path.join(dir, 'data.jsonl');
         writeFileSync(data, '{}\n');
-        assert.deepEqual(await poll(() => [...seen], (s) => s.length === 2), [false, true]);
+        assert.deepEqual(
+          await poll(
+            () => [...seen],
+            (s) => s.length === 2,
+          ),
+          [false, true],
+        );
         unlinkSync(data);
-        assert.deepEqual(await poll(() => [...seen], (s) => s.length === 3), [false, true, false]);
+        assert.deepEqual(
+          await poll(
+            () => [...seen],
+            (s) => s.length === 3,
+          ),
+          [false, true, false],
+        );
       } finally {
         watch.dispose();
         rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,12 @@ export function dataset(name: string, items: number): { dir: string; input: stri
 }
 
 /** A job folder of the workspace: `items` messages, a prompt and a config of `ref` and `cheap` at `baseURL`, with `extra` on top. */
-export function job(name: string, items: number, baseURL: string, extra: Readonly<Record<string, unknown>> = {}): { input: string; config: string; dir: string } {
+export function job(
+  name: string,
+  items: number,
+  baseURL: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): { input: string; config: string; dir: string } {
   const { dir, input } = dataset(name, items);
   writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
   const config = path.join(dir, 'smart.config.json');

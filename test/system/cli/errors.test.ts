@@ -48,7 +48,8 @@ describe('the CLI on errors', function () {
 
   it('names the flag whose value the config cannot take, and the known option an unknown one resembles; exit 2 (issue 16, item 10)', () => {
     const input = workspace('http://127.0.0.1:9/v1', 3);
-    const cli = (...args: string[]): { status: number | null; stderr: string } => spawnSync(process.execPath, [CLI, 'profile', input, '--yes', ...args], { encoding: 'utf8' });
+    const cli = (...args: string[]): { status: number | null; stderr: string } =>
+      spawnSync(process.execPath, [CLI, 'profile', input, '--yes', ...args], { encoding: 'utf8' });
     const cases: Array<[string[], string]> = [
       [['--accuracy', '95'], 'smart: --accuracy: must be between 0 and 1 (exclusive), got 95'],
       [['--strategy', 'fast'], 'smart: --strategy: must be one of auto, naive, exhaustive, efficient, modelmix, got "fast"'],
@@ -77,7 +78,8 @@ describe('the CLI on errors', function () {
       assert.equal(run.status, 4, run.stderr);
       assert.equal(run.stderr, `smart: ${input}: has no items to process (it is empty, or holds only blank lines)\n`);
       assert.equal(run.stdout, '');
-      for (const file of [jobFiles(input).output, jobFiles(input).report, path.join(path.dirname(input), '.smart')]) assert.ok(!existsSync(file), `${file} was written`);
+      for (const file of [jobFiles(input).output, jobFiles(input).report, path.join(path.dirname(input), '.smart')])
+        assert.ok(!existsSync(file), `${file} was written`);
     }
     writeFileSync(input, '[1]\nnot json\n');
     const skipped = spawnSync(process.execPath, [CLI, 'profile', input, '--yes', '--skip-invalid'], { encoding: 'utf8' });
@@ -102,7 +104,9 @@ describe('the CLI on errors', function () {
     });
     await withOpenAiTestServer({ answer }, async (server) => {
       const input = workspace(server.baseURL, ITEMS, PADDING);
-      const child = spawn('bash', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, CLI, 'profile', input, '--yes', '--force'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('bash', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, CLI, 'profile', input, '--yes', '--force'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise((resolve) => child.once('exit', resolve));

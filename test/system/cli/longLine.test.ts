@@ -24,24 +24,27 @@ describe('smart profile on a file with a 5 MB line (issue 11, item 14)', functio
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finishes the cost preview, counting the long line\'s tokens, and the run', async function () {
+  it("finishes the cost preview, counting the long line's tokens, and the run", async function () {
     if (!existsSync(CLI)) this.skip();
     const input = path.join(dir, 'items.jsonl');
     // One repeated character: one piece of 5 MB for the tokenizer, the worst case.
     writeFileSync(input, [{ body: 'short one' }, { body: 'a'.repeat(LONG) }, { body: 'short two' }].map((v) => JSON.stringify(v)).join('\n') + '\n');
     writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{body}}');
     const config = path.join(dir, 'smart.config.json');
-    writeFileSync(config, JSON.stringify({
-      endpoints: { local: { baseURL: server.baseURL } },
-      models: [
-        { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 2, outputPer1M: 8 },
-        { id: 'small', endpoint: 'local', model: 'small', inputPer1M: 0.1, outputPer1M: 0.4 },
-      ],
-      reference: 'big',
-      template: 'prompt.txt',
-      labels: ['spam', 'ham'],
-      strategy: 'naive',
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        endpoints: { local: { baseURL: server.baseURL } },
+        models: [
+          { id: 'big', endpoint: 'local', model: 'big', inputPer1M: 2, outputPer1M: 8 },
+          { id: 'small', endpoint: 'local', model: 'small', inputPer1M: 0.1, outputPer1M: 0.4 },
+        ],
+        reference: 'big',
+        template: 'prompt.txt',
+        labels: ['spam', 'ham'],
+        strategy: 'naive',
+      }),
+    );
     const child = spawn(process.execPath, [CLI, 'profile', input, '--config', config, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -30,7 +30,7 @@ function demoParagraph(): string {
 describe("the README's figures (issue 16, item 11)", function () {
   this.timeout(120_000);
 
-  it('are what `npm run demo` prints: each example\'s savings, and the simulated free text\'s', async () => {
+  it("are what `npm run demo` prints: each example's savings, and the simulated free text's", async () => {
     const paragraph = demoParagraph();
     const said = (pattern: RegExp): string => {
       const match = pattern.exec(paragraph);

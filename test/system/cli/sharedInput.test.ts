@@ -108,7 +108,9 @@ describe('the CLI when its input is shared', function () {
           assert.equal(first.code, 1, first.stderr);
           assert.ok(
             first.stderr.includes(`Stopped: ${ws.input} changed while the run was going (`) &&
-              first.stderr.includes('so no output was written. Run the same command again to process it as it is now; calls already made are cached and cost nothing.'),
+              first.stderr.includes(
+                'so no output was written. Run the same command again to process it as it is now; calls already made are cached and cost nothing.',
+              ),
             first.stderr,
           );
           assert.doesNotMatch(first.stderr, /internal error/);
@@ -136,7 +138,12 @@ describe('the CLI when its input is shared', function () {
       const second = await runCli(ws.input, ws.config);
       assert.equal(second.code, 1, second.stderr);
       const pid = first.child.pid!;
-      assert.match(second.stderr, new RegExp(`^smart: .*tickets\\.jsonl is already being processed by another Smart run \\(process ${pid} on ${os.hostname()}, since \\d{4}-\\d\\d-\\d\\dT`));
+      assert.match(
+        second.stderr,
+        new RegExp(
+          `^smart: .*tickets\\.jsonl is already being processed by another Smart run \\(process ${pid} on ${os.hostname()}, since \\d{4}-\\d\\d-\\d\\dT`,
+        ),
+      );
       assert.match(second.stderr, /delete .*\.smart[/\\]tickets\.jsonl\.lock/);
 
       first.child.kill('SIGKILL');

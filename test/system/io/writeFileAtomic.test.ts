@@ -139,7 +139,9 @@ describe('writeFileAtomic when the disk refuses a write', () => {
       }).catch((error) => console.log(JSON.stringify({ written, code: error.code })));`;
     const folder = mkdtempSync(path.join(tmpdir(), 'smart-atomic-full-'));
     try {
-      const run = spawnSync('bash', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, '-e', script, path.join(folder, 'out.jsonl')], { encoding: 'utf8' });
+      const run = spawnSync('bash', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, '-e', script, path.join(folder, 'out.jsonl')], {
+        encoding: 'utf8',
+      });
       const { written, code } = JSON.parse(run.stdout) as { written: number; code: string };
       assert.equal(code, 'EFBIG');
       assert.ok(written >= 1 << 20 && written < 1.5 * (1 << 20), `the failure was said after ${written} bytes`);

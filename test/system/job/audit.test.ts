@@ -20,7 +20,7 @@ function workspace(baseURL: string, judge: Record<string, unknown> = {}): { dir:
   return { dir, ...writeCapitalsWorkspace(dir, baseURL, judge) };
 }
 
-describe('a person\'s audit of the judge', () => {
+describe("a person's audit of the judge", () => {
   it('keeps a share of the budget for it, samples the pairs the judge said yes to, and states the guarantee as a person would judge once they are labelled', async () => {
     await withOpenAiTestServer({ answer: answers }, async (server) => {
       const ws = workspace(server.baseURL);
@@ -30,30 +30,53 @@ describe('a person\'s audit of the judge', () => {
       const audit = report.audit!;
       assert.ok(audit.pairs.length > 0 && audit.pairs.length <= 40, `${audit.pairs.length} pairs`);
       assert.equal(audit.plans[0].plan, 'mid');
-      assert.ok(audit.pairs.every((p) => p.model === 'mid' && /^What is the capital of country \d+\?$/.test(p.input) && cityOf(p.referenceOutput) !== '' && p.candidateOutput !== p.referenceOutput));
+      assert.ok(
+        audit.pairs.every(
+          (p) =>
+            p.model === 'mid' &&
+            /^What is the capital of country \d+\?$/.test(p.input) &&
+            cityOf(p.referenceOutput) !== '' &&
+            p.candidateOutput !== p.referenceOutput,
+        ),
+      );
 
       // Export, label as a person would (by the cities named), import.
       const exported = path.join(ws.dir, 'to-label.jsonl');
       const out = spawnSync(process.execPath, [CLI, 'audit', ws.input, '--export', exported], { encoding: 'utf8' });
       assert.equal(out.status, 0, out.stderr);
-      const lines = readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditPair & { key: string; label: string | null });
+      const lines = readFileSync(exported, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as AuditPair & { key: string; label: string | null });
       assert.equal(lines.length, audit.pairs.length);
       const wrong = lines.filter((l) => cityOf(l.referenceOutput) !== cityOf(l.candidateOutput)).length;
       assert.ok(wrong > 0, 'the judge said yes to some wrong answers in the sample');
-      writeFileSync(exported, lines.map((l) => JSON.stringify({ ...l, label: cityOf(l.referenceOutput) === cityOf(l.candidateOutput) ? 'agree' : 'disagree' })).join('\n') + '\n');
+      writeFileSync(
+        exported,
+        lines.map((l) => JSON.stringify({ ...l, label: cityOf(l.referenceOutput) === cityOf(l.candidateOutput) ? 'agree' : 'disagree' })).join('\n') + '\n',
+      );
       const imported = spawnSync(process.execPath, [CLI, 'audit', ws.input, '--import', exported], { encoding: 'utf8' });
       assert.equal(imported.status, 0, imported.stderr);
-      const match = /^With 95% confidence, at least ([\d,]+) of the whole file's 3,000 outputs \([\d.]+%\) (agree|are known to agree) with big as a person would judge \(target 85%\): of the (\d+) pairs you labelled \(from (\d+) certification items drawn at random\), the judge said yes where you did not on (\d+), so on the items left it says yes falsely on at most ([\d,]+) outputs the run wrote\.$/.exec(imported.stdout.trim());
+      const match =
+        /^With 95% confidence, at least ([\d,]+) of the whole file's 3,000 outputs \([\d.]+%\) (agree|are known to agree) with big as a person would judge \(target 85%\): of the (\d+) pairs you labelled \(from (\d+) certification items drawn at random\), the judge said yes where you did not on (\d+), so on the items left it says yes falsely on at most ([\d,]+) outputs the run wrote\.$/.exec(
+          imported.stdout.trim(),
+        );
       assert.ok(match, imported.stdout);
       const [, counted, , pairs, sampled, falseYes, cap] = match;
       assert.equal(Number(pairs), audit.pairs.length);
       assert.equal(Number(falseYes), wrong);
       const plan = report.plan.entries.find((e) => e.id === 'mid')!;
-      const expectedCap = Math.min(plan.agreeing!, audit.population - hypergeometricLowerBound(Number(sampled) - wrong, Number(sampled), audit.population, audit.alpha) - wrong);
+      const expectedCap = Math.min(
+        plan.agreeing!,
+        audit.population - hypergeometricLowerBound(Number(sampled) - wrong, Number(sampled), audit.population, audit.alpha) - wrong,
+      );
       assert.equal(Number(cap.replace(/,/g, '')), expectedCap);
       assert.equal(Number(counted.replace(/,/g, '')), report.plan.agreeingOutputs! - expectedCap);
       // What a person would find in the outputs written: the claim holds here.
-      const written = readFileSync(path.join(ws.dir, 'countries.smart.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { country: string; smart: { raw: string } });
+      const written = readFileSync(path.join(ws.dir, 'countries.smart.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { country: string; smart: { raw: string } });
       const agreeing = written.filter((w) => cityOf(w.smart.raw) === /\d+/.exec(w.country)![0]).length;
       assert.ok(agreeing >= Number(counted.replace(/,/g, '')), `${agreeing} agree; the audit claims at least ${counted}`);
     });
@@ -105,9 +128,23 @@ describe('a person\'s audit of the judge', () => {
 
   it('says what is left to label until every pair is', async () => {
     const setup: AuditSetup = { alpha: 0.01, population: 1000, plans: [{ plan: 'p', sampled: 3 }], pairs: [pair(1), pair(2)] };
-    const run: AuditedRun = { seed: 1, items: 1100, profiledItems: 100, reference: 'ref', auditAlpha: 0.01, plan: { entries: [{ id: 'p', plan: { kind: 'single', model: 'p' }, items: 1000, agreeing: 950 }] } };
+    const run: AuditedRun = {
+      seed: 1,
+      items: 1100,
+      profiledItems: 100,
+      reference: 'ref',
+      auditAlpha: 0.01,
+      plan: { entries: [{ id: 'p', plan: { kind: 'single', model: 'p' }, items: 1000, agreeing: 950 }] },
+    };
     assert.deepEqual(auditResult(run, setup, new Map([[pairKey(pair(1)), 'agree']])), { labelled: 1, total: 2 });
-    const done = auditResult(run, setup, new Map([[pairKey(pair(1)), 'agree'], [pairKey(pair(2)), 'skip']]));
+    const done = auditResult(
+      run,
+      setup,
+      new Map([
+        [pairKey(pair(1)), 'agree'],
+        [pairKey(pair(2)), 'skip'],
+      ]),
+    );
     const cap = Math.min(950, 1000 - hypergeometricLowerBound(2, 3, 1000, 0.01) - 1);
     assert.deepEqual(done.done, { plans: [{ plan: 'p', sampled: 3, falseYes: 1, cap }], agreeingOutputs: 100 + 950 - cap });
   });

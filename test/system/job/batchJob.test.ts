@@ -58,7 +58,10 @@ interface OutputLine {
 }
 
 function outputLines(ws: Workspace): OutputLine[] {
-  return readFileSync(jobFiles(ws.input).output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as OutputLine);
+  return readFileSync(jobFiles(ws.input).output, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as OutputLine);
 }
 
 /** Every line answered, in input order, with an answer of the plan's models. */
@@ -73,7 +76,10 @@ function assertOutputs(ws: Workspace, count: number): void {
 
 /** The cache file's entries. */
 function cacheEntries(ws: Workspace): Array<{ k: string; in: number; out: number; pf?: number; run?: string }> {
-  return readFileSync(jobFiles(ws.input).cache, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { k: string; in: number; out: number; pf?: number; run?: string });
+  return readFileSync(jobFiles(ws.input).cache, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { k: string; in: number; out: number; pf?: number; run?: string });
 }
 
 describe('batch mode of a job, against the test server', function () {
@@ -103,7 +109,8 @@ describe('batch mode of a job, against the test server', function () {
     return ws;
   }
 
-  const run = (ws: Workspace, options: Partial<JobOptions> = {}): ReturnType<typeof runJob> => runJob({ input: ws.input, config: loadConfig(ws.config), ...options });
+  const run = (ws: Workspace, options: Partial<JobOptions> = {}): ReturnType<typeof runJob> =>
+    runJob({ input: ws.input, config: loadConfig(ws.config), ...options });
 
   /** The models the server saw in batches, in the order the batches were created. */
   const batchModels = (server: OpenAiTestServer): string[] => server.batches().map((b) => String(b.model));
@@ -114,7 +121,10 @@ describe('batch mode of a job, against the test server', function () {
     const progress: BatchesProgress[] = [];
     const { report } = await run(ws, { onBatches: (p) => progress.push(p) });
     assertOutputs(ws, 3000);
-    assert.ok(report.plan.entries.some((e) => e.items > 0 && e.plan.kind === 'gated'), `plan: ${report.plan.entries.map((e) => e.id).join(', ')}`);
+    assert.ok(
+      report.plan.entries.some((e) => e.items > 0 && e.plan.kind === 'gated'),
+      `plan: ${report.plan.entries.map((e) => e.id).join(', ')}`,
+    );
     // The first round holds the gate's members; the escalations to big come once their answers are in.
     const models = batchModels(server);
     assert.ok(models.includes('tiny') && models.includes('mid'));
@@ -201,15 +211,21 @@ describe('batch mode of a job, against the test server', function () {
     assert.equal(report.paidCalls, server.counts().paid);
   });
 
-  it('stops with the batch, the file and the provider\'s reason when a batch fails validation, then runs again once fixed', async () => {
+  it("stops with the batch, the file and the provider's reason when a batch fails validation, then runs again once fixed", async () => {
     const server = await serve({ maxRequests: 500 });
     const ws = job(2000, server);
-    const error = await run(ws).then(() => assert.fail('the run succeeded'), (e: unknown) => e);
+    const error = await run(ws).then(
+      () => assert.fail('the run succeeded'),
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof BatchRunError, String(error));
     const [failure] = error.validation;
     assert.match(failure.batchId, /^batch_test_/);
     assert.ok(failure.file.startsWith(BatchSession.folderFor(ws.input)), failure.file);
-    assert.match(error.message, new RegExp(`batch ${failure.batchId} of ${failure.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed validation: line 501: too_many_requests: `));
+    assert.match(
+      error.message,
+      new RegExp(`batch ${failure.batchId} of ${failure.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed validation: line 501: too_many_requests: `),
+    );
     assert.ok(!existsSync(jobFiles(ws.input).output));
 
     writeFileSync(ws.config, JSON.stringify({ ...JSON.parse(readFileSync(ws.config, 'utf8')), batch: { pollSeconds: 0.02, maxRequestsPerBatch: 500 } }));
@@ -217,7 +233,11 @@ describe('batch mode of a job, against the test server', function () {
     assertOutputs(ws, 2000);
     assert.equal(server.maxPaidPerRequest(), 1);
     assert.ok(report.cachedCalls > 0, 'the profiling calls came from the cache');
-    assert.equal(report.paidCalls, server.counts().paid - report.cachedCalls, 'the answers of the batches that passed validation were kept, and count as this run\'s');
+    assert.equal(
+      report.paidCalls,
+      server.counts().paid - report.cachedCalls,
+      "the answers of the batches that passed validation were kept, and count as this run's",
+    );
   });
 
   it('cancels the batches at the provider when asked, and a rerun submits what they left, paying nothing twice', async () => {
@@ -229,31 +249,59 @@ describe('batch mode of a job, against the test server', function () {
       if (p.batches.length > 0 && p.batches.every((b) => b.batchId !== undefined)) controller.abort(reason);
     };
     await assert.rejects(run(ws, { signal: controller.signal, onBatches, onBatchAbort: (why) => (why === reason ? 'cancel' : 'leave') }), (e) => e === reason);
-    assert.ok(server.batches().every((b) => b.status === 'cancelling'), `${server.batches().map((b) => b.status).join(', ')}`);
+    assert.ok(
+      server.batches().every((b) => b.status === 'cancelling'),
+      `${server
+        .batches()
+        .map((b) => b.status)
+        .join(', ')}`,
+    );
     const created = server.batches().length;
 
     const { report } = await run(ws);
     assertOutputs(ws, 1500);
     assert.ok(server.batches().length > created, 'the cancelled requests were submitted again');
-    assert.equal(server.batches().slice(0, created).filter((b) => b.status === 'cancelled').length, created);
+    assert.equal(
+      server
+        .batches()
+        .slice(0, created)
+        .filter((b) => b.status === 'cancelled').length,
+      created,
+    );
     assert.equal(server.maxPaidPerRequest(), 1);
     assert.ok(report.batchCalls > 0);
   });
 
-  describe('through a folder, for an engine of one\'s own', () => {
+  describe("through a folder, for an engine of one's own", () => {
     /** Answers every request of the files as an engine would: each through the server's chat endpoint, written in vLLM's output format beside it. */
     async function answerFiles(server: OpenAiTestServer, dir: string, files: readonly string[]): Promise<string[]> {
       const outputs: string[] = [];
       for (const file of files) {
-        const lines = readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; body: unknown });
+        const lines = readFileSync(path.join(dir, file), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { custom_id: string; body: unknown });
         const out: string[] = [];
         // Sixteen requests at a time, as an engine answers many at once.
         for (let start = 0; start < lines.length; start += 16) {
-          out.push(...(await Promise.all(lines.slice(start, start + 16).map(async (request, j) => {
-            const response = await fetch(`${server.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) });
-            const id = `vllm-${start + j}`;
-            return JSON.stringify({ id, custom_id: request.custom_id, response: { status_code: response.status, request_id: id, body: await response.json() }, error: null });
-          }))));
+          out.push(
+            ...(await Promise.all(
+              lines.slice(start, start + 16).map(async (request, j) => {
+                const response = await fetch(`${server.baseURL}/chat/completions`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify(request.body),
+                });
+                const id = `vllm-${start + j}`;
+                return JSON.stringify({
+                  id,
+                  custom_id: request.custom_id,
+                  response: { status_code: response.status, request_id: id, body: await response.json() },
+                  error: null,
+                });
+              }),
+            )),
+          );
         }
         const output = file.replace(/\.jsonl$/, '.output.jsonl');
         writeFileSync(path.join(dir, output), out.join('\n') + '\n');
@@ -263,17 +311,22 @@ describe('batch mode of a job, against the test server', function () {
     }
 
     const exportRun = (ws: Workspace, dir: string, importing: boolean): Promise<JobReport | RequestsExported> =>
-      run(ws, { batchFolder: { dir, importing } }).then((r) => r.report, (e: unknown) => {
-        if (e instanceof RequestsExported) return e;
-        throw e;
-      });
+      run(ws, { batchFolder: { dir, importing } }).then(
+        (r) => r.report,
+        (e: unknown) => {
+          if (e instanceof RequestsExported) return e;
+          throw e;
+        },
+      );
 
     it('writes the request files and says how to import; the import finishes the run, escalations in a second round, each request paid once', async () => {
       if (!existsSync(CLI)) return;
       const server = await serve();
       const ws = job(2000, server);
       const dir = path.join(ws.dir, 'exchange');
-      const cli = spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes', '--batch-export', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const cli = spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes', '--batch-export', dir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child = cli;
       let stdout = '';
       cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -318,9 +371,17 @@ describe('batch mode of a job, against the test server', function () {
       const kept = readFileSync(firstFile, 'utf8').trim().split('\n');
       writeFileSync(firstFile, [...kept.slice(3), JSON.stringify({ custom_id: 'not-a-request', response: { status_code: 200, body: {} } })].join('\n') + '\n');
 
-      const error = await exportRun(ws, dir, true).then(() => assert.fail('the import succeeded'), (e: unknown) => e);
+      const error = await exportRun(ws, dir, true).then(
+        () => assert.fail('the import succeeded'),
+        (e: unknown) => e,
+      );
       assert.ok(error instanceof BatchImportError, String(error));
-      assert.match(error.message, new RegExp(`1 output line\\(s\\) answer no request written to .*\\n  ${firstFile.replace(/[.]/g, '\\.')}:${kept.length - 2} \\(custom_id not-a-request\\)`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `1 output line\\(s\\) answer no request written to .*\\n  ${firstFile.replace(/[.]/g, '\\.')}:${kept.length - 2} \\(custom_id not-a-request\\)`,
+        ),
+      );
       assert.match(error.message, /3 request\(s\) got no answer:\n  .*requests-1-local-0001-.*\.jsonl:1 \(custom_id [0-9a-f]{64}: no line answers it\)/);
       const paid = server.counts().paid;
 
@@ -328,7 +389,11 @@ describe('batch mode of a job, against the test server', function () {
       writeFileSync(firstFile, kept.join('\n') + '\n');
       let result = await exportRun(ws, dir, true);
       while (result instanceof RequestsExported) {
-        await answerFiles(server, dir, result.files.map((f) => f.file));
+        await answerFiles(
+          server,
+          dir,
+          result.files.map((f) => f.file),
+        );
         result = await exportRun(ws, dir, true);
       }
       assertOutputs(ws, 1500);
@@ -345,9 +410,15 @@ describe('batch mode of a job, against the test server', function () {
       const text = readFileSync(manifestFile, 'utf8');
       const calls = server.counts().total;
       const edited = JSON.stringify({ ...(JSON.parse(text) as object), rounds: 'one' });
-      for (const [broken, expected] of [[text.slice(0, text.length / 2), /not valid JSON/], [edited, /rounds: /]] as const) {
+      for (const [broken, expected] of [
+        [text.slice(0, text.length / 2), /not valid JSON/],
+        [edited, /rounds: /],
+      ] as const) {
         writeFileSync(manifestFile, broken);
-        await assert.rejects(exportRun(ws, dir, true), (e: Error) => e instanceof StateFileError && e.message.startsWith(manifestFile) && expected.test(e.message));
+        await assert.rejects(
+          exportRun(ws, dir, true),
+          (e: Error) => e instanceof StateFileError && e.message.startsWith(manifestFile) && expected.test(e.message),
+        );
       }
       assert.equal(server.counts().total, calls);
     });
@@ -374,13 +445,14 @@ describe('batch mode of a job, against the test server', function () {
       return { proc, output: () => ({ stdout, stderr }), exit: new Promise((resolve) => proc.once('exit', resolve)) };
     }
 
-    const waitFor = (condition: () => boolean): Promise<void> => new Promise((resolve) => {
-      const timer = setInterval(() => {
-        if (!condition()) return;
-        clearInterval(timer);
-        resolve();
-      }, 5);
-    });
+    const waitFor = (condition: () => boolean): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = setInterval(() => {
+          if (!condition()) return;
+          clearInterval(timer);
+          resolve();
+        }, 5);
+      });
 
     /** No file was submitted twice: each (run, file) of the metadata names one batch. */
     function assertEachFileOnce(server: OpenAiTestServer): void {
@@ -408,7 +480,10 @@ describe('batch mode of a job, against the test server', function () {
       assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
       assertOutputs(ws, 6000);
       const report = JSON.parse(readFileSync(jobFiles(ws.input).report, 'utf8')) as JobReport;
-      assert.equal(report.paidCalls + report.cachedCalls, Object.values(report.perModel).reduce((n, m) => n + m.calls, 0));
+      assert.equal(
+        report.paidCalls + report.cachedCalls,
+        Object.values(report.perModel).reduce((n, m) => n + m.calls, 0),
+      );
       assert.ok(report.batchCalls > 0);
     });
 
@@ -420,8 +495,14 @@ describe('batch mode of a job, against the test server', function () {
       await waitFor(() => server.batches().length > 0 && /batch .*\(batch_test_/.test(first.output().stderr));
       first.proc.kill('SIGINT');
       assert.equal(await first.exit, 130, first.output().stderr);
-      assert.match(first.output().stderr, /Cancelled\. .*\n(\d+) batch(es are| is) still running at the provider\. Run the same command again to collect their answers; each request is paid once\./);
-      assert.ok(server.batches().every((b) => b.status !== 'cancelling' && b.status !== 'cancelled'), 'a batch was cancelled');
+      assert.match(
+        first.output().stderr,
+        /Cancelled\. .*\n(\d+) batch(es are| is) still running at the provider\. Run the same command again to collect their answers; each request is paid once\./,
+      );
+      assert.ok(
+        server.batches().every((b) => b.status !== 'cancelling' && b.status !== 'cancelled'),
+        'a batch was cancelled',
+      );
 
       const second = cli(ws);
       assert.equal(await second.exit, 0, second.output().stderr);

@@ -43,7 +43,12 @@ function models(judge: (messages: readonly TestMessage[]) => string) {
 
 const TRUTH = { same: (a: string, b: string) => cityOf(a) === cityOf(b) };
 
-function workspace(count: number, baseURL: string, answer: Record<string, unknown>, candidates: string[] = ['mid']): { dir: string; input: string; config: string } {
+function workspace(
+  count: number,
+  baseURL: string,
+  answer: Record<string, unknown>,
+  candidates: string[] = ['mid'],
+): { dir: string; input: string; config: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-judge-'));
   const input = path.join(dir, 'countries.jsonl');
   writeFileSync(input, items(count));
@@ -84,18 +89,31 @@ describe('runJob with a judge', () => {
     await withServer(scriptedJudge(TRUTH), async (server) => {
       const ws = workspace(1500, server.baseURL, JUDGE);
       const previews: string[][] = [];
-      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), confirm: (p) => (previews.push(describePreview(p, 'big')), Promise.resolve(true)) });
-      assert.match(previews[0].at(-1)!, /^The judge judge costs about \$[\d.]+ a call: nothing where a candidate's output is the same as the reference's but for case, punctuation and spacing, up to about \$[\d.]+ if it judges every candidate's output on every item\.$/);
+      const { report } = await runJob({
+        input: ws.input,
+        config: loadConfig(ws.config),
+        confirm: (p) => (previews.push(describePreview(p, 'big')), Promise.resolve(true)),
+      });
+      assert.match(
+        previews[0].at(-1)!,
+        /^The judge judge costs about \$[\d.]+ a call: nothing where a candidate's output is the same as the reference's but for case, punctuation and spacing, up to about \$[\d.]+ if it judges every candidate's output on every item\.$/,
+      );
       const judge = report.judge!;
       assert.equal(judge.model, 'judge');
       const mid = report.models.find((m) => m.id === 'mid')!;
       assert.equal(judge.comparisons, mid.n, 'one comparison per profiled item of the one candidate');
       assert.equal(judge.judged, mid.n, 'mid never words it as big does, so every comparison went to the judge');
       assert.equal(judge.calls, server.counts().paidPerModel.judge);
-      assert.ok(judge.cost > 0 && Math.abs(report.totalCost - report.models.reduce((s, m) => s + m.cost, 0) - judge.cost) < 1e-12, 'the judge is in the total, apart from the models');
+      assert.ok(
+        judge.cost > 0 && Math.abs(report.totalCost - report.models.reduce((s, m) => s + m.cost, 0) - judge.cost) < 1e-12,
+        'the judge is in the total, apart from the models',
+      );
       // mid agrees as the judge decides (14 items in 15), though its words never match.
       assert.ok(mid.agreements / mid.n > 0.9, `mid agreed on ${mid.agreements} of ${mid.n}`);
-      assert.ok(report.plan.entries.some((e) => e.id === 'mid' && e.items > 0), 'the plan uses mid');
+      assert.ok(
+        report.plan.entries.some((e) => e.id === 'mid' && e.items > 0),
+        'the plan uses mid',
+      );
       assert.deepEqual(report.guarantee.judgedBy, { model: 'judge', question: 'equivalent' });
       assert.match(describeGuarantee(report), /\(target 90%\), as judge judges agreement \(the same meaning\): /);
       assert.equal(report.guarantee.statement, describeGuarantee(report));
@@ -108,8 +126,11 @@ describe('runJob with a judge', () => {
         assert.equal(d.referenceAnswer, undefined, 'a judge compares the outputs themselves');
         assert.notEqual(cityOf(d.referenceOutput), cityOf(d.candidateOutput));
       }
-      assert.match(describeJudge(judge), /^Judge judge \(the same meaning\): asked on [\d,]+ of [\d,]+ comparisons, [\d,]+ calls, \$[\d.]+ \(all paid in this run\)\.$/);
-      assert.ok(!('judge' in report.perModel), 'the judge is not one of the run\'s models');
+      assert.match(
+        describeJudge(judge),
+        /^Judge judge \(the same meaning\): asked on [\d,]+ of [\d,]+ comparisons, [\d,]+ calls, \$[\d.]+ \(all paid in this run\)\.$/,
+      );
+      assert.ok(!('judge' in report.perModel), "the judge is not one of the run's models");
     });
   });
 
@@ -120,7 +141,10 @@ describe('runJob with a judge', () => {
       assert.ok(report.judge!.comparisons > 0);
       assert.equal(report.judge!.judged, 0);
       assert.equal(server.counts().paidPerModel.judge ?? 0, 0);
-      assert.match(describeJudge(report.judge!), /asked on 0 of [\d,]+ comparisons \(the others were the same but for case, punctuation and spacing\), 0 calls/);
+      assert.match(
+        describeJudge(report.judge!),
+        /asked on 0 of [\d,]+ comparisons \(the others were the same but for case, punctuation and spacing\), 0 calls/,
+      );
     });
   });
 
@@ -164,7 +188,10 @@ describe('runJob with a judge', () => {
       assert.ok(report.batchCalls > 0, 'no batch calls');
       const batchedModels = new Set(server.batches().map((b) => String(b.model)));
       assert.ok(!batchedModels.has('judge'), `batches for ${[...batchedModels].join(', ')}`);
-      assert.ok(report.judge!.calls > 0 && report.judge!.calls <= report.profiledItems, `${report.judge!.calls} judge calls for ${report.profiledItems} profiled items`);
+      assert.ok(
+        report.judge!.calls > 0 && report.judge!.calls <= report.profiledItems,
+        `${report.judge!.calls} judge calls for ${report.profiledItems} profiled items`,
+      );
       assert.equal(server.counts().paidPerModel.judge, report.judge!.calls);
       assert.equal(server.maxPaidPerRequest(), 1);
       assert.equal(readFileSync(jobFiles(ws.input).output, 'utf8').trim().split('\n').length, 3000);
@@ -172,7 +199,7 @@ describe('runJob with a judge', () => {
     });
   });
 
-  it('the CLI, killed with SIGKILL while the judge is being asked, resumes and pays no call twice, the judge\'s included', async function () {
+  it("the CLI, killed with SIGKILL while the judge is being asked, resumes and pays no call twice, the judge's included", async function () {
     if (!existsSync(CLI)) this.skip();
     // One call at a time; the 40th judge request hangs, so that the CLI is killed with judge verdicts already in its cache.
     let hangAtJudge = 40;
@@ -181,7 +208,8 @@ describe('runJob with a judge', () => {
     await withOpenAiTestServer({ answer: models(scriptedJudge(TRUTH)), fault }, async (server) => {
       const ws = workspace(800, server.baseURL, JUDGE);
       writeFileSync(ws.config, JSON.stringify({ ...(JSON.parse(readFileSync(ws.config, 'utf8')) as object), concurrency: 1 }));
-      const run = (): ReturnType<typeof spawn> => spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const run = (): ReturnType<typeof spawn> =>
+        spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
       await killWhen(run(), () => judgeCalls > hangAtJudge);
       assert.ok(!existsSync(jobFiles(ws.input).output), 'a killed run left an output file');
       const judgePaidBefore = server.counts().paidPerModel.judge;
@@ -202,7 +230,10 @@ describe('runJob with a judge', () => {
   describe('a gate the judge decides', () => {
     /** The output file's lines: the country's number, the model kept and its output. */
     const outputLines = (input: string): Array<{ id: number; smart: { output: string; model: string } }> =>
-      readFileSync(jobFiles(input).output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; smart: { output: string; model: string } });
+      readFileSync(jobFiles(input).output, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: number; smart: { output: string; model: string } });
 
     for (const batch of [false, true]) {
       it(`keeps left's answer where the judge finds left and right say the same, else asks big${batch ? ', in batch mode' : ''}; verify replays its verdicts`, async () => {
@@ -223,7 +254,10 @@ describe('runJob with a judge', () => {
           assert.ok(wrong.every((l) => l.smart.model === 'left' && l.id % 5 === 1));
           assert.ok(wrong.length <= 0.3 * alone, `${wrong.length} wrong cities; left alone answers ${alone} items`);
           const agreeing = lines.filter((l) => cityOf(l.smart.output) === String(l.id)).length;
-          assert.ok(agreeing >= report.plan.agreeingOutputs!, `${agreeing} outputs name the right city; the plan claims at least ${report.plan.agreeingOutputs}`);
+          assert.ok(
+            agreeing >= report.plan.agreeingOutputs!,
+            `${agreeing} outputs name the right city; the plan claims at least ${report.plan.agreeingOutputs}`,
+          );
           assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
           assert.equal(server.counts().paidPerModel.judge, report.judge!.calls);
           if (batch) assert.ok(report.batchCalls > 0 && !server.batches().some((b) => String(b.model) === 'judge'), 'models in batches, the judge online');
@@ -243,9 +277,16 @@ describe('runJob with a judge', () => {
 
   it('refuses a judge the config cannot use, naming the setting', () => {
     const dir = workspace(10, 'http://127.0.0.1:1/v1', { ...JUDGE, model: 'nobody' }).config;
-    assert.throws(() => loadConfig(dir), (error: unknown) => error instanceof ConfigError && /answer\.model: unknown model id "nobody"/.test(error.message));
+    assert.throws(
+      () => loadConfig(dir),
+      (error: unknown) => error instanceof ConfigError && /answer\.model: unknown model id "nobody"/.test(error.message),
+    );
     const ws = workspace(10, 'http://127.0.0.1:1/v1', { ...JUDGE, template: 'judge.txt' });
     writeFileSync(path.join(ws.dir, 'judge.txt'), 'Is {{candidate_output}} right? yes or no');
-    assert.throws(() => loadConfig(ws.config), (error: unknown) => error instanceof ConfigError && /answer\.template: judge\.txt must show the judge both outputs: it has no \{\{reference_output\}\}/.test(error.message));
+    assert.throws(
+      () => loadConfig(ws.config),
+      (error: unknown) =>
+        error instanceof ConfigError && /answer\.template: judge\.txt must show the judge both outputs: it has no \{\{reference_output\}\}/.test(error.message),
+    );
   });
 });

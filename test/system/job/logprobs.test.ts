@@ -40,14 +40,23 @@ describe('runJob with answer probabilities', () => {
       const { report } = await runJob({ input, config: loadConfig(path.join(dir, 'smart.config.json')), keys });
       assert.ok(server.requests.some((r) => r.model === 'mid'));
       const used = report.plan.entries.filter((e) => e.items > 0);
-      assert.ok(used.some((e) => e.plan.kind === 'confident'), `plan: ${used.map((e) => e.id).join(', ')}`);
-      const cached = readFileSync(jobFiles(input).cache, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { p?: number });
-      assert.ok(cached.some((e) => e.p === 0.55) && cached.some((e) => e.p === 0.995), 'the cache keeps each answer\'s probability');
+      assert.ok(
+        used.some((e) => e.plan.kind === 'confident'),
+        `plan: ${used.map((e) => e.id).join(', ')}`,
+      );
+      const cached = readFileSync(jobFiles(input).cache, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { p?: number });
+      assert.ok(cached.some((e) => e.p === 0.55) && cached.some((e) => e.p === 0.995), "the cache keeps each answer's probability");
 
       const paid = server.counts().paid;
       const again = await runJob({ input, config: loadConfig(path.join(dir, 'smart.config.json')), keys, force: true });
       assert.equal(server.counts().paid, paid, 'the rerun is answered from the cache, probabilities included');
-      assert.deepEqual(again.report.plan.entries.map((e) => e.id), report.plan.entries.map((e) => e.id));
+      assert.deepEqual(
+        again.report.plan.entries.map((e) => e.id),
+        report.plan.entries.map((e) => e.id),
+      );
     });
   });
 });

@@ -25,7 +25,9 @@ const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 
 /** Items: a message and, hidden in it, the label the reference gives. */
 function items(count: number): string {
-  return Array.from({ length: count }, (_, i) => JSON.stringify({ id: i, msg: { body: `message ${i} ${i % 3 === 0 ? 'buy now' : 'see you'}` } })).join('\n') + '\n';
+  return (
+    Array.from({ length: count }, (_, i) => JSON.stringify({ id: i, msg: { body: `message ${i} ${i % 3 === 0 ? 'buy now' : 'see you'}` } })).join('\n') + '\n'
+  );
 }
 
 /**
@@ -50,7 +52,10 @@ function workspace(count: number, baseURL: string, extra: Record<string, unknown
   return { dir, input, config };
 }
 
-function withServer<R>(options: { fault?: (info: FaultInfo) => Fault | undefined; latencyMs?: number }, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
+function withServer<R>(
+  options: { fault?: (info: FaultInfo) => Fault | undefined; latencyMs?: number },
+  body: (server: OpenAiTestServer) => Promise<R>,
+): Promise<R> {
   return withOpenAiTestServer({ answer, ...options }, body);
 }
 
@@ -58,7 +63,10 @@ const env = { SMART_TEST_KEY: KEY };
 const keys = (_: string, name: string | undefined): ApiKey | undefined => environmentKey(name, env);
 
 function outputLines(file: string): Array<Record<string, unknown> & { smart: { output: string; model: string; raw: string } }> {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 /**
@@ -97,10 +105,14 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       assert.equal(report.models.find((m) => m.id === 'tiny')!.status, 'invalid');
       assert.ok(report.savings > 1, `savings ${report.savings}`);
       const onDisk = JSON.parse(readFileSync(files.report, 'utf8')) as JobReport;
-      for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const) assert.ok(field in onDisk, field);
+      for (const field of ['totalCost', 'referenceOnlyCost', 'savings', 'perModel', 'guarantee', 'strategy', 'seed'] as const)
+        assert.ok(field in onDisk, field);
       // The file states the guarantee in the words every view uses.
       assert.equal(onDisk.guarantee.statement, describeGuarantee(report));
-      assert.match(onDisk.guarantee.statement, /^With 95% confidence, at least [\d,]+ of the whole file's 600 outputs \([\d.]+%\) agree with big \(target 90%\)/);
+      assert.match(
+        onDisk.guarantee.statement,
+        /^With 95% confidence, at least [\d,]+ of the whole file's 600 outputs \([\d.]+%\) agree with big \(target 90%\)/,
+      );
       assert.equal(onDisk.perModel.big.calls, report.models.find((m) => m.id === 'big')!.calls);
       // And each model's two facts, as the command line and the panel word them.
       assert.deepEqual(onDisk.standings, Object.fromEntries(report.models.map((m) => [m.id, standing(m, report)])));
@@ -221,9 +233,15 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
         let preview: CostPreview | undefined;
         const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys, confirm: (p) => ((preview = p), Promise.resolve(true)) });
         const least = preview!.leastProfiling;
-        const profiling = report.models.reduce((sum, m) => sum + (m.n > 0 || m.role === 'reference' ? m.costPerItem * (m.role === 'reference' ? report.profiledItems : m.n) : 0), 0);
+        const profiling = report.models.reduce(
+          (sum, m) => sum + (m.n > 0 || m.role === 'reference' ? m.costPerItem * (m.role === 'reference' ? report.profiledItems : m.n) : 0),
+          0,
+        );
         assert.ok(least.items <= report.profiledItems, `${strategy}: at least ${least.items} items said, ${report.profiledItems} profiled`);
-        assert.ok(least.cost <= profiling * 1.05 && least.cost <= report.totalCost, `${strategy}: at least ${least.cost} said; profiling cost about ${profiling}, the run ${report.totalCost}`);
+        assert.ok(
+          least.cost <= profiling * 1.05 && least.cost <= report.totalCost,
+          `${strategy}: at least ${least.cost} said; profiling cost about ${profiling}, the run ${report.totalCost}`,
+        );
       });
     }
   });
@@ -235,7 +253,8 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     const words = [' the', ' and', ' for', ' you', ' are', ' not', ' but', ' all', ' can', ' was', ' one', ' our', ' out', ' day', ' get', ' has'];
     const median = 400;
     const lengthOf = (i: number): number => (i === 250 ? 1000 * median : Math.round((median / 2 ** (1 / 1.5)) * (1 - ((i * 0.6180339887) % 1)) ** (-1 / 1.5)));
-    const body = (i: number): string => `message ${i} ${i % 3 === 0 ? 'buy now' : 'see you'}` + Array.from({ length: lengthOf(i) }, (_, k) => words[(i + k) % words.length]).join('');
+    const body = (i: number): string =>
+      `message ${i} ${i % 3 === 0 ? 'buy now' : 'see you'}` + Array.from({ length: lengthOf(i) }, (_, k) => words[(i + k) % words.length]).join('');
     const file = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i, msg: { body: body(i) } })).join('\n') + '\n';
     await withServer({}, async (server) => {
       const alone = workspace(0, server.baseURL, { strategy: 'naive' });
@@ -253,7 +272,11 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       const preview = figure(cli.stderr, /big alone on every item: \$([\d,]+(?:\.\d+)?)/);
       const printed = figure(cli.stdout, /vs \$([\d,]+(?:\.\d+)?) for big alone/);
       const report = JSON.parse(readFileSync(jobFiles(ws.input).report, 'utf8')) as JobReport;
-      for (const [what, value] of [['preview', preview], ['report', report.referenceOnlyCost], ['command line', printed]] as const) {
+      for (const [what, value] of [
+        ['preview', preview],
+        ['report', report.referenceOnlyCost],
+        ['command line', printed],
+      ] as const) {
         assert.ok(Math.abs(value - charged) <= 0.03 * charged, `${what}: $${value} for big alone; the server charged $${charged}`);
       }
       assert.match(cli.stdout, /big alone on all 300 items: what big was charged on the [\d,]+ it answered, each other item from its own prompt's length/);
@@ -308,10 +331,16 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
         return true;
       });
       assert.equal(server.counts().total, 0, 'bad input must stop the job before any call');
-      assert.deepEqual(readdirSync(ws.dir).filter((f) => f.includes('.smart')), []);
+      assert.deepEqual(
+        readdirSync(ws.dir).filter((f) => f.includes('.smart')),
+        [],
+      );
 
       const { report, files } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys, skipInvalid: true });
-      assert.deepEqual(report.skippedLines.map((s) => s.line), [7]);
+      assert.deepEqual(
+        report.skippedLines.map((s) => s.line),
+        [7],
+      );
       assert.equal(outputLines(files.output).length, 19);
     });
   });
@@ -334,7 +363,10 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
         assert.ok(error instanceof BudgetExceededError);
         assert.equal(error.limit, 0.005);
         assert.ok(error.paid >= 0.005, `paid ${error.paid}`);
-        assert.match(describeStop(stopReason(error, false), 'Run it again'), /^Stopped after paying \$0\.0\d+, the most allowed \(\$0\.005\)\. Run it again to continue;/);
+        assert.match(
+          describeStop(stopReason(error, false), 'Run it again'),
+          /^Stopped after paying \$0\.0\d+, the most allowed \(\$0\.005\)\. Run it again to continue;/,
+        );
         return true;
       });
       assert.ok(!existsSync(jobFiles(ws.input).output));
@@ -371,7 +403,10 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       const ws = workspace(120, server.baseURL);
       await runJob({ input: ws.input, config: loadConfig(ws.config), keys });
       const written = filesUnder(ws.dir);
-      assert.ok(written.some((f) => f.includes(`${path.sep}.smart${path.sep}`)), 'no cache was written');
+      assert.ok(
+        written.some((f) => f.includes(`${path.sep}.smart${path.sep}`)),
+        'no cache was written',
+      );
       for (const file of written) assert.ok(!readFileSync(file, 'utf8').includes(KEY), `${file} holds the key`);
       assert.ok(server.requests.some((r) => r.authorization === `Bearer ${KEY}`));
     });
@@ -385,7 +420,10 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     await withServer({ fault: (info) => (info.callIndex === hangAt ? { kind: 'hang' } : undefined) }, async (server) => {
       const ws = workspace(400, server.baseURL, { concurrency: 1 });
       const run = (): ReturnType<typeof spawn> =>
-        spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        spawn(process.execPath, [CLI, 'profile', ws.input, '--config', ws.config, '--yes'], {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
       await killWhen(run(), () => server.counts().total > hangAt);
       assert.ok(!existsSync(jobFiles(ws.input).output), 'a killed run left an output file');
       const paidBefore = server.counts().paid;
@@ -411,7 +449,10 @@ describe('the cost preview of runJob and the response cache (issue 11, item 8)',
   this.timeout(60_000);
 
   /** Runs the job, keeping the preview it was asked to confirm. */
-  async function previewed(ws: { input: string; config: string }, options: { force?: boolean; signal?: AbortSignal; answer?: boolean } = {}): Promise<{ preview: CostPreview; report?: JobReport }> {
+  async function previewed(
+    ws: { input: string; config: string },
+    options: { force?: boolean; signal?: AbortSignal; answer?: boolean } = {},
+  ): Promise<{ preview: CostPreview; report?: JobReport }> {
     let preview: CostPreview | undefined;
     const run = runJob({
       input: ws.input,
@@ -424,7 +465,10 @@ describe('the cost preview of runJob and the response cache (issue 11, item 8)',
         return Promise.resolve(options.answer !== false);
       },
     });
-    const report = await run.then((r) => r.report, (error: unknown) => (options.answer === false || options.signal?.aborted ? undefined : Promise.reject(error)));
+    const report = await run.then(
+      (r) => r.report,
+      (error: unknown) => (options.answer === false || options.signal?.aborted ? undefined : Promise.reject(error)),
+    );
     return { preview: preview!, ...(report ? { report } : {}) };
   }
 

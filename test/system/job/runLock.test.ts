@@ -42,7 +42,11 @@ describe('RunLock', () => {
       (error: unknown) => {
         assert.ok(error instanceof RunLockedError);
         assert.equal(error.holder.pid, process.pid);
-        assert.ok(error.message.startsWith(`${input()} is already being processed by another Smart run (process ${process.pid} on ${os.hostname()}, since ${held.startedAt}).`));
+        assert.ok(
+          error.message.startsWith(
+            `${input()} is already being processed by another Smart run (process ${process.pid} on ${os.hostname()}, since ${held.startedAt}).`,
+          ),
+        );
         assert.ok(error.message.includes(`delete ${file}`));
         return true;
       },
@@ -62,7 +66,10 @@ describe('RunLock', () => {
   it('is refused while another process holds it, and taken over once that process was killed', async () => {
     const holder = await holderProcess(input());
     try {
-      assert.throws(() => RunLock.acquire(input()), (error: unknown) => error instanceof RunLockedError && error.holder.pid === holder.pid);
+      assert.throws(
+        () => RunLock.acquire(input()),
+        (error: unknown) => error instanceof RunLockedError && error.holder.pid === holder.pid,
+      );
     } finally {
       await kill(holder);
     }

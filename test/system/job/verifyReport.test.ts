@@ -40,7 +40,7 @@ function editEvidence(file: string, change: (outcomes: Array<Record<string, unkn
 }
 
 describe('verifyReport', () => {
-  it('recomputes auto\'s bounds and guarantee from the evidence, and refuses once one outcome is edited', async () => {
+  it("recomputes auto's bounds and guarantee from the evidence, and refuses once one outcome is edited", async () => {
     await withOpenAiTestServer({ answer }, async (server) => {
       const ws = workspace(1200, server.baseURL);
       const { report, files } = await runJob({ input: ws.input, config: loadConfig(ws.config) });
@@ -50,7 +50,10 @@ describe('verifyReport', () => {
       assert.ok(outcomes.some((o) => o.stage === 'pilot') && outcomes.some((o) => o.stage === 'certification'));
       const verified = verifyReport(files.report);
       assert.deepEqual(verified.problems, []);
-      assert.ok(verified.checked.some((c) => /^at least [\d,]+ of the 1200 outputs agree$/.test(c)), verified.checked.join('\n'));
+      assert.ok(
+        verified.checked.some((c) => /^at least [\d,]+ of the 1200 outputs agree$/.test(c)),
+        verified.checked.join('\n'),
+      );
 
       // A certification item the certified plan's model got wrong, marked as agreeing.
       const plan = report.plan.certification!.plans[0];
@@ -61,15 +64,26 @@ describe('verifyReport', () => {
         (wrong.agrees as Record<string, boolean>)[model] = true;
       });
       const refused = verifyReport(files.report);
-      assert.ok(refused.problems.some((p) => new RegExp(`^line \\d+: ${model} is marked agreeing, but its output does not agree$`).test(p)), refused.problems.join('\n'));
+      assert.ok(
+        refused.problems.some((p) => new RegExp(`^line \\d+: ${model} is marked agreeing, but its output does not agree$`).test(p)),
+        refused.problems.join('\n'),
+      );
 
       // The same item's output changed too, so that the flag follows from it: the counts no longer match the report.
       editEvidence(files.evidence, (all) => {
-        const edited = all.find((o) => o.stage === 'certification' && (o.agrees as Record<string, boolean>)[model] === true && (o.outputs as Record<string, string>)[model] !== (o.outputs as Record<string, string>).big);
+        const edited = all.find(
+          (o) =>
+            o.stage === 'certification' &&
+            (o.agrees as Record<string, boolean>)[model] === true &&
+            (o.outputs as Record<string, string>)[model] !== (o.outputs as Record<string, string>).big,
+        );
         (edited!.outputs as Record<string, string>)[model] = (edited!.outputs as Record<string, string>).big;
       });
       const recounted = verifyReport(files.report);
-      assert.ok(recounted.problems.some((p) => p.startsWith(`${model}: the report says`)), recounted.problems.join('\n'));
+      assert.ok(
+        recounted.problems.some((p) => p.startsWith(`${model}: the report says`)),
+        recounted.problems.join('\n'),
+      );
 
       const cli = spawnSync(process.execPath, [CLI, 'verify', files.report], { encoding: 'utf8' });
       assert.equal(cli.status, 1);
@@ -77,9 +91,10 @@ describe('verifyReport', () => {
     });
   });
 
-  it('verifies a run whose agreement a judge decided, and the paper\'s strategies\' bounds', async () => {
+  it("verifies a run whose agreement a judge decided, and the paper's strategies' bounds", async () => {
     const judge = scriptedJudge({ same: (a, b) => a.toLowerCase().startsWith(b.toLowerCase().slice(0, 3)) });
-    const answers = (model: string, messages: readonly TestMessage[]): string => (model === 'judge' ? judge(messages) : answer(model, messages) + (model === 'mid' ? ' (certain)' : ''));
+    const answers = (model: string, messages: readonly TestMessage[]): string =>
+      model === 'judge' ? judge(messages) : answer(model, messages) + (model === 'mid' ? ' (certain)' : '');
     await withOpenAiTestServer({ answer: answers }, async (server) => {
       const judged = workspace(900, server.baseURL, {
         models: [

@@ -12,9 +12,13 @@ import { estimateTokens, OpenAiTestServer, TestMessage } from '../../support/ope
 const KEY = 'sk-test-batch-7d2e-do-not-leak';
 const answer = (model: string, messages: readonly TestMessage[]): string => `${model}: ${messages[messages.length - 1].content.toUpperCase()}`;
 const never = (): AbortSignal => new AbortController().signal;
-const requestLine = (customId: string, prompt: string, model = 'small'): string => JSON.stringify({
-  custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: prompt }], temperature: 0 },
-});
+const requestLine = (customId: string, prompt: string, model = 'small'): string =>
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content: prompt }], temperature: 0 },
+  });
 
 describe('BatchApiClient against the loopback server', () => {
   const { serve, failure, log, logs } = useLoopbackServers(KEY, answer);
@@ -39,7 +43,6 @@ describe('BatchApiClient against the loopback server', () => {
     return file;
   }
 
-
   async function settle(client: BatchApiClient, id: string): Promise<BatchInfo> {
     for (;;) {
       const batch = await client.retrieveBatch(id, never());
@@ -51,9 +54,13 @@ describe('BatchApiClient against the loopback server', () => {
   async function records(client: BatchApiClient, fileId: string | undefined): Promise<BatchResultRecord[]> {
     assert.ok(fileId !== undefined, 'no such file');
     const seen: BatchResultRecord[] = [];
-    const count = await client.readResults(fileId, (record) => {
-      seen.push(record);
-    }, never());
+    const count = await client.readResults(
+      fileId,
+      (record) => {
+        seen.push(record);
+      },
+      never(),
+    );
     assert.equal(count, seen.length);
     return seen;
   }
@@ -78,21 +85,31 @@ describe('BatchApiClient against the loopback server', () => {
     assert.equal(done.errorFileId, undefined);
 
     const got = await records(client, done.outputFileId);
-    assert.deepEqual(got.find((r) => r.customId === 'k1'), {
-      customId: 'k1', ok: true, text: 'small: BAD FILM', usage: { inputTokens: estimateTokens('bad film'), outputTokens: estimateTokens('small: BAD FILM') },
-    });
+    assert.deepEqual(
+      got.find((r) => r.customId === 'k1'),
+      {
+        customId: 'k1',
+        ok: true,
+        text: 'small: BAD FILM',
+        usage: { inputTokens: estimateTokens('bad film'), outputTokens: estimateTokens('small: BAD FILM') },
+      },
+    );
     assert.deepEqual(got.map((r) => r.customId).sort(), ['k0', 'k1', 'k2']);
     assert.equal(server.counts().paid, 3);
   });
 
-  it('reads the answer\'s probability from the log-probabilities of a request that asked for them', async () => {
+  it("reads the answer's probability from the log-probabilities of a request that asked for them", async () => {
     // "sure" answers at probability 0.9, anything else at 0.6.
     const server = await serve({ confidence: (_model: string, messages: readonly TestMessage[]) => (messages[0].content === 'sure' ? 0.9 : 0.6) });
     const client = clientFor(server);
     const file = join(dir, 'logprobs.jsonl');
-    const asking = (customId: string, prompt: string): string => JSON.stringify({
-      custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'small', messages: [{ role: 'user', content: prompt }], temperature: 0, logprobs: true },
-    });
+    const asking = (customId: string, prompt: string): string =>
+      JSON.stringify({
+        custom_id: customId,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'small', messages: [{ role: 'user', content: prompt }], temperature: 0, logprobs: true },
+      });
     writeFileSync(file, `${asking('a', 'sure')}\n${asking('b', 'unsure')}\n${requestLine('c', 'sure')}\n`);
     const batch = await client.createBatch((await client.uploadRequestFile(file, never())).id, {}, never());
     const got = await records(client, (await settle(client, batch.id)).outputFileId);
@@ -105,14 +122,15 @@ describe('BatchApiClient against the loopback server', () => {
     assert.equal(confidence('c'), undefined, 'a request that did not ask has no probability');
   });
 
-  it('reads failed lines as records: a status with the server\'s message, an error without a response, an answer without usage', async () => {
+  it("reads failed lines as records: a status with the server's message, an error without a response, an answer without usage", async () => {
     const server = await serve({
       batch: {
-        lineFault: ({ customId }) => ({
-          k0: { kind: 'status', status: 500, message: 'The server had an error' } as const,
-          k1: { kind: 'error', code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } as const,
-          k2: { kind: 'noUsage' } as const,
-        })[customId],
+        lineFault: ({ customId }) =>
+          ({
+            k0: { kind: 'status', status: 500, message: 'The server had an error' } as const,
+            k1: { kind: 'error', code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } as const,
+            k2: { kind: 'noUsage' } as const,
+          })[customId],
       },
     });
     const client = clientFor(server);
@@ -120,12 +138,18 @@ describe('BatchApiClient against the loopback server', () => {
     const done = await settle(client, (await client.createBatch(uploaded.id, { smart_run: 'r' }, never())).id);
     assert.deepEqual(done.counts, { total: 4, completed: 2, failed: 2 });
     const errors = await records(client, done.errorFileId);
-    assert.deepEqual(errors.sort((a, b) => a.customId.localeCompare(b.customId)), [
-      { customId: 'k0', ok: false, status: 500, message: 'HTTP 500: The server had an error' },
-      { customId: 'k1', ok: false, status: undefined, message: 'batch_expired: This request could not be executed before the completion window expired.' },
-    ]);
+    assert.deepEqual(
+      errors.sort((a, b) => a.customId.localeCompare(b.customId)),
+      [
+        { customId: 'k0', ok: false, status: 500, message: 'HTTP 500: The server had an error' },
+        { customId: 'k1', ok: false, status: undefined, message: 'batch_expired: This request could not be executed before the completion window expired.' },
+      ],
+    );
     const answers = await records(client, done.outputFileId);
-    assert.deepEqual(answers.find((r) => r.customId === 'k2'), { customId: 'k2', ok: true, text: 'small: C', usage: undefined });
+    assert.deepEqual(
+      answers.find((r) => r.customId === 'k2'),
+      { customId: 'k2', ok: true, text: 'small: C', usage: undefined },
+    );
   });
 
   it('reports validation problems with their lines', async () => {
@@ -136,7 +160,10 @@ describe('BatchApiClient against the loopback server', () => {
     const uploaded = await client.uploadRequestFile(file, never());
     const done = await settle(client, (await client.createBatch(uploaded.id, { smart_run: 'r' }, never())).id);
     assert.equal(done.status, 'failed');
-    assert.deepEqual(done.problems.map((p) => [p.code, p.line]), [['mismatched_model', 2]]);
+    assert.deepEqual(
+      done.problems.map((p) => [p.code, p.line]),
+      [['mismatched_model', 2]],
+    );
     assert.match(done.problems[0].message, /one model only/);
   });
 
@@ -166,7 +193,9 @@ describe('BatchApiClient against the loopback server', () => {
   });
 
   it('does not create a second batch when the answer to a create was lost', async () => {
-    const server = await serve({ batch: { apiFault: ({ route, callIndex }) => (route === 'batches.create' && callIndex === 0 ? { kind: 'reset', afterEffect: true } : undefined) } });
+    const server = await serve({
+      batch: { apiFault: ({ route, callIndex }) => (route === 'batches.create' && callIndex === 0 ? { kind: 'reset', afterEffect: true } : undefined) },
+    });
     const client = clientFor(server);
     const uploaded = await client.uploadRequestFile(requestFile(['a']), never());
     const created = await client.createBatch(uploaded.id, { smart_run: 'r', smart_file: 'f' }, never());
@@ -180,17 +209,25 @@ describe('BatchApiClient against the loopback server', () => {
     const error = await failure(clientFor(server, { apiKeySource: 'the SMART_KEY environment variable' }).retrieveBatch('batch_x', never()));
     assert.ok(error instanceof BatchApiError);
     assert.equal(error.status, 401);
-    assert.equal(error.message, 'Endpoint "loopback", batch API, retrieving batch batch_x: HTTP 401: Incorrect API key provided: [redacted]. Check the SMART_KEY environment variable.');
+    assert.equal(
+      error.message,
+      'Endpoint "loopback", batch API, retrieving batch batch_x: HTTP 401: Incorrect API key provided: [redacted]. Check the SMART_KEY environment variable.',
+    );
     assert.equal(server.apiCalls()['batches.retrieve'], 1);
   });
 
   it('gives up once the endpoint has answered nothing for the retry budget, saying so', async () => {
     const server = await serve({ batch: { apiFault: () => ({ kind: 'status', status: 500 }) } });
-    const client = new BatchApiClient({ name: 'loopback', baseURL: server.baseURL, apiKey: KEY }, { retry: new RetryPolicy({ budgetMs: 200, baseDelayMs: 1, maxDelayMs: 20 }) });
+    const client = new BatchApiClient(
+      { name: 'loopback', baseURL: server.baseURL, apiKey: KEY },
+      { retry: new RetryPolicy({ budgetMs: 200, baseDelayMs: 1, maxDelayMs: 20 }) },
+    );
     const error = await failure(client.cancelBatch('batch_x', never()));
     assert.ok(error instanceof BatchApiError);
-    assert.match(error.message,
-      /^Endpoint "loopback", batch API, cancelling batch batch_x: the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: HTTP 500: injected HTTP 500$/);
+    assert.match(
+      error.message,
+      /^Endpoint "loopback", batch API, cancelling batch batch_x: the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: HTTP 500: injected HTTP 500$/,
+    );
     assert.equal(server.apiCalls()['batches.cancel'], error.attempts);
     assert.ok(error.attempts > 3, `${error.attempts} attempts`);
   });
@@ -198,8 +235,14 @@ describe('BatchApiClient against the loopback server', () => {
   it('resumes a download that broke off or stalled without handing any line on twice', async () => {
     const server = await serve({
       batch: {
-        apiFault: ({ route, callIndex }) => (route !== 'files.content' ? undefined
-          : callIndex === 0 ? { kind: 'cutOff', afterBytes: 1500 } : callIndex === 1 ? { kind: 'stall', afterBytes: 3000 } : undefined),
+        apiFault: ({ route, callIndex }) =>
+          route !== 'files.content'
+            ? undefined
+            : callIndex === 0
+              ? { kind: 'cutOff', afterBytes: 1500 }
+              : callIndex === 1
+                ? { kind: 'stall', afterBytes: 3000 }
+                : undefined,
       },
     });
     const client = clientFor(server, { timeoutMs: 300 });
@@ -226,13 +269,16 @@ describe('BatchApiClient against the loopback server', () => {
     assert.equal(server.apiCalls()['files.content'], 1);
   });
 
-  it('passes on the consumer\'s own failure without fetching again', async () => {
+  it("passes on the consumer's own failure without fetching again", async () => {
     const server = await serve();
     const client = clientFor(server);
     const uploaded = await client.uploadRequestFile(requestFile(['a', 'b']), never());
     const done = await settle(client, (await client.createBatch(uploaded.id, { smart_run: 'r' }, never())).id);
     const disk = new Error('disk full');
-    await assert.rejects(client.readResults(done.outputFileId!, () => Promise.reject(disk), never()), (e) => e === disk);
+    await assert.rejects(
+      client.readResults(done.outputFileId!, () => Promise.reject(disk), never()),
+      (e) => e === disk,
+    );
     assert.equal(server.apiCalls()['files.content'], 1);
   });
 
@@ -261,7 +307,7 @@ describe('BatchApiClient against the loopback server', () => {
     assert.equal(server.counts().total, 0);
   });
 
-  it('stops promptly with the signal\'s reason while waiting to retry', async () => {
+  it("stops promptly with the signal's reason while waiting to retry", async () => {
     const server = await serve({ batch: { apiFault: () => ({ kind: 'status', status: 429, retryAfterSeconds: 30 }) } });
     const client = clientFor(server);
     const controller = new AbortController();

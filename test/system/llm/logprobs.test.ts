@@ -9,7 +9,7 @@ const answer = (_model: string, messages: readonly TestMessage[]): string => (me
 describe('OpenAiChatClient, answer probabilities', () => {
   const { serve } = useLoopbackServers(KEY, answer);
 
-  it('asks for logprobs only when told to, and reports the answer\'s probability', async () => {
+  it("asks for logprobs only when told to, and reports the answer's probability", async () => {
     const server = await serve({ confidence: (_model, messages) => (messages[0].content.includes('sure') ? 0.97 : 0.6) });
     const client = new OpenAiChatClient({ name: 'loopback', baseURL: server.baseURL, apiKey: KEY });
     const signal = new AbortController().signal;

@@ -7,11 +7,13 @@ import { useLoopbackServers } from '../../support/loopbackHarness';
 import { estimateTokens, Fault, OpenAiTestServer, requestKey, startOpenAiTestServer, TestMessage } from '../../support/openaiTestServer';
 
 const KEY = 'sk-test-4f1c9a7e-do-not-leak';
-const answer = (model: string, messages: readonly TestMessage[]): string =>
-  `${model}: ${messages[messages.length - 1].content.toUpperCase()}`;
+const answer = (model: string, messages: readonly TestMessage[]): string => `${model}: ${messages[messages.length - 1].content.toUpperCase()}`;
 const request: ChatRequest = {
   model: 'small-model',
-  messages: [{ role: 'system', content: 'Classify the sentiment.' }, { role: 'user', content: 'What a lovely film' }],
+  messages: [
+    { role: 'system', content: 'Classify the sentiment.' },
+    { role: 'user', content: 'What a lovely film' },
+  ],
 };
 const KEY_OF_REQUEST = requestKey(request.model, request.messages);
 const isAbortError = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
@@ -130,11 +132,14 @@ describe('OpenAiChatClient against the loopback server', () => {
     assert.equal(server.requests[0].authorization, `Bearer ${KEY}`);
   });
 
-  it("adds the hint as a sentence of its own after a server message that ends one (no \"keys.. Check\")", async () => {
+  it('adds the hint as a sentence of its own after a server message that ends one (no "keys.. Check")', async () => {
     const message = `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com/account/api-keys.`;
     const server = await serve({ fault: () => ({ kind: 'status', status: 401, message }) });
     const error = await failure(clientFor(server).chat(request, never()));
-    assert.match(error.message, /: HTTP 401: Incorrect API key provided: \[redacted\]\. You can find your API key at https:\/\/platform\.openai\.com\/account\/api-keys\. Check the SMART_TEST_KEY environment variable\.$/);
+    assert.match(
+      error.message,
+      /: HTTP 401: Incorrect API key provided: \[redacted\]\. You can find your API key at https:\/\/platform\.openai\.com\/account\/api-keys\. Check the SMART_TEST_KEY environment variable\.$/,
+    );
     const bare = await serve({ fault: () => ({ kind: 'status', status: 404, message: 'The model does not exist' }) });
     assert.match((await failure(clientFor(bare).chat(request, never()))).message, /: HTTP 404: The model does not exist\. Check the model name/);
   });
@@ -155,7 +160,10 @@ describe('OpenAiChatClient against the loopback server', () => {
     const client = clientFor(server, {}, { retry: new RetryPolicy({ budgetMs: 300, baseDelayMs: 5, maxDelayMs: 20, random: () => 0.5 }) });
     const error = await failure(client.chat(request, never()));
     assert.ok(error instanceof LlmCallError);
-    assert.match(error.message, /^Endpoint "loopback", model "small-model": the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: HTTP 503: overloaded$/);
+    assert.match(
+      error.message,
+      /^Endpoint "loopback", model "small-model": the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: HTTP 503: overloaded$/,
+    );
     assert.equal(error.giveUp, 'endpointSilent');
     assert.ok(error.attempts > 6, `only ${error.attempts} attempts`);
     assert.equal(server.counts().total, error.attempts);
@@ -181,7 +189,10 @@ describe('OpenAiChatClient against the loopback server', () => {
     const result = await clientFor(server).chat(request, never());
     assert.equal(result.inputTokens, Math.ceil('Classify the sentiment.What a lovely film'.length / 4));
     assert.equal(result.outputTokens, Math.ceil(result.text.length / 4));
-    assert.ok(logs.some((line) => line.startsWith('debug: ') && line.includes('no token usage')), logs.join('\n'));
+    assert.ok(
+      logs.some((line) => line.startsWith('debug: ') && line.includes('no token usage')),
+      logs.join('\n'),
+    );
   });
 
   describe('cancellation', () => {
@@ -223,22 +234,27 @@ describe('OpenAiChatClient against the loopback server', () => {
       const server = await serve({ fault: () => ({ kind: 'status', status: 503, retryAfterMs: 30_000 }) });
       const controller = new AbortController();
       let abortedAt = 0;
-      const client = clientFor(server, {}, {
-        log: (level, message) => {
-          logs.push(`${level}: ${message}`);
-          // The retry notice comes just before the wait.
-          if (level === 'warn') setTimeout(() => {
-            abortedAt = Date.now();
-            controller.abort();
-          }, 20);
+      const client = clientFor(
+        server,
+        {},
+        {
+          log: (level, message) => {
+            logs.push(`${level}: ${message}`);
+            // The retry notice comes just before the wait.
+            if (level === 'warn')
+              setTimeout(() => {
+                abortedAt = Date.now();
+                controller.abort();
+              }, 20);
+          },
         },
-      });
+      );
       await assert.rejects(client.chat(request, controller.signal), isAbortError);
       assert.ok(abortedAt > 0 && Date.now() - abortedAt < 1000);
       assert.equal(server.counts().total, 1);
     });
 
-    it('aborts a call waiting for its model\'s slot', async () => {
+    it("aborts a call waiting for its model's slot", async () => {
       const server = await serve({ fault: ({ requestKey: key }) => (key === KEY_OF_REQUEST ? { kind: 'hang' } : undefined) });
       const client = clientFor(server, {}, { limiters: new RateLimiterPool({ maxConcurrent: 1 }) });
       const holder = new AbortController();
@@ -266,10 +282,7 @@ describe('OpenAiChatClient against the loopback server', () => {
       const server = await serve({ latencyMs: 150 });
       const client = clientFor(server, {}, { limiters: new RateLimiterPool({ maxConcurrent: 2 }, { roomy: { maxConcurrent: 3 } }) });
       const prompts = ['a', 'b', 'c', 'd', 'e'];
-      await Promise.all([
-        ...prompts.map((p) => client.chat(ask(p, 'tight'), never())),
-        ...prompts.map((p) => client.chat(ask(p, 'roomy'), never())),
-      ]);
+      await Promise.all([...prompts.map((p) => client.chat(ask(p, 'tight'), never())), ...prompts.map((p) => client.chat(ask(p, 'roomy'), never()))]);
       const max = server.counts().maxConcurrentPerModel;
       assert.ok(max.tight <= 2 && max.roomy <= 3, JSON.stringify(max));
       // The limits were reached, so the check above had something to catch.
@@ -323,7 +336,10 @@ describe('OpenAiChatClient against the loopback server', () => {
         if (saved === undefined) delete process.env.OPENAI_API_KEY;
         else process.env.OPENAI_API_KEY = saved;
       }
-      assert.deepEqual(server.requests.map((r) => r.authorization), [undefined, undefined]);
+      assert.deepEqual(
+        server.requests.map((r) => r.authorization),
+        [undefined, undefined],
+      );
     });
 
     it('sends Azure-style api-key headers and api-version query, and keeps the header value secret', async () => {
@@ -334,7 +350,10 @@ describe('OpenAiChatClient against the loopback server', () => {
       assert.equal(received.apiKeyHeader, KEY);
       assert.equal(received.authorization, undefined);
       assert.match(received.url, /\/v1\/chat\/completions\?api-version=2024-06-01$/);
-      assert.ok(logs.some((line) => line.includes('echo [redacted]')), logs.join('\n'));
+      assert.ok(
+        logs.some((line) => line.includes('echo [redacted]')),
+        logs.join('\n'),
+      );
     });
 
     it('reports a refused connection after retrying', async () => {
@@ -343,7 +362,10 @@ describe('OpenAiChatClient against the loopback server', () => {
       await server.close();
       const client = new OpenAiChatClient({ name: 'gone', baseURL, apiKey: KEY }, { retry: new RetryPolicy({ budgetMs: 200, baseDelayMs: 5 }) });
       const error = await failure(client.chat(request, never()));
-      assert.match(error.message, /^Endpoint "gone", model "small-model": the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: connection failed/);
+      assert.match(
+        error.message,
+        /^Endpoint "gone", model "small-model": the endpoint answered nothing for \d+ ms \(\d+ attempts\); last error: connection failed/,
+      );
     });
   });
 });

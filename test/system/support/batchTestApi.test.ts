@@ -12,18 +12,23 @@ const answer = (model: string, messages: readonly TestMessage[]): string => `${m
 const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
 /** A batch input line asking `model` about `prompt`. */
-const requestLine = (customId: string, model: string, prompt: string, extra: Record<string, unknown> = {}): string => JSON.stringify({
-  custom_id: customId,
-  method: 'POST',
-  url: '/v1/chat/completions',
-  body: { model, messages: [{ role: 'user', content: prompt }], temperature: 0 },
-  ...extra,
-});
+const requestLine = (customId: string, model: string, prompt: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model, messages: [{ role: 'user', content: prompt }], temperature: 0 },
+    ...extra,
+  });
 
 interface OutputLine {
   id: string;
   custom_id: string;
-  response: { status_code: number; request_id: string; body: { choices?: { message: { content: string } }[]; usage?: unknown; error?: { message: string } } } | null;
+  response: {
+    status_code: number;
+    request_id: string;
+    body: { choices?: { message: { content: string } }[]; usage?: unknown; error?: { message: string } };
+  } | null;
   error: { code: string; message: string } | null;
 }
 
@@ -74,7 +79,10 @@ describe('OpenAI test server: Files and Batch APIs', () => {
   async function lines(sdk: OpenAI, fileId: string | null | undefined): Promise<OutputLine[]> {
     assert.ok(fileId, 'the batch has no such file');
     const text = await (await sdk.files.content(fileId)).text();
-    return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as OutputLine);
+    return text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as OutputLine);
   }
 
   it('stores an upload on disk and serves it back byte for byte', async () => {
@@ -104,7 +112,13 @@ describe('OpenAI test server: Files and Batch APIs', () => {
   it('drops an upload that breaks off part way, keeping nothing of it', async () => {
     const { server, sdk } = await serve();
     const url = new URL(`${server.baseURL}/files`);
-    const broken = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=XX' } });
+    const broken = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=XX' },
+    });
     broken.on('error', () => undefined);
     broken.write('--XX\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\nContent-Type: application/octet-stream\r\n\r\n{"custom_id":');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -119,7 +133,11 @@ describe('OpenAI test server: Files and Batch APIs', () => {
   it('walks a batch through validating, in_progress and finalizing to completed, answering each request once', async () => {
     const { server, sdk } = await serve({ batch: { stepMs: 40 } });
     const prompts = Array.from({ length: 2 * REORDER_CHUNK + 3 }, (_, i) => `item ${i}`);
-    const created = await submit(sdk, prompts.map((p, i) => requestLine(`k${i}`, 'small', p)), { smart_run: 'r1' });
+    const created = await submit(
+      sdk,
+      prompts.map((p, i) => requestLine(`k${i}`, 'small', p)),
+      { smart_run: 'r1' },
+    );
     assert.equal(created.status, 'validating');
     assert.deepEqual(created.metadata, { smart_run: 'r1' });
 
@@ -131,7 +149,11 @@ describe('OpenAI test server: Files and Batch APIs', () => {
     for (const field of ['in_progress_at', 'finalizing_at', 'completed_at'] as const) assert.equal(typeof batch[field], 'number', field);
 
     const output = await lines(sdk, batch.output_file_id);
-    assert.notDeepEqual(output.map((l) => l.custom_id), prompts.map((_, i) => `k${i}`), 'output lines come in input order');
+    assert.notDeepEqual(
+      output.map((l) => l.custom_id),
+      prompts.map((_, i) => `k${i}`),
+      'output lines come in input order',
+    );
     assert.deepEqual(output.map((l) => l.custom_id).sort(), prompts.map((_, i) => `k${i}`).sort());
     const first = output.find((l) => l.custom_id === 'k0')!;
     assert.equal(first.response?.status_code, 200);
@@ -156,7 +178,15 @@ describe('OpenAI test server: Files and Batch APIs', () => {
   it('reports the counts once per batch, not once per request', async () => {
     const reported: number[] = [];
     const { sdk } = await serve({ onCountsChanged: (counts) => reported.push(counts.paid) });
-    await settle(sdk, (await submit(sdk, ['a', 'b', 'c', 'd', 'e'].map((id) => requestLine(id, 'm', id)))).id);
+    await settle(
+      sdk,
+      (
+        await submit(
+          sdk,
+          ['a', 'b', 'c', 'd', 'e'].map((id) => requestLine(id, 'm', id)),
+        )
+      ).id,
+    );
     assert.deepEqual(reported, [5]);
   });
 
@@ -172,12 +202,14 @@ describe('OpenAI test server: Files and Batch APIs', () => {
 
     it('fails a file with a second model, naming the line', async () => {
       const batch = await failure({}, [requestLine('a', 'small', 'x'), requestLine('b', 'large', 'y'), requestLine('c', 'small', 'z')]);
-      assert.deepEqual(batch.errors?.data, [{
-        code: 'mismatched_model',
-        message: 'The model \'large\' differs from \'small\' of the first line: a batch file holds requests for one model only.',
-        line: 2,
-        param: 'body.model',
-      }]);
+      assert.deepEqual(batch.errors?.data, [
+        {
+          code: 'mismatched_model',
+          message: "The model 'large' differs from 'small' of the first line: a batch file holds requests for one model only.",
+          line: 2,
+          param: 'body.model',
+        },
+      ]);
     });
 
     it('fails a file over the request limit or the byte limit', async () => {
@@ -191,15 +223,33 @@ describe('OpenAI test server: Files and Batch APIs', () => {
 
     it('fails repeated custom ids, other endpoints and lines that are not JSON', async () => {
       const batch = await failure({}, [
-        requestLine('a', 'm', 'x'), requestLine('a', 'm', 'y'), requestLine('b', 'm', 'z', { url: '/v1/embeddings' }), '{"custom_id": ',
+        requestLine('a', 'm', 'x'),
+        requestLine('a', 'm', 'y'),
+        requestLine('b', 'm', 'z', { url: '/v1/embeddings' }),
+        '{"custom_id": ',
       ]);
-      assert.deepEqual(batch.errors?.data?.map((e) => [e.code, e.line]), [['duplicate_custom_id', 2], ['invalid_url', 3], ['invalid_json_line', 4]]);
+      assert.deepEqual(
+        batch.errors?.data?.map((e) => [e.code, e.line]),
+        [
+          ['duplicate_custom_id', 2],
+          ['invalid_url', 3],
+          ['invalid_json_line', 4],
+        ],
+      );
     });
   });
 
   it('expires after answering the requests it was told to, leaving the rest without a line', async () => {
     const { server, sdk } = await serve({ batch: { expireAfter: ({ total }) => Math.floor(total / 2) } });
-    const { batch } = await settle(sdk, (await submit(sdk, ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => requestLine(id, 'm', id)))).id);
+    const { batch } = await settle(
+      sdk,
+      (
+        await submit(
+          sdk,
+          ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => requestLine(id, 'm', id)),
+        )
+      ).id,
+    );
     assert.equal(batch.status, 'expired');
     assert.equal(typeof batch.expired_at, 'number');
     assert.deepEqual(batch.request_counts, { total: 6, completed: 3, failed: 0 });
@@ -211,14 +261,29 @@ describe('OpenAI test server: Files and Batch APIs', () => {
   it('puts faulted requests in the error file, with a status or with an error and no response', async () => {
     const { server, sdk } = await serve({
       batch: {
-        lineFault: ({ customId, keyCallIndex }) => (customId === 'b' ? { kind: 'status', status: 500, message: 'overloaded' }
-          : customId === 'c' && keyCallIndex === 0 ? { kind: 'error', code: 'server_error', message: 'try again' } : undefined),
+        lineFault: ({ customId, keyCallIndex }) =>
+          customId === 'b'
+            ? { kind: 'status', status: 500, message: 'overloaded' }
+            : customId === 'c' && keyCallIndex === 0
+              ? { kind: 'error', code: 'server_error', message: 'try again' }
+              : undefined,
       },
     });
-    const { batch } = await settle(sdk, (await submit(sdk, ['a', 'b', 'c'].map((id) => requestLine(id, 'm', id)))).id);
+    const { batch } = await settle(
+      sdk,
+      (
+        await submit(
+          sdk,
+          ['a', 'b', 'c'].map((id) => requestLine(id, 'm', id)),
+        )
+      ).id,
+    );
     assert.equal(batch.status, 'completed');
     assert.deepEqual(batch.request_counts, { total: 3, completed: 1, failed: 2 });
-    assert.deepEqual((await lines(sdk, batch.output_file_id)).map((l) => l.custom_id), ['a']);
+    assert.deepEqual(
+      (await lines(sdk, batch.output_file_id)).map((l) => l.custom_id),
+      ['a'],
+    );
     const errors = await lines(sdk, batch.error_file_id);
     const b = errors.find((l) => l.custom_id === 'b')!;
     assert.equal(b.response?.status_code, 500);
@@ -248,13 +313,19 @@ describe('OpenAI test server: Files and Batch APIs', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await submit(sdk, [requestLine('a', 'm', `x${i}`)], { n: String(i) })).id);
     const first = await sdk.batches.list({ limit: 2 });
-    assert.deepEqual(first.data.map((b) => b.id), [ids[4], ids[3]]);
+    assert.deepEqual(
+      first.data.map((b) => b.id),
+      [ids[4], ids[3]],
+    );
     assert.equal(first.has_more, true);
     const all: string[] = [];
     for await (const batch of sdk.batches.list({ limit: 2 })) all.push(batch.id);
     assert.deepEqual(all, [...ids].reverse());
     const rest = await sdk.batches.list({ limit: 10, after: ids[2] });
-    assert.deepEqual(rest.data.map((b) => b.metadata?.n), ['1', '0']);
+    assert.deepEqual(
+      rest.data.map((b) => b.metadata?.n),
+      ['1', '0'],
+    );
     assert.equal(rest.has_more, false);
   });
 

@@ -6,24 +6,28 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AnswersFile, CallCounts, requestKey, startOpenAiTestServer } from '../../support/openaiTestServer';
 
-const chat = (baseURL: string, model: string, content: string): Promise<Response> => fetch(`${baseURL}/chat/completions`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
-});
+const chat = (baseURL: string, model: string, content: string): Promise<Response> =>
+  fetch(`${baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+  });
 
 describe('OpenAI test server', () => {
   it('answers in the chat-completions format with the documented token rule', async () => {
     const server = await startOpenAiTestServer({ answer: () => 'positive', models: ['m1'] });
     try {
-      const body = await (await chat(server.baseURL, 'm1', 'Great film!!')).json() as Record<string, unknown>;
+      const body = (await (await chat(server.baseURL, 'm1', 'Great film!!')).json()) as Record<string, unknown>;
       assert.equal(body.object, 'chat.completion');
       assert.equal(body.model, 'm1');
       assert.deepEqual(body.choices, [{ index: 0, message: { role: 'assistant', content: 'positive' }, finish_reason: 'stop' }]);
       assert.deepEqual(body.usage, { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
 
-      const models = await (await fetch(`${server.baseURL}/models`)).json() as { data: { id: string }[] };
-      assert.deepEqual(models.data.map((m) => m.id), ['m1']);
+      const models = (await (await fetch(`${server.baseURL}/models`)).json()) as { data: { id: string }[] };
+      assert.deepEqual(
+        models.data.map((m) => m.id),
+        ['m1'],
+      );
     } finally {
       await server.close();
     }
@@ -69,7 +73,8 @@ describe('OpenAI test server', () => {
       const baseURL = await firstLine(proc);
       assert.match(baseURL, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
 
-      const text = async (response: Response): Promise<unknown> => ((await response.json()) as { choices: { message: { content: unknown } }[] }).choices[0].message.content;
+      const text = async (response: Response): Promise<unknown> =>
+        ((await response.json()) as { choices: { message: { content: unknown } }[] }).choices[0].message.content;
       assert.equal(await text(await chat(baseURL, 'cheap', 'Great film')), 'positive');
       assert.equal(await text(await chat(baseURL, 'cheap', 'Something else')), 'neutral');
       assert.equal((await chat(baseURL, 'strict', 'Unlisted')).status, 400);

@@ -14,24 +14,39 @@ describe('the command line report summary', () => {
     assert.deepEqual(rows[1], ['gpt-4o', 'the reference', '–', '–', '1,132', '0', '$0.2377', '1,132', 'answers the profiled items and 36.9% of the rest']);
     assert.deepEqual(rows[2], ['gpt-4o-mini', 'meets the target', '384/390', '95.5%–99.7%', '1,088', '120', '$0.01382', '698', 'answers 34.7% of the rest']);
     // The issue's contradiction, now two facts that agree with the plan.
-    assert.deepEqual(rows[3], ['gpt-4.1-nano', 'profiling stopped to save cost', '379/390', '94.1%–99%', '960', '0', '$0.00818', '570', 'answers 28.4% of the rest']);
+    assert.deepEqual(rows[3], [
+      'gpt-4.1-nano',
+      'profiling stopped to save cost',
+      '379/390',
+      '94.1%–99%',
+      '960',
+      '0',
+      '$0.00818',
+      '570',
+      'answers 28.4% of the rest',
+    ]);
     assert.deepEqual(rows[4].slice(0, 2).concat(rows[4].slice(-1)), ['gpt-3.5-turbo', 'below the target', 'not used']);
   });
 
-  it('states auto\'s models from its certification, and the gate members\' use', () => {
+  it("states auto's models from its certification, and the gate members' use", () => {
     const rows = cells(modelTable(AUTO_REPORT)).slice(1);
-    assert.deepEqual(rows.map((r) => [r[0], r[1], r[r.length - 1]]), [
-      ['gpt-4o', 'the reference', 'answers the profiled items, 15% of the rest and the items gates pass on'],
-      ['gpt-4.1-nano', 'in a certified plan', 'in a gate on 60% of the rest'],
-      ['gemini-2.0-flash', 'in a certified plan', 'in a gate on 60% of the rest'],
-      ['gpt-4o-mini', 'in a certified plan', 'answers 25% of the rest'],
-      ['gpt-3.5-turbo', 'piloted, not chosen', 'not used'],
-      ['claude-3-5-haiku', 'not profiled', 'not used'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[1], r[r.length - 1]]),
+      [
+        ['gpt-4o', 'the reference', 'answers the profiled items, 15% of the rest and the items gates pass on'],
+        ['gpt-4.1-nano', 'in a certified plan', 'in a gate on 60% of the rest'],
+        ['gemini-2.0-flash', 'in a certified plan', 'in a gate on 60% of the rest'],
+        ['gpt-4o-mini', 'in a certified plan', 'answers 25% of the rest'],
+        ['gpt-3.5-turbo', 'piloted, not chosen', 'not used'],
+        ['claude-3-5-haiku', 'not profiled', 'not used'],
+      ],
+    );
   });
 
   it('states the plan with a line per entry, the cost, the guarantee for the whole file and the settings', () => {
-    const lines = formatReport(REPORT).split('\n').slice(REPORT.models.length + 2);
+    const lines = formatReport(REPORT)
+      .split('\n')
+      .slice(REPORT.models.length + 2);
     assert.deepEqual(lines, [
       "A mix of models for the 2,010 items left after profiling (the 390 profiled items keep gpt-4o's output).",
       '  gpt-4o-mini 34.7% · 698 items: expected agreement rate with gpt-4o on the 698 items it answers at least 95.5%; $0.0001 per item',
@@ -45,8 +60,13 @@ describe('the command line report summary', () => {
     assert.match(lines[6], /expected agreement rate with gpt-4o over the whole file's 2,400 items/);
   });
 
-  it('names gates in the plan\'s lines', () => {
+  it("names gates in the plan's lines", () => {
     const lines = formatReport(AUTO_REPORT).split('\n');
-    assert.ok(lines.includes('  gpt-4.1-nano + gemini-2.0-flash (else gpt-4o) 60% · 1,206 items: keeps the cheap answer on 90% of items; at least 1,176 of its 1,206 outputs (97.5%) agree with gpt-4o; $0.0000365 per item'), lines.join('\n'));
+    assert.ok(
+      lines.includes(
+        '  gpt-4.1-nano + gemini-2.0-flash (else gpt-4o) 60% · 1,206 items: keeps the cheap answer on 90% of items; at least 1,176 of its 1,206 outputs (97.5%) agree with gpt-4o; $0.0000365 per item',
+      ),
+      lines.join('\n'),
+    );
   });
 });

@@ -7,7 +7,7 @@ const mini: ModelSpec = { id: 'mini', inputPer1M: 0.15, outputPer1M: 0.6, applyP
 const judge: ModelSpec = { id: 'judge', inputPer1M: 1, outputPer1M: 4 };
 
 describe('CostMeter', () => {
-  it('splits a call\'s cost into its prompt\'s part and its output\'s', () => {
+  it("splits a call's cost into its prompt's part and its output's", () => {
     assert.deepEqual(splitCallCost(ref, { inputTokens: 400_000, outputTokens: 100_000 }), { input: 1, output: 1 });
     assert.deepEqual(splitCallCost(ref, { inputTokens: 400_000, outputTokens: 100_000 }, 0.5), { input: 0.5, output: 0.5 });
   });
@@ -25,11 +25,11 @@ describe('CostMeter', () => {
     assert.ok(Math.abs(meter.applyCostPerItemAt(1, 10_000) - (0.5 * (15_000 * 0.15 + 20 * 0.6)) / 1e6) < 1e-15);
   });
 
-  it('keeps the mean per call for a model whose calls were not all counted (a judge\'s verdicts)', () => {
+  it("keeps the mean per call for a model whose calls were not all counted (a judge's verdicts)", () => {
     const meter = new CostMeter([ref, mini, judge]);
     meter.record(2, { text: 'yes', inputTokens: 200, outputTokens: 1 });
     assert.equal(meter.costPerItemAt(2, 10_000), meter.costPerItem(2));
     meter.record(0, { text: 'a', inputTokens: 150, outputTokens: 10 }, 100);
-    assert.ok(Math.abs(meter.costPerItemAt(1, 1000) - (1500 * 0.15 + 10 * 0.6) / 1e6) < 1e-15, 'the judge\'s calls are left out of the pooled ratio');
+    assert.ok(Math.abs(meter.costPerItemAt(1, 1000) - (1500 * 0.15 + 10 * 0.6) / 1e6) < 1e-15, "the judge's calls are left out of the pooled ratio");
   });
 });

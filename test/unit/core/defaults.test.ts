@@ -31,7 +31,10 @@ describe("package.json's settings and the table of defaults", () => {
   it('offer the strategies the engine knows, described as the config schema describes them', () => {
     const strategy = SETTINGS['smart.strategy'];
     assert.deepEqual(strategy.enum, [...STRATEGIES]);
-    assert.deepEqual(strategy.markdownEnumDescriptions, STRATEGIES.map((s) => STRATEGY_DESCRIPTIONS[s]));
+    assert.deepEqual(
+      strategy.markdownEnumDescriptions,
+      STRATEGIES.map((s) => STRATEGY_DESCRIPTIONS[s]),
+    );
   });
 
   it('describe a model with the fields of a model in smart.config.json', () => {

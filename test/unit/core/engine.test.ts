@@ -36,7 +36,7 @@ describe('runSmart', () => {
     assert.equal(report.profiledItems, 0);
     assert.equal(report.models.find((m) => m.id === 'cheap')!.calls, 0);
     assert.equal(report.savings, 1);
-    assert.ok(Math.abs(report.totalCost - 500 * (100 * 10 + 10 * 30) / 1e6) < 1e-12);
+    assert.ok(Math.abs(report.totalCost - (500 * (100 * 10 + 10 * 30)) / 1e6) < 1e-12);
     assert.equal(report.plan.kind, 'naive');
     assert.equal(report.guarantee.met, true, 'outputs all from the reference meet any target');
   });
@@ -77,9 +77,7 @@ describe('runSmart', () => {
   it('exhaustive: a candidate exactly at the target is never accepted on a small file', async () => {
     // True rate = target: the lower bound can only clear the target by chance;
     // with 1,500 items it stays undecided and the reference does everything.
-    const { report, outputs } = await runSmart(
-      options([REF, model('edge', 0.9, 0.1)], 1500, { strategy: 'exhaustive', bound: 'anytime' }),
-    );
+    const { report, outputs } = await runSmart(options([REF, model('edge', 0.9, 0.1)], 1500, { strategy: 'exhaustive', bound: 'anytime' }));
     const edge = report.models.find((m) => m.id === 'edge')!;
     assert.notEqual(edge.status, 'satisfied');
     assert.equal(edge.itemsProduced, 0);
@@ -113,7 +111,7 @@ describe('runSmart', () => {
     assert.ok(report.totalCost < efficient.report.totalCost, 'the mix should beat the reference alone');
   });
 
-  it('states for the paper\'s strategies only the confidence the union over their profiled candidates backs', async () => {
+  it("states for the paper's strategies only the confidence the union over their profiled candidates backs", async () => {
     const models = [REF, model('a', 0.93, 0.1), model('b', 0.93, 0.11), model('c', 0.93, 0.12), model('d', 0.93, 0.13)];
     const anytime = await runSmart(options(models, 20_000, { strategy: 'modelmix', bound: 'anytime' }));
     const profiled = anytime.report.models.filter((m) => m.role === 'candidate' && m.n > 0).length;
@@ -121,7 +119,7 @@ describe('runSmart', () => {
     assert.ok(Math.abs(anytime.report.guarantee.confidence - (1 - (4 * 0.05) / 2)) < 1e-12, `${anytime.report.guarantee.confidence}`);
     assert.equal(anytime.report.guarantee.proven, true);
     const paper = await runSmart(options(models, 20_000, { strategy: 'modelmix', bound: 'clopper-pearson' }));
-    assert.equal(paper.report.guarantee.proven, false, 'the paper\'s rule checked at every step is not proven');
+    assert.equal(paper.report.guarantee.proven, false, "the paper's rule checked at every step is not proven");
     const auto = await runSmart(options(models, 20_000, { strategy: 'auto' }));
     assert.equal(auto.report.guarantee.proven, true);
     assert.equal(auto.report.guarantee.confidence, 0.95);
@@ -133,18 +131,29 @@ describe('runSmart', () => {
     const promptTokens = { total: 2999 * 100 + 100_000, of: counted };
     const mini: ModelSpec = { id: 'mini', inputPer1M: 0.15, outputPer1M: 0.6 };
     const ref: ModelSpec = { id: 'ref', inputPer1M: 2.5, outputPer1M: 10 };
-    const client: LlmClient<number> = { complete: (m, i) => ({ text: i % 50 === 7 && m.id === 'mini' ? 'B' : 'A', inputTokens: 1.25 * counted(i), outputTokens: 10 }) };
-    const base = { items: indexSource(3000), models: [ref, mini], reference: 'ref', client, target: { accuracy: 0.95, confidence: 0.95 }, onOutput: () => undefined };
+    const client: LlmClient<number> = {
+      complete: (m, i) => ({ text: i % 50 === 7 && m.id === 'mini' ? 'B' : 'A', inputTokens: 1.25 * counted(i), outputTokens: 10 }),
+    };
+    const base = {
+      items: indexSource(3000),
+      models: [ref, mini],
+      reference: 'ref',
+      client,
+      target: { accuracy: 0.95, confidence: 0.95 },
+      onOutput: () => undefined,
+    };
     const charged = (await runSmart({ ...base, strategy: 'naive' })).report.totalCost;
     for (const seed of [1, 2, 3]) {
       const { report } = await runSmart({ ...base, seed, promptTokens });
       assert.ok(Math.abs(report.referenceOnlyCost - charged) < 1e-9 * charged, `seed ${seed}: ${report.referenceOnlyCost} vs ${charged} charged`);
       assert.equal(report.referenceOnly.kind, 'per-item');
-      if (report.referenceOnly.kind === 'per-item') assert.ok(Math.abs(report.referenceOnly.inputRatio - 1.25) < 1e-12 && report.referenceOnly.outputTokens === 10);
+      if (report.referenceOnly.kind === 'per-item')
+        assert.ok(Math.abs(report.referenceOnly.inputRatio - 1.25) < 1e-12 && report.referenceOnly.outputTokens === 10);
       // A mean per call misses the long item unless the reference happened to answer it.
       const mean = (await runSmart({ ...base, seed })).report;
       assert.equal(mean.referenceOnly.kind, 'mean');
-      if (!report.models.some((m) => m.role === 'reference' && m.itemsProduced > 0 && m.inputTokens >= 125_000)) assert.ok(mean.referenceOnlyCost < 0.9 * charged, `${mean.referenceOnlyCost} vs ${charged}`);
+      if (!report.models.some((m) => m.role === 'reference' && m.itemsProduced > 0 && m.inputTokens >= 125_000))
+        assert.ok(mean.referenceOnlyCost < 0.9 * charged, `${mean.referenceOnlyCost} vs ${charged}`);
     }
   });
 
@@ -158,7 +167,15 @@ describe('runSmart', () => {
       const ref: ModelSpec = { id: 'ref', inputPer1M: 2.5, outputPer1M: 10 };
       const never: ModelSpec = { id: 'never', inputPer1M: 0.15, outputPer1M: 0.6 };
       const client: LlmClient<number> = { complete: (m, i) => ({ text: m.id === 'ref' ? 'A' : 'B', inputTokens: 1.25 * counted(i), outputTokens: 10 }) };
-      const base = { items: indexSource(3000), models: [ref, never], reference: 'ref', client, strategy, target: { accuracy: 0.9, confidence: 0.95 }, onOutput: () => undefined };
+      const base = {
+        items: indexSource(3000),
+        models: [ref, never],
+        reference: 'ref',
+        client,
+        strategy,
+        target: { accuracy: 0.9, confidence: 0.95 },
+        onOutput: () => undefined,
+      };
       let meanMissed = 0;
       for (const seed of [1, 2, 3, 4]) {
         const projected = async (counts?: typeof promptTokens): Promise<{ atPlan: number; charged: number }> => {
@@ -167,7 +184,10 @@ describe('runSmart', () => {
           return { atPlan: events.find((e) => e.plan !== undefined)!.projectedTotalCost, charged: report.totalCost };
         };
         const perItem = await projected(promptTokens);
-        assert.ok(Math.abs(perItem.atPlan - perItem.charged) < 1e-9 * perItem.charged, `seed ${seed}: projected ${perItem.atPlan} at the plan, charged ${perItem.charged}`);
+        assert.ok(
+          Math.abs(perItem.atPlan - perItem.charged) < 1e-9 * perItem.charged,
+          `seed ${seed}: projected ${perItem.atPlan} at the plan, charged ${perItem.charged}`,
+        );
         const mean = await projected();
         if (Math.abs(mean.atPlan - mean.charged) > 0.1 * mean.charged) meanMissed++;
       }
@@ -190,17 +210,39 @@ describe('runSmart', () => {
         ),
     };
     const events: ProgressEvent[] = [];
-    await assert.rejects(runSmart({ items: indexSource(2000), models: [ref], reference: 'ref', client, target: { accuracy: 0.9, confidence: 0.95 }, strategy: 'naive', concurrency: 8, signal: controller.signal, onProgress: (e) => events.push(e), onOutput: () => undefined }));
+    await assert.rejects(
+      runSmart({
+        items: indexSource(2000),
+        models: [ref],
+        reference: 'ref',
+        client,
+        target: { accuracy: 0.9, confidence: 0.95 },
+        strategy: 'naive',
+        concurrency: 8,
+        signal: controller.signal,
+        onProgress: (e) => events.push(e),
+        onOutput: () => undefined,
+      }),
+    );
     assert.ok(answered > 50, `${answered} calls answered: none was in flight at the cancel`);
     const perCall = (100 * 10 + 10 * 30) / 1e6;
-    assert.ok(Math.abs(events.at(-1)!.costSoFar - answered * perCall) < 1e-12, `the last progress says ${events.at(-1)!.costSoFar}; ${answered} calls cost ${answered * perCall}`);
+    assert.ok(
+      Math.abs(events.at(-1)!.costSoFar - answered * perCall) < 1e-12,
+      `the last progress says ${events.at(-1)!.costSoFar}; ${answered} calls cost ${answered * perCall}`,
+    );
   });
 
   it('returns every item once, in input order, with the model that produced it', async () => {
     const models = [REF, model('a', 0.97, 0.5), model('b', 0.6, 0.1)];
     const { report, outputs } = await runSmart(options(models, 3000, { target: { accuracy: 0.95, confidence: 0.9 } }));
-    assert.deepEqual(outputs!.map((o) => o.index), Array.from({ length: 3000 }, (_, i) => i));
-    assert.deepEqual(outputs!.map((o) => o.item), Array.from({ length: 3000 }, (_, i) => i));
+    assert.deepEqual(
+      outputs!.map((o) => o.index),
+      Array.from({ length: 3000 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      outputs!.map((o) => o.item),
+      Array.from({ length: 3000 }, (_, i) => i),
+    );
     for (const m of report.models) assert.equal(outputs!.filter((o) => o.model === m.id).length, m.itemsProduced);
     const calls = report.models.reduce((s, m) => s + m.calls, 0);
     assert.ok(Math.abs(report.totalCost - report.models.reduce((s, m) => s + m.cost, 0)) < 1e-12);
@@ -214,7 +256,11 @@ describe('runSmart', () => {
     const c = await runSmart(options(models, 4000, { seed: 2 }));
     const strip = (r: typeof a.report): unknown => ({ ...r, timings: undefined });
     assert.deepEqual(strip(a.report), strip(b.report));
-    const firstProfiled = (r: typeof a): number[] => r.outputs!.filter((o) => o.model === 'ref').map((o) => o.index).slice(0, 20);
+    const firstProfiled = (r: typeof a): number[] =>
+      r
+        .outputs!.filter((o) => o.model === 'ref')
+        .map((o) => o.index)
+        .slice(0, 20);
     assert.notDeepEqual(firstProfiled(a), firstProfiled(c));
   });
 
@@ -254,7 +300,10 @@ describe('runSmart', () => {
     const a = await runSmart({ ...base, client: new SimulatedClient(models, 3) });
     const b = await runSmart({ ...base, client: slow, concurrency: 8 });
     assert.ok(maxInflight > 1 && maxInflight <= 8, `max in flight ${maxInflight}`);
-    assert.deepEqual(b.outputs!.map((o) => o.model), a.outputs!.map((o) => o.model));
+    assert.deepEqual(
+      b.outputs!.map((o) => o.model),
+      a.outputs!.map((o) => o.model),
+    );
     assert.equal(b.report.totalCost, a.report.totalCost);
   });
 

@@ -50,13 +50,22 @@ describe('runSmart with a judge', () => {
     assert.ok(judgeClient.asked.every((a) => a.reference === `answer ${a.item}`));
     // Wrong on 1 in 20 and unreadable on 1 in 100: the judge's word is the agreement.
     assert.ok(para.agreements / para.n > 0.9 && para.agreements < para.n, `${para.agreements} of ${para.n}`);
-    assert.ok(report.plan.entries.some((e) => e.id === 'para' && e.items > 0), 'the candidate answers items it never matches word for word');
+    assert.ok(
+      report.plan.entries.some((e) => e.id === 'para' && e.items > 0),
+      'the candidate answers items it never matches word for word',
+    );
     assert.ok(outputs!.some((o) => o.model === 'para'));
     const judge = report.judge!;
     assert.equal(judge.comparisons, para.n);
     assert.equal(judge.judged, para.n);
     const unreadable = judgeClient.asked.filter((a) => a.item % 100 === 7).length;
-    assert.deepEqual(judge.unreadable.map((u) => u.index).sort((a, b) => a - b), judgeClient.asked.filter((a) => a.item % 100 === 7).map((a) => a.item).sort((a, b) => a - b));
+    assert.deepEqual(
+      judge.unreadable.map((u) => u.index).sort((a, b) => a - b),
+      judgeClient.asked
+        .filter((a) => a.item % 100 === 7)
+        .map((a) => a.item)
+        .sort((a, b) => a - b),
+    );
     assert.equal(judge.calls, para.n + unreadable);
     assert.ok(Math.abs(judge.cost - (judge.calls * 201) / 1e6) < 1e-12);
     const models = report.models.reduce((sum, m) => sum + m.cost, 0);
@@ -66,9 +75,17 @@ describe('runSmart with a judge', () => {
 
   it('needs no judge where the rule already finds the outputs the same', async () => {
     const judgeClient = new NumberJudge();
-    const { report } = await runSmart(options({ model: JUDGE_MODEL, question: 'equivalent', auditItems: 40, client: judgeClient }, { compare: (a, b) => /\d+$/.exec(a)![0] === /\d+$/.exec(b)![0] }));
+    const { report } = await runSmart(
+      options(
+        { model: JUDGE_MODEL, question: 'equivalent', auditItems: 40, client: judgeClient },
+        { compare: (a, b) => /\d+$/.exec(a)![0] === /\d+$/.exec(b)![0] },
+      ),
+    );
     const wrong = judgeClient.asked.length;
-    assert.ok(wrong > 0 && wrong < report.judge!.comparisons / 10, `${wrong} of ${report.judge!.comparisons} went to the judge: only those the rule found different`);
+    assert.ok(
+      wrong > 0 && wrong < report.judge!.comparisons / 10,
+      `${wrong} of ${report.judge!.comparisons} went to the judge: only those the rule found different`,
+    );
     assert.ok(judgeClient.asked.every((a) => a.item % 20 === 3));
   });
 
@@ -77,8 +94,11 @@ describe('runSmart with a judge', () => {
     const { report } = await runSmart(options({ model: dear, question: 'equivalent', auditItems: 40, client: new NumberJudge() }));
     assert.equal(report.profiledItems, 0);
     assert.equal(report.judge!.comparisons, 0);
-    assert.ok(report.plan.entries.every((e) => e.id === 'ref' || e.items === 0), JSON.stringify(report.plan.entries.map((e) => [e.id, e.items])));
-    assert.equal(report.guarantee.judgedBy, undefined, 'every output is the reference\'s: no judge needed to say so');
+    assert.ok(
+      report.plan.entries.every((e) => e.id === 'ref' || e.items === 0),
+      JSON.stringify(report.plan.entries.map((e) => [e.id, e.items])),
+    );
+    assert.equal(report.guarantee.judgedBy, undefined, "every output is the reference's: no judge needed to say so");
   });
 
   describe('gates the judge decides', () => {
@@ -97,11 +117,17 @@ describe('runSmart with a judge', () => {
     const right = (o: ItemOutput<number>): boolean => /\d+$/.exec(o.completion.text)![0] === String(o.item);
 
     function gateOptions(judgeClient: NumberJudge, overrides: Partial<RunOptions<number>> = {}): RunOptions<number> {
-      return options({ model: JUDGE_MODEL, question: 'equivalent', auditItems: 0, client: judgeClient }, { models: [REF, A, B], client: pair, items: indexSource(20_000), ...overrides });
+      return options(
+        { model: JUDGE_MODEL, question: 'equivalent', auditItems: 0, client: judgeClient },
+        { models: [REF, A, B], client: pair, items: indexSource(20_000), ...overrides },
+      );
     }
 
     /** The judged gate's entry in the plan, and the outputs of its block. */
-    function gateBlock(report: Awaited<ReturnType<typeof runSmart<number>>>['report'], outputs: ReadonlyArray<ItemOutput<number>>): { items: number; outputs: Array<ItemOutput<number>> } {
+    function gateBlock(
+      report: Awaited<ReturnType<typeof runSmart<number>>>['report'],
+      outputs: ReadonlyArray<ItemOutput<number>>,
+    ): { items: number; outputs: Array<ItemOutput<number>> } {
       const entry = report.plan.entries.findIndex((e) => e.id === 'a~b>ref');
       assert.ok(entry >= 0 && report.plan.entries[entry].items > 0, `plan: ${report.plan.entries.map((e) => `${e.id} ${e.items}`).join(', ')}`);
       return { items: report.plan.entries[entry].items, outputs: outputs.filter((o) => o.entry === entry) };
@@ -116,7 +142,10 @@ describe('runSmart with a judge', () => {
       for (const o of block.outputs) assert.equal(o.model, o.item % 5 === 1 || o.item % 5 === 2 || o.item % 100 === 7 ? 'ref' : 'a', `item ${o.item}`);
       const pairsAsked = judgeClient.asked.filter((x) => x.reference.startsWith('a says'));
       assert.equal(pairsAsked.length, report.judge!.gateVerdicts);
-      assert.ok(block.outputs.every((o) => pairsAsked.some((x) => x.item === o.item)), 'every item of the block was judged');
+      assert.ok(
+        block.outputs.every((o) => pairsAsked.some((x) => x.item === o.item)),
+        'every item of the block was judged',
+      );
       assert.equal(report.judge!.judged + report.judge!.gateVerdicts, judgeClient.asked.length);
       const agreeing = outputs!.filter(right).length;
       assert.ok(agreeing >= report.plan.agreeingOutputs!, `${agreeing} agree; the plan claims at least ${report.plan.agreeingOutputs}`);
@@ -124,7 +153,7 @@ describe('runSmart with a judge', () => {
       assert.ok(report.savings > 2, `savings ${report.savings}`);
     });
 
-    it('fetches the gate\'s verdicts between bulk rounds, so its escalations are fetched too, and never asks the judge twice on an item', async () => {
+    it("fetches the gate's verdicts between bulk rounds, so its escalations are fetched too, and never asks the judge twice on an item", async () => {
       const { bulk, client: counting, rounds, online, onProgress } = heldBulk(pair);
       const judgeClient = new NumberJudge();
       const { report, outputs } = await runSmart(gateOptions(judgeClient, { client: counting, bulk, onProgress }));
@@ -140,7 +169,12 @@ describe('runSmart with a judge', () => {
       // 200 tokens at 7 USD per million: a verdict alone costs more than the reference's call (100 in at 10, 10 out at 30), as the run can tell before any call.
       const dear: ModelSpec = { ...JUDGE_MODEL, inputPer1M: 7, estimatedInputTokens: 200, estimatedOutputTokens: 1 };
       const estimated = (m: ModelSpec): ModelSpec => ({ ...m, estimatedInputTokens: 100, estimatedOutputTokens: 10 });
-      const { report } = await runSmart(options({ model: dear, question: 'equivalent', auditItems: 0, client: new NumberJudge() }, { models: [REF, A, B].map(estimated), client: pair, items: indexSource(20_000) }));
+      const { report } = await runSmart(
+        options(
+          { model: dear, question: 'equivalent', auditItems: 0, client: new NumberJudge() },
+          { models: [REF, A, B].map(estimated), client: pair, items: indexSource(20_000) },
+        ),
+      );
       assert.ok(report.profiledItems > 0, 'the candidates were profiled');
       assert.equal(report.judge!.gateVerdicts, 0);
       assert.ok(report.plan.entries.every((e) => e.id !== 'a~b>ref'));

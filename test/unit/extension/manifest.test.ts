@@ -30,7 +30,7 @@ describe("package.json's walkthrough and the extension's id", () => {
     assert.equal(EXTENSION_ID, `${MANIFEST.publisher}.${MANIFEST.name}`);
   });
 
-  it("open Smart's own settings, not a search for \"smart.\" that lists other extensions' first", () => {
+  it('open Smart\'s own settings, not a search for "smart." that lists other extensions\' first', () => {
     const opens = STEPS.flatMap(links).filter((l) => l.command === 'workbench.action.openSettings');
     assert.ok(opens.length > 0, 'no step opens the settings');
     for (const open of opens) assert.deepEqual(open.args, [SETTINGS_QUERY]);
@@ -45,7 +45,8 @@ describe("package.json's walkthrough and the extension's id", () => {
         events.some((command) => linked.includes(command)),
         `step "${step.id}" completes on ${events.join(', ')}, none of which its links (${linked.join(', ')}) run`,
       );
-      for (const command of [...linked, ...events].filter((c) => c.startsWith('smart.'))) assert.ok(COMMANDS.has(command), `${command} is not a contributed command`);
+      for (const command of [...linked, ...events].filter((c) => c.startsWith('smart.')))
+        assert.ok(COMMANDS.has(command), `${command} is not a contributed command`);
     }
   });
 

@@ -2,8 +2,15 @@ import * as assert from 'node:assert/strict';
 import { parsePanelMessage } from '../../../src/extension/panelMessages';
 
 describe('messages from the cost panel', () => {
-  it('passes the protocol\'s messages as they are', () => {
-    for (const message of [{ type: 'ready' }, { type: 'openOutput' }, { type: 'openReport' }, { type: 'cancel' }, { type: 'profile' }, { type: 'auditLabel', key: 'gpt-4o-mini#12', label: 'disagree' }]) {
+  it("passes the protocol's messages as they are", () => {
+    for (const message of [
+      { type: 'ready' },
+      { type: 'openOutput' },
+      { type: 'openReport' },
+      { type: 'cancel' },
+      { type: 'profile' },
+      { type: 'auditLabel', key: 'gpt-4o-mini#12', label: 'disagree' },
+    ]) {
       assert.deepEqual(parsePanelMessage(message), message);
     }
   });

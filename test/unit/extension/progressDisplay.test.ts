@@ -19,7 +19,7 @@ function events(): ProgressEvent[] {
   }));
 }
 
-describe('the editor\'s progress views (issue 11, item 9)', () => {
+describe("the editor's progress views (issue 11, item 9)", () => {
   it('updates the notification, the status bar and the panel together, from the same event, with the same numbers', () => {
     const notifications: Array<{ message: string; increment: number }> = [];
     const statusBars: Array<{ text: string; tooltip: string }> = [];
@@ -55,7 +55,7 @@ describe('the editor\'s progress views (issue 11, item 9)', () => {
     // The change of phase and the last event always reach the views.
     assert.ok(panels.includes(all[100]), 'the first event of the new phase was throttled away');
     assert.equal(panels.at(-1), all.at(-1));
-    assert.ok(Math.abs(notifications.reduce((sum, n) => sum + n.increment, 0) - 100) < 1e-9, 'the notification\'s bar ends full');
+    assert.ok(Math.abs(notifications.reduce((sum, n) => sum + n.increment, 0) - 100) < 1e-9, "the notification's bar ends full");
   });
 
   it('shows, when the run ends, the latest event the interval held back: a cancelled run keeps the figures it stopped at (issue 16, item 12)', () => {

@@ -52,7 +52,13 @@ describe('extractAnswer', () => {
 
     it('compares only the fields asked for, nested ones by path', () => {
       const rule: AnswerRule = { kind: 'json', fields: ['name', 'address.city'] };
-      assert.ok(same(rule, '{"name": "Ada", "address": {"city": "London", "street": "1 Main St"}, "note": "x"}', '{"address": {"city": "London"}, "name": "Ada", "note": "y"}'));
+      assert.ok(
+        same(
+          rule,
+          '{"name": "Ada", "address": {"city": "London", "street": "1 Main St"}, "note": "x"}',
+          '{"address": {"city": "London"}, "name": "Ada", "note": "y"}',
+        ),
+      );
       assert.ok(!same(rule, '{"name": "Ada", "address": {"city": "London"}}', '{"name": "Ada", "address": {"city": "Paris"}}'));
       assert.ok(!same(rule, '{"name": "Ada"}', '{"name": "Ada", "address": {"city": "Paris"}}'), 'a missing field differs from a present one');
     });
@@ -222,15 +228,24 @@ describe('describeAnswerRule', () => {
   it('says how each rule compares outputs', () => {
     assert.equal(describeAnswerRule({ kind: 'trim' }), 'the whole output, trimmed');
     assert.equal(describeAnswerRule({ kind: 'normalized' }), 'the whole output, ignoring case, punctuation and spacing (Unicode NFKC)');
-    assert.match(describeAnswerRule({ kind: 'json' }), /^the first JSON value in the output, compared as data \(key order ignored, numbers by value, strings trimmed\)/);
-    assert.match(describeAnswerRule({ kind: 'json', fields: ['a', 'b.c'], ignoreCase: true }), /^the fields "a", "b\.c" of the first JSON value .* case ignored\)/);
+    assert.match(
+      describeAnswerRule({ kind: 'json' }),
+      /^the first JSON value in the output, compared as data \(key order ignored, numbers by value, strings trimmed\)/,
+    );
+    assert.match(
+      describeAnswerRule({ kind: 'json', fields: ['a', 'b.c'], ignoreCase: true }),
+      /^the fields "a", "b\.c" of the first JSON value .* case ignored\)/,
+    );
     assert.match(
       describeAnswerRule({ kind: 'label', labels: ['spam', 'ham'] }),
       /^the first of the labels "spam", "ham" found in the output \(case-insensitive, whole words\)/,
     );
     assert.match(describeAnswerRule({ kind: 'lastNumber' }), /last number/);
     assert.match(describeAnswerRule({ kind: 'jsonField', field: 'a.b' }), /field "a\.b" of the first JSON object/);
-    assert.match(describeAnswerRule({ kind: 'regex', pattern: 'x(\\d)', flags: 'i' }), /first group \(or the whole match\) of the first match of \/x\(\\d\)\/i/);
+    assert.match(
+      describeAnswerRule({ kind: 'regex', pattern: 'x(\\d)', flags: 'i' }),
+      /first group \(or the whole match\) of the first match of \/x\(\\d\)\/i/,
+    );
     assert.match(describeAnswerRule({ kind: 'regex', pattern: 'x', group: 'v' }), /^group "v"/);
   });
 });

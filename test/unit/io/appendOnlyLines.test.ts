@@ -52,7 +52,13 @@ describe('AppendOnlyLines', () => {
     appendFileSync(file, '{"n":'); // killed mid-write
     const second = new AppendOnlyLines(file);
     const two = second.append('{"n":"日本"}');
-    assert.deepEqual([one, two], [{ offset: 0, bytes: 10 }, { offset: 17, bytes: 14 }]);
+    assert.deepEqual(
+      [one, two],
+      [
+        { offset: 0, bytes: 10 },
+        { offset: 17, bytes: 14 },
+      ],
+    );
     assert.equal(second.read(one), '{"n":"é"}');
     assert.equal(second.read(two), '{"n":"日本"}');
     second.close();

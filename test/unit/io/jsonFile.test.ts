@@ -10,7 +10,7 @@ const schema = z.strictObject({ seed: z.int(), plan: z.object({ items: z.array(z
 describe('reading back a JSON file Smart wrote', () => {
   const dir = tempFolderPerTest('smart-json-file-');
 
-  it('gives the value of the schema\'s shape, a byte-order mark passed over', () => {
+  it("gives the value of the schema's shape, a byte-order mark passed over", () => {
     const file = path.join(dir(), 'state.json');
     writeFileSync(file, '\uFEFF{"seed": 4, "plan": {"items": [1, 2]}}\n');
     assert.deepEqual(readJsonFile(file, schema, 'a state file'), { seed: 4, plan: { items: [1, 2] } });
@@ -27,12 +27,22 @@ describe('reading back a JSON file Smart wrote', () => {
     ];
     for (const [text, expected] of cases) {
       writeFileSync(file, text);
-      assert.throws(() => readJsonFile(file, schema, 'a state file'), (error: Error) => error instanceof StateFileError && error.message.startsWith(`${file}: `) && expected.test(error.message), text);
+      assert.throws(
+        () => readJsonFile(file, schema, 'a state file'),
+        (error: Error) => error instanceof StateFileError && error.message.startsWith(`${file}: `) && expected.test(error.message),
+        text,
+      );
     }
-    assert.throws(() => parseJsonAs('{"seed": "x"}', schema, { file: 'journal.jsonl', what: 'a journal line', line: 7 }), /^StateFileError: journal\.jsonl:7: not a journal line \(seed: /);
+    assert.throws(
+      () => parseJsonAs('{"seed": "x"}', schema, { file: 'journal.jsonl', what: 'a journal line', line: 7 }),
+      /^StateFileError: journal\.jsonl:7: not a journal line \(seed: /,
+    );
   });
 
   it('lets a missing file through as the file system says it, for the caller to tell apart', () => {
-    assert.throws(() => readJsonFile(path.join(dir(), 'none.json'), schema, 'a state file'), (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+    assert.throws(
+      () => readJsonFile(path.join(dir(), 'none.json'), schema, 'a state file'),
+      (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+    );
   });
 });

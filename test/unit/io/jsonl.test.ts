@@ -66,7 +66,10 @@ describe('readJsonl', () => {
 
   it('skips blank and whitespace-only lines but counts them', async () => {
     const records = await read(file('\n  \n{"a":1}\n\t\n\n  {"a":2}  \n\n'));
-    assert.deepEqual(records.map((record) => record.line), [3, 6]);
+    assert.deepEqual(
+      records.map((record) => record.line),
+      [3, 6],
+    );
   });
 
   it('reassembles multi-byte characters split between reads', async () => {
@@ -83,15 +86,15 @@ describe('readJsonl', () => {
   it('reads lines longer than one read', async () => {
     const long = 'x'.repeat(10_000);
     const records = await read(file(`{"a":"${long}"}\n{"b":1}\n{"a":"${long}"}`), { highWaterMark: 64 });
-    assert.deepEqual(records.map((record) => record.line), [1, 2, 3]);
+    assert.deepEqual(
+      records.map((record) => record.line),
+      [1, 2, 3],
+    );
     assert.equal(records[2].value.a, long);
   });
 
   it('with spans, says where each record lies in bytes, whatever the reads, ends of lines and marks', async () => {
-    const content = Buffer.concat([
-      Buffer.from([0xef, 0xbb, 0xbf]),
-      Buffer.from(`{"a":"é"}\r\n\n  \nnope\n{"b":"${'日本'.repeat(40)}"}\n{"c":1}`),
-    ]);
+    const content = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`{"a":"é"}\r\n\n  \nnope\n{"b":"${'日本'.repeat(40)}"}\n{"c":1}`)]);
     const target = file(content);
     for (const highWaterMark of [undefined, 1, 5, 64]) {
       const records: string[] = [];
@@ -149,8 +152,14 @@ describe('readJsonl', () => {
     const target = file('{"a":1}\nnope\n[1]\n{"a":2}\n{"a":\n{"a":3}');
     const reported: string[] = [];
     const records = await read(target, { skipInvalid: true, onInvalid: (error) => reported.push(`${error.line}: ${error.problem}`) });
-    assert.deepEqual(records.map((record) => record.value.a), [1, 2, 3]);
-    assert.deepEqual(records.map((record) => record.line), [1, 4, 6]);
+    assert.deepEqual(
+      records.map((record) => record.value.a),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      records.map((record) => record.line),
+      [1, 4, 6],
+    );
     assert.equal(reported.length, 3);
     assert.match(reported[0], /^2: not valid JSON/);
     assert.equal(reported[1], '3: expected a JSON object, got an array');
@@ -169,15 +178,12 @@ describe('readJsonl', () => {
     const target = file(Array.from({ length: 100 }, (_, i) => `{"i":${i}}`).join('\n'));
     const controller = new AbortController();
     const seen: number[] = [];
-    await assert.rejects(
-      async () => {
-        for await (const record of readJsonl(target, { signal: controller.signal })) {
-          seen.push(record.line);
-          if (record.line === 3) controller.abort(new Error('stopped by user'));
-        }
-      },
-      /stopped by user/,
-    );
+    await assert.rejects(async () => {
+      for await (const record of readJsonl(target, { signal: controller.signal })) {
+        seen.push(record.line);
+        if (record.line === 3) controller.abort(new Error('stopped by user'));
+      }
+    }, /stopped by user/);
     assert.deepEqual(seen, [1, 2, 3]);
   });
 
@@ -289,7 +295,6 @@ describe('readJsonl', () => {
     });
   });
 });
-
 
 describe('InputError', () => {
   it('formats file, line and problem, and keeps them as properties', () => {

@@ -47,7 +47,10 @@ describe('smart.config.json', () => {
 
   it('takes a known model price from the price table, and config prices over it', () => {
     const c = parse(() => undefined);
-    assert.deepEqual(c.models.find((m) => m.id === 'mini'), { id: 'mini', endpoint: 'local', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6, logprobs: false });
+    assert.deepEqual(
+      c.models.find((m) => m.id === 'mini'),
+      { id: 'mini', endpoint: 'local', model: 'gpt-4o-mini', inputPer1M: 0.15, outputPer1M: 0.6, logprobs: false },
+    );
     const d = parse((c) => ((c.models as Array<Record<string, unknown>>)[2].inputPer1M = 9));
     assert.equal(d.models.find((m) => m.id === 'mini')!.inputPer1M, 9);
   });
@@ -72,11 +75,27 @@ describe('smart.config.json', () => {
     ['a recording that is a folder', (c) => (c.replay = '.'), /replay: .+ is a folder, not a file$/],
     ['an unknown strategy', (c) => (c.strategy = 'cheap'), /strategy: must be one of auto, naive, exhaustive, efficient, modelmix/],
     ['an unknown endpoint', (c) => ((c.models as Array<Record<string, unknown>>)[0].endpoint = 'remote'), /models\[0\]\.endpoint: unknown endpoint "remote"/],
-    ['a model with no known price', (c) => ((c.models as Array<Record<string, unknown>>)[1] = { id: 'mid', endpoint: 'local', model: 'my-finetune' }), /models\[1\]\.inputPer1M: no price is known for model "my-finetune": set "inputPer1M" and "outputPer1M"/],
-    ['a key instead of a variable name', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.apiKeyEnv = 'sk-abc-123'), /apiKeyEnv: must be the NAME of an environment variable/],
+    [
+      'a model with no known price',
+      (c) => ((c.models as Array<Record<string, unknown>>)[1] = { id: 'mid', endpoint: 'local', model: 'my-finetune' }),
+      /models\[1\]\.inputPer1M: no price is known for model "my-finetune": set "inputPer1M" and "outputPer1M"/,
+    ],
+    [
+      'a key instead of a variable name',
+      (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.apiKeyEnv = 'sk-abc-123'),
+      /apiKeyEnv: must be the NAME of an environment variable/,
+    ],
     ['an unknown setting', (c) => (c.temperature = 0.7), /temperature: unknown setting/],
-    ['a duplicate model id', (c) => (c.models as unknown[]).push({ id: 'mid', endpoint: 'local', inputPer1M: 1, outputPer1M: 1 }), /models\[3\]\.id: "mid" is used by two models/],
-    ['a non-http base URL', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.baseURL = 'ftp://x'), /baseURL: must start with http:\/\/ or https:\/\//],
+    [
+      'a duplicate model id',
+      (c) => (c.models as unknown[]).push({ id: 'mid', endpoint: 'local', inputPer1M: 1, outputPer1M: 1 }),
+      /models\[3\]\.id: "mid" is used by two models/,
+    ],
+    [
+      'a non-http base URL',
+      (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.baseURL = 'ftp://x'),
+      /baseURL: must start with http:\/\/ or https:\/\//,
+    ],
     ['labels and answer together', (c) => (c.answer = { kind: 'lastNumber' }), /labels: give either "labels" or "answer", not both/],
     ['a fractional seed', (c) => (c.seed = 1.5), /seed: must be a whole number, got 1\.5/],
     ['a negative seed', (c) => (c.seed = -1), /seed: must be at least 0, got -1/],
@@ -88,11 +107,27 @@ describe('smart.config.json', () => {
     ['candidates that are not a list', (c) => (c.candidates = 'mid'), /candidates: must be a list, got "mid"/],
     ['a candidate listed twice', (c) => (c.candidates = ['mid', 'mid']), /candidates: lists a model twice/],
     ['a negative price', (c) => ((c.models as Array<Record<string, unknown>>)[0].inputPer1M = -1), /models\[0\]\.inputPer1M: must be at least 0, got -1/],
-    ['an unknown model setting', (c) => ((c.models as Array<Record<string, unknown>>)[0].price = 1), /models\[0\]\.price: unknown setting \(known: id, endpoint, model, inputPer1M, outputPer1M, logprobs\)/],
+    [
+      'an unknown model setting',
+      (c) => ((c.models as Array<Record<string, unknown>>)[0].price = 1),
+      /models\[0\]\.price: unknown setting \(known: id, endpoint, model, inputPer1M, outputPer1M, logprobs\)/,
+    ],
     ['a model without an endpoint', (c) => delete (c.models as Array<Record<string, unknown>>)[0].endpoint, /models\[0\]\.endpoint: is required/],
-    ['an unknown endpoint setting', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.apikey = 'X'), /endpoints\.local\.apikey: unknown setting \(known: kind, baseURL, apiKeyEnv/],
-    ['a header that is not a string', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.headers = { 'x-id': 7 }), /endpoints\.local\.headers\.x-id: must be a string, got 7/],
-    ['a fractional timeout', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.timeoutMs = 0.5), /endpoints\.local\.timeoutMs: must be a whole number, got 0\.5/],
+    [
+      'an unknown endpoint setting',
+      (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.apikey = 'X'),
+      /endpoints\.local\.apikey: unknown setting \(known: kind, baseURL, apiKeyEnv/,
+    ],
+    [
+      'a header that is not a string',
+      (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.headers = { 'x-id': 7 }),
+      /endpoints\.local\.headers\.x-id: must be a string, got 7/,
+    ],
+    [
+      'a fractional timeout',
+      (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.timeoutMs = 0.5),
+      /endpoints\.local\.timeoutMs: must be a whole number, got 0\.5/,
+    ],
     ['no endpoints and no replay', (c) => delete c.endpoints, /endpoints: is required \(or "replay"/],
     ['itemKey without replay', (c) => (c.itemKey = 'id'), /itemKey: only applies with "replay"/],
     ['a missing recording', (c) => (c.replay = 'nope.jsonl'), /replay: file not found: .*nope\.jsonl/],
@@ -100,18 +135,29 @@ describe('smart.config.json', () => {
     ['a blank label', (c) => (c.labels = ['spam', ' ']), /labels\[1\]: a label must not be empty/],
     ['batch settings of the wrong type', (c) => (c.batch = 'yes'), /batch: must be true, false or an object of batch settings, got "yes"/],
     ['a batch discount above 1', (c) => (c.batch = { discount: 1.5 }), /batch\.discount: must be at most 1, got 1\.5/],
-    ['an unknown batch setting', (c) => (c.batch = { window: '24h' }), /batch\.window: unknown setting \(known: pollSeconds, discount, maxRequestsPerBatch, maxBytesPerBatch\)/],
+    [
+      'an unknown batch setting',
+      (c) => (c.batch = { window: '24h' }),
+      /batch\.window: unknown setting \(known: pollSeconds, discount, maxRequestsPerBatch, maxBytesPerBatch\)/,
+    ],
     ['a fractional batch request limit', (c) => (c.batch = { maxRequestsPerBatch: 10.5 }), /batch\.maxRequestsPerBatch: must be a whole number, got 10\.5/],
-    ['an endpoint batch flag that is not one', (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.batch = 'no'), /endpoints\.local\.batch: must be true or false, got "no"/],
+    [
+      'an endpoint batch flag that is not one',
+      (c) => ((c.endpoints as Record<string, Record<string, unknown>>).local.batch = 'no'),
+      /endpoints\.local\.batch: must be true or false, got "no"/,
+    ],
   ];
   for (const [name, change, message] of cases) {
     it(`rejects ${name}`, () => {
-      assert.throws(() => parse(change), (error: unknown) => {
-        assert.ok(error instanceof ConfigError, String(error));
-        assert.match(error.message, message);
-        assert.ok(error.message.startsWith(file), error.message);
-        return true;
-      });
+      assert.throws(
+        () => parse(change),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError, String(error));
+          assert.match(error.message, message);
+          assert.ok(error.message.startsWith(file), error.message);
+          return true;
+        },
+      );
     });
   }
 
@@ -123,10 +169,16 @@ describe('smart.config.json', () => {
     assert.deepEqual(DEFAULTS.batchSettings, { pollSeconds: 30, discount: 0.5, maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200_000_000 });
   });
 
-  it('turns batch mode on keeping the file\'s settings, or off; never for a replayed run', () => {
+  it("turns batch mode on keeping the file's settings, or off; never for a replayed run", () => {
     const settings = parse((c) => (c.batch = { pollSeconds: 5 }));
     assert.deepEqual(withBatch(settings, true).batch, settings.batch);
-    assert.deepEqual(withBatch(parse(() => undefined), true).batch, DEFAULTS.batchSettings);
+    assert.deepEqual(
+      withBatch(
+        parse(() => undefined),
+        true,
+      ).batch,
+      DEFAULTS.batchSettings,
+    );
     assert.equal(withBatch(settings, false).batch, undefined);
     const replayFile = path.join(dir, 'recording.jsonl');
     writeFileSync(replayFile, '');
@@ -136,12 +188,16 @@ describe('smart.config.json', () => {
       c.replay = 'recording.jsonl';
     });
     assert.throws(() => withBatch(replayed, true), /smart\.config\.json: batch: does not apply with "replay": the recording answers every call/);
-    assert.throws(() => parse((c) => {
-      delete c.endpoints;
-      for (const m of c.models as Array<Record<string, unknown>>) delete m.endpoint;
-      c.replay = 'recording.jsonl';
-      c.batch = true;
-    }), /batch: does not apply with "replay"/);
+    assert.throws(
+      () =>
+        parse((c) => {
+          delete c.endpoints;
+          for (const m of c.models as Array<Record<string, unknown>>) delete m.endpoint;
+          c.replay = 'recording.jsonl';
+          c.batch = true;
+        }),
+      /batch: does not apply with "replay"/,
+    );
     assert.equal(batchCapable(replayed), false);
   });
 
@@ -207,7 +263,10 @@ describe('smart.config.json', () => {
   });
 
   it('refuses a config that is not an object', () => {
-    assert.throws(() => parseConfig([], file), (error: unknown) => error instanceof ConfigError && error.message === `${file}: must be an object, got []`);
+    assert.throws(
+      () => parseConfig([], file),
+      (error: unknown) => error instanceof ConfigError && error.message === `${file}: must be an object, got []`,
+    );
   });
 
   describe('answer', () => {
@@ -222,17 +281,29 @@ describe('smart.config.json', () => {
       assert.deepEqual(withAnswer('lastNumber').answer, { kind: 'lastNumber' });
       assert.deepEqual(withAnswer('normalized').answer, { kind: 'normalized' });
       assert.deepEqual(withAnswer('json').answer, { kind: 'json' });
-      assert.deepEqual(withAnswer({ kind: 'json', fields: [' name ', 'a.b'], ignoreCase: true }).answer, { kind: 'json', fields: ['name', 'a.b'], ignoreCase: true });
+      assert.deepEqual(withAnswer({ kind: 'json', fields: [' name ', 'a.b'], ignoreCase: true }).answer, {
+        kind: 'json',
+        fields: ['name', 'a.b'],
+        ignoreCase: true,
+      });
       assert.deepEqual(withAnswer({ kind: 'label', labels: [' spam ', 'ham'] }).answer, { kind: 'label', labels: ['spam', 'ham'] });
       assert.deepEqual(parse((c) => (c.labels = [' spam ', 'ham'])).answer, { kind: 'label', labels: ['spam', 'ham'] });
       assert.deepEqual(withAnswer({ kind: 'jsonField', field: 'a.b' }).answer, { kind: 'jsonField', field: 'a.b' });
-      assert.deepEqual(withAnswer({ kind: 'regex', pattern: '(?<v>x)', group: 'v', flags: 'i' }).answer, { kind: 'regex', pattern: '(?<v>x)', group: 'v', flags: 'i' });
+      assert.deepEqual(withAnswer({ kind: 'regex', pattern: '(?<v>x)', group: 'v', flags: 'i' }).answer, {
+        kind: 'regex',
+        pattern: '(?<v>x)',
+        group: 'v',
+        flags: 'i',
+      });
     });
 
     /** A rule, what the message says, and how many problems it lists (1 unless said). */
     const mistakes: Array<[unknown, RegExp, number?]> = [
       ['label', /: answer: "label" needs parameters: write \{ "kind": "label", \.\.\. \}$/],
-      ['lastnumber', /: answer: unknown answer rule "lastnumber"; expected "trim", "normalized", "json", "lastNumber" or an object with "kind" one of "trim", "normalized", "json", "label"/],
+      [
+        'lastnumber',
+        /: answer: unknown answer rule "lastnumber"; expected "trim", "normalized", "json", "lastNumber" or an object with "kind" one of "trim", "normalized", "json", "label"/,
+      ],
       [42, /: answer: must be "trim", "normalized", "json", "lastNumber" or an object such as/],
       [{ kind: 'guess' }, /: answer\.kind: must be one of "trim", "normalized", "json", "label", "lastNumber", "jsonField", "regex", "judge"; got "guess"$/],
       [{ kind: 'json', fields: [] }, /: answer\.fields: must name at least one field$/],
@@ -257,13 +328,16 @@ describe('smart.config.json', () => {
     ];
     for (const [answer, message, problems = 1] of mistakes) {
       it(`refuses ${JSON.stringify(answer)} with a ConfigError naming the file and the field`, () => {
-        assert.throws(() => withAnswer(answer), (error: unknown) => {
-          assert.ok(error instanceof ConfigError, String(error));
-          assert.ok(error.message.startsWith(`${file}: answer`), error.message);
-          assert.equal(error.problems.length, problems, error.message);
-          assert.match(error.message, message);
-          return true;
-        });
+        assert.throws(
+          () => withAnswer(answer),
+          (error: unknown) => {
+            assert.ok(error instanceof ConfigError, String(error));
+            assert.ok(error.message.startsWith(`${file}: answer`), error.message);
+            assert.equal(error.problems.length, problems, error.message);
+            assert.match(error.message, message);
+            return true;
+          },
+        );
       });
     }
   });

@@ -90,7 +90,12 @@ describe('the JSON Schema of smart.config.json', () => {
       const diagnostics: Diagnostic[] = await service.doValidation(document, json);
       return diagnostics.map((d) => (typeof d.message === 'string' ? d.message : d.message.value));
     };
-    const base = { endpoints: { local: { baseURL: 'http://127.0.0.1:8000/v1' } }, models: [{ id: 'a', endpoint: 'local' }], reference: 'a', template: 'prompt.txt' };
+    const base = {
+      endpoints: { local: { baseURL: 'http://127.0.0.1:8000/v1' } },
+      models: [{ id: 'a', endpoint: 'local' }],
+      reference: 'a',
+      template: 'prompt.txt',
+    };
 
     for (const example of ['toxicity', 'policy-topics']) {
       it(`finds nothing wrong in examples/${example}, which Smart loads`, async () => {
@@ -101,18 +106,37 @@ describe('the JSON Schema of smart.config.json', () => {
     }
 
     it('underlines an unknown key, a wrong type, a number out of range and a key in place of a variable name', async () => {
-      const text = JSON.stringify({ ...base, acuracy: 0.9, seed: 'seven', confidence: 1.5, endpoints: { local: { baseURL: 'http://x', apiKeyEnv: 'sk-123' } } }, null, 2);
+      const text = JSON.stringify(
+        { ...base, acuracy: 0.9, seed: 'seven', confidence: 1.5, endpoints: { local: { baseURL: 'http://x', apiKeyEnv: 'sk-123' } } },
+        null,
+        2,
+      );
       const messages = await diagnose(text);
-      assert.ok(messages.some((m) => /Property acuracy is not allowed/.test(m)), messages.join('; '));
-      assert.ok(messages.some((m) => /Incorrect type\. Expected "integer"/.test(m)), messages.join('; '));
-      assert.ok(messages.some((m) => /Value is above the exclusive maximum of 1/.test(m)), messages.join('; '));
-      assert.ok(messages.some((m) => /must be the NAME of an environment variable/.test(m)), messages.join('; '));
+      assert.ok(
+        messages.some((m) => /Property acuracy is not allowed/.test(m)),
+        messages.join('; '),
+      );
+      assert.ok(
+        messages.some((m) => /Incorrect type\. Expected "integer"/.test(m)),
+        messages.join('; '),
+      );
+      assert.ok(
+        messages.some((m) => /Value is above the exclusive maximum of 1/.test(m)),
+        messages.join('; '),
+      );
+      assert.ok(
+        messages.some((m) => /must be the NAME of an environment variable/.test(m)),
+        messages.join('; '),
+      );
       assert.equal(messages.length, 4, messages.join('; '));
     });
 
     it('underlines a misspelt answer rule', async () => {
       const messages = await diagnose(JSON.stringify({ ...base, answer: { kind: 'label', lables: ['a'] } }));
-      assert.ok(messages.some((m) => /lables is not allowed|Missing property "labels"/.test(m)), messages.join('; '));
+      assert.ok(
+        messages.some((m) => /lables is not allowed|Missing property "labels"/.test(m)),
+        messages.join('; '),
+      );
     });
 
     it('leaves other JSON files alone', async () => {
@@ -124,7 +148,8 @@ describe('the JSON Schema of smart.config.json', () => {
       const { document, json } = open(text);
       const list = await service.doComplete(document, { line: 1, character: 2 }, json);
       const labels = list!.items.map((item) => item.label);
-      for (const key of ['accuracy', 'candidates', 'models', 'endpoints', 'answer', 'strategy']) assert.ok(labels.includes(key), `${key} not in ${labels.join(', ')}`);
+      for (const key of ['accuracy', 'candidates', 'models', 'endpoints', 'answer', 'strategy'])
+        assert.ok(labels.includes(key), `${key} not in ${labels.join(', ')}`);
       const accuracy = list!.items.find((item) => item.label === 'accuracy')!;
       assert.match(JSON.stringify(accuracy.documentation), /share of items whose output must agree/);
     });

@@ -51,17 +51,19 @@ describe('cost preview', () => {
     assert.equal(p.fullyCached, false);
   });
 
-  it('is a lower bound for every strategy: auto\'s first pilot stage on its first tier, one check of the paper\'s strategies on every cheaper candidate, nothing for naive or without a cheaper candidate (issue 16, item 2)', () => {
+  it("is a lower bound for every strategy: auto's first pilot stage on its first tier, one check of the paper's strategies on every cheaper candidate, nothing for naive or without a cheaper candidate (issue 16, item 2)", () => {
     const tiers = [
       { id: 'nano', inputPer1M: 0.5, outputPer1M: 1 },
       { id: 'mini', inputPer1M: 3, outputPer1M: 6 },
       { id: 'dear', inputPer1M: 20, outputPer1M: 40 },
     ];
     const at = (strategy: Strategy, candidates = tiers, items = 1000): CostPreview['leastProfiling'] =>
-      previewCost({ prompts: file(items), reference: models.reference, candidates, answer: { kind: 'trim' }, maxTokens: 5, strategy, checkEvery: 10 }).leastProfiling;
+      previewCost({ prompts: file(items), reference: models.reference, candidates, answer: { kind: 'trim' }, maxTokens: 5, strategy, checkEvery: 10 })
+        .leastProfiling;
     // mini costs more than a quarter of big per item: auto's first tier is nano alone.
     assert.equal(at('auto').candidates, 1);
-    const on = (k: number, ...ms: Array<{ inputPer1M: number; outputPer1M: number }>): number => ms.reduce((sum, m) => sum + (shortest(k) * m.inputPer1M + k * 5 * m.outputPer1M) / 1e6, 0);
+    const on = (k: number, ...ms: Array<{ inputPer1M: number; outputPer1M: number }>): number =>
+      ms.reduce((sum, m) => sum + (shortest(k) * m.inputPer1M + k * 5 * m.outputPer1M) / 1e6, 0);
     close(at('auto').cost, on(20, models.reference, tiers[0]));
     for (const strategy of ['exhaustive', 'efficient', 'modelmix'] as const) {
       assert.equal(at(strategy).items, 10);
@@ -72,21 +74,36 @@ describe('cost preview', () => {
     assert.equal(at('auto', tiers, 7).items, 7, 'a file shorter than the first stage');
   });
 
-  it('bounds what a judge may cost: every candidate\'s output, and with two or more candidates the pair of every gate it may decide, on every item', () => {
+  it("bounds what a judge may cost: every candidate's output, and with two or more candidates the pair of every gate it may decide, on every item", () => {
     const judge = { id: 'judge', inputPer1M: 1, outputPer1M: 1 };
     const one = previewCost({ prompts: file(1000), ...models, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, judge });
     assert.equal(one.judge!.gates, 0);
     close(one.judge!.atMost, 1000 * one.judge!.perCall);
     assert.match(describePreview(one, 'big').at(-1)!, /up to about \$[\d.]+ if it judges every candidate's output on every item\.$/);
     const candidates = ['a', 'b', 'c', 'd'].map((id) => ({ id, inputPer1M: 1, outputPer1M: 2 }));
-    const four = previewCost({ prompts: file(1000), reference: models.reference, candidates, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, judge });
+    const four = previewCost({
+      prompts: file(1000),
+      reference: models.reference,
+      candidates,
+      answer: { kind: 'trim' },
+      maxTokens: 5,
+      strategy: 'auto' as const,
+      checkEvery: 10,
+      judge,
+    });
     assert.equal(four.judge!.gates, 3, 'pairs of the three cheapest');
     close(four.judge!.atMost, 1000 * (4 + 3) * four.judge!.perCall);
     assert.match(describePreview(four, 'big').at(-1)!, /if it judges every candidate's output and the pair of every gate it may decide \(3\) on every item\.$/);
   });
 
   it('leaves out the calls the response cache answers; the reference alone stays at list price beside what is left to pay (issue 11, item 8)', () => {
-    const cached = { perModel: new Map([['big', 300], ['small', 950]]), itemsCovered: 960 };
+    const cached = {
+      perModel: new Map([
+        ['big', 300],
+        ['small', 950],
+      ]),
+      itemsCovered: 960,
+    };
     const p = previewCost({ prompts: file(1000), ...models, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, cached });
     close(p.referenceOnlyCost, 1000 * big);
     close(p.referenceOnlyUncached, 700 * big);
@@ -98,8 +115,20 @@ describe('cost preview', () => {
     close(p.worstCaseProfilingCost, 1000 * big - 300 * ((least * 10 + 5 * 20) / 1e6) + 1000 * small - 950 * ((least * 1 + 5 * 2) / 1e6));
     assert.ok(p.worstCaseProfilingCost >= 700 * big + 50 * small);
     assert.equal(p.fullyCached, false);
-    const few = previewCost({ prompts: file(1000), ...models, answer: { kind: 'trim' }, maxTokens: 5, strategy: 'auto' as const, checkEvery: 10, cached: { perModel: new Map([['big', 40]]), itemsCovered: 40 } });
+    const few = previewCost({
+      prompts: file(1000),
+      ...models,
+      answer: { kind: 'trim' },
+      maxTokens: 5,
+      strategy: 'auto' as const,
+      checkEvery: 10,
+      cached: { perModel: new Map([['big', 40]]), itemsCovered: 40 },
+    });
     close(few.leastProfiling.cost, (shortest(20) * 1 + 20 * 5 * 2) / 1e6);
-    assert.equal(previewCost({ prompts: file(1000), ...models, answer: { kind: 'trim' }, strategy: 'auto' as const, checkEvery: 10, cached, fullyCached: true }).fullyCached, true);
+    assert.equal(
+      previewCost({ prompts: file(1000), ...models, answer: { kind: 'trim' }, strategy: 'auto' as const, checkEvery: 10, cached, fullyCached: true })
+        .fullyCached,
+      true,
+    );
   });
 });

@@ -43,9 +43,10 @@ describe('findConfig', () => {
     }
   });
 
-  it('lists every config a run could use: beside the input, then at the root, each folder\'s in order (issue 16, item 7)', () => {
+  it("lists every config a run could use: beside the input, then at the root, each folder's in order (issue 16, item 7)", () => {
     const { root, input } = tree(['data', '.']);
-    for (const name of ['smart.config.10.json', 'smart.config.2.json', 'smart.config.json.bak', 'other.config.json']) writeFileSync(path.join(root, 'data', name), '{}');
+    for (const name of ['smart.config.10.json', 'smart.config.2.json', 'smart.config.json.bak', 'other.config.json'])
+      writeFileSync(path.join(root, 'data', name), '{}');
     writeFileSync(path.join(root, 'smart.config.3.json'), '{}');
     assert.deepEqual(findConfigs(input, root), [
       path.join(root, 'data', CONFIG_NAME),

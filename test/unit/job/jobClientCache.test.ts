@@ -36,17 +36,22 @@ describe('JobClient answering from the cache', () => {
       maxTokens: 5,
       cache,
       ...(runId !== undefined ? { runId } : {}),
-      routes: new Map([['mini', {
-        providerModel: 'gpt-4o-mini',
-        endpoint: 'openai',
-        baseURL: BASE_URL,
-        backend: {
-          chat: (request: ChatRequest) => {
-            online.push(request);
-            return Promise.resolve({ text: 'spam', inputTokens: 7, outputTokens: 1 });
+      routes: new Map([
+        [
+          'mini',
+          {
+            providerModel: 'gpt-4o-mini',
+            endpoint: 'openai',
+            baseURL: BASE_URL,
+            backend: {
+              chat: (request: ChatRequest) => {
+                online.push(request);
+                return Promise.resolve({ text: 'spam', inputTokens: 7, outputTokens: 1 });
+              },
+            },
           },
-        },
-      }]]),
+        ],
+      ]),
     });
   }
 
@@ -68,9 +73,17 @@ describe('JobClient answering from the cache', () => {
     const signal = new AbortController().signal;
     assert.deepEqual(c.peek(MODEL, record(1, 'a')), { text: 'ham', inputTokens: 7, outputTokens: 1, priceFactor: 0.5 });
     assert.deepEqual(c.complete(MODEL, record(1, 'a'), signal), { text: 'ham', inputTokens: 7, outputTokens: 1, priceFactor: 0.5 });
-    assert.deepEqual(c.complete(MODEL, record(1, 'a'), signal), { text: 'ham', inputTokens: 7, outputTokens: 1, priceFactor: 0.5, cached: true }, 'a repeat is a cache hit');
+    assert.deepEqual(
+      c.complete(MODEL, record(1, 'a'), signal),
+      { text: 'ham', inputTokens: 7, outputTokens: 1, priceFactor: 0.5, cached: true },
+      'a repeat is a cache hit',
+    );
     assert.deepEqual(c.complete(MODEL, record(2, 'b'), signal), { text: 'spam', inputTokens: 7, outputTokens: 1, priceFactor: 0.5, cached: true });
-    assert.deepEqual(client().complete(MODEL, record(2, 'b'), signal), { text: 'spam', inputTokens: 7, outputTokens: 1, priceFactor: 0.5, cached: true }, 'online mode');
+    assert.deepEqual(
+      client().complete(MODEL, record(2, 'b'), signal),
+      { text: 'spam', inputTokens: 7, outputTokens: 1, priceFactor: 0.5, cached: true },
+      'online mode',
+    );
     assert.equal(online.length, 0);
   });
 

@@ -35,7 +35,10 @@ describe('KeyTable', () => {
     const base = '0123456789abcdef0123456789abcde';
     const keys = ['0', '1', '2', '3'].map((last) => `${base}${last}${'f'.repeat(32)}`);
     keys.forEach((key, i) => table.set(key, i));
-    assert.deepEqual(keys.map((key) => table.get(key)), [0, 1, 2, 3]);
+    assert.deepEqual(
+      keys.map((key) => table.get(key)),
+      [0, 1, 2, 3],
+    );
     // Beyond the first 128 bits, keys are taken for one (see the file comment).
     assert.equal(table.get(`${base}0${'0'.repeat(32)}`), 0);
   });

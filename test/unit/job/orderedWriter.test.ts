@@ -19,13 +19,22 @@ function memoryWriter(failAt = Infinity): TextWriter & { lines: string[]; attemp
   return writer;
 }
 
-const output = (index: number): ItemOutput<string> => ({ index, item: `item ${index}`, model: 'm', completion: { text: `answer ${index}`, inputTokens: 1, outputTokens: 1 } });
+const output = (index: number): ItemOutput<string> => ({
+  index,
+  item: `item ${index}`,
+  model: 'm',
+  completion: { text: `answer ${index}`, inputTokens: 1, outputTokens: 1 },
+});
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('OrderedWriter', () => {
   it('writes outputs in input order, whatever order they arrive in', async () => {
     const out = memoryWriter();
-    const writer = new OrderedWriter<string>(out, (o) => o.item, () => assert.fail('no error expected'));
+    const writer = new OrderedWriter<string>(
+      out,
+      (o) => o.item,
+      () => assert.fail('no error expected'),
+    );
     for (const i of [3, 0, 2, 1, 4]) writer.add(output(i));
     await writer.finish(5);
     assert.deepEqual(out.lines, ['item 0', 'item 1', 'item 2', 'item 3', 'item 4']);
@@ -34,7 +43,11 @@ describe('OrderedWriter', () => {
   it('reports a failed write at once, not at the end, and writes nothing after it', async () => {
     const out = memoryWriter(2);
     const errors: unknown[] = [];
-    const writer = new OrderedWriter<string>(out, (o) => o.item, (error) => errors.push(error));
+    const writer = new OrderedWriter<string>(
+      out,
+      (o) => o.item,
+      (error) => errors.push(error),
+    );
     for (let i = 0; i < 5; i++) writer.add(output(i));
     await settle();
     assert.equal(errors.length, 1, 'the failure was not reported before the last output');
@@ -49,15 +62,26 @@ describe('OrderedWriter', () => {
 
   it('gathers the lines that come while a write is in flight into the next write, holding no promise per line', async () => {
     const out = memoryWriter();
-    const writer = new OrderedWriter<string>(out, (o) => o.item, () => assert.fail('no error expected'));
+    const writer = new OrderedWriter<string>(
+      out,
+      (o) => o.item,
+      () => assert.fail('no error expected'),
+    );
     for (let i = 0; i < 10_000; i++) writer.add(output(i));
     await writer.finish(10_000);
     assert.equal(out.attempts, 2, 'the first line at once, the other 9,999 in one write');
-    assert.deepEqual(out.lines, Array.from({ length: 10_000 }, (_, i) => `item ${i}`));
+    assert.deepEqual(
+      out.lines,
+      Array.from({ length: 10_000 }, (_, i) => `item ${i}`),
+    );
   });
 
   it('says so when outputs are missing at the end', async () => {
-    const writer = new OrderedWriter<string>(memoryWriter(), (o) => o.item, () => undefined);
+    const writer = new OrderedWriter<string>(
+      memoryWriter(),
+      (o) => o.item,
+      () => undefined,
+    );
     writer.add(output(0));
     writer.add(output(2));
     await assert.rejects(writer.finish(3), /internal error: 1 of 3 outputs were written in order \(1 left waiting\)/);

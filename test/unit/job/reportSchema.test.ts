@@ -94,8 +94,27 @@ function withJudge(report: JobReport): JobReport {
       ...report.plan,
       entries: [
         ...report.plan.entries,
-        { id: 'tiny~mini>big', plan: { kind: 'gated', members: ['tiny', 'mini'], escalate: 'big', judged: true }, share: 0, items: 0, agreeing: 0, lowerBound: 0, level: 0.95, costPerItem: 0.000_02, coverage: 0.74 },
-        { id: 'small@0.9>big', plan: { kind: 'confident', model: 'small', threshold: 0.9, escalate: 'big' }, share: 0, items: 0, lowerBound: 0.91, level: 0.95, costPerItem: 0.000_05, coverage: 0.81 },
+        {
+          id: 'tiny~mini>big',
+          plan: { kind: 'gated', members: ['tiny', 'mini'], escalate: 'big', judged: true },
+          share: 0,
+          items: 0,
+          agreeing: 0,
+          lowerBound: 0,
+          level: 0.95,
+          costPerItem: 0.000_02,
+          coverage: 0.74,
+        },
+        {
+          id: 'small@0.9>big',
+          plan: { kind: 'confident', model: 'small', threshold: 0.9, escalate: 'big' },
+          share: 0,
+          items: 0,
+          lowerBound: 0.91,
+          level: 0.95,
+          costPerItem: 0.000_05,
+          coverage: 0.81,
+        },
       ],
       certification: { ...certification, stoppedEarly: 'not-worth-it' },
     },
@@ -104,14 +123,32 @@ function withJudge(report: JobReport): JobReport {
     unreadableVerdicts: [{ line: 19, model: 'tiny' }],
     disagreements: [
       ...report.disagreements,
-      { line: 42, model: 'mini', input: 'Is this spam? …', referenceOutput: 'It is spam.', candidateOutput: 'Looks fine.', referenceAnswer: 'spam', candidateAnswer: 'ham', verdict: 'no' },
+      {
+        line: 42,
+        model: 'mini',
+        input: 'Is this spam? …',
+        referenceOutput: 'It is spam.',
+        candidateOutput: 'Looks fine.',
+        referenceAnswer: 'spam',
+        candidateAnswer: 'ham',
+        verdict: 'no',
+      },
       { line: 19, model: 'tiny', input: 'Is this spam? …', referenceOutput: 'spam', candidateOutput: 'Hard to say.', verdict: 'unreadable' },
     ],
     audit: {
       alpha: 0.005,
       population: 1034,
       plans: [{ plan: entry.id, sampled: 30 }],
-      pairs: [{ plan: entry.id, model: 'tiny', line: 88, input: 'Is this spam? Answer spam or ham.\nmessage number 87', referenceOutput: 'spam', candidateOutput: 'Spam.' }],
+      pairs: [
+        {
+          plan: entry.id,
+          model: 'tiny',
+          line: 88,
+          input: 'Is this spam? Answer spam or ham.\nmessage number 87',
+          referenceOutput: 'spam',
+          candidateOutput: 'Spam.',
+        },
+      ],
     },
     preview: { ...report.preview, outputEstimate: { kind: 'maxTokens' }, judge: { model: 'judge', perCall: 0.000_04, atMost: 0.29, gates: 3 } },
   };
@@ -164,7 +201,10 @@ describe('the run report schema', function () {
     assert.equal(raw.plan.kind, 'mix', 'the replayed run should end in a mix');
     assert.ok(raw.plan.certification !== undefined, 'auto certifies its plans');
     assert.ok(raw.disagreements.length > 0, 'candidates disagree with the reference on some profiled items');
-    assert.deepEqual(raw.skippedLines.map((s) => s.line), [6]);
+    assert.deepEqual(
+      raw.skippedLines.map((s) => s.line),
+      [6],
+    );
     assert.equal(raw.preview.outputEstimate.kind, 'label');
     assert.deepEqual(readReportFile(reportFile), raw);
   });
@@ -182,7 +222,10 @@ describe('the run report schema', function () {
       const variant = { ...report, preview: { ...report.preview, outputEstimate } };
       assert.deepEqual(jobReportSchema.parse(variant), variant);
     }
-    for (const referenceOnly of [{ kind: 'per-item', answered: 3, inputRatio: 1.1, outputTokens: 2.5 }, { kind: 'mean', answered: 3 }] as const) {
+    for (const referenceOnly of [
+      { kind: 'per-item', answered: 3, inputRatio: 1.1, outputTokens: 2.5 },
+      { kind: 'mean', answered: 3 },
+    ] as const) {
       const variant = { ...report, referenceOnly };
       assert.deepEqual(jobReportSchema.parse(variant), variant);
     }
@@ -219,14 +262,20 @@ describe('the run report schema', function () {
   });
 
   it('lets file-system errors through as they are', () => {
-    assert.throws(() => readReportFile(path.join(dir, 'none.smart-report.json')), (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+    assert.throws(
+      () => readReportFile(path.join(dir, 'none.smart-report.json')),
+      (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+    );
   });
 
-  it('reads the config a report names even from a report that is otherwise not one (the last run\'s settings on a file)', () => {
+  it("reads the config a report names even from a report that is otherwise not one (the last run's settings on a file)", () => {
     const file = path.join(dir, 'partial.smart-report.json');
     writeFileSync(file, JSON.stringify({ config: '/data/smart.config.2.json', strategy: 'from another version' }));
     assert.equal(readReportConfig(file), '/data/smart.config.2.json');
     writeFileSync(file, JSON.stringify({ strategy: 'auto' }));
-    assert.throws(() => readReportConfig(file), (error: Error) => error instanceof StateFileError && /\(config: /.test(error.message));
+    assert.throws(
+      () => readReportConfig(file),
+      (error: Error) => error instanceof StateFileError && /\(config: /.test(error.message),
+    );
   });
 });

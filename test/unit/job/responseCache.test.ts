@@ -102,10 +102,16 @@ describe('ResponseCache marks of batch answers', () => {
     a.put('online', { text: 'spam', inputTokens: 10, outputTokens: 1 });
     a.put('batch', { text: 'ham', inputTokens: 12, outputTokens: 2, priceFactor: 0.5, run: 'run-1' });
     a.close();
-    assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown), [
-      { k: 'online', text: 'spam', in: 10, out: 1 },
-      { k: 'batch', text: 'ham', in: 12, out: 2, pf: 0.5, run: 'run-1' },
-    ]);
+    assert.deepEqual(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+      [
+        { k: 'online', text: 'spam', in: 10, out: 1 },
+        { k: 'batch', text: 'ham', in: 12, out: 2, pf: 0.5, run: 'run-1' },
+      ],
+    );
     const b = await ResponseCache.open(file);
     assert.deepEqual(b.get('online'), { text: 'spam', inputTokens: 10, outputTokens: 1 });
     assert.deepEqual(b.get('batch'), { text: 'ham', inputTokens: 12, outputTokens: 2, priceFactor: 0.5, run: 'run-1' });

@@ -11,7 +11,11 @@ describe('stopReason', () => {
     assert.deepEqual(stopReason(new Error('This operation was aborted'), true), { kind: 'cancelled' });
     assert.deepEqual(stopReason(new Error('401 Unauthorized'), false), { kind: 'error', message: '401 Unauthorized' });
     assert.deepEqual(stopReason('odd', false), { kind: 'error', message: 'odd' });
-    assert.deepEqual(stopReason(new InputChangedError('items.jsonl', '10 bytes, now 12'), false), { kind: 'changed', file: 'items.jsonl', detail: '10 bytes, now 12' });
+    assert.deepEqual(stopReason(new InputChangedError('items.jsonl', '10 bytes, now 12'), false), {
+      kind: 'changed',
+      file: 'items.jsonl',
+      detail: '10 bytes, now 12',
+    });
   });
 
   it('names the budget even when the person also cancelled', () => {

@@ -66,9 +66,12 @@ describe('RateLimiter', () => {
 
   it('releases the slot when the task throws', async () => {
     const limiter = new RateLimiter({ maxConcurrent: 1 });
-    await assert.rejects(limiter.run(never, async () => {
-      throw new Error('boom');
-    }), /boom/);
+    await assert.rejects(
+      limiter.run(never, async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(limiter.active, 0);
     assert.equal(await limiter.run(never, async () => 7), 7);
   });
@@ -78,9 +81,13 @@ describe('RateLimiter', () => {
     const startedAt: number[] = [];
     // Measured before the first grant, so a stalled test process can only lengthen the span.
     const before = Date.now();
-    await Promise.all([0, 1, 2, 3].map(() => limiter.run(never, async () => {
-      startedAt.push(Date.now());
-    })));
+    await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        limiter.run(never, async () => {
+          startedAt.push(Date.now());
+        }),
+      ),
+    );
     // Three gaps of 50 ms; a little slack for the clock.
     assert.ok(startedAt[3] - before >= 145, `span ${startedAt[3] - before} ms`);
   });

@@ -54,8 +54,16 @@ describe('ReplayClient', () => {
     it('holds every item and model of the benchmark file', () => {
       assert.equal(client.items, 926);
       assert.deepEqual([...client.models].sort(), [
-        'claude-3-5-haiku-20241022', 'gemini-2.0-flash', 'gpt-3.5-turbo-0125', 'gpt-4.1-2025-04-14', 'gpt-4.1-mini-2025-04-14',
-        'gpt-4.1-nano-2025-04-14', 'gpt-4o-2024-11-20', 'gpt-4o-mini-2024-07-18', 'llama3.1_70b', 'mistral-small',
+        'claude-3-5-haiku-20241022',
+        'gemini-2.0-flash',
+        'gpt-3.5-turbo-0125',
+        'gpt-4.1-2025-04-14',
+        'gpt-4.1-mini-2025-04-14',
+        'gpt-4.1-nano-2025-04-14',
+        'gpt-4o-2024-11-20',
+        'gpt-4o-mini-2024-07-18',
+        'llama3.1_70b',
+        'mistral-small',
       ]);
     });
 

@@ -1,6 +1,14 @@
 import * as assert from 'node:assert/strict';
 import {
-  AttemptFailure, Clock, DEFAULT_RETRY_BUDGET_MS, isRetryableStatus, LlmCallError, retryAfterMs, RetryNotice, RetryPolicy, sleep,
+  AttemptFailure,
+  Clock,
+  DEFAULT_RETRY_BUDGET_MS,
+  isRetryableStatus,
+  LlmCallError,
+  retryAfterMs,
+  RetryNotice,
+  RetryPolicy,
+  sleep,
 } from '../../../src/llm/retryPolicy';
 
 const target = { endpoint: 'ep', model: 'm' };
@@ -37,7 +45,10 @@ describe('RetryPolicy', () => {
   describe('delayMs', () => {
     it('doubles the jitter range each retry (full jitter)', () => {
       const policy = new RetryPolicy({ baseDelayMs: 100, maxDelayMs: 10_000, random: () => 0.5 });
-      assert.deepEqual([1, 2, 3, 4].map((a) => policy.delayMs(a)), [50, 100, 200, 400]);
+      assert.deepEqual(
+        [1, 2, 3, 4].map((a) => policy.delayMs(a)),
+        [50, 100, 200, 400],
+      );
     });
 
     it('draws the whole range [0, ceiling)', () => {
@@ -132,26 +143,43 @@ describe('RetryPolicy', () => {
       const policy = new RetryPolicy({ baseDelayMs: 8, random: () => 0.5 });
       const notices: RetryNotice[] = [];
       let calls = 0;
-      const result = await policy.run(target, async (n) => {
-        calls++;
-        assert.equal(n, calls);
-        if (n < 3) throw new Error('busy');
-        return 'ok';
-      }, () => transient, new AbortController().signal, (notice) => notices.push(notice));
+      const result = await policy.run(
+        target,
+        async (n) => {
+          calls++;
+          assert.equal(n, calls);
+          if (n < 3) throw new Error('busy');
+          return 'ok';
+        },
+        () => transient,
+        new AbortController().signal,
+        (notice) => notices.push(notice),
+      );
       assert.equal(result, 'ok');
       assert.equal(calls, 3);
-      assert.deepEqual(notices.map((x) => [x.attempt, x.delayMs]), [[1, 4], [2, 8]]);
+      assert.deepEqual(
+        notices.map((x) => [x.attempt, x.delayMs]),
+        [
+          [1, 4],
+          [2, 8],
+        ],
+      );
     });
 
     it('retries far more than a handful of times while within the budget', async () => {
       const clock = new FakeClock();
       const policy = new RetryPolicy({ clock, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5 });
       let calls = 0;
-      const result = await policy.run(target, async () => {
-        clock.t += 100;
-        if (++calls <= 40) throw new Error('busy');
-        return 'ok';
-      }, () => transient, never());
+      const result = await policy.run(
+        target,
+        async () => {
+          clock.t += 100;
+          if (++calls <= 40) throw new Error('busy');
+          return 'ok';
+        },
+        () => transient,
+        never(),
+      );
       assert.equal(result, 'ok');
       assert.equal(calls, 41);
     });
@@ -160,18 +188,26 @@ describe('RetryPolicy', () => {
       const policy = new RetryPolicy({ baseDelayMs: 1 });
       let calls = 0;
       const failure: AttemptFailure = { retryable: false, reason: 'HTTP 400: bad', status: 400 };
-      await assert.rejects(policy.run(target, async () => {
-        calls++;
-        throw new Error('bad');
-      }, () => failure, new AbortController().signal), (error: unknown) => {
-        assert.ok(error instanceof LlmCallError);
-        assert.equal(error.message, 'Endpoint "ep", model "m": HTTP 400: bad');
-        assert.equal(error.attempts, 1);
-        assert.equal(error.status, 400);
-        assert.equal(error.exhausted, false);
-        assert.equal(error.giveUp, 'refused');
-        return true;
-      });
+      await assert.rejects(
+        policy.run(
+          target,
+          async () => {
+            calls++;
+            throw new Error('bad');
+          },
+          () => failure,
+          new AbortController().signal,
+        ),
+        (error: unknown) => {
+          assert.ok(error instanceof LlmCallError);
+          assert.equal(error.message, 'Endpoint "ep", model "m": HTTP 400: bad');
+          assert.equal(error.attempts, 1);
+          assert.equal(error.status, 400);
+          assert.equal(error.exhausted, false);
+          assert.equal(error.giveUp, 'refused');
+          return true;
+        },
+      );
       assert.equal(calls, 1);
     });
 
@@ -180,12 +216,19 @@ describe('RetryPolicy', () => {
       const controller = new AbortController();
       const slow: AttemptFailure = { ...transient, retryAfterMs: 30_000 };
       let abortedAt = 0;
-      const run = policy.run(target, async () => {
-        throw new Error('busy');
-      }, () => slow, controller.signal, () => setTimeout(() => {
-        abortedAt = Date.now();
-        controller.abort();
-      }, 20));
+      const run = policy.run(
+        target,
+        async () => {
+          throw new Error('busy');
+        },
+        () => slow,
+        controller.signal,
+        () =>
+          setTimeout(() => {
+            abortedAt = Date.now();
+            controller.abort();
+          }, 20),
+      );
       await assert.rejects(run, isAbortError);
       assert.ok(abortedAt > 0 && Date.now() - abortedAt < 1000);
     });
@@ -193,18 +236,34 @@ describe('RetryPolicy', () => {
     it('does not call an attempt once aborted, nor classify an abort as a failure', async () => {
       const policy = new RetryPolicy();
       let calls = 0;
-      await assert.rejects(policy.run(target, async () => calls++, () => transient, AbortSignal.abort()), isAbortError);
+      await assert.rejects(
+        policy.run(
+          target,
+          async () => calls++,
+          () => transient,
+          AbortSignal.abort(),
+        ),
+        isAbortError,
+      );
       assert.equal(calls, 0);
 
       const controller = new AbortController();
       let classified = 0;
-      await assert.rejects(policy.run(target, async () => {
-        controller.abort();
-        throw new Error('request aborted');
-      }, () => {
-        classified++;
-        return transient;
-      }, controller.signal), isAbortError);
+      await assert.rejects(
+        policy.run(
+          target,
+          async () => {
+            controller.abort();
+            throw new Error('request aborted');
+          },
+          () => {
+            classified++;
+            return transient;
+          },
+          controller.signal,
+        ),
+        isAbortError,
+      );
       assert.equal(classified, 0);
     });
   });
@@ -215,9 +274,12 @@ describe('RetryPolicy', () => {
     async function failFor40sThenCancel(policy: RetryPolicy, clock: FakeClock): Promise<void> {
       const { attempt, classify } = failing(clock, transient);
       const first = new AbortController();
-      await assert.rejects(policy.run(target, attempt, classify, first.signal, () => {
-        if (clock.t >= 40_000) first.abort();
-      }), isAbortError);
+      await assert.rejects(
+        policy.run(target, attempt, classify, first.signal, () => {
+          if (clock.t >= 40_000) first.abort();
+        }),
+        isAbortError,
+      );
     }
 
     const policyWith = (clock: FakeClock, notices: RetryNotice[] = []): { policy: RetryPolicy; onRetry: (n: RetryNotice) => void } => ({
@@ -237,14 +299,20 @@ describe('RetryPolicy', () => {
         assert.equal(error.status, 503);
         assert.equal(error.attempts, notices.length + 1);
         // The last try starts when the budget runs out and takes its second.
-        assert.equal(error.message, `Endpoint "ep", model "m": the endpoint answered nothing for 61 s (${error.attempts} attempts); last error: HTTP 503: busy`);
+        assert.equal(
+          error.message,
+          `Endpoint "ep", model "m": the endpoint answered nothing for 61 s (${error.attempts} attempts); last error: HTTP 503: busy`,
+        );
         return true;
       });
       assert.equal(clock.t, budgetMs + 1000);
       // The waits grew, stayed under their cap, and the last one stopped at the deadline.
       const delays = notices.map((n) => n.delayMs);
       assert.deepEqual(delays.slice(0, 4), [500, 1000, 2000, 4000]);
-      assert.ok(delays.every((d) => d <= 4000), delays.join());
+      assert.ok(
+        delays.every((d) => d <= 4000),
+        delays.join(),
+      );
     });
 
     it('counts the silence of the endpoint across calls, not per call', async () => {
@@ -265,13 +333,23 @@ describe('RetryPolicy', () => {
       const clock = new FakeClock();
       const { policy } = policyWith(clock);
       let calls = 0;
-      const result = await policy.run(target, async () => {
-        clock.t += 1000;
-        // Another call to the endpoint is answered meanwhile.
-        await policy.run(target, async () => 'other', () => transient, never());
-        if (++calls <= 50) throw new Error('429');
-        return 'mine';
-      }, () => rateLimited, never());
+      const result = await policy.run(
+        target,
+        async () => {
+          clock.t += 1000;
+          // Another call to the endpoint is answered meanwhile.
+          await policy.run(
+            target,
+            async () => 'other',
+            () => transient,
+            never(),
+          );
+          if (++calls <= 50) throw new Error('429');
+          return 'mine';
+        },
+        () => rateLimited,
+        never(),
+      );
       assert.equal(result, 'mine');
       assert.ok(clock.t > 3 * budgetMs, `only ${clock.t} ms passed`);
     });
@@ -280,30 +358,56 @@ describe('RetryPolicy', () => {
       const clock = new FakeClock();
       const { policy } = policyWith(clock);
       let attempts = 0;
-      await assert.rejects(policy.run(target, async () => {
-        attempts++;
-        clock.t += 1000;
-        await policy.run(target, async () => 'other', () => transient, never());
-        throw new Error('timeout');
-      }, () => ({ retryable: true, reason: 'no answer within 1000 ms' }), never()), (error: unknown) => {
-        assert.ok(error instanceof LlmCallError);
-        assert.equal(error.giveUp, 'requestFailing');
-        assert.equal(error.message,
-          `Endpoint "ep", model "m": this request failed for 61 s (${attempts} attempts) while the endpoint answered others; last error: no answer within 1000 ms`);
-        return true;
-      });
+      await assert.rejects(
+        policy.run(
+          target,
+          async () => {
+            attempts++;
+            clock.t += 1000;
+            await policy.run(
+              target,
+              async () => 'other',
+              () => transient,
+              never(),
+            );
+            throw new Error('timeout');
+          },
+          () => ({ retryable: true, reason: 'no answer within 1000 ms' }),
+          never(),
+        ),
+        (error: unknown) => {
+          assert.ok(error instanceof LlmCallError);
+          assert.equal(error.giveUp, 'requestFailing');
+          assert.equal(
+            error.message,
+            `Endpoint "ep", model "m": this request failed for 61 s (${attempts} attempts) while the endpoint answered others; last error: no answer within 1000 ms`,
+          );
+          return true;
+        },
+      );
     });
 
-    it('takes a refusal as a sign of life: the endpoint\'s silence starts again', async () => {
+    it("takes a refusal as a sign of life: the endpoint's silence starts again", async () => {
       const clock = new FakeClock();
       const { policy } = policyWith(clock);
       const { attempt, classify } = failing(clock, transient);
       await failFor40sThenCancel(policy, clock);
-      await assert.rejects(policy.run(target, async () => {
-        throw new Error('bad');
-      }, () => refused, never()), (error: unknown) => error instanceof LlmCallError && error.giveUp === 'refused');
+      await assert.rejects(
+        policy.run(
+          target,
+          async () => {
+            throw new Error('bad');
+          },
+          () => refused,
+          never(),
+        ),
+        (error: unknown) => error instanceof LlmCallError && error.giveUp === 'refused',
+      );
       const thirdStartedAt = clock.t;
-      await assert.rejects(policy.run(target, attempt, classify, never()), (error: unknown) => error instanceof LlmCallError && error.giveUp === 'endpointSilent');
+      await assert.rejects(
+        policy.run(target, attempt, classify, never()),
+        (error: unknown) => error instanceof LlmCallError && error.giveUp === 'endpointSilent',
+      );
       assert.ok(clock.t - thirdStartedAt >= budgetMs, `gave up after ${clock.t - thirdStartedAt} ms`);
     });
 
@@ -311,12 +415,25 @@ describe('RetryPolicy', () => {
       const clock = new FakeClock();
       const { policy } = policyWith(clock);
       const other = { endpoint: 'other', model: 'm' };
-      await assert.rejects(policy.run(target, async () => {
-        clock.t += 1000;
-        // A different endpoint answering says nothing about this one.
-        await policy.run(other, async () => 'fine', () => transient, never());
-        throw new Error('busy');
-      }, () => transient, never()), (error: unknown) => error instanceof LlmCallError && error.giveUp === 'endpointSilent');
+      await assert.rejects(
+        policy.run(
+          target,
+          async () => {
+            clock.t += 1000;
+            // A different endpoint answering says nothing about this one.
+            await policy.run(
+              other,
+              async () => 'fine',
+              () => transient,
+              never(),
+            );
+            throw new Error('busy');
+          },
+          () => transient,
+          never(),
+        ),
+        (error: unknown) => error instanceof LlmCallError && error.giveUp === 'endpointSilent',
+      );
     });
 
     it('honours Retry-After, but never waits past the end of the budget', async () => {
@@ -324,10 +441,21 @@ describe('RetryPolicy', () => {
       const notices: RetryNotice[] = [];
       const policy = new RetryPolicy({ clock, budgetMs, maxRetryAfterMs: 45_000, random: () => 0 });
       const { attempt } = failing(clock, rateLimited);
-      await assert.rejects(policy.run(target, attempt, () => ({ ...rateLimited, retryAfterMs: 40_000 }), never(), (n) => notices.push(n)),
-        (error: unknown) => error instanceof LlmCallError && error.giveUp === 'endpointSilent');
+      await assert.rejects(
+        policy.run(
+          target,
+          attempt,
+          () => ({ ...rateLimited, retryAfterMs: 40_000 }),
+          never(),
+          (n) => notices.push(n),
+        ),
+        (error: unknown) => error instanceof LlmCallError && error.giveUp === 'endpointSilent',
+      );
       // Asked for 40 s each time: the first wait is that, the second only what is left of the budget.
-      assert.deepEqual(notices.map((n) => n.delayMs), [40_000, 60_000 - 42_000]);
+      assert.deepEqual(
+        notices.map((n) => n.delayMs),
+        [40_000, 60_000 - 42_000],
+      );
     });
   });
 });

@@ -1,5 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { age, batchesLeftRunning, pendingBatchesBrief, pendingRun, batchesLine, batchLine, cancelQuestion, describeBatchMode, describeExport, openBatches, stageWord, waitingFor } from '../../../src/text/batch';
+import {
+  age,
+  batchesLeftRunning,
+  pendingBatchesBrief,
+  pendingRun,
+  batchesLine,
+  batchLine,
+  cancelQuestion,
+  describeBatchMode,
+  describeExport,
+  openBatches,
+  stageWord,
+  waitingFor,
+} from '../../../src/text/batch';
 import { paidNote } from '../../../src/text/money';
 import { BATCHES, BATCHES_SEEN_AT } from '../../support/runFixtures';
 
@@ -25,16 +38,28 @@ describe('batch words', () => {
     assert.equal(batchLine(BATCHES.batches[3]), 'gpt-4o on openai, 80 requests, to send: 0 done');
   });
 
-  it('gives a batch\'s age briefly', () => {
+  it("gives a batch's age briefly", () => {
     const at = (seconds: number): string => age(BATCHES_SEEN_AT - seconds, BATCHES_SEEN_AT * 1000);
-    assert.deepEqual([at(0), at(59), at(60), at(3599), at(3600), at(3 * 3600 + 300), at(26 * 3600), at(48 * 3600)], ['0 s', '59 s', '1 min', '59 min', '1 h', '3 h 5 min', '1 d 2 h', '2 d']);
+    assert.deepEqual(
+      [at(0), at(59), at(60), at(3599), at(3600), at(3 * 3600 + 300), at(26 * 3600), at(48 * 3600)],
+      ['0 s', '59 s', '1 min', '59 min', '1 h', '3 h 5 min', '1 d 2 h', '2 d'],
+    );
     assert.equal(age(BATCHES_SEEN_AT + 5, BATCHES_SEEN_AT * 1000), '0 s', 'a provider clock ahead of ours is no negative age');
   });
 
   it('says what batch mode does, what cancelling asks, and how to collect batches left running', () => {
-    assert.equal(describeBatchMode(0.5), "Batch mode: profiling runs online; the items after it go to the providers' Batch APIs at 50% of the list price, with results within 24 hours.");
-    assert.equal(batchesLeftRunning(2, 'Run the same command again'), '2 batches are still running at the provider. Run the same command again to collect their answers; each request is paid once.');
-    assert.equal(batchesLeftRunning(1, 'Run "Smart: Resume Run"'), '1 batch is still running at the provider. Run "Smart: Resume Run" to collect their answers; each request is paid once.');
+    assert.equal(
+      describeBatchMode(0.5),
+      "Batch mode: profiling runs online; the items after it go to the providers' Batch APIs at 50% of the list price, with results within 24 hours.",
+    );
+    assert.equal(
+      batchesLeftRunning(2, 'Run the same command again'),
+      '2 batches are still running at the provider. Run the same command again to collect their answers; each request is paid once.',
+    );
+    assert.equal(
+      batchesLeftRunning(1, 'Run "Smart: Resume Run"'),
+      '1 batch is still running at the provider. Run "Smart: Resume Run" to collect their answers; each request is paid once.',
+    );
     assert.equal(pendingRun('data/tickets.jsonl', 2), 'data/tickets.jsonl has 2 batches pending at the provider. Resume the run to collect their answers?');
     assert.equal(pendingBatchesBrief(1), '1 batch pending, resume?');
     assert.match(cancelQuestion(2).question, /^2 batches are still running at the provider\.$/);
@@ -48,7 +73,15 @@ describe('batch words', () => {
   });
 
   it('says what an export wrote and how to go on', () => {
-    const lines = describeExport('/data/out', 1, [{ file: 'requests-1-openai-0001-gpt-4o-mini.jsonl', model: 'gpt-4o-mini', requests: 2010 }, { file: 'requests-1-openai-0002-gpt-4o.jsonl', model: 'gpt-4o', requests: 1 }], 'smart profile data.jsonl --batch-import /data/out');
+    const lines = describeExport(
+      '/data/out',
+      1,
+      [
+        { file: 'requests-1-openai-0001-gpt-4o-mini.jsonl', model: 'gpt-4o-mini', requests: 2010 },
+        { file: 'requests-1-openai-0002-gpt-4o.jsonl', model: 'gpt-4o', requests: 1 },
+      ],
+      'smart profile data.jsonl --batch-import /data/out',
+    );
     assert.deepEqual(lines, [
       'Wrote 2,011 requests for the items after profiling to 2 files in /data/out (round 1):',
       '  requests-1-openai-0001-gpt-4o-mini.jsonl: 2,010 requests for gpt-4o-mini',
@@ -57,6 +90,9 @@ describe('batch words', () => {
       '  python -m vllm.entrypoints.openai.run_batch -i /data/out/requests-1-openai-0001-gpt-4o-mini.jsonl -o /data/out/requests-1-openai-0001-gpt-4o-mini.output.jsonl --model gpt-4o-mini',
       'Then finish the run: smart profile data.jsonl --batch-import /data/out',
     ]);
-    assert.match(describeExport('/d', 2, [{ file: 'f.jsonl', model: 'm', requests: 3 }], 'x')[0], /^Wrote 3 requests for the escalations of the items whose cheap models disagreed to 1 file in \/d \(round 2\):$/);
+    assert.match(
+      describeExport('/d', 2, [{ file: 'f.jsonl', model: 'm', requests: 3 }], 'x')[0],
+      /^Wrote 3 requests for the escalations of the items whose cheap models disagreed to 1 file in \/d \(round 2\):$/,
+    );
   });
 });

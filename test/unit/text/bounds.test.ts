@@ -13,7 +13,7 @@ describe('bound names', () => {
     assert.equal(boundClause('clopper-pearson'), 'exact Clopper-Pearson bounds');
   });
 
-  it('says the candidates\' intervals are for comparing them where the guarantee rests on other bounds (auto)', () => {
+  it("says the candidates' intervals are for comparing them where the guarantee rests on other bounds (auto)", () => {
     assert.equal(intervalsRole('hypergeometric'), " over the items profiled, to compare them (the guarantee rests on the certification's own bounds)");
     assert.equal(intervalsRole('anytime'), '');
   });

@@ -3,8 +3,23 @@ import type { DisagreementSample } from '../../../src/core/report';
 import { excerpt } from '../../../src/job/disagreements';
 import { disagreementHeading, disagreementSummary } from '../../../src/text/disagreements';
 
-const label: DisagreementSample = { line: 14, model: 'mid', input: 'Spam or ham? win a prize', referenceOutput: 'Spam.', candidateOutput: 'Ham.', referenceAnswer: 'spam', candidateAnswer: 'ham' };
-const judged: DisagreementSample = { line: 3, model: 'mini', input: 'Summarise: ...', referenceOutput: 'A storm closed the port.', candidateOutput: 'The port stayed open.', verdict: 'no' };
+const label: DisagreementSample = {
+  line: 14,
+  model: 'mid',
+  input: 'Spam or ham? win a prize',
+  referenceOutput: 'Spam.',
+  candidateOutput: 'Ham.',
+  referenceAnswer: 'spam',
+  candidateAnswer: 'ham',
+};
+const judged: DisagreementSample = {
+  line: 3,
+  model: 'mini',
+  input: 'Summarise: ...',
+  referenceOutput: 'A storm closed the port.',
+  candidateOutput: 'The port stayed open.',
+  verdict: 'no',
+};
 
 describe('disagreements in words', () => {
   it('head each sample by candidate and line, with what decided it', () => {
@@ -18,7 +33,12 @@ describe('disagreements in words', () => {
     const samples = [label, { ...label, line: 20 }, { ...label, line: 31 }, judged];
     const lines = disagreementSummary(samples, 'big');
     assert.equal(lines[0], 'Profiled items where a candidate disagreed with big, the first met in the random order (3 of 4 shown; all in the report):');
-    assert.deepEqual(lines.slice(1, 5), ['  mid, line 14: the answers "spam" and "ham"', '    Prompt: Spam or ham? win a prize', '    big: Spam.', '    mid: Ham.']);
+    assert.deepEqual(lines.slice(1, 5), [
+      '  mid, line 14: the answers "spam" and "ham"',
+      '    Prompt: Spam or ham? win a prize',
+      '    big: Spam.',
+      '    mid: Ham.',
+    ]);
     assert.equal(lines.filter((l) => l.startsWith('  mid, line')).length, 2);
     assert.ok(lines.includes('  mini, line 3: the judge said no'));
   });

@@ -5,10 +5,12 @@ import { AUTO_REPORT, candidate, REPORT } from '../../support/runFixtures';
 
 /** Each model's two facts, by id. */
 function standings(report: RunReport): Record<string, [profiling: string, use: string]> {
-  return Object.fromEntries(report.models.map((m) => {
-    const s = standing(m, report);
-    return [m.id, [s.profiling, s.use]];
-  }));
+  return Object.fromEntries(
+    report.models.map((m) => {
+      const s = standing(m, report);
+      return [m.id, [s.profiling, s.use]];
+    }),
+  );
 }
 
 describe('model status words', () => {
@@ -45,7 +47,10 @@ describe('model status words', () => {
     const kinds = AUTO_REPORT.models.map((m) => statusKind(m, false, plan));
     assert.deepEqual(kinds, ['reference', 'certified', 'certified', 'certified', 'not-chosen', 'not-profiled']);
     // The engine's flags alone would say "meets the target" of a gate member and "profiling stopped to save cost" of a piloted model.
-    assert.deepEqual(AUTO_REPORT.models.map((m) => statusKind(m, false)), ['reference', 'satisfied', 'satisfied', 'satisfied', 'not-worth-it', 'not-profiled']);
+    assert.deepEqual(
+      AUTO_REPORT.models.map((m) => statusKind(m, false)),
+      ['reference', 'satisfied', 'satisfied', 'satisfied', 'not-worth-it', 'not-profiled'],
+    );
   });
 
   it('under auto, does not call a model in a certified plan the mix gave no items "in a certified plan" (issue 16, item 12)', () => {
@@ -61,12 +66,19 @@ describe('model status words', () => {
     const plan = { ...AUTO_REPORT.plan, certification };
     const mini = AUTO_REPORT.models.find((m) => m.id === 'gpt-4o-mini')!;
     assert.equal(statusWord(mini, false, plan), 'certification stopped to save cost');
-    assert.equal(statusWord(AUTO_REPORT.models.find((m) => m.id === 'gpt-3.5-turbo')!, false, plan), 'piloted, not chosen');
+    assert.equal(
+      statusWord(
+        AUTO_REPORT.models.find((m) => m.id === 'gpt-3.5-turbo')!,
+        false,
+        plan,
+      ),
+      'piloted, not chosen',
+    );
   });
 });
 
-describe('a model\'s two facts: what profiling concluded, and its use in the plan', () => {
-  it('states a mix run\'s models: a model whose profiling stopped to save cost still answers its share', () => {
+describe("a model's two facts: what profiling concluded, and its use in the plan", () => {
+  it("states a mix run's models: a model whose profiling stopped to save cost still answers its share", () => {
     assert.deepEqual(standings(REPORT), {
       'gpt-4o': ['the reference', 'answers the profiled items and 36.9% of the rest'],
       'gpt-4o-mini': ['meets the target', 'answers 34.7% of the rest'],
@@ -76,7 +88,7 @@ describe('a model\'s two facts: what profiling concluded, and its use in the pla
     });
   });
 
-  it('states an auto run\'s models: gate members, a model alone, the reference\'s escalations, a piloted model left out', () => {
+  it("states an auto run's models: gate members, a model alone, the reference's escalations, a piloted model left out", () => {
     assert.deepEqual(standings(AUTO_REPORT), {
       'gpt-4o': ['the reference', 'answers the profiled items, 15% of the rest and the items gates pass on'],
       'gpt-4.1-nano': ['in a certified plan', 'in a gate on 60% of the rest'],

@@ -19,7 +19,7 @@ const PREVIEW: CostPreview = {
 describe('describePreview', () => {
   it('says what was measured, how the output length was estimated, what the reference alone costs and the range of profiling', () => {
     assert.deepEqual(describePreview(PREVIEW, 'gpt-4o'), [
-      '2,400 items, about 74 input tokens per call on average (each item\'s own length, at the tokens per character of 200 prompts); ' +
+      "2,400 items, about 74 input tokens per call on average (each item's own length, at the tokens per character of 200 prompts); " +
         '4 output tokens per answer (the longest label, "not spam", is 2 tokens; 2 more for the full stop, quotes or line break a model may add).',
       'gpt-4o alone on every item: $0.504.',
       'Profiling, once it starts, costs at least $0.02468 (its first 20 items, each answered by the reference and 2 candidates) and at most $1,234.50 (every model on every item).',
@@ -32,7 +32,8 @@ describe('describePreview', () => {
   });
 
   it('says once how the output length was estimated, for each way (issue 11, item 8)', () => {
-    const first = (estimate: CostPreview['outputEstimate'], outputTokens: number): string => describePreview({ ...PREVIEW, outputEstimate: estimate, outputTokens }, 'ref')[0];
+    const first = (estimate: CostPreview['outputEstimate'], outputTokens: number): string =>
+      describePreview({ ...PREVIEW, outputEstimate: estimate, outputTokens }, 'ref')[0];
     assert.match(first({ kind: 'maxTokens' }, 12), /; at most 12 output tokens per answer \(maxTokens\)\.$/);
     assert.match(first({ kind: 'default' }, 50), /; 50 output tokens per answer, a default guess \(neither labels nor maxTokens bound the answers\)\.$/);
     for (const estimate of [{ kind: 'maxTokens' }, { kind: 'default' }, PREVIEW.outputEstimate] as const) {
@@ -42,7 +43,16 @@ describe('describePreview', () => {
   });
 
   it('leaves out what the response cache holds, and says so', () => {
-    const lines = describePreview({ ...PREVIEW, referenceOnlyUncached: 0.21, cached: { reference: 1400, calls: 3000 }, leastProfiling: { cost: 0, items: 10, candidates: 1 }, worstCaseProfilingCost: 0.9 }, 'gpt-4o');
+    const lines = describePreview(
+      {
+        ...PREVIEW,
+        referenceOnlyUncached: 0.21,
+        cached: { reference: 1400, calls: 3000 },
+        leastProfiling: { cost: 0, items: 10, candidates: 1 },
+        worstCaseProfilingCost: 0.9,
+      },
+      'gpt-4o',
+    );
     assert.deepEqual(lines.slice(1), [
       'gpt-4o alone on every item: $0.504 ($0.21 to pay: the response cache holds 1,400 of its answers).',
       'The response cache already holds 3,000 answers for these items: they cost nothing, and the figures below leave them out.',
@@ -60,7 +70,13 @@ describe('describePreview', () => {
   });
 
   it('uses the singular for one item, one prompt, one token', () => {
-    const [first] = describePreview({ ...PREVIEW, items: 1, sampledItems: 1, meanInputTokens: 9, outputTokens: 1, outputEstimate: { kind: 'maxTokens' } }, 'ref');
-    assert.equal(first, '1 item, about 9 input tokens per call on average (each item\'s own length, at the tokens per character of 1 prompt); at most 1 output token per answer (maxTokens).');
+    const [first] = describePreview(
+      { ...PREVIEW, items: 1, sampledItems: 1, meanInputTokens: 9, outputTokens: 1, outputEstimate: { kind: 'maxTokens' } },
+      'ref',
+    );
+    assert.equal(
+      first,
+      "1 item, about 9 input tokens per call on average (each item's own length, at the tokens per character of 1 prompt); at most 1 output token per answer (maxTokens).",
+    );
   });
 });

@@ -4,10 +4,7 @@ import { PROFILING as PROGRESS } from '../../support/runFixtures';
 
 describe('progress words', () => {
   it('names each phase', () => {
-    assert.deepEqual(
-      (['profiling', 'applying', 'done'] as const).map(phaseWord),
-      ['profiling', 'applying the plan', 'finishing'],
-    );
+    assert.deepEqual((['profiling', 'applying', 'done'] as const).map(phaseWord), ['profiling', 'applying the plan', 'finishing']);
   });
 
   it('counts items done, of how many, and profiled', () => {

@@ -5,7 +5,10 @@ import { REPORT } from '../../support/runFixtures';
 
 describe('report sentences', () => {
   it('states the cost against the reference alone, with what came from the cache', () => {
-    assert.equal(costSentence(REPORT), 'Cost $0.2646 (paid now $0.2631, $0.00152 from the cache) vs $0.504 for gpt-4o alone: 1.90x cheaper, $0.2394 less (47.5%).');
+    assert.equal(
+      costSentence(REPORT),
+      'Cost $0.2646 (paid now $0.2631, $0.00152 from the cache) vs $0.504 for gpt-4o alone: 1.90x cheaper, $0.2394 less (47.5%).',
+    );
     assert.equal(
       costSentence({ ...REPORT, totalCost: 1234.5, paidCost: 1234.5, referenceOnlyCost: 1200, savings: 1200 / 1234.5 }),
       'Cost $1,234.50 (all paid in this run) vs $1,200.00 for gpt-4o alone: 1.03x more expensive, $34.50 more (2.9%).',
@@ -27,8 +30,14 @@ describe('report sentences', () => {
       at({ kind: 'per-item', answered: 593, inputRatio: 1.25, outputTokens: 10 }),
       "on all 3,000 items: what gpt-4o was charged on the 593 it answered, each other item from its own prompt's length (at 1.25x the tokens counted, as gpt-4o reported them) and 10.0 output tokens, its mean",
     );
-    assert.equal(at({ kind: 'per-item', answered: 3000, inputRatio: 1, outputTokens: 4 }), 'on all 3,000 items: what gpt-4o was charged on the 3,000 it answered');
-    assert.equal(at({ kind: 'per-item', answered: 0, inputRatio: 1, outputTokens: 50 }), "on all 3,000 items, each from its own prompt's length and 50.0 output tokens, an estimate");
+    assert.equal(
+      at({ kind: 'per-item', answered: 3000, inputRatio: 1, outputTokens: 4 }),
+      'on all 3,000 items: what gpt-4o was charged on the 3,000 it answered',
+    );
+    assert.equal(
+      at({ kind: 'per-item', answered: 0, inputRatio: 1, outputTokens: 50 }),
+      "on all 3,000 items, each from its own prompt's length and 50.0 output tokens, an estimate",
+    );
     assert.equal(at({ kind: 'mean', answered: 12 }), 'on all 3,000 items, at its mean cost per call');
   });
 });

@@ -12,7 +12,10 @@ describe('describeStop', () => {
   });
 
   it('says a cancelled run can continue from the cache, in the words of where the person is', () => {
-    assert.equal(describeStop({ kind: 'cancelled' }, 'Run "Smart: Resume Run"'), 'Cancelled. Run "Smart: Resume Run" to continue; calls already made are cached and cost nothing.');
+    assert.equal(
+      describeStop({ kind: 'cancelled' }, 'Run "Smart: Resume Run"'),
+      'Cancelled. Run "Smart: Resume Run" to continue; calls already made are cached and cost nothing.',
+    );
   });
 
   it('says nothing was paid when the cost preview was declined', () => {
@@ -28,6 +31,9 @@ describe('describeStop', () => {
   });
 
   it('passes an error message on as it is', () => {
-    assert.equal(describeStop({ kind: 'error', message: "gpt-4o: 401 Unauthorized from endpoint 'openai'" }, resume), "gpt-4o: 401 Unauthorized from endpoint 'openai'");
+    assert.equal(
+      describeStop({ kind: 'error', message: "gpt-4o: 401 Unauthorized from endpoint 'openai'" }, resume),
+      "gpt-4o: 401 Unauthorized from endpoint 'openai'",
+    );
   });
 });

@@ -54,7 +54,10 @@ describe('runBatches against the loopback server', () => {
   }
 
   const journalLines = (settings: BatchRunSettings): JournalLine[] =>
-    readFileSync(settings.journal, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as JournalLine);
+    readFileSync(settings.journal, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as JournalLine);
 
   /** Every request answered with the scripted text, and paid for exactly once at the server. */
   function assertAnsweredOnce(server: OpenAiTestServer, settings: BatchRunSettings, requests: readonly BatchRequest[]): void {
@@ -92,14 +95,26 @@ describe('runBatches against the loopback server', () => {
 
     const last = progress[progress.length - 1];
     assert.equal(last.answered, 8);
-    assert.deepEqual(last.batches.map((b) => [b.model, b.requests, b.attempt, b.stage, b.completed, b.failed, b.downloaded]), [
-      ['small', 5, 1, 'completed', 5, 0, true],
-      ['large', 3, 1, 'completed', 3, 0, true],
-    ]);
-    assert.deepEqual(last.batches.map((b) => b.batchId), server.batches().map((b) => b.id));
+    assert.deepEqual(
+      last.batches.map((b) => [b.model, b.requests, b.attempt, b.stage, b.completed, b.failed, b.downloaded]),
+      [
+        ['small', 5, 1, 'completed', 5, 0, true],
+        ['large', 3, 1, 'completed', 3, 0, true],
+      ],
+    );
+    assert.deepEqual(
+      last.batches.map((b) => b.batchId),
+      server.batches().map((b) => b.id),
+    );
     assert.ok(last.batches.every((b) => typeof b.createdAt === 'number'));
-    assert.deepEqual(progress[0].batches.map((b) => b.stage), ['planned', 'planned']);
-    assert.ok(progress.some((p) => p.batches.some((b) => b.stage === 'in_progress')), 'progress shows batches running');
+    assert.deepEqual(
+      progress[0].batches.map((b) => b.stage),
+      ['planned', 'planned'],
+    );
+    assert.ok(
+      progress.some((p) => p.batches.some((b) => b.stage === 'in_progress')),
+      'progress shows batches running',
+    );
 
     const types = journalLines(settings).map((l) => l.type);
     assert.deepEqual(types.slice(0, 2), ['started', 'planned']);
@@ -112,17 +127,33 @@ describe('runBatches against the loopback server', () => {
     const settings = settingsFor(server, []);
     const mixed = join(dir, 'mixed.jsonl');
     const content = [...chatRequests(server.baseURL, 'small', ['a']), ...chatRequests(server.baseURL, 'large', ['b'])]
-      .map((r) => `${OPENAI_REQUEST_LINES.write(r.key, r.request)}\n`).join('');
+      .map((r) => `${OPENAI_REQUEST_LINES.write(r.key, r.request)}\n`)
+      .join('');
     writeFileSync(mixed, content);
-    const plan = async (): Promise<[{ path: string; model: string; requests: number; bytes: number; sha256: string }]> => [{
-      path: mixed, model: 'small', requests: 2, bytes: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex'),
-    }];
-    const error = await runBatchRun(settings, { plan }).then(() => assert.fail('the run succeeded'), (e: unknown) => e);
+    const plan = async (): Promise<[{ path: string; model: string; requests: number; bytes: number; sha256: string }]> => [
+      {
+        path: mixed,
+        model: 'small',
+        requests: 2,
+        bytes: Buffer.byteLength(content),
+        sha256: createHash('sha256').update(content).digest('hex'),
+      },
+    ];
+    const error = await runBatchRun(settings, { plan }).then(
+      () => assert.fail('the run succeeded'),
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof BatchRunError);
     const batchId = String(server.batches()[0].id);
-    assert.deepEqual(error.validation.map((v) => [v.batchId, v.file, v.problems[0].code, v.problems[0].line]), [[batchId, mixed, 'mismatched_model', 2]]);
-    assert.equal(error.message, 'The batch run on endpoint "loopback" left requests unanswered:\n'
-      + `- batch ${batchId} of ${mixed} failed validation: line 2: mismatched_model: The model 'large' differs from 'small' of the first line: a batch file holds requests for one model only.`);
+    assert.deepEqual(
+      error.validation.map((v) => [v.batchId, v.file, v.problems[0].code, v.problems[0].line]),
+      [[batchId, mixed, 'mismatched_model', 2]],
+    );
+    assert.equal(
+      error.message,
+      'The batch run on endpoint "loopback" left requests unanswered:\n' +
+        `- batch ${batchId} of ${mixed} failed validation: line 2: mismatched_model: The model 'large' differs from 'small' of the first line: a batch file holds requests for one model only.`,
+    );
     assert.equal(server.counts().total, 0);
   });
 
@@ -133,7 +164,10 @@ describe('runBatches against the loopback server', () => {
     const settings = settingsFor(server, requests);
     const summary = await runBatchRun(settings);
     assert.deepEqual(summary, { answered: 50_001, batches: 2 });
-    assert.deepEqual(server.batches().map((b) => (b.request_counts as { total: number }).total), [50_000, 1]);
+    assert.deepEqual(
+      server.batches().map((b) => (b.request_counts as { total: number }).total),
+      [50_000, 1],
+    );
     assertAnsweredOnce(server, settings, requests);
   });
 
@@ -143,12 +177,21 @@ describe('runBatches against the loopback server', () => {
     const settings = settingsFor(server, requests);
     assert.deepEqual(await runBatchRun(settings), { answered: 10, batches: 2 });
     assertAnsweredOnce(server, settings, requests);
-    assert.deepEqual(server.batches().map((b) => [b.status, (b.request_counts as { total: number }).total]), [['expired', 10], ['completed', 5]]);
+    assert.deepEqual(
+      server.batches().map((b) => [b.status, (b.request_counts as { total: number }).total]),
+      [
+        ['expired', 10],
+        ['completed', 5],
+      ],
+    );
     const downloaded = journalLines(settings).filter((l) => l.type === 'downloaded');
-    assert.deepEqual(downloaded.map((l) => l.type === 'downloaded' && [l.answered, l.failed, l.unanswered, l.leftovers.map((f) => [f.attempt, f.from?.reason, f.requests])]), [
-      [5, 0, 5, [[2, 'expired', 5]]],
-      [5, 0, 0, []],
-    ]);
+    assert.deepEqual(
+      downloaded.map((l) => l.type === 'downloaded' && [l.answered, l.failed, l.unanswered, l.leftovers.map((f) => [f.attempt, f.from?.reason, f.requests])]),
+      [
+        [5, 0, 5, [[2, 'expired', 5]]],
+        [5, 0, 0, []],
+      ],
+    );
   });
 
   it('resubmits failed lines, gives up on refused ones and on ones still failing after the last attempt, naming them', async () => {
@@ -165,14 +208,23 @@ describe('runBatches against the loopback server', () => {
     });
     const requests = chatRequests(server.baseURL, 'small', prompts(5));
     const settings = settingsFor(server, requests, { maxAttempts: 2 });
-    const error = await runBatchRun(settings).then(() => assert.fail('the run succeeded'), (e: unknown) => e);
+    const error = await runBatchRun(settings).then(
+      () => assert.fail('the run succeeded'),
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof BatchRunError, String(error));
     assert.equal(error.unansweredCount, 2);
-    assert.deepEqual(error.unanswered.map((u) => [u.customId, u.message]).sort(), [
-      [requests[2].key, 'HTTP 400: context length exceeded'],
-      [requests[3].key, 'server_error: always down'],
-    ].sort());
-    assert.match(error.message, /- 2 request\(s\) got no answer \(at most 2 attempts each; refused requests and batches cancelled at the provider are not resubmitted\)/);
+    assert.deepEqual(
+      error.unanswered.map((u) => [u.customId, u.message]).sort(),
+      [
+        [requests[2].key, 'HTTP 400: context length exceeded'],
+        [requests[3].key, 'server_error: always down'],
+      ].sort(),
+    );
+    assert.match(
+      error.message,
+      /- 2 request\(s\) got no answer \(at most 2 attempts each; refused requests and batches cancelled at the provider are not resubmitted\)/,
+    );
     assert.ok(error.message.includes(requests[2].key) && error.message.includes(requests[3].key));
     assert.equal(error.files.length, 2);
 
@@ -214,7 +266,10 @@ describe('runBatches against the loopback server', () => {
     const settings = settingsFor(server, requests);
     await runBatchRun(settings);
     const [got] = readAnswers(settings.answers);
-    assert.deepEqual([got.inputTokens, got.outputTokens], [estimateTokens('a longer prompt of some words'.length), estimateTokens('small: A LONGER PROMPT OF SOME WORDS'.length)]);
+    assert.deepEqual(
+      [got.inputTokens, got.outputTokens],
+      [estimateTokens('a longer prompt of some words'.length), estimateTokens('small: A LONGER PROMPT OF SOME WORDS'.length)],
+    );
   });
 
   describe('stopping and resuming', () => {
@@ -272,7 +327,9 @@ describe('runBatches against the loopback server', () => {
       const proc = await runUntil(settings, (p) => p.batches.every((b) => b.batchId !== undefined));
       await kill(proc);
       // As if killed after the provider created the batches but before their lines were written.
-      const kept = readFileSync(settings.journal, 'utf8').split('\n').filter((l) => l !== '' && !['"created"', '"status"'].some((t) => l.includes(`"type":${t}`)));
+      const kept = readFileSync(settings.journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !['"created"', '"status"'].some((t) => l.includes(`"type":${t}`)));
       writeFileSync(settings.journal, `${kept.join('\n')}\n`);
       assert.equal(server.batches().length, 2);
 
@@ -283,7 +340,10 @@ describe('runBatches against the loopback server', () => {
       assert.equal(server.apiCalls()['files.create'], 2, 'nothing uploaded again');
       assertAnsweredOnce(server, settings, requests);
       const created = journalLines(settings).filter((l) => l.type === 'created');
-      assert.deepEqual(created.map((l) => l.type === 'created' && l.adopted), [true, true]);
+      assert.deepEqual(
+        created.map((l) => l.type === 'created' && l.adopted),
+        [true, true],
+      );
     });
 
     it('plans afresh after a plan torn by a crash, and resumes a killed download handing answers on again but paying nothing twice', async function () {
@@ -297,7 +357,9 @@ describe('runBatches against the loopback server', () => {
       await runBatchRun(settings);
       assertAnsweredOnce(server, settings, requests);
       // Now as if killed after the answers were handed on but before the download was recorded.
-      const lines = readFileSync(settings.journal, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('"type":"downloaded"'));
+      const lines = readFileSync(settings.journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.includes('"type":"downloaded"'));
       writeFileSync(settings.journal, `${lines.join('\n')}\n`);
       await runBatchRun(settings);
       assert.equal(readAnswers(settings.answers).length, 16, 'handed on again');
@@ -311,7 +373,9 @@ describe('runBatches against the loopback server', () => {
       const settings = settingsFor(server, requests);
       await runBatchRun(settings);
       // As if the provider had said "completed" before naming the output file, and the run was killed then.
-      const lines = readFileSync(settings.journal, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('"type":"downloaded"'))
+      const lines = readFileSync(settings.journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.includes('"type":"downloaded"'))
         .map((l) => l.replace(/,"outputFileId":"[^"]*"/, ''));
       writeFileSync(settings.journal, `${lines.join('\n')}\n`);
       const polls = server.apiCalls()['batches.retrieve'] ?? 0;
@@ -331,15 +395,27 @@ describe('runBatches against the loopback server', () => {
         if (p.batches.length === 2 && p.batches.every((b) => b.batchId !== undefined)) controller.abort(reason);
       };
       await assert.rejects(runBatchRun(settings, { signal: controller.signal, onAbort: 'cancel', onProgress }), (e) => e === reason);
-      assert.deepEqual(server.batches().map((b) => b.status), ['cancelling', 'cancelling']);
+      assert.deepEqual(
+        server.batches().map((b) => b.status),
+        ['cancelling', 'cancelling'],
+      );
       assert.equal(journalLines(settings).filter((l) => l.type === 'cancelRequested').length, 2);
 
       const summary = await runBatchRun(settings);
-      assert.deepEqual(server.batches().map((b) => b.status), ['cancelled', 'cancelled', 'completed', 'completed']);
+      assert.deepEqual(
+        server.batches().map((b) => b.status),
+        ['cancelled', 'cancelled', 'completed', 'completed'],
+      );
       assert.deepEqual(summary, { answered: 6, batches: 4 });
       assertAnsweredOnce(server, settings, requests);
       const leftovers = journalLines(settings).flatMap((l) => (l.type === 'downloaded' ? l.leftovers : []));
-      assert.deepEqual(leftovers.map((f) => [f.attempt, f.from?.reason]), [[1, 'cancelled'], [1, 'cancelled']]);
+      assert.deepEqual(
+        leftovers.map((f) => [f.attempt, f.from?.reason]),
+        [
+          [1, 'cancelled'],
+          [1, 'cancelled'],
+        ],
+      );
     });
 
     it('cancels a batch whose create the abort cut off after the provider made it', async () => {
@@ -359,9 +435,15 @@ describe('runBatches against the loopback server', () => {
       });
       const settings = settingsFor(server, chatRequests(server.baseURL, 'small', prompts(2)));
       await assert.rejects(runBatchRun(settings, { signal: controller.signal, onAbort: 'cancel' }), (e) => e === reason);
-      assert.deepEqual(server.batches().map((b) => b.status), ['cancelling']);
+      assert.deepEqual(
+        server.batches().map((b) => b.status),
+        ['cancelling'],
+      );
       const lines = journalLines(settings);
-      assert.deepEqual(lines.filter((l) => l.type === 'created').map((l) => l.type === 'created' && l.adopted), [true]);
+      assert.deepEqual(
+        lines.filter((l) => l.type === 'created').map((l) => l.type === 'created' && l.adopted),
+        [true],
+      );
       assert.equal(lines.filter((l) => l.type === 'cancelRequested').length, 1);
     });
 
@@ -373,7 +455,10 @@ describe('runBatches against the loopback server', () => {
         if (p.batches.every((b) => b.batchId !== undefined)) controller.abort(new Error('stop'));
       };
       await assert.rejects(runBatchRun(settings, { signal: controller.signal, onProgress }), /stop/);
-      assert.deepEqual(server.batches().map((b) => b.status), ['validating']);
+      assert.deepEqual(
+        server.batches().map((b) => b.status),
+        ['validating'],
+      );
       assert.equal(journalLines(settings).filter((l) => l.type === 'cancelRequested').length, 0);
     });
 
@@ -387,7 +472,10 @@ describe('runBatches against the loopback server', () => {
       writeFileSync(file, 'changed\n');
       journal.record({ type: 'planned', files: [{ path: file, model: 'small', requests: 2, bytes: 10, sha256: '0'.repeat(64), attempt: 1 }] });
       journal.close();
-      await assert.rejects(runBatchRun(settings), new Error(`the batch request file ${file} changed since it was planned; delete ${settings.journal} to plan the batches afresh`));
+      await assert.rejects(
+        runBatchRun(settings),
+        new Error(`the batch request file ${file} changed since it was planned; delete ${settings.journal} to plan the batches afresh`),
+      );
       assert.equal(server.apiCalls()['files.create'], undefined);
     });
   });

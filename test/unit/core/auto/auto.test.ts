@@ -10,13 +10,29 @@ import { AGREEING_OUTPUT, SimulatedClient, type SimulatedModel } from '../../../
 import { heldBulk } from '../../../support/heldBulk';
 
 const REF: SimulatedModel & ModelSpec = { id: 'ref', rate: 1, inputTokens: 100, outputTokens: 10, inputPer1M: 10, outputPer1M: 30 };
-const model = (id: string, rate: number, pricePer1M: number): SimulatedModel & ModelSpec => ({ id, rate, inputTokens: 100, outputTokens: 10, inputPer1M: pricePer1M, outputPer1M: pricePer1M });
+const model = (id: string, rate: number, pricePer1M: number): SimulatedModel & ModelSpec => ({
+  id,
+  rate,
+  inputTokens: 100,
+  outputTokens: 10,
+  inputPer1M: pricePer1M,
+  outputPer1M: pricePer1M,
+});
 
 function options(models: Array<SimulatedModel & ModelSpec>, items: number, accuracy: number, overrides: Partial<RunOptions<number>> = {}): RunOptions<number> {
-  return { items: indexSource(items), models, reference: 'ref', client: new SimulatedClient(models, 11), target: { accuracy, confidence: 0.95 }, seed: 5, ...overrides };
+  return {
+    items: indexSource(items),
+    models,
+    reference: 'ref',
+    client: new SimulatedClient(models, 11),
+    target: { accuracy, confidence: 0.95 },
+    seed: 5,
+    ...overrides,
+  };
 }
 
-const agreement = (outputs: ReadonlyArray<{ completion: Completion }>): number => outputs.filter((o) => o.completion.text === AGREEING_OUTPUT).length / outputs.length;
+const agreement = (outputs: ReadonlyArray<{ completion: Completion }>): number =>
+  outputs.filter((o) => o.completion.text === AGREEING_OUTPUT).length / outputs.length;
 
 describe('clopperPearsonLower', () => {
   it('matches scipy (beta.ppf(alpha, s, n - s + 1)) and the closed form at s = n', () => {
@@ -40,7 +56,10 @@ describe('solveCertifiedMix', () => {
   it('gives a plan certified below the count the largest block whose exact bound keeps the count, and the reference the rest', () => {
     const plan = { id: 'cheap', costPerItem: 1, agreeing: 8800, blockAlpha: 0.01 };
     const split = solveCertifiedMix({ ...problem, plans: [plan] });
-    assert.deepEqual(split.blocks.map((b) => b.id), ['cheap', 'ref']);
+    assert.deepEqual(
+      split.blocks.map((b) => b.id),
+      ['cheap', 'ref'],
+    );
     const [block, reference] = split.blocks;
     assert.equal(block.items + reference.items, 10_000);
     assert.equal(block.agreeing, blockLowerBound(8800, 10_000, block.items, 0.01));
@@ -53,7 +72,10 @@ describe('solveCertifiedMix', () => {
 
   it('lets a plan certified above the count answer every item, bounded by its count alone', () => {
     const split = solveCertifiedMix({ ...problem, plans: [{ id: 'good', costPerItem: 1, agreeing: 9600, blockAlpha: 0.01 }] });
-    assert.deepEqual(split.blocks, [{ id: 'good', items: 10_000, agreeing: 9600 }, { id: 'ref', items: 0, agreeing: 0 }]);
+    assert.deepEqual(split.blocks, [
+      { id: 'good', items: 10_000, agreeing: 9600 },
+      { id: 'ref', items: 0, agreeing: 0 },
+    ]);
   });
 
   it('mixes two plans where that is cheaper, each block bounded exactly, and leaves out a plan certified on fewer than half the items', () => {
@@ -63,11 +85,18 @@ describe('solveCertifiedMix', () => {
       { id: 'useless', costPerItem: 0.1, agreeing: 4999, blockAlpha: 0.01 },
     ];
     const split = solveCertifiedMix({ ...problem, plans });
-    assert.ok(split.blocks.some((b) => b.id === 'cheap' && b.items > 0) && split.blocks.some((b) => b.id === 'gate' && b.items > 0), JSON.stringify(split.blocks));
+    assert.ok(
+      split.blocks.some((b) => b.id === 'cheap' && b.items > 0) && split.blocks.some((b) => b.id === 'gate' && b.items > 0),
+      JSON.stringify(split.blocks),
+    );
     assert.ok(!split.blocks.some((b) => b.id === 'useless'));
-    for (const b of split.blocks.filter((x) => x.id !== 'ref')) assert.equal(b.agreeing, blockLowerBound(plans.find((p) => p.id === b.id)!.agreeing, 10_000, b.items, 0.01));
+    for (const b of split.blocks.filter((x) => x.id !== 'ref'))
+      assert.equal(b.agreeing, blockLowerBound(plans.find((p) => p.id === b.id)!.agreeing, 10_000, b.items, 0.01));
     assert.ok(split.blocks.reduce((sum, b) => sum + b.agreeing, 0) >= 9500);
-    assert.equal(split.blocks.reduce((sum, b) => sum + b.items, 0), 10_000);
+    assert.equal(
+      split.blocks.reduce((sum, b) => sum + b.items, 0),
+      10_000,
+    );
   });
 
   it('gives every item to the reference when every item left must agree', () => {
@@ -83,7 +112,14 @@ describe('solveCertifiedMix', () => {
 });
 
 describe('certification planning', () => {
-  const input: PlanningInput = { items: 50_000, profiled: 200, accuracy: 0.95, referenceApplyCost: 1, profileCost: (m) => (m === 'ref' ? 1 : 0.02), reference: 'ref' };
+  const input: PlanningInput = {
+    items: 50_000,
+    profiled: 200,
+    accuracy: 0.95,
+    referenceApplyCost: 1,
+    profileCost: (m) => (m === 'ref' ? 1 : 0.02),
+    reference: 'ref',
+  };
 
   it('plans looks at fixed multiples, spending the error budget in shares that sum to it', () => {
     assert.deepEqual(lookSizes(100, 10_000), [100, 200, 400, 800]);
@@ -94,7 +130,10 @@ describe('certification planning', () => {
   it('certifies a plan that is clearly good, and nothing when no plan can pay', () => {
     const good = { id: 'good', agreements: 199, n: 200, applyCost: 0.02, members: ['good'], gateCost: 0 };
     const plan = planCertification([good], 0.05, input);
-    assert.deepEqual(plan.plans.map((p) => p.id), ['good']);
+    assert.deepEqual(
+      plan.plans.map((p) => p.id),
+      ['good'],
+    );
     assert.ok(plan.items > 0 && plan.items < 2000, `${plan.items} items`);
     assert.ok(plan.expectedCost < 0.1 * 50_000);
     const bad = { id: 'bad', agreements: 60, n: 200, applyCost: 0.02, members: ['bad'], gateCost: 0 };
@@ -136,7 +175,10 @@ describe('runSmart, auto', () => {
     const models = [REF, model('a', 0.9, 0.1), model('b', 0.9, 0.12)];
     const { report, outputs } = await runSmart(options(models, 50_000, 0.97));
     const used = report.plan.entries.filter((e) => e.items > 0);
-    assert.ok(used.some((e) => e.plan.kind === 'gated'), `plan: ${used.map((e) => e.id).join(', ')}`);
+    assert.ok(
+      used.some((e) => e.plan.kind === 'gated'),
+      `plan: ${used.map((e) => e.id).join(', ')}`,
+    );
     const gate = used.find((e) => e.plan.kind === 'gated')!;
     assert.ok(gate.coverage! > 0.75 && gate.coverage! < 0.9, `coverage ${gate.coverage}`);
     assert.ok(report.plan.agreementLowerBound >= 0.97 - 1e-12);
@@ -165,7 +207,7 @@ describe('runSmart, auto', () => {
     assert.ok(fallback.report.models.find((m) => m.id === 'dear')!.calls > 0);
   });
 
-  it('gates on the answer\'s probability where the client reports one', async () => {
+  it("gates on the answer's probability where the client reports one", async () => {
     // `sure` agrees 90% of the time, and is sure (0.99) exactly when it agrees:
     // a confidence gate keeps its answer on 90% of items and is never wrong.
     const models = [REF, model('sure', 0.9, 0.1)];
@@ -178,7 +220,10 @@ describe('runSmart, auto', () => {
     };
     const { report, outputs } = await runSmart({ ...options(models, 30_000, 0.97), client });
     const used = report.plan.entries.filter((e) => e.items > 0);
-    assert.ok(used.some((e) => e.plan.kind === 'confident'), `plan: ${used.map((e) => e.id).join(', ')}`);
+    assert.ok(
+      used.some((e) => e.plan.kind === 'confident'),
+      `plan: ${used.map((e) => e.id).join(', ')}`,
+    );
     assert.ok(report.plan.certification!.plansConsidered > 1);
     assert.ok(agreement(outputs!) >= 0.97);
     assert.ok(report.savings > 2, `savings ${report.savings}`);
@@ -190,7 +235,8 @@ describe('runSmart, auto', () => {
     const { report, outputs } = await runSmart({ ...options(models, 30_000, 0.97), client, bulk, onProgress });
     assert.equal(online(), 0, 'every call of the application phase was fetched in bulk');
     assert.ok(rounds.length >= 2 && rounds.at(-1) === 0, `rounds ${rounds.join(', ')}`);
-    if (report.plan.entries.some((e) => e.items > 0 && e.plan.kind === 'gated')) assert.ok(rounds.length === 3 && rounds[1] > 0, 'escalations came in a second round');
+    if (report.plan.entries.some((e) => e.items > 0 && e.plan.kind === 'gated'))
+      assert.ok(rounds.length === 3 && rounds[1] > 0, 'escalations came in a second round');
     assert.equal(outputs!.length, 30_000);
   });
 });

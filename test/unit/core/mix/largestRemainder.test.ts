@@ -42,9 +42,11 @@ describe('largestRemainder', () => {
     for (let t = 0; t < 300; t++) {
       const shares = Array.from({ length: 2 + Math.floor(random() * 5) }, () => random());
       const counts = largestRemainder(Math.floor(random() * 50), shares);
-      shares.forEach((s, i) => shares.forEach((r, j) => {
-        if (s > r) assert.ok(counts[i] >= counts[j], `share ${s} got ${counts[i]}, share ${r} got ${counts[j]}`);
-      }));
+      shares.forEach((s, i) =>
+        shares.forEach((r, j) => {
+          if (s > r) assert.ok(counts[i] >= counts[j], `share ${s} got ${counts[i]}, share ${r} got ${counts[j]}`);
+        }),
+      );
     }
   });
 
@@ -59,7 +61,10 @@ describe('largestRemainder', () => {
       const total = Math.floor(random() * (random() < 0.5 ? 20 : 1e7));
       const counts = largestRemainder(total, shares);
       const sum = shares.reduce((a, b) => a + b, 0);
-      assert.equal(counts.reduce((a, b) => a + b, 0), total);
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        total,
+      );
       counts.forEach((c, i) => {
         const quota = (total * shares[i]) / sum;
         assert.ok(Number.isInteger(c) && c >= Math.floor(quota) && c <= Math.ceil(quota), `${c} items for quota ${quota}`);

@@ -48,7 +48,10 @@ function bruteForce(problem: MixProblem, productRule = true): number {
 function assertFeasible(problem: MixProblem, s: MixSolution): void {
   const total = s.shares.reduce((sum, x) => sum + x.share, 0);
   assert.ok(Math.abs(total - 1) <= 1e-12, `shares sum to ${total}`);
-  assert.ok(s.shares.every((x) => x.share > 0), 'a share is not positive');
+  assert.ok(
+    s.shares.every((x) => x.share > 0),
+    'a share is not positive',
+  );
   assert.equal(new Set(s.shares.map((x) => x.id)).size, s.shares.length, 'a model appears twice');
   let cost = 0;
   let agreement = 0;
@@ -119,12 +122,17 @@ describe('solveMix against brute force', () => {
     }));
     const pick = random();
     const requiredAgreement =
-      pick < 0.1 ? -random() // the profiled items already carry the file
-      : pick < 0.15 ? 0
-      : pick < 0.25 ? 1 - random() * 1e-4 // near 1
-      : pick < 0.3 ? 1
-      : pick < 0.4 ? candidates[0].lowerBounds[Math.floor(random() * levels.length)] // exactly on a bound
-      : random();
+      pick < 0.1
+        ? -random() // the profiled items already carry the file
+        : pick < 0.15
+          ? 0
+          : pick < 0.25
+            ? 1 - random() * 1e-4 // near 1
+            : pick < 0.3
+              ? 1
+              : pick < 0.4
+                ? candidates[0].lowerBounds[Math.floor(random() * levels.length)] // exactly on a bound
+                : random();
     return { candidates, referenceId: 'ref', referenceCostPerItem: 1e-3 * Math.exp(-random()), levels, requiredAgreement, confidence };
   }
 
@@ -156,26 +164,47 @@ describe('solveMix on numerically hard instances', () => {
   // Found by long random searches: each made the library miss the optimum
   // with its default precision or with costs in units of the reference.
   const cases: Array<[string, MixProblem]> = [
-    ['bounds that barely differ between levels, a_rest near 1', {
-      candidates: [{ id: 'm0', costPerItem: 0.000571055, lowerBounds: [0.146858, 0.146704, 0.131986, 0.0855292, 0.0834821] }],
-      referenceId: 'ref', referenceCostPerItem: 0.0974653, levels: confidenceGrid(0.99), requiredAgreement: 0.999982022, confidence: 0.99,
-    }],
-    ['candidates six decades cheaper than the reference', {
-      candidates: [
-        { id: 'm0', costPerItem: 1e-6, lowerBounds: [0.622578, 0.620604, 0.618152, 0.614853, 0.609572] },
-        { id: 'm1', costPerItem: 1.08926e-6, lowerBounds: [0.930117, 0.929030, 0.927668, 0.925814, 0.922796] },
-      ],
-      referenceId: 'ref', referenceCostPerItem: 0.860123, levels: confidenceGrid(0.95), requiredAgreement: 0.798019, confidence: 0.95,
-    }],
-    ['candidates ten decades cheaper than the reference', {
-      candidates: [
-        { id: 'm0', costPerItem: 2.72668e-11, lowerBounds: [0.874500, 0.873124, 0.871385, 0.868996, 0.865058] },
-        { id: 'm1', costPerItem: 2.03604e-11, lowerBounds: [0.786717, 0.785052, 0.782953, 0.780079, 0.775368] },
-        { id: 'm2', costPerItem: 3.06136e-10, lowerBounds: [0.958992, 0.958114, 0.956996, 0.955444, 0.952852] },
-        { id: 'm3', costPerItem: 0.001, lowerBounds: [0.893558, 0.892267, 0.890635, 0.888389, 0.884682] },
-      ],
-      referenceId: 'ref', referenceCostPerItem: 0.185513, levels: confidenceGrid(0.99), requiredAgreement: 0.799025, confidence: 0.99,
-    }],
+    [
+      'bounds that barely differ between levels, a_rest near 1',
+      {
+        candidates: [{ id: 'm0', costPerItem: 0.000571055, lowerBounds: [0.146858, 0.146704, 0.131986, 0.0855292, 0.0834821] }],
+        referenceId: 'ref',
+        referenceCostPerItem: 0.0974653,
+        levels: confidenceGrid(0.99),
+        requiredAgreement: 0.999982022,
+        confidence: 0.99,
+      },
+    ],
+    [
+      'candidates six decades cheaper than the reference',
+      {
+        candidates: [
+          { id: 'm0', costPerItem: 1e-6, lowerBounds: [0.622578, 0.620604, 0.618152, 0.614853, 0.609572] },
+          { id: 'm1', costPerItem: 1.08926e-6, lowerBounds: [0.930117, 0.92903, 0.927668, 0.925814, 0.922796] },
+        ],
+        referenceId: 'ref',
+        referenceCostPerItem: 0.860123,
+        levels: confidenceGrid(0.95),
+        requiredAgreement: 0.798019,
+        confidence: 0.95,
+      },
+    ],
+    [
+      'candidates ten decades cheaper than the reference',
+      {
+        candidates: [
+          { id: 'm0', costPerItem: 2.72668e-11, lowerBounds: [0.8745, 0.873124, 0.871385, 0.868996, 0.865058] },
+          { id: 'm1', costPerItem: 2.03604e-11, lowerBounds: [0.786717, 0.785052, 0.782953, 0.780079, 0.775368] },
+          { id: 'm2', costPerItem: 3.06136e-10, lowerBounds: [0.958992, 0.958114, 0.956996, 0.955444, 0.952852] },
+          { id: 'm3', costPerItem: 0.001, lowerBounds: [0.893558, 0.892267, 0.890635, 0.888389, 0.884682] },
+        ],
+        referenceId: 'ref',
+        referenceCostPerItem: 0.185513,
+        levels: confidenceGrid(0.99),
+        requiredAgreement: 0.799025,
+        confidence: 0.99,
+      },
+    ],
   ];
   for (const [name, problem] of cases) {
     it(name, () => {
@@ -191,7 +220,12 @@ describe('solveMix on hand-made cases', () => {
   const levels = confidenceGrid(0.95);
   const flat = (b: number): number[] => levels.map(() => b);
   const problem = (candidates: MixCandidate[], requiredAgreement: number, referenceCostPerItem = 1): MixProblem => ({
-    candidates, referenceId: 'ref', referenceCostPerItem, levels, requiredAgreement, confidence: 0.95,
+    candidates,
+    referenceId: 'ref',
+    referenceCostPerItem,
+    levels,
+    requiredAgreement,
+    confidence: 0.95,
   });
   const solve = (p: MixProblem): MixSolution => {
     const s = solveMix(p);
@@ -208,7 +242,15 @@ describe('solveMix on hand-made cases', () => {
   });
 
   it('leaves out a candidate that never agrees when a model that does is cheaper', () => {
-    const s = solve(problem([{ id: 'zero', costPerItem: 0.2, lowerBounds: flat(0) }, { id: 'good', costPerItem: 0.1, lowerBounds: flat(0.96) }], 0.9));
+    const s = solve(
+      problem(
+        [
+          { id: 'zero', costPerItem: 0.2, lowerBounds: flat(0) },
+          { id: 'good', costPerItem: 0.1, lowerBounds: flat(0.96) },
+        ],
+        0.9,
+      ),
+    );
     assert.deepEqual(ids(s), ['good']);
   });
 
@@ -236,7 +278,10 @@ describe('solveMix on hand-made cases', () => {
   });
 
   it('takes the cheapest candidate alone when a_rest <= 0, whatever its bound', () => {
-    const candidates = [{ id: 'a', costPerItem: 0.3, lowerBounds: flat(0.5) }, { id: 'b', costPerItem: 0.2, lowerBounds: flat(0) }];
+    const candidates = [
+      { id: 'a', costPerItem: 0.3, lowerBounds: flat(0.5) },
+      { id: 'b', costPerItem: 0.2, lowerBounds: flat(0) },
+    ];
     for (const a of [0, -0.5]) {
       const s = solve(problem(candidates, a));
       assert.deepEqual(ids(s), ['b']);
@@ -249,12 +294,21 @@ describe('solveMix on hand-made cases', () => {
     // 0.1 + 0.1 * 0.05 / 0.14 = 0.1357; but 0.95 * 0.95 < 0.95. The best
     // allowed pair is lo at 0.96 (0.84) and hi at 0.99 (0.97), product 0.9504:
     // x_hi = (0.9 - 0.84) / (0.97 - 0.84) = 6/13, cost 0.1 + 0.1 * 6/13.
-    const p = problem([
-      { id: 'lo', costPerItem: 0.1, lowerBounds: [0.85, 0.84, 0.83, 0.82, 0.81] },
-      { id: 'hi', costPerItem: 0.2, lowerBounds: [0.99, 0.985, 0.98, 0.975, 0.97] },
-    ], 0.9);
+    const p = problem(
+      [
+        { id: 'lo', costPerItem: 0.1, lowerBounds: [0.85, 0.84, 0.83, 0.82, 0.81] },
+        { id: 'hi', costPerItem: 0.2, lowerBounds: [0.99, 0.985, 0.98, 0.975, 0.97] },
+      ],
+      0.9,
+    );
     const s = solve(p);
-    assert.deepEqual(s.shares.map((x) => [x.id, x.level]), [['lo', 0.96], ['hi', 0.99]]);
+    assert.deepEqual(
+      s.shares.map((x) => [x.id, x.level]),
+      [
+        ['lo', 0.96],
+        ['hi', 0.99],
+      ],
+    );
     close(s.shares[1].share, 6 / 13, 'x_hi');
     close(s.shares[0].share, 7 / 13, 'x_lo');
     close(s.costPerItem, 0.1 + 0.1 * (6 / 13), 'cost');
@@ -265,7 +319,15 @@ describe('solveMix on hand-made cases', () => {
 
   it('prefers fewer models on a tie', () => {
     // b + a and a alone both cost 0.1 per item.
-    const s = solve(problem([{ id: 'b', costPerItem: 0.1, lowerBounds: flat(0.5) }, { id: 'a', costPerItem: 0.1, lowerBounds: flat(0.95) }], 0.9));
+    const s = solve(
+      problem(
+        [
+          { id: 'b', costPerItem: 0.1, lowerBounds: flat(0.5) },
+          { id: 'a', costPerItem: 0.1, lowerBounds: flat(0.95) },
+        ],
+        0.9,
+      ),
+    );
     assert.deepEqual(ids(s), ['a']);
   });
 
@@ -303,8 +365,15 @@ describe('solveMix with a stubbed javascript-lp-solver', () => {
   const levels = confidenceGrid(0.95);
   // Candidate 0 at level j is x0_j / z0_j in the MILP.
   const p: MixProblem = {
-    candidates: [{ id: 'a', costPerItem: 0.1, lowerBounds: [0.8, 0.79, 0.78, 0.77, 0.76] }, { id: 'b', costPerItem: 0.2, lowerBounds: [0.99, 0.98, 0.97, 0.96, 0.95] }],
-    referenceId: 'ref', referenceCostPerItem: 1, levels, requiredAgreement: 0.9, confidence: 0.95,
+    candidates: [
+      { id: 'a', costPerItem: 0.1, lowerBounds: [0.8, 0.79, 0.78, 0.77, 0.76] },
+      { id: 'b', costPerItem: 0.2, lowerBounds: [0.99, 0.98, 0.97, 0.96, 0.95] },
+    ],
+    referenceId: 'ref',
+    referenceCostPerItem: 1,
+    levels,
+    requiredAgreement: 0.9,
+    confidence: 0.95,
   };
   const original = solver.Solve;
   afterEach(() => {
@@ -346,7 +415,10 @@ describe('solveMix with a stubbed javascript-lp-solver', () => {
     // relative only: a tie, so a alone.
     const tie: MixProblem = {
       ...p,
-      candidates: [{ id: 'b', costPerItem: 0.1 * (1 - 1e-13), lowerBounds: levels.map(() => 0.5) }, { id: 'a', costPerItem: 0.1, lowerBounds: levels.map(() => 0.95) }],
+      candidates: [
+        { id: 'b', costPerItem: 0.1 * (1 - 1e-13), lowerBounds: levels.map(() => 0.5) },
+        { id: 'a', costPerItem: 0.1, lowerBounds: levels.map(() => 0.95) },
+      ],
     };
     withResult({ feasible: true, result: 1, z0_1: 1, x0_1: 0.1, z1_4: 1, x1_4: 0.9 });
     assert.deepEqual(solveMix(tie).shares, [{ id: 'a', share: 1, level: 0.99, lowerBound: 0.95 }]);

@@ -7,7 +7,12 @@ import { PlanTally } from '../../../../src/core/plans/planTally';
 import type { Completion } from '../../../../src/core/types';
 
 const same = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
-const answer = (text: string, confidence?: number): Completion => ({ text, inputTokens: 10, outputTokens: 1, ...(confidence !== undefined ? { confidence } : {}) });
+const answer = (text: string, confidence?: number): Completion => ({
+  text,
+  inputTokens: 10,
+  outputTokens: 1,
+  ...(confidence !== undefined ? { confidence } : {}),
+});
 const costs: Record<string, number> = { a: 1, b: 2, c: 3, ref: 100 };
 /** Each call's cost, three quarters of it for the prompt. */
 const price = (m: string): CallCost => ({ input: 0.75 * costs[m], output: 0.25 * costs[m] });
@@ -27,16 +32,34 @@ describe('plans', () => {
   });
 
   it('keeps a gated answer only when every member gives it, under the comparison rule', () => {
-    assert.equal(gateHolds(gated, (m) => answer(m === 'a' ? 'Spam' : ' spam'), same), true);
-    assert.equal(gateHolds(gated, (m) => answer(m === 'a' ? 'spam' : 'ham'), same), false);
+    assert.equal(
+      gateHolds(gated, (m) => answer(m === 'a' ? 'Spam' : ' spam'), same),
+      true,
+    );
+    assert.equal(
+      gateHolds(gated, (m) => answer(m === 'a' ? 'spam' : 'ham'), same),
+      false,
+    );
     const triple: PlanSpec = { kind: 'gated', members: ['a', 'b', 'c'], escalate: 'ref' };
-    assert.equal(gateHolds(triple, (m) => answer(m === 'c' ? 'ham' : 'spam'), same), false);
+    assert.equal(
+      gateHolds(triple, (m) => answer(m === 'c' ? 'ham' : 'spam'), same),
+      false,
+    );
   });
 
   it('keeps a confident answer at or above its threshold, and escalates without a probability', () => {
-    assert.equal(gateHolds(confident, () => answer('spam', 0.9), same), true);
-    assert.equal(gateHolds(confident, () => answer('spam', 0.89), same), false);
-    assert.equal(gateHolds(confident, () => answer('spam'), same), false);
+    assert.equal(
+      gateHolds(confident, () => answer('spam', 0.9), same),
+      true,
+    );
+    assert.equal(
+      gateHolds(confident, () => answer('spam', 0.89), same),
+      false,
+    );
+    assert.equal(
+      gateHolds(confident, () => answer('spam'), same),
+      false,
+    );
   });
 
   it('replays a plan on a profiled item: agreement, escalation and cost', () => {
@@ -49,10 +72,19 @@ describe('plans', () => {
     assert.deepEqual(escalated, { agrees: true, escalated: true, cost: 103, inputCost: 77.25, judged: false });
     // Agreement with the reference is what `agrees` says (a judge's verdict), not the text compared.
     answers.b = answer('spam');
-    assert.deepEqual(planOutcome(gated, (m) => answers[m], (m) => m === 'a', same, price), { agrees: true, escalated: false, cost: 3, inputCost: 2.25, judged: false });
+    assert.deepEqual(
+      planOutcome(
+        gated,
+        (m) => answers[m],
+        (m) => m === 'a',
+        same,
+        price,
+      ),
+      { agrees: true, escalated: false, cost: 3, inputCost: 2.25, judged: false },
+    );
   });
 
-  it('decides a judged gate by the rule where the pair is the same, and by the judge\'s verdict elsewhere (none: escalate)', () => {
+  it("decides a judged gate by the rule where the pair is the same, and by the judge's verdict elsewhere (none: escalate)", () => {
     const judged: PlanSpec = { kind: 'gated', members: ['a', 'b'], escalate: 'ref', judged: true };
     assert.equal(planId(judged), 'a~b>ref');
     assert.equal(judgedGate(judged), true);
@@ -61,15 +93,24 @@ describe('plans', () => {
     const answerOf = (m: string): Completion => answers[m];
     assert.equal(needsJudge(judged, answerOf, same), false, 'the same by the rule');
     assert.equal(gateHolds(judged, answerOf, same), true);
-    assert.deepEqual(planOutcome(judged, answerOf, () => true, same, price, { said: undefined, cost: 0.5 }), { agrees: true, escalated: false, cost: 3, inputCost: 2.25, judged: false });
+    assert.deepEqual(
+      planOutcome(judged, answerOf, () => true, same, price, { said: undefined, cost: 0.5 }),
+      { agrees: true, escalated: false, cost: 3, inputCost: 2.25, judged: false },
+    );
     answers.b = answer('It is Paris.');
     assert.equal(needsJudge(judged, answerOf, same), true);
     assert.equal(needsJudge(gated, answerOf, same), false, 'a gate without the judge never asks it');
     assert.equal(gateHolds(judged, answerOf, same, true), true);
     assert.equal(gateHolds(judged, answerOf, same, false), false);
     assert.equal(gateHolds(judged, answerOf, same), false, 'no verdict, no agreement');
-    assert.deepEqual(planOutcome(judged, answerOf, (m) => m !== 'a', same, price, { said: true, cost: 0.5 }), { agrees: false, escalated: false, cost: 3.5, inputCost: 2.25, judged: true });
-    assert.deepEqual(planOutcome(judged, answerOf, (m) => m !== 'a', same, price, gateVerdictOf('unreadable', 0.5)), { agrees: true, escalated: true, cost: 103.5, inputCost: 77.25, judged: true });
+    assert.deepEqual(
+      planOutcome(judged, answerOf, (m) => m !== 'a', same, price, { said: true, cost: 0.5 }),
+      { agrees: false, escalated: false, cost: 3.5, inputCost: 2.25, judged: true },
+    );
+    assert.deepEqual(
+      planOutcome(judged, answerOf, (m) => m !== 'a', same, price, gateVerdictOf('unreadable', 0.5)),
+      { agrees: true, escalated: true, cost: 103.5, inputCost: 77.25, judged: true },
+    );
     assert.deepEqual(gateVerdictOf('yes'), { said: true, cost: 0 });
     assert.deepEqual(gateVerdictOf(undefined), { said: undefined, cost: 0 });
   });
@@ -87,7 +128,7 @@ describe('plans', () => {
     assert.ok(Math.abs(tally.coverage! - 2 / 3) < 1e-15);
     assert.equal(tally.costPerItemAt(undefined), 109 / 3, 'without counts, the mean');
     // Output part 12/3 per item; prompt part 97 per 1,200 counted tokens.
-    assert.ok(Math.abs(tally.costPerItemAt(400)! - 109 / 3) < 1e-12, 'at the sample\'s own mean length, the mean');
+    assert.ok(Math.abs(tally.costPerItemAt(400)! - 109 / 3) < 1e-12, "at the sample's own mean length, the mean");
     assert.ok(Math.abs(tally.costPerItemAt(4000)! - (4 + (97 / 1200) * 4000)) < 1e-12);
     const sum = tally.plus(tally);
     assert.equal(sum.n, 6);
@@ -98,11 +139,14 @@ describe('plans', () => {
   it('builds singles, every pair, triples of the cheapest, and confidence gates where reported', () => {
     const candidates = Array.from({ length: 8 }, (_, i) => `m${i}`);
     const family = planFamily({ candidates, reference: 'ref', withConfidence: new Set(['m1']) });
-    const count = (kind: string, size?: number): number => family.filter((p) => p.kind === kind && (size === undefined || firstCalls(p).length === size)).length;
+    const count = (kind: string, size?: number): number =>
+      family.filter((p) => p.kind === kind && (size === undefined || firstCalls(p).length === size)).length;
     assert.equal(count('single'), 8);
     assert.equal(count('gated', 2), 28);
     assert.equal(count('gated', 3), (TRIPLE_POOL * (TRIPLE_POOL - 1) * (TRIPLE_POOL - 2)) / 6);
-    assert.ok(family.filter((p) => p.kind === 'gated' && firstCalls(p).length === 3).every((p) => firstCalls(p).every((m) => candidates.indexOf(m) < TRIPLE_POOL)));
+    assert.ok(
+      family.filter((p) => p.kind === 'gated' && firstCalls(p).length === 3).every((p) => firstCalls(p).every((m) => candidates.indexOf(m) < TRIPLE_POOL)),
+    );
     assert.ok(count('confident') > 0);
     assert.ok(family.filter((p) => p.kind === 'confident').every((p) => firstCalls(p)[0] === 'm1'));
     // Members cheapest first: the kept answer is the cheapest member's.

@@ -1,13 +1,8 @@
 import * as assert from 'node:assert/strict';
-import {
-  ANYTIME_PRIOR,
-  anytimeInterval,
-  logMixtureMartingale,
-} from '../../../../src/core/stats/anytimeBound';
+import { ANYTIME_PRIOR, anytimeInterval, logMixtureMartingale } from '../../../../src/core/stats/anytimeBound';
 import { clopperPearson } from '../../../../src/core/stats/clopperPearson';
 import { confidenceBound } from '../../../../src/core/stats/confidenceBound';
 import { mulberry32 } from '../../../../src/core/random';
-
 
 describe('anytimeInterval', () => {
   it('keeps its coverage when checked after every item (and Clopper-Pearson does not)', () => {
@@ -37,9 +32,7 @@ describe('anytimeInterval', () => {
       let clopperPearsonMissed = false;
       for (let n = 1; n <= 2000; n++) {
         const agreed = random() < rate;
-        logM += agreed
-          ? Math.log((a + s) / (a + b + n - 1) / rate)
-          : Math.log((b + n - 1 - s) / (a + b + n - 1) / (1 - rate));
+        logM += agreed ? Math.log((a + s) / (a + b + n - 1) / rate) : Math.log((b + n - 1 - s) / (a + b + n - 1) / (1 - rate));
         if (agreed) s++;
         if (n % 400 === 0) assert.ok(Math.abs(logM - logMixtureMartingale(s, n, rate)) < 1e-8, `ln M at (${s}, ${n})`);
         if (!anytimeMissed && logM >= threshold) {
@@ -59,7 +52,15 @@ describe('anytimeInterval', () => {
   });
 
   it('contains s / n and holds the rate while the martingale stays below 2 / alpha', () => {
-    for (const [s, n] of [[0, 5], [5, 5], [3, 10], [96, 100], [960, 1000], [50, 100], [129000, 130000]]) {
+    for (const [s, n] of [
+      [0, 5],
+      [5, 5],
+      [3, 10],
+      [96, 100],
+      [960, 1000],
+      [50, 100],
+      [129000, 130000],
+    ]) {
       for (const confidence of [0.9, 0.95, 0.99]) {
         const ci = anytimeInterval(s, n, confidence);
         assert.ok(ci.lower <= s / n && s / n <= ci.upper, `(${s}, ${n}, ${confidence}): ${JSON.stringify(ci)}`);
@@ -103,7 +104,12 @@ describe('anytimeInterval', () => {
         }
       }
     }
-    for (const [s, n] of [[960, 1000], [4850, 5000], [20000, 20000], [124000, 130000]]) {
+    for (const [s, n] of [
+      [960, 1000],
+      [4850, 5000],
+      [20000, 20000],
+      [124000, 130000],
+    ]) {
       const any = anytimeInterval(s, n, 0.95);
       const cp = clopperPearson(s, n, 0.95);
       assert.ok(any.lower < cp.lower && any.upper >= cp.upper, `(${s}, ${n}): ${JSON.stringify(any)} vs ${JSON.stringify(cp)}`);

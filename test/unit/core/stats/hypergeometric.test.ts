@@ -9,7 +9,7 @@ function* smallCases(max: number): Generator<[number, number, number]> {
 }
 
 describe('Hypergeometric', () => {
-  it('matches jStat\'s cdf and pmf on every case of a population up to 24, and its tails add up to one', () => {
+  it("matches jStat's cdf and pmf on every case of a population up to 24, and its tails add up to one", () => {
     for (const [N, K, n] of smallCases(24)) {
       const x = new Hypergeometric(N, K, n);
       for (let k = x.min - 1; k <= x.max + 1; k++) {
@@ -62,7 +62,7 @@ describe('hypergeometricLowerBound', () => {
     }
   });
 
-  it('is Clopper-Pearson\'s bound when the items are many times the sample, and tighter when the sample is a large share of them', () => {
+  it("is Clopper-Pearson's bound when the items are many times the sample, and tighter when the sample is a large share of them", () => {
     const N = 100_000_000;
     assert.ok(Math.abs(hypergeometricLowerBound(950, 1000, N, 0.05) / N - clopperPearsonLower(950, 1000, 0.05)) < 1e-4);
     // Half the items sampled: the bound's margin below 95% shrinks by about sqrt(1 - 1/2).

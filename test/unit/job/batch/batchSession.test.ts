@@ -23,7 +23,12 @@ describe('BatchSession', () => {
     assert.equal(BatchSession.exists(input), true);
     const again = await BatchSession.open(input, join(dir, 'other.json'));
     assert.deepEqual(again.record, first.record);
-    assert.deepEqual(BatchSession.read(BatchSession.folderFor(input))?.record, { runId: first.runId, input, config: join(dir, 'smart.config.json'), startedAt: first.record.startedAt });
+    assert.deepEqual(BatchSession.read(BatchSession.folderFor(input))?.record, {
+      runId: first.runId,
+      input,
+      config: join(dir, 'smart.config.json'),
+      startedAt: first.record.startedAt,
+    });
     first.remove();
     assert.equal(BatchSession.exists(input), false);
     assert.equal(BatchSession.read(BatchSession.folderFor(input)), undefined);
@@ -41,7 +46,11 @@ describe('BatchSession', () => {
     for (const [text, expected] of cases) {
       writeFileSync(record, text);
       for (const read of [() => BatchSession.read(session.folder), () => BatchSession.open(input, 'c.json')]) {
-        await assert.rejects(async () => read(), (error: Error) => error instanceof StateFileError && error.message.startsWith(record) && expected.test(error.message), text);
+        await assert.rejects(
+          async () => read(),
+          (error: Error) => error instanceof StateFileError && error.message.startsWith(record) && expected.test(error.message),
+          text,
+        );
       }
     }
   });
@@ -59,7 +68,7 @@ describe('BatchSession', () => {
     assert.ok(existsSync(join(session.folder, 'my_endpoint-1.ended.jsonl')));
     assert.equal(session.liveRound('my endpoint'), undefined);
     assert.equal(session.nextRound('my endpoint').journal, join(session.folder, 'my_endpoint-2.journal.jsonl'));
-    assert.equal(session.nextRound('my').journal, join(session.folder, 'my-1.journal.jsonl'), 'another endpoint\'s rounds are not counted');
+    assert.equal(session.nextRound('my').journal, join(session.folder, 'my-1.journal.jsonl'), "another endpoint's rounds are not counted");
   });
 
   it('lists the request files of live rounds still to collect, created or not', async () => {
@@ -74,6 +83,9 @@ describe('BatchSession', () => {
     journal.record({ type: 'downloaded', batchId: 'batch_b', answered: 2, failed: 0, unanswered: 0, failures: [], leftovers: [] });
     journal.close();
     // c's batch may exist at the provider without its id recorded (a run killed just after creating it).
-    assert.deepEqual((await session.pendingBatches()).map((f) => f.batchId), ['batch_a', undefined]);
+    assert.deepEqual(
+      (await session.pendingBatches()).map((f) => f.batchId),
+      ['batch_a', undefined],
+    );
   });
 });

@@ -53,9 +53,9 @@ const ruleObjects = [
       fields: z
         .array(z.string().trim().min(1, 'a field must not be empty'))
         .min(1, 'must name at least one field')
-        .optional()
+        .exactOptional()
         .describe('Compare only these fields, dotted paths such as "name" or "address.city" (default: the whole value).'),
-      ignoreCase: z.boolean().optional().describe('Compare strings ignoring case (default false).'),
+      ignoreCase: z.boolean().exactOptional().describe('Compare strings ignoring case (default false).'),
     })
     .describe(
       'The first JSON object or array in the output (also inside a ```json fence), compared as data: key order ignored, numbers by value, strings trimmed. ' +
@@ -81,9 +81,9 @@ const ruleObjects = [
       pattern: z.string().describe('A JavaScript regular expression, e.g. "Answer: (\\\\w+)".'),
       group: z
         .union([z.int().min(0), z.string()], { error: 'must be a group number or name' })
-        .optional()
+        .exactOptional()
         .describe('The group to take, by number or name (default: group 1 if the pattern has groups, else the whole match).'),
-      flags: z.string().optional().describe('Regular expression flags such as "i"; "g" and "y" are not allowed (the first match is used).'),
+      flags: z.string().exactOptional().describe('Regular expression flags such as "i"; "g" and "y" are not allowed (the first match is used).'),
     })
     .describe('A group of the first match of a regular expression, trimmed. No match: "".'),
 ] as const;

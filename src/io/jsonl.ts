@@ -29,7 +29,7 @@ export interface ReadJsonlOptions {
   /** Stops the reading: the iteration throws `signal.reason`. */
   signal?: AbortSignal;
   /** Bytes read at a time; 1 MiB by default. Tests set it tiny to split characters between reads. */
-  highWaterMark?: number;
+  highWaterMark?: number | undefined;
   /** Told what the reading saw once it read the whole file (not when it stopped early). */
   onFingerprint?: (fingerprint: FileFingerprint) => void;
   /**

@@ -40,7 +40,7 @@ const intervalSchema = z.object({ lower: z.number(), upper: z.number() });
 
 const planSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('single'), model: z.string() }),
-  z.object({ kind: z.literal('gated'), members: z.array(z.string()), escalate: z.string(), judged: z.boolean().optional() }),
+  z.object({ kind: z.literal('gated'), members: z.array(z.string()), escalate: z.string(), judged: z.boolean().exactOptional() }),
   z.object({ kind: z.literal('confident'), model: z.string(), threshold: z.number(), escalate: z.string() }),
 ]);
 
@@ -48,18 +48,18 @@ const modelSummarySchema = z.object({
   id: z.string(),
   role: z.enum(['reference', 'candidate']),
   status: modelStatus,
-  ruledOutBy: z.enum(['bound', 'cost']).optional(),
+  ruledOutBy: z.enum(['bound', 'cost']).exactOptional(),
   agreements: count,
   n: count,
-  interval: intervalSchema.optional(),
+  interval: intervalSchema.exactOptional(),
   calls: count,
   cachedCalls: count,
-  batchCalls: count.optional(),
+  batchCalls: count.exactOptional(),
   inputTokens: count,
   outputTokens: count,
   cost: z.number(),
-  paidCost: z.number().optional(),
-  batchCost: z.number().optional(),
+  paidCost: z.number().exactOptional(),
+  batchCost: z.number().exactOptional(),
   costPerItem: z.number(),
   itemsProduced: count,
 });
@@ -84,11 +84,11 @@ const mixEntrySchema = z.object({
   plan: planSpecSchema,
   share: z.number(),
   items: count,
-  agreeing: count.optional(),
+  agreeing: count.exactOptional(),
   lowerBound: z.number(),
   level: z.number(),
   costPerItem: z.number(),
-  coverage: z.number().optional(),
+  coverage: z.number().exactOptional(),
 });
 
 const certifiedPlanSchema = z.object({
@@ -103,7 +103,7 @@ const certifiedPlanSchema = z.object({
   alpha: z.number(),
   blockAlpha: z.number(),
   costPerItem: z.number(),
-  coverage: z.number().optional(),
+  coverage: z.number().exactOptional(),
 });
 
 const certificationSchema = z.object({
@@ -113,7 +113,7 @@ const certificationSchema = z.object({
   plannedItems: count,
   items: count,
   looks: count,
-  stoppedEarly: z.literal('not-worth-it').optional(),
+  stoppedEarly: z.literal('not-worth-it').exactOptional(),
   plans: z.array(certifiedPlanSchema),
 });
 
@@ -121,15 +121,15 @@ const planSchema = z.object({
   kind: z.enum(['naive', 'single', 'mix']),
   entries: z.array(mixEntrySchema),
   about: guaranteeSubject,
-  agreeingOutputs: count.optional(),
+  agreeingOutputs: count.exactOptional(),
   agreementLowerBound: z.number(),
   confidence: z.number(),
-  certification: certificationSchema.optional(),
+  certification: certificationSchema.exactOptional(),
 });
 
 const guaranteeSchema = z.object({
   about: guaranteeSubject,
-  judgedBy: z.object({ model: z.string(), question: judgeQuestion }).optional(),
+  judgedBy: z.object({ model: z.string(), question: judgeQuestion }).exactOptional(),
   accuracy: z.number(),
   confidence: z.number(),
   bound: guaranteeBound,
@@ -168,9 +168,9 @@ const disagreementSchema = z.object({
   input: z.string(),
   referenceOutput: z.string(),
   candidateOutput: z.string(),
-  referenceAnswer: z.string().optional(),
-  candidateAnswer: z.string().optional(),
-  verdict: z.enum(['no', 'unreadable']).optional(),
+  referenceAnswer: z.string().exactOptional(),
+  candidateAnswer: z.string().exactOptional(),
+  verdict: z.enum(['no', 'unreadable']).exactOptional(),
 });
 
 const costPreviewSchema = z.object({
@@ -189,7 +189,7 @@ const costPreviewSchema = z.object({
   leastProfiling: z.object({ cost: z.number(), items: count, candidates: count }),
   worstCaseProfilingCost: z.number(),
   fullyCached: z.boolean(),
-  judge: z.object({ model: z.string(), perCall: z.number(), atMost: z.number(), gates: count }).optional(),
+  judge: z.object({ model: z.string(), perCall: z.number(), atMost: z.number(), gates: count }).exactOptional(),
 });
 
 /** A whole run report, as `runJob` writes it. */
@@ -198,9 +198,9 @@ const reportObject = z.object({
   strategy: z.enum(STRATEGIES),
   bound: guaranteeBound,
   seed: z.int(),
-  seedOrigin: seedOrigin.optional(),
-  auditAlpha: z.number().optional(),
-  auditItems: count.optional(),
+  seedOrigin: seedOrigin.exactOptional(),
+  auditAlpha: z.number().exactOptional(),
+  auditItems: count.exactOptional(),
   target: z.object({ accuracy: z.number(), confidence: z.number() }),
   checkEvery: count,
   minSample: count,
@@ -208,7 +208,7 @@ const reportObject = z.object({
   profiledItems: count,
   reference: z.string(),
   models: z.array(modelSummarySchema),
-  judge: judgeSummarySchema.optional(),
+  judge: judgeSummarySchema.exactOptional(),
   plan: planSchema,
   totalCost: z.number(),
   paidCost: z.number(),
@@ -232,9 +232,9 @@ const reportObject = z.object({
   onlineCost: z.number(),
   batchCost: z.number(),
   skippedLines: z.array(z.object({ line, problem: z.string() })),
-  audit: auditSetupSchema.optional(),
+  audit: auditSetupSchema.exactOptional(),
   disagreements: z.array(disagreementSchema),
-  unreadableVerdicts: z.array(z.object({ line, model: z.string() })).optional(),
+  unreadableVerdicts: z.array(z.object({ line, model: z.string() })).exactOptional(),
   preview: costPreviewSchema,
 });
 

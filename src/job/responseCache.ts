@@ -215,7 +215,7 @@ function entry(
   text: string,
   inputTokens: number,
   outputTokens: number,
-  extra: { readonly confidence?: number; readonly priceFactor?: number },
+  extra: { readonly confidence?: number | undefined; readonly priceFactor?: number | undefined },
 ): Omit<CachedResponse, 'run'> {
   const { confidence, priceFactor } = extra;
   return { text, inputTokens, outputTokens, ...(confidence !== undefined ? { confidence } : {}), ...(priceFactor !== undefined ? { priceFactor } : {}) };

@@ -600,7 +600,7 @@ function jobReport(
     perModel: Object.fromEntries(run.models.map((m) => [m.id, modelCosts(m)])),
     ...totals(run.models.map(modelCosts)),
     skippedLines: checked.skippedList,
-    ...(run.judge ? { unreadableVerdicts: seen.unreadable } : {}),
+    ...(run.judge && seen.unreadable ? { unreadableVerdicts: seen.unreadable } : {}),
     disagreements: seen.disagreements,
     ...(seen.audit ? { audit: seen.audit } : {}),
     preview,

@@ -19,7 +19,7 @@ export interface EndpointConfig {
   /** Base URL up to and including the API version, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1. */
   readonly baseURL: string;
   /** Sent as `Authorization: Bearer <key>`; omit for servers without auth (then no Authorization header is sent). */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** Extra headers, e.g. Azure's `api-key`. Their values are treated as secrets too. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Extra query parameters, e.g. Azure's `api-version`. */

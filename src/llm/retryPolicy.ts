@@ -61,7 +61,7 @@ export interface AttemptFailure {
   /** The HTTP status, when the server answered. */
   readonly status?: number;
   /** The wait the server asked for, in ms (see {@link retryAfterMs}). */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
 }
 
 /** Which endpoint and model a call went to, for messages. */

@@ -32,7 +32,7 @@ export interface RunView {
   /** The cost preview, a sentence a line, once estimated. */
   readonly preview?: readonly string[];
   /** The latest progress event, while running (and the last one after). */
-  readonly progress?: ProgressEvent;
+  readonly progress?: ProgressEvent | undefined;
   /** Batch mode: the run's batches at the providers, as last reported. */
   readonly batches?: BatchesProgress;
   /** The final report, once done (also for a report opened from disk). */

@@ -21,7 +21,7 @@ export interface IntervalChartInput {
   readonly confidence: number;
   readonly profiling: boolean;
   /** The plan, once chosen: under `auto`, its certification says what profiling concluded. */
-  readonly plan?: Plan;
+  readonly plan?: Plan | undefined;
   /** Width to draw at, in CSS pixels. */
   readonly width: number;
 }

@@ -73,7 +73,7 @@ export interface OpenAiTestServerOptions {
   /** Called whenever the counts change (after the change); for batches, once after each batch ran its requests. */
   readonly onCountsChanged?: (counts: CallCounts) => void;
   /** How the Files and Batch APIs behave. */
-  readonly batch?: BatchOptions;
+  readonly batch?: BatchOptions | undefined;
 }
 
 /** What a batch line fault function is told: as for an online call, plus the messages and where the request sits. */

@@ -82,10 +82,10 @@ const plannedFileSchema = z.object({
   bytes: count,
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
   attempt: z.int().min(1),
-  from: z.object({ batchId: nonEmpty, reason: z.enum(['failed', 'expired', 'cancelled', 'refused', 'cancelledAtProvider']) }).optional(),
+  from: z.object({ batchId: nonEmpty, reason: z.enum(['failed', 'expired', 'cancelled', 'refused', 'cancelledAtProvider']) }).exactOptional(),
 });
 const failedRequestSchema = z.object({ customId: z.string(), message: z.string() });
-const problemSchema = z.object({ code: z.string(), message: z.string(), line: z.int().optional() }).transform((p) => ({ ...p, line: p.line }));
+const problemSchema = z.object({ code: z.string(), message: z.string(), line: z.int().exactOptional() }).transform((p) => ({ ...p, line: p.line }));
 const at = z.iso.datetime();
 
 /** A journal line as it must read back: one event this code writes, with its time. */
@@ -102,9 +102,9 @@ const journalLineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('type', [
     completed: count,
     failed: count,
     total: count,
-    outputFileId: z.string().optional(),
-    errorFileId: z.string().optional(),
-    problems: z.array(problemSchema).optional(),
+    outputFileId: z.string().exactOptional(),
+    errorFileId: z.string().exactOptional(),
+    problems: z.array(problemSchema).exactOptional(),
   }),
   z.object({ at, type: z.literal('cancelRequested'), batchId: nonEmpty }),
   z.object({
@@ -135,8 +135,8 @@ export interface FileState {
   createdAt?: number;
   status?: BatchStatus;
   counts: { completed: number; failed: number; total: number };
-  outputFileId?: string;
-  errorFileId?: string;
+  outputFileId?: string | undefined;
+  errorFileId?: string | undefined;
   problems: readonly BatchProblem[];
   cancelRequested: boolean;
   downloaded?: { readonly answered: number; readonly failed: number; readonly unanswered: number; readonly failures: readonly FailedRequest[] };

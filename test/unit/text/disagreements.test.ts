@@ -26,7 +26,8 @@ describe('disagreements in words', () => {
     assert.equal(disagreementHeading(label), 'mid, line 14: the answers "spam" and "ham"');
     assert.equal(disagreementHeading(judged), 'mini, line 3: the judge said no');
     assert.equal(disagreementHeading({ ...judged, verdict: 'unreadable' }), "mini, line 3: the judge's verdict could not be read");
-    assert.equal(disagreementHeading({ ...label, referenceAnswer: undefined, candidateAnswer: undefined }), 'mid, line 14');
+    const { line, model, input, referenceOutput, candidateOutput } = label;
+    assert.equal(disagreementHeading({ line, model, input, referenceOutput, candidateOutput }), 'mid, line 14', 'no answers extracted');
   });
 
   it('show the command line at most two a candidate, saying how many the report holds', () => {

@@ -36,6 +36,12 @@ export const DEFAULTS = {
   /** Time allowed for one attempt of a call, body included. */
   timeoutMs: 120_000,
   /**
+   * The output tokens a call may take on an endpoint whose protocol requires
+   * a limit (Anthropic's), when the config sets no `maxTokens`: room for the
+   * longest answers Smart's tasks ask for, and the cost preview's bound.
+   */
+  requiredMaxTokens: 4096,
+  /**
    * How long calls keep being retried while their endpoint answers nothing at
    * all (and how long one request may fail on its own while it answers
    * others): longer than providers' usual outages, short enough that a dead

@@ -31,7 +31,7 @@ export async function addEndpointOrModel(prompter: Prompter = windowPrompter): P
   const endpoints = readSettings().endpoints;
   const what = await prompter.pick(
     [
-      { label: 'Endpoint', detail: 'An OpenAI-compatible server: OpenAI, OpenRouter, Ollama, vLLM, LM Studio...', adds: 'endpoint' as const },
+      { label: 'Endpoint', detail: 'An OpenAI-compatible server (OpenAI, OpenRouter, Ollama, vLLM, LM Studio...) or Anthropic', adds: 'endpoint' as const },
       {
         label: 'Model',
         detail:
@@ -52,6 +52,7 @@ export async function addEndpointOrModel(prompter: Prompter = windowPrompter): P
 const PRESETS: ReadonlyArray<Omit<EndpointSetting, 'apiKeyEnv'> & { readonly apiKeyEnv: string; readonly detail: string }> = [
   { name: 'openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', detail: 'OpenAI' },
   { name: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', apiKeyEnv: 'OPENROUTER_API_KEY', detail: 'OpenRouter' },
+  { name: 'anthropic', kind: 'anthropic', baseURL: 'https://api.anthropic.com', apiKeyEnv: 'ANTHROPIC_API_KEY', detail: 'Anthropic (Messages API)' },
   { name: 'ollama', baseURL: 'http://127.0.0.1:11434/v1', apiKeyEnv: '', detail: 'Ollama on this machine (no key)' },
   { name: 'local', baseURL: 'http://127.0.0.1:8000/v1', apiKeyEnv: '', detail: 'vLLM, LM Studio or another server on this machine (no key)' },
 ];
@@ -87,7 +88,12 @@ async function addEndpoint(prompter: Prompter, existing: readonly EndpointSettin
         : 'A variable name such as OPENAI_API_KEY: letters, digits and _, not starting with a digit',
   });
   if (apiKeyEnv === undefined) return undefined;
-  const endpoint: EndpointSetting = { name: name.trim(), baseURL: baseURL.trim(), ...(apiKeyEnv.trim() ? { apiKeyEnv: apiKeyEnv.trim() } : {}) };
+  const endpoint: EndpointSetting = {
+    name: name.trim(),
+    ...(preset.preset.kind ? { kind: preset.preset.kind } : {}),
+    baseURL: baseURL.trim(),
+    ...(apiKeyEnv.trim() ? { apiKeyEnv: apiKeyEnv.trim() } : {}),
+  };
   if (!(await append(prompter, 'endpoints', endpoint))) return undefined;
   const setKey = { label: 'Set API Key', detail: "Stored in VS Code's secret storage, never in settings", set: true };
   const notNow = { label: 'Not now', detail: endpoint.apiKeyEnv ? `The key is read from ${endpoint.apiKeyEnv}` : 'For a server that needs no key', set: false };

@@ -242,7 +242,7 @@ async function askForConfig(input: vscode.Uri, settings: SmartSettings): Promise
     endpoints: Object.fromEntries(
       settings.endpoints.map((e) => {
         const apiKeyEnv = envVariableName(e.apiKeyEnv);
-        return [e.name, { baseURL: e.baseURL, ...(apiKeyEnv ? { apiKeyEnv } : {}) }];
+        return [e.name, { ...(e.kind ? { kind: e.kind } : {}), baseURL: e.baseURL, ...(apiKeyEnv ? { apiKeyEnv } : {}) }];
       }),
     ),
     models: settings.models.map((m) => ({ ...m })),

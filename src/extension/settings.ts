@@ -2,10 +2,13 @@ import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
 import type { Strategy } from '../core/types';
 import type { ModelEntry } from '../job/configSchema';
+import type { EndpointKind } from '../llm/chatBackend';
 
 /** An endpoint as the user's settings describe it. */
 export interface EndpointSetting {
   readonly name: string;
+  /** The protocol (see `ENDPOINT_KINDS`); OpenAI's when absent. */
+  readonly kind?: EndpointKind;
   readonly baseURL: string;
   /** Environment variable holding the key (`NAME` or `${env:NAME}`). */
   readonly apiKeyEnv?: string;

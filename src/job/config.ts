@@ -82,7 +82,13 @@ export function withBatch(config: SmartConfig, on: boolean): SmartConfig {
 export function batchCapable(config: SmartConfig): boolean {
   if (config.replay !== undefined) return false;
   const used = new Set([config.reference, ...config.candidates]);
-  return config.models.some((m) => used.has(m.id) && config.endpoints.get(m.endpoint)?.batch !== false);
+  return config.models.some((m) => used.has(m.id) && servesBatchApi(config, m.endpoint));
+}
+
+/** Whether batch mode sends an endpoint's calls to its Batch API: OpenAI's protocol, unless `batch: false` (the others are called online so far). */
+export function servesBatchApi(config: SmartConfig, endpoint: string): boolean {
+  const settings = config.endpoints.get(endpoint);
+  return settings !== undefined && settings.kind === 'openai' && settings.batch !== false;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -53,9 +53,11 @@ const endpointSchema = z
       .enum(ENDPOINT_KINDS)
       .default('openai')
       .describe(
-        'The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter).',
+        'The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter); "anthropic" for Anthropic\'s Messages API (its `baseURL` an origin such as "https://api.anthropic.com"; no log-probabilities; called online, batch mode or not).',
       ),
-    baseURL: nonEmpty.describe('An OpenAI-compatible base URL, up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1".'),
+    baseURL: nonEmpty.describe(
+      'For "openai": a base URL up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1". For "anthropic": an origin, e.g. "https://api.anthropic.com" (the SDK adds `/v1/messages`).',
+    ),
     apiKeyEnv: z
       .string()
       .regex(ENV_VARIABLE_NAME, { error: ENV_NAME })
@@ -80,7 +82,9 @@ const endpointSchema = z
     batch: z
       .boolean()
       .optional()
-      .describe('`false`: this endpoint serves no Batch API (Ollama, LM Studio), so in batch mode its models are still called online (default `true`).'),
+      .describe(
+        '`false`: this endpoint serves no Batch API (Ollama, LM Studio), so in batch mode its models are still called online (default `true`; an `anthropic` endpoint is always called online so far).',
+      ),
   })
   .describe('An OpenAI-compatible endpoint.');
 
@@ -270,6 +274,9 @@ function checkEndpoints(c: ConfigFile, report: Report): void {
   c.models.forEach((m, i) => {
     if (m.endpoint === undefined) report(['models', i, 'endpoint'], 'is required');
     else if (!names.includes(m.endpoint)) report(['models', i, 'endpoint'], `unknown endpoint "${m.endpoint}" (defined: ${names.join(', ') || 'none'})`);
+    // A confidence gate needs the model's probability of its answer, which Anthropic's API does not give.
+    else if (m.logprobs === true && c.endpoints?.[m.endpoint]?.kind === 'anthropic')
+      report(['models', i, 'logprobs'], `endpoint "${m.endpoint}" is of kind "anthropic", whose API gives no log-probabilities: remove "logprobs"`);
   });
 }
 

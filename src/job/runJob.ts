@@ -23,7 +23,7 @@ import { BatchAnswers } from './batch/batchAnswers';
 import type { AbortChoice } from './batch/batchCoordinator';
 import { BatchExchange } from './batch/batchExchange';
 import { BatchSession } from './batch/batchSession';
-import { ConfigError, type BatchSettings, type SmartConfig } from './config';
+import { ConfigError, servesBatchApi, type BatchSettings, type SmartConfig } from './config';
 import { judgeCallTokens, previewCost } from './costPreview';
 import { PromptLengths, type PromptTokenCounts } from './promptLengths';
 import { CachedAnswerCount } from './cachedAnswers';
@@ -249,11 +249,6 @@ function batchSettings(options: JobOptions): BatchSettings | undefined {
   return options.config.batch ?? (options.batchFolder ? { ...DEFAULTS.batchSettings } : undefined);
 }
 
-/** Whether batch mode sends a model's calls in bulk: its endpoint serves a Batch API (not marked `"batch": false`). */
-function hasBatchApi(config: SmartConfig, endpoint: string): boolean {
-  return config.endpoints.get(endpoint)?.batch !== false;
-}
-
 /** What the bulk sources need. */
 interface BulkParts {
   readonly client: JobClient;
@@ -268,11 +263,11 @@ function bulkAnswers(options: JobOptions, parts: BulkParts): BulkAnswers<JsonlRe
   const { config } = options;
   const common = { client: parts.client, cache: parts.cache, session: parts.session, settings: parts.settings, concurrency: config.concurrency };
   if (options.batchFolder) {
-    return new BatchExchange({ ...common, input: options.input, ...options.batchFolder, hasBatchApi: (endpoint) => hasBatchApi(config, endpoint) });
+    return new BatchExchange({ ...common, input: options.input, ...options.batchFolder, hasBatchApi: (endpoint) => servesBatchApi(config, endpoint) });
   }
   const apis = new Map<string, BatchApiClient>();
   for (const [name, endpoint] of parts.endpoints) {
-    if (hasBatchApi(config, name)) apis.set(name, new BatchApiClient(endpoint, options.log ? { log: options.log } : {}));
+    if (servesBatchApi(config, name)) apis.set(name, new BatchApiClient(endpoint, options.log ? { log: options.log } : {}));
   }
   return new BatchAnswers({
     ...common,
@@ -373,7 +368,7 @@ function engineSpecs(config: SmartConfig, preview: CostPreview, batch: BatchSett
     outputPer1M: m.outputPer1M,
     estimatedInputTokens: preview.meanInputTokens,
     estimatedOutputTokens: preview.outputTokens,
-    ...(batch && hasBatchApi(config, m.endpoint) ? { applyPriceFactor: batch.discount } : {}),
+    ...(batch && servesBatchApi(config, m.endpoint) ? { applyPriceFactor: batch.discount } : {}),
   }));
 }
 

@@ -1,3 +1,4 @@
+import { AnthropicChatClient } from './anthropicChatClient';
 import type { ChatBackend, ChatBackendOptions, EndpointKind } from './chatBackend';
 import { OpenAiChatClient } from './openAiChatClient';
 import type { EndpointConfig } from './openAiEndpoint';
@@ -7,5 +8,7 @@ export function createChatBackend(kind: EndpointKind, endpoint: EndpointConfig, 
   switch (kind) {
     case 'openai':
       return new OpenAiChatClient(endpoint, options);
+    case 'anthropic':
+      return new AnthropicChatClient(endpoint, options);
   }
 }

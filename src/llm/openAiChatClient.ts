@@ -2,17 +2,14 @@
  * Chat completions against any OpenAI-compatible endpoint (OpenAI, Azure
  * OpenAI, Ollama, vLLM, LM Studio, OpenRouter) through the `openai` package.
  *
- * The SDK does the HTTP; retries, timeouts and rate limits are ours (the SDK's
- * own retries are off), so their policy is explicit and tested. Requests are
- * deterministic: temperature 0, no sampling options. API keys are never put in
- * messages or logs: every text that leaves this module is redacted.
+ * The SDK does the HTTP; retries, timeouts, rate limits and the cancel grace
+ * are `RetryingChat`'s, shared with the other protocols.
  */
-import { APIError } from 'openai';
-import { onAbort } from './abortSignals';
-import type { ChatBackend, ChatBackendOptions, ChatRequest, ChatResult } from './chatBackend';
-import { estimateTokens, OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
-import { RateLimiterPool, type SlotOutcome } from './rateLimiter';
-import { AttemptFailure, isRetryableStatus, RetryPolicy } from './retryPolicy';
+import type { ChatBackendOptions, ChatRequest, ChatResult } from './chatBackend';
+import { OPENAI_ERRORS, OpenAiEndpoint, type EndpointConfig } from './openAiEndpoint';
+import { MalformedResponseError, NoContentError, RetryingChat } from './retryingChat';
+import type { AttemptFailure } from './retryPolicy';
+import { sdkStatus } from './sdkFailures';
 
 export type { EndpointConfig, Log, LogLevel } from './openAiEndpoint';
 
@@ -32,86 +29,36 @@ export function chatCompletionBody(request: ChatRequest): Record<string, unknown
   };
 }
 
-/** Most answers to short prompts come within a few seconds; a cancel should not wait much longer. */
-export const DEFAULT_CANCEL_GRACE_MS = 5_000;
-
-/** Calls one endpoint; safe to share between concurrent callers. */
-export class OpenAiChatClient implements ChatBackend {
+/** Chat completions on one OpenAI-compatible endpoint; safe to share between concurrent callers. */
+export class OpenAiChatClient extends RetryingChat {
   private readonly connection: OpenAiEndpoint;
-  private readonly retry: RetryPolicy;
-  private readonly limiters: RateLimiterPool;
-  private readonly log: Log;
-  private readonly cancelGraceMs: number;
 
-  constructor(
-    private readonly endpoint: EndpointConfig,
-    options: ChatBackendOptions = {},
-  ) {
-    this.connection = new OpenAiEndpoint(endpoint);
-    this.retry = options.retry ?? new RetryPolicy();
-    this.limiters = options.limiters ?? new RateLimiterPool();
-    this.log = this.connection.redactingLog(options.log);
-    this.cancelGraceMs = Math.max(0, options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS);
+  constructor(endpoint: EndpointConfig, options: ChatBackendOptions = {}) {
+    const connection = new OpenAiEndpoint(endpoint);
+    super(connection, options);
+    this.connection = connection;
   }
 
-  /**
-   * One completion, retried per the policy and within the model's limits
-   * (429s lower the calls in flight to the model, see RateLimiter).
-   * Rejects with an `LlmCallError` naming endpoint and model, or with the
-   * signal's reason when aborted: at once for a call waiting for a slot or a
-   * retry; after at most the cancel grace period for a request already sent,
-   * which resolves normally if its answer comes within it.
-   */
-  chat(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-    const limiter = this.limiters.forModel(request.model);
-    const target = { endpoint: this.endpoint.name, model: request.model };
-    return this.retry.run(
-      target,
-      () => limiter.run(signal, () => this.attempt(request, signal), slotOutcome),
-      (error) => this.classify(error),
-      signal,
-      ({ attempt, delayMs, failure }) =>
-        this.log('warn', `${this.endpoint.name} ${request.model}: attempt ${attempt} failed (${failure.reason}); retrying in ${delayMs} ms`),
+  protected async send(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
+    const completion: unknown = await this.connection.sdk.chat.completions.create(
+      {
+        model: request.model,
+        messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+        temperature: 0,
+        ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+        ...(request.logprobs ? { logprobs: true } : {}),
+      },
+      { signal },
     );
+    return this.toResult(request, completion);
   }
 
-  private async attempt(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-    // The caller may have aborted while this waited for its slot: then nothing is sent.
-    signal.throwIfAborted();
-    // Our own timer covers the whole attempt, reading the body included (the
-    // SDK's timeout stops at the response headers).
-    const attemptController = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attemptController.abort();
-    }, this.connection.timeoutMs);
-    // Once sent, a request is paid for whether or not we read the answer: an
-    // abort gives it a grace period to arrive before cutting it off.
-    let graceTimer: NodeJS.Timeout | undefined;
-    const stopForwarding = onAbort(signal, () => {
-      graceTimer = setTimeout(() => attemptController.abort(signal.reason), this.cancelGraceMs);
-    });
-    try {
-      const completion: unknown = await this.connection.sdk.chat.completions.create(
-        {
-          model: request.model,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-          temperature: 0,
-          ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-          ...(request.logprobs ? { logprobs: true } : {}),
-        },
-        { signal: attemptController.signal },
-      );
-      return this.toResult(request, completion);
-    } catch (error) {
-      if (timedOut && !signal.aborted) throw new AttemptTimeoutError();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      stopForwarding();
-    }
+  protected sdkFailure(error: unknown): AttemptFailure | undefined {
+    return this.connection.classifySdkError(error);
+  }
+
+  protected sdkStatus(error: unknown): number | undefined {
+    return sdkStatus(error, OPENAI_ERRORS);
   }
 
   private toResult(request: ChatRequest, completion: unknown): ChatResult {
@@ -128,34 +75,7 @@ export class OpenAiChatClient implements ChatBackend {
       throw new NoContentError(`the response has no message content (finish_reason: ${String(choice.finish_reason ?? 'none')})`);
     }
     const confidence = request.logprobs ? answerProbability(choice.logprobs?.content) : undefined;
-    const extra = confidence === undefined ? {} : { confidence };
-    const inputTokens = body.usage?.prompt_tokens;
-    const outputTokens = body.usage?.completion_tokens;
-    if (typeof inputTokens === 'number' && typeof outputTokens === 'number') return { text, inputTokens, outputTokens, ...extra };
-    const estimate = {
-      text,
-      ...extra,
-      inputTokens: estimateTokens(request.messages.reduce((sum, m) => sum + m.content.length, 0)),
-      outputTokens: estimateTokens(text.length),
-    };
-    this.log(
-      'debug',
-      `${this.endpoint.name} ${request.model}: the response has no token usage; ` +
-        `estimated ${estimate.inputTokens} input and ${estimate.outputTokens} output tokens as characters / 4`,
-    );
-    return estimate;
-  }
-
-  private classify(error: unknown): AttemptFailure {
-    if (error instanceof AttemptTimeoutError) return { retryable: true, reason: `no answer within ${this.connection.timeoutMs} ms` };
-    const known = this.connection.classifySdkError(error);
-    if (known) return known;
-    if (error instanceof MalformedResponseError) {
-      return { retryable: true, reason: this.connection.redact(`malformed response: ${error.message}`) };
-    }
-    // A missing answer with temperature 0 would come back the same: not worth paying again.
-    if (error instanceof NoContentError) return { retryable: false, reason: error.message };
-    return { retryable: false, reason: this.connection.redact(error instanceof Error ? error.message : String(error)) };
+    return this.withUsage(request, text, { inputTokens: body.usage?.prompt_tokens, outputTokens: body.usage?.completion_tokens }, confidence);
   }
 }
 
@@ -173,21 +93,3 @@ export function answerProbability(content: unknown): number | undefined {
   }
   return Math.exp(Math.min(0, sum));
 }
-
-/** Tells the rate limiter how an attempt ended: a 429 lowers the calls in flight. */
-function slotOutcome(error: unknown): SlotOutcome {
-  if (error instanceof APIError && error.status === 429) return 'rateLimited';
-  // A refusal (400, 401, 404) or an empty answer is an answer; timeouts, dropped connections and 5xx are not.
-  if (error instanceof NoContentError) return 'answered';
-  if (error instanceof APIError && typeof error.status === 'number' && !isRetryableStatus(error.status)) return 'answered';
-  return 'failed';
-}
-
-/** Our per-attempt timer fired. */
-class AttemptTimeoutError extends Error {}
-
-/** The body parsed but is not a chat completion. */
-class MalformedResponseError extends Error {}
-
-/** The completion carries no message content. */
-class NoContentError extends Error {}

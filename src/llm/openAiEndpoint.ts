@@ -8,9 +8,13 @@
  * put in messages or logs: callers pass every text that leaves them through
  * {@link OpenAiEndpoint.redact}.
  */
-import { DEFAULTS } from '../core/defaults';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { AttemptFailure, isRetryableStatus, retryAfterMs } from './retryPolicy';
+import { EndpointSecrets } from './endpointSecrets';
+import type { AttemptFailure } from './retryPolicy';
+import { classifySdkFailure, type SdkErrorClasses } from './sdkFailures';
+
+/** The `openai` package's error classes. */
+export const OPENAI_ERRORS: SdkErrorClasses = { timeout: APIConnectionTimeoutError, connection: APIConnectionError, api: APIError };
 
 /** Where to send requests. */
 export interface EndpointConfig {
@@ -40,18 +44,11 @@ export function estimateTokens(characters: number): number {
 }
 
 /** The SDK for one endpoint, with its secrets and its error vocabulary. */
-export class OpenAiEndpoint {
+export class OpenAiEndpoint extends EndpointSecrets {
   readonly sdk: OpenAI;
-  /** Time allowed for one attempt (see {@link EndpointConfig.timeoutMs}). */
-  readonly timeoutMs: number;
-  private readonly secrets: string[];
 
-  constructor(readonly config: EndpointConfig) {
-    this.timeoutMs = Math.max(1, Math.round(config.timeoutMs ?? DEFAULTS.timeoutMs));
-    this.secrets = [config.apiKey ?? '', ...Object.values(config.headers ?? {})]
-      .filter((s) => s.length > 0)
-      // Longest first, so a secret that contains another is replaced whole.
-      .sort((a, b) => b.length - a.length);
+  constructor(config: EndpointConfig) {
+    super(config);
     // An empty key (an unset variable read as '') means no key, as for a local server.
     const apiKey = config.apiKey || undefined;
     this.sdk = new OpenAI({
@@ -70,80 +67,8 @@ export class OpenAiEndpoint {
     });
   }
 
-  get name(): string {
-    return this.config.name;
-  }
-
-  /** The text with every secret of this endpoint replaced by `[redacted]`. */
-  redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
-    return out;
-  }
-
-  /** A log that redacts before passing messages on. */
-  redactingLog(log: Log | undefined): Log {
-    const target = log ?? (() => undefined);
-    return (level, message) => target(level, this.redact(message));
-  }
-
-  /**
-   * How an error the SDK threw reads: connection failures, timeouts and
-   * retryable statuses (with the wait the server asked for) are retryable,
-   * other statuses are not and carry a hint. Undefined for errors that are not
-   * the SDK's, which the caller classifies itself.
-   */
+  /** How an error the SDK threw reads (see sdkFailures.ts); undefined for errors that are not the SDK's. */
   classifySdkError(error: unknown): AttemptFailure | undefined {
-    if (error instanceof APIConnectionTimeoutError) {
-      return { retryable: true, reason: `no answer within ${this.timeoutMs} ms` };
-    }
-    if (error instanceof APIConnectionError) {
-      const cause = error.cause instanceof Error ? `: ${describeCause(error.cause)}` : '';
-      return { retryable: true, reason: this.redact(`connection failed${cause}`) };
-    }
-    if (error instanceof APIError && typeof error.status === 'number') {
-      const status = error.status;
-      const retryable = isRetryableStatus(status);
-      const reason = this.redact(`HTTP ${status}: ${retryable ? serverMessage(error) : withHint(serverMessage(error), this.hint(status))}`);
-      return { retryable, reason, status, ...(retryable ? { retryAfterMs: retryAfterMs(error.headers) } : {}) };
-    }
-    // response.json() throws SyntaxError on a body that is not JSON.
-    if (error instanceof SyntaxError) {
-      return { retryable: true, reason: this.redact(`malformed response: ${error.message}`) };
-    }
-    return undefined;
+    return classifySdkFailure(error, OPENAI_ERRORS, this);
   }
-
-  private hint(status: number): string | undefined {
-    switch (status) {
-      case 401:
-        return `Check ${this.config.apiKeySource ?? `the API key configured for endpoint "${this.config.name}"`}.`;
-      case 403:
-        return 'The key is valid but not allowed to use this model or endpoint.';
-      case 404:
-        return 'Check the model name and the base URL (for Azure: the deployment name and api-version).';
-      default:
-        return undefined;
-    }
-  }
-}
-
-/** The server's message, ended as a sentence, then the hint (a server's "...api-keys." gets no second period). */
-function withHint(message: string, hint: string | undefined): string {
-  if (hint === undefined) return message;
-  return `${/[.!?]$/.test(message) ? message : `${message}.`} ${hint}`;
-}
-
-/** The server's own message from an error body (the SDK prefixes the status, which we print ourselves). */
-function serverMessage(error: APIError): string {
-  const body: { readonly message?: unknown } | undefined = error.error;
-  const message = body?.message;
-  if (typeof message === 'string' && message.length > 0) return message;
-  return error.message.replace(/^\d{3} /, '');
-}
-
-/** undici reports "fetch failed" with the useful part (e.g. "other side closed") in its cause. */
-function describeCause(cause: Error): string {
-  const inner = cause.cause instanceof Error ? ` (${cause.cause.message})` : '';
-  return `${cause.message}${inner}`;
 }

@@ -4,6 +4,9 @@
  *
  * - `POST <anything>/chat/completions` answers with a scripted, deterministic
  *   text (so Azure-style paths with `?api-version=` work too);
+ *   `POST /v1/messages` answers the same text in Anthropic's Messages shape
+ *   (the system prompt as the first message of the script; usage as
+ *   `input_tokens` and `output_tokens`), counted and faulted as a chat call;
  *   `GET <anything>/models` lists the models it knows.
  * - Token usage follows one documented rule (see {@link estimateTokens}):
  *   prompt_tokens = ceil(total characters of the message contents / 4),
@@ -228,6 +231,10 @@ export class OpenAiTestServer {
       await this.chat(req, res);
       return;
     }
+    if (req.method === 'POST' && path.endsWith('/v1/messages')) {
+      await this.messages(req, res);
+      return;
+    }
     if (await this.batchApi.route(req, res, path)) return;
     sendError(res, 404, `no route for ${req.method} ${path}`);
   }
@@ -265,6 +272,58 @@ export class OpenAiTestServer {
       logprobs: body.logprobs,
     });
     sendJson(res, result.statusCode, result.body);
+  }
+
+  /** An Anthropic Messages call: the scripted answer in Anthropic's shape, counted and faulted as a chat call. */
+  private async messages(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseMessagesBody(parseJson(await readBody(req)));
+    if (typeof body === 'string') {
+      sendError(res, 400, body);
+      return;
+    }
+    const { model, messages } = body;
+    const info = this.faultInfo(model, messages);
+    this.received.push({
+      url: req.url ?? '',
+      model,
+      messages,
+      temperature: body.temperature,
+      maxTokens: body.maxTokens,
+      authorization: req.headers.authorization,
+      apiKeyHeader: headerValue(req.headers['x-api-key']),
+      receivedAt: Date.now(),
+    });
+    this.count('received', model, info.requestKey);
+    this.trackConcurrency(model, res);
+    if (this.options.latencyMs) await delay(this.options.latencyMs);
+    if (res.destroyed) return;
+    const fault = this.options.fault?.(info);
+    if (applyFault(fault, req, res)) return;
+    const result = this.answer(model, messages, info.requestKey, {
+      noUsage: fault?.kind === 'noUsage',
+      nullContent: fault?.kind === 'nullContent',
+      logprobs: false,
+    });
+    if (result.statusCode !== 200) {
+      sendJson(res, result.statusCode, result.body);
+      return;
+    }
+    const completion = result.body as {
+      id: string;
+      choices: Array<{ message: { content: string | null } }>;
+      usage?: { prompt_tokens: number; completion_tokens: number };
+    };
+    const text = completion.choices[0].message.content;
+    sendJson(res, 200, {
+      id: completion.id.replace('chatcmpl-', 'msg_'),
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: text === null ? [] : [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      ...(completion.usage ? { usage: { input_tokens: completion.usage.prompt_tokens, output_tokens: completion.usage.completion_tokens } } : {}),
+    });
   }
 
   /** One request of a batch: answered and counted exactly as an online call, faults aside. */
@@ -389,6 +448,18 @@ function parseChatBody(body: unknown): ChatBody | string {
     messages.push({ role: m.role, content: m.content });
   }
   return { model: b.model, messages, temperature: b.temperature, maxTokens: b.max_tokens, logprobs: b.logprobs === true };
+}
+
+/** An Anthropic Messages body as the script sees it: the system prompt, if any, as a first `system` message. */
+function parseMessagesBody(body: unknown): ChatBody | string {
+  if (typeof body !== 'object' || body === null) return 'request body is not a JSON object';
+  const b = body as { model?: unknown; messages?: unknown; system?: unknown; max_tokens?: unknown; temperature?: unknown };
+  if (typeof b.max_tokens !== 'number') return 'max_tokens: Field required';
+  if (b.system !== undefined && typeof b.system !== 'string') return 'system must be a string here';
+  const chat = parseChatBody({ model: b.model, messages: b.messages });
+  if (typeof chat === 'string') return chat;
+  const messages = b.system === undefined ? chat.messages : [{ role: 'system', content: b.system }, ...chat.messages];
+  return { ...chat, messages, temperature: b.temperature, maxTokens: b.max_tokens };
 }
 
 /**

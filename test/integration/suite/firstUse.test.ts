@@ -577,6 +577,28 @@ describe('Smart for a first user', function () {
         );
         await addEndpointOrModel(local);
         assert.equal(local.firsts['Smart: the key of "my-ollama"'], 'Not now', 'Enter asks for a key a server with no key variable most likely does not need');
+
+        // Anthropic: its preset gives the endpoint its kind and an origin for base URL (issue 17).
+        const anthropic = scripted(
+          {
+            'Smart: endpoint name': { give: 'claude' },
+            'Smart: base URL': { give: 'https://api.anthropic.com' },
+            'Smart: API key variable': { give: 'ANTHROPIC_API_KEY' },
+          },
+          {
+            'Smart: add to your settings': 'Endpoint',
+            'Smart: new endpoint': 'Anthropic (Messages API)',
+            'Smart: save "claude" in': 'Workspace settings',
+            'Smart: the key of "claude"': 'Not now',
+          },
+        );
+        assert.deepEqual(await addEndpointOrModel(anthropic), {
+          endpoint: { name: 'claude', kind: 'anthropic', baseURL: 'https://api.anthropic.com', apiKeyEnv: 'ANTHROPIC_API_KEY' },
+        });
+        assert.deepEqual(
+          settings.inspect<Array<{ name: string }>>('endpoints')?.workspaceValue?.find((e) => e.name === 'claude'),
+          { name: 'claude', kind: 'anthropic', baseURL: 'https://api.anthropic.com', apiKeyEnv: 'ANTHROPIC_API_KEY' },
+        );
       } finally {
         const user = settings.inspect<Array<{ name: string }>>('endpoints')?.globalValue;
         await settings.update(

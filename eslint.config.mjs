@@ -23,6 +23,7 @@ const noSystem = [
   'child_process',
   'node:child_process',
   'openai',
+  '@anthropic-ai/sdk',
 ].map((name) => ({ name, message: 'src/core is the engine: no file system, no network (see ARCHITECTURE.md).' }));
 
 /** One no-restricted-imports rule: forbidden modules and forbidden folders. */

@@ -240,10 +240,27 @@ export class OpenAiTestServer {
   }
 
   private async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = parseChatBody(parseJson(await readBody(req)));
+    const call = await this.arrive(req, res, parseChatBody(parseJson(await readBody(req))), 'api-key');
+    if (call === undefined) return;
+    const result = this.answer(call.body.model, call.body.messages, call.info.requestKey, call.shape);
+    sendJson(res, result.statusCode, result.body);
+  }
+
+  /**
+   * What every online call goes through on arrival, whatever its protocol:
+   * refused (400) when its body is not one, else recorded and counted, the
+   * latency waited and its fault applied. Undefined when that answered it (or
+   * the client went away); else the call, with the shape its answer takes.
+   */
+  private async arrive(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: ChatBody | string,
+    keyHeader: string,
+  ): Promise<{ body: ChatBody; info: FaultInfo; shape: { noUsage: boolean; nullContent: boolean; logprobs: boolean } } | undefined> {
     if (typeof body === 'string') {
       sendError(res, 400, body);
-      return;
+      return undefined;
     }
     const { model, messages } = body;
     const info = this.faultInfo(model, messages);
@@ -254,56 +271,25 @@ export class OpenAiTestServer {
       temperature: body.temperature,
       maxTokens: body.maxTokens,
       authorization: req.headers.authorization,
-      apiKeyHeader: headerValue(req.headers['api-key']),
+      apiKeyHeader: headerValue(req.headers[keyHeader]),
       receivedAt: Date.now(),
     });
     this.count('received', model, info.requestKey);
     this.trackConcurrency(model, res);
-
     if (this.options.latencyMs) await delay(this.options.latencyMs);
     // The client may have given up while we waited.
-    if (res.destroyed) return;
-
+    if (res.destroyed) return undefined;
     const fault = this.options.fault?.(info);
-    if (applyFault(fault, req, res)) return;
-    const result = this.answer(model, messages, info.requestKey, {
-      noUsage: fault?.kind === 'noUsage',
-      nullContent: fault?.kind === 'nullContent',
-      logprobs: body.logprobs,
-    });
-    sendJson(res, result.statusCode, result.body);
+    if (applyFault(fault, req, res)) return undefined;
+    return { body, info, shape: { noUsage: fault?.kind === 'noUsage', nullContent: fault?.kind === 'nullContent', logprobs: body.logprobs } };
   }
 
   /** An Anthropic Messages call: the scripted answer in Anthropic's shape, counted and faulted as a chat call. */
   private async messages(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = parseMessagesBody(parseJson(await readBody(req)));
-    if (typeof body === 'string') {
-      sendError(res, 400, body);
-      return;
-    }
-    const { model, messages } = body;
-    const info = this.faultInfo(model, messages);
-    this.received.push({
-      url: req.url ?? '',
-      model,
-      messages,
-      temperature: body.temperature,
-      maxTokens: body.maxTokens,
-      authorization: req.headers.authorization,
-      apiKeyHeader: headerValue(req.headers['x-api-key']),
-      receivedAt: Date.now(),
-    });
-    this.count('received', model, info.requestKey);
-    this.trackConcurrency(model, res);
-    if (this.options.latencyMs) await delay(this.options.latencyMs);
-    if (res.destroyed) return;
-    const fault = this.options.fault?.(info);
-    if (applyFault(fault, req, res)) return;
-    const result = this.answer(model, messages, info.requestKey, {
-      noUsage: fault?.kind === 'noUsage',
-      nullContent: fault?.kind === 'nullContent',
-      logprobs: false,
-    });
+    const call = await this.arrive(req, res, parseMessagesBody(parseJson(await readBody(req))), 'x-api-key');
+    if (call === undefined) return;
+    const { model, messages } = call.body;
+    const result = this.answer(model, messages, call.info.requestKey, { ...call.shape, logprobs: false });
     if (result.statusCode !== 200) {
       sendJson(res, result.statusCode, result.body);
       return;

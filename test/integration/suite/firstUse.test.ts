@@ -53,6 +53,33 @@ async function poll<T>(read: () => T | Thenable<T>, done: (value: T) => boolean,
   }
 }
 
+/**
+ * Runs Profile Dataset on `input` (no cost question, outputs replaced),
+ * pressing Enter on each question until `reached` holds, then Escape on
+ * whatever follows until the command settles; resolves with its result.
+ */
+async function enterUntilThenEscape(input: string, reached: () => boolean): Promise<unknown> {
+  let settled = false;
+  const run = Promise.resolve(vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true })).finally(
+    () => (settled = true),
+  );
+  await poll(
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return reached();
+    },
+    (there) => there,
+  );
+  await poll(
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      return settled;
+    },
+    (done) => done,
+  );
+  return run;
+}
+
 /** Sets Smart's user settings for the test and puts the old values back after it. */
 function withUserSettings(values: Record<string, unknown>): { restore(): Promise<void>; apply(): Promise<void> } {
   const settings = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('smart');
@@ -172,26 +199,8 @@ describe('Smart for a first user', function () {
           };
           await rememberChoices(input, last);
           // Enter through every question until the choices are saved; then the run goes on, on three items.
-          let settled = false;
-          const run = Promise.resolve(
-            vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true }),
-          ).finally(() => (settled = true));
           const configFile = path.join(dir, 'smart.config.json');
-          await poll(
-            async () => {
-              await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-              return existsSync(configFile);
-            },
-            (there) => there,
-          );
-          await poll(
-            async () => {
-              await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-              return settled;
-            },
-            (done) => done,
-          );
-          await run;
+          await enterUntilThenEscape(input, () => existsSync(configFile));
           const saved = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
           assert.deepEqual(
             {
@@ -246,27 +255,9 @@ describe('Smart for a first user', function () {
           writeFileSync(input, '{"ticket":"first","priority":2}\n');
           // 3 GB, sparse (no disk used): reading it whole would fail.
           truncateSync(input, 3 * 1024 ** 3);
-          let settled = false;
-          const run = Promise.resolve(
-            vscode.commands.executeCommand('smart.profileDataset', vscode.Uri.file(input), undefined, { yes: true, force: true }),
-          ).finally(() => (settled = true));
           // Enter on "New template…", then back out (Escape on whatever question follows) once the template is there.
           const template = path.join(dir, 'prompt.txt');
-          await poll(
-            async () => {
-              await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-              return existsSync(template);
-            },
-            (there) => there,
-          );
-          await poll(
-            async () => {
-              await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-              return settled;
-            },
-            (done) => done,
-          );
-          assert.equal(await run, undefined);
+          assert.equal(await enterUntilThenEscape(input, () => existsSync(template)), undefined);
           assert.equal(readFileSync(template, 'utf8'), `${TASK_PLACEHOLDER}\n\nticket: {{ticket}}\npriority: {{priority}}\n`);
         } finally {
           await settings.restore();

@@ -64,5 +64,14 @@ export const DEFAULTS = {
     maxRequestsPerBatch: 50_000,
     /** Bytes one request file may hold: under OpenAI's 200 MB. */
     maxBytesPerBatch: 200_000_000,
+    /**
+     * What becomes of requests batches keep leaving unanswered: `online`
+     * finishes them with online calls at list price once two batches ended
+     * without answering them (expired, or their line failed), or once the run
+     * has waited `maxHours`; `wait` keeps resubmitting them.
+     */
+    stragglers: 'online' as 'online' | 'wait',
+    /** Hours a batch run waits for its batches before its stragglers go online: a provider's 24-hour window. */
+    maxHours: 24,
   },
 } as const;

@@ -226,7 +226,8 @@ export type ReferenceOnlyBasis =
   | { readonly kind: 'mean'; readonly answered: number };
 
 /** Where one request file of the application phase stands at a provider's batch engine: not yet sent, uploaded, or its batch's status. */
-export type BatchStage = 'planned' | 'uploaded' | 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+export type BatchStage =
+  'planned' | 'uploaded' | 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled' | 'online';
 
 /** One batch (one request file) of a run, as progress shows it. */
 export interface BatchRow {

@@ -149,6 +149,17 @@ const batchSettingsSchema = z
       .min(1)
       .default(BATCH.maxBytesPerBatch)
       .describe(`Bytes one batch's request file may hold (default ${BATCH.maxBytesPerBatch}, under OpenAI's 200 MB).`),
+    stragglers: z
+      .enum(['online', 'wait'])
+      .default(BATCH.stragglers)
+      .describe(
+        `What becomes of requests batches keep leaving unanswered: "online" (default) answers them online at list price once two batches ended without answering them (expired, or their line failed), or once the run has waited \`maxHours\`, so that a run always finishes; "wait" keeps resubmitting them (an expired batch that answered others uses no attempt).`,
+      ),
+    maxHours: z
+      .number()
+      .gt(0)
+      .default(BATCH.maxHours)
+      .describe(`With "stragglers": "online", the hours a run waits for its batches before whatever they left goes online (default ${BATCH.maxHours}).`),
   })
   .describe('Batch mode with these settings.');
 

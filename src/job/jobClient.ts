@@ -139,6 +139,19 @@ export class JobClient implements LlmClient<JsonlRecord> {
     this.options.cache.put(call.key, { ...result, ...(this.options.runId !== undefined ? { run: this.options.runId } : {}) });
   }
 
+  /**
+   * Answers a request of a batch run's request file online instead (a
+   * straggler: see the batch coordinator), at list price, cached as fetched
+   * by this job's batch run; nothing when the cache holds its answer already
+   * (answered before a resume), so none is paid twice.
+   */
+  async fetchStraggler(endpoint: string, key: string, request: ChatRequest, signal: AbortSignal): Promise<void> {
+    if (this.options.cache.has(key)) return;
+    const route = [...this.options.routes.values()].find((r) => r.endpoint === endpoint && r.providerModel === request.model);
+    if (route === undefined) throw new Error(`no model of endpoint "${endpoint}" is named "${request.model}" in this run`);
+    await this.fetchOnline({ request, key, route }, signal);
+  }
+
   /** A cached answer: paid by this job (once) when its batch run fetched it, else a cache hit that costs nothing. */
   private fromCache(key: string, hit: CachedResponse): Completion {
     const runId = this.options.runId;

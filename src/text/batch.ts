@@ -18,6 +18,7 @@ const STAGE_WORDS: Readonly<Record<BatchStage, string>> = {
   expired: 'expired',
   cancelling: 'cancelling',
   cancelled: 'cancelled',
+  online: 'answered online',
 };
 
 /** A batch's stage: "running", "failed validation", "to send". */

@@ -151,6 +151,15 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
         ...(onAbort ? { onAbort } : {}),
         ...(maxAttempts !== undefined ? { maxAttempts } : {}),
         ...(log ? { log } : {}),
+        ...(settings.stragglers === 'online'
+          ? {
+              stragglers: {
+                answer: (customId, request, roundSignal) => this.options.client.fetchStraggler(round.endpoint, customId, request, roundSignal),
+                concurrency: this.options.concurrency,
+                maxHours: settings.maxHours,
+              },
+            }
+          : {}),
       });
     } catch (error) {
       // Requests given up on stay so; a rerun submits what is still missing in a new round.

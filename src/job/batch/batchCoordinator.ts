@@ -37,10 +37,16 @@
  *    cancelled batch left unanswered) are written to new files before
  *    `downloaded` names them, and are submitted as new batches, each request
  *    at most `maxAttempts` times in all. A batch we cancelled does not use up
- *    an attempt; lines the provider refused for good (4xx other than 408 and
- *    429) and lines of a batch someone cancelled at the provider are not
- *    resubmitted. All of them end the run with a {@link BatchRunError}
- *    naming them.
+ *    an attempt, nor do the lines an expired batch left unanswered when it
+ *    answered others (it made progress and never tried them); lines the
+ *    provider refused for good (4xx other than 408 and 429) and lines of a
+ *    batch someone cancelled at the provider are not resubmitted. All of
+ *    them end the run with a {@link BatchRunError} naming them.
+ * 7. With `stragglers`, a run always finishes: leftovers whose requests two
+ *    batches already ended without answering, and every leftover once the
+ *    run has waited `maxHours` (its running batches are then cancelled), are
+ *    answered online instead, each request once (`answer` skips what is
+ *    answered), and `answeredOnline` is recorded after.
  *
  * A journal belongs to one run of the application phase: once `runBatches`
  * resolves, its requests are answered; a new run starts a new journal.
@@ -54,6 +60,8 @@ import { estimateTokens, type Log } from '../../llm/openAiEndpoint';
 import { isRetryableStatus } from '../../llm/retryPolicy';
 import { BatchJournal, FailedRequest, FileState, LeftoverReason, PlannedFile } from './batchJournal';
 import { BatchRequest, fileSafe, promptCharacters, RequestFile, RequestFileLimits, requestsIn, writeRequestFiles } from './requestFiles';
+import { CallPool } from '../../core/callPool';
+import type { ChatRequest } from '../../llm/chatBackend';
 
 /** One answered request. */
 export interface BatchAnswer {
@@ -70,7 +78,7 @@ export interface BatchAnswer {
 }
 
 /** Where one request file stands: planned, uploaded, or its batch's status. */
-export type BatchStage = 'planned' | 'uploaded' | BatchStatus;
+export type BatchStage = 'planned' | 'uploaded' | BatchStatus | 'online';
 
 /** One request file and its batch, for the UI. */
 export interface BatchView {
@@ -121,7 +129,22 @@ export interface RunBatchesOptions {
    */
   readonly onAbort?: AbortChoice | ((reason: unknown) => AbortChoice);
   readonly log?: Log;
+  /** Answering stragglers online (invariant 7); without it they are resubmitted while attempts last. */
+  readonly stragglers?: StragglerOptions;
 }
+
+/** How stragglers are answered online. */
+export interface StragglerOptions {
+  /** Answers one request online at list price and hands the answer on; does nothing for one already answered. */
+  readonly answer: (customId: string, request: ChatRequest, signal: AbortSignal) => Promise<void>;
+  /** Online calls in flight at once. */
+  readonly concurrency: number;
+  /** Hours after the run's first plan when whatever is left goes online. */
+  readonly maxHours: number;
+}
+
+/** Batches a request may go through without an answer before it is a straggler. */
+const STRAGGLER_ROUNDS = 2;
 
 /** What becomes of the running batches when a run is aborted. */
 export type AbortChoice = 'leave' | 'cancel';
@@ -207,6 +230,8 @@ class BatchRun {
         for (const file of this.files((f) => this.toSubmit(f))) await this.submit(file);
         for (const file of this.files((f) => this.isRunning(f))) await this.poll(file);
         for (const file of this.files((f) => this.toCollect(f))) await this.collect(file);
+        if (this.waitedTooLong()) await this.cancelForStragglers();
+        for (const file of this.files((f) => this.toAnswerOnline(f))) await this.answerOnline(file);
         if (this.files((f) => this.toSubmit(f)).length > 0) continue;
         if (this.files((f) => this.isRunning(f)).length === 0) break;
         await this.wait();
@@ -229,7 +254,65 @@ class BatchRun {
 
   /** Not yet a batch, and to be one. */
   private toSubmit(file: FileState): boolean {
-    return file.batchId === undefined && this.submittable(file.plan);
+    return file.batchId === undefined && file.answeredOnline === undefined && this.submittable(file.plan) && !this.isStraggler(file);
+  }
+
+  /**
+   * Leftovers answered online instead of in a batch: their requests went
+   * through two batches without an answer, or the run has waited too long.
+   * Refused requests and those of batches cancelled at the provider are not.
+   */
+  private isStraggler(file: FileState): boolean {
+    if (this.options.stragglers === undefined || file.plan.from === undefined) return false;
+    const reason = file.plan.from.reason;
+    if (reason === 'refused' || reason === 'cancelledAtProvider') return false;
+    return (file.plan.rounds ?? 0) >= STRAGGLER_ROUNDS || this.waitedTooLong();
+  }
+
+  private toAnswerOnline(file: FileState): boolean {
+    return file.batchId === undefined && file.answeredOnline === undefined && file.plan.requests > 0 && this.isStraggler(file);
+  }
+
+  /** Whether the run has waited `maxHours` since its first plan (with stragglers online only). */
+  private waitedTooLong(): boolean {
+    const stragglers = this.options.stragglers;
+    const first = this.journal.state.files[0];
+    if (stragglers === undefined || first === undefined) return false;
+    return Date.now() - Date.parse(first.plannedAt) > stragglers.maxHours * 3_600_000;
+  }
+
+  /** Once the run has waited too long: cancels the batches still running, whose unanswered requests then go online. */
+  private async cancelForStragglers(): Promise<void> {
+    const running = this.files((f) => this.isRunning(f) && !f.cancelRequested && f.status !== undefined && !FINAL_STATUSES.has(f.status));
+    if (running.length === 0) return;
+    this.log(
+      'warn',
+      `waited ${this.options.stragglers!.maxHours} h: cancelling ${running.length} batch(es) still running; what they leave unanswered is asked online`,
+    );
+    for (const file of running) {
+      const batch = await this.options.api.cancelBatch(file.batchId!, this.signal);
+      this.journal.record({ type: 'cancelRequested', batchId: batch.id });
+      this.observe(file, batch);
+    }
+  }
+
+  /** Answers a straggler file's requests online (each at most once, however often this is resumed), then records it. */
+  private async answerOnline(file: FileState): Promise<void> {
+    const stragglers = this.options.stragglers!;
+    const pool = new CallPool(stragglers.concurrency);
+    let answered = 0;
+    for await (const { customId, request } of requestsIn(file.plan.path, this.options.api.lines, this.signal)) {
+      this.signal.throwIfAborted();
+      const wait = pool.run(
+        () => stragglers.answer(customId, request, this.signal),
+        () => answered++,
+      );
+      if (wait) await wait;
+    }
+    await pool.drain();
+    this.journal.record({ type: 'answeredOnline', file: file.plan.path, answered });
+    this.log('info', `${path.basename(file.plan.path)}: ${answered} straggler request(s) answered online at list price`);
+    this.progress();
   }
 
   private submittable(plan: PlannedFile): boolean {
@@ -318,14 +401,7 @@ class BatchRun {
       this.log('debug', `batch ${batchId}: ${results.estimated} answers came without token usage; estimated as characters / 4`);
     }
 
-    const reason: LeftoverReason =
-      file.status === 'expired' ? 'expired' : file.status === 'cancelled' ? (file.cancelRequested ? 'cancelled' : 'cancelledAtProvider') : 'failed';
-    // Our own cancel is no failure of the requests: it does not use up an attempt.
-    const attempt = reason === 'cancelled' ? file.plan.attempt : file.plan.attempt + 1;
-    const leftovers = [
-      ...(await this.leftovers(file, batchId, (id) => results.isLeftover(id) && !results.isRefused(id), attempt, reason)),
-      ...(await this.leftovers(file, batchId, (id) => results.isRefused(id), attempt, 'refused')),
-    ];
+    const leftovers = await this.leftoversOf(file, batchId, results);
     const unanswered = file.plan.requests - results.answeredCount - results.failedCount;
     this.journal.record({
       type: 'downloaded',
@@ -340,17 +416,38 @@ class BatchRun {
     this.progress();
   }
 
+  /**
+   * The files of what an ended batch left: its failed lines (an attempt
+   * used), the lines it left unanswered (an expired batch that answered
+   * others never tried them: no attempt used; one that answered nothing
+   * uses one, so that a batch engine that answers nothing cannot hold a run
+   * forever; our own cancel uses none), and the lines refused for good. Each
+   * counts one more round without an answer.
+   */
+  private async leftoversOf(file: FileState, batchId: string, results: BatchResults): Promise<PlannedFile[]> {
+    const { attempt } = file.plan;
+    const rounds = (file.plan.rounds ?? 0) + 1;
+    const unansweredReason: LeftoverReason =
+      file.status === 'expired' ? 'expired' : file.status === 'cancelled' ? (file.cancelRequested ? 'cancelled' : 'cancelledAtProvider') : 'failed';
+    const untried = unansweredReason === 'cancelled' || (unansweredReason === 'expired' && results.answeredCount > 0);
+    return [
+      ...(await this.leftovers(file, batchId, (id) => results.isFailed(id) && !results.isRefused(id), { attempt: attempt + 1, rounds }, 'failed')),
+      ...(await this.leftovers(file, batchId, (id) => results.isUnanswered(id), { attempt: untried ? attempt : attempt + 1, rounds }, unansweredReason)),
+      ...(await this.leftovers(file, batchId, (id) => results.isRefused(id), { attempt: attempt + 1, rounds }, 'refused')),
+    ];
+  }
+
   /** Writes the lines of the file's requests that `pick` chooses to new files (none when it chooses none). */
   private async leftovers(
     file: FileState,
     batchId: string,
     pick: (customId: string) => boolean,
-    attempt: number,
+    counts: { readonly attempt: number; readonly rounds: number },
     reason: LeftoverReason,
   ): Promise<PlannedFile[]> {
     const signal = this.signal;
     const model = file.plan.model;
-    const base = `${fileSafe(batchId)}.${reason === 'refused' ? 'refused' : 'retry'}`;
+    const base = `${fileSafe(batchId)}.${reason === 'refused' ? 'refused' : reason === 'failed' ? 'retry' : 'unanswered'}`;
     const lines = this.options.api.lines;
     async function* picked(): AsyncGenerator<BatchRequest> {
       for await (const { customId, request } of requestsIn(file.plan.path, lines, signal)) {
@@ -362,7 +459,7 @@ class BatchRun {
       ...(this.options.limits ? { limits: this.options.limits } : {}),
       name: (index) => `${base}-${index}.jsonl`,
     });
-    return written.map((w) => ({ ...w, attempt, from: { batchId, reason } }));
+    return written.map((w) => ({ ...w, ...counts, from: { batchId, reason } }));
   }
 
   private async wait(): Promise<void> {
@@ -423,19 +520,22 @@ class BatchRun {
   private progress(): void {
     const files = this.journal.state.files;
     const batches = files
-      .filter((f) => f.batchId !== undefined || this.submittable(f.plan))
-      .map((f): BatchView => ({
-        file: f.plan.path,
-        model: f.plan.model,
-        requests: f.plan.requests,
-        attempt: f.plan.attempt,
-        stage: f.status ?? (f.batchId !== undefined ? 'validating' : f.fileId !== undefined ? 'uploaded' : 'planned'),
-        batchId: f.batchId,
-        createdAt: f.createdAt,
-        completed: f.counts.completed,
-        failed: f.counts.failed,
-        downloaded: f.downloaded !== undefined,
-      }));
+      .filter((f) => f.batchId !== undefined || f.answeredOnline !== undefined || this.submittable(f.plan) || this.toAnswerOnline(f))
+      .map((f): BatchView => {
+        const online = f.answeredOnline !== undefined || this.toAnswerOnline(f);
+        return {
+          file: f.plan.path,
+          model: f.plan.model,
+          requests: f.plan.requests,
+          attempt: f.plan.attempt,
+          stage: online ? 'online' : (f.status ?? (f.batchId !== undefined ? 'validating' : f.fileId !== undefined ? 'uploaded' : 'planned')),
+          batchId: f.batchId,
+          createdAt: f.createdAt,
+          completed: online ? (f.answeredOnline ?? 0) : f.counts.completed,
+          failed: f.counts.failed,
+          downloaded: f.downloaded !== undefined || f.answeredOnline !== undefined,
+        };
+      });
     this.options.onProgress?.({ batches, answered: answeredIn(files) });
   }
 
@@ -447,7 +547,7 @@ class BatchRun {
   private async finish(): Promise<BatchRunSummary> {
     const files = this.journal.state.files;
     const validation = files.filter((f) => f.status === 'failed').map((f) => this.validationOf(f));
-    const givenUp = files.filter((f) => f.plan.from !== undefined && f.plan.requests > 0 && !this.submittable(f.plan));
+    const givenUp = files.filter((f) => f.plan.from !== undefined && f.plan.requests > 0 && f.answeredOnline === undefined && !this.submittable(f.plan));
     if (validation.length === 0 && givenUp.length === 0) {
       return { answered: answeredIn(files), batches: files.filter((f) => f.batchId !== undefined).length };
     }
@@ -524,9 +624,14 @@ class BatchResults {
     }
   }
 
-  /** Not answered: failed, or never reached. */
-  isLeftover(customId: string): boolean {
-    return !this.answered.has(customId);
+  /** Its line failed. */
+  isFailed(customId: string): boolean {
+    return this.failures.has(customId);
+  }
+
+  /** Neither answered nor failed: the batch never reached it. */
+  isUnanswered(customId: string): boolean {
+    return !this.answered.has(customId) && !this.failures.has(customId);
   }
 
   isRefused(customId: string): boolean {
@@ -564,7 +669,7 @@ function filesPending(file: FileState): boolean {
 }
 
 function answeredIn(files: readonly FileState[]): number {
-  return files.reduce((n, f) => n + (f.downloaded?.answered ?? 0), 0);
+  return files.reduce((n, f) => n + (f.downloaded?.answered ?? 0) + (f.answeredOnline ?? 0), 0);
 }
 
 function unansweredBecause(plan: PlannedFile): string {

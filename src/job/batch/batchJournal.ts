@@ -29,8 +29,14 @@ export type LeftoverReason = 'failed' | 'expired' | 'cancelled' | 'refused' | 'c
 
 /** A request file in the journal. */
 export interface PlannedFile extends RequestFile {
-  /** 1 for the first plan; a resubmission of failed or unanswered lines counts one more. */
+  /**
+   * 1 for the first plan; a resubmission of failed lines counts one more, and
+   * so does one of lines an expired batch left unanswered when that batch
+   * answered nothing (an expired batch that made progress never tried them).
+   */
   readonly attempt: number;
+  /** Batches its requests went through without an answer before it (0 for the first plan, absent in journals written before it was kept). */
+  readonly rounds?: number;
   /** For leftovers: the batch they come from, and why. */
   readonly from?: { readonly batchId: string; readonly reason: LeftoverReason };
 }
@@ -58,6 +64,8 @@ export type JournalEvent =
       readonly problems?: readonly BatchProblem[];
     }
   | { readonly type: 'cancelRequested'; readonly batchId: string }
+  /** The file's requests were answered online instead of in a batch (its stragglers). */
+  | { readonly type: 'answeredOnline'; readonly file: string; readonly answered: number }
   | {
       readonly type: 'downloaded';
       readonly batchId: string;
@@ -82,6 +90,7 @@ const plannedFileSchema = z.object({
   bytes: count,
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
   attempt: z.int().min(1),
+  rounds: z.int().min(0).exactOptional(),
   from: z.object({ batchId: nonEmpty, reason: z.enum(['failed', 'expired', 'cancelled', 'refused', 'cancelledAtProvider']) }).exactOptional(),
 });
 const failedRequestSchema = z.object({ customId: z.string(), message: z.string() });
@@ -107,6 +116,7 @@ const journalLineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('type', [
     problems: z.array(problemSchema).exactOptional(),
   }),
   z.object({ at, type: z.literal('cancelRequested'), batchId: nonEmpty }),
+  z.object({ at, type: z.literal('answeredOnline'), file: nonEmpty, answered: count }),
   z.object({
     at,
     type: z.literal('downloaded'),
@@ -139,6 +149,8 @@ export interface FileState {
   errorFileId?: string | undefined;
   problems: readonly BatchProblem[];
   cancelRequested: boolean;
+  /** Set once its requests were answered online (stragglers): how many calls that took. */
+  answeredOnline?: number;
   downloaded?: { readonly answered: number; readonly failed: number; readonly unanswered: number; readonly failures: readonly FailedRequest[] };
 }
 
@@ -248,6 +260,10 @@ export class BatchJournal {
       case 'cancelRequested':
         return this.update(this.byBatch.get(line.batchId), (f) => {
           f.cancelRequested = true;
+        });
+      case 'answeredOnline':
+        return this.update(this.byPath.get(line.file), (f) => {
+          f.answeredOnline = line.answered;
         });
       case 'downloaded':
         return this.update(this.byBatch.get(line.batchId), (f) => {

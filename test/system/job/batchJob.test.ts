@@ -115,6 +115,30 @@ describe('batch mode of a job, against the test server', function () {
   /** The models the server saw in batches, in the order the batches were created. */
   const batchModels = (server: OpenAiTestServer): string[] => server.batches().map((b) => String(b.model));
 
+  it('always finishes when every batch expires half answered and 5% of lines fail: stragglers answered online at list price, each request paid once (issue 17, item 3)', async () => {
+    const server = await serve({
+      expireAfter: ({ total }) => Math.ceil(total / 2),
+      lineFault: ({ messages, keyCallIndex }) =>
+        keyCallIndex === 0 && Number(/message (\d+)/.exec(messages[0].content)?.[1] ?? 0) % 20 === 3
+          ? { kind: 'status', status: 500, message: 'overloaded' }
+          : undefined,
+    });
+    const ws = job(4000, server);
+    const { report } = await run(ws);
+    assertOutputs(ws, 4000);
+    assert.equal(server.maxPaidPerRequest(), 1);
+    // What the run fetched: batch answers at the discount, stragglers online at list price.
+    const fetched = cacheEntries(ws).filter((e) => e.run !== undefined);
+    const stragglers = fetched.filter((e) => e.pf === undefined);
+    assert.ok(stragglers.length > 0, 'no straggler was answered online');
+    assert.ok(
+      fetched.some((e) => e.pf === 0.5),
+      'no batch answered anything',
+    );
+    assert.equal(report.paidCalls, server.counts().paid);
+    assert.ok(report.onlineCalls >= stragglers.length, `${report.onlineCalls} online calls, ${stragglers.length} stragglers`);
+  });
+
   it('profiles online, then sends the rest as batches, escalations in a second round: each request paid once, at half price', async () => {
     const server = await serve();
     const ws = job(3000, server);

@@ -138,7 +138,7 @@ describe('smart.config.json', () => {
     [
       'an unknown batch setting',
       (c) => (c.batch = { window: '24h' }),
-      /batch\.window: unknown setting \(known: pollSeconds, discount, maxRequestsPerBatch, maxBytesPerBatch\)/,
+      /batch\.window: unknown setting \(known: pollSeconds, discount, maxRequestsPerBatch, maxBytesPerBatch, stragglers, maxHours\)/,
     ],
     ['a fractional batch request limit', (c) => (c.batch = { maxRequestsPerBatch: 10.5 }), /batch\.maxRequestsPerBatch: must be a whole number, got 10\.5/],
     [
@@ -166,7 +166,14 @@ describe('smart.config.json', () => {
     assert.equal(parse((c) => (c.batch = false)).batch, undefined);
     assert.deepEqual(parse((c) => (c.batch = true)).batch, DEFAULTS.batchSettings);
     assert.deepEqual(parse((c) => (c.batch = { pollSeconds: 5, discount: 0.4 })).batch, { ...DEFAULTS.batchSettings, pollSeconds: 5, discount: 0.4 });
-    assert.deepEqual(DEFAULTS.batchSettings, { pollSeconds: 30, discount: 0.5, maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200_000_000 });
+    assert.deepEqual(DEFAULTS.batchSettings, {
+      pollSeconds: 30,
+      discount: 0.5,
+      maxRequestsPerBatch: 50_000,
+      maxBytesPerBatch: 200_000_000,
+      stragglers: 'online',
+      maxHours: 24,
+    });
   });
 
   it("turns batch mode on keeping the file's settings, or off; never for a replayed run", () => {

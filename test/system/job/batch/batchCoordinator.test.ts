@@ -5,7 +5,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BatchProgress, BatchRunError } from '../../../../src/job/batch/batchCoordinator';
+import { BatchProgress, BatchRunError, type StragglerOptions } from '../../../../src/job/batch/batchCoordinator';
+import { OpenAiChatClient } from '../../../../src/llm/openAiChatClient';
 import { BatchJournal, JournalLine } from '../../../../src/job/batch/batchJournal';
 import { BatchRequest } from '../../../../src/job/batch/requestFiles';
 import { estimateTokens } from '../../../../src/llm/openAiEndpoint';
@@ -188,10 +189,101 @@ describe('runBatches against the loopback server', () => {
     assert.deepEqual(
       downloaded.map((l) => l.type === 'downloaded' && [l.answered, l.failed, l.unanswered, l.leftovers.map((f) => [f.attempt, f.from?.reason, f.requests])]),
       [
-        [5, 0, 5, [[2, 'expired', 5]]],
+        // The batch answered others: its unanswered requests were never tried, and use no attempt (issue 17, item 3).
+        [5, 0, 5, [[1, 'expired', 5]]],
         [5, 0, 0, []],
       ],
     );
+  });
+
+  it('counts an attempt for the requests of an expired batch that answered nothing, so that a run cannot wait on it for ever', async () => {
+    const server = await serve({ batch: { expireAfter: ({ index }) => (index === 0 ? 0 : undefined) } });
+    const requests = chatRequests(server.baseURL, 'small', prompts(6));
+    const settings = settingsFor(server, requests);
+    assert.deepEqual(await runBatchRun(settings), { answered: 6, batches: 2 });
+    const [first] = journalLines(settings).filter((l) => l.type === 'downloaded');
+    assert.ok(first.type === 'downloaded');
+    assert.deepEqual(
+      first.leftovers.map((f) => [f.attempt, f.rounds, f.from?.reason, f.requests]),
+      [[2, 1, 'expired', 6]],
+    );
+  });
+
+  /** Answers a straggler online through the real client, as the job does, appending its answer as the coordinator's `onAnswer` would. */
+  function onlineStragglers(server: OpenAiTestServer, settings: BatchRunSettings, answered: string[]): StragglerOptions {
+    const client = new OpenAiChatClient({ name: 'loopback', baseURL: server.baseURL, apiKey: 'sk-test' });
+    return {
+      concurrency: 4,
+      maxHours: 24,
+      answer: async (customId, request, signal) => {
+        if (readAnswers(settings.answers).some((a) => a.customId === customId)) return;
+        const result = await client.chat(request, signal);
+        answered.push(customId);
+        appendFileSync(
+          settings.answers,
+          `${JSON.stringify({ customId, model: request.model, text: result.text, inputTokens: result.inputTokens, outputTokens: result.outputTokens })}\n`,
+        );
+      },
+    };
+  }
+
+  it('finishes online what two batches left unanswered, when every batch expires half answered and 5% of lines fail: every request answered, each paid once (issue 17, item 3)', async () => {
+    const server = await serve({
+      batch: {
+        expireAfter: ({ total }) => Math.ceil(total / 2),
+        lineFault: ({ messages, keyCallIndex }) =>
+          keyCallIndex === 0 && Number(/\d+/.exec(messages[0].content)![0]) % 20 === 3 ? { kind: 'status', status: 500, message: 'overloaded' } : undefined,
+      },
+    });
+    const requests = chatRequests(server.baseURL, 'small', prompts(400));
+    const settings = settingsFor(server, requests);
+    const online: string[] = [];
+    const summary = await runBatchRun(settings, { stragglers: onlineStragglers(server, settings, online) });
+    assert.equal(summary.answered, 400);
+    assertAnsweredOnce(server, settings, requests);
+    // Round 1: one batch; round 2: its failed lines and its unanswered ones; then what is left goes online.
+    assert.equal(server.batches().length, 3);
+    assert.ok(online.length > 50, `${online.length} stragglers answered online`);
+    const lines = journalLines(settings);
+    const onlineFiles = lines.filter((l) => l.type === 'answeredOnline');
+    assert.ok(onlineFiles.length > 0 && onlineFiles.every((l) => l.type === 'answeredOnline' && l.answered > 0));
+  });
+
+  it('keeps resubmitting with "wait": an expired batch that made progress uses no attempt, so halving batches still finish', async () => {
+    const server = await serve({ batch: { expireAfter: ({ total }) => Math.ceil(total / 2) } });
+    const requests = chatRequests(server.baseURL, 'small', prompts(64));
+    const settings = settingsFor(server, requests);
+    assert.equal((await runBatchRun(settings)).answered, 64);
+    assertAnsweredOnce(server, settings, requests);
+    assert.equal(server.batches().length, 7, '64, 32, 16, 8, 4, 2, 1 requests');
+  });
+
+  it('cancels the running batches once the run has waited maxHours, and answers what they leave online (issue 17, item 3)', async () => {
+    // The batch is held running until the run cancels it (as a provider's batch that runs late would be).
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const server = await serve({
+      batch: {
+        holdRunning: () => held,
+        apiFault: ({ route }) => {
+          if (route === 'batches.cancel') setTimeout(release, 10);
+          return undefined;
+        },
+      },
+    });
+    const requests = chatRequests(server.baseURL, 'small', prompts(12));
+    const settings = settingsFor(server, requests);
+    const online: string[] = [];
+    try {
+      // 0.5 s of waiting is "too long" here.
+      const summary = await runBatchRun(settings, { stragglers: { ...onlineStragglers(server, settings, online), maxHours: 0.5 / 3600 } });
+      assert.equal(summary.answered, 12);
+    } finally {
+      release();
+    }
+    assertAnsweredOnce(server, settings, requests);
+    assert.equal(online.length, 12, 'the held batch answered nothing: everything went online');
+    assert.ok(journalLines(settings).some((l) => l.type === 'cancelRequested'));
   });
 
   it('resubmits failed lines, gives up on refused ones and on ones still failing after the last attempt, naming them', async () => {

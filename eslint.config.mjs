@@ -24,6 +24,7 @@ const noSystem = [
   'node:child_process',
   'openai',
   '@anthropic-ai/sdk',
+  '@google/genai',
 ].map((name) => ({ name, message: 'src/core is the engine: no file system, no network (see ARCHITECTURE.md).' }));
 
 /** One no-restricted-imports rule: forbidden modules and forbidden folders. */

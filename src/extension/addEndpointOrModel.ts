@@ -31,7 +31,11 @@ export async function addEndpointOrModel(prompter: Prompter = windowPrompter): P
   const endpoints = readSettings().endpoints;
   const what = await prompter.pick(
     [
-      { label: 'Endpoint', detail: 'An OpenAI-compatible server (OpenAI, OpenRouter, Ollama, vLLM, LM Studio...) or Anthropic', adds: 'endpoint' as const },
+      {
+        label: 'Endpoint',
+        detail: 'An OpenAI-compatible server (OpenAI, OpenRouter, Ollama, vLLM, LM Studio...) Anthropic or Gemini',
+        adds: 'endpoint' as const,
+      },
       {
         label: 'Model',
         detail:
@@ -53,6 +57,7 @@ const PRESETS: ReadonlyArray<Omit<EndpointSetting, 'apiKeyEnv'> & { readonly api
   { name: 'openai', baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', detail: 'OpenAI' },
   { name: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', apiKeyEnv: 'OPENROUTER_API_KEY', detail: 'OpenRouter' },
   { name: 'anthropic', kind: 'anthropic', baseURL: 'https://api.anthropic.com', apiKeyEnv: 'ANTHROPIC_API_KEY', detail: 'Anthropic (Messages API)' },
+  { name: 'gemini', kind: 'gemini', baseURL: 'https://generativelanguage.googleapis.com', apiKeyEnv: 'GEMINI_API_KEY', detail: 'Google Gemini (Gemini API)' },
   { name: 'ollama', baseURL: 'http://127.0.0.1:11434/v1', apiKeyEnv: '', detail: 'Ollama on this machine (no key)' },
   { name: 'local', baseURL: 'http://127.0.0.1:8000/v1', apiKeyEnv: '', detail: 'vLLM, LM Studio or another server on this machine (no key)' },
 ];

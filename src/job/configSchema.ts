@@ -53,10 +53,10 @@ const endpointSchema = z
       .enum(ENDPOINT_KINDS)
       .default('openai')
       .describe(
-        'The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter); "anthropic" for Anthropic\'s Messages API (its `baseURL` an origin such as "https://api.anthropic.com"; no log-probabilities; called online, batch mode or not).',
+        'The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter); "anthropic" for Anthropic\'s Messages API (its `baseURL` an origin such as "https://api.anthropic.com"; no log-probabilities); "gemini" for Google\'s Gemini API (its `baseURL` an origin such as "https://generativelanguage.googleapis.com"). Anthropic and Gemini endpoints are called online, batch mode or not.',
       ),
     baseURL: nonEmpty.describe(
-      'For "openai": a base URL up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1". For "anthropic": an origin, e.g. "https://api.anthropic.com" (the SDK adds `/v1/messages`).',
+      'For "openai": a base URL up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1". For "anthropic" and "gemini": an origin, e.g. "https://api.anthropic.com" (the SDK adds its own version path).',
     ),
     apiKeyEnv: z
       .string()

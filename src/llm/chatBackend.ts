@@ -10,8 +10,8 @@ import type { Log } from './openAiEndpoint';
 import type { RateLimiterPool } from './rateLimiter';
 import type { RetryPolicy } from './retryPolicy';
 
-/** The protocols an endpoint may speak: `openai` is any OpenAI-compatible server (OpenAI, Azure, Ollama, vLLM, OpenRouter); `anthropic`, Anthropic's Messages API. */
-export const ENDPOINT_KINDS = ['openai', 'anthropic'] as const;
+/** The protocols an endpoint may speak: `openai` is any OpenAI-compatible server (OpenAI, Azure, Ollama, vLLM, OpenRouter); `anthropic`, Anthropic's Messages API; `gemini`, Google's Gemini API (generateContent). */
+export const ENDPOINT_KINDS = ['openai', 'anthropic', 'gemini'] as const;
 export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
 
 /** One chat call. Temperature is always 0. */

@@ -1,5 +1,6 @@
 import { AnthropicChatClient } from './anthropicChatClient';
 import type { ChatBackend, ChatBackendOptions, EndpointKind } from './chatBackend';
+import { GeminiChatClient } from './geminiChatClient';
 import { OpenAiChatClient } from './openAiChatClient';
 import type { EndpointConfig } from './openAiEndpoint';
 
@@ -10,5 +11,7 @@ export function createChatBackend(kind: EndpointKind, endpoint: EndpointConfig, 
       return new OpenAiChatClient(endpoint, options);
     case 'anthropic':
       return new AnthropicChatClient(endpoint, options);
+    case 'gemini':
+      return new GeminiChatClient(endpoint, options);
   }
 }

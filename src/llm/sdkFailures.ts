@@ -34,19 +34,29 @@ export interface FailureContext {
 /** How an error the SDK threw reads; undefined for errors that are not the SDK's, which the caller classifies itself. */
 export function classifySdkFailure(error: unknown, sdk: SdkErrorClasses, endpoint: FailureContext): AttemptFailure | undefined {
   if (error instanceof sdk.timeout) return { retryable: true, reason: `no answer within ${endpoint.timeoutMs} ms` };
-  if (error instanceof sdk.connection) {
-    const cause = error.cause instanceof Error ? `: ${describeCause(error.cause)}` : '';
-    return { retryable: true, reason: endpoint.redact(`connection failed${cause}`) };
-  }
-  if (error instanceof sdk.api && typeof error.status === 'number') {
-    const status = error.status;
-    const retryable = isRetryableStatus(status);
-    const reason = endpoint.redact(`HTTP ${status}: ${retryable ? serverMessage(error) : withHint(serverMessage(error), hint(status, endpoint.config))}`);
-    return { retryable, reason, status, ...(retryable ? { retryAfterMs: retryAfterMs(error.headers) } : {}) };
-  }
+  if (error instanceof sdk.connection) return connectionFailure(error, endpoint);
+  if (error instanceof sdk.api && typeof error.status === 'number') return statusFailure(error.status, serverMessage(error), error.headers, endpoint);
   // response.json() throws SyntaxError on a body that is not JSON.
   if (error instanceof SyntaxError) return { retryable: true, reason: endpoint.redact(`malformed response: ${error.message}`) };
   return undefined;
+}
+
+/** An HTTP status that ended an attempt, with the server's message: retryable statuses carry the wait asked for, the others a hint. */
+export function statusFailure(
+  status: number,
+  message: string,
+  headers: { get(name: string): string | null } | undefined,
+  endpoint: FailureContext,
+): AttemptFailure {
+  const retryable = isRetryableStatus(status);
+  const reason = endpoint.redact(`HTTP ${status}: ${retryable ? message : withHint(message, hint(status, endpoint.config))}`);
+  return { retryable, reason, status, ...(retryable ? { retryAfterMs: retryAfterMs(headers) } : {}) };
+}
+
+/** A connection that failed: retryable, with what the network layer said (undici's "fetch failed" keeps the useful part in its cause). */
+export function connectionFailure(error: Error, endpoint: FailureContext): AttemptFailure {
+  const cause = error.cause instanceof Error ? `: ${describeCause(error.cause)}` : '';
+  return { retryable: true, reason: endpoint.redact(`connection failed${cause}`) };
 }
 
 /** The HTTP status of an SDK's API error; undefined for any other error. */

@@ -7,6 +7,10 @@
  *   `POST /v1/messages` answers the same text in Anthropic's Messages shape
  *   (the system prompt as the first message of the script; usage as
  *   `input_tokens` and `output_tokens`), counted and faulted as a chat call;
+ *   `POST /v1beta/models/<model>:generateContent` answers it in Gemini's shape
+ *   (the `systemInstruction` first; usage as `promptTokenCount` and
+ *   `candidatesTokenCount`; with `responseLogprobs`, the answer's
+ *   log-probability as one chosen token), likewise;
  *   `GET <anything>/models` lists the models it knows.
  * - Token usage follows one documented rule (see {@link estimateTokens}):
  *   prompt_tokens = ceil(total characters of the message contents / 4),
@@ -235,6 +239,11 @@ export class OpenAiTestServer {
       await this.messages(req, res);
       return;
     }
+    const gemini = /\/v1beta\/models\/([^/:]+):generateContent$/.exec(path);
+    if (req.method === 'POST' && gemini !== null) {
+      await this.generateContent(req, res, decodeURIComponent(gemini[1]));
+      return;
+    }
     if (await this.batchApi.route(req, res, path)) return;
     sendError(res, 404, `no route for ${req.method} ${path}`);
   }
@@ -282,6 +291,45 @@ export class OpenAiTestServer {
     const fault = this.options.fault?.(info);
     if (applyFault(fault, req, res)) return undefined;
     return { body, info, shape: { noUsage: fault?.kind === 'noUsage', nullContent: fault?.kind === 'nullContent', logprobs: body.logprobs } };
+  }
+
+  /** A Gemini generateContent call: the scripted answer in Gemini's shape, counted and faulted as a chat call. */
+  private async generateContent(req: IncomingMessage, res: ServerResponse, model: string): Promise<void> {
+    const call = await this.arrive(req, res, parseGeminiBody(parseJson(await readBody(req)), model), 'x-goog-api-key');
+    if (call === undefined) return;
+    const { messages } = call.body;
+    const result = this.answer(model, messages, call.info.requestKey, call.shape);
+    if (result.statusCode !== 200) {
+      sendJson(res, result.statusCode, result.body);
+      return;
+    }
+    const completion = result.body as {
+      choices: Array<{ message: { content: string | null }; logprobs?: { content: Array<{ logprob: number }> } }>;
+      usage?: { prompt_tokens: number; completion_tokens: number };
+    };
+    const [choice] = completion.choices;
+    const text = choice.message.content;
+    const logprob = choice.logprobs?.content[0]?.logprob;
+    sendJson(res, 200, {
+      candidates: [
+        {
+          content: { role: 'model', parts: text === null ? [] : [{ text }] },
+          finishReason: 'STOP',
+          index: 0,
+          ...(logprob !== undefined ? { logprobsResult: { chosenCandidates: [{ token: text, logProbability: logprob }] } } : {}),
+        },
+      ],
+      ...(completion.usage
+        ? {
+            usageMetadata: {
+              promptTokenCount: completion.usage.prompt_tokens,
+              candidatesTokenCount: completion.usage.completion_tokens,
+              totalTokenCount: completion.usage.prompt_tokens + completion.usage.completion_tokens,
+            },
+          }
+        : {}),
+      modelVersion: model,
+    });
   }
 
   /** An Anthropic Messages call: the scripted answer in Anthropic's shape, counted and faulted as a chat call. */
@@ -434,6 +482,32 @@ function parseChatBody(body: unknown): ChatBody | string {
     messages.push({ role: m.role, content: m.content });
   }
   return { model: b.model, messages, temperature: b.temperature, maxTokens: b.max_tokens, logprobs: b.logprobs === true };
+}
+
+/** A Gemini generateContent body as the script sees it: the `systemInstruction`, if any, as a first `system` message; `model` turns as `assistant`. */
+function parseGeminiBody(body: unknown, model: string): ChatBody | string {
+  if (typeof body !== 'object' || body === null) return 'request body is not a JSON object';
+  const b = body as {
+    contents?: unknown;
+    systemInstruction?: { parts?: Array<{ text?: unknown }> };
+    generationConfig?: { temperature?: unknown; maxOutputTokens?: unknown; responseLogprobs?: unknown };
+  };
+  if (!Array.isArray(b.contents)) return 'contents is required';
+  const textOf = (parts: unknown): string | undefined =>
+    Array.isArray(parts) && parts.every((p: { text?: unknown }) => typeof p?.text === 'string')
+      ? (parts as Array<{ text: string }>).map((p) => p.text).join('')
+      : undefined;
+  const messages: TestMessage[] = [];
+  const system = b.systemInstruction === undefined ? undefined : textOf(b.systemInstruction.parts);
+  if (b.systemInstruction !== undefined && system === undefined) return 'systemInstruction must hold text parts';
+  if (system !== undefined) messages.push({ role: 'system', content: system });
+  for (const c of b.contents as Array<{ role?: unknown; parts?: unknown }>) {
+    const content = textOf(c?.parts);
+    if (typeof c?.role !== 'string' || content === undefined) return 'each content needs a role and text parts';
+    messages.push({ role: c.role === 'model' ? 'assistant' : c.role, content });
+  }
+  const config = b.generationConfig ?? {};
+  return { model, messages, temperature: config.temperature, maxTokens: config.maxOutputTokens, logprobs: config.responseLogprobs === true };
 }
 
 /** An Anthropic Messages body as the script sees it: the system prompt, if any, as a first `system` message. */

@@ -139,19 +139,20 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     });
   });
 
-  it('runs with the reference on an Anthropic endpoint and the candidates on an OpenAI one, online and in batch mode (where the Anthropic calls stay online), each request paid once (issue 17)', async () => {
+  it('runs with the reference on an Anthropic endpoint and candidates on Gemini and OpenAI ones, online and in batch mode (where the Anthropic and Gemini calls stay online), each request paid once (issue 17)', async () => {
     for (const batch of [false, true]) {
       await withServer({}, async (server) => {
         const origin = server.baseURL.replace(/\/v1$/, '');
         const ws = workspace(600, server.baseURL, {
           endpoints: {
             claude: { kind: 'anthropic', baseURL: origin, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 },
+            google: { kind: 'gemini', baseURL: origin, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 },
             local: { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 },
           },
           models: [
             { id: 'big', endpoint: 'claude', model: 'big', inputPer1M: 30, outputPer1M: 60 },
             { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
-            { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
+            { id: 'tiny', endpoint: 'google', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
           ],
           ...(batch ? { batch: { pollSeconds: 0.05 } } : {}),
         });
@@ -161,9 +162,15 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
         assert.ok(report.guarantee.met, `batch ${batch}: the guarantee was not met`);
         const big = server.requests.filter((r) => r.model === 'big');
         assert.ok(big.length > 0 && big.every((r) => r.url === '/v1/messages'), 'the reference was not asked through the Messages API');
-        assert.ok(server.requests.filter((r) => r.model !== 'big').every((r) => r.url.endsWith('/chat/completions')));
+        const tiny = server.requests.filter((r) => r.model === 'tiny');
+        assert.ok(
+          tiny.length > 0 && tiny.every((r) => r.url.startsWith('/v1beta/models/tiny:generateContent')),
+          'the Gemini candidate was not asked through generateContent',
+        );
+        assert.ok(server.requests.filter((r) => r.model === 'mid').every((r) => r.url.endsWith('/chat/completions')));
+        assert.equal(report.perModel.tiny.batchCalls, 0, 'a Gemini call went to a Batch API');
         assert.equal(report.perModel.big.batchCalls, 0, 'an Anthropic call went to a Batch API');
-        if (batch) assert.ok(report.perModel.mid.batchCalls + report.perModel.tiny.batchCalls > 0, 'no candidate call went to the Batch API');
+        if (batch) assert.ok(report.perModel.mid.batchCalls > 0, 'no call of the OpenAI candidate went to the Batch API');
         assert.equal(report.paidCalls, server.counts().paid - paidBefore);
         assert.equal(server.maxPaidPerRequest(), 1);
       });

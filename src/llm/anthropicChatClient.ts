@@ -27,12 +27,9 @@ const ANTHROPIC_ERRORS: SdkErrorClasses = { timeout: APIConnectionTimeoutError, 
 /** Calls one Anthropic endpoint; safe to share between concurrent callers. */
 export class AnthropicChatClient extends RetryingChat {
   private readonly sdk: Anthropic;
-  private readonly secrets: EndpointSecrets;
 
   constructor(endpoint: EndpointConfig, options: ChatBackendOptions = {}) {
-    const secrets = new EndpointSecrets(endpoint);
-    super(secrets, options);
-    this.secrets = secrets;
+    super(new EndpointSecrets(endpoint), options);
     // An empty key (an unset variable read as '') means none, as for a local proxy.
     const apiKey = endpoint.apiKey || undefined;
     this.sdk = new Anthropic({
@@ -44,7 +41,7 @@ export class AnthropicChatClient extends RetryingChat {
       defaultHeaders: { ...(apiKey === undefined ? { Authorization: null } : {}), ...endpoint.headers },
       ...(endpoint.query ? { defaultQuery: endpoint.query } : {}),
       maxRetries: 0,
-      timeout: secrets.timeoutMs,
+      timeout: this.endpoint.timeoutMs,
       logLevel: 'off',
     });
   }
@@ -64,7 +61,7 @@ export class AnthropicChatClient extends RetryingChat {
   }
 
   protected sdkFailure(error: unknown): AttemptFailure | undefined {
-    return classifySdkFailure(error, ANTHROPIC_ERRORS, this.secrets);
+    return classifySdkFailure(error, ANTHROPIC_ERRORS, this.endpoint);
   }
 
   protected sdkStatus(error: unknown): number | undefined {

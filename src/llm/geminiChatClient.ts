@@ -21,12 +21,9 @@ import { connectionFailure, statusFailure } from './sdkFailures';
 /** Calls one Gemini endpoint; safe to share between concurrent callers. */
 export class GeminiChatClient extends RetryingChat {
   private readonly sdk: GoogleGenAI;
-  private readonly secrets: EndpointSecrets;
 
   constructor(endpoint: EndpointConfig, options: ChatBackendOptions = {}) {
-    const secrets = new EndpointSecrets(endpoint);
-    super(secrets, options);
-    this.secrets = secrets;
+    super(new EndpointSecrets(endpoint), options);
     this.sdk = new GoogleGenAI({
       // Given explicitly (a placeholder for a keyless proxy), so that GEMINI_API_KEY or GOOGLE_API_KEY never reaches another endpoint.
       apiKey: endpoint.apiKey || 'no-key',
@@ -35,7 +32,7 @@ export class GeminiChatClient extends RetryingChat {
         // An origin such as https://generativelanguage.googleapis.com: the SDK adds /v1beta/models/...
         baseUrl: endpoint.baseURL,
         ...(endpoint.headers ? { headers: { ...endpoint.headers } } : {}),
-        timeout: secrets.timeoutMs,
+        timeout: this.endpoint.timeoutMs,
         // One attempt per call: the retries are RetryingChat's.
         retryOptions: { attempts: 1 },
       },
@@ -61,9 +58,9 @@ export class GeminiChatClient extends RetryingChat {
   }
 
   protected sdkFailure(error: unknown): AttemptFailure | undefined {
-    if (error instanceof ApiError) return statusFailure(error.status, serverMessage(error.message), undefined, this.secrets);
+    if (error instanceof ApiError) return statusFailure(error.status, serverMessage(error.message), undefined, this.endpoint);
     // fetch rejects with a TypeError when the connection fails.
-    if (error instanceof TypeError && error.message === 'fetch failed') return connectionFailure(error, this.secrets);
+    if (error instanceof TypeError && error.message === 'fetch failed') return connectionFailure(error, this.endpoint);
     return undefined;
   }
 

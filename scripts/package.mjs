@@ -121,9 +121,17 @@ function run(step, command, args) {
 }
 
 /**
- * Throws unless every `require` in the bundle names a Node built-in or
- * `vscode`: the .vsix has no node_modules, so anything else would fail to
- * load in the user's editor, and only there.
+ * Modules a bundled package asks for only inside a try/catch, falling back to
+ * code of its own when they are absent: `ws` (through `@google/genai`) tries
+ * the native `bufferutil` and `utf-8-validate`, which are not installed.
+ */
+const OPTIONAL = new Set(['bufferutil', 'utf-8-validate']);
+
+/**
+ * Throws unless every `require` in the bundle names a Node built-in,
+ * `vscode`, or an optional module a package tries and does without
+ * (`OPTIONAL`): the .vsix has no node_modules, so anything else would fail
+ * to load in the user's editor, and only there.
  */
 function checkBundle(bundle) {
   if (!existsSync(bundle)) throw new Error(`${relative(ROOT, bundle)} is missing: build first (drop --skip-build).`);
@@ -135,7 +143,7 @@ function checkBundle(bundle) {
       // A non-literal argument cannot be checked: treat it as external.
       if (name === undefined) return true;
       const bare = name.replace(/^node:/, '');
-      return bare !== 'vscode' && !builtins.has(bare) && !builtins.has(bare.split('/')[0]);
+      return bare !== 'vscode' && !OPTIONAL.has(bare) && !builtins.has(bare) && !builtins.has(bare.split('/')[0]);
     });
   if (external.length > 0) {
     throw new Error(

@@ -6,8 +6,18 @@ export const TRIPLE_POOL = 6;
 /** Gates the judge decides are pairs of this many of the cheapest candidates (3 pairs at most): each costs a judge call on most profiled items. */
 export const JUDGED_POOL = 3;
 
-/** Thresholds of the confidence gates: the probability a model gives its own answer. */
-export const CONFIDENCE_THRESHOLDS: readonly number[] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999];
+/**
+ * Thresholds of the confidence gates: the probability a model gives its own
+ * answer. Dense near 1, where models' probabilities crowd (on BARGAIN's
+ * datasets half the proxy's answers are above 0.99999): a grid that stopped
+ * at 0.999 kept most answers in every gate and could not tell the sure ones
+ * from the rest. Fixed in advance, not taken from the data, so choosing among
+ * them on the pilot is a choice among plans like any other (certification is
+ * on fresh items).
+ */
+export const CONFIDENCE_THRESHOLDS: readonly number[] = [
+  0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99995, 0.99999, 0.999995, 0.999999, 0.9999999,
+];
 
 export interface FamilyInput {
   /** Candidate ids, cheapest first. */

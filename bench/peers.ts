@@ -51,7 +51,9 @@ const BARGAIN: Readonly<Record<string, { readonly share: number; readonly below:
 
 /** The records of a dataset's CSV, by its header's `label` and `proxy_score` columns (one file has an unnamed index column first, the other not). */
 function readDataset(name: string): BargainRecord[] {
-  const [header, ...lines] = readFileSync(path.join(DATA_DIR, `${name}.csv`), 'utf8').trim().split('\n');
+  const [header, ...lines] = readFileSync(path.join(DATA_DIR, `${name}.csv`), 'utf8')
+    .trim()
+    .split('\n');
   const columns = header.split(',');
   const label = columns.indexOf('label');
   const score = columns.indexOf('proxy_score');

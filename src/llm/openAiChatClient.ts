@@ -30,17 +30,13 @@ export function chatCompletionBody(request: ChatRequest): Record<string, unknown
 }
 
 /** Chat completions on one OpenAI-compatible endpoint; safe to share between concurrent callers. */
-export class OpenAiChatClient extends RetryingChat {
-  private readonly connection: OpenAiEndpoint;
-
+export class OpenAiChatClient extends RetryingChat<OpenAiEndpoint> {
   constructor(endpoint: EndpointConfig, options: ChatBackendOptions = {}) {
-    const connection = new OpenAiEndpoint(endpoint);
-    super(connection, options);
-    this.connection = connection;
+    super(new OpenAiEndpoint(endpoint), options);
   }
 
   protected async send(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-    const completion: unknown = await this.connection.sdk.chat.completions.create(
+    const completion: unknown = await this.endpoint.sdk.chat.completions.create(
       {
         model: request.model,
         messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -54,7 +50,7 @@ export class OpenAiChatClient extends RetryingChat {
   }
 
   protected sdkFailure(error: unknown): AttemptFailure | undefined {
-    return this.connection.classifySdkError(error);
+    return this.endpoint.classifySdkError(error);
   }
 
   protected sdkStatus(error: unknown): number | undefined {

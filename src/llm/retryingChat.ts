@@ -19,15 +19,15 @@ import { AttemptFailure, isRetryableStatus, RetryPolicy } from './retryPolicy';
 /** Most answers to short prompts come within a few seconds; a cancel should not wait much longer. */
 export const DEFAULT_CANCEL_GRACE_MS = 5_000;
 
-/** Calls one endpoint; safe to share between concurrent callers. */
-export abstract class RetryingChat implements ChatBackend {
+/** Calls one endpoint (`E`: what the protocol keeps of it, its secrets at least); safe to share between concurrent callers. */
+export abstract class RetryingChat<E extends EndpointSecrets = EndpointSecrets> implements ChatBackend {
   protected readonly log: Log;
   private readonly retry: RetryPolicy;
   private readonly limiters: RateLimiterPool;
   private readonly cancelGraceMs: number;
 
   constructor(
-    protected readonly endpoint: EndpointSecrets,
+    protected readonly endpoint: E,
     options: ChatBackendOptions,
   ) {
     this.retry = options.retry ?? new RetryPolicy();

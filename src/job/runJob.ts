@@ -10,9 +10,9 @@ import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, taskMissing, type Template } from '../io/template';
 import type { Judge, LlmClient, ModelSpec } from '../core/types';
-import { BatchApiClient } from '../llm/batchApi';
 import type { ChatBackend } from '../llm/chatBackend';
-import { createChatBackend } from '../llm/chatBackends';
+import type { BatchProvider } from '../llm/batchProvider';
+import { createBatchProvider, createChatBackend } from '../llm/chatBackends';
 import type { EndpointConfig, Log } from '../llm/openAiEndpoint';
 import { RateLimiterPool } from '../llm/rateLimiter';
 import { RetryPolicy } from '../llm/retryPolicy';
@@ -265,9 +265,9 @@ function bulkAnswers(options: JobOptions, parts: BulkParts): BulkAnswers<JsonlRe
   if (options.batchFolder) {
     return new BatchExchange({ ...common, input: options.input, ...options.batchFolder, hasBatchApi: (endpoint) => servesBatchApi(config, endpoint) });
   }
-  const apis = new Map<string, BatchApiClient>();
+  const apis = new Map<string, BatchProvider>();
   for (const [name, endpoint] of parts.endpoints) {
-    if (servesBatchApi(config, name)) apis.set(name, new BatchApiClient(endpoint, options.log ? { log: options.log } : {}));
+    if (servesBatchApi(config, name)) apis.set(name, createBatchProvider(config.endpoints.get(name)!.kind, endpoint, options.log ? { log: options.log } : {}));
   }
   return new BatchAnswers({
     ...common,

@@ -9,6 +9,13 @@
  */
 import type { ChatRequest } from './chatBackend';
 
+/**
+ * The metadata key the coordinator gives every batch its number of requests
+ * under: a provider that keeps no metadata on a batch (Anthropic) finds a
+ * batch again by it.
+ */
+export const REQUESTS_KEY = 'smart_requests';
+
 /** Where a batch is: the statuses OpenAI's Batch API reports, which the other providers' map onto. */
 export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 
@@ -77,11 +84,16 @@ export interface BatchProvider {
   /**
    * Creates a batch of an uploaded file. `metadata` identifies it uniquely:
    * an attempt that may have left the batch created is followed by a look
-   * for it before a second is created.
+   * for it (see `findBatch`) before a second is created.
    */
-  createBatch(inputFileId: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal): Promise<BatchInfo>;
-  /** The newest batch whose metadata includes every pair of `metadata`, created at or after `createdSince` (Unix seconds). */
-  findBatch(metadata: Readonly<Record<string, string>>, createdSince: number, signal: AbortSignal): Promise<BatchInfo | undefined>;
+  createBatch(inputFileId: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal, taken?: ReadonlySet<string>): Promise<BatchInfo>;
+  /**
+   * The batch `metadata` identifies among those created at or after
+   * `createdSince` (Unix seconds), never one of `taken` (the batches known to
+   * be other files'): by its metadata where the provider keeps it, else by
+   * its number of requests (`REQUESTS_KEY`), the oldest such.
+   */
+  findBatch(metadata: Readonly<Record<string, string>>, createdSince: number, signal: AbortSignal, taken?: ReadonlySet<string>): Promise<BatchInfo | undefined>;
   retrieveBatch(id: string, signal: AbortSignal): Promise<BatchInfo>;
   /** Asks the provider to cancel; the batch ends `cancelled` with what was answered until then. */
   cancelBatch(id: string, signal: AbortSignal): Promise<BatchInfo>;

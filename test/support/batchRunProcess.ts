@@ -17,13 +17,16 @@ import { BatchAnswer, BatchProgress, BatchRunSummary, runBatches, RunBatchesOpti
 import { BatchJournal } from '../../src/job/batch/batchJournal';
 import { BatchRequest, RequestFileLimits, writeRequestFiles } from '../../src/job/batch/requestFiles';
 import { requestKey } from '../../src/job/responseCache';
-import { BatchApiClient } from '../../src/llm/batchApi';
 import type { ChatRequest } from '../../src/llm/chatBackend';
+import { createBatchProvider } from '../../src/llm/chatBackends';
 import { chatCompletionBody } from '../../src/llm/openAiChatClient';
 import { RetryPolicy } from '../../src/llm/retryPolicy';
 
 export interface BatchRunSettings {
+  /** The test server's base URL (ending in /v1). */
   readonly baseURL: string;
+  /** Whose batch engine to drive: OpenAI's Batch API (the default) or Anthropic's Message Batches, both the test server's. */
+  readonly kind?: 'openai' | 'anthropic';
   readonly apiKey?: string;
   readonly journal: string;
   /** Request files go to `<folder>/plan`, leftovers to `<folder>/leftovers`. */
@@ -60,8 +63,12 @@ export function readAnswers(file: string): BatchAnswer[] {
 
 /** Runs the batch run the settings describe; `extra` adds or overrides coordinator options. */
 export async function runBatchRun(settings: BatchRunSettings, extra: Partial<RunBatchesOptions> = {}): Promise<BatchRunSummary> {
-  const api = new BatchApiClient(
-    { name: 'loopback', baseURL: settings.baseURL, apiKey: settings.apiKey ?? 'sk-test', timeoutMs: 10_000 },
+  const kind = settings.kind ?? 'openai';
+  // Anthropic's SDK takes the origin and adds /v1 itself.
+  const baseURL = kind === 'anthropic' ? settings.baseURL.replace(/\/v1$/, '') : settings.baseURL;
+  const api = createBatchProvider(
+    kind,
+    { name: 'loopback', baseURL, apiKey: settings.apiKey ?? 'sk-test', timeoutMs: 10_000 },
     { retry: new RetryPolicy({ baseDelayMs: 10, random: () => 0.5 }) },
   );
   const journal = await BatchJournal.open(settings.journal);

@@ -8,6 +8,14 @@
  * - `POST /batches`, `GET /batches/:id`, `POST /batches/:id/cancel`,
  *   `GET /batches?limit=&after=` (newest first).
  *
+ * - Anthropic's Message Batches: `POST /v1/messages/batches` (the requests
+ *   inline, `{custom_id, params}`, several models allowed), `GET
+ *   /v1/messages/batches/:id`, `POST .../:id/cancel`, `GET .../:id/results`
+ *   (JSONL: `succeeded`, `errored`, `expired`, `canceled`), `GET
+ *   /v1/messages/batches?limit=&after_id=`. Such a batch runs the same
+ *   lifecycle, shown as Anthropic shows it (`in_progress`, `canceling`,
+ *   `ended`, counts only once ended).
+ *
  * A batch moves validating -> in_progress -> finalizing -> completed, each
  * step lasting `stepMs`. Validation fails the batch (status `failed`, with
  * `errors.data[]` naming code, message and line) for a file over the request
@@ -22,12 +30,13 @@
  * cancelling, then cancelled, with what was answered before.
  */
 import Busboy from '@fastify/busboy';
-import { createReadStream, createWriteStream, rmSync, statSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
+import { anthropicErrorType, anthropicMessage, chatBodyOfParams } from './anthropicShapes';
 import { applyFault, Fault, parseJson, readBody, sendError, sendJson } from './testHttp';
 
 /** Output lines are written in chunks of this many, each reversed. */
@@ -39,7 +48,19 @@ const ENDPOINT = '/v1/chat/completions';
 const MAX_VALIDATION_ERRORS = 10;
 
 /** The calls of the Files and Batch APIs, for faults and counts. */
-export type ApiRoute = 'files.create' | 'files.retrieve' | 'files.content' | 'batches.create' | 'batches.retrieve' | 'batches.cancel' | 'batches.list';
+export type ApiRoute =
+  | 'files.create'
+  | 'files.retrieve'
+  | 'files.content'
+  | 'batches.create'
+  | 'batches.retrieve'
+  | 'batches.cancel'
+  | 'batches.list'
+  | 'messageBatches.create'
+  | 'messageBatches.retrieve'
+  | 'messageBatches.cancel'
+  | 'messageBatches.list'
+  | 'messageBatches.results';
 
 /** What an API fault function is told about a call. */
 export interface ApiCallInfo {
@@ -124,8 +145,14 @@ interface StoredFile {
   readonly path: string;
 }
 
+/** Whose API a batch was created through, and is shown in. */
+type Protocol = 'openai' | 'anthropic';
+
 interface BatchState {
   readonly id: string;
+  readonly protocol: Protocol;
+  /** Where the server was reached when the batch was created: its results URL's origin. */
+  readonly origin: string;
   readonly index: number;
   readonly inputFileId: string;
   readonly metadata: Record<string, string> | null;
@@ -141,6 +168,8 @@ interface BatchState {
   errorFileId: string | null;
   errors: ValidationError[] | null;
   cancelRequested: boolean;
+  /** Anthropic's results file, written on the first request for it. */
+  resultsFileId: string | null;
   readonly times: Partial<Record<'in_progress_at' | 'finalizing_at' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelling_at' | 'cancelled_at', number>>;
 }
 
@@ -167,9 +196,9 @@ export class BatchTestApi {
     return { ...this.apiCallCounts };
   }
 
-  /** Every batch created, oldest first, as the API shows it. */
+  /** Every batch created, oldest first, as its API shows it. */
   batches(): readonly Record<string, unknown>[] {
-    return this.batchStates.map((b) => this.batchJson(b));
+    return this.batchStates.map((b) => this.json(b));
   }
 
   /** Handles a Files or Batch API request; false when the path is not one of theirs. */
@@ -206,7 +235,22 @@ export class BatchTestApi {
         this.withBatch(call.id, reply, (batch) => this.cancel(batch, reply));
         break;
       case 'batches.list':
-        this.list(new URL(req.url ?? '', 'http://x').searchParams, reply);
+        this.list(new URL(req.url ?? '', 'http://x').searchParams, 'openai', reply);
+        break;
+      case 'messageBatches.create':
+        this.createMessageBatch(parseJson(await readBody(req)), `http://${req.headers.host ?? '127.0.0.1'}`, reply);
+        break;
+      case 'messageBatches.retrieve':
+        this.withBatch(call.id, reply, (batch) => reply(200, this.json(batch)));
+        break;
+      case 'messageBatches.cancel':
+        this.withBatch(call.id, reply, (batch) => this.cancel(batch, reply));
+        break;
+      case 'messageBatches.list':
+        this.list(new URL(req.url ?? '', 'http://x').searchParams, 'anthropic', reply);
+        break;
+      case 'messageBatches.results':
+        this.withBatch(call.id, reply, (batch) => void this.results(batch, res, reply, fault));
         break;
     }
     return true;
@@ -222,7 +266,7 @@ export class BatchTestApi {
   /** Applies a fault in place of the response; false when the call goes on (no fault, or a download to cut off or stall part way). */
   private applyApiFault(fault: ApiFault, route: ApiRoute, req: IncomingMessage, res: ServerResponse): boolean {
     if (fault.kind !== 'cutOff' && fault.kind !== 'stall') return applyFault(fault, req, res);
-    if (route === 'files.content') return false;
+    if (route === 'files.content' || route === 'messageBatches.results') return false;
     // Only a download can break off part way; elsewhere the connection drops
     // (cutOff) or stays open with no answer (stall).
     if (fault.kind === 'cutOff') req.socket.destroy();
@@ -314,11 +358,74 @@ export class BatchTestApi {
       reply(400, problem ?? 'no file');
       return;
     }
+    const batch = this.start('openai', file, (b.metadata as Record<string, string> | null | undefined) ?? null, '');
+    reply(200, this.json(batch));
+  }
+
+  /**
+   * Anthropic's create: the requests come inline; they are checked as
+   * Anthropic checks them on creation (custom ids unique and of its
+   * alphabet, params with a model, max_tokens and messages, the limits), then
+   * kept as an input file of OpenAI request lines the lifecycle runs.
+   */
+  private createMessageBatch(body: unknown, origin: string, reply: Reply): void {
+    const requests = (body as { requests?: unknown } | undefined)?.requests;
+    if (!Array.isArray(requests) || requests.length === 0) {
+      reply(400, 'requests: expected a non-empty array');
+      return;
+    }
+    const maxRequests = this.options.maxRequests ?? DEFAULT_MAX_REQUESTS;
+    if (requests.length > maxRequests) {
+      reply(400, `requests: at most ${maxRequests} requests a batch, got ${requests.length}`);
+      return;
+    }
+    const ids = new Set<string>();
+    const lines: string[] = [];
+    for (const [i, request] of requests.entries()) {
+      const r = request as { custom_id?: unknown; params?: unknown };
+      const chat = chatBodyOfParams(r.params);
+      const problem =
+        typeof r.custom_id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(r.custom_id)
+          ? `requests.${i}.custom_id: must match ^[a-zA-Z0-9_-]{1,64}$`
+          : ids.has(r.custom_id)
+            ? `requests.${i}.custom_id: '${r.custom_id}' is used more than once`
+            : typeof chat === 'string'
+              ? `requests.${i}.${chat}`
+              : undefined;
+      if (problem !== undefined || typeof chat === 'string') {
+        reply(400, problem ?? 'no params');
+        return;
+      }
+      ids.add(r.custom_id as string);
+      lines.push(JSON.stringify({ custom_id: r.custom_id, method: 'POST', url: ENDPOINT, body: chat }));
+    }
+    const text = lines.map((l) => `${l}\n`).join('');
+    const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (Buffer.byteLength(text) > maxBytes) {
+      reply(413, `the batch is over ${maxBytes} bytes`);
+      return;
+    }
+    const id = `file-test-${++this.fileCount}`;
+    const path = join(this.dir, `${id}.jsonl`);
+    writeFileSync(path, text);
+    const file: StoredFile = { id, filename: `${id}.jsonl`, purpose: 'batch', bytes: Buffer.byteLength(text), createdAt: now(), path };
+    this.files.set(id, file);
+    const batch = this.start('anthropic', file, null, origin);
+    // Anthropic counts a batch's requests as processing from its creation.
+    batch.total = lines.length;
+    reply(200, this.json(batch));
+  }
+
+  /** Records a new batch of an input file and starts its lifecycle. */
+  private start(protocol: Protocol, file: StoredFile, metadata: Record<string, string> | null, origin: string): BatchState {
+    const index = this.batchStates.length;
     const batch: BatchState = {
-      id: `batch_test_${this.batchStates.length + 1}`,
-      index: this.batchStates.length,
+      id: protocol === 'openai' ? `batch_test_${index + 1}` : `msgbatch_test_${index + 1}`,
+      protocol,
+      origin,
+      index,
       inputFileId: file.id,
-      metadata: (b.metadata as Record<string, string> | null | undefined) ?? null,
+      metadata,
       createdAt: now(),
       status: 'validating',
       model: null,
@@ -331,6 +438,7 @@ export class BatchTestApi {
       errorFileId: null,
       errors: null,
       cancelRequested: false,
+      resultsFileId: null,
       times: {},
     };
     this.batchStates.push(batch);
@@ -341,7 +449,37 @@ export class BatchTestApi {
     });
     this.lifecycles.add(lifecycle);
     void lifecycle.finally(() => this.lifecycles.delete(lifecycle));
-    reply(200, this.batchJson(batch));
+    return batch;
+  }
+
+  /** Serves an ended Anthropic batch's results, written once from its output and error files. */
+  private async results(batch: BatchState, res: ServerResponse, reply: Reply, fault: ApiFault | undefined): Promise<void> {
+    if (batch.protocol !== 'anthropic' || !ENDED.has(batch.status)) {
+      reply(404, `batch ${batch.id} has no results yet`);
+      return;
+    }
+    batch.resultsFileId ??= await this.writeResults(batch);
+    this.download(this.files.get(batch.resultsFileId)!, res, fault);
+  }
+
+  /** Anthropic's results of a batch: its answers, its errored requests, and a line for each request it left (expired or canceled). */
+  private async writeResults(batch: BatchState): Promise<string> {
+    const out = new ReorderingWriter(join(this.dir, `${batch.id}-results.jsonl`));
+    const seen = new Set<string>();
+    for (const fileId of [batch.outputFileId, batch.errorFileId]) {
+      if (fileId === null) continue;
+      for await (const text of readLines(this.files.get(fileId)!.path)) {
+        const line = JSON.parse(text) as { custom_id: string; response: { status_code: number; body: unknown } | null; error: { message: string } | null };
+        seen.add(line.custom_id);
+        await out.write(JSON.stringify({ custom_id: line.custom_id, result: anthropicResult(line) }));
+      }
+    }
+    const left = batch.status === 'cancelled' ? 'canceled' : 'expired';
+    for await (const text of readLines(this.files.get(batch.inputFileId)!.path)) {
+      const { custom_id } = JSON.parse(text) as { custom_id: string };
+      if (!seen.has(custom_id)) await out.write(JSON.stringify({ custom_id, result: { type: left } }));
+    }
+    return this.keep(out) as Promise<string>;
   }
 
   private cancel(batch: BatchState, reply: Reply): void {
@@ -353,17 +491,17 @@ export class BatchTestApi {
       reply(409, `Cannot cancel a batch with status '${batch.status}'.`);
       return;
     }
-    reply(200, this.batchJson(batch));
+    reply(200, this.json(batch));
   }
 
-  private list(params: URLSearchParams, reply: Reply): void {
+  private list(params: URLSearchParams, protocol: Protocol, reply: Reply): void {
     const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 20)));
-    const newestFirst = [...this.batchStates].reverse();
-    const after = params.get('after');
+    const newestFirst = this.batchStates.filter((b) => b.protocol === protocol).reverse();
+    const after = params.get(protocol === 'openai' ? 'after' : 'after_id');
     const start = after === null ? 0 : newestFirst.findIndex((b) => b.id === after) + 1;
-    const page = newestFirst.slice(start, start + limit).map((b) => this.batchJson(b));
+    const page = newestFirst.slice(start, start + limit).map((b) => this.json(b));
     reply(200, {
-      object: 'list',
+      ...(protocol === 'openai' ? { object: 'list' } : {}),
       data: page,
       first_id: page.length > 0 ? page[0].id : null,
       last_id: page.length > 0 ? page[page.length - 1].id : null,
@@ -446,7 +584,7 @@ export class BatchTestApi {
       if ('code' in request) errors.push(request);
       else if (ids.has(request.customId))
         errors.push(problem('duplicate_custom_id', `The custom_id '${request.customId}' is used more than once.`, line, 'custom_id'));
-      else if (model !== undefined && request.model !== model) {
+      else if (batch.protocol === 'openai' && model !== undefined && request.model !== model) {
         errors.push(
           problem(
             'mismatched_model',
@@ -521,6 +659,10 @@ export class BatchTestApi {
     return id;
   }
 
+  private json(b: BatchState): Record<string, unknown> {
+    return b.protocol === 'openai' ? this.batchJson(b) : messageBatchJson(b);
+  }
+
   private batchJson(b: BatchState): Record<string, unknown> {
     return {
       id: b.id,
@@ -559,6 +701,15 @@ export class BatchTestApi {
 type Reply = (status: number, body: unknown) => void;
 
 function matchRoute(method: string, path: string): { route: ApiRoute; id?: string } | undefined {
+  const messageBatches = /\/v1\/messages\/batches(?:\/([^/]+)(\/cancel|\/results)?)?$/.exec(path);
+  if (messageBatches) {
+    const [, id, action] = messageBatches;
+    if (id === undefined) return method === 'POST' ? { route: 'messageBatches.create' } : method === 'GET' ? { route: 'messageBatches.list' } : undefined;
+    if (method === 'GET' && action === undefined) return { route: 'messageBatches.retrieve', id };
+    if (method === 'GET' && action === '/results') return { route: 'messageBatches.results', id };
+    if (method === 'POST' && action === '/cancel') return { route: 'messageBatches.cancel', id };
+    return undefined;
+  }
   const files = /\/files(?:\/([^/]+)(\/content)?)?$/.exec(path);
   if (files) {
     const [, id, content] = files;
@@ -574,6 +725,47 @@ function matchRoute(method: string, path: string): { route: ApiRoute; id?: strin
     if (method === 'POST' && cancel) return { route: 'batches.cancel', id };
   }
   return undefined;
+}
+
+/** Statuses after which a batch changes no more. */
+const ENDED: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+const isoTime = (seconds: number | undefined): string | null => (seconds === undefined ? null : new Date(seconds * 1000).toISOString());
+
+/** A batch as Anthropic's Message Batches API shows it: counts only once it ended. */
+function messageBatchJson(b: BatchState): Record<string, unknown> {
+  const ended = ENDED.has(b.status);
+  const left = b.total - b.completed - b.failed;
+  const endedAt = b.times.completed_at ?? b.times.expired_at ?? b.times.cancelled_at ?? b.times.failed_at;
+  return {
+    id: b.id,
+    type: 'message_batch',
+    processing_status: ended ? 'ended' : b.status === 'cancelling' ? 'canceling' : 'in_progress',
+    request_counts: {
+      processing: ended ? 0 : b.total,
+      succeeded: ended ? b.completed : 0,
+      errored: ended ? b.failed + (b.status === 'failed' ? left : 0) : 0,
+      canceled: ended && b.status === 'cancelled' ? left : 0,
+      expired: ended && b.status === 'expired' ? left : 0,
+    },
+    created_at: isoTime(b.createdAt),
+    expires_at: isoTime(b.createdAt + 24 * 3600),
+    ended_at: ended ? isoTime(endedAt) : null,
+    cancel_initiated_at: isoTime(b.times.cancelling_at),
+    archived_at: null,
+    results_url: ended ? `${b.origin}/v1/messages/batches/${b.id}/results` : null,
+  };
+}
+
+/** One line of an output or error file as Anthropic reports its result. */
+function anthropicResult(line: { response: { status_code: number; body: unknown } | null; error: { message: string } | null }): Record<string, unknown> {
+  const { response } = line;
+  if (response !== null && response.status_code === 200) {
+    const body = response.body as { model: string };
+    return { type: 'succeeded', message: anthropicMessage(body.model, body) };
+  }
+  const message = line.error?.message ?? (response?.body as { error?: { message?: string } } | undefined)?.error?.message ?? 'no message';
+  return { type: 'errored', error: { type: 'error', error: { type: anthropicErrorType(response?.status_code ?? 500), message } } };
 }
 
 function fileJson(file: StoredFile): Record<string, unknown> {

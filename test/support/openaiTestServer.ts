@@ -39,6 +39,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiRoute, BatchLineWhere, BatchServerOptions, BatchTestApi, LineResult } from './batchTestApi';
+import { anthropicMessage } from './anthropicShapes';
 import { applyFault, delay, errorBody, Fault, headerValue, parseJson, readBody, sendError, sendJson } from './testHttp';
 
 export type { ApiCallInfo, ApiFault, ApiRoute, BatchLineWhere, BatchServerOptions } from './batchTestApi';
@@ -342,22 +343,7 @@ export class OpenAiTestServer {
       sendJson(res, result.statusCode, result.body);
       return;
     }
-    const completion = result.body as {
-      id: string;
-      choices: Array<{ message: { content: string | null } }>;
-      usage?: { prompt_tokens: number; completion_tokens: number };
-    };
-    const text = completion.choices[0].message.content;
-    sendJson(res, 200, {
-      id: completion.id.replace('chatcmpl-', 'msg_'),
-      type: 'message',
-      role: 'assistant',
-      model,
-      content: text === null ? [] : [{ type: 'text', text }],
-      stop_reason: 'end_turn',
-      stop_sequence: null,
-      ...(completion.usage ? { usage: { input_tokens: completion.usage.prompt_tokens, output_tokens: completion.usage.completion_tokens } } : {}),
-    });
+    sendJson(res, 200, anthropicMessage(model, result.body));
   }
 
   /** One request of a batch: answered and counted exactly as an online call, faults aside. */

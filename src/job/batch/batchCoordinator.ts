@@ -17,10 +17,13 @@
  *    polled, downloaded, or cancelled from then on.
  * 2. The window between the provider creating a batch and the journal
  *    recording it is closed by metadata: every batch carries `smart_run` (the
- *    journal's run id) and `smart_file` (its file's name). A file planned by
+ *    journal's run id), `smart_file` (its file's name) and `smart_requests`
+ *    (its number of requests, all a provider without metadata can match:
+ *    see anthropicBatches.ts). A file planned by
  *    an earlier process and without a recorded batch is first looked for
  *    among the provider's batches created since it was planned (less an hour
- *    for clocks); one found is adopted, not created anew. Within one process
+ *    for clocks), never one the journal holds for another file; one found is
+ *    adopted, not created anew. Within one process
  *    the client does the same between attempts of a create that may have
  *    gone through (batchApi.ts).
  * 3. A file is uploaded only if its bytes still hash to the planned sha256,
@@ -55,7 +58,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FINAL_STATUSES, type BatchInfo, type BatchProvider, type BatchResultRecord, type BatchStatus, type RequestLineFormat } from '../../llm/batchProvider';
+import {
+  FINAL_STATUSES,
+  REQUESTS_KEY,
+  type BatchInfo,
+  type BatchProvider,
+  type BatchResultRecord,
+  type BatchStatus,
+  type RequestLineFormat,
+} from '../../llm/batchProvider';
 import { estimateTokens, type Log } from '../../llm/openAiEndpoint';
 import { isRetryableStatus } from '../../llm/retryPolicy';
 import { BatchJournal, FailedRequest, FileState, LeftoverReason, PlannedFile } from './batchJournal';
@@ -349,7 +360,7 @@ class BatchRun {
       this.journal.record({ type: 'uploaded', file: file.plan.path, fileId: uploaded.id });
       this.progress();
     }
-    const batch = await api.createBatch(file.fileId!, metadata, this.signal);
+    const batch = await api.createBatch(file.fileId!, metadata, this.signal, this.recordedBatches());
     this.journal.record({ type: 'created', file: file.plan.path, batchId: batch.id, createdAt: batch.createdAt, adopted: false });
     this.log('info', `batch ${batch.id} created for ${name} (${file.plan.requests} requests of ${file.plan.model}, attempt ${file.plan.attempt})`);
     this.observe(file, batch);
@@ -472,13 +483,18 @@ class BatchRun {
 
   /** What ties a file's batch to this run at the provider: how a batch whose id went unrecorded is found. */
   private metadataOf(file: FileState): Record<string, string> {
-    return { smart_run: this.journal.runId, smart_file: path.basename(file.plan.path) };
+    return { smart_run: this.journal.runId, smart_file: path.basename(file.plan.path), [REQUESTS_KEY]: String(file.plan.requests) };
+  }
+
+  /** The batches the journal holds: other files', never to be taken for one without. */
+  private recordedBatches(): Set<string> {
+    return new Set(this.journal.state.files.flatMap((f) => (f.batchId === undefined ? [] : [f.batchId])));
   }
 
   /** Finds the file's batch at the provider by its metadata and records it as created; false when there is none. */
   private async adopt(file: FileState, why: string, signal: AbortSignal): Promise<boolean> {
     const since = Math.floor(Date.parse(file.plannedAt) / 1000) - CLOCK_SKEW_SECONDS;
-    const found = await this.options.api.findBatch(this.metadataOf(file), since, signal);
+    const found = await this.options.api.findBatch(this.metadataOf(file), since, signal, this.recordedBatches());
     if (found === undefined) return false;
     this.journal.record({ type: 'created', file: file.plan.path, batchId: found.id, createdAt: found.createdAt, adopted: true });
     this.log('info', `batch ${found.id} of ${path.basename(file.plan.path)} ${why}`);

@@ -227,36 +227,38 @@ describe('runBatches against the loopback server', () => {
     };
   }
 
-  it('finishes online what two batches left unanswered, when every batch expires half answered and 5% of lines fail: every request answered, each paid once (issue 17, item 3)', async () => {
-    const server = await serve({
-      batch: {
-        expireAfter: ({ total }) => Math.ceil(total / 2),
-        lineFault: ({ messages, keyCallIndex }) =>
-          keyCallIndex === 0 && Number(/\d+/.exec(messages[0].content)![0]) % 20 === 3 ? { kind: 'status', status: 500, message: 'overloaded' } : undefined,
-      },
+  for (const kind of ['openai', 'anthropic'] as const) {
+    it(`finishes online what two batches left unanswered, when every batch expires half answered and 5% of lines fail: every request answered, each paid once (${kind}; issue 17, item 3)`, async () => {
+      const server = await serve({
+        batch: {
+          expireAfter: ({ total }) => Math.ceil(total / 2),
+          lineFault: ({ messages, keyCallIndex }) =>
+            keyCallIndex === 0 && Number(/\d+/.exec(messages[0].content)![0]) % 20 === 3 ? { kind: 'status', status: 500, message: 'overloaded' } : undefined,
+        },
+      });
+      const requests = chatRequests(server.baseURL, 'small', prompts(400));
+      const settings = settingsFor(server, requests, { kind });
+      const online: string[] = [];
+      const summary = await runBatchRun(settings, { stragglers: onlineStragglers(server, settings, online) });
+      assert.equal(summary.answered, 400);
+      assertAnsweredOnce(server, settings, requests);
+      // Round 1: one batch; round 2: its failed lines and its unanswered ones; then what is left goes online.
+      assert.equal(server.batches().length, 3);
+      assert.ok(online.length > 50, `${online.length} stragglers answered online`);
+      const lines = journalLines(settings);
+      const onlineFiles = lines.filter((l) => l.type === 'answeredOnline');
+      assert.ok(onlineFiles.length > 0 && onlineFiles.every((l) => l.type === 'answeredOnline' && l.answered > 0));
     });
-    const requests = chatRequests(server.baseURL, 'small', prompts(400));
-    const settings = settingsFor(server, requests);
-    const online: string[] = [];
-    const summary = await runBatchRun(settings, { stragglers: onlineStragglers(server, settings, online) });
-    assert.equal(summary.answered, 400);
-    assertAnsweredOnce(server, settings, requests);
-    // Round 1: one batch; round 2: its failed lines and its unanswered ones; then what is left goes online.
-    assert.equal(server.batches().length, 3);
-    assert.ok(online.length > 50, `${online.length} stragglers answered online`);
-    const lines = journalLines(settings);
-    const onlineFiles = lines.filter((l) => l.type === 'answeredOnline');
-    assert.ok(onlineFiles.length > 0 && onlineFiles.every((l) => l.type === 'answeredOnline' && l.answered > 0));
-  });
 
-  it('keeps resubmitting with "wait": an expired batch that made progress uses no attempt, so halving batches still finish', async () => {
-    const server = await serve({ batch: { expireAfter: ({ total }) => Math.ceil(total / 2) } });
-    const requests = chatRequests(server.baseURL, 'small', prompts(64));
-    const settings = settingsFor(server, requests);
-    assert.equal((await runBatchRun(settings)).answered, 64);
-    assertAnsweredOnce(server, settings, requests);
-    assert.equal(server.batches().length, 7, '64, 32, 16, 8, 4, 2, 1 requests');
-  });
+    it(`keeps resubmitting with "wait": an expired batch that made progress uses no attempt, so halving batches still finish (${kind})`, async () => {
+      const server = await serve({ batch: { expireAfter: ({ total }) => Math.ceil(total / 2) } });
+      const requests = chatRequests(server.baseURL, 'small', prompts(64));
+      const settings = settingsFor(server, requests, { kind });
+      assert.equal((await runBatchRun(settings)).answered, 64);
+      assertAnsweredOnce(server, settings, requests);
+      assert.equal(server.batches().length, 7, '64, 32, 16, 8, 4, 2, 1 requests');
+    });
+  }
 
   it('cancels the running batches once the run has waited maxHours, and answers what they leave online (issue 17, item 3)', async () => {
     // The batch is held running until the run cancels it (as a provider's batch that runs late would be).
@@ -395,48 +397,50 @@ describe('runBatches against the loopback server', () => {
       child = undefined;
     }
 
-    it('resumes after kill -9 polling the same batches: none created twice, none paid twice', async function () {
-      this.timeout(60_000);
-      const server = await serve({ batch: { stepMs: 300 } });
-      const requests = [...chatRequests(server.baseURL, 'small', prompts(30)), ...chatRequests(server.baseURL, 'large', prompts(20))];
-      const settings = settingsFor(server, requests, { limits: { maxRequestsPerBatch: 15 } });
-      const proc = await runUntil(settings, (p) => p.batches.length === 4 && p.batches.every((b) => b.batchId !== undefined));
-      await kill(proc);
-      assert.equal(server.batches().length, 4);
+    for (const kind of ['openai', 'anthropic'] as const) {
+      it(`resumes after kill -9 polling the same batches: none created twice, none paid twice (${kind})`, async function () {
+        this.timeout(60_000);
+        const server = await serve({ batch: { stepMs: 300 } });
+        const requests = [...chatRequests(server.baseURL, 'small', prompts(30)), ...chatRequests(server.baseURL, 'large', prompts(20))];
+        const settings = settingsFor(server, requests, { kind, limits: { maxRequestsPerBatch: 15 } });
+        const proc = await runUntil(settings, (p) => p.batches.length === 4 && p.batches.every((b) => b.batchId !== undefined));
+        await kill(proc);
+        assert.equal(server.batches().length, 4);
 
-      const summary = await runBatchRun(settings);
-      assert.deepEqual(summary, { answered: 50, batches: 4 });
-      assert.equal(server.batches().length, 4, 'no batch created twice');
-      assertAnsweredOnce(server, settings, requests);
-      assert.equal(journalLines(settings).filter((l) => l.type === 'planned').length, 1, 'planned once');
-    });
+        const summary = await runBatchRun(settings);
+        assert.deepEqual(summary, { answered: 50, batches: 4 });
+        assert.equal(server.batches().length, 4, 'no batch created twice');
+        assertAnsweredOnce(server, settings, requests);
+        assert.equal(journalLines(settings).filter((l) => l.type === 'planned').length, 1, 'planned once');
+      });
 
-    it('adopts a batch the provider created but the killed run never recorded', async function () {
-      this.timeout(60_000);
-      const server = await serve({ batch: { stepMs: 300 } });
-      const requests = chatRequests(server.baseURL, 'small', prompts(6));
-      const settings = settingsFor(server, requests, { limits: { maxRequestsPerBatch: 3 } });
-      const proc = await runUntil(settings, (p) => p.batches.every((b) => b.batchId !== undefined));
-      await kill(proc);
-      // As if killed after the provider created the batches but before their lines were written.
-      const kept = readFileSync(settings.journal, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '' && !['"created"', '"status"'].some((t) => l.includes(`"type":${t}`)));
-      writeFileSync(settings.journal, `${kept.join('\n')}\n`);
-      assert.equal(server.batches().length, 2);
+      it(`adopts a batch the provider created but the killed run never recorded (${kind})`, async function () {
+        this.timeout(60_000);
+        const server = await serve({ batch: { stepMs: 300 } });
+        const requests = chatRequests(server.baseURL, 'small', prompts(6));
+        const settings = settingsFor(server, requests, { kind, limits: { maxRequestsPerBatch: 3 } });
+        const proc = await runUntil(settings, (p) => p.batches.every((b) => b.batchId !== undefined));
+        await kill(proc);
+        // As if killed after the provider created the batches but before their lines were written.
+        const kept = readFileSync(settings.journal, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '' && !['"created"', '"status"'].some((t) => l.includes(`"type":${t}`)));
+        writeFileSync(settings.journal, `${kept.join('\n')}\n`);
+        assert.equal(server.batches().length, 2);
 
-      const logs: string[] = [];
-      await runBatchRun(settings, { log: (_, message) => logs.push(message) });
-      assert.equal(server.batches().length, 2, 'no batch created twice');
-      assert.equal(logs.filter((l) => /was created by an earlier run; polling it$/.test(l)).length, 2, logs.join('\n'));
-      assert.equal(server.apiCalls()['files.create'], 2, 'nothing uploaded again');
-      assertAnsweredOnce(server, settings, requests);
-      const created = journalLines(settings).filter((l) => l.type === 'created');
-      assert.deepEqual(
-        created.map((l) => l.type === 'created' && l.adopted),
-        [true, true],
-      );
-    });
+        const logs: string[] = [];
+        await runBatchRun(settings, { log: (_, message) => logs.push(message) });
+        assert.equal(server.batches().length, 2, 'no batch created twice');
+        assert.equal(logs.filter((l) => /was created by an earlier run; polling it$/.test(l)).length, 2, logs.join('\n'));
+        assert.equal(server.apiCalls()['files.create'], kind === 'openai' ? 2 : undefined, 'nothing uploaded again');
+        assertAnsweredOnce(server, settings, requests);
+        const created = journalLines(settings).filter((l) => l.type === 'created');
+        assert.deepEqual(
+          created.map((l) => l.type === 'created' && l.adopted),
+          [true, true],
+        );
+      });
+    }
 
     it('plans afresh after a plan torn by a crash, and resumes a killed download handing answers on again but paying nothing twice', async function () {
       this.timeout(60_000);

@@ -12,7 +12,7 @@ import { InputError } from '../io/inputError';
 import { FileExistsError } from '../io/writeFileAtomic';
 import { runJob } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
-import { batchesLeftRunning, batchesLine, batchLine, describeBatchMode, describeExport, openBatches } from '../text/batch';
+import { batchesLeftRunning, batchesLine, batchLine, describeExport, openBatches } from '../text/batch';
 import { plural } from '../text/numbers';
 import { describePreview, goAheadQuestion } from '../text/preview';
 import { progressLine } from '../text/progress';
@@ -322,7 +322,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
       confirm: async (preview) => {
-        const lines = [...describePreview(preview, config.reference), ...(config.batch ? [describeBatchMode(config.batch.discount)] : [])];
+        const lines = describePreview(preview, config.reference);
         process.stderr.write(['Cost preview:', ...lines.map((line) => `  ${line}`)].join('\n') + '\n');
         const question = goAheadQuestion(preview);
         return interactive && question !== undefined ? confirmOnTerminal(`${question} [y/N] `) : true;

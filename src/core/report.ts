@@ -343,4 +343,22 @@ export interface CostPreview {
    * in wording).
    */
   readonly judge?: { readonly model: string; readonly perCall: number; readonly atMost: number; readonly gates: number };
+  /** Online or batch, side by side (see {@link BatchPreview}). */
+  readonly batch?: BatchPreview;
+}
+
+/**
+ * Online or batch, side by side in the cost preview: present when the run is
+ * in batch mode, or when its reference's endpoint takes batches (so that an
+ * online run says what batch mode would cost).
+ */
+export interface BatchPreview {
+  /** This run sends the items after profiling to the providers' batch engines. */
+  readonly chosen: boolean;
+  /** The reference's endpoint takes batches (else its calls stay online in batch mode too). */
+  readonly referenceBatches: boolean;
+  /** The share of the list price batches cost. */
+  readonly discount: number;
+  /** Hours a run waits for its batches before what they left goes online (`batch.maxHours`). */
+  readonly maxHours: number;
 }

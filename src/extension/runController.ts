@@ -13,7 +13,6 @@ import {
   batchesSent,
   CANCEL_CHOICES,
   cancelQuestion,
-  describeBatchMode,
   openBatches,
   pendingBatchesBrief,
   pendingRun,
@@ -368,7 +367,7 @@ export class RunController implements vscode.Disposable {
    */
   private async confirm(request: RunRequest, base: RunBase, preview: CostPreview, notify: (message: string) => void): Promise<boolean> {
     const { config } = request;
-    const lines = [...describePreview(preview, config.reference), ...(config.batch ? [describeBatchMode(config.batch.discount)] : [])];
+    const lines = describePreview(preview, config.reference);
     this.setRun({ ...base, status: 'preparing', ...this.kept(), preview: lines });
     const question = goAheadQuestion(preview);
     this.log.info(`Cost preview: ${lines.join(' ')}`);

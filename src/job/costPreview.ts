@@ -2,7 +2,7 @@ import { callCost } from '../core/costMeter';
 import { leastProfiling } from '../core/leastProfiling';
 import { JUDGED_POOL } from '../core/plans/planFamily';
 import type { AnswerRule } from '../io/answerExtraction';
-import type { CostPreview, OutputEstimate } from '../core/report';
+import type { BatchPreview, CostPreview, OutputEstimate } from '../core/report';
 import type { ModelSpec, Strategy } from '../core/types';
 import type { CachedAnswers } from './cachedAnswers';
 import type { PromptTokenCounts } from './promptLengths';
@@ -70,6 +70,8 @@ export function previewCost(input: {
   readonly fullyCached?: boolean;
   /** The judge, when the answer rule has one. */
   readonly judge?: ModelSpec;
+  /** Online or batch, when the run or its reference can take batches. */
+  readonly batch?: BatchPreview;
 }): CostPreview {
   const { prompts, reference, candidates } = input;
   const items = prompts.items;
@@ -109,6 +111,7 @@ export function previewCost(input: {
     worstCaseProfilingCost: sum((m) => onAll(m, Math.min(items, held(m)), Math.min(items, held(m)) * prompts.least)),
     fullyCached: input.fullyCached === true,
     ...(input.judge ? { judge: judgePreview(input.judge, meanInputTokens, output.tokens, candidates.length, items) } : {}),
+    ...(input.batch ? { batch: input.batch } : {}),
   };
 }
 

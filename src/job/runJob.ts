@@ -7,7 +7,7 @@ import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
 import { readJsonl, type JsonlRecord } from '../io/jsonl';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
-import type { BatchesProgress, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
+import type { BatchesProgress, BatchPreview, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, taskMissing, type Template } from '../io/template';
 import type { Judge, LlmClient, ModelSpec } from '../core/types';
 import type { ChatBackend } from '../llm/chatBackend';
@@ -342,6 +342,7 @@ async function previewFor(
     checkEvery: config.checkEvery,
     ...(counter ? { cached: counter.result } : {}),
     ...(config.judge ? { judge: config.models.find((m) => m.id === config.judge!.model)! } : {}),
+    ...batchPreview(options),
   };
   const preview = previewCost(estimate);
   if (!cache || !counter || checked.count === 0 || counter.result.itemsCovered < checked.count) return preview;
@@ -353,6 +354,22 @@ async function previewFor(
     preview,
   );
   return fullyCached ? previewCost({ ...estimate, fullyCached }) : preview;
+}
+
+/**
+ * Online or batch in the preview: when the run sends its rest to the
+ * providers' batch engines, or its reference's endpoint could (an export to
+ * a folder is neither: its engine is the person's own).
+ */
+function batchPreview(options: JobOptions): { batch?: BatchPreview } {
+  const { config } = options;
+  if (options.batchFolder !== undefined || config.replay !== undefined) return {};
+  const reference = config.models.find((m) => m.id === config.reference)!;
+  const referenceBatches = servesBatchApi(config, reference.endpoint);
+  const chosen = config.batch !== undefined;
+  if (!chosen && !referenceBatches) return {};
+  const settings = config.batch ?? DEFAULTS.batchSettings;
+  return { batch: { chosen, referenceBatches, discount: settings.discount, maxHours: settings.maxHours } };
 }
 
 /**

@@ -4,7 +4,8 @@
  * the request files written for an engine of one's own. The command line,
  * the status bar, the notifications and the cost panel all say it so.
  */
-import type { BatchesProgress, BatchRow, BatchStage } from '../core/report';
+import type { BatchesProgress, BatchPreview, BatchRow, BatchStage } from '../core/report';
+import { usd } from './money';
 import { count, percent, plural } from './numbers';
 
 const STAGE_WORDS: Readonly<Record<BatchStage, string>> = {
@@ -67,9 +68,26 @@ export function age(createdAt: number, nowMs: number): string {
   return `${Math.floor(h / 24)} d${h % 24 > 0 ? ` ${h % 24} h` : ''}`;
 }
 
-/** What batch mode does, said before any paid call: "Batch mode: the items after profiling go to the providers' Batch APIs at 50% of the list price; results within 24 hours." */
-export function describeBatchMode(discount: number): string {
-  return `Batch mode: profiling runs online; the items after it go to the providers' Batch APIs at ${percent(discount)} of the list price, with results within 24 hours.`;
+/**
+ * Online or batch, side by side, said before any paid call. In batch mode:
+ * "Batch mode: profiling runs online; the items after it go to the
+ * providers' batch engines at half price, with results within 24 hours (what
+ * they leave then goes online at list price): big alone would cost $5.00
+ * this way, $10.00 online." Online, when the reference could take batches:
+ * "Online: answers as they come. In batch mode, the items after profiling
+ * would go ... big alone would cost $5.00 instead of $10.00." The reference alone in batch mode is its online
+ * cost times the discount: the same calls, the same tokens.
+ */
+export function describeOnlineOrBatch(batch: BatchPreview, referenceOnlyCost: number, reference: string): string {
+  const terms = `at ${batchPrice(batch.discount)}, with results within ${plural(batch.maxHours, 'hour')}`;
+  const inBatch = usd(referenceOnlyCost * batch.discount);
+  const online = usd(referenceOnlyCost);
+  if (!batch.chosen) {
+    return `Online: answers as they come. In batch mode, the items after profiling would go to the providers' batch engines ${terms}: ${reference} alone would cost ${inBatch} instead of ${online}.`;
+  }
+  const how = `Batch mode: profiling runs online; the items after it go to the providers' batch engines ${terms} (what they leave then goes online at list price)`;
+  if (!batch.referenceBatches) return `${how}; ${reference}'s endpoint takes no batches, so its calls stay online.`;
+  return `${how}: ${reference} alone would cost ${inBatch} this way, ${online} online.`;
 }
 
 /**

@@ -1,17 +1,20 @@
 import type { CostPreview } from '../core/report';
+import { describeOnlineOrBatch } from './batch';
 import { usd } from './money';
 import { count, items, plural } from './numbers';
 
 /**
  * The cost preview shown before any paid call, one sentence a line: what was
- * measured and assumed, the reference alone, what the response cache already
- * holds, and the range profiling can cost (or that nothing will be paid).
+ * measured and assumed, the reference alone (online and in batch mode, where
+ * batches can be had), what the response cache already holds, and the range
+ * profiling can cost (or that nothing will be paid).
  */
 export function describePreview(preview: CostPreview, reference: string): string[] {
   const cached = preview.cached.calls > 0 && !preview.fullyCached;
   return [
     `${items(preview.items)}, about ${count(preview.meanInputTokens)} input tokens per call on average (each item's own length, at the tokens per character of ${plural(preview.sampledItems, 'prompt')}); ${outputTokens(preview)}.`,
     referenceAlone(preview, reference),
+    ...(preview.batch ? [describeOnlineOrBatch(preview.batch, preview.referenceOnlyCost, reference)] : []),
     ...(cached
       ? [`The response cache already holds ${plural(preview.cached.calls, 'answer')} for these items: they cost nothing, and the figures below leave them out.`]
       : []),

@@ -182,6 +182,43 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     }
   });
 
+  it('previews online and batch side by side when the run or its reference can take batches, and not otherwise (issue 17, item 4)', async () => {
+    await withServer({}, async (server) => {
+      const origin = server.baseURL.replace(/\/v1$/, '');
+      const previewOf = async (referenceKind: 'openai' | 'gemini', batch: boolean): Promise<CostPreview> => {
+        const ws = workspace(50, server.baseURL, {
+          endpoints: {
+            google: { kind: 'gemini', baseURL: origin, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 },
+            local: { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 },
+          },
+          models: [
+            { id: 'big', endpoint: referenceKind === 'openai' ? 'local' : 'google', model: 'big', inputPer1M: 30, outputPer1M: 60 },
+            { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
+            { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
+          ],
+          ...(batch ? { batch: { pollSeconds: 0.05 } } : {}),
+        });
+        let seen: CostPreview | undefined;
+        await runJob({
+          input: ws.input,
+          config: loadConfig(ws.config),
+          keys,
+          confirm: (preview) => {
+            seen = preview;
+            return Promise.resolve(false);
+          },
+        }).catch(() => undefined);
+        assert.ok(seen !== undefined, 'no preview');
+        return seen;
+      };
+      assert.deepEqual((await previewOf('openai', false)).batch, { chosen: false, referenceBatches: true, discount: 0.5, maxHours: 24 });
+      assert.deepEqual((await previewOf('openai', true)).batch, { chosen: true, referenceBatches: true, discount: 0.5, maxHours: 24 });
+      assert.deepEqual((await previewOf('gemini', true)).batch, { chosen: true, referenceBatches: false, discount: 0.5, maxHours: 24 });
+      assert.equal((await previewOf('gemini', false)).batch, undefined);
+      assert.equal(server.counts().paid, 0, 'a call was paid before the go-ahead');
+    });
+  });
+
   it('refuses log-probabilities on a model of an Anthropic endpoint, naming the field (issue 17)', () => {
     const ws = workspace(3, 'http://127.0.0.1:9/v1', {
       endpoints: { claude: { kind: 'anthropic', baseURL: 'http://127.0.0.1:9' } },

@@ -7,7 +7,7 @@ import {
   batchesLine,
   batchLine,
   cancelQuestion,
-  describeBatchMode,
+  describeOnlineOrBatch,
   describeExport,
   openBatches,
   stageWord,
@@ -48,9 +48,18 @@ describe('batch words', () => {
   });
 
   it('says what batch mode does, what cancelling asks, and how to collect batches left running', () => {
+    const batch = { chosen: true, referenceBatches: true, discount: 0.5, maxHours: 24 };
     assert.equal(
-      describeBatchMode(0.5),
-      "Batch mode: profiling runs online; the items after it go to the providers' Batch APIs at 50% of the list price, with results within 24 hours.",
+      describeOnlineOrBatch(batch, 10, 'big'),
+      "Batch mode: profiling runs online; the items after it go to the providers' batch engines at half price, with results within 24 hours (what they leave then goes online at list price): big alone would cost $5.00 this way, $10.00 online.",
+    );
+    assert.equal(
+      describeOnlineOrBatch({ ...batch, chosen: false, discount: 0.4, maxHours: 1 }, 10, 'big'),
+      "Online: answers as they come. In batch mode, the items after profiling would go to the providers' batch engines at 40% of the list price, with results within 1 hour: big alone would cost $4.00 instead of $10.00.",
+    );
+    assert.equal(
+      describeOnlineOrBatch({ ...batch, referenceBatches: false }, 10, 'big'),
+      "Batch mode: profiling runs online; the items after it go to the providers' batch engines at half price, with results within 24 hours (what they leave then goes online at list price); big's endpoint takes no batches, so its calls stay online.",
     );
     assert.equal(
       batchesLeftRunning(2, 'Run the same command again'),

@@ -31,6 +31,13 @@ describe('describePreview', () => {
     );
   });
 
+  it('shows online and batch side by side after the reference alone, when the run or its reference can take batches (issue 17, item 4)', () => {
+    const lines = describePreview({ ...PREVIEW, batch: { chosen: false, referenceBatches: true, discount: 0.5, maxHours: 24 } }, 'gpt-4o');
+    assert.equal(lines[1], 'gpt-4o alone on every item: $0.504.');
+    assert.match(lines[2], /^Online: answers as they come\. In batch mode, .* gpt-4o alone would cost \$0\.252 instead of \$0\.504\.$/);
+    assert.equal(lines.length, 4);
+  });
+
   it('says once how the output length was estimated, for each way (issue 11, item 8)', () => {
     const first = (estimate: CostPreview['outputEstimate'], outputTokens: number): string =>
       describePreview({ ...PREVIEW, outputEstimate: estimate, outputTokens }, 'ref')[0];

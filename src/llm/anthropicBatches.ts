@@ -154,21 +154,13 @@ export class AnthropicBatchClient implements BatchProvider {
   }
 
   /** The workspace's batches, newest first, down to those created at `createdSince` (Unix seconds). */
-  async *listBatches(signal: AbortSignal, createdSince = 0): AsyncGenerator<BatchInfo> {
-    let after: string | undefined;
-    for (;;) {
-      const cursor = after;
-      const page = await this.calls.run('listing batches', signal, (attempt) =>
-        this.sdk.messages.batches.list({ limit: LIST_PAGE, ...(cursor === undefined ? {} : { after_id: cursor }) }, { signal: attempt }),
-      );
-      for (const batch of page.data) {
-        const info = toBatchInfo(batch);
-        if (info.createdAt < createdSince) return;
-        yield info;
-      }
-      if (!page.has_more || page.data.length === 0) return;
-      after = page.data[page.data.length - 1].id;
-    }
+  listBatches(signal: AbortSignal, createdSince = 0): AsyncGenerator<BatchInfo> {
+    return this.calls.listBatches(
+      signal,
+      createdSince,
+      (after, attempt) => this.sdk.messages.batches.list({ limit: LIST_PAGE, ...(after === undefined ? {} : { after_id: after }) }, { signal: attempt }),
+      toBatchInfo,
+    );
   }
 
   /** Streams the answers (`fileId` the batch id) or the errored requests (the id and `#errored`) of an ended batch. */

@@ -10,7 +10,7 @@
  * through the endpoint's redaction.
  */
 import { onAbort } from './abortSignals';
-import type { BatchResultRecord } from './batchProvider';
+import type { BatchInfo, BatchResultRecord } from './batchProvider';
 import type { EndpointSecrets } from './endpointSecrets';
 import type { Log } from './openAiEndpoint';
 import { AttemptFailure, describeFailure, LlmCallError, RetryPolicy } from './retryPolicy';
@@ -85,6 +85,32 @@ export class BatchCalls {
     } catch (error) {
       if (signal.aborted || last === undefined || !(error instanceof LlmCallError)) throw error;
       throw new BatchApiError(this.endpoint.name, operation, error, last);
+    }
+  }
+
+  /**
+   * A provider's batches, newest first, down to those created at
+   * `createdSince` (Unix seconds; the listing stops there, so it does not
+   * page through the whole history). `page` fetches the page after a batch
+   * id (the first with none).
+   */
+  async *listBatches<T extends { readonly id: string }>(
+    signal: AbortSignal,
+    createdSince: number,
+    page: (after: string | undefined, attempt: AbortSignal) => Promise<{ readonly data: readonly T[]; readonly has_more: boolean }>,
+    toInfo: (batch: T) => BatchInfo,
+  ): AsyncGenerator<BatchInfo> {
+    let after: string | undefined;
+    for (;;) {
+      const cursor = after;
+      const { data, has_more } = await this.run('listing batches', signal, (attempt) => page(cursor, attempt));
+      for (const batch of data) {
+        const info = toInfo(batch);
+        if (info.createdAt < createdSince) return;
+        yield info;
+      }
+      if (!has_more || data.length === 0) return;
+      after = data[data.length - 1].id;
     }
   }
 

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { DEFAULTS } from '../core/defaults';
 import { BATCH_WITH_REPLAY, smartConfigSchema, type SmartConfig } from './configSchema';
-import { kindServesBatches } from '../llm/chatBackends';
 
 export type { BatchSettings, SmartConfig } from './configSchema';
 
@@ -86,10 +85,10 @@ export function batchCapable(config: SmartConfig): boolean {
   return config.models.some((m) => used.has(m.id) && servesBatchApi(config, m.endpoint));
 }
 
-/** Whether batch mode sends an endpoint's calls to its batch engine: one of a kind that has one, unless `batch: false`. */
+/** Whether batch mode sends an endpoint's calls to its batch engine (every kind has one), unless `batch: false`. */
 export function servesBatchApi(config: SmartConfig, endpoint: string): boolean {
   const settings = config.endpoints.get(endpoint);
-  return settings !== undefined && kindServesBatches(settings.kind) && settings.batch !== false;
+  return settings !== undefined && settings.batch !== false;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -53,7 +53,7 @@ const endpointSchema = z
       .enum(ENDPOINT_KINDS)
       .default('openai')
       .describe(
-        'The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter); "anthropic" for Anthropic\'s Messages API (its `baseURL` an origin such as "https://api.anthropic.com"; no log-probabilities); "gemini" for Google\'s Gemini API (its `baseURL` an origin such as "https://generativelanguage.googleapis.com"). In batch mode, OpenAI and Anthropic endpoints take batches (the Batch API; Message Batches); Gemini endpoints are called online.',
+        'The protocol the endpoint speaks: "openai" (the default) for any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, OpenRouter); "anthropic" for Anthropic\'s Messages API (its `baseURL` an origin such as "https://api.anthropic.com"; no log-probabilities); "gemini" for Google\'s Gemini API (its `baseURL` an origin such as "https://generativelanguage.googleapis.com"). In batch mode each takes batches: OpenAI\'s Batch API, Anthropic\'s Message Batches, Gemini\'s batch jobs.',
       ),
     baseURL: nonEmpty.describe(
       'For "openai": a base URL up to `/v1`, e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1". For "anthropic" and "gemini": an origin, e.g. "https://api.anthropic.com" (the SDK adds its own version path).',
@@ -82,9 +82,7 @@ const endpointSchema = z
     batch: z
       .boolean()
       .optional()
-      .describe(
-        '`false`: this endpoint serves no Batch API (Ollama, LM Studio), so in batch mode its models are still called online (default `true`; a `gemini` endpoint is always called online so far).',
-      ),
+      .describe('`false`: this endpoint serves no Batch API (Ollama, LM Studio), so in batch mode its models are still called online (default `true`).'),
   })
   .describe('An OpenAI-compatible endpoint.');
 

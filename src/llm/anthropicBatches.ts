@@ -35,7 +35,7 @@ import { createInterface } from 'node:readline';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { ANTHROPIC_ERRORS, anthropicAnswer, anthropicMessageParams, anthropicSdk } from './anthropicChatClient';
-import { BatchCalls, MalformedFileError, parseJsonLine } from './batchCalls';
+import { BatchCalls, MalformedFileError, nextAfterLast, parseJsonLine } from './batchCalls';
 import { REQUESTS_KEY, type BatchInfo, type BatchProvider, type BatchResultRecord, type BatchStatus, type RequestLineFormat } from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { EndpointSecrets } from './endpointSecrets';
@@ -158,7 +158,8 @@ export class AnthropicBatchClient implements BatchProvider {
     return this.calls.listBatches(
       signal,
       createdSince,
-      (after, attempt) => this.sdk.messages.batches.list({ limit: LIST_PAGE, ...(after === undefined ? {} : { after_id: after }) }, { signal: attempt }),
+      async (after, attempt) =>
+        nextAfterLast(await this.sdk.messages.batches.list({ limit: LIST_PAGE, ...(after === undefined ? {} : { after_id: after }) }, { signal: attempt })),
       toBatchInfo,
     );
   }

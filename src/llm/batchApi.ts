@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
-import { BatchCalls, MalformedFileError, parseJsonLine } from './batchCalls';
+import { BatchCalls, MalformedFileError, nextAfterLast, parseJsonLine } from './batchCalls';
 import type { BatchInfo, BatchProvider, BatchResultRecord, RequestLineFormat } from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
@@ -144,7 +144,8 @@ export class BatchApiClient implements BatchProvider {
     return this.calls.listBatches(
       signal,
       createdSince,
-      (after, attempt) => this.connection.sdk.batches.list({ limit: LIST_PAGE, ...(after === undefined ? {} : { after }) }, { signal: attempt }),
+      async (after, attempt) =>
+        nextAfterLast(await this.connection.sdk.batches.list({ limit: LIST_PAGE, ...(after === undefined ? {} : { after }) }, { signal: attempt })),
       toBatchInfo,
     );
   }

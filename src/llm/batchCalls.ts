@@ -91,26 +91,26 @@ export class BatchCalls {
   /**
    * A provider's batches, newest first, down to those created at
    * `createdSince` (Unix seconds; the listing stops there, so it does not
-   * page through the whole history). `page` fetches the page after a batch
-   * id (the first with none).
+   * page through the whole history). `page` fetches the page a cursor names
+   * (the first with none) and says the cursor of the next, if any.
    */
-  async *listBatches<T extends { readonly id: string }>(
+  async *listBatches<T>(
     signal: AbortSignal,
     createdSince: number,
-    page: (after: string | undefined, attempt: AbortSignal) => Promise<{ readonly data: readonly T[]; readonly has_more: boolean }>,
+    page: (cursor: string | undefined, attempt: AbortSignal) => Promise<{ readonly data: readonly T[]; readonly next: string | undefined }>,
     toInfo: (batch: T) => BatchInfo,
   ): AsyncGenerator<BatchInfo> {
-    let after: string | undefined;
+    let cursor: string | undefined;
     for (;;) {
-      const cursor = after;
-      const { data, has_more } = await this.run('listing batches', signal, (attempt) => page(cursor, attempt));
+      const at = cursor;
+      const { data, next } = await this.run('listing batches', signal, (attempt) => page(at, attempt));
       for (const batch of data) {
         const info = toInfo(batch);
         if (info.createdAt < createdSince) return;
         yield info;
       }
-      if (!has_more || data.length === 0) return;
-      after = data[data.length - 1].id;
+      if (next === undefined || data.length === 0) return;
+      cursor = next;
     }
   }
 
@@ -191,6 +191,18 @@ export class BatchCalls {
     if (error instanceof MalformedFileError) return { retryable: false, reason: redact(error.message) };
     return this.classifySdk(error) ?? { retryable: false, reason: redact(error instanceof Error ? error.message : String(error)) };
   }
+}
+
+/** A page of a listing whose cursor is the id of its last batch (OpenAI's `after`, Anthropic's `after_id`). */
+export function nextAfterLast<T extends { readonly id: string }>(page: {
+  readonly data: readonly T[];
+  readonly has_more: boolean;
+}): {
+  data: readonly T[];
+  next: string | undefined;
+} {
+  const last = page.data[page.data.length - 1];
+  return { data: page.data, next: page.has_more && last !== undefined ? last.id : undefined };
 }
 
 /** A line of a result file parsed as JSON. @throws MalformedFileError when it is not JSON. */

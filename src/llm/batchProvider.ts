@@ -79,6 +79,8 @@ export interface BatchProvider {
   /** The endpoint's name, for messages. */
   readonly endpointName: string;
   readonly lines: RequestLineFormat;
+  /** The most bytes of request lines one batch may carry, where the provider takes less than the settings allow (Gemini's inline requests). */
+  readonly maxBytesPerBatch?: number;
   /** Uploads a request file, streamed from disk. */
   uploadRequestFile(file: string, signal: AbortSignal): Promise<{ readonly id: string; readonly bytes: number }>;
   /**

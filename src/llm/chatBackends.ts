@@ -3,6 +3,7 @@ import { AnthropicChatClient } from './anthropicChatClient';
 import { BatchApiClient } from './batchApi';
 import type { BatchProvider } from './batchProvider';
 import type { ChatBackend, ChatBackendOptions, EndpointKind } from './chatBackend';
+import { GeminiBatchClient } from './geminiBatches';
 import { GeminiChatClient } from './geminiChatClient';
 import { OpenAiChatClient } from './openAiChatClient';
 import type { EndpointConfig, Log } from './openAiEndpoint';
@@ -20,12 +21,7 @@ export function createChatBackend(kind: EndpointKind, endpoint: EndpointConfig, 
   }
 }
 
-/** Whether an endpoint of a kind has a batch engine Smart drives: OpenAI's Batch API, Anthropic's Message Batches (not yet Gemini's batch jobs). */
-export function kindServesBatches(kind: EndpointKind): boolean {
-  return kind !== 'gemini';
-}
-
-/** The batch engine of one endpoint of a kind that has one (see {@link kindServesBatches}). */
+/** The batch engine of one endpoint: OpenAI's Batch API, Anthropic's Message Batches, or Gemini's batch jobs. */
 export function createBatchProvider(
   kind: EndpointKind,
   endpoint: EndpointConfig,
@@ -37,6 +33,6 @@ export function createBatchProvider(
     case 'anthropic':
       return new AnthropicBatchClient(endpoint, options);
     case 'gemini':
-      throw new Error(`endpoint "${endpoint.name}": Smart does not drive Gemini's batch jobs yet; its models are called online`);
+      return new GeminiBatchClient(endpoint, options);
   }
 }

@@ -17,7 +17,7 @@ import { BatchAnswer, BatchProgress, BatchRunSummary, runBatches, RunBatchesOpti
 import { BatchJournal } from '../../src/job/batch/batchJournal';
 import { BatchRequest, RequestFileLimits, writeRequestFiles } from '../../src/job/batch/requestFiles';
 import { requestKey } from '../../src/job/responseCache';
-import type { ChatRequest } from '../../src/llm/chatBackend';
+import type { ChatRequest, EndpointKind } from '../../src/llm/chatBackend';
 import { createBatchProvider } from '../../src/llm/chatBackends';
 import { chatCompletionBody } from '../../src/llm/openAiChatClient';
 import { RetryPolicy } from '../../src/llm/retryPolicy';
@@ -25,8 +25,8 @@ import { RetryPolicy } from '../../src/llm/retryPolicy';
 export interface BatchRunSettings {
   /** The test server's base URL (ending in /v1). */
   readonly baseURL: string;
-  /** Whose batch engine to drive: OpenAI's Batch API (the default) or Anthropic's Message Batches, both the test server's. */
-  readonly kind?: 'openai' | 'anthropic';
+  /** Whose batch engine to drive: OpenAI's Batch API (the default), Anthropic's Message Batches or Gemini's batch jobs, all the test server's. */
+  readonly kind?: EndpointKind;
   readonly apiKey?: string;
   readonly journal: string;
   /** Request files go to `<folder>/plan`, leftovers to `<folder>/leftovers`. */
@@ -64,8 +64,8 @@ export function readAnswers(file: string): BatchAnswer[] {
 /** Runs the batch run the settings describe; `extra` adds or overrides coordinator options. */
 export async function runBatchRun(settings: BatchRunSettings, extra: Partial<RunBatchesOptions> = {}): Promise<BatchRunSummary> {
   const kind = settings.kind ?? 'openai';
-  // Anthropic's SDK takes the origin and adds /v1 itself.
-  const baseURL = kind === 'anthropic' ? settings.baseURL.replace(/\/v1$/, '') : settings.baseURL;
+  // Anthropic's and Gemini's SDKs take the origin and add their version paths themselves.
+  const baseURL = kind === 'openai' ? settings.baseURL : settings.baseURL.replace(/\/v1$/, '');
   const api = createBatchProvider(
     kind,
     { name: 'loopback', baseURL, apiKey: settings.apiKey ?? 'sk-test', timeoutMs: 10_000 },

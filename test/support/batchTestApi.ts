@@ -16,6 +16,12 @@
  *   lifecycle, shown as Anthropic shows it (`in_progress`, `canceling`,
  *   `ended`, counts only once ended).
  *
+ * - Gemini's batch jobs: `POST /v1beta/models/:model:batchGenerateContent`
+ *   (the requests inline, each with `metadata.key`, one model a job), `GET
+ *   /v1beta/batches/:id`, `POST /v1beta/batches/:id:cancel`, `GET
+ *   /v1beta/batches?pageSize=&pageToken=`, a job shown as an operation whose
+ *   metadata holds its state and, once it ended, its inlined responses.
+ *
  * A batch moves validating -> in_progress -> finalizing -> completed, each
  * step lasting `stepMs`. Validation fails the batch (status `failed`, with
  * `errors.data[]` naming code, message and line) for a file over the request
@@ -37,6 +43,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { anthropicErrorType, anthropicMessage, chatBodyOfParams } from './anthropicShapes';
+import { geminiChat, geminiResponse, rpcCode } from './geminiShapes';
 import { applyFault, Fault, parseJson, readBody, sendError, sendJson } from './testHttp';
 
 /** Output lines are written in chunks of this many, each reversed. */
@@ -60,7 +67,11 @@ export type ApiRoute =
   | 'messageBatches.retrieve'
   | 'messageBatches.cancel'
   | 'messageBatches.list'
-  | 'messageBatches.results';
+  | 'messageBatches.results'
+  | 'geminiBatches.create'
+  | 'geminiBatches.get'
+  | 'geminiBatches.cancel'
+  | 'geminiBatches.list';
 
 /** What an API fault function is told about a call. */
 export interface ApiCallInfo {
@@ -146,7 +157,7 @@ interface StoredFile {
 }
 
 /** Whose API a batch was created through, and is shown in. */
-type Protocol = 'openai' | 'anthropic';
+type Protocol = 'openai' | 'anthropic' | 'gemini';
 
 interface BatchState {
   readonly id: string;
@@ -170,6 +181,10 @@ interface BatchState {
   cancelRequested: boolean;
   /** Anthropic's results file, written on the first request for it. */
   resultsFileId: string | null;
+  /** Gemini's display name of the job. */
+  displayName: string | null;
+  /** Gemini's inlined responses, gathered once the job ended. */
+  inlinedResponses: Record<string, unknown>[] | null;
   readonly times: Partial<Record<'in_progress_at' | 'finalizing_at' | 'completed_at' | 'failed_at' | 'expired_at' | 'cancelling_at' | 'cancelled_at', number>>;
 }
 
@@ -251,6 +266,18 @@ export class BatchTestApi {
         break;
       case 'messageBatches.results':
         this.withBatch(call.id, reply, (batch) => void this.results(batch, res, reply, fault));
+        break;
+      case 'geminiBatches.create':
+        this.createGeminiJob(call.model ?? '', parseJson(await readBody(req)), reply);
+        break;
+      case 'geminiBatches.get':
+        this.withBatch(call.id, reply, (batch) => void this.geminiJob(batch).then((json) => reply(200, json)));
+        break;
+      case 'geminiBatches.cancel':
+        this.withBatch(call.id, reply, (batch) => this.cancel(batch, (status, body) => reply(status, status === 200 ? {} : body)));
+        break;
+      case 'geminiBatches.list':
+        void this.listGeminiJobs(new URL(req.url ?? '', 'http://x').searchParams, reply);
         break;
     }
     return true;
@@ -399,28 +426,125 @@ export class BatchTestApi {
       ids.add(r.custom_id as string);
       lines.push(JSON.stringify({ custom_id: r.custom_id, method: 'POST', url: ENDPOINT, body: chat }));
     }
-    const text = lines.map((l) => `${l}\n`).join('');
     const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
-    if (Buffer.byteLength(text) > maxBytes) {
+    const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+    if (bytes > maxBytes) {
       reply(413, `the batch is over ${maxBytes} bytes`);
       return;
     }
+    const batch = this.start('anthropic', this.storeInput(lines), null, origin);
+    // Anthropic counts a batch's requests as processing from its creation.
+    batch.total = lines.length;
+    reply(200, this.json(batch));
+  }
+
+  /**
+   * Gemini's create: the requests come inline, each a generateContent
+   * request with its `metadata.key`, for the model of the path; kept as an
+   * input file of OpenAI request lines the lifecycle runs.
+   */
+  private createGeminiJob(model: string, body: unknown, reply: Reply): void {
+    const batch = (body as { batch?: { displayName?: unknown; inputConfig?: { requests?: { requests?: unknown }; fileName?: unknown } } } | undefined)?.batch;
+    const requests = batch?.inputConfig?.requests?.requests;
+    if (!Array.isArray(requests) || requests.length === 0) {
+      reply(
+        400,
+        batch?.inputConfig?.fileName !== undefined
+          ? 'this server takes inline requests only'
+          : 'batch.inputConfig.requests.requests: expected a non-empty array',
+      );
+      return;
+    }
+    const lines: string[] = [];
+    for (const [i, entry] of requests.entries()) {
+      const e = entry as { request?: unknown; metadata?: { key?: unknown } };
+      const chat = geminiChat(e.request);
+      if (typeof chat === 'string') {
+        reply(400, `batch.inputConfig.requests.requests[${i}].request: ${chat}`);
+        return;
+      }
+      const key = typeof e.metadata?.key === 'string' ? e.metadata.key : `request-${i}`;
+      lines.push(
+        JSON.stringify({
+          custom_id: key,
+          method: 'POST',
+          url: ENDPOINT,
+          body: { model, messages: chat.messages, max_tokens: chat.maxTokens, logprobs: chat.logprobs },
+        }),
+      );
+    }
+    const file = this.storeInput(lines);
+    const state = this.start('gemini', file, null, '');
+    state.displayName = typeof batch?.displayName === 'string' ? batch.displayName : null;
+    state.model = model;
+    void this.geminiJob(state).then((json) => reply(200, json));
+  }
+
+  /** Writes request lines as an input file of the server's. */
+  private storeInput(lines: readonly string[]): StoredFile {
+    const text = lines.map((l) => `${l}\n`).join('');
     const id = `file-test-${++this.fileCount}`;
     const path = join(this.dir, `${id}.jsonl`);
     writeFileSync(path, text);
     const file: StoredFile = { id, filename: `${id}.jsonl`, purpose: 'batch', bytes: Buffer.byteLength(text), createdAt: now(), path };
     this.files.set(id, file);
-    const batch = this.start('anthropic', file, null, origin);
-    // Anthropic counts a batch's requests as processing from its creation.
-    batch.total = lines.length;
-    reply(200, this.json(batch));
+    return file;
+  }
+
+  /** A job as Gemini shows it: an operation whose metadata holds its state, and its inlined responses once it ended. */
+  private async geminiJob(b: BatchState): Promise<Record<string, unknown>> {
+    const ended = ENDED.has(b.status);
+    if (ended && b.inlinedResponses === null) b.inlinedResponses = await this.gatherInlined(b);
+    const endedAt = b.times.completed_at ?? b.times.expired_at ?? b.times.cancelled_at ?? b.times.failed_at;
+    return {
+      name: `batches/${b.id}`,
+      metadata: {
+        '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch',
+        model: `models/${b.model ?? ''}`,
+        ...(b.displayName !== null ? { displayName: b.displayName } : {}),
+        state: GEMINI_STATES[b.status],
+        createTime: isoTime(b.createdAt),
+        updateTime: isoTime(endedAt ?? b.createdAt),
+        ...(ended ? { endTime: isoTime(endedAt) } : {}),
+        batchStats: { requestCount: String(b.total), successfulRequestCount: String(b.completed), failedRequestCount: String(b.failed) },
+        ...(b.inlinedResponses !== null ? { output: { inlinedResponses: { inlinedResponses: b.inlinedResponses } } } : {}),
+      },
+      done: ended,
+    };
+  }
+
+  /** The inlined responses of an ended job, from its output and error files. */
+  private async gatherInlined(b: BatchState): Promise<Record<string, unknown>[]> {
+    const responses: Record<string, unknown>[] = [];
+    for (const fileId of [b.outputFileId, b.errorFileId]) {
+      if (fileId === null) continue;
+      for await (const text of readLines(this.files.get(fileId)!.path)) {
+        const line = JSON.parse(text) as { custom_id: string; response: { status_code: number; body: unknown } | null; error: { message: string } | null };
+        const metadata = { key: line.custom_id };
+        if (line.response !== null && line.response.status_code === 200)
+          responses.push({ response: geminiResponse(b.model ?? '', line.response.body), metadata });
+        else {
+          const message = line.error?.message ?? (line.response?.body as { error?: { message?: string } } | undefined)?.error?.message ?? 'no message';
+          responses.push({ error: { code: rpcCode(line.response?.status_code ?? 500), message }, metadata });
+        }
+      }
+    }
+    return responses;
+  }
+
+  private async listGeminiJobs(params: URLSearchParams, reply: Reply): Promise<void> {
+    const size = Math.min(100, Math.max(1, Number(params.get('pageSize') ?? 20)));
+    const start = Number(params.get('pageToken') ?? 0);
+    const newestFirst = this.batchStates.filter((b) => b.protocol === 'gemini').reverse();
+    const operations = await Promise.all(newestFirst.slice(start, start + size).map((b) => this.geminiJob(b)));
+    reply(200, { operations, ...(start + size < newestFirst.length ? { nextPageToken: String(start + size) } : {}) });
   }
 
   /** Records a new batch of an input file and starts its lifecycle. */
   private start(protocol: Protocol, file: StoredFile, metadata: Record<string, string> | null, origin: string): BatchState {
     const index = this.batchStates.length;
     const batch: BatchState = {
-      id: protocol === 'openai' ? `batch_test_${index + 1}` : `msgbatch_test_${index + 1}`,
+      id: `${ID_PREFIX[protocol]}${index + 1}`,
       protocol,
       origin,
       index,
@@ -439,6 +563,8 @@ export class BatchTestApi {
       errors: null,
       cancelRequested: false,
       resultsFileId: null,
+      displayName: null,
+      inlinedResponses: null,
       times: {},
     };
     this.batchStates.push(batch);
@@ -660,7 +786,11 @@ export class BatchTestApi {
   }
 
   private json(b: BatchState): Record<string, unknown> {
-    return b.protocol === 'openai' ? this.batchJson(b) : messageBatchJson(b);
+    return b.protocol === 'openai'
+      ? this.batchJson(b)
+      : b.protocol === 'anthropic'
+        ? messageBatchJson(b)
+        : { name: `batches/${b.id}`, state: GEMINI_STATES[b.status] };
   }
 
   private batchJson(b: BatchState): Record<string, unknown> {
@@ -700,7 +830,17 @@ export class BatchTestApi {
 
 type Reply = (status: number, body: unknown) => void;
 
-function matchRoute(method: string, path: string): { route: ApiRoute; id?: string } | undefined {
+function matchRoute(method: string, path: string): { route: ApiRoute; id?: string; model?: string } | undefined {
+  const geminiCreate = /\/v1beta\/models\/([^/:]+):batchGenerateContent$/.exec(path);
+  if (geminiCreate) return method === 'POST' ? { route: 'geminiBatches.create', model: decodeURIComponent(geminiCreate[1]) } : undefined;
+  const gemini = /\/v1beta\/batches(?:\/([^/:]+)(:cancel)?)?$/.exec(path);
+  if (gemini) {
+    const [, id, cancel] = gemini;
+    if (id === undefined) return method === 'GET' ? { route: 'geminiBatches.list' } : undefined;
+    if (method === 'GET' && !cancel) return { route: 'geminiBatches.get', id };
+    if (method === 'POST' && cancel) return { route: 'geminiBatches.cancel', id };
+    return undefined;
+  }
   const messageBatches = /\/v1\/messages\/batches(?:\/([^/]+)(\/cancel|\/results)?)?$/.exec(path);
   if (messageBatches) {
     const [, id, action] = messageBatches;
@@ -726,6 +866,21 @@ function matchRoute(method: string, path: string): { route: ApiRoute; id?: strin
   }
   return undefined;
 }
+
+/** How each protocol names its batches. */
+const ID_PREFIX: Readonly<Record<Protocol, string>> = { openai: 'batch_test_', anthropic: 'msgbatch_test_', gemini: 'gembatch_test_' };
+
+/** A batch's status as Gemini names a job's state. */
+const GEMINI_STATES: Readonly<Record<BatchStatus, string>> = {
+  validating: 'BATCH_STATE_PENDING',
+  in_progress: 'BATCH_STATE_RUNNING',
+  finalizing: 'BATCH_STATE_RUNNING',
+  cancelling: 'BATCH_STATE_RUNNING',
+  completed: 'BATCH_STATE_SUCCEEDED',
+  failed: 'BATCH_STATE_FAILED',
+  expired: 'BATCH_STATE_EXPIRED',
+  cancelled: 'BATCH_STATE_CANCELLED',
+};
 
 /** Statuses after which a batch changes no more. */
 const ENDED: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);

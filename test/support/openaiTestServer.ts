@@ -40,6 +40,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiRoute, BatchLineWhere, BatchServerOptions, BatchTestApi, LineResult } from './batchTestApi';
 import { anthropicMessage } from './anthropicShapes';
+import { geminiChat, geminiResponse } from './geminiShapes';
 import { applyFault, delay, errorBody, Fault, headerValue, parseJson, readBody, sendError, sendJson } from './testHttp';
 
 export type { ApiCallInfo, ApiFault, ApiRoute, BatchLineWhere, BatchServerOptions } from './batchTestApi';
@@ -304,33 +305,7 @@ export class OpenAiTestServer {
       sendJson(res, result.statusCode, result.body);
       return;
     }
-    const completion = result.body as {
-      choices: Array<{ message: { content: string | null }; logprobs?: { content: Array<{ logprob: number }> } }>;
-      usage?: { prompt_tokens: number; completion_tokens: number };
-    };
-    const [choice] = completion.choices;
-    const text = choice.message.content;
-    const logprob = choice.logprobs?.content[0]?.logprob;
-    sendJson(res, 200, {
-      candidates: [
-        {
-          content: { role: 'model', parts: text === null ? [] : [{ text }] },
-          finishReason: 'STOP',
-          index: 0,
-          ...(logprob !== undefined ? { logprobsResult: { chosenCandidates: [{ token: text, logProbability: logprob }] } } : {}),
-        },
-      ],
-      ...(completion.usage
-        ? {
-            usageMetadata: {
-              promptTokenCount: completion.usage.prompt_tokens,
-              candidatesTokenCount: completion.usage.completion_tokens,
-              totalTokenCount: completion.usage.prompt_tokens + completion.usage.completion_tokens,
-            },
-          }
-        : {}),
-      modelVersion: model,
-    });
+    sendJson(res, 200, geminiResponse(model, result.body));
   }
 
   /** An Anthropic Messages call: the scripted answer in Anthropic's shape, counted and faulted as a chat call. */
@@ -470,30 +445,10 @@ function parseChatBody(body: unknown): ChatBody | string {
   return { model: b.model, messages, temperature: b.temperature, maxTokens: b.max_tokens, logprobs: b.logprobs === true };
 }
 
-/** A Gemini generateContent body as the script sees it: the `systemInstruction`, if any, as a first `system` message; `model` turns as `assistant`. */
+/** A Gemini generateContent body as the script sees it (see `geminiChat`). */
 function parseGeminiBody(body: unknown, model: string): ChatBody | string {
-  if (typeof body !== 'object' || body === null) return 'request body is not a JSON object';
-  const b = body as {
-    contents?: unknown;
-    systemInstruction?: { parts?: Array<{ text?: unknown }> };
-    generationConfig?: { temperature?: unknown; maxOutputTokens?: unknown; responseLogprobs?: unknown };
-  };
-  if (!Array.isArray(b.contents)) return 'contents is required';
-  const textOf = (parts: unknown): string | undefined =>
-    Array.isArray(parts) && parts.every((p: { text?: unknown }) => typeof p?.text === 'string')
-      ? (parts as Array<{ text: string }>).map((p) => p.text).join('')
-      : undefined;
-  const messages: TestMessage[] = [];
-  const system = b.systemInstruction === undefined ? undefined : textOf(b.systemInstruction.parts);
-  if (b.systemInstruction !== undefined && system === undefined) return 'systemInstruction must hold text parts';
-  if (system !== undefined) messages.push({ role: 'system', content: system });
-  for (const c of b.contents as Array<{ role?: unknown; parts?: unknown }>) {
-    const content = textOf(c?.parts);
-    if (typeof c?.role !== 'string' || content === undefined) return 'each content needs a role and text parts';
-    messages.push({ role: c.role === 'model' ? 'assistant' : c.role, content });
-  }
-  const config = b.generationConfig ?? {};
-  return { model, messages, temperature: config.temperature, maxTokens: config.maxOutputTokens, logprobs: config.responseLogprobs === true };
+  const chat = geminiChat(body);
+  return typeof chat === 'string' ? chat : { model, ...chat };
 }
 
 /** An Anthropic Messages body as the script sees it: the system prompt, if any, as a first `system` message. */

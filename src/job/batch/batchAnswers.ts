@@ -29,7 +29,7 @@ import type { ResponseCache } from '../responseCache';
 import { BatchRunError, confidenceOf, runBatches, type AbortChoice, type BatchAnswer, type BatchProgress } from './batchCoordinator';
 import { BatchJournal } from './batchJournal';
 import type { BatchSession, Round } from './batchSession';
-import type { RequestFile } from './requestFiles';
+import type { RequestFile, RequestFileLimits } from './requestFiles';
 import { routeCalls } from './routeCalls';
 
 export interface BatchAnswersOptions {
@@ -86,7 +86,7 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
         signal,
         concurrency: this.options.concurrency,
         hasBatchApi: (endpoint) => apis.has(endpoint),
-        files: (endpoint) => ({ lines: apis.get(endpoint)!.lines, limits: this.options.settings }),
+        files: (endpoint) => ({ lines: apis.get(endpoint)!.lines, limits: this.limitsOf(endpoint) }),
         folderOf: (endpoint) => {
           const resumed = live.get(endpoint);
           // A round planned before is resumed as planned; one whose plan a crash tore is planned now.
@@ -134,6 +134,13 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
     }
   }
 
+  /** What one batch of an endpoint may hold: the settings' limits, and the provider's own where it takes fewer bytes. */
+  private limitsOf(endpoint: string): RequestFileLimits {
+    const { settings } = this.options;
+    const providerBytes = this.options.apis.get(endpoint)!.maxBytesPerBatch;
+    return { ...settings, maxBytesPerBatch: Math.min(settings.maxBytesPerBatch, providerBytes ?? Infinity) };
+  }
+
   /** One endpoint's round to its end; an ended round (answered, or with requests given up on) is marked so, and the next fetch starts a new one. */
   private async runRound({ round, journal, files }: RoundRun, signal: AbortSignal): Promise<void> {
     const { settings, onAbort, maxAttempts, log } = this.options;
@@ -146,7 +153,7 @@ export class BatchAnswers implements BulkAnswers<JsonlRecord> {
         onAnswer: (answer) => this.take(answer),
         onProgress: (progress) => this.progress(round, progress),
         pollSeconds: settings.pollSeconds,
-        limits: settings,
+        limits: this.limitsOf(round.endpoint),
         signal,
         ...(onAbort ? { onAbort } : {}),
         ...(maxAttempts !== undefined ? { maxAttempts } : {}),

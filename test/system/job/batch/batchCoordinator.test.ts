@@ -227,7 +227,7 @@ describe('runBatches against the loopback server', () => {
     };
   }
 
-  for (const kind of ['openai', 'anthropic'] as const) {
+  for (const kind of ['openai', 'anthropic', 'gemini'] as const) {
     it(`finishes online what two batches left unanswered, when every batch expires half answered and 5% of lines fail: every request answered, each paid once (${kind}; issue 17, item 3)`, async () => {
       const server = await serve({
         batch: {
@@ -397,7 +397,7 @@ describe('runBatches against the loopback server', () => {
       child = undefined;
     }
 
-    for (const kind of ['openai', 'anthropic'] as const) {
+    for (const kind of ['openai', 'anthropic', 'gemini'] as const) {
       it(`resumes after kill -9 polling the same batches: none created twice, none paid twice (${kind})`, async function () {
         this.timeout(60_000);
         const server = await serve({ batch: { stepMs: 300 } });

@@ -116,6 +116,13 @@ export interface CallCounts {
   readonly maxConcurrentPerModel: Readonly<Record<string, number>>;
 }
 
+/** Calls answered and their tokens, as a provider bills them. */
+export interface BilledTokens {
+  readonly calls: number;
+  readonly input: number;
+  readonly output: number;
+}
+
 /** One chat request as received (online, not in a batch), for assertions on what the client sent. */
 export interface ReceivedRequest {
   /** Path and query, e.g. `/v1/chat/completions?api-version=2024-06-01`. */
@@ -156,6 +163,7 @@ export class OpenAiTestServer {
     maxConcurrentPerModel: {} as Record<string, number>,
   };
   private url: string | undefined;
+  private readonly tokens: Record<'online' | 'batch', Record<string, { calls: number; input: number; output: number }>> = { online: {}, batch: {} };
   private readonly batchApi: BatchTestApi;
   /** Where uploaded and produced files live (see {@link BatchServerOptions.filesDir}). */
   readonly filesDir: string;
@@ -199,6 +207,22 @@ export class OpenAiTestServer {
     this.server.closeAllConnections();
     await Promise.all([closed, this.batchApi.close()]);
     if (this.options.batch?.filesDir === undefined) rmSync(this.filesDir, { recursive: true, force: true });
+  }
+
+  /**
+   * The tokens the server answered and would bill, per way and model: what
+   * a provider charges is these at the model's price, the batch ones at its
+   * discount (a test prices them itself).
+   */
+  billed(): Readonly<Record<'online' | 'batch', Readonly<Record<string, BilledTokens>>>> {
+    return structuredClone(this.tokens);
+  }
+
+  private bill(way: 'online' | 'batch', model: string, input: number, output: number): void {
+    const tally = (this.tokens[way][model] ??= { calls: 0, input: 0, output: 0 });
+    tally.calls++;
+    tally.input += input;
+    tally.output += output;
   }
 
   /** A snapshot of the counters. */
@@ -361,6 +385,8 @@ export class OpenAiTestServer {
     const promptTokens = estimateTokens(messages.map((m) => m.content).join(''));
     const completionTokens = estimateTokens(text);
     this.count('paid', model, key, notify);
+    // Only a batch's lines are answered without notifying at once.
+    this.bill(notify ? 'online' : 'batch', model, promptTokens, completionTokens);
     return {
       statusCode: 200,
       body: {

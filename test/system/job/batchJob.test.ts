@@ -115,7 +115,8 @@ describe('batch mode of a job, against the test server', function () {
   /** The models the server saw in batches, in the order the batches were created. */
   const batchModels = (server: OpenAiTestServer): string[] => server.batches().map((b) => String(b.model));
 
-  it('always finishes when every batch expires half answered and 5% of lines fail: stragglers answered online at list price, each request paid once (issue 17, item 3)', async () => {
+  it('always finishes when every batch expires half answered and 5% of lines fail: stragglers answered online at list price, each request paid once, the cost what the server billed, to rounding (20,000 lines; issue 17, item 3)', async () => {
+    const LINES = 20_000;
     const server = await serve({
       expireAfter: ({ total }) => Math.ceil(total / 2),
       lineFault: ({ messages, keyCallIndex }) =>
@@ -123,9 +124,9 @@ describe('batch mode of a job, against the test server', function () {
           ? { kind: 'status', status: 500, message: 'overloaded' }
           : undefined,
     });
-    const ws = job(4000, server);
+    const ws = job(LINES, server);
     const { report } = await run(ws);
-    assertOutputs(ws, 4000);
+    assertOutputs(ws, LINES);
     assert.equal(server.maxPaidPerRequest(), 1);
     // What the run fetched: batch answers at the discount, stragglers online at list price.
     const fetched = cacheEntries(ws).filter((e) => e.run !== undefined);
@@ -137,6 +138,16 @@ describe('batch mode of a job, against the test server', function () {
     );
     assert.equal(report.paidCalls, server.counts().paid);
     assert.ok(report.onlineCalls >= stragglers.length, `${report.onlineCalls} online calls, ${stragglers.length} stragglers`);
+    // What the server would bill: its own token counts at the models' prices, the batch ones at half price.
+    const billed = server.billed();
+    const charge = (way: 'online' | 'batch', factor: number): number =>
+      Object.entries(billed[way]).reduce((sum, [model, t]) => sum + factor * callCost({ id: model, ...PRICES.get(model)! }, t.input, t.output), 0);
+    const serverCharge = charge('online', 1) + charge('batch', 0.5);
+    assert.ok(Math.abs(report.paidCost - serverCharge) <= 1e-9 * serverCharge, `reported $${report.paidCost}, billed $${serverCharge}`);
+    assert.equal(
+      report.onlineCalls,
+      Object.values(billed.online).reduce((n, t) => n + t.calls, 0),
+    );
   });
 
   it('profiles online, then sends the rest as batches, escalations in a second round: each request paid once, at half price', async () => {

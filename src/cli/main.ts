@@ -46,6 +46,9 @@ Options (each overrides smart.config.json):
   --max-cost USD       stop cleanly once this much is paid (rerun to resume)
   --batch              batch mode: profile online, then send the rest to the providers'
                        Batch APIs at their discount (results within 24 hours)
+  --batch auto         batch mode where the wait is worth it (the reference's endpoint
+                       takes batches, 1,000 items or more, at least $1 saved on the
+                       reference alone), online otherwise; the cost preview says why
   --batch-export DIR   batch mode for an engine of your own: after profiling, write the
                        rest's request files to DIR and stop
   --batch-import DIR   read the output files put in DIR and finish the run
@@ -96,9 +99,10 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-function parseCommandLine(argv: string[]) {
+function parseCommandLine(given: string[]) {
+  const { argv, batchAuto } = takeBatchAuto(given);
   try {
-    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+    return { ...parseArgs({ args: argv, allowPositionals: true, options: OPTIONS }), batchAuto };
   } catch (error) {
     throw new UsageError(unknownOption(error) ?? (error as Error).message);
   }
@@ -191,6 +195,23 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
 
 type CommandLine = ReturnType<typeof parseCommandLine>;
 
+/**
+ * `--batch auto` (or `--batch=auto`): Smart chooses between online and
+ * batch. The word is taken out before parsing, where `--batch` alone is a
+ * flag.
+ */
+function takeBatchAuto(argv: readonly string[]): { argv: string[]; batchAuto: boolean } {
+  const out: string[] = [];
+  let batchAuto = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--batch=auto' || (argv[i] === '--batch' && argv[i + 1] === 'auto')) {
+      batchAuto = true;
+      if (argv[i] === '--batch') i++;
+    } else out.push(argv[i]);
+  }
+  return { argv: out, batchAuto };
+}
+
 /** The config overrides given as options. */
 function overridesFrom(values: CommandLine['values']): ConfigOverrides {
   return {
@@ -282,7 +303,7 @@ const BAD_INPUT = 4;
 const EXIT_CODES: Readonly<Record<Exclude<StopReason['kind'], 'error'>, number>> = { declined: 1, budget: 3, cancelled: 130, changed: 1 };
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv);
+  const { values, positionals, batchAuto } = parseCommandLine(argv);
   if (values.version) {
     console.log(packageVersion());
     return 0;
@@ -297,6 +318,7 @@ export async function main(argv: string[]): Promise<number> {
   const maxCost = numberFlag(values['max-cost'], 'max-cost');
   if (maxCost !== undefined && !(maxCost > 0)) throw new UsageError(`--max-cost must be positive, got ${maxCost}`);
   const batchFolder = batchFolderFrom(values);
+  if (batchAuto && batchFolder) throw new UsageError('give --batch auto or a batch folder (--batch-export, --batch-import), not both');
   const loaded = configWithFlags(configFile(input, values.config), overridesFrom(values));
   const config = values.batch || batchFolder ? withBatch(loaded, true) : loaded;
 
@@ -313,6 +335,7 @@ export async function main(argv: string[]): Promise<number> {
       skipInvalid: values['skip-invalid'] === true,
       ...(maxCost !== undefined ? { maxCost } : {}),
       ...(batchFolder ? { batchFolder } : {}),
+      ...(batchAuto ? { batchAuto } : {}),
       signal: controller.signal,
       log: (level, message) => {
         // Prompts (trace) never reach the terminal: they may hold what the data holds.

@@ -54,6 +54,13 @@ export const DEFAULTS = {
   openOutputsWhenDone: true,
   /** Send the items after profiling to the providers' Batch APIs (off: every call online). */
   batch: false,
+  /**
+   * When batch mode is left to Smart (`--batch auto`), it is chosen where the
+   * wait is worth it: the reference's endpoint takes batches, the file has at
+   * least `minItems` items, the discount saves at least `minShare` of the
+   * list price, and at least `minSavingUsd` on the reference alone.
+   */
+  batchAuto: { minItems: 1000, minShare: 0.25, minSavingUsd: 1 },
   /** Batch mode's settings, when it is on. */
   batchSettings: {
     /** Time between two polls of the running batches. */

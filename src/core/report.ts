@@ -361,4 +361,6 @@ export interface BatchPreview {
   readonly discount: number;
   /** Hours a run waits for its batches before what they left goes online (`batch.maxHours`). */
   readonly maxHours: number;
+  /** Present when Smart chose between online and batch itself (`--batch auto`): the rule it applied (see `DEFAULTS.batchAuto`). */
+  readonly auto?: { readonly minItems: number; readonly minShare: number; readonly minSavingUsd: number };
 }

@@ -23,7 +23,7 @@ import { BatchAnswers } from './batch/batchAnswers';
 import type { AbortChoice } from './batch/batchCoordinator';
 import { BatchExchange } from './batch/batchExchange';
 import { BatchSession } from './batch/batchSession';
-import { ConfigError, servesBatchApi, type BatchSettings, type SmartConfig } from './config';
+import { ConfigError, servesBatchApi, withBatch, type BatchSettings, type SmartConfig } from './config';
 import { judgeCallTokens, previewCost } from './costPreview';
 import { PromptLengths, type PromptTokenCounts } from './promptLengths';
 import { CachedAnswerCount } from './cachedAnswers';
@@ -94,6 +94,12 @@ export interface JobOptions {
    * mode (the config's batch settings, else the defaults).
    */
   readonly batchFolder?: { readonly dir: string; readonly importing: boolean };
+  /**
+   * Let Smart choose between online and batch mode (`--batch auto`): batch
+   * where the wait is worth it (`chooseBatch`), online otherwise; the
+   * preview says which and why.
+   */
+  readonly batchAuto?: boolean;
   /** Told every change of the run's batches (batch mode). */
   readonly onBatches?: (progress: BatchesProgress) => void;
   /** What becomes of the running batches when the run is cancelled, from the abort's reason (default: left running, for a resume). */
@@ -182,14 +188,13 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   }
 }
 
-async function runLockedJob(options: JobOptions): Promise<JobResult> {
-  const { input, config } = options;
+async function runLockedJob(given: JobOptions): Promise<JobResult> {
+  const { input, config } = given;
   const files = jobFiles(input);
-  if (!options.force) {
+  if (!given.force) {
     for (const file of [files.output, files.report]) if (existsSync(file)) throw new FileExistsError(file);
   }
-  const batch = batchSettings(options);
-  if (options.batchFolder) BatchExchange.checkFolder(options.batchFolder.dir, input, options.batchFolder.importing);
+  if (given.batchFolder) BatchExchange.checkFolder(given.batchFolder.dir, input, given.batchFolder.importing);
   // A drafted template whose task was never written is refused before anything is read or paid.
   const missing = taskMissing(config.template);
   if (missing) throw new ConfigError(config.templateFile, [{ field: '', problem: missing }]);
@@ -198,30 +203,32 @@ async function runLockedJob(options: JobOptions): Promise<JobResult> {
   const cache = config.replay ? undefined : await ResponseCache.open(files.cache);
   try {
     const counter = cache && cache.size > 0 ? new CachedAnswerCount(cache, callTargets(config), requestSettings(config)) : undefined;
-    const checked = await checkInput(template, options, counter);
+    const checked = await checkInput(template, given, counter);
     // Nothing to process is bad input, not a run: no question, no seed drawn, nothing written.
     if (checked.count === 0) throw new InputError({ file: input }, nothingToProcess(checked));
     const order = await orderSeed(input, config.seed);
-    const preview = await previewFor(options, checked, template, cache, counter, order);
-    if (options.confirm && !(await options.confirm(preview))) throw new DeclinedError();
+    const preview = (options: JobOptions): Promise<CostPreview> => previewFor(options, checked, template, cache, counter, order);
+    const { options, preview: shown } = given.batchAuto ? await chooseBatch(given, preview) : { options: given, preview: await preview(given) };
+    const batch = batchSettings(options);
+    if (options.confirm && !(await options.confirm(shown))) throw new DeclinedError();
 
     const session = cache && batch ? await BatchSession.open(input, config.file) : undefined;
     if (cache && !session && BatchSession.exists(input)) {
       options.log?.('warn', `${input} has a batch run that has not finished (${BatchSession.folderFor(input)}): run in batch mode to collect its answers`);
     }
     const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
-    const judge = client instanceof JobClient ? judgeOf(options, client, preview) : undefined;
+    const judge = client instanceof JobClient ? judgeOf(options, client, shown) : undefined;
     const sampler = new DisagreementSampler(config.answer, config.reference, (record) => template.render(record.value, { file: input, line: record.line }));
     const run = await runEngine(
       options,
-      { client, checked, models: engineSpecs(config, preview, batch), order, ...(judge ? { judge } : {}) },
+      { client, checked, models: engineSpecs(options.config, shown, batch), order, ...(judge ? { judge } : {}) },
       files,
       bulk,
       sampler,
     );
     const unreadable = await unreadableVerdicts(options, checked, run.report);
     const audit = await auditOf(options, checked, template, run.report, files.evidence);
-    const report = jobReport(options, run.report, checked, preview, files.output, { unreadable, disagreements: sampler.samples(), audit });
+    const report = jobReport(options, run.report, checked, shown, files.output, { unreadable, disagreements: sampler.samples(), audit });
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
     session?.remove();
     return { report, files };
@@ -358,8 +365,9 @@ async function previewFor(
 
 /**
  * Online or batch in the preview: when the run sends its rest to the
- * providers' batch engines, or its reference's endpoint could (an export to
- * a folder is neither: its engine is the person's own).
+ * providers' batch engines, its reference's endpoint could, or Smart chose
+ * between the two (an export to a folder is neither: its engine is the
+ * person's own).
  */
 function batchPreview(options: JobOptions): { batch?: BatchPreview } {
   const { config } = options;
@@ -367,9 +375,37 @@ function batchPreview(options: JobOptions): { batch?: BatchPreview } {
   const reference = config.models.find((m) => m.id === config.reference)!;
   const referenceBatches = servesBatchApi(config, reference.endpoint);
   const chosen = config.batch !== undefined;
-  if (!chosen && !referenceBatches) return {};
+  if (!chosen && !referenceBatches && !options.batchAuto) return {};
   const settings = config.batch ?? DEFAULTS.batchSettings;
-  return { batch: { chosen, referenceBatches, discount: settings.discount, maxHours: settings.maxHours } };
+  const auto = options.batchAuto ? { auto: DEFAULTS.batchAuto } : {};
+  return { batch: { chosen, referenceBatches, discount: settings.discount, maxHours: settings.maxHours, ...auto } };
+}
+
+/**
+ * `--batch auto`: batch mode where the wait is worth it, by the rule of
+ * `DEFAULTS.batchAuto` applied to the online preview (the reference's
+ * endpoint takes batches; enough items; a discount and a saving on the
+ * reference alone large enough); online otherwise. Resolves with the options
+ * of the mode chosen and its preview.
+ */
+async function chooseBatch(given: JobOptions, preview: (options: JobOptions) => Promise<CostPreview>): Promise<{ options: JobOptions; preview: CostPreview }> {
+  const online = { ...given, config: withBatch(given.config, false) };
+  const settings = given.config.batch ?? DEFAULTS.batchSettings;
+  const measured = await preview(online);
+  // The online preview at the batch settings this run would take.
+  const onlinePreview = measured.batch ? { ...measured, batch: { ...measured.batch, discount: settings.discount, maxHours: settings.maxHours } } : measured;
+  const rule = DEFAULTS.batchAuto;
+  const b = onlinePreview.batch;
+  const worth =
+    b !== undefined &&
+    b.referenceBatches &&
+    given.config.replay === undefined &&
+    onlinePreview.items >= rule.minItems &&
+    1 - b.discount >= rule.minShare &&
+    onlinePreview.referenceOnlyCost * (1 - b.discount) >= rule.minSavingUsd;
+  if (!worth) return { options: online, preview: onlinePreview };
+  const batch = { ...given, config: withBatch(given.config, true) };
+  return { options: batch, preview: await preview(batch) };
 }
 
 /**

@@ -78,16 +78,33 @@ export function age(createdAt: number, nowMs: number): string {
  * would go ... big alone would cost $5.00 instead of $10.00." The reference alone in batch mode is its online
  * cost times the discount: the same calls, the same tokens.
  */
-export function describeOnlineOrBatch(batch: BatchPreview, referenceOnlyCost: number, reference: string): string {
+export function describeOnlineOrBatch(batch: BatchPreview, referenceOnlyCost: number, reference: string, items: number): string {
   const terms = `at ${batchPrice(batch.discount)}, with results within ${plural(batch.maxHours, 'hour')}`;
   const inBatch = usd(referenceOnlyCost * batch.discount);
   const online = usd(referenceOnlyCost);
+  const why = batch.auto ? `, as chosen for this file (${autoRule(batch, reference, referenceOnlyCost, items)})` : '';
   if (!batch.chosen) {
-    return `Online: answers as they come. In batch mode, the items after profiling would go to the providers' batch engines ${terms}: ${reference} alone would cost ${inBatch} instead of ${online}.`;
+    const instead = batch.referenceBatches
+      ? ` In batch mode, the items after profiling would go to the providers' batch engines ${terms}: ${reference} alone would cost ${inBatch} instead of ${online}.`
+      : '';
+    return `Online${why}: answers as they come.${instead}`;
   }
-  const how = `Batch mode: profiling runs online; the items after it go to the providers' batch engines ${terms} (what they leave then goes online at list price)`;
+  const how = `Batch mode${why}: profiling runs online; the items after it go to the providers' batch engines ${terms} (what they leave then goes online at list price)`;
   if (!batch.referenceBatches) return `${how}; ${reference}'s endpoint takes no batches, so its calls stay online.`;
   return `${how}: ${reference} alone would cost ${inBatch} this way, ${online} online.`;
+}
+
+/** The rule of `--batch auto` and where this file stands: "batch mode takes ...; here ...". */
+function autoRule(batch: BatchPreview, reference: string, referenceOnlyCost: number, items: number): string {
+  const rule = batch.auto!;
+  const saving = referenceOnlyCost * (1 - batch.discount);
+  const needs =
+    `batch mode takes an endpoint of ${reference}'s with batches, at least ${plural(rule.minItems, 'item')}, a discount of at least ${percent(rule.minShare)} ` +
+    `and at least ${usd(rule.minSavingUsd)} saved on ${reference} alone`;
+  const here = batch.referenceBatches
+    ? `here ${plural(items, 'item')}, ${percent(1 - batch.discount)} off and ${usd(saving)} saved`
+    : `here ${reference}'s endpoint takes no batches`;
+  return `${needs}; ${here}`;
 }
 
 /**

@@ -14,7 +14,7 @@ export function describePreview(preview: CostPreview, reference: string): string
   return [
     `${items(preview.items)}, about ${count(preview.meanInputTokens)} input tokens per call on average (each item's own length, at the tokens per character of ${plural(preview.sampledItems, 'prompt')}); ${outputTokens(preview)}.`,
     referenceAlone(preview, reference),
-    ...(preview.batch ? [describeOnlineOrBatch(preview.batch, preview.referenceOnlyCost, reference)] : []),
+    ...(preview.batch ? [describeOnlineOrBatch(preview.batch, preview.referenceOnlyCost, reference, preview.items)] : []),
     ...(cached
       ? [`The response cache already holds ${plural(preview.cached.calls, 'answer')} for these items: they cost nothing, and the figures below leave them out.`]
       : []),

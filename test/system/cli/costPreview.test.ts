@@ -77,4 +77,20 @@ describe('the CLI asks before paid calls, and not when the cache answers every c
       assert.equal(server.counts().paid, paid);
     });
   });
+
+  it('shows online and batch side by side, and with --batch auto says which it chose and why (issue 17, item 4)', async () => {
+    await withOpenAiTestServer({ answer: () => 'ham' }, async (server) => {
+      const input = workspace(server);
+      const online = await profileOnTerminal(input, [], 'n');
+      assert.match(
+        online.text,
+        /Online: answers as they come\. In batch mode, the items after profiling would go to the providers' batch engines at half price/,
+      );
+      const auto = await profileOnTerminal(input, ['--batch', 'auto'], 'n');
+      assert.match(auto.text, /Online, as chosen for this file \(batch mode takes .* at least 1,000 items, .*; here 120 items, 50% off and \$[\d.]+ saved\)/);
+      const inline = await profileOnTerminal(input, ['--batch=auto'], 'n');
+      assert.match(inline.text, /Online, as chosen for this file/);
+      assert.equal(server.counts().total, 0);
+    });
+  });
 });

@@ -225,6 +225,52 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
     });
   });
 
+  it('with batchAuto, takes batch mode where the wait is worth it and stays online where not, saying why (issue 17, item 4)', async () => {
+    await withServer({}, async (server) => {
+      // A reference priced so that 1,200 items cost about $55 at list price: batch prices save over $1 there, not at 900 items by the rule.
+      const models = (referenceEndpoint: string): unknown[] => [
+        { id: 'big', endpoint: referenceEndpoint, model: 'big', inputPer1M: 2_000, outputPer1M: 2_000 },
+        { id: 'mid', endpoint: 'local', model: 'mid', inputPer1M: 1, outputPer1M: 2 },
+        { id: 'tiny', endpoint: 'local', model: 'tiny', inputPer1M: 0.1, outputPer1M: 0.2 },
+      ];
+      const endpoints = {
+        local: { baseURL: server.baseURL, apiKeyEnv: 'SMART_TEST_KEY', timeoutMs: 2000 },
+        ollama: { baseURL: server.baseURL, batch: false, timeoutMs: 2000 },
+      };
+      const previewOf = async (items: number, referenceEndpoint: string): Promise<CostPreview> => {
+        const ws = workspace(items, server.baseURL, { endpoints, models: models(referenceEndpoint), batch: { pollSeconds: 0.05 } });
+        let seen: CostPreview | undefined;
+        await runJob({
+          input: ws.input,
+          config: loadConfig(ws.config),
+          keys,
+          batchAuto: true,
+          confirm: (preview) => {
+            seen = preview;
+            return Promise.resolve(false);
+          },
+        }).catch(() => undefined);
+        assert.ok(seen !== undefined, 'no preview');
+        return seen;
+      };
+      const worth = await previewOf(1200, 'local');
+      assert.equal(worth.batch?.chosen, true);
+      assert.ok(worth.referenceOnlyCost * 0.5 >= 1, `$${worth.referenceOnlyCost}`);
+      assert.match(describePreview(worth, 'big').join('\n'), /^Batch mode, as chosen for this file \(.*; here 1,200 items, 50% off and \$[\d.]+ saved\)/m);
+      const few = await previewOf(900, 'local');
+      assert.equal(few.batch?.chosen, false, 'batch mode for fewer items than the rule takes');
+      assert.match(describePreview(few, 'big').join('\n'), /^Online, as chosen for this file \(.*; here 900 items, /m);
+      const noBatches = await previewOf(1200, 'ollama');
+      assert.equal(noBatches.batch?.chosen, false, "batch mode though the reference's endpoint takes no batches");
+      assert.match(describePreview(noBatches, 'big').join('\n'), /here big's endpoint takes no batches\): answers as they come\.$/m);
+
+      const ws = workspace(1200, server.baseURL, { endpoints, models: models('local'), batch: { pollSeconds: 0.05 } });
+      const { report } = await runJob({ input: ws.input, config: loadConfig(ws.config), keys, batchAuto: true });
+      assert.ok(report.batchCalls > 0, 'the run chose batch mode but sent no batch');
+      assert.equal(server.maxPaidPerRequest(), 1);
+    });
+  });
+
   it('refuses log-probabilities on a model of an Anthropic endpoint, naming the field (issue 17)', () => {
     const ws = workspace(3, 'http://127.0.0.1:9/v1', {
       endpoints: { claude: { kind: 'anthropic', baseURL: 'http://127.0.0.1:9' } },

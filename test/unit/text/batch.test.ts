@@ -50,16 +50,29 @@ describe('batch words', () => {
   it('says what batch mode does, what cancelling asks, and how to collect batches left running', () => {
     const batch = { chosen: true, referenceBatches: true, discount: 0.5, maxHours: 24 };
     assert.equal(
-      describeOnlineOrBatch(batch, 10, 'big'),
+      describeOnlineOrBatch(batch, 10, 'big', 2000),
       "Batch mode: profiling runs online; the items after it go to the providers' batch engines at half price, with results within 24 hours (what they leave then goes online at list price): big alone would cost $5.00 this way, $10.00 online.",
     );
     assert.equal(
-      describeOnlineOrBatch({ ...batch, chosen: false, discount: 0.4, maxHours: 1 }, 10, 'big'),
+      describeOnlineOrBatch({ ...batch, chosen: false, discount: 0.4, maxHours: 1 }, 10, 'big', 2000),
       "Online: answers as they come. In batch mode, the items after profiling would go to the providers' batch engines at 40% of the list price, with results within 1 hour: big alone would cost $4.00 instead of $10.00.",
     );
     assert.equal(
-      describeOnlineOrBatch({ ...batch, referenceBatches: false }, 10, 'big'),
+      describeOnlineOrBatch({ ...batch, referenceBatches: false }, 10, 'big', 2000),
       "Batch mode: profiling runs online; the items after it go to the providers' batch engines at half price, with results within 24 hours (what they leave then goes online at list price); big's endpoint takes no batches, so its calls stay online.",
+    );
+    const auto = { minItems: 1000, minShare: 0.25, minSavingUsd: 1 };
+    assert.equal(
+      describeOnlineOrBatch({ ...batch, auto }, 10, 'big', 2000),
+      "Batch mode, as chosen for this file (batch mode takes an endpoint of big's with batches, at least 1,000 items, a discount of at least 25% and at least $1.00 saved on big alone; here 2,000 items, 50% off and $5.00 saved): profiling runs online; the items after it go to the providers' batch engines at half price, with results within 24 hours (what they leave then goes online at list price): big alone would cost $5.00 this way, $10.00 online.",
+    );
+    assert.equal(
+      describeOnlineOrBatch({ ...batch, chosen: false, auto }, 1, 'big', 300),
+      "Online, as chosen for this file (batch mode takes an endpoint of big's with batches, at least 1,000 items, a discount of at least 25% and at least $1.00 saved on big alone; here 300 items, 50% off and $0.50 saved): answers as they come. In batch mode, the items after profiling would go to the providers' batch engines at half price, with results within 24 hours: big alone would cost $0.50 instead of $1.00.",
+    );
+    assert.equal(
+      describeOnlineOrBatch({ ...batch, chosen: false, referenceBatches: false, auto }, 10, 'big', 2000),
+      "Online, as chosen for this file (batch mode takes an endpoint of big's with batches, at least 1,000 items, a discount of at least 25% and at least $1.00 saved on big alone; here big's endpoint takes no batches): answers as they come.",
     );
     assert.equal(
       batchesLeftRunning(2, 'Run the same command again'),

@@ -69,4 +69,36 @@ describe('Batch mode in VS Code', function () {
       });
     });
   }
+
+  it('runs from the editor with the reference on an Anthropic endpoint and the candidate on a Gemini one, in batch mode: Message Batches and batch jobs, each request paid once (issue 17)', async () => {
+    await withOpenAiTestServer({ answer: spamOrHam, batch: { stepMs: 50 } }, async (server) => {
+      const origin = server.baseURL.replace(/\/v1$/, '');
+      const { input, config } = job('batch-two-providers', 1200, server.baseURL, {
+        endpoints: { claude: { kind: 'anthropic', baseURL: origin }, google: { kind: 'gemini', baseURL: origin } },
+        models: [
+          { id: 'ref', endpoint: 'claude', inputPer1M: 10, outputPer1M: 30 },
+          { id: 'cheap', endpoint: 'google', inputPer1M: 0.2, outputPer1M: 0.6 },
+        ],
+        // Just above cheap's 96.7%: a mix, each model answering part of the rest.
+        accuracy: 0.97,
+        batch: { pollSeconds: 0.05 },
+      });
+      const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+        config,
+        yes: true,
+        force: true,
+        batch: true,
+      });
+      assert.ok(report, 'the run returned no report (see the Smart log)');
+      assert.ok(report.perModel.ref.batchCalls > 0 && report.perModel.cheap.batchCalls > 0, JSON.stringify(report.perModel));
+      assert.ok((server.apiCalls()['messageBatches.create'] ?? 0) > 0 && (server.apiCalls()['geminiBatches.create'] ?? 0) > 0);
+      assert.equal(server.maxPaidPerRequest(), 1, 'a request was paid twice');
+      assert.equal(
+        readFileSync(input.replace(/\.jsonl$/, '.smart.jsonl'), 'utf8')
+          .trim()
+          .split('\n').length,
+        1200,
+      );
+    });
+  });
 });

@@ -2,42 +2,17 @@
  * Reading JSONL files of millions of lines: the file is streamed, so memory
  * stays flat whatever its size (writing is `writeFileAtomic.ts`).
  */
-import type { Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import type { LineSpan } from './appendOnlyLines';
-import { PassWatch, type FileFingerprint } from './fileFingerprint';
 import { InputError } from './inputError';
-
-/** One item of a JSONL file. */
-export interface JsonlRecord {
-  /** 1-based physical line number in the file (blank lines count). */
-  line: number;
-  value: Record<string, unknown>;
-}
+import { readingPass, type InputRecord, type ReadingPassOptions } from './readingPass';
 
 /** A record with where its line lies in the file, for reading it back alone later. */
-export interface PlacedRecord extends JsonlRecord {
+export interface PlacedRecord extends InputRecord {
   span: LineSpan;
 }
 
-export interface ReadJsonlOptions {
-  /** Skip malformed lines instead of throwing (each is reported to `onInvalid`). */
-  skipInvalid?: boolean;
-  /** Told about each skipped line, in file order, when `skipInvalid` is set. */
-  onInvalid?: (error: InputError) => void;
-  /** Stops the reading: the iteration throws `signal.reason`. */
-  signal?: AbortSignal;
-  /** Bytes read at a time; 1 MiB by default. Tests set it tiny to split characters between reads. */
-  highWaterMark?: number | undefined;
-  /** Told what the reading saw once it read the whole file (not when it stopped early). */
-  onFingerprint?: (fingerprint: FileFingerprint) => void;
-  /**
-   * What an earlier pass saw of the file: the reading throws an
-   * InputChangedError as soon as the file is found to differ from it (when
-   * opened, when it grows past its size, at the end or on stopping early).
-   */
-  expect?: FileFingerprint;
+export interface ReadJsonlOptions extends ReadingPassOptions {
   /** Give each record the span of its line (`PlacedRecord`). */
   spans?: boolean;
 }
@@ -47,7 +22,6 @@ const OPEN_BRACE = 0x7b;
 const BOM = 0xfeff;
 /** The byte-order mark in UTF-8. */
 const BOM_BYTES = 3;
-const DEFAULT_READ_SIZE = 1 << 20;
 /** Beyond this a "line" is surely not JSONL (one huge JSON document, a binary file); refuse before running out of memory. */
 const MAX_LINE_BYTES = 64 << 20;
 
@@ -59,16 +33,10 @@ const MAX_LINE_BYTES = 64 << 20;
  * line, after the records before it have been yielded, unless `skipInvalid`.
  */
 export function readJsonl(file: string, options: ReadJsonlOptions & { spans: true }): AsyncGenerator<PlacedRecord>;
-export function readJsonl(file: string, options?: ReadJsonlOptions): AsyncGenerator<JsonlRecord>;
-export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): AsyncGenerator<JsonlRecord> {
-  const { signal } = options;
-  for await (const batch of readBatches(file, options)) {
-    for (const entry of batch) {
-      signal?.throwIfAborted();
-      if (entry instanceof InputError) reportInvalid(entry, options);
-      else yield entry;
-    }
-  }
+export function readJsonl(file: string, options?: ReadJsonlOptions): AsyncGenerator<InputRecord>;
+export function readJsonl(file: string, options: ReadJsonlOptions = {}): AsyncGenerator<InputRecord> {
+  const spans = options.spans === true;
+  return readingPass(file, options, (chunks) => parseBatches(file, chunks, spans), 'JSONL');
 }
 
 /**
@@ -76,7 +44,7 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
  * (1 MiB): undefined when the file holds no record or its first line is not
  * one (the caller only wants an example).
  */
-export async function readFirstRecord(file: string): Promise<JsonlRecord | undefined> {
+export async function readFirstRecord(file: string): Promise<InputRecord | undefined> {
   try {
     for await (const record of readJsonl(file)) return record;
   } catch (error) {
@@ -84,46 +52,6 @@ export async function readFirstRecord(file: string): Promise<JsonlRecord | undef
     throw error;
   }
   return undefined;
-}
-
-function reportInvalid(error: InputError, options: ReadJsonlOptions): void {
-  if (!options.skipInvalid) throw error;
-  options.onInvalid?.(error);
-}
-
-/**
- * One reading pass: opens the file, and yields what {@link parseBatches} makes
- * of it, followed by a {@link PassWatch} when the caller wants to know that
- * the file did not change.
- */
-async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGenerator<(JsonlRecord | InputError)[]> {
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const { handle, stats } = await openForReading(file);
-  let watch: PassWatch | undefined;
-  try {
-    if (options.expect || options.onFingerprint) watch = new PassWatch(file, stats, options.expect);
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-  const stream = handle.createReadStream({ highWaterMark: options.highWaterMark ?? DEFAULT_READ_SIZE });
-  const spans = options.spans === true;
-  if (!watch) return yield* parseBatches(file, stream, { signal, spans });
-  /** Whether the pass came to its end (or to an error) rather than being stopped early by its reader. */
-  let ended = false;
-  try {
-    yield* parseBatches(file, stream, { watch, signal, spans });
-    ended = true;
-    const fingerprint = await watch.end();
-    options.onFingerprint?.(fingerprint);
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    // Stopped early (a `break`): what was read must still be what the file holds.
-    if (!ended && options.expect) await watch.checkUnchanged();
-  }
 }
 
 /**
@@ -134,11 +62,7 @@ async function* readBatches(file: string, options: ReadJsonlOptions): AsyncGener
  * come back as InputError entries (not thrown) so that the caller reports them
  * in file order, after the records before them.
  */
-async function* parseBatches(
-  file: string,
-  chunks: AsyncIterable<Buffer>,
-  { watch, signal, spans }: { watch?: PassWatch; signal: AbortSignal | undefined; spans: boolean },
-): AsyncGenerator<(JsonlRecord | InputError)[]> {
+async function* parseBatches(file: string, chunks: AsyncIterable<Buffer>, spans: boolean): AsyncGenerator<(InputRecord | InputError)[]> {
   let lineNumber = 0;
   /** The start of a line whose end has not been read yet. */
   let carry: Buffer[] = [];
@@ -147,7 +71,7 @@ async function* parseBatches(
   let position = 0;
 
   /** Parses bytes[start, end), a line that starts at byte `offset` of the file. */
-  const parseLine = (bytes: Buffer, start: number, end: number, knownUtf8: boolean, offset: number, into: (JsonlRecord | InputError)[]): void => {
+  const parseLine = (bytes: Buffer, start: number, end: number, knownUtf8: boolean, offset: number, into: (InputRecord | InputError)[]): void => {
     lineNumber++;
     const line = lineNumber;
     const invalid = (problem: string): void => {
@@ -177,16 +101,14 @@ async function* parseBatches(
       return;
     }
     const object = value as Record<string, unknown>;
-    const record: JsonlRecord | PlacedRecord = spans
+    const record: InputRecord | PlacedRecord = spans
       ? { line, value: object, span: { offset: offset + skipped, bytes: end - start - skipped } }
       : { line, value: object };
     into.push(record);
   };
 
   for await (const chunk of chunks) {
-    signal?.throwIfAborted();
-    watch?.read(chunk);
-    const batch: (JsonlRecord | InputError)[] = [];
+    const batch: (InputRecord | InputError)[] = [];
     let start = 0;
     if (carryBytes > 0) {
       const end = chunk.indexOf(NEWLINE);
@@ -224,28 +146,11 @@ async function* parseBatches(
     if (batch.length > 0) yield batch;
   }
   if (carryBytes > 0) {
-    const batch: (JsonlRecord | InputError)[] = [];
+    const batch: (InputRecord | InputError)[] = [];
     const joined = Buffer.concat(carry);
     parseLine(joined, 0, joined.length, false, position - joined.length, batch);
     if (batch.length > 0) yield batch;
   }
-}
-
-async function openForReading(file: string): Promise<{ handle: FileHandle; stats: Stats }> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError({ file }, code === 'ENOENT' ? 'no such file' : `cannot be opened (${(error as Error).message})`, { cause: error });
-  }
-  const stats = await handle.stat();
-  // Opening a folder succeeds on POSIX; the read would then fail with a bare EISDIR.
-  if (stats.isDirectory()) {
-    await handle.close();
-    throw new InputError({ file }, 'is a folder, not a JSONL file');
-  }
-  return { handle, stats };
 }
 
 function describeJsonType(value: unknown): string {

@@ -7,7 +7,7 @@
 import type { DisagreementSample } from '../core/report';
 import type { ProfiledItem } from '../core/runContext';
 import { extractAnswer, type AnswerRule } from '../io/answerExtraction';
-import type { JsonlRecord } from '../io/jsonl';
+import type { InputRecord } from '../io/readingPass';
 
 /** Samples kept per candidate, and the characters an excerpt keeps. */
 const PER_MODEL = 5;
@@ -27,11 +27,11 @@ export class DisagreementSampler {
     private readonly rule: AnswerRule,
     private readonly reference: string,
     /** The prompt the models saw for a record. */
-    private readonly promptOf: (record: JsonlRecord) => string,
+    private readonly promptOf: (record: InputRecord) => string,
   ) {}
 
   /** Keeps the item's disagreements, while their candidates have room. */
-  add(profiled: ProfiledItem & { readonly item: JsonlRecord }): void {
+  add(profiled: ProfiledItem & { readonly item: InputRecord }): void {
     const reference = profiled.answers.get(this.reference)!.text;
     for (const [model, agrees] of profiled.agrees) {
       if (agrees || (this.perModel.get(model) ?? 0) >= PER_MODEL) continue;

@@ -14,7 +14,7 @@ import * as z from 'zod';
 import type { ProfiledItem } from '../core/runContext';
 import type { Completion } from '../core/types';
 import { answerRuleSchema } from '../io/answerExtraction';
-import type { JsonlRecord } from '../io/jsonl';
+import type { InputRecord } from '../io/readingPass';
 import { stateFileFor } from '../io/stateFile';
 
 /** The evidence file of an input: `.smart/<input name>.evidence.jsonl` beside it. */
@@ -54,7 +54,7 @@ export function evidenceHeader(header: Omit<EvidenceHeader, 'smartEvidence'>): s
 }
 
 /** The line of one profiled item. */
-export function evidenceLine(profiled: ProfiledItem & { readonly item: JsonlRecord }): string {
+export function evidenceLine(profiled: ProfiledItem & { readonly item: InputRecord }): string {
   const outputs: Record<string, string> = {};
   const confidence: Record<string, number> = {};
   for (const [model, completion] of profiled.answers) {

@@ -1,4 +1,4 @@
-import type { JsonlRecord } from '../io/jsonl';
+import type { InputRecord } from '../io/readingPass';
 import type { Template } from '../io/template';
 import type { Completion, LlmClient, ModelSpec } from '../core/types';
 import type { ChatBackend, ChatRequest } from '../llm/chatBackend';
@@ -37,7 +37,7 @@ export interface JobClientOptions extends RequestSettings {
   /** The batch run of this job (see batchSession.ts), when in batch mode: what it fetched ahead is paid by this job. */
   readonly runId?: string;
   /** Told about each call before it is sent (for the log): the request, never the key. */
-  readonly onCall?: (model: string, record: JsonlRecord, request: ChatRequest, cached: boolean) => void;
+  readonly onCall?: (model: string, record: InputRecord, request: ChatRequest, cached: boolean) => void;
 }
 
 /** A model's request for a record, with what identifies it. */
@@ -76,34 +76,34 @@ export function chatCall(target: CallTarget, prompt: string, settings: RequestSe
  * batch run fetched ahead of the call is paid by this job: it is handed on
  * as charged (at the batch discount for a batch engine's), not cached.
  */
-export class JobClient implements LlmClient<JsonlRecord> {
+export class JobClient implements LlmClient<InputRecord> {
   constructor(private readonly options: JobClientOptions) {}
 
   /** The chat request a model gets for a record, its cache key and its route. */
-  prepare(model: ModelSpec, record: JsonlRecord): PreparedCall {
+  prepare(model: ModelSpec, record: InputRecord): PreparedCall {
     const route = this.route(model);
     return { ...chatCall(route, this.renderPrompt(record), this.options), route };
   }
 
   /** A record's prompt, as the models see it after the system prompt. */
-  renderPrompt(record: JsonlRecord): string {
+  renderPrompt(record: InputRecord): string {
     return this.options.template.render(record.value, { file: this.options.inputName, line: record.line });
   }
 
   /** What the models were given for a record: the system prompt, if any, and the prompt. */
-  taskOf(record: JsonlRecord): string {
+  taskOf(record: InputRecord): string {
     const { system } = this.options;
     const prompt = this.renderPrompt(record);
     return system === undefined ? prompt : `${system}\n\n${prompt}`;
   }
 
   /** The answer the cache holds for this call, without calling anything or counting it. */
-  peek(model: ModelSpec, record: JsonlRecord): Completion | undefined {
+  peek(model: ModelSpec, record: InputRecord): Completion | undefined {
     const hit = this.options.cache.get(this.prepare(model, record).key);
     return hit === undefined ? undefined : toCompletion(hit);
   }
 
-  complete(model: ModelSpec, record: JsonlRecord, signal: AbortSignal): Completion | Promise<Completion> {
+  complete(model: ModelSpec, record: InputRecord, signal: AbortSignal): Completion | Promise<Completion> {
     return this.send(model, record, this.prepare(model, record), signal);
   }
 
@@ -112,13 +112,13 @@ export class JobClient implements LlmClient<JsonlRecord> {
    * system prompt, no `max_tokens`, no log-probabilities; cached and resumed
    * like the models' calls.
    */
-  completePrompt(model: ModelSpec, prompt: string, record: JsonlRecord, signal: AbortSignal): Completion | Promise<Completion> {
+  completePrompt(model: ModelSpec, prompt: string, record: InputRecord, signal: AbortSignal): Completion | Promise<Completion> {
     const route = this.route(model);
     return this.send(model, record, { ...chatCall({ ...route, logprobs: false }, prompt, {}), route }, signal);
   }
 
   /** Answers a prepared call from the cache, or sends it and caches the answer before handing it on. */
-  private send(model: ModelSpec, record: JsonlRecord, call: PreparedCall, signal: AbortSignal): Completion | Promise<Completion> {
+  private send(model: ModelSpec, record: InputRecord, call: PreparedCall, signal: AbortSignal): Completion | Promise<Completion> {
     const { request, key, route } = call;
     const hit = this.options.cache.get(key);
     this.options.onCall?.(model.id, record, request, hit !== undefined);

@@ -8,7 +8,7 @@
  * disagreement (the report lists it).
  */
 import { readVerdict } from '../io/judgeVerdict';
-import type { JsonlRecord } from '../io/jsonl';
+import type { InputRecord } from '../io/readingPass';
 import { compileTemplate, type Template } from '../io/template';
 import type { Completion, JudgeClient, JudgeQuestion, JudgeVerdict, ModelSpec } from '../core/types';
 import type { JobClient } from './jobClient';
@@ -70,10 +70,10 @@ export interface JobJudgeOptions {
   readonly inputName: string;
 }
 
-export class JobJudge implements JudgeClient<JsonlRecord> {
+export class JobJudge implements JudgeClient<InputRecord> {
   constructor(private readonly options: JobJudgeOptions) {}
 
-  async judge(record: JsonlRecord, referenceOutput: string, candidateOutput: string, signal: AbortSignal): Promise<JudgeVerdict> {
+  async judge(record: InputRecord, referenceOutput: string, candidateOutput: string, signal: AbortSignal): Promise<JudgeVerdict> {
     const prompt = this.prompt(record, referenceOutput, candidateOutput);
     const first = await this.ask(prompt, record, signal);
     const verdict = readVerdict(first.text);
@@ -84,14 +84,14 @@ export class JobJudge implements JudgeClient<JsonlRecord> {
   }
 
   /** The judge prompt for an item: the prompt the models saw, both outputs, the criteria, and the item's own fields. */
-  private prompt(record: JsonlRecord, referenceOutput: string, candidateOutput: string): string {
+  private prompt(record: InputRecord, referenceOutput: string, candidateOutput: string): string {
     const { client, template, criteria, inputName } = this.options;
     const input = client.taskOf(record);
     const values = { ...record.value, input, reference_output: referenceOutput, candidate_output: candidateOutput, criteria: criteria ?? '' };
     return template.render(values, { file: inputName, line: record.line }).replace(/ +\n/g, '\n');
   }
 
-  private async ask(prompt: string, record: JsonlRecord, signal: AbortSignal): Promise<Completion> {
+  private async ask(prompt: string, record: InputRecord, signal: AbortSignal): Promise<Completion> {
     return this.options.client.completePrompt(this.options.model, prompt, record, signal);
   }
 }

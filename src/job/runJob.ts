@@ -5,7 +5,8 @@ import { DEFAULTS } from '../core/defaults';
 import { runSmart, type BulkAnswers, type ItemOutput, type RunOptions, type RunResult } from '../core/engine';
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
-import { readJsonl, type JsonlRecord } from '../io/jsonl';
+import { readJsonl } from '../io/jsonl';
+import type { InputRecord } from '../io/readingPass';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, BatchPreview, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
 import { compileTemplate, taskMissing, type Template } from '../io/template';
@@ -244,7 +245,7 @@ function callingClients(
   cache: ResponseCache,
   session: BatchSession | undefined,
   settings: BatchSettings | undefined,
-): { client: JobClient; bulk: BulkAnswers<JsonlRecord> | undefined } {
+): { client: JobClient; bulk: BulkAnswers<InputRecord> | undefined } {
   const endpoints = endpointConfigs(options.config, options);
   const client = callingClient(options, template, cache, endpoints, session);
   const bulk = session && settings ? bulkAnswers(options, { client, cache, session, settings, endpoints }) : undefined;
@@ -266,7 +267,7 @@ interface BulkParts {
 }
 
 /** Batch mode's source of the application phase's answers: the Batch APIs of the endpoints, or a folder of files. */
-function bulkAnswers(options: JobOptions, parts: BulkParts): BulkAnswers<JsonlRecord> {
+function bulkAnswers(options: JobOptions, parts: BulkParts): BulkAnswers<InputRecord> {
   const { config } = options;
   const common = { client: parts.client, cache: parts.cache, session: parts.session, settings: parts.settings, concurrency: config.concurrency };
   if (options.batchFolder) {
@@ -301,7 +302,7 @@ function modelsCalled(config: SmartConfig): Array<SmartConfig['models'][number]>
  * token estimate until its first call (the task, two outputs and the judge's
  * own words in; a word out), asked through the job's client.
  */
-function judgeOf(options: JobOptions, client: JobClient, preview: CostPreview): Judge<JsonlRecord> | undefined {
+function judgeOf(options: JobOptions, client: JobClient, preview: CostPreview): Judge<InputRecord> | undefined {
   const { config } = options;
   const judge = config.judge;
   if (!judge) return undefined;
@@ -451,11 +452,11 @@ function callingClient(
 
 /** What the engine runs on: the valid records, the models as it sees them, the seed of the order, the client and the judge, if any. */
 interface EngineInput {
-  readonly client: LlmClient<JsonlRecord>;
+  readonly client: LlmClient<InputRecord>;
   readonly checked: CheckedInput;
   readonly models: ModelSpec[];
   readonly order: OrderSeed;
-  readonly judge?: Judge<JsonlRecord>;
+  readonly judge?: Judge<InputRecord>;
 }
 
 /**
@@ -467,9 +468,9 @@ function runEngine(
   options: JobOptions,
   engine: EngineInput,
   files: ReturnType<typeof jobFiles>,
-  bulk: BulkAnswers<JsonlRecord> | undefined,
+  bulk: BulkAnswers<InputRecord> | undefined,
   sampler: DisagreementSampler,
-): Promise<RunResult<JsonlRecord>> {
+): Promise<RunResult<InputRecord>> {
   const { config } = options;
   const rule = config.answer;
   // A failed write stops the run at once, with the write's error.
@@ -492,7 +493,7 @@ function runEngine(
               answer: rule,
             }),
           );
-          const writer = new OrderedWriter<JsonlRecord>(
+          const writer = new OrderedWriter<InputRecord>(
             out,
             (o) => outputLine(rule, o),
             (error) => writeFailed.abort(error),
@@ -521,7 +522,7 @@ function runEngine(
 }
 
 /** What the engine is told of the job: the same for the run and for its play on the cache alone. */
-function engineOptions(options: JobOptions, { client, checked, models, order, judge }: EngineInput): RunOptions<JsonlRecord> {
+function engineOptions(options: JobOptions, { client, checked, models, order, judge }: EngineInput): RunOptions<InputRecord> {
   const { input, config } = options;
   const rule = config.answer;
   return {
@@ -581,7 +582,7 @@ async function answeredByCache(
 }
 
 /** An output line: the item as it was, and what Smart adds under `smart`. */
-function outputLine(rule: SmartConfig['answer'], o: ItemOutput<JsonlRecord>): string {
+function outputLine(rule: SmartConfig['answer'], o: ItemOutput<InputRecord>): string {
   const raw = o.completion.text;
   return JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(rule, raw), model: o.model, raw } });
 }
@@ -746,7 +747,7 @@ function nothingToProcess(checked: CheckedInput): string {
 }
 
 /** The records the validation pass kept, read again; the reading stops as soon as the file is found changed since. */
-async function* validRecords(input: string, checked: CheckedInput, signal: AbortSignal | undefined): AsyncGenerator<JsonlRecord> {
+async function* validRecords(input: string, checked: CheckedInput, signal: AbortSignal | undefined): AsyncGenerator<InputRecord> {
   let count = 0;
   // Lines already found bad were reported by the validation pass; skip them silently here.
   for await (const record of readJsonl(input, { skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
@@ -820,10 +821,10 @@ function requestSettings(config: SmartConfig): RequestSettings {
 }
 
 /** Serves the recording the config names; a model's provider name is its name in the recording. */
-async function replayClient(config: SmartConfig): Promise<LlmClient<JsonlRecord>> {
+async function replayClient(config: SmartConfig): Promise<LlmClient<InputRecord>> {
   const { file, itemKey } = config.replay!;
   const providerName = new Map(config.models.map((m) => [m.id, m.model]));
-  return ReplayClient.load<JsonlRecord>(
+  return ReplayClient.load<InputRecord>(
     file,
     (record) => String(record.value[itemKey]),
     (spec) => providerName.get(spec.id) ?? spec.id,

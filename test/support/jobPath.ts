@@ -6,7 +6,7 @@
  */
 import { runSmart, type ItemOutput, type RunResult } from '../../src/core/engine';
 import { arraySource } from '../../src/core/itemSource';
-import type { JsonlRecord } from '../../src/io/jsonl';
+import type { InputRecord } from '../../src/io/readingPass';
 import { compileTemplate } from '../../src/io/template';
 import { JobClient } from '../../src/job/jobClient';
 import type { ChatBackend } from '../../src/llm/chatBackend';
@@ -18,12 +18,12 @@ export const INPUT_NAME = 'items.jsonl';
 export const template = compileTemplate('Repeat: {{text}}', 'prompt.txt');
 
 /** Items `{ text: "item i" }` on lines 1..n. */
-export function itemRecords(n: number): JsonlRecord[] {
+export function itemRecords(n: number): InputRecord[] {
   return Array.from({ length: n }, (_, i) => ({ line: i + 1, value: { text: `item ${i}` } }));
 }
 
 /** The prompt the model gets for a record. */
-export function promptOf(record: JsonlRecord): string {
+export function promptOf(record: InputRecord): string {
   return template.render(record.value, { file: INPUT_NAME, line: record.line });
 }
 
@@ -34,9 +34,9 @@ export function jobClient(backend: ChatBackend, baseURL: string, cache: Response
 /** Runs the model on every record, `concurrency` calls in flight. */
 export function runOnEveryItem(
   client: JobClient,
-  records: readonly JsonlRecord[],
-  options: { concurrency: number; signal?: AbortSignal; onOutput?: (output: ItemOutput<JsonlRecord>) => void },
-): Promise<RunResult<JsonlRecord>> {
+  records: readonly InputRecord[],
+  options: { concurrency: number; signal?: AbortSignal; onOutput?: (output: ItemOutput<InputRecord>) => void },
+): Promise<RunResult<InputRecord>> {
   return runSmart({
     items: arraySource(records),
     models: [{ id: MODEL, inputPer1M: 1, outputPer1M: 1 }],

@@ -20,7 +20,7 @@
 import type { BulkAnswers, PlannedCall } from '../../core/engine';
 import type { BatchesProgress, BatchRow } from '../../core/report';
 import type { Completion, ModelSpec } from '../../core/types';
-import type { JsonlRecord } from '../../io/jsonl';
+import type { InputRecord } from '../../io/readingPass';
 import type { BatchProvider } from '../../llm/batchProvider';
 import type { Log } from '../../llm/openAiEndpoint';
 import type { BatchSettings } from '../configSchema';
@@ -57,17 +57,17 @@ interface RoundRun {
   readonly files: readonly RequestFile[];
 }
 
-export class BatchAnswers implements BulkAnswers<JsonlRecord> {
+export class BatchAnswers implements BulkAnswers<InputRecord> {
   /** The latest progress of every round run by this process, by journal file. */
   private readonly shown = new Map<string, { endpoint: string; progress: BatchProgress }>();
 
   constructor(private readonly options: BatchAnswersOptions) {}
 
-  peek(model: ModelSpec, item: JsonlRecord): Completion | undefined {
+  peek(model: ModelSpec, item: InputRecord): Completion | undefined {
     return this.options.client.peek(model, item);
   }
 
-  async fetch(calls: AsyncIterable<PlannedCall<JsonlRecord>>, signal: AbortSignal): Promise<void> {
+  async fetch(calls: AsyncIterable<PlannedCall<InputRecord>>, signal: AbortSignal): Promise<void> {
     const { session, apis } = this.options;
     const live = new Map<string, { round: Round; journal: BatchJournal }>();
     const fresh = new Map<string, Round>();

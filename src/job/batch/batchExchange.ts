@@ -20,7 +20,8 @@ import * as z from 'zod';
 import type { BulkAnswers, PlannedCall } from '../../core/engine';
 import type { Completion, ModelSpec } from '../../core/types';
 import { readJsonFile } from '../../io/jsonFile';
-import { readJsonl, type JsonlRecord } from '../../io/jsonl';
+import { readJsonl } from '../../io/jsonl';
+import type { InputRecord } from '../../io/readingPass';
 import { writeFileAtomic } from '../../io/writeFileAtomic';
 import { OPENAI_REQUEST_LINES, resultRecord } from '../../llm/batchApi';
 import { confidenceOf, type AnsweredRecord } from './batchCoordinator';
@@ -90,7 +91,7 @@ export interface BatchExchangeOptions {
 /** Problems named in an error; the rest are counted. */
 const NAMED = 10;
 
-export class BatchExchange implements BulkAnswers<JsonlRecord> {
+export class BatchExchange implements BulkAnswers<InputRecord> {
   private imported = false;
 
   constructor(private readonly options: BatchExchangeOptions) {}
@@ -109,11 +110,11 @@ export class BatchExchange implements BulkAnswers<JsonlRecord> {
     if (manifest.input !== path.resolve(input)) throw new Error(`${dir} holds the requests of ${manifest.input}, not of ${path.resolve(input)}`);
   }
 
-  peek(model: ModelSpec, item: JsonlRecord): Completion | undefined {
+  peek(model: ModelSpec, item: InputRecord): Completion | undefined {
     return this.options.client.peek(model, item);
   }
 
-  async fetch(calls: AsyncIterable<PlannedCall<JsonlRecord>>, signal: AbortSignal): Promise<void> {
+  async fetch(calls: AsyncIterable<PlannedCall<InputRecord>>, signal: AbortSignal): Promise<void> {
     const { dir, importing } = this.options;
     if (importing && !this.imported) {
       await this.importAnswers(signal);

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { CallPool } from '../../core/callPool';
 import type { PlannedCall } from '../../core/engine';
-import type { JsonlRecord } from '../../io/jsonl';
+import type { InputRecord } from '../../io/readingPass';
 import type { JobClient } from '../jobClient';
 import type { ResponseCache } from '../responseCache';
 import { writeRequestFiles, type BatchRequest, type RequestFile, type WriteRequestFilesOptions } from './requestFiles';
@@ -37,7 +37,7 @@ export interface RouteCallsOptions {
 const QUEUED_REQUESTS = 1024;
 
 /** Routes the calls (see the file comment); resolves with each endpoint's request files once every online call is answered. */
-export async function routeCalls(calls: AsyncIterable<PlannedCall<JsonlRecord>>, options: RouteCallsOptions): Promise<Map<string, RequestFile[]>> {
+export async function routeCalls(calls: AsyncIterable<PlannedCall<InputRecord>>, options: RouteCallsOptions): Promise<Map<string, RequestFile[]>> {
   const { client, cache, signal } = options;
   const sinks = new Map<string, RequestSink>();
   const online = new CallPool(options.concurrency);

@@ -3,7 +3,8 @@ import { appendFileSync, renameSync, truncateSync, utimesSync, writeFileSync } f
 import * as path from 'node:path';
 import type { FileFingerprint } from '../../../src/io/fileFingerprint';
 import { InputChangedError, InputError } from '../../../src/io/inputError';
-import { readFirstRecord, readJsonl, type JsonlRecord, type ReadJsonlOptions } from '../../../src/io/jsonl';
+import { readFirstRecord, readJsonl, type ReadJsonlOptions } from '../../../src/io/jsonl';
+import type { InputRecord } from '../../../src/io/readingPass';
 import { tempFolderPerTest } from '../../support/files';
 
 describe('readJsonl', () => {
@@ -15,8 +16,8 @@ describe('readJsonl', () => {
     return target;
   }
 
-  async function read(target: string, options?: ReadJsonlOptions): Promise<JsonlRecord[]> {
-    const records: JsonlRecord[] = [];
+  async function read(target: string, options?: ReadJsonlOptions): Promise<InputRecord[]> {
+    const records: InputRecord[] = [];
     for await (const record of readJsonl(target, options)) records.push(record);
     return records;
   }

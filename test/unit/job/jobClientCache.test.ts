@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ModelSpec } from '../../../src/core/types';
-import type { JsonlRecord } from '../../../src/io/jsonl';
+import type { InputRecord } from '../../../src/io/readingPass';
 import { compileTemplate } from '../../../src/io/template';
 import { JobClient } from '../../../src/job/jobClient';
 import { chatCompletionBody } from '../../../src/llm/openAiChatClient';
@@ -12,7 +12,7 @@ import type { ChatRequest } from '../../../src/llm/chatBackend';
 
 const MODEL: ModelSpec = { id: 'mini', inputPer1M: 1, outputPer1M: 2 };
 const BASE_URL = 'http://127.0.0.1:9/v1';
-const record = (line: number, text: string): JsonlRecord => ({ line, value: { text } });
+const record = (line: number, text: string): InputRecord => ({ line, value: { text } });
 
 describe('JobClient answering from the cache', () => {
   let dir: string;

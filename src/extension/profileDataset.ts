@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
-import { readFirstRecord } from '../io/jsonl';
+import { readFirstRecord } from '../io/records';
 import { draftTemplate, TASK_PLACEHOLDER } from '../io/template';
 import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfigs } from '../job/findConfig';

@@ -40,21 +40,6 @@ export function readJsonl(file: string, options: ReadJsonlOptions = {}): AsyncGe
 }
 
 /**
- * The first record of a file, reading no more of it than the first read
- * (1 MiB): undefined when the file holds no record or its first line is not
- * one (the caller only wants an example).
- */
-export async function readFirstRecord(file: string): Promise<InputRecord | undefined> {
-  try {
-    for await (const record of readJsonl(file)) return record;
-  } catch (error) {
-    if (error instanceof InputError && error.line !== undefined) return undefined;
-    throw error;
-  }
-  return undefined;
-}
-
-/**
  * The parsing loop. It splits lines on the byte 0x0A, which never occurs
  * inside a multi-byte UTF-8 character, so a character split between two reads
  * is reassembled with its line. It yields one batch per read, because awaiting

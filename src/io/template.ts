@@ -3,7 +3,9 @@
  *
  * - A placeholder names a field by a dotted path: `{{ticket.body}}`, and an
  *   array element by its index: `{{items.0}}`. Spaces inside the braces are
- *   ignored (`{{ ticket.body }}`). Keys that contain a dot cannot be named.
+ *   ignored (`{{ ticket.body }}`), not those inside a name (`{{first name}}`,
+ *   as a CSV header may have it). A name in double quotes is one key as it
+ *   is, dots and all: `{{"price.usd"}}` (JSON's string syntax).
  * - Strings are inserted as they are, numbers and booleans as `String()` gives
  *   them, objects and arrays as compact JSON, and `null` as `null`: like a
  *   value nested in an object, and visible in the prompt instead of a silent gap.
@@ -45,8 +47,25 @@ export const TASK_PLACEHOLDER = '<<Write the task here: what should the model do
  * the person to edit.
  */
 export function draftTemplate(example: Record<string, unknown> | undefined): string {
-  const fields = Object.keys(example ?? {}).filter((key) => !key.includes('.') && parseFieldPath(key) !== undefined);
-  return `${TASK_PLACEHOLDER}\n\n${fields.map((f) => `${f}: {{${f}}}`).join('\n')}\n`;
+  const fields = Object.keys(example ?? {}).filter((key) => key.trim() !== '' && !key.includes('}}'));
+  return `${TASK_PLACEHOLDER}\n\n${fields.map((f) => `${f}: {{${placeholderFor(f)}}}`).join('\n')}\n`;
+}
+
+/** How a placeholder names a top-level key: as it is where that reads back as the key, else quoted. */
+function placeholderFor(key: string): string {
+  const path = parseFieldPath(key);
+  return path !== undefined && path.length === 1 ? key : JSON.stringify(key);
+}
+
+/** The one key a quoted name holds (`"price.usd"`), or undefined when the name is not quoted. */
+function quotedKey(field: string): string[] | undefined {
+  if (field.length < 2 || !field.startsWith('"') || !field.endsWith('"')) return undefined;
+  try {
+    const key: unknown = JSON.parse(field);
+    return typeof key === 'string' && key !== '' ? [key] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Words that join a list of labels but are not labels themselves ("one or two sentences"). */
@@ -103,9 +122,11 @@ export function compileTemplate(source: string, name = 'template'): Template {
       throw new Error(`${name}:${locate(source, open)}: "{{" is not closed by "}}"`);
     }
     const field = source.slice(open + 2, close).trim();
-    const path = parseFieldPath(field);
+    const path = quotedKey(field) ?? parseFieldPath(field);
     if (path === undefined) {
-      throw new Error(`${name}:${locate(source, open)}: "${source.slice(open, close + 2)}" is not a field name (write {{field}} or {{field.nested}})`);
+      throw new Error(
+        `${name}:${locate(source, open)}: "${source.slice(open, close + 2)}" is not a field name (write {{field}}, {{field.nested}} or {{"a name with.dots"}})`,
+      );
     }
     literals.push(source.slice(position, open));
     placeholders.push({ field, path });

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { answersMatch, describeAnswerRule, extractAnswer } from '../io/answerExtraction';
+import { answersMatch, describeAnswerRule } from '../io/answerExtraction';
 import { DEFAULTS } from '../core/defaults';
-import { runSmart, type BulkAnswers, type ItemOutput, type RunOptions, type RunResult } from '../core/engine';
+import { runSmart, type BulkAnswers, type RunOptions, type RunResult } from '../core/engine';
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
-import { readJsonl } from '../io/jsonl';
+import { baseName, readRecords } from '../io/records';
 import type { InputRecord } from '../io/readingPass';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, BatchPreview, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
@@ -34,19 +34,24 @@ import { DisagreementSampler } from './disagreements';
 import { auditSetup, type AuditSetup } from './audit';
 import { evidenceFileFor, evidenceHeader, evidenceLine, readEvidence } from './evidence';
 import { OrderedWriter } from './orderedWriter';
+import { outputFormatOf, outputText } from './outputFormat';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
 import { orderSeed, type OrderSeed } from './runSeed';
 
-/** The files a job on `input` writes: beside it, plus the cache and the evidence under `.smart/`. */
 /** How a run's report file name ends (`<name>.smart-report.json`). */
 export const REPORT_SUFFIX = '.smart-report.json';
 
+/**
+ * The files a job on `input` writes: beside it, plus the cache and the
+ * evidence under `.smart/`. The outputs are in the input's format where
+ * Smart writes it (`items.csv` gives `items.smart.csv`), else JSONL.
+ */
 export function jobFiles(input: string): { output: string; report: string; cache: string; evidence: string } {
   const dir = path.dirname(input);
-  const base = path.basename(input).replace(/\.jsonl$/i, '');
+  const base = baseName(input);
   return {
-    output: path.join(dir, `${base}.smart.jsonl`),
+    output: path.join(dir, `${base}.smart.${outputFormatOf(input)}`),
     report: path.join(dir, `${base}${REPORT_SUFFIX}`),
     cache: ResponseCache.fileFor(input),
     evidence: evidenceFileFor(input),
@@ -493,11 +498,7 @@ function runEngine(
               answer: rule,
             }),
           );
-          const writer = new OrderedWriter<InputRecord>(
-            out,
-            (o) => outputLine(rule, o),
-            (error) => writeFailed.abort(error),
-          );
+          const writer = new OrderedWriter<InputRecord>(out, outputText(outputFormatOf(options.input), rule), (error) => writeFailed.abort(error));
           const result = await runSmart({
             ...engineOptions(options, engine),
             ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
@@ -579,12 +580,6 @@ async function answeredByCache(
     if (error instanceof NotCached) return false;
     throw error;
   }
-}
-
-/** An output line: the item as it was, and what Smart adds under `smart`. */
-function outputLine(rule: SmartConfig['answer'], o: ItemOutput<InputRecord>): string {
-  const raw = o.completion.text;
-  return JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(rule, raw), model: o.model, raw } });
 }
 
 /**
@@ -717,7 +712,7 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
   const system = options.config.system ?? '';
   let count = 0;
   let fingerprint: FileFingerprint | undefined;
-  const records = readJsonl(input, {
+  const records = readRecords(input, {
     skipInvalid: options.skipInvalid === true,
     onInvalid: skip,
     onFingerprint: (seen) => (fingerprint = seen),
@@ -750,7 +745,7 @@ function nothingToProcess(checked: CheckedInput): string {
 async function* validRecords(input: string, checked: CheckedInput, signal: AbortSignal | undefined): AsyncGenerator<InputRecord> {
   let count = 0;
   // Lines already found bad were reported by the validation pass; skip them silently here.
-  for await (const record of readJsonl(input, { skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
+  for await (const record of readRecords(input, { skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
     if (checked.skipped.has(record.line)) continue;
     // Before the end of the pass shows it, more items than counted mean new lines (edited in place, same size).
     if (++count > checked.count) throw new InputChangedError(input, `more than the ${checked.count} items it had`);

@@ -3,7 +3,8 @@ import { appendFileSync, renameSync, truncateSync, utimesSync, writeFileSync } f
 import * as path from 'node:path';
 import type { FileFingerprint } from '../../../src/io/fileFingerprint';
 import { InputChangedError, InputError } from '../../../src/io/inputError';
-import { readFirstRecord, readJsonl, type ReadJsonlOptions } from '../../../src/io/jsonl';
+import { readJsonl, type ReadJsonlOptions } from '../../../src/io/jsonl';
+import { readFirstRecord } from '../../../src/io/records';
 import type { InputRecord } from '../../../src/io/readingPass';
 import { tempFolderPerTest } from '../../support/files';
 

@@ -54,7 +54,9 @@ describe('compileTemplate', () => {
   it('names the template and position of an unclosed "{{"', () => {
     assert.throws(() => compileTemplate('Hello {{name', 'prompt.txt'), { message: 'prompt.txt:1:7: "{{" is not closed by "}}"' });
     assert.throws(() => compileTemplate('line one\n  {{a {{b}}', 'prompt.txt'), { message: 'prompt.txt:2:3: "{{" is not closed by "}}"' });
-    assert.throws(() => compileTemplate('{{ }}'), { message: 'template:1:1: "{{ }}" is not a field name (write {{field}} or {{field.nested}})' });
+    assert.throws(() => compileTemplate('{{ }}'), {
+      message: 'template:1:1: "{{ }}" is not a field name (write {{field}}, {{field.nested}} or {{"a name with.dots"}})',
+    });
     assert.throws(() => compileTemplate('{{a..b}}'), /is not a field name/);
     assert.throws(() => compileTemplate('{{{a}}}'), /is not a field name/);
   });
@@ -90,14 +92,14 @@ describe('labelsNamedIn', () => {
 });
 
 describe('draftTemplate', () => {
-  it('names each top-level field a placeholder can name, and renders the record it came from', () => {
+  it('names each top-level field, quoting a name that holds dots or spaces at its ends, and renders the record it came from', () => {
     const example = { id: 7, text: 'hello', 'first name': 'Ada', 'a.b': 1, ' pad': 2, meta: { x: 1 } };
     const draft = draftTemplate(example);
-    assert.equal(draft, `${TASK_PLACEHOLDER}\n\nid: {{id}}\ntext: {{text}}\nfirst name: {{first name}}\nmeta: {{meta}}\n`);
+    assert.equal(draft, `${TASK_PLACEHOLDER}\n\nid: {{id}}\ntext: {{text}}\nfirst name: {{first name}}\na.b: {{"a.b"}}\n pad: {{" pad"}}\nmeta: {{meta}}\n`);
     // A draft is never sent as it is (issue 16, item 6).
     assert.match(taskMissing(draft)!, /^still holds <<Write the task here: .*>>: write the task in its place \(the run sends nothing until then\)$/);
     assert.equal(taskMissing(draft.replace(TASK_PLACEHOLDER, 'Is this spam? Answer spam or ham.')), undefined);
-    assert.match(compileTemplate(draft).render(example, { file: 'f', line: 1 }), /id: 7\ntext: hello\nfirst name: Ada\nmeta: \{"x":1\}/);
+    assert.match(compileTemplate(draft).render(example, { file: 'f', line: 1 }), /id: 7\ntext: hello\nfirst name: Ada\na\.b: 1\n pad: 2\nmeta: \{"x":1\}/);
     assert.equal(draftTemplate(undefined), `${TASK_PLACEHOLDER}\n\n\n`);
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * The items of an input file, whatever its format: JSONL (one object a
+ * line), CSV and TSV (a header row, then one item a row), or a JSON file
+ * holding one array of objects. The format is told by the file's extension;
+ * every reader streams, keeps memory flat, names the line of every bad
+ * item, and watches the file for changes between passes.
+ */
+import * as path from 'node:path';
+import { readDelimited } from './delimited';
+import { InputError } from './inputError';
+import { readJsonArray } from './jsonArray';
+import { readJsonl } from './jsonl';
+import type { InputRecord, ReadingPassOptions } from './readingPass';
+
+/** The formats Smart reads. */
+export const INPUT_FORMATS = ['jsonl', 'csv', 'tsv', 'json'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** The extensions of each format (lower case). */
+const EXTENSIONS: Readonly<Record<InputFormat, readonly string[]>> = {
+  jsonl: ['.jsonl', '.ndjson'],
+  csv: ['.csv'],
+  tsv: ['.tsv', '.tab'],
+  json: ['.json'],
+};
+
+/** The format of a file by its extension; undefined for one Smart does not read. */
+export function formatOf(file: string): InputFormat | undefined {
+  const extension = path.extname(file).toLowerCase();
+  return INPUT_FORMATS.find((format) => EXTENSIONS[format].includes(extension));
+}
+
+/** The format of an input file. @throws InputError naming the formats Smart reads when its extension is none of theirs. */
+export function inputFormatOf(file: string): InputFormat {
+  const format = formatOf(file);
+  if (format === undefined) {
+    const known = INPUT_FORMATS.flatMap((f) => EXTENSIONS[f]).join(', ');
+    throw new InputError({ file }, `is not a file Smart reads (its name should end in ${known})`);
+  }
+  return format;
+}
+
+/** The file's name without its format's extension: `data/items.csv` gives `items`. */
+export function baseName(file: string): string {
+  const name = path.basename(file);
+  return formatOf(file) === undefined ? name : name.slice(0, -path.extname(name).length);
+}
+
+/** Streams the items of an input file, in order (see each format's reader). */
+export function readRecords(file: string, options: ReadingPassOptions = {}): AsyncGenerator<InputRecord> {
+  const format = inputFormatOf(file);
+  switch (format) {
+    case 'jsonl':
+      return readJsonl(file, options);
+    case 'csv':
+      return readDelimited(file, { ...options, delimiter: ',' });
+    case 'tsv':
+      return readDelimited(file, { ...options, delimiter: '\t' });
+    case 'json':
+      return readJsonArray(file, options);
+  }
+}
+
+/**
+ * The first item of a file, reading no more of it than it must: undefined
+ * when it holds none or its first is not one (the caller only wants an
+ * example).
+ */
+export async function readFirstRecord(file: string): Promise<InputRecord | undefined> {
+  try {
+    for await (const record of readRecords(file)) return record;
+  } catch (error) {
+    if (error instanceof InputError && error.line !== undefined) return undefined;
+    throw error;
+  }
+  return undefined;
+}

@@ -22,16 +22,20 @@ import { disagreementSummary } from '../text/disagreements';
 import { auditCommand } from './auditCommand';
 import { formatReport } from './reportSummary';
 
-const USAGE = `Usage: smart profile <file.jsonl> [options]
+const USAGE = `Usage: smart profile <file> [options]
        smart verify <file.smart-report.json>
-       smart audit <file.jsonl> [--export FILE | --import FILE]
+       smart audit <file> [--export FILE | --import FILE]
 
 Profiles cheaper models against the reference on a random sample of the file,
 then processes the rest with the cheapest model or mix whose outputs, with the
 stated confidence, agree with the reference on at least the target share of the
 file's items (the default strategy, auto; the paper's strategies bound an
-expected rate instead). Writes <name>.smart.jsonl and <name>.smart-report.json
-beside the input.
+expected rate instead). Writes <name>.smart.jsonl (.smart.csv, .smart.tsv for
+those inputs) and <name>.smart-report.json beside the input.
+
+The file is JSONL (one JSON object a line), CSV or TSV with a header row, or a
+JSON file holding one array of objects; a template names a field as
+{{field}}, {{nested.field}}, {{a column name}} or {{"name.with.dots"}}.
 
 Options (each overrides smart.config.json):
   --config FILE        config file (default: smart.config.json beside the input, else in the current folder)
@@ -279,7 +283,7 @@ function batchFolderFrom(values: CommandLine['values']): { dir: string; importin
 function profileInput(positionals: readonly string[]): string {
   const [command, input, ...extra] = positionals;
   if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the commands are "profile", "verify" and "audit"`);
-  if (!input) throw new UsageError('name the .jsonl file to process: smart profile <file.jsonl>');
+  if (!input) throw new UsageError('name the file to process: smart profile <file> (.jsonl, .csv, .tsv or .json)');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
   return input;
@@ -394,7 +398,7 @@ function verify(args: readonly string[]): number {
 /** `smart audit <file.jsonl>`: label the judge's pairs on a terminal, or export and import them. */
 function audit(args: readonly string[], values: CommandLine['values']): Promise<number> {
   const [input, ...extra] = args;
-  if (!input) throw new UsageError('name the .jsonl file whose run to audit: smart audit <file.jsonl>');
+  if (!input) throw new UsageError('name the file whose run to audit: smart audit <file>');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   if (values.export !== undefined && values.import !== undefined) throw new UsageError('give --export or --import, not both');
   return auditCommand({

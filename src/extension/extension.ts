@@ -8,7 +8,7 @@ import { pendingRun } from '../text/batch';
 import { ApiKeys } from './apiKeys';
 import { commands, type CommandHost } from './commands';
 import { CostPanel } from './costPanel';
-import { watchJsonlFiles } from './jsonlContext';
+import { watchDatasetFiles } from './datasetFiles';
 import { RunController, type RunRequest } from './runController';
 import { readSettings } from './settings';
 import { tickStep, tickStepsDoneBefore } from './walkthroughSteps';
@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log, runs, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, CostPanel.serializer(context.extensionUri, runs)));
   for (const [id, run] of Object.entries(commands(host))) context.subscriptions.push(registerCommand(id, run, log));
   // Keeps Profile Dataset in the palette only while a .jsonl file is at hand.
-  context.subscriptions.push(watchJsonlFiles((present) => vscode.commands.executeCommand('setContext', 'smart.jsonlInWorkspace', present)));
+  context.subscriptions.push(watchDatasetFiles((present) => vscode.commands.executeCommand('setContext', 'smart.datasetInWorkspace', present)));
   void offerPendingBatches(runs, log);
   void showNewestReport(runs, log);
   tickStepsDoneBefore(readSettings());

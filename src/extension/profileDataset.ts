@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
-import { readFirstRecord } from '../io/records';
+import { formatOf, readFirstRecord } from '../io/records';
+import { findDatasets, isDataset } from './datasetFiles';
 import { draftTemplate, TASK_PLACEHOLDER } from '../io/template';
 import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfigs } from '../job/findConfig';
@@ -45,7 +46,9 @@ export interface PreparedRun {
 export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOptions = {}): Promise<PreparedRun | undefined> {
   const input = uri ?? (await pickInput());
   if (!input) return undefined;
-  if (!input.fsPath.toLowerCase().endsWith('.jsonl')) throw new Error(`${vscode.workspace.asRelativePath(input)} is not a .jsonl file.`);
+  if (formatOf(input.fsPath) === undefined) {
+    throw new Error(`${vscode.workspace.asRelativePath(input)} is not a file Smart reads: a .jsonl, .csv, .tsv or .json file.`);
+  }
 
   const chosen = options.config ? loadConfig(options.config) : await chooseConfig(input);
   if (!chosen) return undefined;
@@ -89,15 +92,17 @@ async function chooseMode(config: SmartConfig, batchSetting: boolean): Promise<S
 
 async function pickInput(): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.fsPath.toLowerCase().endsWith('.jsonl')) return active;
-  const files = (await vscode.workspace.findFiles('**/*.jsonl', '{**/node_modules/**,**/.smart/**}', 500)).filter((f) => !f.fsPath.endsWith('.smart.jsonl'));
+  if (active && isDataset(active)) return active;
+  const files = await findDatasets(500);
   if (files.length === 0) {
-    void vscode.window.showInformationMessage('Smart: there is no .jsonl file in this workspace to profile.');
+    void vscode.window.showInformationMessage(
+      'Smart: there is no dataset in this workspace to profile (a .jsonl, .csv or .tsv file; a .json file from its right-click).',
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
     files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-    { title: 'Smart: Profile Dataset', placeHolder: 'Which JSONL file?' },
+    { title: 'Smart: Profile Dataset', placeHolder: 'Which dataset?' },
   );
   return picked?.uri;
 }

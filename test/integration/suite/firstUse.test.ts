@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { addEndpointOrModel, type Prompter } from '../../../src/extension/addEndpointOrModel';
 import { endpointChoices } from '../../../src/extension/endpointChoices';
-import { watchJsonlFiles } from '../../../src/extension/jsonlContext';
+import { watchDatasetFiles } from '../../../src/extension/datasetFiles';
 import { stopActions } from '../../../src/extension/stopActions';
 import { configChoices } from '../../../src/extension/profileDataset';
 import { choicesFileFor, recallChoices, rememberChoices } from '../../../src/extension/wizardChoices';
@@ -609,7 +609,7 @@ describe('Smart for a first user', function () {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(path.join(dir, '.smart'), { recursive: true });
       const seen: boolean[] = [];
-      const watch = watchJsonlFiles((present) => seen.push(present), vscode.Uri.file(dir));
+      const watch = watchDatasetFiles((present) => seen.push(present), vscode.Uri.file(dir));
       try {
         await poll(
           () => seen.length,

@@ -1,0 +1,71 @@
+import * as assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { readRecords } from '../../../src/io/records';
+import { loadConfig } from '../../../src/job/config';
+import { jobFiles, runJob } from '../../../src/job/runJob';
+import { tempFolderPerTest } from '../../support/files';
+import { withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
+import { spamJobConfig } from '../../support/spamJob';
+
+/** `big` right on every message, `mid` wrong on one in 25, `tiny` on every other. */
+function answer(model: string, messages: readonly TestMessage[]): string {
+  const i = Number(/message (\d+)/.exec(messages[messages.length - 1].content)![1]);
+  const wrong = (model === 'mid' && i % 25 === 7) || (model === 'tiny' && i % 2 === 1);
+  return (i % 3 === 0) !== wrong ? 'Spam.' : 'Ham.';
+}
+
+const ROWS = Array.from({ length: 900 }, (_, i) => ({
+  id: String(i),
+  'the text': `message ${i}, "quoted"\nand a second line`,
+  note: i % 7 === 0 ? '' : `n${i}`,
+}));
+
+/** The same rows in each format Smart reads. */
+const FORMATS: Record<string, (rows: typeof ROWS) => string> = {
+  'items.jsonl': (rows) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
+  'items.csv': (rows) => ['id,the text,note', ...rows.map((r) => [r.id, `"${r['the text'].replace(/"/g, '""')}"`, r.note].join(','))].join('\r\n') + '\r\n',
+  'items.tsv': (rows) => ['id\tthe text\tnote', ...rows.map((r) => [r.id, `"${r['the text'].replace(/"/g, '""')}"`, r.note].join('\t'))].join('\n') + '\n',
+  'items.json': (rows) => JSON.stringify(rows, null, 2),
+};
+
+describe('one job from every input format (issue 18)', function () {
+  this.timeout(120_000);
+  const folder = tempFolderPerTest('smart-formats-');
+
+  it('pays the same calls and writes the same answers from JSONL, CSV, TSV and a JSON array, each output in its format', async () => {
+    const results = new Map<string, { paid: Record<string, number>; answers: string[]; cost: number }>();
+    for (const [name, write] of Object.entries(FORMATS)) {
+      await withOpenAiTestServer({ answer }, async (server) => {
+        const dir = path.join(folder(), name.replace('.', '-'));
+        const input = path.join(dir, name);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(input, write(ROWS));
+        writeFileSync(path.join(dir, 'prompt.txt'), 'Label this message as spam or ham: {{the text}}');
+        const config = path.join(dir, 'smart.config.json');
+        writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL, timeoutMs: 5000 }, { seed: 5 })));
+        const { report, files } = await runJob({ input, config: loadConfig(config) });
+        assert.equal(path.extname(files.output), name.endsWith('.csv') ? '.csv' : name.endsWith('.tsv') ? '.tsv' : '.jsonl', files.output);
+        assert.equal(files.output, jobFiles(input).output);
+        const answers: string[] = [];
+        const originals: unknown[] = [];
+        for await (const { value } of readRecords(files.output)) {
+          const smart = value.smart as { output: string; model: string } | undefined;
+          answers.push(smart ? `${smart.output} ${smart.model}` : `${String(value.smart_output)} ${String(value.smart_model)}`);
+          const { smart: _s, smart_output: _o, smart_model: _m, smart_raw: _r, ...original } = value;
+          originals.push(original);
+        }
+        assert.deepEqual(originals, ROWS, `${name}: the rows did not come back as they were`);
+        assert.equal(server.maxPaidPerRequest(), 1);
+        results.set(name, { paid: server.counts().paidPerKey, answers, cost: report.totalCost });
+      });
+    }
+    const [first, ...rest] = [...results.entries()];
+    for (const [name, got] of rest) {
+      assert.deepEqual(got.paid, first[1].paid, `${name} paid other calls than ${first[0]}`);
+      assert.deepEqual(got.answers, first[1].answers, `${name} wrote other answers than ${first[0]}`);
+      assert.equal(got.cost, first[1].cost);
+    }
+    assert.ok(readFileSync(path.join(folder(), 'items-csv', 'items.smart.csv'), 'utf8').startsWith('id,the text,note,smart_output,smart_model,smart_raw\n'));
+  });
+});

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobReport } from '../../../src/job/runJob';
@@ -61,6 +61,41 @@ describe('Smart in VS Code', function () {
       assert.ok(onDisk.guarantee.statement.length > 0);
       assert.ok(server.requests.length > 0 && server.requests.every((r) => r.authorization === `Bearer ${KEY}`), 'the stored key was not sent');
     });
+  });
+
+  it('profiles a .csv file as the Explorer offers it, and opens the output .csv, every row and column kept (issue 18)', async () => {
+    const settings = vscode.workspace.getConfiguration('smart');
+    await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
+    try {
+      await withServer(undefined, async (server) => {
+        const { input: jsonl, config } = job('csv-run', 200, server.baseURL, { candidates: ['cheap'] });
+        // The same rows as a CSV with a header, a quoted comma in each text.
+        const rows = readFileSync(jsonl, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { id: number; text: string });
+        const input = jsonl.replace(/\.jsonl$/, '.csv');
+        writeFileSync(input, ['id,text', ...rows.map((r) => `${r.id},"${r.text}, as written"`)].join('\n') + '\n');
+        await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+          config,
+          yes: true,
+          force: true,
+        });
+        assert.ok(report, 'the run returned no report (see the Smart log)');
+        const output = input.replace(/\.csv$/, '.smart.csv');
+        const shown = vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === output);
+        assert.ok(shown, 'the output .csv is not shown');
+        const lines = readFileSync(output, 'utf8').trim().split('\n');
+        assert.equal(lines[0], 'id,text,smart_output,smart_model,smart_raw');
+        assert.equal(lines.length, 201);
+        lines.slice(1).forEach((line, i) => assert.ok(line.startsWith(`${rows[i].id},"${rows[i].text}, as written",`), line));
+      });
+    } finally {
+      await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   it("shows each run's output in the group of the last one, not in yet another group (issue 16, item 12)", async () => {

@@ -6,7 +6,7 @@
  * 1. 100,000 short items (flags: --items N, --latency-ms N, --concurrency N);
  * 2. a 1 GB input (100,000 items of about 10 KB each: the prompt uses a short
  *    field, the rest rides along into the output), to show that memory stays
- *    flat however large the file (skip with --no-large).
+ *    flat however large the file, as JSONL and as CSV (skip with --no-large).
  *
  * 3. appending lines as the response cache does (written, left to the system
  *    to flush) and as the batch journal and the audit do (each flushed to the
@@ -45,12 +45,17 @@ function answer(model: string, messages: readonly TestMessage[]): string {
   return (i % 3 === 0) !== wrong ? 'spam' : 'ham';
 }
 
-async function writeInput(file: string, items: number, padding: number): Promise<void> {
+/** Writes `items` items, each with `padding` characters riding along, as JSONL or as CSV with a header row. */
+async function writeInput(file: string, items: number, padding: number, format: 'jsonl' | 'csv'): Promise<void> {
   const out = createWriteStream(file);
   const pad = 'x'.repeat(padding);
-  for (let i = 0; i < items; i++) {
-    const line = JSON.stringify({ id: i, text: `item ${i}: hello`, ...(padding > 0 ? { document: pad } : {}) }) + '\n';
+  const write = async (line: string): Promise<void> => {
     if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  };
+  if (format === 'csv') await write(padding > 0 ? 'id,text,document\n' : 'id,text\n');
+  for (let i = 0; i < items; i++) {
+    if (format === 'jsonl') await write(JSON.stringify({ id: i, text: `item ${i}: hello`, ...(padding > 0 ? { document: pad } : {}) }) + '\n');
+    else await write(`${i},"item ${i}: hello"${padding > 0 ? `,${pad}` : ''}\n`);
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
@@ -102,11 +107,14 @@ async function main(): Promise<void> {
       `bench:io on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; server latency ${latencyMs} ms, ` +
         `${concurrency} calls in flight${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`,
     );
-    const cases = [{ name: `${count(items)} short items`, padding: 0 }];
-    if (!values['no-large']) cases.push({ name: `${count(items)} items of ~10 KB`, padding: 10_000 });
+    const cases: Array<{ name: string; padding: number; format: 'jsonl' | 'csv' }> = [{ name: `${count(items)} short items`, padding: 0, format: 'jsonl' }];
+    if (!values['no-large']) {
+      cases.push({ name: `${count(items)} items of ~10 KB, JSONL`, padding: 10_000, format: 'jsonl' });
+      cases.push({ name: `${count(items)} items of ~10 KB, CSV`, padding: 10_000, format: 'csv' });
+    }
     for (const c of cases) {
-      const input = path.join(dir, `${c.padding ? 'large' : 'short'}.jsonl`);
-      await writeInput(input, items, c.padding);
+      const input = path.join(dir, `${c.padding ? 'large' : 'short'}.${c.format}`);
+      await writeInput(input, items, c.padding, c.format);
       const size = statSync(input).size;
       const callsBefore = server.counts().paid;
       const { seconds, maxRssMb } = await runCli(input, config, heapMb);
@@ -117,6 +125,7 @@ async function main(): Promise<void> {
           `(${count(calls / seconds)}/s), peak memory ${count(maxRssMb)} MB`,
       );
       rmSync(input);
+      for (const output of ['short', 'large'].flatMap((b) => [`${b}.smart.jsonl`, `${b}.smart.csv`])) rmSync(path.join(dir, output), { force: true });
       rmSync(path.join(dir, '.smart'), { recursive: true, force: true });
     }
     appendCase(dir);
@@ -155,7 +164,7 @@ async function batchCase(items: number, heapMb: number | undefined): Promise<voi
       `bench:io --batch on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; the test server in this process${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`,
     );
     const input = path.join(dir, 'short.jsonl');
-    await writeInput(input, items, 0);
+    await writeInput(input, items, 0, 'jsonl');
     const { seconds, maxRssMb } = await runCli(input, config, heapMb);
     const counts = server.counts();
     const batches = server.batches();

@@ -33,8 +33,8 @@ file's items (the default strategy, auto; the paper's strategies bound an
 expected rate instead). Writes <name>.smart.jsonl (.smart.csv, .smart.tsv for
 those inputs) and <name>.smart-report.json beside the input.
 
-The file is JSONL (one JSON object a line), CSV or TSV with a header row, or a
-JSON file holding one array of objects; a template names a field as
+The file is JSONL (one JSON object a line), CSV or TSV with a header row, a
+JSON file holding one array of objects, or Parquet; a template names a field as
 {{field}}, {{nested.field}}, {{a column name}} or {{"name.with.dots"}}.
 
 Options (each overrides smart.config.json):
@@ -283,7 +283,7 @@ function batchFolderFrom(values: CommandLine['values']): { dir: string; importin
 function profileInput(positionals: readonly string[]): string {
   const [command, input, ...extra] = positionals;
   if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the commands are "profile", "verify" and "audit"`);
-  if (!input) throw new UsageError('name the file to process: smart profile <file> (.jsonl, .csv, .tsv or .json)');
+  if (!input) throw new UsageError('name the file to process: smart profile <file> (.jsonl, .csv, .tsv, .json or .parquet)');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
   return input;

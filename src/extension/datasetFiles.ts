@@ -8,7 +8,7 @@ const SMART_FILES = '{**/node_modules/**,**/.smart/**,**/*.smart.*,**/*.smart-re
  * JSON, which a workspace holds for much else (settings, manifests); a JSON
  * array of items is profiled from its own right-click.
  */
-export const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,tab}';
+export const DATASET_GLOB = '**/*.{jsonl,ndjson,csv,tsv,tab,parquet}';
 /** Events come in bursts (a folder copied, a checkout): one look after the burst is enough. */
 const SETTLE_MS = 200;
 

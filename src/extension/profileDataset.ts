@@ -47,7 +47,7 @@ export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOp
   const input = uri ?? (await pickInput());
   if (!input) return undefined;
   if (formatOf(input.fsPath) === undefined) {
-    throw new Error(`${vscode.workspace.asRelativePath(input)} is not a file Smart reads: a .jsonl, .csv, .tsv or .json file.`);
+    throw new Error(`${vscode.workspace.asRelativePath(input)} is not a file Smart reads: a .jsonl, .csv, .tsv, .json or .parquet file.`);
   }
 
   const chosen = options.config ? loadConfig(options.config) : await chooseConfig(input);
@@ -96,7 +96,7 @@ async function pickInput(): Promise<vscode.Uri | undefined> {
   const files = await findDatasets(500);
   if (files.length === 0) {
     void vscode.window.showInformationMessage(
-      'Smart: there is no dataset in this workspace to profile (a .jsonl, .csv or .tsv file; a .json file from its right-click).',
+      'Smart: there is no dataset in this workspace to profile (a .jsonl, .csv, .tsv or .parquet file; a .json file from its right-click).',
     );
     return undefined;
   }

@@ -38,8 +38,13 @@ export interface ReadingPassOptions {
   expect?: FileFingerprint;
 }
 
-/** A format's parser: the file's bytes in, batches of records and errors out, in file order. */
-export type RecordParser<T> = (chunks: AsyncIterable<Buffer>) => AsyncGenerator<(T | InputError)[]>;
+/**
+ * A format's parser: the file's bytes in, batches of records and errors out,
+ * in file order. `watched` says whether the pass watches the file, so that
+ * a parser that reads the file its own way (Parquet, by row group) knows
+ * whether the bytes must still go through.
+ */
+export type RecordParser<T> = (chunks: AsyncIterable<Buffer>, watched: boolean) => AsyncGenerator<(T | InputError)[]>;
 
 const DEFAULT_READ_SIZE = 1 << 20;
 
@@ -70,11 +75,11 @@ async function* passBatches<T>(file: string, options: ReadingPassOptions, parse:
     throw error;
   }
   const stream = handle.createReadStream({ highWaterMark: options.highWaterMark ?? DEFAULT_READ_SIZE });
-  if (!watch) return yield* parse(checked(stream, undefined, signal));
+  if (!watch) return yield* parse(checked(stream, undefined, signal), false);
   /** Whether the pass came to its end (or to an error) rather than being stopped early by its reader. */
   let ended = false;
   try {
-    yield* parse(checked(stream, watch, signal));
+    yield* parse(checked(stream, watch, signal), true);
     ended = true;
     const fingerprint = await watch.end();
     options.onFingerprint?.(fingerprint);

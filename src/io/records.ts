@@ -1,7 +1,7 @@
 /**
  * The items of an input file, whatever its format: JSONL (one object a
- * line), CSV and TSV (a header row, then one item a row), or a JSON file
- * holding one array of objects. The format is told by the file's extension;
+ * line), CSV and TSV (a header row, then one item a row), a JSON file
+ * holding one array of objects, or Parquet (one item a row). The format is told by the file's extension;
  * every reader streams, keeps memory flat, names the line of every bad
  * item, and watches the file for changes between passes.
  */
@@ -10,10 +10,11 @@ import { readDelimited } from './delimited';
 import { InputError } from './inputError';
 import { readJsonArray } from './jsonArray';
 import { readJsonl } from './jsonl';
+import { readParquet } from './parquet';
 import type { InputRecord, ReadingPassOptions } from './readingPass';
 
 /** The formats Smart reads. */
-export const INPUT_FORMATS = ['jsonl', 'csv', 'tsv', 'json'] as const;
+export const INPUT_FORMATS = ['jsonl', 'csv', 'tsv', 'json', 'parquet'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 /** The extensions of each format (lower case). */
@@ -22,6 +23,7 @@ const EXTENSIONS: Readonly<Record<InputFormat, readonly string[]>> = {
   csv: ['.csv'],
   tsv: ['.tsv', '.tab'],
   json: ['.json'],
+  parquet: ['.parquet'],
 };
 
 /** The format of a file by its extension; undefined for one Smart does not read. */
@@ -58,6 +60,8 @@ export function readRecords(file: string, options: ReadingPassOptions = {}): Asy
       return readDelimited(file, { ...options, delimiter: '\t' });
     case 'json':
       return readJsonArray(file, options);
+    case 'parquet':
+      return readParquet(file, options);
   }
 }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { readRecords } from '../../../src/io/records';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob } from '../../../src/job/runJob';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { tempFolderPerTest } from '../../support/files';
 import { withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
 import { spamJobConfig } from '../../support/spamJob';
@@ -25,18 +26,25 @@ const ROWS = Array.from({ length: 900 }, (_, i) => ({
 const SMART_KEYS = new Set(['smart', 'smart_output', 'smart_model', 'smart_raw']);
 
 /** The same rows in each format Smart reads. */
-const FORMATS: Record<string, (rows: typeof ROWS) => string> = {
+const FORMATS: Record<string, (rows: typeof ROWS) => string | Buffer> = {
   'items.jsonl': (rows) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
   'items.csv': (rows) => ['id,the text,note', ...rows.map((r) => [r.id, `"${r['the text'].replace(/"/g, '""')}"`, r.note].join(','))].join('\r\n') + '\r\n',
   'items.tsv': (rows) => ['id\tthe text\tnote', ...rows.map((r) => [r.id, `"${r['the text'].replace(/"/g, '""')}"`, r.note].join('\t'))].join('\n') + '\n',
   'items.json': (rows) => JSON.stringify(rows, null, 2),
+  'items.parquet': (rows) =>
+    Buffer.from(
+      parquetWriteBuffer({
+        columnData: (['id', 'the text', 'note'] as const).map((name) => ({ name, data: rows.map((r) => r[name]), type: 'STRING' as const })),
+        rowGroupSize: 256,
+      }),
+    ),
 };
 
 describe('one job from every input format (issue 18)', function () {
   this.timeout(120_000);
   const folder = tempFolderPerTest('smart-formats-');
 
-  it('pays the same calls and writes the same answers from JSONL, CSV, TSV and a JSON array, each output in its format', async () => {
+  it('pays the same calls and writes the same answers from JSONL, CSV, TSV, a JSON array and Parquet, each output in its format', async () => {
     const results = new Map<string, { paid: Record<string, number>; answers: string[]; cost: number }>();
     for (const [name, write] of Object.entries(FORMATS)) {
       await withOpenAiTestServer({ answer }, async (server) => {

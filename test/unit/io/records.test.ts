@@ -7,6 +7,7 @@ import { InputChangedError, InputError } from '../../../src/io/inputError';
 import type { InputRecord, ReadingPassOptions } from '../../../src/io/readingPass';
 import { baseName, formatOf, inputFormatOf, readFirstRecord, readRecords } from '../../../src/io/records';
 import { outputFormatOf, outputText } from '../../../src/job/outputFormat';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { tempFolderPerTest } from '../../support/files';
 
 describe('input files beyond JSONL (issue 18)', () => {
@@ -47,10 +48,10 @@ describe('input files beyond JSONL (issue 18)', () => {
       ]);
       assert.throws(
         () => inputFormatOf('notes.txt'),
-        /notes\.txt: is not a file Smart reads \(its name should end in \.jsonl, \.ndjson, \.csv, \.tsv, \.tab, \.json\)/,
+        /notes\.txt: is not a file Smart reads \(its name should end in \.jsonl, \.ndjson, \.csv, \.tsv, \.tab, \.json, \.parquet\)/,
       );
       assert.deepEqual(['data/items.csv', 'items.jsonl', 'x.json', 'odd.txt'].map(baseName), ['items', 'items', 'x', 'odd.txt']);
-      assert.deepEqual(['items.csv', 'items.tsv', 'items.json', 'items.jsonl'].map(outputFormatOf), ['csv', 'tsv', 'jsonl', 'jsonl']);
+      assert.deepEqual(['items.csv', 'items.tsv', 'items.json', 'items.jsonl', 'items.parquet'].map(outputFormatOf), ['csv', 'tsv', 'jsonl', 'jsonl', 'jsonl']);
     });
   });
 
@@ -148,6 +149,43 @@ describe('input files beyond JSONL (issue 18)', () => {
         assert.deepEqual(original, records[i].value);
         assert.deepEqual([smart_output, smart_model, smart_raw], i === 0 ? ['yes', 'm', 'Yes.'] : ['no', 'm', 'no']);
       });
+    });
+  });
+
+  describe('Parquet', () => {
+    const table = (rowGroupSize: number): Buffer =>
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'id', data: [1n, 2n, 2n ** 60n, 4n, 5n], type: 'INT64' },
+            { name: 'the text', data: ['a', 'b', 'c, d', 'e\nf', '日本'], type: 'STRING' },
+            { name: 'address', data: [{ city: 'x' }, { city: 'y' }, { city: 'z' }, null, { city: 'w' }], type: 'JSON' },
+          ],
+          rowGroupSize,
+        }),
+      );
+
+    it('reads every row group in order, rows numbered from 1, 64-bit integers as numbers (strings past 2^53), nested values as objects', async () => {
+      for (const rowGroupSize of [2, 1000]) {
+        const records = await read(file(`items-${rowGroupSize}.parquet`, table(rowGroupSize)));
+        assert.deepEqual(records, [
+          { line: 1, value: { id: 1, 'the text': 'a', address: { city: 'x' } } },
+          { line: 2, value: { id: 2, 'the text': 'b', address: { city: 'y' } } },
+          { line: 3, value: { id: String(2n ** 60n), 'the text': 'c, d', address: { city: 'z' } } },
+          { line: 4, value: { id: 4, 'the text': 'e\nf', address: null } },
+          { line: 5, value: { id: 5, 'the text': '日本', address: { city: 'w' } } },
+        ]);
+      }
+    });
+
+    it('says a file is not Parquet, gives nothing for an empty one, and notices a change between two passes', async () => {
+      assert.match((await readError(file('fake.parquet', 'not parquet at all'))).message, /fake\.parquet: is not a Parquet file/);
+      assert.deepEqual(await read(file('empty.parquet', '')), []);
+      const target = file('changing.parquet', table(2));
+      let first: FileFingerprint | undefined;
+      assert.equal((await read(target, { onFingerprint: (f) => (first = f) })).length, 5);
+      writeFileSync(target, table(3));
+      await assert.rejects(read(target, { expect: first! }), InputChangedError);
     });
   });
 

@@ -1,5 +1,6 @@
 /**
  * Reading CSV and TSV files with a header row, streamed through `csv-parse`
+ * (a CSV's delimiter told from its header row: comma, semicolon, tab or pipe)
  * (quoted fields with delimiters, quotes and line breaks in them, a UTF-8
  * byte-order mark, `\r\n` line ends): each row is an item whose fields are
  * named by the header, every value a string (an empty cell an empty
@@ -7,12 +8,48 @@
  * open, is a malformed record naming its line; blank lines are skipped.
  */
 import { parse, type CsvError, type Info } from 'csv-parse';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InputError } from './inputError';
 import { readingPass, type InputRecord, type ReadingPassOptions } from './readingPass';
 
-/** The field delimiters Smart reads: a comma (CSV) and a tab (TSV). */
-export type Delimiter = ',' | '\t';
+/** The field delimiters Smart reads: a comma, a semicolon (CSV as spreadsheets write it where the comma is the decimal mark), a pipe, a tab (TSV). */
+export type Delimiter = ',' | ';' | '|' | '\t';
+
+const CANDIDATES: readonly Delimiter[] = [',', ';', '\t', '|'];
+/** Bytes looked at to tell a file's delimiter: its header row is in them. */
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * The delimiter of a CSV file, told from its header row: the candidate that
+ * occurs most often outside quotes (a comma when none does, or on a tie).
+ */
+export async function sniffDelimiter(file: string): Promise<Delimiter> {
+  let head: string;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const bytes = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await handle.read(bytes, 0, SNIFF_BYTES, 0);
+      head = bytes.toString('utf8', 0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The reading pass says what is wrong with the file.
+    return ',';
+  }
+  const counts = new Map<Delimiter, number>(CANDIDATES.map((c) => [c, 0]));
+  let quoted = false;
+  for (const char of head) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (char === '\n' || char === '\r')) break;
+    else if (!quoted && counts.has(char as Delimiter)) counts.set(char as Delimiter, counts.get(char as Delimiter)! + 1);
+  }
+  let best: Delimiter = ',';
+  for (const c of CANDIDATES) if (counts.get(c)! > counts.get(best)!) best = c;
+  return best;
+}
 
 export interface ReadDelimitedOptions extends ReadingPassOptions {
   readonly delimiter: Delimiter;
@@ -23,7 +60,7 @@ const BATCH = 256;
 
 /** Streams the rows of a CSV or TSV file as records named by its header, in order. */
 export function readDelimited(file: string, options: ReadDelimitedOptions): AsyncGenerator<InputRecord> {
-  return readingPass(file, options, (chunks) => parseRows(file, chunks, options.delimiter), options.delimiter === ',' ? 'CSV' : 'TSV');
+  return readingPass(file, options, (chunks) => parseRows(file, chunks, options.delimiter), options.delimiter === '\t' ? 'TSV' : 'CSV');
 }
 
 interface ParsedRow {

@@ -6,7 +6,7 @@
  * item, and watches the file for changes between passes.
  */
 import * as path from 'node:path';
-import { readDelimited } from './delimited';
+import { readDelimited, sniffDelimiter, type Delimiter } from './delimited';
 import { InputError } from './inputError';
 import { readJsonArray } from './jsonArray';
 import { readJsonl } from './jsonl';
@@ -55,7 +55,7 @@ export function readRecords(file: string, options: ReadingPassOptions = {}): Asy
     case 'jsonl':
       return readJsonl(file, options);
     case 'csv':
-      return readDelimited(file, { ...options, delimiter: ',' });
+      return readCsv(file, options);
     case 'tsv':
       return readDelimited(file, { ...options, delimiter: '\t' });
     case 'json':
@@ -63,6 +63,16 @@ export function readRecords(file: string, options: ReadingPassOptions = {}): Asy
     case 'parquet':
       return readParquet(file, options);
   }
+}
+
+/** A CSV file's rows, its delimiter told from its header row. */
+async function* readCsv(file: string, options: ReadingPassOptions): AsyncGenerator<InputRecord> {
+  yield* readDelimited(file, { ...options, delimiter: await sniffDelimiter(file) });
+}
+
+/** The delimiter of a CSV or TSV file's fields: a TSV's tab, or a CSV's told from its header row. */
+export function delimiterOf(file: string): Promise<Delimiter> {
+  return formatOf(file) === 'tsv' ? Promise.resolve('\t') : sniffDelimiter(file);
 }
 
 /**

@@ -4,12 +4,13 @@
  * JSONL an object `smart: {output, model, raw}`; in CSV and TSV the columns
  * `smart_output`, `smart_model` and `smart_raw` after the input's own (a
  * column of that name already in the input is filled in place), under a
- * header row. `output` is the answer as the comparison rule reads it (the
+ * header row, with the input's delimiter. `output` is the answer as the comparison rule reads it (the
  * label, the number, the extracted field), `raw` the model's whole text.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { ItemOutput } from '../core/engine';
 import { extractAnswer, type AnswerRule } from '../io/answerExtraction';
+import type { Delimiter } from '../io/delimited';
 import type { InputRecord } from '../io/readingPass';
 import { formatOf } from '../io/records';
 
@@ -30,14 +31,17 @@ export const SMART_COLUMNS = ['smart_output', 'smart_model', 'smart_raw'] as con
  * first item's text begins with the header row, since items are formatted
  * in any order but written in input order.
  */
-export function outputText(format: OutputFormat, rule: AnswerRule): (output: ItemOutput<InputRecord>) => string {
+export function outputText(
+  format: OutputFormat,
+  rule: AnswerRule,
+  delimiter: Delimiter = format === 'tsv' ? '\t' : ',',
+): (output: ItemOutput<InputRecord>) => string {
   if (format === 'jsonl') {
     return (o) => {
       const raw = o.completion.text;
       return JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(rule, raw), model: o.model, raw } });
     };
   }
-  const delimiter = format === 'csv' ? ',' : '\t';
   const row = (fields: readonly unknown[]): string => stringify([fields.map(String)], { delimiter, record_delimiter: 'unix' }).replace(/\n$/, '');
   return (o) => {
     const raw = o.completion.text;

@@ -5,7 +5,8 @@ import { DEFAULTS } from '../core/defaults';
 import { runSmart, type BulkAnswers, type RunOptions, type RunResult } from '../core/engine';
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
-import { baseName, readRecords } from '../io/records';
+import type { Delimiter } from '../io/delimited';
+import { baseName, delimiterOf, formatOf, readRecords } from '../io/records';
 import type { InputRecord } from '../io/readingPass';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, BatchPreview, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
@@ -498,7 +499,9 @@ function runEngine(
               answer: rule,
             }),
           );
-          const writer = new OrderedWriter<InputRecord>(out, outputText(outputFormatOf(options.input), rule), (error) => writeFailed.abort(error));
+          const writer = new OrderedWriter<InputRecord>(out, outputText(outputFormatOf(options.input), rule, engine.checked.delimiter), (error) =>
+            writeFailed.abort(error),
+          );
           const result = await runSmart({
             ...engineOptions(options, engine),
             ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
@@ -691,6 +694,8 @@ interface CheckedInput {
   readonly prompts: PromptTokenCounts;
   /** The file as this pass read it: every later pass must read the same. */
   readonly fingerprint: FileFingerprint;
+  /** A CSV or TSV input's delimiter, which its outputs take too. */
+  readonly delimiter: Delimiter | undefined;
 }
 
 /**
@@ -731,7 +736,9 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
     cached?.add(prompt);
     count++;
   }
-  return { count, skipped, skippedList, prompts: lengths.finish(), fingerprint: fingerprint! };
+  const format = formatOf(input);
+  const delimiter = format === 'csv' || format === 'tsv' ? await delimiterOf(input) : undefined;
+  return { count, skipped, skippedList, prompts: lengths.finish(), fingerprint: fingerprint!, delimiter };
 }
 
 /** Why a file with no valid item cannot be run: it holds none, or every line was skipped as invalid. */

@@ -5,6 +5,7 @@ import type { ItemOutput } from '../../../src/core/engine';
 import type { FileFingerprint } from '../../../src/io/fileFingerprint';
 import { InputChangedError, InputError } from '../../../src/io/inputError';
 import type { InputRecord, ReadingPassOptions } from '../../../src/io/readingPass';
+import { sniffDelimiter } from '../../../src/io/delimited';
 import { baseName, formatOf, inputFormatOf, readFirstRecord, readRecords } from '../../../src/io/records';
 import { outputFormatOf, outputText } from '../../../src/job/outputFormat';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -64,6 +65,20 @@ describe('input files beyond JSONL (issue 18)', () => {
         { line: 6, value: { id: '3', 'text, quoted': 'say "hi"', 名前: '' } },
       ]);
       assert.deepEqual(await read(file('items.tsv', 'a\tb\nx, y\t"q"\n')), [{ line: 2, value: { a: 'x, y', b: 'q' } }]);
+    });
+
+    it("tells a CSV's delimiter from its header row: comma, semicolon, tab or pipe, quotes aside (issue 18)", async () => {
+      assert.deepEqual(await read(file('semi.csv', '"name, full";price\n"Doe, J";3,50\n')), [{ line: 2, value: { 'name, full': 'Doe, J', price: '3,50' } }]);
+      assert.deepEqual(await read(file('pipe.csv', 'a|b\n1|2\n')), [{ line: 2, value: { a: '1', b: '2' } }]);
+      assert.deepEqual(await read(file('tab.csv', 'a\tb\n1\t2\n')), [{ line: 2, value: { a: '1', b: '2' } }]);
+      assert.deepEqual(await read(file('one.csv', 'text\n"x; y"\n')), [{ line: 2, value: { text: 'x; y' } }], 'one column: a comma');
+      assert.deepEqual(await sniffDelimiter(file('tie.csv', 'a,b;c\n')), ',', 'a tie: a comma');
+      const records = await read(file('out.csv', 'a;b\n1;x\n'));
+      const text = outputText('csv', { kind: 'trim' }, ';');
+      assert.equal(
+        text({ index: 0, item: records[0], model: 'm', completion: { text: 'y; z' } } as unknown as ItemOutput<InputRecord>),
+        'a;b;smart_output;smart_model;smart_raw\n1;x;"y; z";m;"y; z"',
+      );
     });
 
     it('reads the same whatever the size of the reads, a 200,000-character cell included', async () => {

@@ -48,6 +48,9 @@ Options (each overrides smart.config.json):
   --seed N             seed of the random order (default: drawn at random on a file's
                        first run and kept under .smart/; never try seeds until one looks good)
   --max-cost USD       stop cleanly once this much is paid (rerun to resume)
+  --input-format F     jsonl | csv | tsv | json | parquet, when the extension does not say it
+  --delimiter D        a CSV's field delimiter: , ; | or tab (default: told from the header row)
+  --output-format F    jsonl | csv | tsv (default: the input's own for CSV and TSV, else jsonl)
   --batch              batch mode: profile online, then send the rest to the providers'
                        Batch APIs at their discount (results within 24 hours)
   --batch auto         batch mode where the wait is worth it (the reference's endpoint
@@ -90,6 +93,9 @@ const OPTIONS = {
   bound: { type: 'string' },
   seed: { type: 'string' },
   'max-cost': { type: 'string' },
+  'input-format': { type: 'string' },
+  delimiter: { type: 'string' },
+  'output-format': { type: 'string' },
   batch: { type: 'boolean' },
   'batch-export': { type: 'string' },
   'batch-import': { type: 'string' },
@@ -233,6 +239,10 @@ function overridesFrom(values: CommandLine['values']): ConfigOverrides {
     ...(values.strategy !== undefined ? { strategy: values.strategy } : {}),
     ...(values.bound !== undefined ? { bound: values.bound } : {}),
     ...(values.seed !== undefined ? { seed: numberFlag(values.seed, 'seed')! } : {}),
+    ...(values['input-format'] !== undefined ? { inputFormat: values['input-format'] } : {}),
+    // A tab is hard to type as an argument: the word will do.
+    ...(values.delimiter !== undefined ? { delimiter: values.delimiter === 'tab' ? '\t' : values.delimiter } : {}),
+    ...(values['output-format'] !== undefined ? { outputFormat: values['output-format'] } : {}),
   };
 }
 

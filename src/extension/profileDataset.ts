@@ -46,17 +46,18 @@ export interface PreparedRun {
 export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOptions = {}): Promise<PreparedRun | undefined> {
   const input = uri ?? (await pickInput());
   if (!input) return undefined;
-  if (formatOf(input.fsPath) === undefined) {
-    throw new Error(`${vscode.workspace.asRelativePath(input)} is not a file Smart reads: a .jsonl, .csv, .tsv, .json or .parquet file.`);
-  }
-
   const chosen = options.config ? loadConfig(options.config) : await chooseConfig(input);
   if (!chosen) return undefined;
+  if (formatOf(input.fsPath) === undefined && chosen.inputFormat === undefined) {
+    throw new Error(
+      `${vscode.workspace.asRelativePath(input)} is not a file Smart reads: a .jsonl, .csv, .tsv, .json or .parquet file (or set "inputFormat").`,
+    );
+  }
   const config = options.config ? (options.batch === undefined ? chosen : withBatch(chosen, options.batch)) : await chooseMode(chosen, readSettings().batch);
   if (!config) return undefined;
 
   let force = options.force === true;
-  const files = jobFiles(input.fsPath);
+  const files = jobFiles(input.fsPath, config);
   if (!force && (existsSync(files.output) || existsSync(files.report))) {
     const replace = await vscode.window.showWarningMessage(
       `${path.basename(files.output)} already exists beside ${path.basename(input.fsPath)}. Replace it and its report?`,

@@ -14,9 +14,8 @@ import { InputError } from './inputError';
 import { readingPass, type InputRecord, type ReadingPassOptions } from './readingPass';
 
 /** The field delimiters Smart reads: a comma, a semicolon (CSV as spreadsheets write it where the comma is the decimal mark), a pipe, a tab (TSV). */
-export type Delimiter = ',' | ';' | '|' | '\t';
-
-const CANDIDATES: readonly Delimiter[] = [',', ';', '\t', '|'];
+export const DELIMITERS = [',', ';', '\t', '|'] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
 /** Bytes looked at to tell a file's delimiter: its header row is in them. */
 const SNIFF_BYTES = 64 * 1024;
 
@@ -39,7 +38,7 @@ export async function sniffDelimiter(file: string): Promise<Delimiter> {
     // The reading pass says what is wrong with the file.
     return ',';
   }
-  const counts = new Map<Delimiter, number>(CANDIDATES.map((c) => [c, 0]));
+  const counts = new Map<Delimiter, number>(DELIMITERS.map((c) => [c, 0]));
   let quoted = false;
   for (const char of head) {
     if (char === '"') quoted = !quoted;
@@ -47,7 +46,7 @@ export async function sniffDelimiter(file: string): Promise<Delimiter> {
     else if (!quoted && counts.has(char as Delimiter)) counts.set(char as Delimiter, counts.get(char as Delimiter)! + 1);
   }
   let best: Delimiter = ',';
-  for (const c of CANDIDATES) if (counts.get(c)! > counts.get(best)!) best = c;
+  for (const c of DELIMITERS) if (counts.get(c)! > counts.get(best)!) best = c;
   return best;
 }
 

@@ -48,14 +48,20 @@ export function baseName(file: string): string {
   return formatOf(file) === undefined ? name : name.slice(0, -path.extname(name).length);
 }
 
+/** How to read a file where its extension is not to decide: its format, and a CSV's delimiter. */
+export interface InputReading {
+  readonly format?: InputFormat | undefined;
+  readonly delimiter?: Delimiter | undefined;
+}
+
 /** Streams the items of an input file, in order (see each format's reader). */
-export function readRecords(file: string, options: ReadingPassOptions = {}): AsyncGenerator<InputRecord> {
-  const format = inputFormatOf(file);
+export function readRecords(file: string, options: ReadingPassOptions & InputReading = {}): AsyncGenerator<InputRecord> {
+  const format = options.format ?? inputFormatOf(file);
   switch (format) {
     case 'jsonl':
       return readJsonl(file, options);
     case 'csv':
-      return readCsv(file, options);
+      return options.delimiter !== undefined ? readDelimited(file, { ...options, delimiter: options.delimiter }) : readCsv(file, options);
     case 'tsv':
       return readDelimited(file, { ...options, delimiter: '\t' });
     case 'json':
@@ -70,9 +76,10 @@ async function* readCsv(file: string, options: ReadingPassOptions): AsyncGenerat
   yield* readDelimited(file, { ...options, delimiter: await sniffDelimiter(file) });
 }
 
-/** The delimiter of a CSV or TSV file's fields: a TSV's tab, or a CSV's told from its header row. */
-export function delimiterOf(file: string): Promise<Delimiter> {
-  return formatOf(file) === 'tsv' ? Promise.resolve('\t') : sniffDelimiter(file);
+/** The delimiter of a CSV or TSV file's fields: the one given, a TSV's tab, or a CSV's told from its header row. */
+export function delimiterOf(file: string, reading: InputReading = {}): Promise<Delimiter> {
+  if (reading.delimiter !== undefined) return Promise.resolve(reading.delimiter);
+  return (reading.format ?? formatOf(file)) === 'tsv' ? Promise.resolve('\t') : sniffDelimiter(file);
 }
 
 /**
@@ -80,9 +87,9 @@ export function delimiterOf(file: string): Promise<Delimiter> {
  * when it holds none or its first is not one (the caller only wants an
  * example).
  */
-export async function readFirstRecord(file: string): Promise<InputRecord | undefined> {
+export async function readFirstRecord(file: string, reading: InputReading = {}): Promise<InputRecord | undefined> {
   try {
-    for await (const record of readRecords(file)) return record;
+    for await (const record of readRecords(file, reading)) return record;
   } catch (error) {
     if (error instanceof InputError && error.line !== undefined) return undefined;
     throw error;

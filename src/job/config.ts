@@ -34,6 +34,9 @@ export interface ConfigOverrides {
   readonly strategy?: string;
   readonly bound?: string;
   readonly seed?: number;
+  readonly inputFormat?: string;
+  readonly delimiter?: string;
+  readonly outputFormat?: string;
 }
 
 /** Reads and validates a config file; see README "The config file" for every field. */

@@ -15,6 +15,9 @@ import type { Template } from '../io/template';
 import { judgeTemplate } from './judgeClient';
 import { knownPrice } from './priceTable';
 import { ENDPOINT_KINDS } from '../llm/chatBackend';
+import { DELIMITERS } from '../io/delimited';
+import { INPUT_FORMATS } from '../io/records';
+import { OUTPUT_FORMATS } from './outputFormat';
 
 /** What each strategy does, for the editor's completion list (package.json's `smart.strategy` says the same; a test holds them together). */
 export const STRATEGY_DESCRIPTIONS: Readonly<Record<Strategy, string>> = {
@@ -223,6 +226,17 @@ export const configFileSchema = z
         'The seed of the random order in which items are profiled, a whole number below 2^32. By default one is drawn at random the first time a file is run and kept in `.smart/`, so reruns and resumes take the same order. ' +
           'Set one only before running: trying seeds until a run looks good weakens the guarantee.',
       ),
+    inputFormat: z
+      .enum(INPUT_FORMATS)
+      .optional()
+      .describe(
+        'The format of the input file, when its extension does not say it (by default `.jsonl`/`.ndjson`, `.csv`, `.tsv`/`.tab`, `.json`, `.parquet` tell it).',
+      ),
+    delimiter: z
+      .enum(DELIMITERS)
+      .optional()
+      .describe('A CSV input\'s field delimiter, when the one told from its header row is not it (",", ";", "|" or a tab).'),
+    outputFormat: z.enum(OUTPUT_FORMATS).optional().describe("The format of the outputs (default: the input's own for CSV and TSV, JSONL for the others)."),
     maxTokens: z.int().min(1).optional().describe('`max_tokens` for every call (requests always use temperature 0).'),
     concurrency: z.int().min(1).default(DEFAULTS.concurrency).describe(`Calls in flight at once over the whole run (default ${DEFAULTS.concurrency}).`),
     checkEvery: z
@@ -365,6 +379,10 @@ export function smartConfigSchema(file: string) {
       bound: c.bound,
       seed: c.seed,
       maxTokens: c.maxTokens,
+      /** How the input is read and the outputs written, where the file's extension is not to decide. */
+      inputFormat: c.inputFormat,
+      delimiter: c.delimiter,
+      outputFormat: c.outputFormat,
       concurrency: c.concurrency,
       checkEvery: c.checkEvery,
       minSample: c.minSample,

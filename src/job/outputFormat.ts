@@ -12,14 +12,22 @@ import type { ItemOutput } from '../core/engine';
 import { extractAnswer, type AnswerRule } from '../io/answerExtraction';
 import type { Delimiter } from '../io/delimited';
 import type { InputRecord } from '../io/readingPass';
-import { formatOf } from '../io/records';
+import { formatOf, type InputFormat } from '../io/records';
 
 /** The formats Smart writes outputs in. */
-export type OutputFormat = 'jsonl' | 'csv' | 'tsv';
+export const OUTPUT_FORMATS = ['jsonl', 'csv', 'tsv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** The format of the outputs of a run on `input`: its own where Smart writes it, else JSONL. */
-export function outputFormatOf(input: string): OutputFormat {
-  const format = formatOf(input);
+/** The formats a config may set: the input's (where its extension does not say it), the outputs'. */
+export interface FormatChoice {
+  readonly inputFormat?: InputFormat | undefined;
+  readonly outputFormat?: OutputFormat | undefined;
+}
+
+/** The format of the outputs of a run on `input`: the one chosen, else the input's own where Smart writes it, else JSONL. */
+export function outputFormatOf(input: string, choice: FormatChoice = {}): OutputFormat {
+  if (choice.outputFormat !== undefined) return choice.outputFormat;
+  const format = choice.inputFormat ?? formatOf(input);
   return format === 'csv' || format === 'tsv' ? format : 'jsonl';
 }
 

@@ -6,7 +6,7 @@ import { runSmart, type BulkAnswers, type RunOptions, type RunResult } from '../
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
 import type { Delimiter } from '../io/delimited';
-import { baseName, delimiterOf, formatOf, readRecords } from '../io/records';
+import { baseName, delimiterOf, inputFormatOf, readRecords, type InputFormat } from '../io/records';
 import type { InputRecord } from '../io/readingPass';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, BatchPreview, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
@@ -35,7 +35,7 @@ import { DisagreementSampler } from './disagreements';
 import { auditSetup, type AuditSetup } from './audit';
 import { evidenceFileFor, evidenceHeader, evidenceLine, readEvidence } from './evidence';
 import { OrderedWriter } from './orderedWriter';
-import { outputFormatOf, outputText } from './outputFormat';
+import { outputFormatOf, outputText, type FormatChoice } from './outputFormat';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
 import { orderSeed, type OrderSeed } from './runSeed';
@@ -48,11 +48,11 @@ export const REPORT_SUFFIX = '.smart-report.json';
  * evidence under `.smart/`. The outputs are in the input's format where
  * Smart writes it (`items.csv` gives `items.smart.csv`), else JSONL.
  */
-export function jobFiles(input: string): { output: string; report: string; cache: string; evidence: string } {
+export function jobFiles(input: string, formats: FormatChoice = {}): { output: string; report: string; cache: string; evidence: string } {
   const dir = path.dirname(input);
   const base = baseName(input);
   return {
-    output: path.join(dir, `${base}.smart.${outputFormatOf(input)}`),
+    output: path.join(dir, `${base}.smart.${outputFormatOf(input, formats)}`),
     report: path.join(dir, `${base}${REPORT_SUFFIX}`),
     cache: ResponseCache.fileFor(input),
     evidence: evidenceFileFor(input),
@@ -197,7 +197,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
 
 async function runLockedJob(given: JobOptions): Promise<JobResult> {
   const { input, config } = given;
-  const files = jobFiles(input);
+  const files = jobFiles(input, config);
   if (!given.force) {
     for (const file of [files.output, files.report]) if (existsSync(file)) throw new FileExistsError(file);
   }
@@ -499,7 +499,7 @@ function runEngine(
               answer: rule,
             }),
           );
-          const writer = new OrderedWriter<InputRecord>(out, outputText(outputFormatOf(options.input), rule, engine.checked.delimiter), (error) =>
+          const writer = new OrderedWriter<InputRecord>(out, outputText(outputFormatOf(options.input, config), rule, engine.checked.delimiter), (error) =>
             writeFailed.abort(error),
           );
           const result = await runSmart({
@@ -694,7 +694,8 @@ interface CheckedInput {
   readonly prompts: PromptTokenCounts;
   /** The file as this pass read it: every later pass must read the same. */
   readonly fingerprint: FileFingerprint;
-  /** A CSV or TSV input's delimiter, which its outputs take too. */
+  /** The input's format, and a CSV or TSV input's delimiter (which its outputs take too), as every later pass reads them. */
+  readonly format: InputFormat;
   readonly delimiter: Delimiter | undefined;
 }
 
@@ -717,7 +718,9 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
   const system = options.config.system ?? '';
   let count = 0;
   let fingerprint: FileFingerprint | undefined;
+  const reading = { format: options.config.inputFormat, delimiter: options.config.delimiter };
   const records = readRecords(input, {
+    ...reading,
     skipInvalid: options.skipInvalid === true,
     onInvalid: skip,
     onFingerprint: (seen) => (fingerprint = seen),
@@ -736,9 +739,9 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
     cached?.add(prompt);
     count++;
   }
-  const format = formatOf(input);
-  const delimiter = format === 'csv' || format === 'tsv' ? await delimiterOf(input) : undefined;
-  return { count, skipped, skippedList, prompts: lengths.finish(), fingerprint: fingerprint!, delimiter };
+  const format = reading.format ?? inputFormatOf(input);
+  const delimiter = format === 'csv' || format === 'tsv' ? await delimiterOf(input, reading) : undefined;
+  return { count, skipped, skippedList, prompts: lengths.finish(), fingerprint: fingerprint!, format, delimiter };
 }
 
 /** Why a file with no valid item cannot be run: it holds none, or every line was skipped as invalid. */
@@ -750,9 +753,10 @@ function nothingToProcess(checked: CheckedInput): string {
 
 /** The records the validation pass kept, read again; the reading stops as soon as the file is found changed since. */
 async function* validRecords(input: string, checked: CheckedInput, signal: AbortSignal | undefined): AsyncGenerator<InputRecord> {
+  const reading = { format: checked.format, delimiter: checked.delimiter };
   let count = 0;
   // Lines already found bad were reported by the validation pass; skip them silently here.
-  for await (const record of readRecords(input, { skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
+  for await (const record of readRecords(input, { ...reading, skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
     if (checked.skipped.has(record.line)) continue;
     // Before the end of the pass shows it, more items than counted mean new lines (edited in place, same size).
     if (++count > checked.count) throw new InputChangedError(input, `more than the ${checked.count} items it had`);

@@ -78,4 +78,31 @@ describe('one job from every input format (issue 18)', function () {
     }
     assert.ok(readFileSync(path.join(folder(), 'items-csv', 'items.smart.csv'), 'utf8').startsWith('id,the text,note,smart_output,smart_model,smart_raw\n'));
   });
+
+  it('reads a file whose extension does not say its format, with a delimiter given, and writes the outputs in the format asked (issue 18)', async () => {
+    await withOpenAiTestServer({ answer }, async (server) => {
+      const dir = path.join(folder(), 'chosen');
+      mkdirSync(dir, { recursive: true });
+      const input = path.join(dir, 'export.txt');
+      writeFileSync(input, ['id;the text', ...ROWS.slice(0, 120).map((r) => `${r.id};"${r['the text'].replace(/"/g, '""')}"`)].join('\n') + '\n');
+      writeFileSync(path.join(dir, 'prompt.txt'), 'Label this message as spam or ham: {{the text}}');
+      const config = path.join(dir, 'smart.config.json');
+      writeFileSync(
+        config,
+        JSON.stringify(spamJobConfig({ baseURL: server.baseURL, timeoutMs: 5000 }, { seed: 5, inputFormat: 'csv', delimiter: ';', outputFormat: 'jsonl' })),
+      );
+      const { files } = await runJob({ input, config: loadConfig(config) });
+      assert.equal(files.output, path.join(dir, 'export.txt.smart.jsonl'));
+      const lines = readFileSync(files.output, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; smart: { output: string } });
+      assert.deepEqual(
+        lines.map((l) => l.id),
+        ROWS.slice(0, 120).map((r) => r.id),
+      );
+      assert.ok(lines.every((l) => ['spam', 'ham'].includes(l.smart.output)));
+      assert.throws(() => loadConfig(config, { delimiter: ':' }), /delimiter/);
+    });
+  });
 });

@@ -52,7 +52,12 @@ describe('input files beyond JSONL (issue 18)', () => {
         /notes\.txt: is not a file Smart reads \(its name should end in \.jsonl, \.ndjson, \.csv, \.tsv, \.tab, \.json, \.parquet\)/,
       );
       assert.deepEqual(['data/items.csv', 'items.jsonl', 'x.json', 'odd.txt'].map(baseName), ['items', 'items', 'x', 'odd.txt']);
-      assert.deepEqual(['items.csv', 'items.tsv', 'items.json', 'items.jsonl', 'items.parquet'].map(outputFormatOf), ['csv', 'tsv', 'jsonl', 'jsonl', 'jsonl']);
+      assert.deepEqual(
+        ['items.csv', 'items.tsv', 'items.json', 'items.jsonl', 'items.parquet'].map((f) => outputFormatOf(f)),
+        ['csv', 'tsv', 'jsonl', 'jsonl', 'jsonl'],
+      );
+      assert.equal(outputFormatOf('items.csv', { outputFormat: 'jsonl' }), 'jsonl');
+      assert.equal(outputFormatOf('export.txt', { inputFormat: 'tsv' }), 'tsv');
     });
   });
 

@@ -260,7 +260,7 @@ describe('smart.config.json', () => {
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(error.message.split('\n'), [
           `${file}: seed: must be a number, got "seven"`,
-          `${file}: acuracy: unknown setting (known: endpoints, models, reference, candidates, template, system, labels, answer, accuracy, confidence, strategy, bound, seed, maxTokens, concurrency, checkEvery, minSample, replay, itemKey, batch)`,
+          `${file}: acuracy: unknown setting (known: endpoints, models, reference, candidates, template, system, labels, answer, accuracy, confidence, strategy, bound, seed, inputFormat, delimiter, outputFormat, maxTokens, concurrency, checkEvery, minSample, replay, itemKey, batch)`,
         ]);
         assert.equal(error.field, 'seed');
         assert.equal(error.problems.length, 2);

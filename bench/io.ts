@@ -6,7 +6,8 @@
  * 1. 100,000 short items (flags: --items N, --latency-ms N, --concurrency N);
  * 2. a 1 GB input (100,000 items of about 10 KB each: the prompt uses a short
  *    field, the rest rides along into the output), to show that memory stays
- *    flat however large the file, as JSONL and as CSV (skip with --no-large).
+ *    flat however large the file, as JSONL, CSV and Parquet (skip with
+ *    --no-large; --large-formats jsonl,csv,parquet picks; --no-short skips 1).
  *
  * 3. appending lines as the response cache does (written, left to the system
  *    to flush) and as the batch journal and the audit do (each flushed to the
@@ -31,6 +32,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import * as writerForNode from 'hyparquet-writer';
+import { parquetWriteRows } from 'hyparquet-writer';
 import { AppendOnlyLines } from '../src/io/appendOnlyLines';
 import { count, seconds as inSeconds } from '../src/text/numbers';
 import { OpenAiTestServer, type TestMessage } from '../test/support/openaiTestServer';
@@ -45,8 +48,30 @@ function answer(model: string, messages: readonly TestMessage[]): string {
   return (i % 3 === 0) !== wrong ? 'spam' : 'ham';
 }
 
+/** The writer of a Parquet file on disk that `hyparquet-writer` gives in Node (its types describe the browser's entry point). */
+const { fileWriter } = writerForNode as unknown as { fileWriter: (file: string) => Parameters<typeof parquetWriteRows>[0]['writer'] };
+
+/** Writes `items` items, each with `padding` characters riding along, as Parquet, in row groups of 5,000 (about 50 MB). */
+async function writeParquet(file: string, items: number, padding: number): Promise<void> {
+  const pad = 'x'.repeat(padding);
+  async function* rows(): AsyncGenerator<Record<string, unknown>> {
+    for (let i = 0; i < items; i++) yield { id: i, text: `item ${i}: hello`, document: pad };
+  }
+  await parquetWriteRows({
+    writer: fileWriter(file),
+    rows: rows(),
+    columns: [
+      { name: 'id', type: 'INT32' },
+      { name: 'text', type: 'STRING' },
+      { name: 'document', type: 'STRING' },
+    ],
+    rowGroupSize: 5000,
+  });
+}
+
 /** Writes `items` items, each with `padding` characters riding along, as JSONL or as CSV with a header row. */
-async function writeInput(file: string, items: number, padding: number, format: 'jsonl' | 'csv'): Promise<void> {
+async function writeInput(file: string, items: number, padding: number, format: 'jsonl' | 'csv' | 'parquet'): Promise<void> {
+  if (format === 'parquet') return writeParquet(file, items, padding);
   const out = createWriteStream(file);
   const pad = 'x'.repeat(padding);
   const write = async (line: string): Promise<void> => {
@@ -84,6 +109,8 @@ async function main(): Promise<void> {
       'latency-ms': { type: 'string', default: '3' },
       concurrency: { type: 'string', default: '64' },
       'no-large': { type: 'boolean', default: false },
+      'no-short': { type: 'boolean', default: false },
+      'large-formats': { type: 'string', default: 'jsonl,csv,parquet' },
       'heap-mb': { type: 'string' },
       batch: { type: 'boolean', default: false },
     },
@@ -107,10 +134,11 @@ async function main(): Promise<void> {
       `bench:io on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; server latency ${latencyMs} ms, ` +
         `${concurrency} calls in flight${heapMb ? `, CLI heap capped at ${heapMb} MB` : ''}`,
     );
-    const cases: Array<{ name: string; padding: number; format: 'jsonl' | 'csv' }> = [{ name: `${count(items)} short items`, padding: 0, format: 'jsonl' }];
+    const cases: Array<{ name: string; padding: number; format: 'jsonl' | 'csv' | 'parquet' }> = [];
+    if (!values['no-short']) cases.push({ name: `${count(items)} short items`, padding: 0, format: 'jsonl' });
     if (!values['no-large']) {
-      cases.push({ name: `${count(items)} items of ~10 KB, JSONL`, padding: 10_000, format: 'jsonl' });
-      cases.push({ name: `${count(items)} items of ~10 KB, CSV`, padding: 10_000, format: 'csv' });
+      const formats = values['large-formats'].split(',') as Array<'jsonl' | 'csv' | 'parquet'>;
+      for (const format of formats) cases.push({ name: `${count(items)} items of ~10 KB, ${format}`, padding: 10_000, format });
     }
     for (const c of cases) {
       const input = path.join(dir, `${c.padding ? 'large' : 'short'}.${c.format}`);

@@ -27,6 +27,7 @@
  * Figures, not a test: nothing here asserts a time.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,11 +52,15 @@ function answer(model: string, messages: readonly TestMessage[]): string {
 /** The writer of a Parquet file on disk that `hyparquet-writer` gives in Node (its types describe the browser's entry point). */
 const { fileWriter } = writerForNode as unknown as { fileWriter: (file: string) => Parameters<typeof parquetWriteRows>[0]['writer'] };
 
-/** Writes `items` items, each with `padding` characters riding along, as Parquet, in row groups of 5,000 (about 50 MB). */
+/**
+ * Writes `items` items, each with `padding` characters riding along, as
+ * Parquet, in row groups of 5,000 (about 50 MB). The padding is random text:
+ * Parquet would compress a repeated one to nothing, and the file must be as
+ * large as the others.
+ */
 async function writeParquet(file: string, items: number, padding: number): Promise<void> {
-  const pad = 'x'.repeat(padding);
   async function* rows(): AsyncGenerator<Record<string, unknown>> {
-    for (let i = 0; i < items; i++) yield { id: i, text: `item ${i}: hello`, document: pad };
+    for (let i = 0; i < items; i++) yield { id: i, text: `item ${i}: hello`, document: randomBytes(Math.ceil((padding * 3) / 4)).toString('base64') };
   }
   await parquetWriteRows({
     writer: fileWriter(file),

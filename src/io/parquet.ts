@@ -1,6 +1,6 @@
 /**
- * Reading Parquet files through `hyparquet`, one row group at a time, so
- * memory holds one row group whatever the file's size: each row is an item
+ * Reading Parquet files through `hyparquet`, a slice of rows at a time, so
+ * memory holds a few pages whatever the file's size: each row is an item
  * (nested columns as objects, so `{{address.city}}` reads as it does in
  * JSONL), named in errors by its row number. Values become what JSON holds:
  * 64-bit integers numbers (strings beyond 2^53), dates ISO strings, bytes
@@ -14,7 +14,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from './inputError';
 import { readingPass, type InputRecord, type ReadingPassOptions } from './readingPass';
 
-/** Streams the rows of a Parquet file as records, in order, one row group at a time. */
+/**
+ * Rows read at a time: hyparquet reads only the pages that hold them, so a
+ * row group of hundreds of megabytes is never held whole.
+ */
+const SLICE_ROWS = 1000;
+
+/** Streams the rows of a Parquet file as records, in order, a slice of rows at a time. */
 export function readParquet(file: string, options: ReadingPassOptions = {}): AsyncGenerator<InputRecord> {
   return readingPass(file, options, (chunks, watched) => parseRowGroups(file, chunks, watched), 'Parquet');
 }
@@ -50,21 +56,16 @@ async function* rowGroups(file: string, buffer: AsyncBuffer): AsyncGenerator<Inp
   } catch (error) {
     throw new InputError({ file }, `is not a Parquet file (${error instanceof Error ? error.message : String(error)})`);
   }
-  let row = 0;
-  for (const group of metadata.row_groups) {
-    const rows = Number(group.num_rows);
-    if (rows === 0) continue;
+  const total = Number(metadata.num_rows);
+  for (let row = 0; row < total; row += SLICE_ROWS) {
+    const end = Math.min(total, row + SLICE_ROWS);
     let values: Record<string, unknown>[];
     try {
-      values = await parquetReadObjects({ file: buffer, metadata, rowStart: row, rowEnd: row + rows, compressors });
+      values = await parquetReadObjects({ file: buffer, metadata, rowStart: row, rowEnd: end, compressors });
     } catch (error) {
-      throw new InputError(
-        { file, line: row + 1 },
-        `the row group from this row on cannot be read (${error instanceof Error ? error.message : String(error)})`,
-      );
+      throw new InputError({ file, line: row + 1 }, `rows ${row + 1} to ${end} cannot be read (${error instanceof Error ? error.message : String(error)})`);
     }
     yield values.map((value, i) => ({ line: row + i + 1, value: plainObject(value) }));
-    row += rows;
   }
 }
 

@@ -13,6 +13,7 @@
  * written by a newer version, with fields this one does not know, still reads.
  */
 import * as z from 'zod';
+import { INPUT_FORMATS } from '../io/records';
 import type { GuaranteeSubject } from '../core/report';
 import { BOUND_KINDS, JUDGE_QUESTIONS, STRATEGIES, type ModelStatus, type SeedOrigin } from '../core/types';
 import { readJsonFile } from '../io/jsonFile';
@@ -219,6 +220,7 @@ const reportObject = z.object({
   timings: z.object({ startedAt: z.iso.datetime(), profilingMs: z.number(), applyingMs: z.number(), totalMs: z.number() }),
   // What the job adds.
   input: z.string(),
+  inputFormat: z.enum(INPUT_FORMATS).exactOptional(),
   output: z.string(),
   config: z.string(),
   answerRule: z.string(),

@@ -118,6 +118,8 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   /** The engine's numbers and the sentence that states them, so that the report file reads on its own. */
   readonly guarantee: Guarantee & { readonly statement: string };
   readonly input: string;
+  /** The input's format, as it was read (absent from reports written before Smart read more than JSONL). */
+  readonly inputFormat?: InputFormat;
   readonly output: string;
   readonly config: string;
   /** How outputs were compared: the guarantee is about this. */
@@ -639,6 +641,7 @@ function jobReport(
     ...run,
     guarantee: { statement: describeGuarantee(run), ...run.guarantee },
     input: path.resolve(options.input),
+    inputFormat: checked.format,
     output,
     config: options.config.file,
     answerRule: describeAnswerRule(options.config.answer),

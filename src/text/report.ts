@@ -36,9 +36,21 @@ export function referenceOnlyNote(report: Pick<RunReport, 'referenceOnly' | 'ref
 }
 
 /** How the run was set up and how long it took: "Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items profiled, 183.0 s." */
-export function settingsSentence(report: Pick<RunReport, 'strategy' | 'bound' | 'seed' | 'seedOrigin' | 'profiledItems' | 'items' | 'timings'>): string {
-  return `Strategy ${report.strategy}, ${boundName(report.bound)}, ${seedWords(report)}, ${count(report.profiledItems)} of ${items(report.items)} profiled, ${seconds(report.timings.totalMs)}.`;
+export function settingsSentence(
+  report: Pick<RunReport, 'strategy' | 'bound' | 'seed' | 'seedOrigin' | 'profiledItems' | 'items' | 'timings'> & { readonly inputFormat?: string | undefined },
+): string {
+  const of = report.inputFormat === undefined ? '' : ` (${ITEM_WORDS[report.inputFormat] ?? report.inputFormat})`;
+  return `Strategy ${report.strategy}, ${boundName(report.bound)}, ${seedWords(report)}, ${count(report.profiledItems)} of ${items(report.items)}${of} profiled, ${seconds(report.timings.totalMs)}.`;
 }
+
+/** What an item of each input format is, in the report's words. */
+const ITEM_WORDS: Readonly<Record<string, string>> = {
+  jsonl: 'JSONL lines',
+  csv: 'CSV rows',
+  tsv: 'TSV rows',
+  json: "a JSON array's objects",
+  parquet: 'Parquet rows',
+};
 
 const SEED_ORIGINS: Readonly<Record<SeedOrigin, string>> = {
   config: '',

@@ -17,6 +17,10 @@ describe('report sentences', () => {
 
   it('states how the run was set up and how long it took', () => {
     assert.equal(settingsSentence(REPORT), 'Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items profiled, 183.0 s.');
+    assert.equal(
+      settingsSentence({ ...REPORT, inputFormat: 'csv' }),
+      'Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items (CSV rows) profiled, 183.0 s.',
+    );
   });
 
   it('states the target', () => {

@@ -29,14 +29,22 @@
  *   wrong is written, at worst a batch is paid twice (and a cancel of the
  *   run would cancel that batch).
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { ANTHROPIC_ERRORS, anthropicAnswer, anthropicMessageParams, anthropicSdk } from './anthropicChatClient';
-import { BatchCalls, MalformedFileError, nextAfterLast, parseJsonLine } from './batchCalls';
-import { REQUESTS_KEY, type BatchInfo, type BatchProvider, type BatchResultRecord, type BatchStatus, type RequestLineFormat } from './batchProvider';
+import { BatchCalls, inlineRequestFile, MalformedFileError, nextAfterLast, parseJsonLine } from './batchCalls';
+import {
+  CLOCK_SKEW_SECONDS,
+  REQUESTS_KEY,
+  type BatchInfo,
+  type BatchProvider,
+  type BatchResultRecord,
+  type BatchStatus,
+  type RequestLineFormat,
+} from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { EndpointSecrets } from './endpointSecrets';
 import type { EndpointConfig, Log } from './openAiEndpoint';
@@ -55,8 +63,6 @@ const CUSTOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** How the error file of a batch is named: its id, and this. */
 const ERRORED = '#errored';
 const LIST_PAGE = 100;
-/** Providers' clocks and ours differ; batches are looked for this much further back. */
-const CLOCK_SKEW_SECONDS = 3600;
 
 /** Anthropic's request lines: `{"custom_id", "params"}`, `params` as the Messages API takes them. */
 export const ANTHROPIC_REQUEST_LINES: RequestLineFormat = {
@@ -97,9 +103,9 @@ export class AnthropicBatchClient implements BatchProvider {
     return this.endpoint.name;
   }
 
-  /** Nothing is uploaded: the requests go inline when the batch is created. Checks the file reads, and names it by its path. */
+  /** Nothing is uploaded: the requests go inline when the batch is created. */
   uploadRequestFile(file: string): Promise<{ readonly id: string; readonly bytes: number }> {
-    return Promise.resolve({ id: path.resolve(file), bytes: statSync(file).size });
+    return inlineRequestFile(file);
   }
 
   /**

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { BatchCalls, MalformedFileError, nextAfterLast, parseJsonLine } from './batchCalls';
-import type { BatchInfo, BatchProvider, BatchResultRecord, RequestLineFormat } from './batchProvider';
+import { CLOCK_SKEW_SECONDS, findByMetadata, type BatchInfo, type BatchProvider, type BatchResultRecord, type RequestLineFormat } from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
 import { answerProbability, chatCompletionBody } from './openAiChatClient';
@@ -116,16 +116,13 @@ export class BatchApiClient implements BatchProvider {
    * among those created at or after `createdSince` (Unix seconds; the
    * listing stops there, so it does not page through the whole history).
    */
-  async findBatch(
+  findBatch(
     metadata: Readonly<Record<string, string>>,
     createdSince: number,
     signal: AbortSignal,
     taken: ReadonlySet<string> = new Set(),
   ): Promise<BatchInfo | undefined> {
-    for await (const batch of this.listBatches(signal, createdSince)) {
-      if (!taken.has(batch.id) && Object.entries(metadata).every(([key, value]) => batch.metadata[key] === value)) return batch;
-    }
-    return undefined;
+    return findByMetadata(this.listBatches(signal, createdSince), metadata, taken);
   }
 
   retrieveBatch(id: string, signal: AbortSignal): Promise<BatchInfo> {
@@ -162,9 +159,6 @@ export class BatchApiClient implements BatchProvider {
     return this.calls.readRecords(`file ${fileId}`, open, parse, onRecord, signal);
   }
 }
-
-/** Providers' clocks and ours differ; batches are looked for this much further back. */
-const CLOCK_SKEW_SECONDS = 3600;
 
 interface RawResultLine {
   custom_id?: unknown;

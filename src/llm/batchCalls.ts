@@ -9,6 +9,8 @@
  * download that stalls is dropped and retried). Every text that leaves goes
  * through the endpoint's redaction.
  */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
 import { onAbort } from './abortSignals';
 import type { BatchInfo, BatchResultRecord } from './batchProvider';
 import type { EndpointSecrets } from './endpointSecrets';
@@ -203,6 +205,15 @@ export function nextAfterLast<T extends { readonly id: string }>(page: {
 } {
   const last = page.data[page.data.length - 1];
   return { data: page.data, next: page.has_more && last !== undefined ? last.id : undefined };
+}
+
+/**
+ * A request file for a provider whose batches carry their requests inline
+ * (Anthropic's, Gemini's): nothing is uploaded; the file is named by its
+ * path, and read when the batch is created.
+ */
+export function inlineRequestFile(file: string): Promise<{ readonly id: string; readonly bytes: number }> {
+  return Promise.resolve({ id: path.resolve(file), bytes: statSync(file).size });
 }
 
 /** A line of a result file parsed as JSON. @throws MalformedFileError when it is not JSON. */

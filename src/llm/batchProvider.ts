@@ -16,6 +16,25 @@ import type { ChatRequest } from './chatBackend';
  */
 export const REQUESTS_KEY = 'smart_requests';
 
+/** Providers' clocks and ours differ: batches are looked for this much further back than the time they can have been created. */
+export const CLOCK_SKEW_SECONDS = 3600;
+
+/**
+ * The newest batch among `batches` (newest first) whose metadata includes
+ * every pair of `metadata`, `taken` aside: how a provider that keeps
+ * metadata on a batch (OpenAI's, Gemini's in its display name) finds one.
+ */
+export async function findByMetadata(
+  batches: AsyncIterable<BatchInfo>,
+  metadata: Readonly<Record<string, string>>,
+  taken: ReadonlySet<string>,
+): Promise<BatchInfo | undefined> {
+  for await (const batch of batches) {
+    if (!taken.has(batch.id) && Object.entries(metadata).every(([key, value]) => batch.metadata[key] === value)) return batch;
+  }
+  return undefined;
+}
+
 /** Where a batch is: the statuses OpenAI's Batch API reports, which the other providers' map onto. */
 export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 

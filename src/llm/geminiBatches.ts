@@ -21,12 +21,20 @@
  *   (run, file, number of requests) is its display name, so a job whose
  *   create went unrecorded is found again exactly, as an OpenAI batch is.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BatchJob, GoogleGenAI, InlinedRequest } from '@google/genai';
-import { BatchCalls, MalformedFileError, parseJsonLine } from './batchCalls';
-import type { BatchInfo, BatchProvider, BatchResultRecord, BatchStatus, RequestLineFormat } from './batchProvider';
+import { BatchCalls, inlineRequestFile, MalformedFileError, parseJsonLine } from './batchCalls';
+import {
+  CLOCK_SKEW_SECONDS,
+  findByMetadata,
+  type BatchInfo,
+  type BatchProvider,
+  type BatchResultRecord,
+  type BatchStatus,
+  type RequestLineFormat,
+} from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { EndpointSecrets } from './endpointSecrets';
 import { classifyGeminiFailure, geminiAnswer, geminiRequest, geminiSdk } from './geminiChatClient';
@@ -110,9 +118,9 @@ export class GeminiBatchClient implements BatchProvider {
     return this.endpoint.name;
   }
 
-  /** Nothing is uploaded: the requests go inline when the job is created. Checks the file reads, and names it by its path. */
+  /** Nothing is uploaded: the requests go inline when the job is created. */
   uploadRequestFile(file: string): Promise<{ readonly id: string; readonly bytes: number }> {
-    return Promise.resolve({ id: path.resolve(file), bytes: statSync(file).size });
+    return inlineRequestFile(file);
   }
 
   /**
@@ -134,16 +142,13 @@ export class GeminiBatchClient implements BatchProvider {
   }
 
   /** The newest job whose display name carries every pair of `metadata`, created at or after `createdSince`, `taken` aside. */
-  async findBatch(
+  findBatch(
     metadata: Readonly<Record<string, string>>,
     createdSince: number,
     signal: AbortSignal,
     taken: ReadonlySet<string> = new Set(),
   ): Promise<BatchInfo | undefined> {
-    for await (const batch of this.listBatches(signal, createdSince)) {
-      if (!taken.has(batch.id) && Object.entries(metadata).every(([key, value]) => batch.metadata[key] === value)) return batch;
-    }
-    return undefined;
+    return findByMetadata(this.listBatches(signal, createdSince), metadata, taken);
   }
 
   retrieveBatch(id: string, signal: AbortSignal): Promise<BatchInfo> {
@@ -195,9 +200,6 @@ export class GeminiBatchClient implements BatchProvider {
     return this.sdk.batches.get({ name, config: { abortSignal: signal } });
   }
 }
-
-/** Providers' clocks and ours differ; jobs are looked for this much further back. */
-const CLOCK_SKEW_SECONDS = 3600;
 
 /** The requests of a request file as the create call takes them, and their one model. */
 async function readRequests(file: string): Promise<{ model: string; requests: InlinedRequest[] }> {

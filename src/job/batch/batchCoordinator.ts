@@ -59,6 +59,7 @@ import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  CLOCK_SKEW_SECONDS,
   FINAL_STATUSES,
   REQUESTS_KEY,
   type BatchInfo,
@@ -193,8 +194,6 @@ export class BatchRunError extends Error {
 
 const DEFAULT_POLL_SECONDS = 60;
 const DEFAULT_MAX_ATTEMPTS = 3;
-/** Providers' clocks and ours differ: a lost batch is looked for from this long before its file was planned. */
-const CLOCK_SKEW_SECONDS = 3600;
 /** Failures kept per batch in the journal, to name in the final error. */
 const FAILURE_SAMPLE = 20;
 /** Requests named in the final error; the rest are counted. */

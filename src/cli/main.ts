@@ -295,8 +295,15 @@ function profileInput(positionals: readonly string[]): string {
   if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the commands are "profile", "verify" and "audit"`);
   if (!input) throw new UsageError('name the file to process: smart profile <file> (.jsonl, .csv, .tsv, .json or .parquet)');
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-  if (!existsSync(input)) throw new UsageError(`input file not found: ${input}`);
+  if (!existsSync(input))
+    throw new UsageError(`input file not found: ${input}${/[*?]/.test(input) ? ' (for a dataset split into shards, give the folder that holds them)' : ''}`);
   return input;
+}
+
+/** What was written: the output, or a folder of shards' outputs, one beside each shard. */
+function wroteOutputs(outputs: readonly string[]): string {
+  if (outputs.length === 1) return `Wrote ${outputs[0]}`;
+  return `Wrote ${outputs.length} outputs, one beside each shard: ${outputs[0]} to ${outputs[outputs.length - 1]}`;
 }
 
 /** Ctrl-C cancels cleanly (calls in flight finish and are cached); a second Ctrl-C quits at once. */
@@ -371,7 +378,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(formatReport(report));
     if (report.disagreements.length > 0) console.log(disagreementSummary(report.disagreements, report.reference).join('\n'));
     if (report.skippedLines.length > 0) console.log(`Skipped ${plural(report.skippedLines.length, 'invalid line')}; see the report.`);
-    console.log(`Wrote ${files.output}\nWrote ${files.report}`);
+    console.log(`${wroteOutputs(files.outputs)}\nWrote ${files.report}`);
     return 0;
   } catch (error) {
     progress.end();

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULTS } from '../core/defaults';
 import { formatOf, readFirstRecord } from '../io/records';
+import { isSharded, shardsOf } from '../io/shards';
 import { findDatasets, isDataset } from './datasetFiles';
 import { draftTemplate, TASK_PLACEHOLDER } from '../io/template';
 import { batchCapable, loadConfig, parseConfig, withBatch, type SmartConfig } from '../job/config';
@@ -48,9 +49,9 @@ export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOp
   if (!input) return undefined;
   const chosen = options.config ? loadConfig(options.config) : await chooseConfig(input);
   if (!chosen) return undefined;
-  if (formatOf(input.fsPath) === undefined && chosen.inputFormat === undefined) {
+  if (!isSharded(input.fsPath) && formatOf(input.fsPath) === undefined && chosen.inputFormat === undefined) {
     throw new Error(
-      `${vscode.workspace.asRelativePath(input)} is not a file Smart reads: a .jsonl, .csv, .tsv, .json or .parquet file (or set "inputFormat").`,
+      `${vscode.workspace.asRelativePath(input)} is not a file Smart reads: a .jsonl, .csv, .tsv, .json or .parquet file, or a folder of them (or set "inputFormat").`,
     );
   }
   const config = options.config ? (options.batch === undefined ? chosen : withBatch(chosen, options.batch)) : await chooseMode(chosen, readSettings().batch);
@@ -58,9 +59,10 @@ export async function prepareRun(uri: vscode.Uri | undefined, options: ProfileOp
 
   let force = options.force === true;
   const files = jobFiles(input.fsPath, config);
-  if (!force && (existsSync(files.output) || existsSync(files.report))) {
+  const existing = files.outputs.find((file) => existsSync(file));
+  if (!force && (existing !== undefined || existsSync(files.report))) {
     const replace = await vscode.window.showWarningMessage(
-      `${path.basename(files.output)} already exists beside ${path.basename(input.fsPath)}. Replace it and its report?`,
+      `${path.basename(existing ?? files.report)} already exists beside ${path.basename(existing === undefined ? input.fsPath : path.dirname(existing))}. Replace the outputs and the report?`,
       { modal: true },
       'Replace',
     );
@@ -309,7 +311,7 @@ async function pickTemplate(input: vscode.Uri, last?: string): Promise<vscode.Ur
     void vscode.window.showInformationMessage(`Smart: ${vscode.workspace.asRelativePath(target)} exists already: it opens as it is, nothing was overwritten.`);
   } else {
     // Streamed: only the file's start is read, however large it is.
-    const body = draftTemplate((await readFirstRecord(input.fsPath))?.value);
+    const body = draftTemplate((await readFirstRecord(shardsOf(input.fsPath)[0]))?.value);
     await vscode.workspace.fs.writeFile(target, Buffer.from(body));
   }
   // The task's placeholder selected, if the draft still has it: the one thing to write. The focus stays on

@@ -222,6 +222,8 @@ const reportObject = z.object({
   input: z.string(),
   inputFormat: z.enum(INPUT_FORMATS).exactOptional(),
   output: z.string(),
+  shards: count.exactOptional(),
+  outputs: z.array(z.string()).exactOptional(),
   config: z.string(),
   answerRule: z.string(),
   evidence: z.string(),

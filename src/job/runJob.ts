@@ -6,7 +6,8 @@ import { runSmart, type BulkAnswers, type RunOptions, type RunResult } from '../
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
 import type { Delimiter } from '../io/delimited';
-import { baseName, delimiterOf, inputFormatOf, readRecords, type InputFormat } from '../io/records';
+import { baseName, delimiterOf, inputFormatOf, type InputFormat } from '../io/records';
+import { isSharded, readDataset, shardsOf } from '../io/shards';
 import type { InputRecord } from '../io/readingPass';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, BatchPreview, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
@@ -34,7 +35,7 @@ import { JobJudge } from './judgeClient';
 import { DisagreementSampler } from './disagreements';
 import { auditSetup, type AuditSetup } from './audit';
 import { evidenceFileFor, evidenceHeader, evidenceLine, readEvidence } from './evidence';
-import { OrderedWriter } from './orderedWriter';
+import { ShardWriters, writeFilesAtomic } from './shardWriters';
 import { outputFormatOf, outputText, type FormatChoice } from './outputFormat';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
@@ -46,17 +47,24 @@ export const REPORT_SUFFIX = '.smart-report.json';
 /**
  * The files a job on `input` writes: beside it, plus the cache and the
  * evidence under `.smart/`. The outputs are in the input's format where
- * Smart writes it (`items.csv` gives `items.smart.csv`), else JSONL.
+ * Smart writes it (`items.csv` gives `items.smart.csv`), else JSONL; a folder
+ * of shards has one output beside each shard, and its report beside the
+ * folder.
  */
-export function jobFiles(input: string, formats: FormatChoice = {}): { output: string; report: string; cache: string; evidence: string } {
-  const dir = path.dirname(input);
-  const base = baseName(input);
+export function jobFiles(input: string, formats: FormatChoice = {}): { output: string; outputs: string[]; report: string; cache: string; evidence: string } {
+  const outputs = shardsOf(input).map((file) => outputFileFor(file, formats));
   return {
-    output: path.join(dir, `${base}.smart.${outputFormatOf(input, formats)}`),
-    report: path.join(dir, `${base}${REPORT_SUFFIX}`),
+    output: outputs[0],
+    outputs,
+    report: path.join(path.dirname(input), `${baseName(input)}${REPORT_SUFFIX}`),
     cache: ResponseCache.fileFor(input),
     evidence: evidenceFileFor(input),
   };
+}
+
+/** The output of one input file: beside it, `<name>.smart.<format>`. */
+function outputFileFor(file: string, formats: FormatChoice): string {
+  return path.join(path.dirname(file), `${baseName(file)}.smart.${outputFormatOf(file, formats)}`);
 }
 
 /** An API key, and where it came from in words, for the hint of a refused key: "the SMART_KEY environment variable". */
@@ -120,7 +128,11 @@ export interface JobReport extends Omit<RunReport, 'guarantee'> {
   readonly input: string;
   /** The input's format, as it was read (absent from reports written before Smart read more than JSONL). */
   readonly inputFormat?: InputFormat;
+  /** The output (a folder of shards: the first shard's). */
   readonly output: string;
+  /** A folder of shards: how many, and every output, one beside each shard, in the order read. */
+  readonly shards?: number;
+  readonly outputs?: readonly string[];
   readonly config: string;
   /** How outputs were compared: the guarantee is about this. */
   readonly answerRule: string;
@@ -201,7 +213,7 @@ async function runLockedJob(given: JobOptions): Promise<JobResult> {
   const { input, config } = given;
   const files = jobFiles(input, config);
   if (!given.force) {
-    for (const file of [files.output, files.report]) if (existsSync(file)) throw new FileExistsError(file);
+    for (const file of [...files.outputs, files.report]) if (existsSync(file)) throw new FileExistsError(file);
   }
   if (given.batchFolder) BatchExchange.checkFolder(given.batchFolder.dir, input, given.batchFolder.importing);
   // A drafted template whose task was never written is refused before anything is read or paid.
@@ -237,7 +249,7 @@ async function runLockedJob(given: JobOptions): Promise<JobResult> {
     );
     const unreadable = await unreadableVerdicts(options, checked, run.report);
     const audit = await auditOf(options, checked, template, run.report, files.evidence);
-    const report = jobReport(options, run.report, checked, shown, files.output, { unreadable, disagreements: sampler.samples(), audit });
+    const report = jobReport(options, run.report, checked, shown, files, { unreadable, disagreements: sampler.samples(), audit });
     await writeFileAtomic(files.report, (out) => out.write(JSON.stringify(report, null, 2) + '\n'), { overwrite: true });
     session?.remove();
     return { report, files };
@@ -485,9 +497,9 @@ function runEngine(
   const writeFailed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, writeFailed.signal]) : writeFailed.signal;
   const overwrite = options.force === true;
-  return writeFileAtomic(
-    files.output,
-    (out) =>
+  return writeFilesAtomic(
+    files.outputs,
+    (outs) =>
       // The evidence is the run's, written anew each time: a rerun replaces it.
       writeFileAtomic(
         files.evidence,
@@ -501,9 +513,8 @@ function runEngine(
               answer: rule,
             }),
           );
-          const writer = new OrderedWriter<InputRecord>(out, outputText(outputFormatOf(options.input, config), rule, engine.checked.delimiter), (error) =>
-            writeFailed.abort(error),
-          );
+          const format = outputText(outputFormatOf(engine.checked.shards[0], config), rule, engine.checked.delimiter);
+          const writer = new ShardWriters<InputRecord>(outs, engine.checked.counts, format, (error) => writeFailed.abort(error));
           const result = await runSmart({
             ...engineOptions(options, engine),
             ...(options.maxCost !== undefined ? { maxSpend: options.maxCost } : {}),
@@ -517,7 +528,7 @@ function runEngine(
             },
             ...(bulk ? { bulk } : {}),
           });
-          await writer.finish(engine.checked.count);
+          await writer.finish();
           await written;
           return result;
         },
@@ -634,7 +645,7 @@ function jobReport(
   run: RunReport,
   checked: CheckedInput,
   preview: CostPreview,
-  output: string,
+  files: { readonly output: string; readonly outputs: readonly string[] },
   seen: { unreadable: JobReport['unreadableVerdicts']; disagreements: readonly DisagreementSample[]; audit: AuditSetup | undefined },
 ): JobReport {
   return {
@@ -642,7 +653,8 @@ function jobReport(
     guarantee: { statement: describeGuarantee(run), ...run.guarantee },
     input: path.resolve(options.input),
     inputFormat: checked.format,
-    output,
+    output: files.output,
+    ...(isSharded(options.input) ? { shards: checked.shards.length, outputs: [...files.outputs] } : {}),
     config: options.config.file,
     answerRule: describeAnswerRule(options.config.answer),
     evidence: evidenceFileFor(options.input),
@@ -689,50 +701,61 @@ function totals(models: readonly ModelCosts[]): Pick<JobReport, 'paidCalls' | 'o
 
 /** What the validation pass found. */
 interface CheckedInput {
+  /** The files read: the input, or its shards in the order they are read. */
+  readonly shards: readonly string[];
   readonly count: number;
-  /** Lines left out (with --skip-invalid): malformed, or missing a template field. */
-  readonly skipped: ReadonlySet<number>;
-  readonly skippedList: Array<{ line: number; problem: string }>;
+  /** Valid items per shard. */
+  readonly counts: readonly number[];
+  /** Lines left out (with --skip-invalid): malformed, or missing a template field; by shard and line (see `lineKey`). */
+  readonly skipped: ReadonlySet<string>;
+  readonly skippedList: Array<{ line: number; problem: string; file?: string }>;
   /** Each valid item's prompt tokens (system prompt included), as the cost preview and the reference alone price them. */
   readonly prompts: PromptTokenCounts;
-  /** The file as this pass read it: every later pass must read the same. */
-  readonly fingerprint: FileFingerprint;
+  /** Each shard as this pass read it: every later pass must read the same. */
+  readonly fingerprints: readonly FileFingerprint[];
   /** The input's format, and a CSV or TSV input's delimiter (which its outputs take too), as every later pass reads them. */
   readonly format: InputFormat;
   readonly delimiter: Delimiter | undefined;
 }
 
+/** A line of a shard, as the skipped ones are kept. */
+function lineKey(shard: number, line: number): string {
+  return `${shard}:${line}`;
+}
+
 /**
- * One pass over the input before anything is paid: every line must be a JSON
- * object and hold every field the template uses. Also counts the items,
- * measures every prompt's length (its tokens, for the cost preview and the
- * reference alone) and tells `cached` every prompt, to count the answers the
- * cache holds.
+ * One pass over the input (every shard of it) before anything is paid:
+ * every item must read and hold every field the template uses. Also counts
+ * the items, measures every prompt's length (its tokens, for the cost
+ * preview and the reference alone) and tells `cached` every prompt, to count
+ * the answers the cache holds.
  */
 async function checkInput(template: Template, options: JobOptions, cached: CachedAnswerCount | undefined): Promise<CheckedInput> {
   const { input } = options;
-  const skipped = new Set<number>();
-  const skippedList: Array<{ line: number; problem: string }> = [];
+  const shards = shardsOf(input);
+  const sharded = isSharded(input);
+  const skipped = new Set<string>();
+  const skippedList: Array<{ line: number; problem: string; file?: string }> = [];
   const skip = (error: InputError): void => {
-    skipped.add(error.line!);
-    skippedList.push({ line: error.line!, problem: error.problem });
+    skipped.add(lineKey(shards.indexOf(error.file), error.line!));
+    skippedList.push({ line: error.line!, problem: error.problem, ...(sharded ? { file: error.file } : {}) });
   };
   const lengths = new PromptLengths();
   const system = options.config.system ?? '';
-  let count = 0;
-  let fingerprint: FileFingerprint | undefined;
+  const counts = shards.map(() => 0);
+  let fingerprints: FileFingerprint[] = [];
   const reading = { format: options.config.inputFormat, delimiter: options.config.delimiter };
-  const records = readRecords(input, {
+  const records = readDataset(shards, {
     ...reading,
     skipInvalid: options.skipInvalid === true,
     onInvalid: skip,
-    onFingerprint: (seen) => (fingerprint = seen),
+    onFingerprints: (seen) => (fingerprints = seen),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   for await (const record of records) {
     let prompt: string;
     try {
-      prompt = template.render(record.value, { file: input, line: record.line });
+      prompt = template.render(record.value, { file: record.file, line: record.line });
     } catch (error) {
       if (!(error instanceof InputError) || !options.skipInvalid) throw error;
       skip(error);
@@ -740,27 +763,30 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
     }
     lengths.add(system + prompt);
     cached?.add(prompt);
-    count++;
+    counts[record.shard]++;
   }
-  const format = reading.format ?? inputFormatOf(input);
-  const delimiter = format === 'csv' || format === 'tsv' ? await delimiterOf(input, reading) : undefined;
-  return { count, skipped, skippedList, prompts: lengths.finish(), fingerprint: fingerprint!, format, delimiter };
+  const first = shards[0];
+  const format = reading.format ?? inputFormatOf(first);
+  const delimiter = format === 'csv' || format === 'tsv' ? await delimiterOf(first, reading) : undefined;
+  const count = counts.reduce((a, b) => a + b, 0);
+  return { shards, count, counts, skipped, skippedList, prompts: lengths.finish(), fingerprints, format, delimiter };
 }
 
 /** Why a file with no valid item cannot be run: it holds none, or every line was skipped as invalid. */
 function nothingToProcess(checked: CheckedInput): string {
   const skipped = checked.skippedList.length;
   if (skipped === 0) return 'has no items to process (it is empty, or holds only blank lines)';
-  return `has no items to process: ${skipped === 1 ? 'its one line was' : `all ${skipped} of its lines were`} skipped as invalid (first: line ${checked.skippedList[0].line}, ${checked.skippedList[0].problem})`;
+  const firstSkipped = checked.skippedList[0];
+  return `has no items to process: ${skipped === 1 ? 'its one line was' : `all ${skipped} of its lines were`} skipped as invalid (first: ${firstSkipped.file !== undefined ? `${firstSkipped.file}, ` : ''}line ${firstSkipped.line}, ${firstSkipped.problem})`;
 }
 
-/** The records the validation pass kept, read again; the reading stops as soon as the file is found changed since. */
+/** The records the validation pass kept, read again; the reading stops as soon as a shard is found changed since. */
 async function* validRecords(input: string, checked: CheckedInput, signal: AbortSignal | undefined): AsyncGenerator<InputRecord> {
   const reading = { format: checked.format, delimiter: checked.delimiter };
   let count = 0;
   // Lines already found bad were reported by the validation pass; skip them silently here.
-  for await (const record of readRecords(input, { ...reading, skipInvalid: true, expect: checked.fingerprint, ...(signal ? { signal } : {}) })) {
-    if (checked.skipped.has(record.line)) continue;
+  for await (const record of readDataset(checked.shards, { ...reading, skipInvalid: true, expect: checked.fingerprints, ...(signal ? { signal } : {}) })) {
+    if (checked.skipped.has(lineKey(record.shard, record.line))) continue;
     // Before the end of the pass shows it, more items than counted mean new lines (edited in place, same size).
     if (++count > checked.count) throw new InputChangedError(input, `more than the ${checked.count} items it had`);
     yield record;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readRecords } from '../../../src/io/records';
+import { readDataset } from '../../../src/io/shards';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob } from '../../../src/job/runJob';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -44,23 +44,27 @@ describe('one job from every input format (issue 18)', function () {
   this.timeout(120_000);
   const folder = tempFolderPerTest('smart-formats-');
 
-  it('pays the same calls and writes the same answers from JSONL, CSV, TSV, a JSON array and Parquet, each output in its format', async () => {
+  it('pays the same calls and writes the same answers from JSONL, CSV, TSV, a JSON array, Parquet and a folder of CSV shards, each output in its format', async () => {
     const results = new Map<string, { paid: Record<string, number>; answers: string[]; cost: number }>();
-    for (const [name, write] of Object.entries(FORMATS)) {
+    for (const [name, write] of Object.entries({ ...FORMATS, shards: FORMATS['items.csv'] })) {
       await withOpenAiTestServer({ answer }, async (server) => {
         const dir = path.join(folder(), name.replace('.', '-'));
-        const input = path.join(dir, name);
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(input, write(ROWS));
+        // A folder of 8 CSV shards, part-0.csv to part-7.csv (read part-2 before part-10), or one file.
+        const input = name === 'shards' ? path.join(dir, 'data') : path.join(dir, name);
+        mkdirSync(name === 'shards' ? input : dir, { recursive: true });
+        if (name === 'shards') {
+          for (let shard = 0; shard < 8; shard++) writeFileSync(path.join(input, `part-${shard}.csv`), write(ROWS.slice(shard * 113, (shard + 1) * 113)));
+        } else writeFileSync(input, write(ROWS));
         writeFileSync(path.join(dir, 'prompt.txt'), 'Label this message as spam or ham: {{the text}}');
         const config = path.join(dir, 'smart.config.json');
         writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL, timeoutMs: 5000 }, { seed: 5 })));
         const { report, files } = await runJob({ input, config: loadConfig(config) });
-        assert.equal(path.extname(files.output), name.endsWith('.csv') ? '.csv' : name.endsWith('.tsv') ? '.tsv' : '.jsonl', files.output);
-        assert.equal(files.output, jobFiles(input).output);
+        assert.equal(path.extname(files.output), /\.csv$|^shards$/.test(name) ? '.csv' : name.endsWith('.tsv') ? '.tsv' : '.jsonl', files.output);
+        assert.deepEqual(files.outputs, jobFiles(input).outputs);
+        assert.equal(files.outputs.length, name === 'shards' ? 8 : 1);
         const answers: string[] = [];
         const originals: unknown[] = [];
-        for await (const { value } of readRecords(files.output)) {
+        for await (const { value } of readDataset(files.outputs)) {
           const smart = value.smart as { output: string; model: string } | undefined;
           answers.push(smart ? `${smart.output} ${smart.model}` : `${String(value.smart_output)} ${String(value.smart_model)}`);
           originals.push(Object.fromEntries(Object.entries(value).filter(([key]) => !SMART_KEYS.has(key))));

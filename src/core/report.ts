@@ -275,6 +275,8 @@ export type OutputEstimate =
  * differ from the outputs, and the judge's verdict when one decided.
  */
 export interface DisagreementSample {
+  /** The shard the item is in, by name, when the dataset is a folder of shards. */
+  readonly file?: string;
   readonly line: number;
   readonly model: string;
   readonly input: string;

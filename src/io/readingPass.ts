@@ -17,6 +17,8 @@ export interface InputRecord {
   /** 1-based physical line of the file where the item starts (blank lines and a header row count). */
   line: number;
   value: Record<string, unknown>;
+  /** The file it was read from, when it was read as a shard of a dataset (see shards.ts). */
+  readonly file?: string;
 }
 
 export interface ReadingPassOptions {

@@ -4,6 +4,7 @@
  * reference, a few per candidate, as excerpts a person can read. A 94% is
  * trusted only once the other 6% have been seen.
  */
+import * as path from 'node:path';
 import type { DisagreementSample } from '../core/report';
 import type { ProfiledItem } from '../core/runContext';
 import { extractAnswer, type AnswerRule } from '../io/answerExtraction';
@@ -28,6 +29,8 @@ export class DisagreementSampler {
     private readonly reference: string,
     /** The prompt the models saw for a record. */
     private readonly promptOf: (record: InputRecord) => string,
+    /** The dataset is a folder of shards: a sample names its shard. */
+    private readonly sharded = false,
   ) {}
 
   /** Keeps the item's disagreements, while their candidates have room. */
@@ -39,6 +42,7 @@ export class DisagreementSampler {
       const candidate = profiled.answers.get(model)!.text;
       const verdict = profiled.judged.get(model);
       this.kept.push({
+        ...(this.sharded && profiled.item.file !== undefined ? { file: path.basename(profiled.item.file) } : {}),
         line: profiled.item.line,
         model,
         input: excerpt(this.promptOf(profiled.item)),

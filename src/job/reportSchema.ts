@@ -164,6 +164,7 @@ const auditSetupSchema = z.object({
 });
 
 const disagreementSchema = z.object({
+  file: z.string().exactOptional(),
   line,
   model: z.string(),
   input: z.string(),

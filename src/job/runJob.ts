@@ -239,7 +239,12 @@ async function runLockedJob(given: JobOptions): Promise<JobResult> {
     }
     const { client, bulk } = cache ? callingClients(options, template, cache, session, batch) : { client: await replayClient(config), bulk: undefined };
     const judge = client instanceof JobClient ? judgeOf(options, client, shown) : undefined;
-    const sampler = new DisagreementSampler(config.answer, config.reference, (record) => template.render(record.value, { file: input, line: record.line }));
+    const sampler = new DisagreementSampler(
+      config.answer,
+      config.reference,
+      (record) => template.render(record.value, { file: record.file ?? input, line: record.line }),
+      isSharded(input),
+    );
     const run = await runEngine(
       options,
       { client, checked, models: engineSpecs(options.config, shown, batch), order, ...(judge ? { judge } : {}) },

@@ -1,7 +1,7 @@
 /** Where candidates disagreed with the reference, in words: the panel and the command line show the same samples the same way. */
 import type { DisagreementSample } from '../core/report';
 
-/** "mid, line 14: the answers "spam" and "ham"", "mid, line 14: the judge said no". */
+/** "mid, line 14: the answers "spam" and "ham"", "mid, line 14: the judge said no", "mid, part-3.jsonl line 14" in a folder of shards. */
 export function disagreementHeading(sample: DisagreementSample): string {
   const why =
     sample.verdict === 'no'
@@ -11,7 +11,7 @@ export function disagreementHeading(sample: DisagreementSample): string {
         : sample.referenceAnswer !== undefined
           ? `: the answers ${JSON.stringify(sample.referenceAnswer)} and ${JSON.stringify(sample.candidateAnswer)}`
           : '';
-  return `${sample.model}, line ${sample.line}${why}`;
+  return `${sample.model}, ${sample.file !== undefined ? `${sample.file} ` : ''}line ${sample.line}${why}`;
 }
 
 /** The prompt's excerpt and both outputs, a line each. */

@@ -85,6 +85,11 @@ describe('smart profile on a folder of shards (issue 18)', function () {
       assert.equal(report.items, SHARDS * PER_SHARD);
       assert.equal(report.shards, SHARDS);
       assert.equal(report.outputs?.length, SHARDS);
+      assert.ok(
+        report.disagreements.length > 0 && report.disagreements.every((d) => d.file !== undefined && /^part-\d\.jsonl$/.test(d.file)),
+        'a disagreement does not name its shard',
+      );
+      assert.match(second.output(), /mid, part-\d\.jsonl line \d+/);
       assert.ok(existsSync(path.join(dir, '.smart', 'data.cache.jsonl')), 'one cache for the dataset, beside the folder');
     });
   });

@@ -25,6 +25,7 @@ describe('disagreements in words', () => {
   it('head each sample by candidate and line, with what decided it', () => {
     assert.equal(disagreementHeading(label), 'mid, line 14: the answers "spam" and "ham"');
     assert.equal(disagreementHeading(judged), 'mini, line 3: the judge said no');
+    assert.equal(disagreementHeading({ ...label, file: 'part-3.jsonl' }), 'mid, part-3.jsonl line 14: the answers "spam" and "ham"');
     assert.equal(disagreementHeading({ ...judged, verdict: 'unreadable' }), "mini, line 3: the judge's verdict could not be read");
     const { line, model, input, referenceOutput, candidateOutput } = label;
     assert.equal(disagreementHeading({ line, model, input, referenceOutput, candidateOutput }), 'mid, line 14', 'no answers extracted');

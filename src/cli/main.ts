@@ -30,8 +30,9 @@ Profiles cheaper models against the reference on a random sample of the file,
 then processes the rest with the cheapest model or mix whose outputs, with the
 stated confidence, agree with the reference on at least the target share of the
 file's items (the default strategy, auto; the paper's strategies bound an
-expected rate instead). Writes <name>.smart.jsonl (.smart.csv, .smart.tsv for
-those inputs) and <name>.smart-report.json beside the input.
+expected rate instead). Writes <name>.smart.jsonl (.smart.csv, .smart.tsv,
+.smart.parquet for those inputs) and <name>.smart-report.json beside the input;
+a folder of shards, an output beside each shard.
 
 The file is JSONL (one JSON object a line), CSV or TSV with a header row, a
 JSON file holding one array of objects, or Parquet; a template names a field as
@@ -50,7 +51,8 @@ Options (each overrides smart.config.json):
   --max-cost USD       stop cleanly once this much is paid (rerun to resume)
   --input-format F     jsonl | csv | tsv | json | parquet, when the extension does not say it
   --delimiter D        a CSV's field delimiter: , ; | or tab (default: told from the header row)
-  --output-format F    jsonl | csv | tsv (default: the input's own for CSV and TSV, else jsonl)
+  --output-format F    jsonl | csv | tsv | parquet (default: the input's own for CSV, TSV
+                       and Parquet, else jsonl)
   --batch              batch mode: profile online, then send the rest to the providers'
                        Batch APIs at their discount (results within 24 hours)
   --batch auto         batch mode where the wait is worth it (the reference's endpoint

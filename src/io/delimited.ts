@@ -9,7 +9,7 @@
  */
 import { parse, type CsvError, type Info } from 'csv-parse';
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { InputError } from './inputError';
 import { readingPass, type InputRecord, type ReadingPassOptions } from './readingPass';
 
@@ -129,21 +129,21 @@ async function* parseRows(file: string, chunks: AsyncIterable<Buffer>, delimiter
   /** Where the row being parsed starts: the end of the one before it. */
   let rowFrom = 0;
   const skipped: InputError[] = [];
-  const parser = Readable.from(index.follow(chunks)).pipe(
-    parse({
-      delimiter,
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        if (error) skipped.push(new InputError({ file, line: index.lineFrom(rowFrom) }, describeCsvError(error)));
-        rowFrom = typeof error?.bytes === 'number' ? error.bytes : rowFrom;
-        return undefined;
-      },
-    }),
-  );
+  const parser = parse({
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      if (error) skipped.push(new InputError({ file, line: index.lineFrom(rowFrom) }, describeCsvError(error)));
+      rowFrom = typeof error?.bytes === 'number' ? error.bytes : rowFrom;
+      return undefined;
+    },
+  });
+  // A failed read reaches the parser's reader; a reader that stops early (a bad header) ends the reading.
+  pipeline(Readable.from(index.follow(chunks)), parser, () => undefined);
   let header: string[] | undefined;
   let batch: (InputRecord | InputError)[] = [];
   try {

@@ -77,7 +77,14 @@ async function* passBatches<T>(file: string, options: ReadingPassOptions, parse:
     throw error;
   }
   const stream = handle.createReadStream({ highWaterMark: options.highWaterMark ?? DEFAULT_READ_SIZE });
-  if (!watch) return yield* parse(checked(stream, undefined, signal), false);
+  if (!watch) {
+    try {
+      return yield* parse(checked(stream, undefined, signal), false);
+    } finally {
+      // A parser that reads the file its own way (Parquet) leaves the stream unread: it closes the file all the same.
+      stream.destroy();
+    }
+  }
   /** Whether the pass came to its end (or to an error) rather than being stopped early by its reader. */
   let ended = false;
   try {
@@ -89,6 +96,7 @@ async function* passBatches<T>(file: string, options: ReadingPassOptions, parse:
     ended = true;
     throw error;
   } finally {
+    stream.destroy();
     // Stopped early (a `break`): what was read must still be what the file holds.
     if (!ended && options.expect) await watch.checkUnchanged();
   }

@@ -236,7 +236,10 @@ export const configFileSchema = z
       .enum(DELIMITERS)
       .optional()
       .describe('A CSV input\'s field delimiter, when the one told from its header row is not it (",", ";", "|" or a tab).'),
-    outputFormat: z.enum(OUTPUT_FORMATS).optional().describe("The format of the outputs (default: the input's own for CSV and TSV, JSONL for the others)."),
+    outputFormat: z
+      .enum(OUTPUT_FORMATS)
+      .optional()
+      .describe("The format of the outputs (default: the input's own for CSV, TSV and Parquet, JSONL for the others)."),
     maxTokens: z.int().min(1).optional().describe('`max_tokens` for every call (requests always use temperature 0).'),
     concurrency: z.int().min(1).default(DEFAULTS.concurrency).describe(`Calls in flight at once over the whole run (default ${DEFAULTS.concurrency}).`),
     checkEvery: z

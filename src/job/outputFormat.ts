@@ -4,7 +4,8 @@
  * JSONL an object `smart: {output, model, raw}`; in CSV and TSV the columns
  * `smart_output`, `smart_model` and `smart_raw` after the input's own (a
  * column of that name already in the input is filled in place), under a
- * header row, with the input's delimiter. `output` is the answer as the comparison rule reads it (the
+ * header row, with the input's delimiter; in Parquet the same columns, each
+ * of the type its values have. `output` is the answer as the comparison rule reads it (the
  * label, the number, the extracted field), `raw` the model's whole text.
  */
 import { stringify } from 'csv-stringify/sync';
@@ -13,9 +14,12 @@ import { extractAnswer, type AnswerRule } from '../io/answerExtraction';
 import type { Delimiter } from '../io/delimited';
 import type { InputRecord } from '../io/readingPass';
 import { formatOf, type InputFormat } from '../io/records';
+import { readJsonl } from '../io/jsonl';
+import { ColumnTypes, writeParquetFile } from '../io/parquetFile';
+import { rmSync } from 'node:fs';
 
 /** The formats Smart writes outputs in. */
-export const OUTPUT_FORMATS = ['jsonl', 'csv', 'tsv'] as const;
+export const OUTPUT_FORMATS = ['jsonl', 'csv', 'tsv', 'parquet'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The formats a config may set: the input's (where its extension does not say it), the outputs'. */
@@ -28,7 +32,7 @@ export interface FormatChoice {
 export function outputFormatOf(input: string, choice: FormatChoice = {}): OutputFormat {
   if (choice.outputFormat !== undefined) return choice.outputFormat;
   const format = choice.inputFormat ?? formatOf(input);
-  return format === 'csv' || format === 'tsv' ? format : 'jsonl';
+  return format === 'csv' || format === 'tsv' || format === 'parquet' ? format : 'jsonl';
 }
 
 /** The columns Smart adds to a CSV or TSV file. */
@@ -50,13 +54,34 @@ export function outputText(
       return JSON.stringify({ ...o.item.value, smart: { output: extractAnswer(rule, raw), model: o.model, raw } });
     };
   }
+  // Parquet is written from JSONL lines with Smart's columns, as a CSV row has them (see `writeParquetOutput`).
+  if (format === 'parquet') return (o) => JSON.stringify({ ...o.item.value, ...smartColumns(rule, o) });
   const row = (fields: readonly unknown[]): string => stringify([fields.map(String)], { delimiter, record_delimiter: 'unix' }).replace(/\n$/, '');
   return (o) => {
-    const raw = o.completion.text;
-    const added: Record<(typeof SMART_COLUMNS)[number], string> = { smart_output: extractAnswer(rule, raw), smart_model: o.model, smart_raw: raw };
     const columns = [...Object.keys(o.item.value), ...SMART_COLUMNS.filter((c) => !(c in o.item.value))];
-    const values = { ...o.item.value, ...added };
+    const values = { ...o.item.value, ...smartColumns(rule, o) };
     const text = row(columns.map((c) => values[c as keyof typeof values] ?? ''));
     return o.index === 0 ? `${row(columns)}\n${text}` : text;
   };
+}
+
+/** What Smart adds to an item as columns (CSV, TSV, Parquet). */
+function smartColumns(rule: AnswerRule, o: ItemOutput<InputRecord>): Record<(typeof SMART_COLUMNS)[number], string> {
+  const raw = o.completion.text;
+  return { smart_output: extractAnswer(rule, raw), smart_model: o.model, smart_raw: raw };
+}
+
+/**
+ * Turns a run's output, written as JSONL lines of columns, into the Parquet
+ * file `target`: one pass learns the columns and their types, a second
+ * writes the rows (each pass streamed); the JSONL file is removed after.
+ */
+export async function writeParquetOutput(lines: string, target: string, options: { overwrite?: boolean } = {}): Promise<void> {
+  const types = new ColumnTypes();
+  for await (const { value } of readJsonl(lines)) types.see(value);
+  async function* rows(): AsyncGenerator<Record<string, unknown>> {
+    for await (const { value } of readJsonl(lines)) yield value;
+  }
+  await writeParquetFile(target, types.columns(), rows(), options);
+  rmSync(lines, { force: true });
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { answersMatch, describeAnswerRule } from '../io/answerExtraction';
 import { DEFAULTS } from '../core/defaults';
@@ -36,7 +36,7 @@ import { DisagreementSampler } from './disagreements';
 import { auditSetup, type AuditSetup } from './audit';
 import { evidenceFileFor, evidenceHeader, evidenceLine, readEvidence } from './evidence';
 import { ShardWriters, writeFilesAtomic } from './shardWriters';
-import { outputFormatOf, outputText, type FormatChoice } from './outputFormat';
+import { outputFormatOf, outputText, writeParquetOutput, type FormatChoice } from './outputFormat';
 import { ResponseCache } from './responseCache';
 import { RunLock } from './runLock';
 import { orderSeed, type OrderSeed } from './runSeed';
@@ -245,13 +245,21 @@ async function runLockedJob(given: JobOptions): Promise<JobResult> {
       (record) => template.render(record.value, { file: record.file ?? input, line: record.line }),
       isSharded(input),
     );
+    const parquet = outputFormatOf(checked.shards[0], config) === 'parquet';
+    // Parquet is written from lines kept under .smart/ while the run goes, once it is over.
+    const lines = parquet ? files.outputs.map((output) => path.join(path.dirname(files.cache), `${path.basename(output)}.lines.jsonl`)) : files.outputs;
+    // Lines a killed run left are its own, never the person's: started afresh.
+    if (parquet) for (const file of lines) rmSync(file, { force: true });
     const run = await runEngine(
       options,
       { client, checked, models: engineSpecs(options.config, shown, batch), order, ...(judge ? { judge } : {}) },
-      files,
+      { ...files, outputs: lines },
       bulk,
       sampler,
     );
+    if (parquet) {
+      for (const [i, output] of files.outputs.entries()) await writeParquetOutput(lines[i], output, { overwrite: options.force === true });
+    }
     const unreadable = await unreadableVerdicts(options, checked, run.report);
     const audit = await auditOf(options, checked, template, run.report, files.evidence);
     const report = jobReport(options, run.report, checked, shown, files, { unreadable, disagreements: sampler.samples(), audit });
@@ -502,6 +510,7 @@ function runEngine(
   const writeFailed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, writeFailed.signal]) : writeFailed.signal;
   const overwrite = options.force === true;
+  mkdirSync(path.dirname(files.evidence), { recursive: true });
   return writeFilesAtomic(
     files.outputs,
     (outs) =>

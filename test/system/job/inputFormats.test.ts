@@ -59,7 +59,11 @@ describe('one job from every input format (issue 18)', function () {
         const config = path.join(dir, 'smart.config.json');
         writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL, timeoutMs: 5000 }, { seed: 5 })));
         const { report, files } = await runJob({ input, config: loadConfig(config) });
-        assert.equal(path.extname(files.output), /\.csv$|^shards$/.test(name) ? '.csv' : name.endsWith('.tsv') ? '.tsv' : '.jsonl', files.output);
+        assert.equal(
+          path.extname(files.output),
+          /\.csv$|^shards$/.test(name) ? '.csv' : name.endsWith('.tsv') ? '.tsv' : name.endsWith('.parquet') ? '.parquet' : '.jsonl',
+          files.output,
+        );
         assert.deepEqual(files.outputs, jobFiles(input).outputs);
         assert.equal(files.outputs.length, name === 'shards' ? 8 : 1);
         const answers: string[] = [];

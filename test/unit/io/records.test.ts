@@ -9,6 +9,7 @@ import { sniffDelimiter } from '../../../src/io/delimited';
 import { baseName, formatOf, inputFormatOf, readFirstRecord, readRecords } from '../../../src/io/records';
 import { outputFormatOf, outputText } from '../../../src/job/outputFormat';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { ColumnTypes, writeParquetFile } from '../../../src/io/parquetFile';
 import { tempFolderPerTest } from '../../support/files';
 
 describe('input files beyond JSONL (issue 18)', () => {
@@ -54,7 +55,7 @@ describe('input files beyond JSONL (issue 18)', () => {
       assert.deepEqual(['data/items.csv', 'items.jsonl', 'x.json', 'odd.txt'].map(baseName), ['items', 'items', 'x', 'odd.txt']);
       assert.deepEqual(
         ['items.csv', 'items.tsv', 'items.json', 'items.jsonl', 'items.parquet'].map((f) => outputFormatOf(f)),
-        ['csv', 'tsv', 'jsonl', 'jsonl', 'jsonl'],
+        ['csv', 'tsv', 'jsonl', 'jsonl', 'parquet'],
       );
       assert.equal(outputFormatOf('items.csv', { outputFormat: 'jsonl' }), 'jsonl');
       assert.equal(outputFormatOf('export.txt', { inputFormat: 'tsv' }), 'tsv');
@@ -196,6 +197,33 @@ describe('input files beyond JSONL (issue 18)', () => {
           { line: 5, value: { id: 5, 'the text': '日本', address: { city: 'w' } } },
         ]);
       }
+    });
+
+    it('writes outputs as Parquet, each column of the type its values have, and reads them back the same', async () => {
+      const target = path.join(folder(), 'out.smart.parquet');
+      const rows = [
+        { id: 1, text: 'a', flag: true, meta: { k: [1, 2] }, mixed: 1, smart_output: 'yes' },
+        { id: 2.5, text: 'b, "q"', flag: false, meta: null, mixed: 'two', smart_output: 'no' },
+      ];
+      const types = new ColumnTypes();
+      rows.forEach((r) => types.see(r));
+      assert.deepEqual(types.columns(), [
+        { name: 'id', type: 'DOUBLE' },
+        { name: 'text', type: 'STRING' },
+        { name: 'flag', type: 'BOOLEAN' },
+        { name: 'meta', type: 'JSON' },
+        { name: 'mixed', type: 'JSON' },
+        { name: 'smart_output', type: 'STRING' },
+      ]);
+      async function* source(): AsyncGenerator<Record<string, unknown>> {
+        yield* rows;
+      }
+      await writeParquetFile(target, types.columns(), source());
+      assert.deepEqual(
+        (await read(target)).map((r) => r.value),
+        rows,
+      );
+      await assert.rejects(writeParquetFile(target, types.columns(), source()), /already exists|exists/);
     });
 
     it('says a file is not Parquet, gives nothing for an empty one, and notices a change between two passes', async () => {

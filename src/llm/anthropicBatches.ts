@@ -36,15 +36,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { ANTHROPIC_ERRORS, anthropicAnswer, anthropicMessageParams, anthropicSdk } from './anthropicChatClient';
 import { BatchCalls, inlineRequestFile, MalformedFileError, nextAfterLast, parseJsonLine } from './batchCalls';
-import {
-  CLOCK_SKEW_SECONDS,
-  REQUESTS_KEY,
-  type BatchInfo,
-  type BatchProvider,
-  type BatchResultRecord,
-  type BatchStatus,
-  type RequestLineFormat,
-} from './batchProvider';
+import { REQUESTS_KEY, type BatchInfo, type BatchProvider, type BatchResultRecord, type BatchStatus, type RequestLineFormat } from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { EndpointSecrets } from './endpointSecrets';
 import type { EndpointConfig, Log } from './openAiEndpoint';
@@ -114,16 +106,14 @@ export class AnthropicBatchClient implements BatchProvider {
    * batch by its number of requests (see above).
    */
   async createBatch(inputFileId: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal, taken?: ReadonlySet<string>): Promise<BatchInfo> {
-    const since = Math.floor(Date.now() / 1000) - CLOCK_SKEW_SECONDS;
     const requests = await readRequests(inputFileId);
     const identity = { ...metadata, [REQUESTS_KEY]: String(requests.length) };
-    return this.calls.run(`creating a batch of ${path.basename(inputFileId)}`, signal, async (attempt, n) => {
-      if (n > 1) {
-        const existing = await this.findBatch(identity, since, attempt, taken);
-        if (existing !== undefined) return existing;
-      }
-      return toBatchInfo(await this.sdk.messages.batches.create({ requests }, { signal: attempt }));
-    });
+    return this.calls.createOnce(
+      `creating a batch of ${path.basename(inputFileId)}`,
+      signal,
+      (since, attempt) => this.findBatch(identity, since, attempt, taken),
+      async (attempt) => toBatchInfo(await this.sdk.messages.batches.create({ requests }, { signal: attempt })),
+    );
   }
 
   /**

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { toStreamingFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { BatchCalls, MalformedFileError, nextAfterLast, parseJsonLine } from './batchCalls';
-import { CLOCK_SKEW_SECONDS, findByMetadata, type BatchInfo, type BatchProvider, type BatchResultRecord, type RequestLineFormat } from './batchProvider';
+import { findByMetadata, type BatchInfo, type BatchProvider, type BatchResultRecord, type RequestLineFormat } from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { OpenAiEndpoint, type EndpointConfig, type Log } from './openAiEndpoint';
 import { answerProbability, chatCompletionBody } from './openAiChatClient';
@@ -96,19 +96,18 @@ export class BatchApiClient implements BatchProvider {
    * rather than create a second one.
    */
   async createBatch(inputFileId: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal, taken?: ReadonlySet<string>): Promise<BatchInfo> {
-    const since = Math.floor(Date.now() / 1000) - CLOCK_SKEW_SECONDS;
-    return this.calls.run(`creating a batch of ${inputFileId}`, signal, async (attempt, n) => {
-      if (n > 1) {
-        const existing = await this.findBatch(metadata, since, attempt, taken);
-        if (existing !== undefined) return existing;
-      }
-      return toBatchInfo(
-        await this.connection.sdk.batches.create(
-          { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { ...metadata } },
-          { signal: attempt },
+    return this.calls.createOnce(
+      `creating a batch of ${inputFileId}`,
+      signal,
+      (since, attempt) => this.findBatch(metadata, since, attempt, taken),
+      async (attempt) =>
+        toBatchInfo(
+          await this.connection.sdk.batches.create(
+            { input_file_id: inputFileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata: { ...metadata } },
+            { signal: attempt },
+          ),
         ),
-      );
-    });
+    );
   }
 
   /**

@@ -12,7 +12,7 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { onAbort } from './abortSignals';
-import type { BatchInfo, BatchResultRecord } from './batchProvider';
+import { CLOCK_SKEW_SECONDS, type BatchInfo, type BatchResultRecord } from './batchProvider';
 import type { EndpointSecrets } from './endpointSecrets';
 import type { Log } from './openAiEndpoint';
 import { AttemptFailure, describeFailure, LlmCallError, RetryPolicy } from './retryPolicy';
@@ -88,6 +88,22 @@ export class BatchCalls {
       if (signal.aborted || last === undefined || !(error instanceof LlmCallError)) throw error;
       throw new BatchApiError(this.endpoint.name, operation, error, last);
     }
+  }
+
+  /**
+   * Creates a batch at most once: an attempt after one that may have gone
+   * through (a dropped connection, a server error) first looks for the batch
+   * with `find`, among those created since the call began (less the clock
+   * skew), and returns it rather than create a second one.
+   */
+  createOnce(
+    operation: string,
+    signal: AbortSignal,
+    find: (createdSince: number, attempt: AbortSignal) => Promise<BatchInfo | undefined>,
+    create: (attempt: AbortSignal) => Promise<BatchInfo>,
+  ): Promise<BatchInfo> {
+    const since = Math.floor(Date.now() / 1000) - CLOCK_SKEW_SECONDS;
+    return this.run(operation, signal, async (attempt, n) => (n > 1 ? await find(since, attempt) : undefined) ?? create(attempt));
   }
 
   /**

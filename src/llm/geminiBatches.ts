@@ -26,15 +26,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BatchJob, GoogleGenAI, InlinedRequest } from '@google/genai';
 import { BatchCalls, inlineRequestFile, MalformedFileError, parseJsonLine } from './batchCalls';
-import {
-  CLOCK_SKEW_SECONDS,
-  findByMetadata,
-  type BatchInfo,
-  type BatchProvider,
-  type BatchResultRecord,
-  type BatchStatus,
-  type RequestLineFormat,
-} from './batchProvider';
+import { findByMetadata, type BatchInfo, type BatchProvider, type BatchResultRecord, type BatchStatus, type RequestLineFormat } from './batchProvider';
 import type { ChatRequest } from './chatBackend';
 import { EndpointSecrets } from './endpointSecrets';
 import { classifyGeminiFailure, geminiAnswer, geminiRequest, geminiSdk } from './geminiChatClient';
@@ -129,16 +121,14 @@ export class GeminiBatchClient implements BatchProvider {
    * through first looks for the job by that name.
    */
   async createBatch(inputFileId: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal, taken?: ReadonlySet<string>): Promise<BatchInfo> {
-    const since = Math.floor(Date.now() / 1000) - CLOCK_SKEW_SECONDS;
     const { model, requests } = await readRequests(inputFileId);
     const displayName = new URLSearchParams(metadata).toString();
-    return this.calls.run(`creating a batch of ${path.basename(inputFileId)}`, signal, async (attempt, n) => {
-      if (n > 1) {
-        const existing = await this.findBatch(metadata, since, attempt, taken);
-        if (existing !== undefined) return existing;
-      }
-      return toBatchInfo(await this.sdk.batches.create({ model, src: requests, config: { displayName, abortSignal: attempt } }));
-    });
+    return this.calls.createOnce(
+      `creating a batch of ${path.basename(inputFileId)}`,
+      signal,
+      (since, attempt) => this.findBatch(metadata, since, attempt, taken),
+      async (attempt) => toBatchInfo(await this.sdk.batches.create({ model, src: requests, config: { displayName, abortSignal: attempt } })),
+    );
   }
 
   /** The newest job whose display name carries every pair of `metadata`, created at or after `createdSince`, `taken` aside. */

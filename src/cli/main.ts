@@ -9,6 +9,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { ConfigError, loadConfig, withBatch, type ConfigOverrides, type SmartConfig } from '../job/config';
 import { CONFIG_NAME, findConfig } from '../job/findConfig';
 import { InputError } from '../io/inputError';
+import { isPattern } from '../io/shards';
 import { FileExistsError } from '../io/writeFileAtomic';
 import { runJob } from '../job/runJob';
 import { stopReason } from '../job/stopReason';
@@ -291,14 +292,15 @@ function batchFolderFrom(values: CommandLine['values']): { dir: string; importin
   return undefined;
 }
 
-/** The input file of `smart profile <file.jsonl>`. */
+/** The input of `smart profile <file>`: a file, a folder of shards, or a pattern over them. */
 function profileInput(positionals: readonly string[]): string {
   const [command, input, ...extra] = positionals;
   if (command !== 'profile') throw new UsageError(`unknown command "${command}"; the commands are "profile", "verify" and "audit"`);
   if (!input) throw new UsageError('name the file to process: smart profile <file> (.jsonl, .csv, .tsv, .json or .parquet)');
+  if (extra.length > 0 && [input, ...extra].every((file) => existsSync(file)))
+    throw new UsageError(`${extra.length + 1} files given: to read them as one dataset, give their folder or a pattern in quotes ('data/part-*.jsonl')`);
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-  if (!existsSync(input))
-    throw new UsageError(`input file not found: ${input}${/[*?]/.test(input) ? ' (for a dataset split into shards, give the folder that holds them)' : ''}`);
+  if (!existsSync(input) && !isPattern(input)) throw new UsageError(`input file not found: ${input}`);
   return input;
 }
 

@@ -8,6 +8,7 @@ import type { AbortChoice } from '../job/batch/batchCoordinator';
 import { addEndpointOrModel } from './addEndpointOrModel';
 import type { ApiKeys } from './apiKeys';
 import type { CostPanel } from './costPanel';
+import { DATA_WRANGLER, dataWranglerOpens, openInDataWrangler } from './dataViewer';
 import { endpointChoices } from './endpointChoices';
 import { prepareRun, type ProfileOptions } from './profileDataset';
 import type { RunController } from './runController';
@@ -85,6 +86,19 @@ export function commands(host: CommandHost): Readonly<Record<string, Handler>> {
       if (!endpoint) return;
       await keys.delete(endpoint);
       log.info(`API key cleared for endpoint "${endpoint}".`);
+    },
+    'smart.openOutputInDataWrangler': async () => {
+      const output = runs.lastOutput;
+      if (!output) return void vscode.window.showInformationMessage('Smart: no run has written an output yet.');
+      if (dataWranglerOpens(output)) return openInDataWrangler(output);
+      if (vscode.extensions.getExtension(DATA_WRANGLER.id)) {
+        return void vscode.window.showInformationMessage(
+          `Smart: ${DATA_WRANGLER.name} opens CSV, TSV and Parquet files, not ${vscode.workspace.asRelativePath(output)}.`,
+        );
+      }
+      const show = 'Show It';
+      const choice = await vscode.window.showInformationMessage(`Smart: ${DATA_WRANGLER.name} (${DATA_WRANGLER.id}) is not installed.`, show);
+      if (choice === show) await vscode.commands.executeCommand('workbench.extensions.search', `@id:${DATA_WRANGLER.id}`);
     },
     'smart.openLastReport': async () => {
       const uri =

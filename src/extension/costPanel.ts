@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { showOutput } from './dataViewer';
 import { PANEL_VIEW_TYPE, type HostMessage, type PanelState } from '../protocol/panelProtocol';
 import type { RunController } from './runController';
 import { parsePanelMessage } from './panelMessages';
@@ -82,7 +83,7 @@ export class CostPanel implements vscode.Disposable {
         break;
       // Beside the panel, not in its group, where they would hide it.
       case 'openOutput':
-        if (this.runs.lastOutput) void vscode.window.showTextDocument(this.runs.lastOutput, { preview: true, viewColumn: this.besidePanel() });
+        if (this.runs.lastOutput) void showOutput(this.runs.lastOutput, { preview: true, viewColumn: this.besidePanel() });
         break;
       case 'openReport':
         if (this.runs.lastReport) void vscode.window.showTextDocument(this.runs.lastReport, { preview: true, viewColumn: this.besidePanel() });

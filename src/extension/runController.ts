@@ -21,10 +21,13 @@ import {
 import { describeGuarantee } from '../text/guarantee';
 import { savings, usd } from '../text/money';
 import { describePreview, goAheadQuestion } from '../text/preview';
-import { costSentence, describeTarget } from '../text/report';
+import { costSentence, datasetWords, describeTarget } from '../text/report';
+import { InputError } from '../io/inputError';
+import { datasetFormat, isSharded, shardsOf } from '../io/shards';
 import { AWAITING_GO_AHEAD, PREPARING, RUN_STATUS_WORDS, STARTING } from '../text/runStatus';
 import { describeStop } from '../text/stopReason';
 import type { ApiKeys } from './apiKeys';
+import { DATA_WRANGLER, dataWranglerOpens, openInDataWrangler, showOutput } from './dataViewer';
 import { ProgressDisplay } from './progressDisplay';
 import { showStopped } from './stopActions';
 import { PANEL_VIEW_TYPE, type AuditView, type PanelState, type RunView } from '../protocol/panelProtocol';
@@ -145,6 +148,7 @@ export class RunController implements vscode.Disposable {
   showReport(report: JobReport): void {
     this.setRun({
       input: vscode.workspace.asRelativePath(report.input),
+      dataset: datasetWords(report),
       status: 'done',
       target: report.target,
       strategy: report.strategy,
@@ -209,6 +213,7 @@ export class RunController implements vscode.Disposable {
     await vscode.commands.executeCommand('setContext', 'smart.canResume', false);
     const base: RunBase = {
       input: vscode.workspace.asRelativePath(input),
+      dataset: datasetOf(input.fsPath, config),
       target: { accuracy: config.accuracy, confidence: config.confidence },
       strategy: config.strategy,
       bound: boundOf(config.strategy, config.bound),
@@ -316,11 +321,17 @@ export class RunController implements vscode.Disposable {
     this.showStatus(`$(graph) Smart: ${usd(report.totalCost)}, ${savings(report.savings)}`, summary);
     if (this.openOutputsWhenDone()) {
       // Beside the panel, not in its group: there it would hide the panel, which then has to rebuild.
-      const editor = await vscode.window.showTextDocument(vscode.Uri.file(output), { viewColumn: this.outputGroup(), preview: true, preserveFocus: true });
-      this.outputColumn = editor.viewColumn;
+      this.outputColumn = await showOutput(vscode.Uri.file(output), { viewColumn: this.outputGroup(), preview: true, preserveFocus: true });
       await vscode.commands.executeCommand('smart.openCostPanel');
     }
-    void vscode.window.showInformationMessage(`Smart: done. ${summary}`);
+    void this.tellDone(summary, vscode.Uri.file(output));
+  }
+
+  /** Says a run is done; where Data Wrangler opens its output, offers to open it there. */
+  private async tellDone(summary: string, output: vscode.Uri): Promise<void> {
+    const wrangle = `Open in ${DATA_WRANGLER.name}`;
+    const choice = await vscode.window.showInformationMessage(`Smart: done. ${summary}`, ...(dataWranglerOpens(output) ? [wrangle] : []));
+    if (choice === wrangle) await openInDataWrangler(output, this.outputGroup());
   }
 
   /**
@@ -433,4 +444,14 @@ function auditOf(report: JobReport, last?: AuditView['last']): Pick<RunView, 'au
       ...(result.done ? { met: auditMet(report, result.done.agreeingOutputs) } : {}),
     },
   };
+}
+
+/** What a run's items are before it reports ("CSV rows"); undefined for an input that cannot be read, whose run then fails saying why. */
+function datasetOf(input: string, config: SmartConfig): string | undefined {
+  try {
+    return datasetWords({ inputFormat: datasetFormat(input, config.inputFormat), ...(isSharded(input) ? { shards: shardsOf(input).length } : {}) });
+  } catch (error) {
+    if (error instanceof InputError) return undefined;
+    throw error;
+  }
 }

@@ -32,12 +32,14 @@ export function formatOf(file: string): InputFormat | undefined {
   return INPUT_FORMATS.find((format) => EXTENSIONS[format].includes(extension));
 }
 
+/** The extensions of the files Smart reads, in words: ".jsonl, .ndjson, .csv, …". */
+export const KNOWN_EXTENSIONS = INPUT_FORMATS.flatMap((format) => EXTENSIONS[format]).join(', ');
+
 /** The format of an input file. @throws InputError naming the formats Smart reads when its extension is none of theirs. */
 export function inputFormatOf(file: string): InputFormat {
   const format = formatOf(file);
   if (format === undefined) {
-    const known = INPUT_FORMATS.flatMap((f) => EXTENSIONS[f]).join(', ');
-    throw new InputError({ file }, `is not a file Smart reads (its name should end in ${known})`);
+    throw new InputError({ file }, `is not a file Smart reads (its name should end in ${KNOWN_EXTENSIONS})`);
   }
   return format;
 }

@@ -1,39 +1,76 @@
 /**
- * A dataset split into shards: a folder (`data/`) read as one dataset over
- * every shard in a stable order (by name, numbers compared as numbers, so
- * `part-2` comes before `part-10`). Its shards are the files directly in it
- * of a format Smart reads, Smart's own outputs and reports aside, all of one
- * format. A single file is a dataset of one shard.
+ * A dataset split into shards: a folder (`data/`) or a pattern over file
+ * names (`data/part-*.jsonl`) read as one dataset over every shard in a
+ * stable order (by name, numbers compared as numbers, so `part-2` comes
+ * before `part-10`). Its shards are the files directly in the folder (that
+ * match the pattern) of a format Smart reads, Smart's own outputs and
+ * reports aside, all of one format. A single file is a dataset of one shard.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import picomatch from 'picomatch';
 import type { FileFingerprint } from './fileFingerprint';
 import { InputError } from './inputError';
 import type { InputRecord, ReadingPassOptions } from './readingPass';
-import { formatOf, readRecords, type InputReading } from './records';
+import { formatOf, inputFormatOf, KNOWN_EXTENSIONS, readRecords, type InputFormat, type InputReading } from './records';
 
-/** Whether `input` names a folder of shards rather than one file. */
+/**
+ * Whether `input` is a pattern over file names (`data/part-*.jsonl`, with
+ * `*`, `?` or `[...]`) rather than a path. A path that exists is a path,
+ * whatever characters its name holds.
+ */
+export function isPattern(input: string): boolean {
+  return !existsSync(input) && (picomatch.scan(path.basename(input)).isGlob || picomatch.scan(path.dirname(input)).isGlob);
+}
+
+/** Whether `input` names a folder of shards, or a pattern over them, rather than one file. */
 export function isSharded(input: string): boolean {
-  return existsSync(input) && statSync(input).isDirectory();
+  return isPattern(input) || (existsSync(input) && statSync(input).isDirectory());
 }
 
 /**
- * The files of a dataset, in the order it is read: the shards of a folder,
- * or the one file.
- * @throws InputError when a folder holds no shard, or shards of two formats.
+ * The name a dataset's report and state go by: its file's or folder's name,
+ * or a pattern's with each wildcard written as `%` (`part-*.jsonl` gives
+ * `part-%.jsonl`), a name no path typed as a pattern can have.
+ */
+export function datasetName(input: string): string {
+  const name = path.basename(input);
+  return isPattern(input) ? name.replace(/\[[^\]]*\]|[*?]+/g, '%') : name;
+}
+
+/**
+ * The files of a dataset, in the order it is read: the shards of a folder
+ * or a pattern, or the one file.
+ * @throws InputError when a folder or pattern holds no shard, or shards of two formats.
  */
 export function shardsOf(input: string): string[] {
   if (!isSharded(input)) return [input];
-  const shards = readdirSync(input)
-    .filter((name) => formatOf(name) !== undefined && !isSmartOutput(name))
+  const pattern = isPattern(input);
+  const folder = pattern ? path.dirname(input) : input;
+  if (pattern) checkPatternFolder(input, folder);
+  const matches = pattern ? picomatch(path.basename(input)) : () => true;
+  const shards = readdirSync(folder)
+    .filter((name) => matches(name) && formatOf(name) !== undefined && !isSmartOutput(name))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-    .map((name) => path.join(input, name))
+    .map((name) => path.join(folder, name))
     .filter((file) => statSync(file).isFile());
-  if (shards.length === 0) throw new InputError({ file: input }, 'holds no file Smart reads (.jsonl, .ndjson, .csv, .tsv, .tab, .json, .parquet)');
+  if (shards.length === 0) throw new InputError({ file: input }, `${pattern ? 'matches' : 'holds'} no file Smart reads (${KNOWN_EXTENSIONS})`);
   const formats = new Set(shards.map((file) => formatOf(file)));
   if (formats.size > 1)
     throw new InputError({ file: input }, `holds shards of ${formats.size} formats (${[...formats].join(', ')}): one dataset is of one format`);
   return shards;
+}
+
+/** The format a dataset is read in: the one set, else its first shard's by its extension. @throws InputError as `shardsOf` and `inputFormatOf` do. */
+export function datasetFormat(input: string, format: InputFormat | undefined): InputFormat {
+  return format ?? inputFormatOf(shardsOf(input)[0]);
+}
+
+/** A pattern's wildcards are in its file name only, in a folder that exists. */
+function checkPatternFolder(input: string, folder: string): void {
+  if (picomatch.scan(folder).isGlob)
+    throw new InputError({ file: input }, 'has wildcards in its folder: a pattern names files in one folder (data/part-*.jsonl)');
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new InputError({ file: input }, `names files in ${folder}, which is not a folder`);
 }
 
 /** Smart's outputs and reports beside the shards are not shards. */

@@ -6,8 +6,8 @@ import { runSmart, type BulkAnswers, type RunOptions, type RunResult } from '../
 import type { FileFingerprint } from '../io/fileFingerprint';
 import { InputChangedError, InputError } from '../io/inputError';
 import type { Delimiter } from '../io/delimited';
-import { baseName, delimiterOf, inputFormatOf, type InputFormat } from '../io/records';
-import { isSharded, readDataset, shardsOf } from '../io/shards';
+import { baseName, delimiterOf, type InputFormat } from '../io/records';
+import { datasetFormat, datasetName, isSharded, readDataset, shardsOf } from '../io/shards';
 import type { InputRecord } from '../io/readingPass';
 import { FileExistsError, writeFileAtomic } from '../io/writeFileAtomic';
 import type { BatchesProgress, BatchPreview, CostPreview, DisagreementSample, Guarantee, ModelSummary, ProgressEvent, RunReport } from '../core/report';
@@ -49,14 +49,15 @@ export const REPORT_SUFFIX = '.smart-report.json';
  * evidence under `.smart/`. The outputs are in the input's format where
  * Smart writes it (`items.csv` gives `items.smart.csv`), else JSONL; a folder
  * of shards has one output beside each shard, and its report beside the
- * folder.
+ * folder; a pattern's report is in its folder (`data/part-*.jsonl` gives
+ * `data/part-%.smart-report.json`).
  */
 export function jobFiles(input: string, formats: FormatChoice = {}): { output: string; outputs: string[]; report: string; cache: string; evidence: string } {
   const outputs = shardsOf(input).map((file) => outputFileFor(file, formats));
   return {
     output: outputs[0],
     outputs,
-    report: path.join(path.dirname(input), `${baseName(input)}${REPORT_SUFFIX}`),
+    report: path.join(path.dirname(input), `${baseName(datasetName(input))}${REPORT_SUFFIX}`),
     cache: ResponseCache.fileFor(input),
     evidence: evidenceFileFor(input),
   };
@@ -779,9 +780,8 @@ async function checkInput(template: Template, options: JobOptions, cached: Cache
     cached?.add(prompt);
     counts[record.shard]++;
   }
-  const first = shards[0];
-  const format = reading.format ?? inputFormatOf(first);
-  const delimiter = format === 'csv' || format === 'tsv' ? await delimiterOf(first, reading) : undefined;
+  const format = datasetFormat(input, reading.format);
+  const delimiter = format === 'csv' || format === 'tsv' ? await delimiterOf(shards[0], reading) : undefined;
   const count = counts.reduce((a, b) => a + b, 0);
   return { shards, count, counts, skipped, skippedList, prompts: lengths.finish(), fingerprints, format, delimiter };
 }

@@ -20,6 +20,8 @@ export type RunStatus = 'preparing' | 'confirming' | 'running' | 'done' | 'faile
 export interface RunView {
   /** The input file as shown to the user (workspace-relative when possible). */
   readonly input: string;
+  /** What its items are, in the report's words ("CSV rows", "JSONL lines in 8 shards"), once known. */
+  readonly dataset?: string | undefined;
   readonly status: RunStatus;
   readonly target: Target;
   readonly strategy: Strategy;

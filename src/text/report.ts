@@ -35,12 +35,26 @@ export function referenceOnlyNote(report: Pick<RunReport, 'referenceOnly' | 'ref
   return `${charged}, each other item from its own prompt's length (at ${fixed(basis.inputRatio, 2)}x the tokens counted, as ${report.reference} reported them) and ${fixed(basis.outputTokens, 1)} output tokens, its mean`;
 }
 
-/** How the run was set up and how long it took: "Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items profiled, 183.0 s." */
+/** How the run was set up and how long it took: "Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items (CSV rows) profiled, 183.0 s." */
 export function settingsSentence(
-  report: Pick<RunReport, 'strategy' | 'bound' | 'seed' | 'seedOrigin' | 'profiledItems' | 'items' | 'timings'> & { readonly inputFormat?: string | undefined },
+  report: Pick<RunReport, 'strategy' | 'bound' | 'seed' | 'seedOrigin' | 'profiledItems' | 'items' | 'timings'> & DatasetShape,
 ): string {
-  const of = report.inputFormat === undefined ? '' : ` (${ITEM_WORDS[report.inputFormat] ?? report.inputFormat})`;
+  const words = datasetWords(report);
+  const of = words === undefined ? '' : ` (${words})`;
   return `Strategy ${report.strategy}, ${boundName(report.bound)}, ${seedWords(report)}, ${count(report.profiledItems)} of ${items(report.items)}${of} profiled, ${seconds(report.timings.totalMs)}.`;
+}
+
+/** What a dataset was read as: its format and, split into shards, how many. */
+export interface DatasetShape {
+  readonly inputFormat?: string | undefined;
+  readonly shards?: number | undefined;
+}
+
+/** What a dataset's items are: "CSV rows", "JSONL lines in 8 shards"; undefined for a report that did not record its format. */
+export function datasetWords(dataset: DatasetShape): string | undefined {
+  if (dataset.inputFormat === undefined) return undefined;
+  const items = ITEM_WORDS[dataset.inputFormat] ?? dataset.inputFormat;
+  return dataset.shards === undefined ? items : `${items} in ${count(dataset.shards)} shards`;
 }
 
 /** What an item of each input format is, in the report's words. */

@@ -242,7 +242,12 @@ export class PanelView {
   private drawHeader(facts: RunFacts): void {
     const { run, progress } = facts;
     this.title.textContent = run.input;
-    this.settings.textContent = `Strategy ${run.strategy} · ${boundName(run.bound)}${run.report ? ` · ${seedWords(run.report)}` : ''}`;
+    this.settings.textContent = [
+      `Strategy ${run.strategy}`,
+      boundName(run.bound),
+      ...(run.report ? [seedWords(run.report)] : []),
+      ...(run.dataset ? [run.dataset] : []),
+    ].join(' · ');
     this.target.textContent = `Target: ${describeTarget(run.target, run.reference)}`;
 
     // Only touch the live region when its words change, or it would announce every item.

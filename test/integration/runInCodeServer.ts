@@ -17,7 +17,7 @@
  * screenshot, the browser console and code-server's output are saved to
  * test/e2e/artifacts/.
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +34,7 @@ import {
   TIMEOUT_OPTION,
   timeoutMs,
 } from '../support/codeServer';
+import { STAND_IN_MANIFEST } from './dataWranglerStandIn/manifest';
 import { REPORT_ENV } from './suite/index';
 
 /** Where failure screenshots and logs go (git-ignored). */
@@ -100,6 +101,22 @@ function followFile(file: string): { stop(): void } {
   };
 }
 
+/**
+ * An extensions folder holding the Data Wrangler stand-in (see
+ * dataWranglerStandIn/extension.ts), installed as an extension folder is
+ * (`<publisher>.<name>-<version>`), which code-server takes in on its first
+ * start; returns the extensions folder.
+ */
+function withDataWranglerStandIn(temp: string): string {
+  const extensions = join(temp, 'extensions');
+  const { publisher, name, version } = STAND_IN_MANIFEST;
+  const folder = join(extensions, `${publisher}.${name}-${version}`);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'package.json'), JSON.stringify(STAND_IN_MANIFEST, null, 2));
+  copyFileSync(join(__dirname, 'dataWranglerStandIn', 'extension.js'), join(folder, 'extension.js'));
+  return extensions;
+}
+
 /** Saves a screenshot of `page`, its console and code-server's output; returns the files' common prefix. */
 async function saveArtifacts(page: Page | undefined, consoleLines: readonly string[], server: CodeServer): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
@@ -152,7 +169,7 @@ async function main(options: Options): Promise<number> {
   const start = Date.now();
   let report: { stop(): void } | undefined;
   try {
-    server = await startCodeServer({ workspace, env: { [REPORT_ENV]: reportFile } });
+    server = await startCodeServer({ workspace, extensionsDir: withDataWranglerStandIn(temp), env: { [REPORT_ENV]: reportFile } });
     log(`code-server ready on port ${server.port} in ${since(start)}`);
 
     const browserStart = Date.now();

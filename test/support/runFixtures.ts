@@ -201,7 +201,7 @@ export const FAILED_AT_ONCE: PanelState = {
 
 /** The finished run, with its output and report on disk. */
 export const FINISHED: PanelState = {
-  run: { ...base, status: 'done', report: REPORT, canOpenOutput: true, canOpenReport: true },
+  run: { ...base, dataset: 'CSV rows', status: 'done', report: REPORT, canOpenOutput: true, canOpenReport: true },
 };
 
 /**

@@ -247,7 +247,7 @@ describe('cost panel (webview) in Chromium', function () {
 
     assert.equal((await page.locator('[role="status"]').innerText()).trim(), 'Done');
     assert.equal(await text(page, '.run-counts'), '2,400 items, 390 profiled');
-    assert.equal(await text(page, '.run-settings'), 'Strategy modelmix · anytime-valid bound · seed 7');
+    assert.equal(await text(page, '.run-settings'), 'Strategy modelmix · anytime-valid bound · seed 7 · CSV rows');
 
     const plan = page.locator('.plan-entries li');
     assert.equal(await plan.count(), 3, 'entries with no items are left out');

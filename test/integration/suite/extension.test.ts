@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ColumnTypes, writeParquetFile } from '../../../src/io/parquetFile';
 import type { JobReport } from '../../../src/job/runJob';
 import { filesUnder } from '../../support/files';
 import { OpenAiTestServer, withOpenAiTestServer, type Fault, type FaultInfo } from '../../support/openaiTestServer';
@@ -16,6 +17,7 @@ const COMMANDS = [
   'smart.setApiKey',
   'smart.clearApiKey',
   'smart.openLastReport',
+  'smart.openOutputInDataWrangler',
   'smart.openExample',
   'smart.runExample',
   'smart.addEndpointOrModel',
@@ -91,6 +93,55 @@ describe('Smart in VS Code', function () {
         assert.equal(lines[0], 'id,text,smart_output,smart_model,smart_raw');
         assert.equal(lines.length, 201);
         lines.slice(1).forEach((line, i) => assert.ok(line.startsWith(`${rows[i].id},"${rows[i].text}, as written",`), line));
+
+        // Where Data Wrangler is installed (here its stand-in, under its id), the output opens in its editor.
+        assert.ok(vscode.extensions.getExtension('ms-toolsai.datawrangler'), 'the Data Wrangler stand-in is not installed');
+        await vscode.commands.executeCommand('smart.openOutputInDataWrangler');
+        const wrangled = vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .some((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === 'jupyter-data-wrangler' && t.input.uri.fsPath === output);
+        assert.ok(wrangled, 'the output .csv did not open in Data Wrangler');
+      });
+    } finally {
+      await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
+  it('profiles a .parquet file and shows its .parquet output in the editor VS Code picks for it (issue 18)', async () => {
+    const settings = vscode.workspace.getConfiguration('smart');
+    await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
+    try {
+      await withServer(undefined, async (server) => {
+        const { input: jsonl, config } = job('parquet-run', 120, server.baseURL, { candidates: ['cheap'] });
+        const rows = readFileSync(jsonl, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const input = jsonl.replace(/\.jsonl$/, '.parquet');
+        const types = new ColumnTypes();
+        rows.forEach((row) => types.see(row));
+        await writeParquetFile(
+          input,
+          types.columns(),
+          (async function* () {
+            yield* rows;
+          })(),
+        );
+        await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+          config,
+          yes: true,
+          force: true,
+        });
+        assert.ok(report, 'the run returned no report (see the Smart log)');
+        assert.equal(report.inputFormat, 'parquet');
+        const output = input.replace(/\.parquet$/, '.smart.parquet');
+        assert.equal(report.output, output);
+        const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.fsPath === output);
+        // A text document cannot hold a binary file: opening it as one would fail the run after it was paid for.
+        assert.ok(tab, 'the output .parquet is not shown');
       });
     } finally {
       await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);

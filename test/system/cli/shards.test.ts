@@ -24,8 +24,9 @@ function answer(model: string, messages: readonly TestMessage[]): string {
   return (i % 3 === 0) !== wrong ? 'spam' : 'ham';
 }
 
-function run(folder: string, config: string): { exit: Promise<number | null>; kill: () => void; output: () => string } {
-  const child = spawn(process.execPath, [CLI, 'profile', folder, '--config', config, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(input: string | readonly string[], config: string): { exit: Promise<number | null>; kill: () => void; output: () => string } {
+  const inputs = typeof input === 'string' ? [input] : input;
+  const child = spawn(process.execPath, [CLI, 'profile', ...inputs, '--config', config, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr.on('data', (d: Buffer) => (text += d.toString()));
@@ -119,5 +120,43 @@ describe('smart profile on a folder of shards (issue 18)', function () {
     const mixedRun = run(mixed, config);
     assert.notEqual(await mixedRun.exit, 0);
     assert.match(mixedRun.output(), /mixed: holds shards of 2 formats \(jsonl, csv\)/);
+  });
+
+  it('reads the shards a quoted pattern names as one dataset, its report named by the pattern, and tells one who let the shell expand it to quote it', async function () {
+    if (!existsSync(CLI)) this.skip();
+    await withOpenAiTestServer({ answer }, async (server) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'smart-shards-'));
+      const folder = path.join(dir, 'data');
+      mkdirSync(folder);
+      for (const [name, from] of [
+        ['train-1.jsonl', 0],
+        ['train-2.jsonl', 100],
+        ['test-1.jsonl', 200],
+      ] as const) {
+        const lines = Array.from({ length: 100 }, (_, k) => JSON.stringify({ id: from + k, text: `message ${from + k}` }));
+        writeFileSync(path.join(folder, name), `${lines.join('\n')}\n`);
+      }
+      writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
+      const config = path.join(dir, 'smart.config.json');
+      writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: server.baseURL }, { seed: 3 })));
+
+      const expanded = run([path.join(folder, 'train-1.jsonl'), path.join(folder, 'train-2.jsonl')], config);
+      assert.notEqual(await expanded.exit, 0);
+      assert.match(expanded.output(), /2 files given: to read them as one dataset, give their folder or a pattern in quotes/);
+      assert.equal(server.counts().total, 0);
+
+      const patterned = run(path.join(folder, 'train-*.jsonl'), config);
+      assert.equal(await patterned.exit, 0, patterned.output());
+      assert.match(patterned.output(), /Wrote 2 outputs, one beside each shard: .*train-1\.smart\.jsonl to .*train-2\.smart\.jsonl/);
+      assert.ok(!existsSync(path.join(folder, 'test-1.smart.jsonl')), 'a file the pattern does not match was processed');
+      const report = JSON.parse(readFileSync(path.join(folder, 'train-%.smart-report.json'), 'utf8')) as JobReport;
+      assert.equal(report.items, 200);
+      assert.equal(report.shards, 2);
+      assert.ok(existsSync(path.join(folder, '.smart', 'train-%.jsonl.cache.jsonl')), 'the cache is not named by the pattern');
+
+      const none = run(path.join(folder, 'valid-*.jsonl'), config);
+      assert.notEqual(await none.exit, 0);
+      assert.match(none.output(), /valid-\*\.jsonl: matches no file Smart reads/);
+    });
   });
 });

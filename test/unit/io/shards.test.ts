@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import type { ItemOutput } from '../../../src/core/engine';
 import type { FileFingerprint } from '../../../src/io/fileFingerprint';
 import { InputChangedError } from '../../../src/io/inputError';
-import { isSharded, readDataset, shardsOf } from '../../../src/io/shards';
+import { datasetName, isPattern, isSharded, readDataset, shardsOf } from '../../../src/io/shards';
+import { stateFileFor } from '../../../src/io/stateFile';
+import { jobFiles } from '../../../src/job/runJob';
 import type { TextWriter } from '../../../src/io/writeFileAtomic';
 import { ShardWriters } from '../../../src/job/shardWriters';
 import { tempFolderPerTest } from '../../support/files';
@@ -37,6 +39,51 @@ describe('datasets split into shards (issue 18)', () => {
     writeFileSync(single, '{}\n');
     assert.ok(!isSharded(single));
     assert.deepEqual(shardsOf(single), [single]);
+  });
+
+  it('reads the shards a pattern names in one folder, in the same order, leaving out what does not match', () => {
+    const dir = shards({
+      'part-10.jsonl': '{}\n',
+      'part-2.jsonl': '{}\n',
+      'part-1.smart.jsonl': '{}\n',
+      'part-1.jsonl': '{}\n',
+      'other.jsonl': '{}\n',
+      'part-3.csv': 'x\n1\n',
+    });
+    const pattern = path.join(dir, 'part-*.jsonl');
+    assert.ok(isPattern(pattern) && isSharded(pattern));
+    assert.deepEqual(
+      shardsOf(pattern).map((f) => path.basename(f)),
+      ['part-1.jsonl', 'part-2.jsonl', 'part-10.jsonl'],
+    );
+    assert.deepEqual(
+      shardsOf(path.join(dir, 'part-?.jsonl')).map((f) => path.basename(f)),
+      ['part-1.jsonl', 'part-2.jsonl'],
+    );
+    // Its report and state go by the pattern with its wildcards written as %, never by a shard's name.
+    assert.equal(datasetName(pattern), 'part-%.jsonl');
+    assert.equal(datasetName(path.join(dir, 'part-[12].jsonl')), 'part-%.jsonl');
+    assert.equal(stateFileFor(pattern, '.cache.jsonl'), path.join(dir, '.smart', 'part-%.jsonl.cache.jsonl'));
+    const files = jobFiles(pattern);
+    assert.equal(files.report, path.join(dir, 'part-%.smart-report.json'));
+    assert.deepEqual(
+      files.outputs.map((f) => path.basename(f)),
+      ['part-1.smart.jsonl', 'part-2.smart.jsonl', 'part-10.smart.jsonl'],
+    );
+  });
+
+  it('takes a path that exists as a path, whatever its name holds', () => {
+    const dir = shards({ '[draft].jsonl': '{}\n' });
+    const file = path.join(dir, '[draft].jsonl');
+    assert.ok(!isPattern(file) && !isSharded(file));
+    assert.equal(datasetName(file), '[draft].jsonl');
+  });
+
+  it('refuses a pattern that matches nothing, one with wildcards in its folder, and one in no folder, naming it', () => {
+    const dir = shards({ 'a.jsonl': '{}\n' });
+    assert.throws(() => shardsOf(path.join(dir, 'b-*.jsonl')), /b-\*\.jsonl: matches no file Smart reads \(\.jsonl/);
+    assert.throws(() => shardsOf(path.join(folder(), '*', 'a.jsonl')), /has wildcards in its folder/);
+    assert.throws(() => shardsOf(path.join(dir, 'missing', '*.jsonl')), /which is not a folder/);
   });
 
   it('reads every shard in turn, each record told its shard, and notices a shard changed since the last pass', async () => {

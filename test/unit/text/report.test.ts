@@ -21,6 +21,10 @@ describe('report sentences', () => {
       settingsSentence({ ...REPORT, inputFormat: 'csv' }),
       'Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items (CSV rows) profiled, 183.0 s.',
     );
+    assert.equal(
+      settingsSentence({ ...REPORT, inputFormat: 'jsonl', shards: 8 }),
+      'Strategy modelmix, anytime-valid bound, seed 7, 390 of 2,400 items (JSONL lines in 8 shards) profiled, 183.0 s.',
+    );
   });
 
   it('states the target', () => {

@@ -373,10 +373,8 @@ class SmartRun<T> implements RunContext {
 
   /**
    * Whether a candidate's output on a profiled item agrees with the
-   * reference's: the comparison rule decides when it finds them the same, or
-   * when there is no judge; otherwise the judge is asked, through the call
-   * pool. `done` gets the verdict; a promise is returned only when the pool
-   * is full.
+   * reference's (see `compare`). `done` gets the verdict; a promise is
+   * returned only when the pool is full.
    */
   private agreement(
     at: { index: number; item: T },
@@ -386,12 +384,7 @@ class SmartRun<T> implements RunContext {
     done: (agrees: boolean, judged?: JudgedAs) => void,
   ): void | Promise<void> {
     this.judged.comparisons++;
-    if (!this.options.judge || this.same(candidate.text, reference.text)) {
-      done(this.same(candidate.text, reference.text));
-      return;
-    }
-    this.judged.calls++;
-    return this.pool.run(...this.verdict(at, model.spec.id, reference.text, candidate.text, (as) => done(as === 'yes', as)));
+    return this.compare(at, model.spec.id, { first: reference.text, second: candidate.text, asked: 'calls' }, 'run', (c) => done(c.agrees, c.judged));
   }
 
   /**
@@ -408,13 +401,13 @@ class SmartRun<T> implements RunContext {
     for (let b = 0; b < batch.length; b++) {
       const answerOf = (id: string): Completion => answers[b].get(id)!;
       for (const gate of gates) {
-        if (!firstCalls(gate).every((m) => answers[b].has(m)) || !needsJudge(gate, answerOf, this.same)) continue;
+        if (!judgedGate(gate) || !firstCalls(gate).every((m) => answers[b].has(m))) continue;
         this.throwIfAborted();
         const [kept, other] = firstCalls(gate);
-        this.judged.gateCalls++;
-        const wait = this.pool.run(
-          ...this.verdict(batch[b], planId(gate), answerOf(kept).text, answerOf(other).text, (as) => verdicts[b].set(planId(gate), as)),
-        );
+        const pair = { first: answerOf(kept).text, second: answerOf(other).text, asked: 'gateCalls' } as const;
+        const wait = this.compare(batch[b], planId(gate), pair, 'run', (c) => {
+          if (c.judged) verdicts[b].set(planId(gate), c.judged);
+        });
         if (wait) await wait;
       }
     }
@@ -424,27 +417,40 @@ class SmartRun<T> implements RunContext {
   }
 
   /**
-   * One verdict of the judge, as the call pool takes it: how to start it, and
-   * what to do with it (its calls metered to the judge, an unreadable one
-   * listed under `who`, the model or gate it was about).
+   * The one way two outputs on an item are compared, for a candidate's
+   * agreement and for a judged gate alike: the run's rule first (free and
+   * synchronous, and "the same" is final), then, for a pair the rule finds
+   * different, the judge where the run has one. The judge is asynchronous
+   * (through the call pool: `run` waits for a slot, `later` queues from a
+   * callback), cached (its client answers a verdict already paid for from
+   * the cache) and costed (its calls metered to the judge; an unreadable
+   * verdict listed under `who`, the model or gate it was about, and counted
+   * as disagreement). Without a judge, outputs the rule finds different
+   * disagree. `done` may be called before this returns.
    */
-  private verdict(
+  private compare(
     at: { index: number; item: T },
     who: string,
-    first: string,
-    second: string,
-    done: (as: JudgedAs) => void,
-  ): [() => JudgeVerdict | Promise<JudgeVerdict>, (v: JudgeVerdict) => void] {
-    const judge = this.options.judge!;
+    pair: { readonly first: string; readonly second: string; readonly asked: 'calls' | 'gateCalls' },
+    queue: 'run' | 'later',
+    done: (compared: { agrees: boolean; judged?: JudgedAs }) => void,
+  ): void | Promise<void> {
+    const judge = this.options.judge;
+    if (!judge || this.same(pair.second, pair.first)) {
+      done({ agrees: this.same(pair.second, pair.first) });
+      return;
+    }
     this.checkBudget();
-    return [
-      () => judge.client.judge(at.item, first, second, this.controller.signal),
-      (v) => {
-        for (const call of v.calls) this.meter.record(this.judgeIndex, call);
-        if (v.unreadable) this.judged.unreadable.push({ index: at.index, model: who });
-        done(v.unreadable ? 'unreadable' : v.agrees ? 'yes' : 'no');
-      },
-    ];
+    this.judged[pair.asked]++;
+    const ask = (): JudgeVerdict | Promise<JudgeVerdict> => judge.client.judge(at.item, pair.first, pair.second, this.controller.signal);
+    const heard = (v: JudgeVerdict): void => {
+      for (const call of v.calls) this.meter.record(this.judgeIndex, call);
+      if (v.unreadable) this.judged.unreadable.push({ index: at.index, model: who });
+      const judged: JudgedAs = v.unreadable ? 'unreadable' : v.agrees ? 'yes' : 'no';
+      done({ agrees: judged === 'yes', judged });
+    };
+    if (queue === 'later') return this.pool.later(ask, heard);
+    return this.pool.run(ask, heard);
   }
 
   judgeCallCost(): number | undefined {
@@ -597,8 +603,8 @@ class SmartRun<T> implements RunContext {
       const [kept, other] = firstCalls(spec).map((id) => bulk.peek(this.modelById(id).spec, item));
       if (kept === undefined || other === undefined || this.same(other.text, kept.text)) return;
       this.throwIfAborted();
-      this.judged.gateCalls++;
-      return this.pool.run(...this.verdict({ index, item }, planId(spec), kept.text, other.text, (as) => this.gateVerdicts.set(index, as === 'yes')));
+      const pair = { first: kept.text, second: other.text, asked: 'gateCalls' } as const;
+      return this.compare({ index, item }, planId(spec), pair, 'run', (c) => this.gateVerdicts.set(index, c.agrees));
     });
     await this.pool.drain();
     this.throwIfAborted();
@@ -637,13 +643,13 @@ class SmartRun<T> implements RunContext {
     };
     const decide = (): void => {
       const fetched = this.gateVerdicts.get(at.index);
-      if (!needsJudge(plan, answerOf, this.same) || fetched !== undefined) {
+      if (!judgedGate(plan) || fetched !== undefined) {
         settle(gateHolds(plan, answerOf, this.same, fetched));
         return;
       }
       const [kept, other] = firstCalls(plan);
-      this.judged.gateCalls++;
-      this.pool.later(...this.verdict(at, planId(plan), answerOf(kept).text, answerOf(other).text, (as) => settle(as === 'yes')));
+      const pair = { first: answerOf(kept).text, second: answerOf(other).text, asked: 'gateCalls' } as const;
+      void this.compare(at, planId(plan), pair, 'later', (c) => settle(c.agrees));
     };
     let next = 0;
     const start = (): void | Promise<void> => {

@@ -15,6 +15,20 @@ export interface SimulatedModel {
    * the same rate). By default every model errs independently.
    */
   readonly errsLike?: string;
+  /**
+   * A model that says how sure it is: its items fall in these bins, each
+   * answered with the bin's probability and wrong on exactly `wrong` of its
+   * `items` (which items, drawn by the seed). The bins' items add up to the
+   * file's; `rate` should be the share right over all of them.
+   */
+  readonly bins?: readonly ConfidenceBin[];
+}
+
+/** Items a model answers with one probability, and how many of them it gets wrong. */
+export interface ConfidenceBin {
+  readonly confidence: number;
+  readonly items: number;
+  readonly wrong: number;
 }
 
 /**
@@ -34,8 +48,12 @@ export function simulatedPlanRate(plan: PlanSpec, models: readonly SimulatedMode
       const groups = new Set(plan.members.map((id) => byId.get(id)!.errsLike ?? id));
       return 1 - [...groups].reduce((p, id) => p * (1 - rate(id)), 1);
     }
-    case 'confident':
-      throw new Error('the simulation reports no answer probabilities, so it has no confidence gates');
+    case 'confident': {
+      const bins = byId.get(plan.model)!.bins;
+      if (!bins) throw new Error(`${plan.model} reports no answer probabilities, so it has no confidence gates`);
+      const items = bins.reduce((sum, b) => sum + b.items, 0);
+      return 1 - bins.filter((b) => b.confidence >= plan.threshold).reduce((sum, b) => sum + b.wrong, 0) / items;
+    }
   }
 }
 
@@ -60,8 +78,10 @@ export class SimulatedClient implements LlmClient<number> {
   applying = false;
   private readonly byId = new Map<
     string,
-    { key: number; rate: number; agree: Completion; disagree: Completion; agreeApplied: Completion; disagreeApplied: Completion }
+    { key: number; rate: number; agree: Completion; disagree: Completion; agreeApplied: Completion; disagreeApplied: Completion; applied: Partial<Completion> }
   >();
+  /** Models with bins: per item, its probability and whether it is right (built once: a few thousand items). */
+  private readonly binned = new Map<string, Array<{ confidence: number; agrees: boolean }>>();
 
   /** `applyPriceFactor`: the price factor of the application phase's answers (a batch discount, such as 0.5); none by default. */
   constructor(
@@ -81,13 +101,21 @@ export class SimulatedClient implements LlmClient<number> {
         disagree: { text: DISAGREEING_OUTPUT, ...tokens },
         agreeApplied: { text: AGREEING_OUTPUT, ...tokens, ...applied },
         disagreeApplied: { text: DISAGREEING_OUTPUT, ...tokens, ...applied },
+        applied,
       });
+      if (m.bins) this.binned.set(m.id, binnedAnswers(m.bins, seed, own));
     });
   }
 
   complete(model: ModelSpec, item: number): Completion {
     const m = this.byId.get(model.id);
     if (!m) throw new Error(`simulated client: no model "${model.id}"`);
+    const sure = this.binned.get(model.id);
+    if (sure) {
+      const answer = sure[item];
+      if (!answer) throw new Error(`simulated client: ${model.id}'s bins hold ${sure.length} items, not item ${item}`);
+      return { ...(answer.agrees ? m.agree : m.disagree), ...(this.applying ? m.applied : {}), confidence: answer.confidence };
+    }
     const agrees = this.agrees(m.key, m.rate, item);
     if (this.applying) return agrees ? m.agreeApplied : m.disagreeApplied;
     return agrees ? m.agree : m.disagree;
@@ -99,4 +127,17 @@ export class SimulatedClient implements LlmClient<number> {
     if (rate <= 0) return false;
     return hashUnit(this.seed, item, key) < rate;
   }
+}
+
+/**
+ * A binned model's answers on a file: the bins' items in an order drawn by
+ * the seed, and within each bin its wrong ones drawn by the seed too.
+ */
+function binnedAnswers(bins: readonly ConfidenceBin[], seed: number, key: number): Array<{ confidence: number; agrees: boolean }> {
+  const answers = bins.flatMap((b) => Array.from({ length: b.items }, (_, i) => ({ confidence: b.confidence, agrees: i >= b.wrong })));
+  const order = answers.map((_, i) => hashUnit(seed ^ 0x5b1a, i, key));
+  return answers
+    .map((answer, i) => ({ answer, at: order[i] }))
+    .sort((a, b) => a.at - b.at)
+    .map((x) => x.answer);
 }

@@ -52,6 +52,10 @@
  *   rule, so the judge decides every agreement and every gate (it sees two
  *   outputs wrong alike as the same), truthful or saying yes to 40% of the
  *   items where outputs differ.
+ * - confidence gates certified in sequence: one candidate that says how sure
+ *   it is, whose errors make the first gate that must fail miss the target
+ *   by about what the profiled items make up (SURE_BINS), on files drawn
+ *   afresh (the bins' items in a new order) and on four fixed files.
  *
  * Flags: --seeds N (default 1000) --cases a,b --strategies auto,exhaustive,efficient,modelmix
  * (default all four; the paper's with their default anytime bound) --workers N.
@@ -71,7 +75,7 @@ import type { Completion, Judge, ModelSpec, Strategy } from '../src/core/types';
 import { count, percent } from '../src/text/numbers';
 import { ratio } from '../src/text/money';
 import { textTable } from '../src/text/table';
-import { AGREEING_OUTPUT, SimulatedClient, simulatedPlanRate, type SimulatedModel } from './simulatedClient';
+import { AGREEING_OUTPUT, SimulatedClient, simulatedPlanRate, type ConfidenceBin, type SimulatedModel } from './simulatedClient';
 import { runInWorkers, serveTasks } from './workers';
 
 type Model = SimulatedModel & ModelSpec;
@@ -117,6 +121,29 @@ const MIXED = [REFERENCE, candidate('a', 0.88, 0.02)];
 const SMALL_BLOCK = [REFERENCE, candidate('a', 0.8, 0.02)];
 const GATE_PAIR = [REFERENCE, candidate('a', 0.85, 0.02), candidate('b', 0.85, 0.025)];
 
+/**
+ * A candidate that says how sure it is, its errors piled where it is less
+ * sure, on 2,000 items at a 95% target (at most 100 disagreements): kept
+ * from 0.998 up, it errs on 95 items; from 0.995, on 112, so the first gate
+ * of the sequence that must fail fails by a dozen items, about what the
+ * profiled items (which carry the reference's output) take off the count
+ * the written outputs hold. Certified, that gate writes too few agreeing
+ * outputs about half the time: only a bound too optimistic at the gate lets
+ * it through.
+ */
+const SURE_BINS: readonly ConfidenceBin[] = [
+  { confidence: 0.9999999, items: 600, wrong: 2 },
+  { confidence: 0.99999, items: 300, wrong: 8 },
+  { confidence: 0.9999, items: 250, wrong: 20 },
+  { confidence: 0.999, items: 200, wrong: 40 },
+  { confidence: 0.998, items: 100, wrong: 25 },
+  { confidence: 0.995, items: 100, wrong: 17 },
+  { confidence: 0.99, items: 100, wrong: 20 },
+  { confidence: 0.9, items: 150, wrong: 60 },
+  { confidence: 0.5, items: 200, wrong: 90 },
+];
+const SURE = [REFERENCE, { ...candidate('sure', 1 - 282 / 2000, 0.02), bins: SURE_BINS }];
+
 const CASES: Readonly<Record<string, Case>> = {
   'one-below': { ...BELOW, models: [REFERENCE, candidate('a', 0.94, 0.02)] },
   'three-below': { ...BELOW, models: [REFERENCE, candidate('a', 0.94, 0.02), candidate('b', 0.945, 0.025), candidate('c', 0.935, 0.03)] },
@@ -135,6 +162,8 @@ const CASES: Readonly<Record<string, Case>> = {
   'judge-nearly-right-200': { models: [REFERENCE, candidate('a', 0.99, 0.02)], accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.05, auditItems: 200 },
   'judge-gates-85': { models: GATE_PAIR, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0, neverSame: true },
   'judge-gates-errs-85': { models: GATE_PAIR, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.4, neverSame: true },
+  'confidence-edge-2k': { models: SURE, accuracy: 0.95, items: 2000 },
+  'confidence-edge-fixed-2k': { models: SURE, accuracy: 0.95, items: 2000, files: [0x0f1e, 0x0f2e, 0x0f3e, 0x0f4e] },
 };
 
 const JUDGE_MODEL: ModelSpec = { id: 'judge', inputPer1M: 0.5, outputPer1M: 0.5 };

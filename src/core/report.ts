@@ -99,6 +99,13 @@ export interface CertifiedPlan {
   readonly alpha: number;
   /** The error level at which the agreeing outputs of the block it answers are bounded. */
   readonly blockAlpha: number;
+  /**
+   * Certified in sequence (one model's nested plans, highest threshold
+   * first, each at the look's whole level until the first that fails):
+   * `agreeing` is then what the target needs of the items left when it
+   * passed, 0 when it failed.
+   */
+  readonly inSequence?: true;
   readonly costPerItem: number;
   readonly coverage?: number;
 }

@@ -103,6 +103,7 @@ const certifiedPlanSchema = z.object({
   lowerBound: z.number(),
   alpha: z.number(),
   blockAlpha: z.number(),
+  inSequence: z.literal(true).exactOptional(),
   costPerItem: z.number(),
   coverage: z.number().exactOptional(),
 });

@@ -13,6 +13,7 @@ import { gateVerdictOf, needsJudge, planOutcome } from '../core/plans/planOutcom
 import { planId } from '../core/plans/planSpec';
 import { confidenceBound } from '../core/stats/confidenceBound';
 import { blockLowerBound, hypergeometricLowerBound } from '../core/stats/hypergeometric';
+import type { CertifiedPlan } from '../core/report';
 import { intervalBound } from '../core/types';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
 import { agreeingNeeded } from '../core/auto/certificationPlan';
@@ -132,13 +133,15 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
     });
     const atLook = agreed.slice(0, p.items).filter(Boolean).length;
     const all = agreed.filter(Boolean).length;
-    const agreeing = hypergeometricLowerBound(atLook, p.items, population, p.alpha) - all;
+    const bound = hypergeometricLowerBound(atLook, p.items, population, p.alpha);
+    const agreeing = p.inSequence ? agreeingInSequence(report, population - bound) : bound - all;
     check(
       atLook === p.agreements && agreeing === p.agreeing,
       `${p.id}: ${atLook} of ${p.items} at the look; at least ${agreeing} of the ${left} items left agree`,
       `${p.id}: the report says ${p.agreements} of ${p.items} at the look and ${p.agreeing} items left agreeing; the evidence gives ${atLook} and ${agreeing}`,
     );
   }
+  checkSequenceOrder(certification.plans, check);
   let agreeingOutputs = report.profiledItems;
   for (const e of report.plan.entries) {
     if (e.items === 0) continue;
@@ -161,6 +164,33 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
     met === report.guarantee.met,
     met ? 'the target is met' : 'the target is not met, as the report says',
     `the report says the target is ${report.guarantee.met ? '' : 'not '}met; the bounds say it is ${met ? '' : 'not '}met`,
+  );
+}
+
+/**
+ * A plan certified in sequence, whose disagreements among the items left
+ * when the certification began are bounded by `disagreements`: it passes
+ * when that is within what the target allows on the items left after
+ * profiling, and then agrees on all of those but that many.
+ */
+function agreeingInSequence(report: Report, disagreements: number): number {
+  const left = report.items - report.profiledItems;
+  const allowed = left - (agreeingNeeded(report.target.accuracy, report.items) - report.profiledItems);
+  return allowed >= 0 && disagreements <= allowed ? Math.max(0, left - allowed) : 0;
+}
+
+/** Plans certified in sequence are listed in their order (highest threshold first, the model alone last), and none passed after one failed. */
+function checkSequenceOrder(plans: readonly CertifiedPlan[], check: Check): void {
+  const inSequence = plans.filter((p) => p.inSequence);
+  if (inSequence.length === 0) return;
+  const threshold = (p: CertifiedPlan): number => (p.plan.kind === 'confident' ? p.plan.threshold : 0);
+  const ordered = inSequence.every((p, i) => i === 0 || threshold(p) < threshold(inSequence[i - 1]));
+  const failed = inSequence.findIndex((p) => p.agreeing === 0);
+  const stopped = failed < 0 || failed === inSequence.length - 1;
+  check(
+    ordered && stopped,
+    `${inSequence.length} plans certified in sequence, in order, the first that failed the last`,
+    `the plans certified in sequence are not in their order, or one is listed after one that failed`,
   );
 }
 

@@ -37,9 +37,11 @@ import {
   agreeingNeeded,
   blockAlpha,
   expectedCost,
+  LOOK_SHARES,
   lookAlpha,
   lookSizes,
   planCertification,
+  planSequence,
   rankPlans,
   restCost,
   type CertificationPlan,
@@ -98,6 +100,7 @@ export async function runAuto(run: RunContext): Promise<Plan> {
       goal = pilotItems + PILOT_STAGE;
       continue;
     }
+    // One model's nested plans are all certified in sequence: a larger pilot would only size that better.
     if (run.pilotItems !== undefined) break;
     // The pilot grows with the stakes: a long certification deserves a
     // better-founded choice. Further stages profile only the models of the
@@ -224,6 +227,10 @@ class Family {
     return this.tracked.get(id);
   }
 
+  all(): Tracked[] {
+    return [...this.tracked.values()];
+  }
+
   /** Adds the plans that the pilot's models (and the probabilities seen on this item) make possible. */
   extend(models: readonly ModelState[], item: ProfiledItem): void {
     const reporting = models.filter((m) => item.answers.get(m.spec.id)?.confidence !== undefined && !this.withConfidence.has(m.spec.id));
@@ -317,6 +324,17 @@ async function certify(
 ): Promise<Plan> {
   const outcome = { ...pilot, plansConsidered: family.size, choice };
   if (choice.items === 0) return finish(run, pilot.pilotModels, { ...outcome, done: 0, stopped: false });
+  const sequence = thresholdSequence(run, family, choice);
+  if (sequence) {
+    const inSequence = planSequence(
+      family.estimates().filter((e) => sequence.some((t) => t.id === e.id)),
+      run.certificationAlpha,
+      planningInput(run),
+    );
+    const planned = { ...outcome, choice: inSequence };
+    if (inSequence.items === 0) return finish(run, pilot.pilotModels, { ...planned, done: 0, stopped: false });
+    return certifyInSequence(run, family, inSequence, planned, sequence);
+  }
   const ids = new Set(choice.plans.map((p) => p.id));
   const runOn = run.candidates.filter((m) => choice.plans.some((p) => p.members.includes(m.spec.id)));
   const gates = choice.plans.map((p) => family.get(p.id)!.plan).filter(judgedGate);
@@ -350,6 +368,144 @@ async function certify(
     if (next === undefined || !worthGoingOn(run, family, choice, next, lookAlpha(choice, j + 1), done, look)) break;
   }
   return finish(run, pilot.pilotModels, { ...outcome, done, stopped: look === undefined, family, ...(look ? { look } : {}) });
+}
+
+/**
+ * When every plan the pilot chose is one model's, alone or behind a
+ * confidence gate: that model's confidence gates, highest threshold first,
+ * then the model alone. Their agreements are nested item by item (a higher
+ * threshold keeps its output on fewer items and escalates the rest to the
+ * reference), so they can be certified in this order at the look's whole
+ * error level (`certifyInSequence`). Undefined otherwise, and for a model
+ * without confidence gates (its one plan is certified as any other).
+ */
+function thresholdSequence(run: RunContext, family: Family, choice: CertificationPlan): Tracked[] | undefined {
+  const models = new Set(
+    choice.plans.map((p) => {
+      const plan = family.get(p.id)!.plan;
+      return plan.kind === 'single' ? plan.model : plan.kind === 'confident' ? plan.model : undefined;
+    }),
+  );
+  const [model] = models;
+  if (models.size !== 1 || model === undefined) return undefined;
+  const reference = run.reference.spec.id;
+  const gates = family
+    .all()
+    .filter((t) => t.plan.kind === 'confident' && t.plan.model === model && t.plan.escalate === reference)
+    .sort((a, b) => threshold(b.plan) - threshold(a.plan));
+  if (gates.length === 0) return undefined;
+  const alone = family.get(planId({ kind: 'single', model }));
+  return [...gates, ...(alone ? [alone] : [])];
+}
+
+/** A confidence gate's threshold (0 for a model alone, which keeps every output). */
+function threshold(plan: PlanSpec): number {
+  return plan.kind === 'confident' ? plan.threshold : 0;
+}
+
+/**
+ * Certification of one model's nested plans (`thresholdSequence`) by fixed
+ * sequence: at each look (sizes fixed in advance, the look's level its
+ * LOOK_SHARES share of the whole budget), the plans are tested in their
+ * order, each on whether its disagreements among the items left when the
+ * certification began are bounded by what the target allows on the items
+ * left now; the first that fails ends the look, and the run takes the
+ * cheapest that passed. Why no plan needs a share of the budget of its own:
+ * ARCHITECTURE.md, "The guarantee", certification in sequence.
+ */
+async function certifyInSequence(
+  run: RunContext,
+  family: Family,
+  choice: CertificationPlan,
+  outcome: { pilotItems: number; pilotModels: readonly ModelState[]; plansConsidered: number; choice: CertificationPlan },
+  sequence: readonly Tracked[],
+): Promise<Plan> {
+  const ids = new Set(sequence.map((t) => t.id));
+  const model = firstCalls(sequence[0].plan)[0];
+  const runOn = run.candidates.filter((m) => m.spec.id === model);
+  const population = run.total - run.profiled;
+  const sizes = lookSizes(choice.items, population);
+  let done = 0;
+  let gaveUp = false;
+  let tested: { plans: CertifiedPlan[]; looks: number } | undefined;
+  for (let j = 0; j < sizes.length; j++) {
+    const alpha = run.certificationAlpha * LOOK_SHARES[j];
+    await profileInChecks(
+      run,
+      'certification',
+      sizes[j] - done,
+      runOn,
+      [],
+      (item) => {
+        family.measure(item, 'certification', ids, ids);
+        done++;
+      },
+      () => {
+        // Before the first look, the planner's rule may give up; it decides cost, never the guarantee.
+        if (done >= sizes[j] || j > 0 || anyWorthGoingOn(run, family, choice, sequence, sizes[j], lookAlpha(choice, j), done)) return true;
+        gaveUp = true;
+        return false;
+      },
+    );
+    if (gaveUp || done < sizes[j]) break;
+    tested = { plans: testInSequence(run, sequence, { index: j, items: done, population, alpha }), looks: j + 1 };
+    if (tested.plans.some((t) => t.agreeing > 0) || j + 1 >= sizes.length) break;
+    if (!anyWorthGoingOn(run, family, choice, sequence, sizes[j + 1], lookAlpha(choice, j + 1), done)) break;
+  }
+  return finish(run, outcome.pilotModels, { ...outcome, done, stopped: tested === undefined, family, ...(tested ? { sequence: tested } : {}) });
+}
+
+/** `worthGoingOn` for a certification in sequence: whether it is for any plan of the sequence, since any may be the one that passes. */
+function anyWorthGoingOn(
+  run: RunContext,
+  family: Family,
+  choice: CertificationPlan,
+  sequence: readonly Tracked[],
+  size: number,
+  alpha: number,
+  done: number,
+): boolean {
+  const estimates = family.estimates().filter((e) => sequence.some((t) => t.id === e.id));
+  return estimates.some((plan) => worthGoingOn(run, family, { ...choice, plans: [plan] }, size, alpha, done, undefined));
+}
+
+/**
+ * One look of the certification in sequence: each plan in order, until the
+ * first that fails, with its bound on its disagreements among the
+ * `population` items left when the certification began (from its agreements
+ * on the `items` drawn so far, at error `alpha`). A plan passes when that
+ * bound is within what the target allows on the items left now (those not
+ * profiled: every profiled item carries the reference's own output); it is
+ * then certified to agree on all but that many of them. The plans tested are
+ * reported in order, the failing one with 0 agreeing.
+ */
+function testInSequence(
+  run: RunContext,
+  sequence: readonly Tracked[],
+  look: { index: number; items: number; population: number; alpha: number },
+): CertifiedPlan[] {
+  const left = run.total - run.profiled;
+  const allowed = left - (agreeingNeeded(run.target.accuracy, run.total) - run.profiled);
+  const tested: CertifiedPlan[] = [];
+  for (const t of sequence) {
+    const agreements = t.certification.agreements;
+    const disagreements = look.population - hypergeometricLowerBound(agreements, look.items, look.population, look.alpha);
+    const passes = allowed >= 0 && disagreements <= allowed;
+    tested.push({
+      ...certifiedPlan(
+        t,
+        0,
+        { index: look.index, items: look.items, alpha: look.alpha, agreements: [agreements], successes: [] },
+        passes ? Math.max(0, left - allowed) : 0,
+        left,
+        0,
+        run.restTokens(),
+      ),
+      inSequence: true,
+    });
+    if (!passes) break;
+  }
+  return tested;
 }
 
 /** Every chosen plan's exact lower bound on how many of the `population` items left when the certification began it agrees on, from its count on the `items` drawn so far. */
@@ -396,6 +552,8 @@ interface Outcome {
   readonly family?: Family;
   /** The look whose bounds the plan uses. */
   readonly look?: Look;
+  /** Certified in sequence (`certifyInSequence`): the plans tested at the last look, in order, and the looks taken. */
+  readonly sequence?: { readonly plans: readonly CertifiedPlan[]; readonly looks: number };
 }
 
 /** A certified plan's report: its counts, and its bound at the look the run stopped at (none without a look): `agreeing` of the `itemsLeft`. */
@@ -440,7 +598,8 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
   const look = outcome?.look;
   const agreeing = choice && family && look ? agreeingLeft(family, choice, look) : [];
   const certified =
-    choice && family ? choice.plans.map((p, i) => certifiedPlan(family.get(p.id)!, i, look, agreeing[i] ?? 0, rest, blockLevel, run.restTokens())) : [];
+    outcome?.sequence?.plans ??
+    (choice && family ? choice.plans.map((p, i) => certifiedPlan(family.get(p.id)!, i, look, agreeing[i] ?? 0, rest, blockLevel, run.restTokens())) : []);
   const referenceId = run.reference.spec.id;
   const referenceCost = run.applyCostPerItem(run.reference);
   const split = solveCertifiedMix({
@@ -450,7 +609,8 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
     items: rest,
     requiredAgreeing: Math.min(rest, agreeingNeeded(run.target.accuracy, run.total) - run.profiled),
   });
-  const level = choice ? 1 - choice.alphaEach : 1;
+  // In sequence, every plan that passed holds at the certification's whole level.
+  const level = outcome?.sequence ? 1 - run.certificationAlpha : choice ? 1 - choice.alphaEach : 1;
   const entries: MixEntry[] = split.blocks.map((b) => {
     const share = rest > 0 ? b.items / rest : b.id === referenceId ? 1 : 0;
     const bound = b.items > 0 ? b.agreeing / b.items : 1;
@@ -498,7 +658,7 @@ function finish(run: RunContext, pilotModels: readonly ModelState[], outcome?: O
       plansConsidered: outcome.plansConsidered,
       plannedItems: choice?.items ?? 0,
       items: outcome.done,
-      looks: outcome.look ? outcome.look.index + 1 : 0,
+      looks: outcome.look ? outcome.look.index + 1 : (outcome.sequence?.looks ?? 0),
       ...(outcome.stopped ? { stoppedEarly: 'not-worth-it' as const } : {}),
       plans: certified,
     },

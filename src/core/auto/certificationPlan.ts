@@ -272,6 +272,23 @@ export function rankPlans(
     .sort((a, b) => a.expectedCost - b.expectedCost);
 }
 
+/**
+ * The certification of one model's nested plans in sequence
+ * (autoStrategy's `certifyInSequence`): each is tested at the look's whole
+ * level, so the size is the one that costs least for whichever plan of the
+ * sequence is expected to pay best, as if it were certified alone, its
+ * block the whole of the items left (no share of the budget kept for one).
+ */
+export function planSequence(sequence: readonly PlanEstimate[], alpha: number, input: PlanningInput): CertificationPlan {
+  const budget = { alphaEach: alpha, blockShare: 0 };
+  let best: CertificationPlan = { plans: [], items: 0, ...budget, expectedCost: (input.items - input.profiled) * input.referenceApplyCost };
+  for (const plan of rankPlans(sequence, alpha, input)) {
+    const sized = bestSize([plan.plan], budget, input);
+    if (sized.items > 0 && sized.expectedCost < best.expectedCost) best = { plans: [plan.plan], ...budget, ...sized };
+  }
+  return best;
+}
+
 /** How many of the best-ranked plans are weighed as partners of the best one (at most two partners at once). */
 const PARTNERS = 6;
 

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../../src/job/config';
 import { jobFiles, runJob, type ApiKey } from '../../../src/job/runJob';
+import { verifyReport } from '../../../src/job/verifyReport';
 import { tempFolderPerTest } from '../../support/files';
 import { withOpenAiTestServer, type TestMessage } from '../../support/openaiTestServer';
 import { spamJobConfig } from '../../support/spamJob';
@@ -44,6 +45,20 @@ describe('runJob with answer probabilities', () => {
         used.some((e) => e.plan.kind === 'confident'),
         `plan: ${used.map((e) => e.id).join(', ')}`,
       );
+      // One model's confidence gates are certified in sequence, and `smart verify` recomputes that from the evidence.
+      const certified = report.plan.certification!.plans;
+      assert.ok(certified.length > 1 && certified.every((p) => p.inSequence === true), certified.map((p) => p.id).join(', '));
+      const verified = verifyReport(jobFiles(input).report);
+      assert.deepEqual(verified.problems, []);
+      assert.ok(verified.checked.some((c) => /plans certified in sequence, in order/.test(c)));
+      // A report whose sequence is listed out of order is refused.
+      const reportFile = jobFiles(input).report;
+      const original = readFileSync(reportFile, 'utf8');
+      const edited = JSON.parse(original) as { plan: { certification: { plans: unknown[] } } };
+      edited.plan.certification.plans.reverse();
+      writeFileSync(reportFile, JSON.stringify(edited));
+      assert.ok(verifyReport(reportFile).problems.some((p) => /not in their order/.test(p)));
+      writeFileSync(reportFile, original);
       const cached = readFileSync(jobFiles(input).cache, 'utf8')
         .trim()
         .split('\n')

@@ -229,6 +229,51 @@ describe('runSmart, auto', () => {
     assert.ok(report.savings > 2, `savings ${report.savings}`);
   });
 
+  it("certifies one model's confidence gates in sequence, highest threshold first, each at the look's whole level, and uses the cheapest that passed (issue 20)", async () => {
+    // Errors piled where `sure` is less sure: kept from 0.999 up it errs on 2.5% of
+    // the file, from 0.99 on 4.5%, from 0.9 on 9%; the target allows 5%.
+    const bins = [
+      { confidence: 0.9999999, items: 1600, wrong: 8 },
+      { confidence: 0.999, items: 1000, wrong: 92 },
+      { confidence: 0.99, items: 600, wrong: 80 },
+      { confidence: 0.9, items: 400, wrong: 180 },
+      { confidence: 0.6, items: 400, wrong: 200 },
+    ];
+    const items = 4000;
+    const models = [REF, { ...model('sure', 1 - 560 / items, 0.05), bins }];
+    const { report, outputs } = await runSmart(options(models, items, 0.95));
+    const certification = report.plan.certification!;
+    const tested = certification.plans;
+    assert.ok(tested.length > 1 && tested.every((p) => p.inSequence === true), tested.map((p) => p.id).join(', '));
+    const thresholds = tested.map((p) => (p.plan.kind === 'confident' ? p.plan.threshold : 0));
+    assert.deepEqual(
+      thresholds,
+      [...thresholds].sort((a, b) => b - a),
+    );
+    // Each at the look's whole share of the budget: no plan pays for the others.
+    const alpha = 0.05 * LOOK_SHARES[certification.looks - 1];
+    const left = items - report.profiledItems;
+    const allowed = left - (Math.ceil(0.95 * items) - report.profiledItems);
+    const population = items - certification.pilotItems;
+    for (const p of tested) {
+      assert.ok(Math.abs(p.alpha - alpha) < 1e-12, `${p.id}: alpha ${p.alpha}`);
+      const passes = population - hypergeometricLowerBound(p.agreements, p.items, population, p.alpha) <= allowed;
+      assert.equal(p.agreeing, passes ? left - allowed : 0, p.id);
+    }
+    assert.ok(
+      tested.slice(0, -1).every((p) => p.agreeing > 0),
+      'a plan was tested after one failed',
+    );
+    const used = report.plan.entries.filter((e) => e.items > 0);
+    assert.equal(used.length, 1);
+    const passed = tested.filter((p) => p.agreeing > 0);
+    assert.ok(passed.some((p) => p.id === used[0].id));
+    assert.equal(used[0].costPerItem, Math.min(...passed.map((p) => p.costPerItem)), 'the cheapest plan that passed answers the rest');
+    assert.equal(used[0].items, left);
+    assert.ok(agreement(outputs!) >= 0.95);
+    assert.ok(report.plan.agreeingOutputs! >= Math.ceil(0.95 * items));
+  });
+
   it('fetches the application phase in bulk, escalations in a second round', async () => {
     const models = [REF, model('a', 0.9, 0.1), model('b', 0.9, 0.12)];
     const { bulk, client, rounds, online, onProgress } = heldBulk(new SimulatedClient(models, 11));

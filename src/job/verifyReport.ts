@@ -17,6 +17,7 @@ import type { CertifiedPlan } from '../core/report';
 import { intervalBound } from '../core/types';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
 import { agreeingNeeded } from '../core/auto/certificationPlan';
+import { passesInSequence } from '../core/auto/sequenceTest';
 import { answerOfOutcome, readEvidence, type ProfiledOutcome } from './evidence';
 import { readReportFile } from './reportSchema';
 import type { JobReport } from './runJob';
@@ -133,8 +134,9 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
     });
     const atLook = agreed.slice(0, p.items).filter(Boolean).length;
     const all = agreed.filter(Boolean).length;
-    const bound = hypergeometricLowerBound(atLook, p.items, population, p.alpha);
-    const agreeing = p.inSequence ? agreeingInSequence(report, population - bound) : bound - all;
+    const agreeing = p.inSequence
+      ? agreeingInSequence(report, { agreements: atLook, items: p.items, population, alpha: p.alpha })
+      : hypergeometricLowerBound(atLook, p.items, population, p.alpha) - all;
     check(
       atLook === p.agreements && agreeing === p.agreeing,
       `${p.id}: ${atLook} of ${p.items} at the look; at least ${agreeing} of the ${left} items left agree`,
@@ -167,16 +169,11 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
   );
 }
 
-/**
- * A plan certified in sequence, whose disagreements among the items left
- * when the certification began are bounded by `disagreements`: it passes
- * when that is within what the target allows on the items left after
- * profiling, and then agrees on all of those but that many.
- */
-function agreeingInSequence(report: Report, disagreements: number): number {
+/** What a plan certified in sequence is certified to agree on among the items left: all but what the target allows where its test passes, else nothing. */
+function agreeingInSequence(report: Report, seen: { agreements: number; items: number; population: number; alpha: number }): number {
   const left = report.items - report.profiledItems;
-  const allowed = left - (agreeingNeeded(report.target.accuracy, report.items) - report.profiledItems);
-  return allowed >= 0 && disagreements <= allowed ? Math.max(0, left - allowed) : 0;
+  const allowed = report.items - agreeingNeeded(report.target.accuracy, report.items);
+  return passesInSequence({ ...seen, allowed }) ? Math.max(0, left - allowed) : 0;
 }
 
 /** Plans certified in sequence are listed in their order (highest threshold first, the model alone last), and none passed after one failed. */

@@ -33,6 +33,7 @@ import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
 import type { ModelState, ProfiledItem, ProfilingStage, RunContext } from '../runContext';
 import { hypergeometricLowerBound } from '../stats/hypergeometric';
+import { passesInSequence } from './sequenceTest';
 import {
   agreeingNeeded,
   blockAlpha,
@@ -485,12 +486,12 @@ function testInSequence(
   look: { index: number; items: number; population: number; alpha: number },
 ): CertifiedPlan[] {
   const left = run.total - run.profiled;
-  const allowed = left - (agreeingNeeded(run.target.accuracy, run.total) - run.profiled);
+  // The disagreements the target allows in the file: every profiled item carries the reference's output.
+  const allowed = run.total - agreeingNeeded(run.target.accuracy, run.total);
   const tested: CertifiedPlan[] = [];
   for (const t of sequence) {
     const agreements = t.certification.agreements;
-    const disagreements = look.population - hypergeometricLowerBound(agreements, look.items, look.population, look.alpha);
-    const passes = allowed >= 0 && disagreements <= allowed;
+    const passes = passesInSequence({ agreements, items: look.items, population: look.population, alpha: look.alpha, allowed });
     tested.push({
       ...certifiedPlan(
         t,

@@ -38,12 +38,12 @@ import {
   agreeingNeeded,
   blockAlpha,
   expectedCost,
-  LOOK_SHARES,
   lookAlpha,
   lookSizes,
   planCertification,
   planSequence,
   rankPlans,
+  SEQUENCE_LOOK_SHARES,
   restCost,
   type CertificationPlan,
   type PlanEstimate,
@@ -327,9 +327,10 @@ async function certify(
   if (choice.items === 0) return finish(run, pilot.pilotModels, { ...outcome, done: 0, stopped: false });
   const sequence = thresholdSequence(run, family, choice);
   if (sequence) {
+    const estimates = new Map(family.estimates().map((e) => [e.id, e]));
     const inSequence = planSequence(
-      family.estimates().filter((e) => sequence.some((t) => t.id === e.id)),
-      run.certificationAlpha,
+      sequence.flatMap((t) => estimates.get(t.id) ?? []),
+      run.certificationAlpha * SEQUENCE_LOOK_SHARES[0],
       planningInput(run),
     );
     const planned = { ...outcome, choice: inSequence };
@@ -430,7 +431,7 @@ async function certifyInSequence(
   let gaveUp = false;
   let tested: { plans: CertifiedPlan[]; looks: number } | undefined;
   for (let j = 0; j < sizes.length; j++) {
-    const alpha = run.certificationAlpha * LOOK_SHARES[j];
+    const alpha = run.certificationAlpha * SEQUENCE_LOOK_SHARES[j];
     await profileInChecks(
       run,
       'certification',

@@ -57,6 +57,13 @@ export const BLOCK_SHARES: readonly number[] = [0.2, 0.1, 0];
  */
 export const LOOK_SHARES: readonly number[] = [0.7, 0.15, 0.1, 0.05];
 
+/**
+ * The same for a certification in sequence (autoStrategy's
+ * `certifyInSequence`): more of the budget at the first look, since some
+ * plan of the sequence mostly passes there.
+ */
+export const SEQUENCE_LOOK_SHARES: readonly number[] = [0.85, 0.08, 0.05, 0.02];
+
 /** One plan's error budget, and the share of it kept for its block. */
 export interface Budget {
   readonly alphaEach: number;
@@ -274,19 +281,43 @@ export function rankPlans(
 
 /**
  * The certification of one model's nested plans in sequence
- * (autoStrategy's `certifyInSequence`): each is tested at the look's whole
- * level, so the size is the one that costs least for whichever plan of the
- * sequence is expected to pay best, as if it were certified alone, its
- * block the whole of the items left (no share of the budget kept for one).
+ * (autoStrategy's `certifyInSequence`), sized for the sequence as a whole:
+ * at each size, the expected cost of profiling that many items, then of the
+ * cheapest plan that passes (in the sequence's order, which ends at the
+ * first that fails), each plan at a scenario of its rate moved by the same
+ * number of standard errors (nested plans err together), or of the
+ * reference on every item left when none passes. `sequence` is in the
+ * sequence's order; `alpha` the first look's level.
  */
 export function planSequence(sequence: readonly PlanEstimate[], alpha: number, input: PlanningInput): CertificationPlan {
-  const budget = { alphaEach: alpha, blockShare: 0 };
-  let best: CertificationPlan = { plans: [], items: 0, ...budget, expectedCost: (input.items - input.profiled) * input.referenceApplyCost };
-  for (const plan of rankPlans(sequence, alpha, input)) {
-    const sized = bestSize([plan.plan], budget, input);
-    if (sized.items > 0 && sized.expectedCost < best.expectedCost) best = { plans: [plan.plan], ...budget, ...sized };
+  const left = input.items - input.profiled;
+  const none: CertificationPlan = { plans: [], items: 0, alphaEach: alpha, blockShare: 0, expectedCost: left * input.referenceApplyCost };
+  const worth = sequence.filter((p) => p.n > 0 && p.applyCost < input.referenceApplyCost);
+  if (worth.length === 0) return none;
+  let best = none;
+  for (const size of sampleSizes(left).slice(1)) {
+    const cost = expectedSequenceCost(worth, size, alpha, input);
+    if (cost < best.expectedCost) best = { plans: [worth[0]], items: size, alphaEach: alpha, blockShare: 0, expectedCost: cost };
   }
   return best;
+}
+
+/** `planSequence`'s expected cost of a certification in sequence of `size` items at level `alpha`. */
+function expectedSequenceCost(sequence: readonly PlanEstimate[], size: number, alpha: number, input: PlanningInput): number {
+  const population = input.items - input.profiled;
+  const after = population - size;
+  const allowed = input.items - agreeingNeeded(input.accuracy, input.items);
+  let expected = 0;
+  RULE_5.nodes.forEach((z, q) => {
+    let rest = after * input.referenceApplyCost;
+    for (const plan of sequence) {
+      const agreements = Math.min(size, Math.round(scenarioRate(plan, z) * size));
+      if (population - hypergeometricLowerBound(agreements, size, population, alpha) > allowed) break;
+      rest = Math.min(rest, after * plan.applyCost);
+    }
+    expected += RULE_5.weights[q] * rest;
+  });
+  return size * certificationCostPerItem(sequence.slice(0, 1), input) + expected;
 }
 
 /** How many of the best-ranked plans are weighed as partners of the best one (at most two partners at once). */

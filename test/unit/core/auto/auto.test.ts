@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { expectedCost, lookSizes, LOOK_SHARES, planCertification, type PlanningInput } from '../../../../src/core/auto/certificationPlan';
+import { expectedCost, lookSizes, LOOK_SHARES, planCertification, SEQUENCE_LOOK_SHARES, type PlanningInput } from '../../../../src/core/auto/certificationPlan';
 import { runSmart, type RunOptions } from '../../../../src/core/engine';
 import { indexSource } from '../../../../src/core/itemSource';
 import { solveCertifiedMix } from '../../../../src/core/mix/certifiedMix';
@@ -125,6 +125,8 @@ describe('certification planning', () => {
     assert.deepEqual(lookSizes(100, 10_000), [100, 200, 400, 800]);
     assert.deepEqual(lookSizes(100, 250), [100, 200, 250]);
     assert.ok(Math.abs(LOOK_SHARES.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+    assert.ok(Math.abs(SEQUENCE_LOOK_SHARES.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+    assert.equal(SEQUENCE_LOOK_SHARES.length, LOOK_SHARES.length, 'a share for every look size');
   });
 
   it('certifies a plan that is clearly good, and nothing when no plan can pay', () => {
@@ -251,7 +253,7 @@ describe('runSmart, auto', () => {
       [...thresholds].sort((a, b) => b - a),
     );
     // Each at the look's whole share of the budget: no plan pays for the others.
-    const alpha = 0.05 * LOOK_SHARES[certification.looks - 1];
+    const alpha = 0.05 * SEQUENCE_LOOK_SHARES[certification.looks - 1];
     const left = items - report.profiledItems;
     const allowed = left - (Math.ceil(0.95 * items) - report.profiledItems);
     const population = items - certification.pilotItems;

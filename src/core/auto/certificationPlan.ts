@@ -62,7 +62,7 @@ export const LOOK_SHARES: readonly number[] = [0.7, 0.15, 0.1, 0.05];
  * `certifyInSequence`): more of the budget at the first look, since some
  * plan of the sequence mostly passes there.
  */
-export const SEQUENCE_LOOK_SHARES: readonly number[] = [0.85, 0.08, 0.05, 0.02];
+export const SEQUENCE_LOOK_SHARES: readonly number[] = [0.92, 0.04, 0.025, 0.015];
 
 /** One plan's error budget, and the share of it kept for its block. */
 export interface Budget {

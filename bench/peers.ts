@@ -17,7 +17,15 @@
  * by), beside BARGAIN's figures as measured with its own code (the table in
  * `bench/data/bargain/README.md`).
  *
- * Flags: --seeds N (default 200), --datasets court_opinion,reviews.
+ * Then a small-file slice of bench:real: the recorded answers of real models
+ * on the offline examples at their own size (toxicity, 750 comments;
+ * policy topics, 926 acts; gpt-4o the reference, every candidate offered),
+ * the same targets, confidences and figures, judged against the reference's
+ * recorded answers by the example's comparison rule. BARGAIN has no figures
+ * there (it takes one proxy with a score).
+ *
+ * Flags: --seeds N (default 200), --datasets court_opinion,reviews,
+ * --real toxicity,policy-topics (none: "").
  * Figures, not a test: nothing here asserts.
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +36,7 @@ import { indexSource } from '../src/core/itemSource';
 import type { Completion, LlmClient, ModelSpec } from '../src/core/types';
 import { percent } from '../src/text/numbers';
 import { textTable } from '../src/text/table';
+import { loadRealDataset, type RealDataset } from './realData';
 
 const DATA_DIR = path.join(__dirname, '..', '..', 'bench', 'data', 'bargain');
 
@@ -86,14 +95,32 @@ interface SettingResult {
   readonly below: number;
 }
 
-/** `auto` over `seeds` seeds on one dataset at one target and confidence. */
-async function runSetting(records: readonly BargainRecord[], accuracy: number, confidence: number, seeds: number): Promise<SettingResult> {
-  const client = clientFor(records);
+/** What one run gave: the share of items the reference answered, and the share of outputs right (as the reference answers). */
+interface RunFigures {
+  readonly share: number;
+  readonly accuracy: number;
+}
+
+/** `auto` over `seeds` seeds at one target and confidence, each run's figures from `run`. */
+async function runSetting(run: (seed: number) => Promise<RunFigures>, accuracy: number, seeds: number): Promise<SettingResult> {
   let shareSum = 0;
   let worst = 0;
   let accuracySum = 0;
   let below = 0;
   for (let seed = 1; seed <= seeds; seed++) {
+    const figures = await run(seed);
+    shareSum += figures.share;
+    worst = Math.max(worst, figures.share);
+    accuracySum += figures.accuracy;
+    if (figures.accuracy < accuracy - 1e-12) below++;
+  }
+  return { meanShare: shareSum / seeds, worstShare: worst, meanAccuracy: accuracySum / seeds, below: below / seeds };
+}
+
+/** One run of `auto` on a BARGAIN dataset. */
+function bargainRun(records: readonly BargainRecord[], accuracy: number, confidence: number): (seed: number) => Promise<RunFigures> {
+  const client = clientFor(records);
+  return async (seed) => {
     const { report, outputs } = await runSmart({
       items: indexSource(records.length),
       models: [ORACLE, PROXY],
@@ -103,54 +130,99 @@ async function runSetting(records: readonly BargainRecord[], accuracy: number, c
       strategy: 'auto',
       seed,
     });
-    const share = report.models.find((m) => m.id === ORACLE.id)!.calls / records.length;
-    const right = outputs!.filter((o) => o.completion.text === String(records[o.index].label)).length / records.length;
-    shareSum += share;
-    worst = Math.max(worst, share);
-    accuracySum += right;
-    if (right < accuracy) below++;
-  }
-  return { meanShare: shareSum / seeds, worstShare: worst, meanAccuracy: accuracySum / seeds, below: below / seeds };
+    return {
+      share: report.models.find((m) => m.id === ORACLE.id)!.calls / records.length,
+      accuracy: outputs!.filter((o) => o.completion.text === String(records[o.index].label)).length / records.length,
+    };
+  };
 }
 
+/** One run of `auto` on a recorded example at its own size, every candidate offered. */
+function realRun(dataset: RealDataset, accuracy: number, confidence: number): (seed: number) => Promise<RunFigures> {
+  const client: LlmClient<number> = { complete: (model, index) => dataset.answers.get(model.id)![index] };
+  const reference = dataset.answers.get(dataset.reference)!;
+  return async (seed) => {
+    const { report, outputs } = await runSmart({
+      items: indexSource(dataset.items),
+      models: dataset.models,
+      reference: dataset.reference,
+      client,
+      compare: dataset.same,
+      target: { accuracy, confidence },
+      strategy: 'auto',
+      seed,
+    });
+    return {
+      share: report.models.find((m) => m.id === dataset.reference)!.calls / dataset.items,
+      accuracy: outputs!.filter((o) => dataset.same(o.completion.text, reference[o.index].text)).length / dataset.items,
+    };
+  };
+}
+
+/** A row of a table: the dataset, the setting, and the figures. */
+function row(name: string, target: number, delta: number, smart: SettingResult, peer: string): string[] {
+  return [
+    name,
+    String(target),
+    String(delta),
+    `${percent(smart.meanShare)} / ${percent(smart.worstShare)}`,
+    smart.meanAccuracy.toFixed(3),
+    percent(smart.below),
+    peer,
+  ];
+}
+
+const HEADER = ['dataset (records)', 'target', 'delta', 'reference share (mean / worst)', 'accuracy (mean)', 'runs below target'];
+const TARGETS = [0.9, 0.95];
+const DELTAS = [0.05, 0.1];
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, datasets: { type: 'string', default: 'court_opinion,reviews' } } });
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '200' },
+      datasets: { type: 'string', default: 'court_opinion,reviews' },
+      real: { type: 'string', default: 'toxicity,policy-topics' },
+    },
+  });
   const seeds = Number(values.seeds);
   const started = Date.now();
   const rows: string[][] = [];
   let ahead = 0;
   let settings = 0;
-  for (const name of values.datasets.split(',')) {
+  for (const name of values.datasets.split(',').filter(Boolean)) {
     const records = readDataset(name);
-    for (const target of [0.9, 0.95]) {
-      for (const delta of [0.05, 0.1]) {
-        const smart = await runSetting(records, target, 1 - delta, seeds);
+    for (const target of TARGETS) {
+      for (const delta of DELTAS) {
+        const smart = await runSetting(bargainRun(records, target, 1 - delta), target, seeds);
         const peer = BARGAIN[`${name} ${target} ${delta}`];
         settings++;
         if (peer !== undefined && smart.meanShare <= peer.share) ahead++;
-        rows.push([
-          `${name} (${records.length})`,
-          String(target),
-          String(delta),
-          `${percent(smart.meanShare)} / ${percent(smart.worstShare)}`,
-          smart.meanAccuracy.toFixed(3),
-          percent(smart.below),
-          peer ? `${percent(peer.share)}, ${percent(peer.below)}` : 'not measured',
-        ]);
+        rows.push(row(`${name} (${records.length})`, target, delta, smart, peer ? `${percent(peer.share)}, ${percent(peer.below)}` : 'not measured'));
       }
     }
   }
   console.log(`bench:peers: auto on BARGAIN's datasets, ${seeds} seeds per setting, the reference at 10x the candidate per call`);
-  console.log(
-    textTable(
-      ['dataset (records)', 'target', 'delta', 'reference share (mean / worst)', 'accuracy (mean)', 'runs below target', 'BARGAIN: share, runs below'],
-      rows,
-      { rule: true },
-    ),
-  );
-  console.log(
-    `Smart's mean reference share at or below BARGAIN's in ${ahead} of ${settings} settings; runs below target are judged on the outputs written. ${((Date.now() - started) / 1000).toFixed(1)} s.`,
-  );
+  console.log(textTable([...HEADER, 'BARGAIN: share, runs below'], rows, { rule: true }));
+  console.log(`Smart's mean reference share at or below BARGAIN's in ${ahead} of ${settings} settings; runs below target are judged on the outputs written.`);
+  const realRows: string[][] = [];
+  for (const name of values.real.split(',').filter(Boolean)) {
+    const dataset = await loadRealDataset(name);
+    for (const target of TARGETS) {
+      for (const delta of DELTAS)
+        realRows.push(row(`${name} (${dataset.items})`, target, delta, await runSetting(realRun(dataset, target, 1 - delta), target, seeds), ''));
+    }
+  }
+  if (realRows.length > 0) {
+    console.log(`\nA small-file slice of bench:real: recorded answers at the examples' own size, every candidate offered, ${seeds} seeds per setting`);
+    console.log(
+      textTable(
+        HEADER,
+        realRows.map((r) => r.slice(0, -1)),
+        { rule: true },
+      ),
+    );
+  }
+  console.log(`${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
 void main();

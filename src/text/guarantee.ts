@@ -2,6 +2,7 @@ import type { Certification, GuaranteeSubject, MixEntry, Plan, RunReport } from 
 import type { JudgeQuestion } from '../core/types';
 import { boundClause } from './bounds';
 import { count, level, percent, percentAtLeast } from './numbers';
+import { firstCalls } from '../core/plans/planSpec';
 import { planName } from './plan';
 
 /** Said of the paper's exact rule checked at every step of profiling, which its argument does not cover. */
@@ -9,10 +10,12 @@ const NOT_PROVEN = ", the paper's rule, valid for one look and not for the repea
 
 /** How `auto`'s bounds were obtained: the last clause of its guarantee's sentence. */
 export function certificationClause(c: Certification): string {
-  return (
-    `exact bounds for sampling without replacement from this file, on ${count(c.items)} items profiled after the plans were chosen ` +
-    'and looked at only at sizes fixed in advance, and on the items each plan was dealt at random'
-  );
+  const sample = `exact bounds for sampling without replacement from this file, on ${count(c.items)} items profiled after the plans were chosen and looked at only at sizes fixed in advance`;
+  const tested = c.plans.filter((p) => p.inSequence);
+  if (tested.length === 0) return `${sample}, and on the items each plan was dealt at random`;
+  // One model's gates certified in sequence: each at the whole confidence, in an order fixed in advance; the plan answers every item left.
+  const end = tested[tested.length - 1].agreeing > 0 ? 'every one passing' : 'until one failed';
+  return `${sample}, ${firstCalls(tested[0].plan)[0]}'s confidence gates tested in order from the highest threshold (${count(tested.length)} tested), each at the whole confidence, ${end}`;
 }
 
 /** What the guarantee's sentence is made of: a report's numbers. */

@@ -23,6 +23,39 @@ const COMMANDS = [
   'smart.addEndpointOrModel',
 ];
 
+/** Runs `body` with `smart.openOutputsWhenDone` on, then turns it off and closes every editor, whatever happened. */
+async function withOutputsOpened(body: () => Promise<void>): Promise<void> {
+  const settings = vscode.workspace.getConfiguration('smart');
+  await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
+  try {
+    await body();
+  } finally {
+    await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  }
+}
+
+/** The objects of a JSONL file the fixtures wrote. */
+function rowsOf(jsonl: string): Array<Record<string, unknown>> {
+  return readFileSync(jsonl, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Profile Dataset on `input` as the Explorer's right-click runs it, the key stored and every editor closed first; its report. */
+async function profileFromExplorer(input: string, config: string): Promise<JobReport> {
+  await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
+    config,
+    yes: true,
+    force: true,
+  });
+  assert.ok(report, 'the run returned no report (see the Smart log)');
+  return report;
+}
+
 function withServer<R>(fault: ((info: FaultInfo) => Fault | undefined) | undefined, body: (server: OpenAiTestServer) => Promise<R>): Promise<R> {
   return withOpenAiTestServer({ answer: spamOrHam, ...(fault ? { fault } : {}) }, body);
 }
@@ -66,26 +99,14 @@ describe('Smart in VS Code', function () {
   });
 
   it('profiles a .csv file as the Explorer offers it, and opens the output .csv, every row and column kept (issue 18)', async () => {
-    const settings = vscode.workspace.getConfiguration('smart');
-    await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
-    try {
+    await withOutputsOpened(async () => {
       await withServer(undefined, async (server) => {
         const { input: jsonl, config } = job('csv-run', 200, server.baseURL, { candidates: ['cheap'] });
         // The same rows as a CSV with a header, a quoted comma in each text.
-        const rows = readFileSync(jsonl, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l) as { id: number; text: string });
+        const rows = rowsOf(jsonl) as Array<{ id: number; text: string }>;
         const input = jsonl.replace(/\.jsonl$/, '.csv');
         writeFileSync(input, ['id,text', ...rows.map((r) => `${r.id},"${r.text}, as written"`)].join('\n') + '\n');
-        await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
-        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
-          config,
-          yes: true,
-          force: true,
-        });
-        assert.ok(report, 'the run returned no report (see the Smart log)');
+        await profileFromExplorer(input, config);
         const output = input.replace(/\.csv$/, '.smart.csv');
         const shown = vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === output);
         assert.ok(shown, 'the output .csv is not shown');
@@ -102,22 +123,14 @@ describe('Smart in VS Code', function () {
           .some((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === 'jupyter-data-wrangler' && t.input.uri.fsPath === output);
         assert.ok(wrangled, 'the output .csv did not open in Data Wrangler');
       });
-    } finally {
-      await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    }
+    });
   });
 
   it('profiles a .parquet file and shows its .parquet output in the editor VS Code picks for it (issue 18)', async () => {
-    const settings = vscode.workspace.getConfiguration('smart');
-    await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
-    try {
+    await withOutputsOpened(async () => {
       await withServer(undefined, async (server) => {
         const { input: jsonl, config } = job('parquet-run', 120, server.baseURL, { candidates: ['cheap'] });
-        const rows = readFileSync(jsonl, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const rows = rowsOf(jsonl);
         const input = jsonl.replace(/\.jsonl$/, '.parquet');
         const types = new ColumnTypes();
         rows.forEach((row) => types.see(row));
@@ -128,14 +141,7 @@ describe('Smart in VS Code', function () {
             yield* rows;
           })(),
         );
-        await vscode.commands.executeCommand('smart.setApiKey', 'loopback', KEY);
-        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-        const report = await vscode.commands.executeCommand<JobReport | undefined>('smart.profileDataset', vscode.Uri.file(input), undefined, {
-          config,
-          yes: true,
-          force: true,
-        });
-        assert.ok(report, 'the run returned no report (see the Smart log)');
+        const report = await profileFromExplorer(input, config);
         assert.equal(report.inputFormat, 'parquet');
         const output = input.replace(/\.parquet$/, '.smart.parquet');
         assert.equal(report.output, output);
@@ -143,16 +149,11 @@ describe('Smart in VS Code', function () {
         // A text document cannot hold a binary file: opening it as one would fail the run after it was paid for.
         assert.ok(tab, 'the output .parquet is not shown');
       });
-    } finally {
-      await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    }
+    });
   });
 
   it("shows each run's output in the group of the last one, not in yet another group (issue 16, item 12)", async () => {
-    const settings = vscode.workspace.getConfiguration('smart');
-    await settings.update('openOutputsWhenDone', true, vscode.ConfigurationTarget.Global);
-    try {
+    await withOutputsOpened(async () => {
       await withServer(undefined, async (server) => {
         await vscode.commands.executeCommand('workbench.action.closeAllEditors');
         const groups: number[] = [];
@@ -175,10 +176,7 @@ describe('Smart in VS Code', function () {
         }
         assert.deepEqual(groups, [groups[0], groups[0], groups[0]], `editor groups after each run: ${groups.join(', ')}`);
       });
-    } finally {
-      await settings.update('openOutputsWhenDone', false, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    }
+    });
   });
 
   it('cancels a run, then Resume Run finishes it without paying any call twice', async () => {

@@ -8,7 +8,7 @@ import type { CostPreview } from '../../../src/core/report';
 import { InputError } from '../../../src/io/inputError';
 import { ConfigError, loadConfig } from '../../../src/job/config';
 import { draftTemplate, TASK_PLACEHOLDER, taskMissing } from '../../../src/io/template';
-import { environmentKey, jobFiles, runJob, type ApiKey, type JobReport } from '../../../src/job/runJob';
+import { environmentKey, jobFiles, runJob, type ApiKey, type JobOptions, type JobReport } from '../../../src/job/runJob';
 import { stopReason } from '../../../src/job/stopReason';
 import { describeGuarantee } from '../../../src/text/guarantee';
 import { standing } from '../../../src/text/modelStatus';
@@ -82,6 +82,20 @@ function cancelOnceHanging(server: OpenAiTestServer, from: number): AbortControl
     setTimeout(() => controller.abort(new Error('user cancelled')), 300);
   }, 2);
   return controller;
+}
+
+/** The cost preview a run shows, the run declined there (nothing paid). */
+async function previewDeclined(options: Omit<JobOptions, 'confirm'>): Promise<CostPreview> {
+  let seen: CostPreview | undefined;
+  await runJob({
+    ...options,
+    confirm: (preview) => {
+      seen = preview;
+      return Promise.resolve(false);
+    },
+  }).catch(() => undefined);
+  assert.ok(seen !== undefined, 'no preview');
+  return seen;
 }
 
 describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () {
@@ -204,18 +218,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
           ],
           ...(batch ? { batch: { pollSeconds: 0.05 } } : {}),
         });
-        let seen: CostPreview | undefined;
-        await runJob({
-          input: ws.input,
-          config: loadConfig(ws.config),
-          keys,
-          confirm: (preview) => {
-            seen = preview;
-            return Promise.resolve(false);
-          },
-        }).catch(() => undefined);
-        assert.ok(seen !== undefined, 'no preview');
-        return seen;
+        return previewDeclined({ input: ws.input, config: loadConfig(ws.config), keys });
       };
       assert.deepEqual((await previewOf('google', false)).batch, { chosen: false, referenceBatches: true, discount: 0.5, maxHours: 24 });
       assert.deepEqual((await previewOf('google', true)).batch, { chosen: true, referenceBatches: true, discount: 0.5, maxHours: 24 });
@@ -239,19 +242,7 @@ describe('runJob against an OpenAI-compatible server on 127.0.0.1', function () 
       };
       const previewOf = async (items: number, referenceEndpoint: string): Promise<CostPreview> => {
         const ws = workspace(items, server.baseURL, { endpoints, models: models(referenceEndpoint), batch: { pollSeconds: 0.05 } });
-        let seen: CostPreview | undefined;
-        await runJob({
-          input: ws.input,
-          config: loadConfig(ws.config),
-          keys,
-          batchAuto: true,
-          confirm: (preview) => {
-            seen = preview;
-            return Promise.resolve(false);
-          },
-        }).catch(() => undefined);
-        assert.ok(seen !== undefined, 'no preview');
-        return seen;
+        return previewDeclined({ input: ws.input, config: loadConfig(ws.config), keys, batchAuto: true });
       };
       const worth = await previewOf(1200, 'local');
       assert.equal(worth.batch?.chosen, true);

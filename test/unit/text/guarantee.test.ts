@@ -83,24 +83,6 @@ describe("describeGuarantee, for a rate (the paper's strategies)", () => {
     );
   });
 
-  it("states a plan certified in sequence: the model's gates tested in order, each at the whole confidence (issue 20)", () => {
-    const gate = (threshold: number) => ({ kind: 'confident' as const, model: 'gpt-4o-mini', threshold, escalate: 'gpt-4o' });
-    const certification = AUTO_REPORT.plan.certification!;
-    const tested = [0.999, 0.99, 0.9].map((t, i) => ({
-      ...certification.plans[0],
-      id: `gpt-4o-mini@${t}>gpt-4o`,
-      plan: gate(t),
-      agreeing: i < 2 ? 1890 : 0,
-      inSequence: true as const,
-    }));
-    const entries = [{ ...AUTO_REPORT.plan.entries[1], id: tested[1].id, plan: gate(0.99), items: 2010, agreeing: 1890, lowerBound: 1890 / 2010 }];
-    const plan = { ...AUTO_REPORT.plan, kind: 'single' as const, entries, agreeingOutputs: 2280, certification: { ...certification, plans: tested } };
-    assert.match(
-      describeGuarantee({ ...AUTO_REPORT, plan }),
-      /looked at only at sizes fixed in advance, gpt-4o-mini's confidence gates tested in order from the highest threshold \(3 tested\), each at the whole confidence, until one failed\.$/,
-    );
-  });
-
   it('says so when the target is not met', () => {
     const text = describeGuarantee({ ...REPORT, plan: { ...MIX, agreementLowerBound: 0.9 }, guarantee: { ...REPORT.guarantee, met: false } });
     assert.match(

@@ -10,14 +10,14 @@
  * not follow.
  */
 import { gateVerdictOf, needsJudge, planOutcome } from '../core/plans/planOutcome';
-import { planId } from '../core/plans/planSpec';
+import { confidenceThreshold, planId } from '../core/plans/planSpec';
 import { confidenceBound } from '../core/stats/confidenceBound';
 import { blockLowerBound, hypergeometricLowerBound } from '../core/stats/hypergeometric';
 import type { CertifiedPlan } from '../core/report';
 import { intervalBound } from '../core/types';
 import { answersMatch, type AnswerRule } from '../io/answerExtraction';
-import { agreeingNeeded } from '../core/auto/certificationPlan';
-import { passesInSequence } from '../core/auto/sequenceTest';
+import { agreeingNeeded, allowedDisagreements } from '../core/auto/certificationPlan';
+import { agreeingInSequence } from '../core/auto/sequenceTest';
 import { answerOfOutcome, readEvidence, type ProfiledOutcome } from './evidence';
 import { readReportFile } from './reportSchema';
 import type { JobReport } from './runJob';
@@ -134,8 +134,9 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
     });
     const atLook = agreed.slice(0, p.items).filter(Boolean).length;
     const all = agreed.filter(Boolean).length;
+    const allowed = allowedDisagreements(report.target.accuracy, report.items);
     const agreeing = p.inSequence
-      ? agreeingInSequence(report, { agreements: atLook, items: p.items, population, alpha: p.alpha })
+      ? agreeingInSequence({ agreements: atLook, items: p.items, population, alpha: p.alpha, allowed }, left)
       : hypergeometricLowerBound(atLook, p.items, population, p.alpha) - all;
     check(
       atLook === p.agreements && agreeing === p.agreeing,
@@ -169,19 +170,11 @@ function checkCertification(report: Report, outcomes: readonly ProfiledOutcome[]
   );
 }
 
-/** What a plan certified in sequence is certified to agree on among the items left: all but what the target allows where its test passes, else nothing. */
-function agreeingInSequence(report: Report, seen: { agreements: number; items: number; population: number; alpha: number }): number {
-  const left = report.items - report.profiledItems;
-  const allowed = report.items - agreeingNeeded(report.target.accuracy, report.items);
-  return passesInSequence({ ...seen, allowed }) ? Math.max(0, left - allowed) : 0;
-}
-
 /** Plans certified in sequence are listed in their order (highest threshold first, the model alone last), and none passed after one failed. */
 function checkSequenceOrder(plans: readonly CertifiedPlan[], check: Check): void {
   const inSequence = plans.filter((p) => p.inSequence);
   if (inSequence.length === 0) return;
-  const threshold = (p: CertifiedPlan): number => (p.plan.kind === 'confident' ? p.plan.threshold : 0);
-  const ordered = inSequence.every((p, i) => i === 0 || threshold(p) < threshold(inSequence[i - 1]));
+  const ordered = inSequence.every((p, i) => i === 0 || confidenceThreshold(p.plan) < confidenceThreshold(inSequence[i - 1].plan));
   const failed = inSequence.findIndex((p) => p.agreeing === 0);
   const stopped = failed < 0 || failed === inSequence.length - 1;
   check(

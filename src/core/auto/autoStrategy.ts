@@ -28,14 +28,15 @@ import { solveCertifiedMix } from '../mix/certifiedMix';
 import { planFamily } from '../plans/planFamily';
 import { splitCallCost } from '../costMeter';
 import { gateVerdictOf, planOutcome } from '../plans/planOutcome';
-import { firstCalls, judgedGate, planId, planModels, type PlanSpec } from '../plans/planSpec';
+import { confidenceThreshold, firstCalls, judgedGate, planId, planModels, type PlanSpec } from '../plans/planSpec';
 import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
 import type { ModelState, ProfiledItem, ProfilingStage, RunContext } from '../runContext';
 import { hypergeometricLowerBound } from '../stats/hypergeometric';
-import { passesInSequence } from './sequenceTest';
+import { agreeingInSequence, passesInSequence } from './sequenceTest';
 import {
   agreeingNeeded,
+  allowedDisagreements,
   blockAlpha,
   expectedCost,
   lookAlpha,
@@ -101,7 +102,6 @@ export async function runAuto(run: RunContext): Promise<Plan> {
       goal = pilotItems + PILOT_STAGE;
       continue;
     }
-    // One model's nested plans are all certified in sequence: a larger pilot would only size that better.
     if (run.pilotItems !== undefined) break;
     // The pilot grows with the stakes: a long certification deserves a
     // better-founded choice. Further stages profile only the models of the
@@ -394,21 +394,16 @@ function thresholdSequence(run: RunContext, family: Family, choice: Certificatio
   const gates = family
     .all()
     .filter((t) => t.plan.kind === 'confident' && t.plan.model === model && t.plan.escalate === reference)
-    .sort((a, b) => threshold(b.plan) - threshold(a.plan));
+    .sort((a, b) => confidenceThreshold(b.plan) - confidenceThreshold(a.plan));
   if (gates.length === 0) return undefined;
   const alone = family.get(planId({ kind: 'single', model }));
   return [...gates, ...(alone ? [alone] : [])];
 }
 
-/** A confidence gate's threshold (0 for a model alone, which keeps every output). */
-function threshold(plan: PlanSpec): number {
-  return plan.kind === 'confident' ? plan.threshold : 0;
-}
-
 /**
  * Certification of one model's nested plans (`thresholdSequence`) by fixed
  * sequence: at each look (sizes fixed in advance, the look's level its
- * LOOK_SHARES share of the whole budget), the plans are tested in their
+ * SEQUENCE_LOOK_SHARES share of the whole budget), the plans are tested in their
  * order, each on whether its disagreements among the items left when the
  * certification began are bounded by what the target allows on the items
  * left now; the first that fails ends the look, and the run takes the
@@ -430,8 +425,9 @@ async function certifyInSequence(
   let done = 0;
   let gaveUp = false;
   let tested: { plans: CertifiedPlan[]; looks: number } | undefined;
+  const lookLevel = (j: number): number => run.certificationAlpha * SEQUENCE_LOOK_SHARES[j];
   for (let j = 0; j < sizes.length; j++) {
-    const alpha = run.certificationAlpha * SEQUENCE_LOOK_SHARES[j];
+    const alpha = lookLevel(j);
     await profileInChecks(
       run,
       'certification',
@@ -444,7 +440,7 @@ async function certifyInSequence(
       },
       () => {
         // Before the first look, the planner's rule may give up; it decides cost, never the guarantee.
-        if (done >= sizes[j] || j > 0 || anyWorthGoingOn(run, family, choice, sequence, sizes[j], lookAlpha(choice, j), done)) return true;
+        if (done >= sizes[j] || j > 0 || anyWorthGoingOn(run, family, choice, sequence, sizes[j], alpha, done)) return true;
         gaveUp = true;
         return false;
       },
@@ -452,7 +448,7 @@ async function certifyInSequence(
     if (gaveUp || done < sizes[j]) break;
     tested = { plans: testInSequence(run, sequence, { index: j, items: done, population, alpha }), looks: j + 1 };
     if (tested.plans.some((t) => t.agreeing > 0) || j + 1 >= sizes.length) break;
-    if (!anyWorthGoingOn(run, family, choice, sequence, sizes[j + 1], lookAlpha(choice, j + 1), done)) break;
+    if (!anyWorthGoingOn(run, family, choice, sequence, sizes[j + 1], lookLevel(j + 1), done)) break;
   }
   return finish(run, outcome.pilotModels, { ...outcome, done, stopped: tested === undefined, family, ...(tested ? { sequence: tested } : {}) });
 }
@@ -487,25 +483,13 @@ function testInSequence(
   look: { index: number; items: number; population: number; alpha: number },
 ): CertifiedPlan[] {
   const left = run.total - run.profiled;
-  // The disagreements the target allows in the file: every profiled item carries the reference's output.
-  const allowed = run.total - agreeingNeeded(run.target.accuracy, run.total);
+  const allowed = allowedDisagreements(run.target.accuracy, run.total);
   const tested: CertifiedPlan[] = [];
   for (const t of sequence) {
-    const agreements = t.certification.agreements;
-    const passes = passesInSequence({ agreements, items: look.items, population: look.population, alpha: look.alpha, allowed });
-    tested.push({
-      ...certifiedPlan(
-        t,
-        0,
-        { index: look.index, items: look.items, alpha: look.alpha, agreements: [agreements], successes: [] },
-        passes ? Math.max(0, left - allowed) : 0,
-        left,
-        0,
-        run.restTokens(),
-      ),
-      inSequence: true,
-    });
-    if (!passes) break;
+    const test = { agreements: t.certification.agreements, items: look.items, population: look.population, alpha: look.alpha, allowed };
+    const seen = { index: look.index, items: look.items, alpha: look.alpha, agreements: [test.agreements], successes: [] };
+    tested.push({ ...certifiedPlan(t, 0, seen, agreeingInSequence(test, left), left, 0, run.restTokens()), inSequence: true });
+    if (!passesInSequence(test)) break;
   }
   return tested;
 }

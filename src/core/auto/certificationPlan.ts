@@ -8,6 +8,7 @@
  */
 import { cheapestCertifiedCost, MIN_USEFUL_BOUND } from '../mix/certifiedMix';
 import { hypergeometricLowerBound } from '../stats/hypergeometric';
+import { passesInSequence } from './sequenceTest';
 
 /** What the planner knows of one plan. */
 export interface PlanEstimate {
@@ -87,6 +88,11 @@ export function blockAlpha(budget: Budget): number {
  */
 export function agreeingNeeded(accuracy: number, items: number): number {
   return Math.ceil(accuracy * items - 1e-9);
+}
+
+/** The disagreements a target allows in a file of `items` (every profiled item carries the reference's output, so all of them may fall on the items left). */
+export function allowedDisagreements(accuracy: number, items: number): number {
+  return items - agreeingNeeded(accuracy, items);
 }
 
 /** The sizes of the looks of a certification whose first look is at `first` items, within `left` items. */
@@ -306,13 +312,13 @@ export function planSequence(sequence: readonly PlanEstimate[], alpha: number, i
 function expectedSequenceCost(sequence: readonly PlanEstimate[], size: number, alpha: number, input: PlanningInput): number {
   const population = input.items - input.profiled;
   const after = population - size;
-  const allowed = input.items - agreeingNeeded(input.accuracy, input.items);
+  const allowed = allowedDisagreements(input.accuracy, input.items);
   let expected = 0;
   RULE_5.nodes.forEach((z, q) => {
     let rest = after * input.referenceApplyCost;
     for (const plan of sequence) {
       const agreements = Math.min(size, Math.round(scenarioRate(plan, z) * size));
-      if (population - hypergeometricLowerBound(agreements, size, population, alpha) > allowed) break;
+      if (!passesInSequence({ agreements, items: size, population, alpha, allowed })) break;
       rest = Math.min(rest, after * plan.applyCost);
     }
     expected += RULE_5.weights[q] * rest;

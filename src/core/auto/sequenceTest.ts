@@ -23,3 +23,8 @@ export function passesInSequence(test: SequenceTest): boolean {
   const disagreements = test.population - hypergeometricLowerBound(test.agreements, test.items, test.population, test.alpha);
   return test.allowed >= 0 && disagreements <= test.allowed;
 }
+
+/** What a plan tested in sequence is certified to agree on among the `itemsLeft` after profiling: all but the allowed disagreements when it passes, else nothing. */
+export function agreeingInSequence(test: SequenceTest, itemsLeft: number): number {
+  return passesInSequence(test) ? Math.max(0, itemsLeft - test.allowed) : 0;
+}

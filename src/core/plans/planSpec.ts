@@ -41,6 +41,11 @@ export function planId(plan: PlanSpec): string {
   }
 }
 
+/** A confidence gate's threshold; 0 for any other plan (a model alone keeps every output). */
+export function confidenceThreshold(plan: PlanSpec): number {
+  return plan.kind === 'confident' ? plan.threshold : 0;
+}
+
 /** Whether a plan's gate asks the run's judge. */
 export function judgedGate(plan: PlanSpec): boolean {
   return plan.kind === 'gated' && plan.judged === true;

@@ -23,7 +23,7 @@ describe("describeGuarantee, for a count of this file's outputs (auto)", () => {
     );
   });
 
-  it("states a plan certified in sequence: the model's gates tested in order, each at the whole confidence (issue 20)", () => {
+  it("states a plan certified in sequence: the model's gates tested in order, the confidence not divided among them (issue 20)", () => {
     const gate = (threshold: number) => ({ kind: 'confident' as const, model: 'gpt-4o-mini', threshold, escalate: 'gpt-4o' });
     const certification = AUTO_REPORT.plan.certification!;
     const tested = [0.999, 0.99, 0.9].map((t, i) => ({
@@ -37,7 +37,7 @@ describe("describeGuarantee, for a count of this file's outputs (auto)", () => {
     const plan = { ...AUTO_REPORT.plan, kind: 'single' as const, entries, agreeingOutputs: 2280, certification: { ...certification, plans: tested } };
     assert.match(
       describeGuarantee({ ...AUTO_REPORT, plan }),
-      /looked at only at sizes fixed in advance, gpt-4o-mini's confidence gates tested in order from the highest threshold \(3 tested\), each at the whole confidence, until one failed\.$/,
+      /looked at only at sizes fixed in advance, gpt-4o-mini's confidence gates tested in order from the highest threshold \(3 tested\) without dividing the confidence among them, until one failed\.$/,
     );
   });
 

@@ -101,25 +101,22 @@ describe('smart profile on a folder of shards (issue 18)', function () {
     writeFileSync(path.join(dir, 'prompt.txt'), 'Spam or ham? {{text}}');
     const config = path.join(dir, 'smart.config.json');
     writeFileSync(config, JSON.stringify(spamJobConfig({ baseURL: 'http://127.0.0.1:9/v1' }, { seed: 3 })));
-    const bad = path.join(dir, 'bad');
-    mkdirSync(bad);
-    writeFileSync(path.join(bad, 'part-1.jsonl'), '{"text":"message 1"}\n');
-    writeFileSync(path.join(bad, 'part-2.jsonl'), '{"text":"message 2"}\n{"txt":"message 3"}\n');
-    const badRun = run(bad, config);
-    assert.notEqual(await badRun.exit, 0);
-    assert.match(badRun.output(), /part-2\.jsonl:2: .*text/);
-    const empty = path.join(dir, 'empty');
-    mkdirSync(empty);
-    const emptyRun = run(empty, config);
-    assert.notEqual(await emptyRun.exit, 0);
-    assert.match(emptyRun.output(), /empty: holds no file Smart reads/);
-    const mixed = path.join(dir, 'mixed');
-    mkdirSync(mixed);
-    writeFileSync(path.join(mixed, 'a.jsonl'), '{"text":"message 1"}\n');
-    writeFileSync(path.join(mixed, 'b.csv'), 'text\nmessage 2\n');
-    const mixedRun = run(mixed, config);
-    assert.notEqual(await mixedRun.exit, 0);
-    assert.match(mixedRun.output(), /mixed: holds shards of 2 formats \(jsonl, csv\)/);
+    // A folder of these shards fails, saying this.
+    const refused = async (name: string, shards: Readonly<Record<string, string>>, says: RegExp): Promise<void> => {
+      const folder = path.join(dir, name);
+      mkdirSync(folder);
+      for (const [shard, text] of Object.entries(shards)) writeFileSync(path.join(folder, shard), text);
+      const failed = run(folder, config);
+      assert.notEqual(await failed.exit, 0);
+      assert.match(failed.output(), says);
+    };
+    await refused(
+      'bad',
+      { 'part-1.jsonl': '{"text":"message 1"}\n', 'part-2.jsonl': '{"text":"message 2"}\n{"txt":"message 3"}\n' },
+      /part-2\.jsonl:2: .*text/,
+    );
+    await refused('empty', {}, /empty: holds no file Smart reads/);
+    await refused('mixed', { 'a.jsonl': '{"text":"message 1"}\n', 'b.csv': 'text\nmessage 2\n' }, /mixed: holds shards of 2 formats \(jsonl, csv\)/);
   });
 
   it('reads the shards a quoted pattern names as one dataset, its report named by the pattern, and tells one who let the shell expand it to quote it', async function () {

@@ -7,6 +7,7 @@ import { readJsonl, type ReadJsonlOptions } from '../../../src/io/jsonl';
 import { readFirstRecord } from '../../../src/io/records';
 import type { InputRecord } from '../../../src/io/readingPass';
 import { tempFolderPerTest } from '../../support/files';
+import { collect, inputErrorOf } from '../../support/reading';
 
 describe('readJsonl', () => {
   const folder = tempFolderPerTest('smart-jsonl-');
@@ -17,21 +18,8 @@ describe('readJsonl', () => {
     return target;
   }
 
-  async function read(target: string, options?: ReadJsonlOptions): Promise<InputRecord[]> {
-    const records: InputRecord[] = [];
-    for await (const record of readJsonl(target, options)) records.push(record);
-    return records;
-  }
-
-  async function readError(target: string, options?: ReadJsonlOptions): Promise<InputError> {
-    try {
-      await read(target, options);
-    } catch (error) {
-      assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
-      return error;
-    }
-    assert.fail('expected the read to fail');
-  }
+  const read = (target: string, options?: ReadJsonlOptions): Promise<InputRecord[]> => collect(readJsonl(target, options));
+  const readError = (target: string, options?: ReadJsonlOptions): Promise<InputError> => inputErrorOf(() => read(target, options), InputError);
 
   it('yields each object with its 1-based line number', async () => {
     const records = await read(file('{"a":1}\n{"a":2,"b":{"c":[1,2]}}\n'));
@@ -216,15 +204,7 @@ describe('readJsonl', () => {
       return seen;
     }
 
-    async function changedError(run: () => Promise<unknown>): Promise<InputChangedError> {
-      try {
-        await run();
-      } catch (error) {
-        assert.ok(error instanceof InputChangedError, `expected an InputChangedError, got ${String(error)}`);
-        return error;
-      }
-      assert.fail('expected the file to be found changed');
-    }
+    const changedError = (run: () => Promise<unknown>): Promise<InputChangedError> => inputErrorOf(run, InputChangedError);
 
     it('reads an unchanged file again without complaint, and reports the same fingerprint', async () => {
       const target = file(lines(50));

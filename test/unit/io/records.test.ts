@@ -11,6 +11,7 @@ import { outputFormatOf, outputText } from '../../../src/job/outputFormat';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { ColumnTypes, writeParquetFile } from '../../../src/io/parquetFile';
 import { tempFolderPerTest } from '../../support/files';
+import { collect, inputErrorOf } from '../../support/reading';
 
 describe('input files beyond JSONL (issue 18)', () => {
   const folder = tempFolderPerTest('smart-records-');
@@ -21,21 +22,8 @@ describe('input files beyond JSONL (issue 18)', () => {
     return target;
   }
 
-  async function read(target: string, options?: ReadingPassOptions): Promise<InputRecord[]> {
-    const records: InputRecord[] = [];
-    for await (const record of readRecords(target, options)) records.push(record);
-    return records;
-  }
-
-  async function readError(target: string, options?: ReadingPassOptions): Promise<InputError> {
-    try {
-      await read(target, options);
-    } catch (error) {
-      assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
-      return error;
-    }
-    assert.fail('expected the read to fail');
-  }
+  const read = (target: string, options?: ReadingPassOptions): Promise<InputRecord[]> => collect(readRecords(target, options));
+  const readError = (target: string, options?: ReadingPassOptions): Promise<InputError> => inputErrorOf(() => read(target, options), InputError);
 
   describe('formats', () => {
     it('tells the format by the extension, and names the ones it reads for another', () => {

@@ -29,6 +29,19 @@ export interface ConfidenceBin {
   readonly confidence: number;
   readonly items: number;
   readonly wrong: number;
+  /**
+   * Instead of one probability, the bin's items spread evenly over
+   * (confidence, confidence + spread], each its own, the wrong ones the
+   * highest: a threshold can fall between any two items, and the errors
+   * sit where a gate keeps them first.
+   */
+  readonly spread?: number;
+}
+
+/** A bin's items, in order: each one's probability and whether it is right. */
+function binItems(b: ConfidenceBin): Array<{ confidence: number; agrees: boolean }> {
+  const spread = b.spread ?? 0;
+  return Array.from({ length: b.items }, (_, i) => ({ confidence: b.confidence + (spread * (b.items - i)) / b.items, agrees: i >= b.wrong }));
 }
 
 /**
@@ -51,8 +64,8 @@ export function simulatedPlanRate(plan: PlanSpec, models: readonly SimulatedMode
     case 'confident': {
       const bins = byId.get(plan.model)!.bins;
       if (!bins) throw new Error(`${plan.model} reports no answer probabilities, so it has no confidence gates`);
-      const items = bins.reduce((sum, b) => sum + b.items, 0);
-      return 1 - bins.filter((b) => b.confidence >= plan.threshold).reduce((sum, b) => sum + b.wrong, 0) / items;
+      const answers = bins.flatMap(binItems);
+      return 1 - answers.filter((a) => !a.agrees && a.confidence >= plan.threshold).length / answers.length;
     }
   }
 }
@@ -134,7 +147,7 @@ export class SimulatedClient implements LlmClient<number> {
  * the seed, and within each bin its wrong ones drawn by the seed too.
  */
 function binnedAnswers(bins: readonly ConfidenceBin[], seed: number, key: number): Array<{ confidence: number; agrees: boolean }> {
-  const answers = bins.flatMap((b) => Array.from({ length: b.items }, (_, i) => ({ confidence: b.confidence, agrees: i >= b.wrong })));
+  const answers = bins.flatMap(binItems);
   const order = answers.map((_, i) => hashUnit(seed ^ 0x5b1a, i, key));
   return answers
     .map((answer, i) => ({ answer, at: order[i] }))

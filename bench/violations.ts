@@ -144,6 +144,16 @@ const SURE_BINS: readonly ConfidenceBin[] = [
 ];
 const SURE = [REFERENCE, { ...candidate('sure', 1 - 282 / 2000, 0.02), bins: SURE_BINS }];
 
+/**
+ * The same candidate, each bin's items spread up to the next bin's
+ * probability, its errors the highest of them: every item its own
+ * probability, so the run's threshold can fall between any two items, and
+ * wherever it falls the errors above it are as many as they can be. Here the
+ * sample's own disagreements, which the test counts, are the whole margin.
+ */
+const SPREAD_BINS: readonly ConfidenceBin[] = SURE_BINS.map((b, i) => ({ ...b, spread: (i === 0 ? 1 : SURE_BINS[i - 1].confidence) - b.confidence }));
+const SPREAD = [REFERENCE, { ...candidate('sure', 1 - 282 / 2000, 0.02), bins: SPREAD_BINS }];
+
 const CASES: Readonly<Record<string, Case>> = {
   'one-below': { ...BELOW, models: [REFERENCE, candidate('a', 0.94, 0.02)] },
   'three-below': { ...BELOW, models: [REFERENCE, candidate('a', 0.94, 0.02), candidate('b', 0.945, 0.025), candidate('c', 0.935, 0.03)] },
@@ -164,6 +174,8 @@ const CASES: Readonly<Record<string, Case>> = {
   'judge-gates-errs-85': { models: GATE_PAIR, accuracy: 0.95, items: 20_000, judgeFalseAgreement: 0.4, neverSame: true },
   'confidence-edge-2k': { models: SURE, accuracy: 0.95, items: 2000 },
   'confidence-edge-fixed-2k': { models: SURE, accuracy: 0.95, items: 2000, files: [0x0f1e, 0x0f2e, 0x0f3e, 0x0f4e] },
+  'confidence-spread-2k': { models: SPREAD, accuracy: 0.95, items: 2000 },
+  'confidence-spread-fixed-2k': { models: SPREAD, accuracy: 0.95, items: 2000, files: [0x0f1e, 0x0f2e, 0x0f3e, 0x0f4e] },
 };
 
 const JUDGE_MODEL: ModelSpec = { id: 'judge', inputPer1M: 0.5, outputPer1M: 0.5 };

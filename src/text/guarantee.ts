@@ -13,9 +13,12 @@ export function certificationClause(c: Certification): string {
   const sample = `exact bounds for sampling without replacement from this file, on ${count(c.items)} items profiled after the plans were chosen and looked at only at sizes fixed in advance`;
   const tested = c.plans.filter((p) => p.inSequence);
   if (tested.length === 0) return `${sample}, and on the items each plan was dealt at random`;
-  // One model's gates certified in sequence: each at its look's whole share of the confidence, in an order fixed in advance; the plan answers every item left.
-  const end = tested[tested.length - 1].agreeing > 0 ? 'every one passing' : 'until one failed';
-  return `${sample}, ${firstCalls(tested[0].plan)[0]}'s confidence gates tested in order from the highest threshold (${count(tested.length)} tested) without dividing the confidence among them, ${end}`;
+  // One model's gates certified in sequence: every threshold at its look's whole share of the confidence, in an order fixed in advance; the plan answers every item left.
+  const model = firstCalls(tested[0].plan)[0];
+  const passed = tested.filter((p) => p.agreeing > 0).length;
+  // Only a run whose plan answers items states this clause, so some threshold passed.
+  const end = passed === tested.length ? `every one passing, and ${model} alone too` : 'down to the lowest that passed';
+  return `${sample}, ${model}'s confidence thresholds tested in order from the highest without dividing the confidence among them, ${end}`;
 }
 
 /** What the guarantee's sentence is made of: a report's numbers. */

@@ -27,13 +27,14 @@
 import { solveCertifiedMix } from '../mix/certifiedMix';
 import { planFamily } from '../plans/planFamily';
 import { splitCallCost } from '../costMeter';
-import { gateVerdictOf, planOutcome } from '../plans/planOutcome';
+import { gateVerdictOf, planOutcome, type GateVerdict } from '../plans/planOutcome';
 import { confidenceThreshold, firstCalls, judgedGate, planId, planModels, type PlanSpec } from '../plans/planSpec';
 import { PlanTally } from '../plans/planTally';
 import type { CertifiedPlan, MixEntry, Plan } from '../report';
 import type { ModelState, ProfiledItem, ProfilingStage, RunContext } from '../runContext';
+import type { Completion } from '../types';
 import { hypergeometricLowerBound } from '../stats/hypergeometric';
-import { agreeingInSequence, passesInSequence } from './sequenceTest';
+import { agreeingInSequence, mostDisagreementsPassing, thresholdsAtTheEdge } from './sequenceTest';
 import {
   agreeingNeeded,
   allowedDisagreements,
@@ -217,6 +218,8 @@ class Family {
   private readonly tracked = new Map<string, Tracked>();
   private readonly members = new Set<string>();
   private readonly withConfidence = new Set<string>();
+  /** Every item measured, with the answers of the reference and of the models that report a probability (without their text): what a confidence gate set later is counted on. */
+  private readonly measured: Measured[] = [];
 
   constructor(private readonly run: RunContext) {}
 
@@ -252,21 +255,65 @@ class Family {
    * gate only when `judged` (the gates the judge decided on this item) has it.
    */
   measure(item: ProfiledItem, stage: 'pilot' | 'certification', judged: ReadonlySet<string>, only?: ReadonlySet<string>): void {
+    const measured: Measured = { stage, answers: item.answers, agrees: item.agrees, counted: this.run.countedTokensOf(item.index) };
+    const perVerdict = this.run.judgeCallCost() ?? 0;
+    for (const t of this.tracked.values()) {
+      if (only && !only.has(t.id)) continue;
+      if (judgedGate(t.plan) && !judged.has(t.id)) continue;
+      this.count(t, measured, gateVerdictOf(item.gates.get(t.id), perVerdict));
+    }
+    const answers = new Map<string, Completion>();
+    for (const model of [this.run.reference.spec.id, ...this.withConfidence]) {
+      const answer = item.answers.get(model);
+      if (answer) answers.set(model, { ...answer, text: '' });
+    }
+    this.measured.push({ ...measured, answers });
+  }
+
+  /**
+   * A confidence gate of `model` at `threshold`, counted on every item
+   * measured so far (a threshold the certification's own items set, after
+   * them: `thresholdsAtTheEdge`).
+   */
+  gate(model: string, threshold: number): Tracked {
+    const plan: PlanSpec = { kind: 'confident', model, threshold, escalate: this.run.reference.spec.id };
+    const id = planId(plan);
+    const known = this.tracked.get(id);
+    if (known) return known;
+    const t = { plan, id, pilot: new PlanTally(), certification: new PlanTally() };
+    for (const m of this.measured) this.count(t, m, gateVerdictOf(undefined));
+    this.tracked.set(id, t);
+    return t;
+  }
+
+  /**
+   * The confidences of `model`'s outputs that disagree with the reference
+   * on the certification's items so far, as `thresholdsAtTheEdge` takes
+   * them: +Infinity where it did not answer, -Infinity where it gave no
+   * probability.
+   */
+  disagreeingConfidences(model: string): number[] {
+    const confidences: number[] = [];
+    for (const m of this.measured) {
+      if (m.stage !== 'certification') continue;
+      const answer = m.answers.get(model);
+      if (!answer) confidences.push(Infinity);
+      else if (m.agrees.get(model) !== true) confidences.push(answer.confidence ?? -Infinity);
+    }
+    return confidences;
+  }
+
+  /** Adds a plan's outcome on one measured item to its counts, when its first calls all answered there. */
+  private count(t: Tracked, item: Measured, gate: GateVerdict): void {
+    if (!firstCalls(t.plan).every((m) => item.answers.has(m))) return;
     const answerOf = (model: string) => item.answers.get(model)!;
-    const agrees = (model: string) => item.agrees.get(model)!;
     // What the call cost on this item, at the price of the rest: a plan that escalates the long items pays for their length.
     const callCost = (model: string) => {
       const spec = this.run.modelById(model).spec;
       return splitCallCost(spec, answerOf(model), spec.applyPriceFactor);
     };
-    const perVerdict = this.run.judgeCallCost() ?? 0;
-    const counted = this.run.countedTokensOf(item.index);
-    for (const t of this.tracked.values()) {
-      if (only && !only.has(t.id)) continue;
-      if (!firstCalls(t.plan).every((m) => item.answers.has(m))) continue;
-      if (judgedGate(t.plan) && !judged.has(t.id)) continue;
-      t[stage].add(planOutcome(t.plan, answerOf, agrees, this.run.same, callCost, gateVerdictOf(item.gates.get(t.id), perVerdict)), counted);
-    }
+    const agrees = (model: string) => item.agrees.get(model)!;
+    t[item.stage].add(planOutcome(t.plan, answerOf, agrees, this.run.same, callCost, gate), item.counted);
   }
 
   /** What the planner knows of each plan measured on the pilot. */
@@ -280,6 +327,14 @@ class Family {
     }
     return result;
   }
+}
+
+/** What a plan's count needs of a measured item: its stage, the models' answers and agreement, and its counted prompt tokens. */
+interface Measured {
+  readonly stage: 'pilot' | 'certification';
+  readonly answers: ReadonlyMap<string, Completion>;
+  readonly agrees: ReadonlyMap<string, boolean>;
+  readonly counted: number;
 }
 
 /** What the planner needs to know of the run. */
@@ -396,8 +451,8 @@ function thresholdSequence(run: RunContext, family: Family, choice: Certificatio
     .filter((t) => t.plan.kind === 'confident' && t.plan.model === model && t.plan.escalate === reference)
     .sort((a, b) => confidenceThreshold(b.plan) - confidenceThreshold(a.plan));
   if (gates.length === 0) return undefined;
-  const alone = family.get(planId({ kind: 'single', model }));
-  return [...gates, ...(alone ? [alone] : [])];
+  // Every model the family holds is also a plan alone (planFamily).
+  return [...gates, family.get(planId({ kind: 'single', model }))!];
 }
 
 /**
@@ -446,7 +501,7 @@ async function certifyInSequence(
       },
     );
     if (gaveUp || done < sizes[j]) break;
-    tested = { plans: testInSequence(run, sequence, { index: j, items: done, population, alpha }), looks: j + 1 };
+    tested = { plans: testInSequence(run, family, sequence, { index: j, items: done, population, alpha }), looks: j + 1 };
     if (tested.plans.some((t) => t.agreeing > 0) || j + 1 >= sizes.length) break;
     if (!anyWorthGoingOn(run, family, choice, sequence, sizes[j + 1], lookLevel(j + 1), done)) break;
   }
@@ -468,30 +523,38 @@ function anyWorthGoingOn(
 }
 
 /**
- * One look of the certification in sequence: each plan in order, until the
- * first that fails, with its bound on its disagreements among the
- * `population` items left when the certification began (from its agreements
- * on the `items` drawn so far, at error `alpha`). A plan passes when that
- * bound is within what the target allows on the items left now (those not
- * profiled: every profiled item carries the reference's own output); it is
- * then certified to agree on all but that many of them. The plans tested are
- * reported in order, the failing one with 0 agreeing.
+ * One look of the certification in sequence. Every gate passes or fails on
+ * its count of disagreements among the look's items alone
+ * (`mostDisagreementsPassing`), so the look need not walk the thresholds one
+ * by one: the gate at the threshold just above the confidence where that
+ * count is first exceeded is the lowest that passes, and every gate above it
+ * passes too (`thresholdsAtTheEdge`). Reported in order: that gate, which
+ * is certified to agree on all but what the target allows of the items left,
+ * and the highest gate that fails (or the model alone when every gate
+ * passes; the sequence's first gate when none does), with 0 agreeing.
  */
 function testInSequence(
   run: RunContext,
+  family: Family,
   sequence: readonly Tracked[],
   look: { index: number; items: number; population: number; alpha: number },
 ): CertifiedPlan[] {
   const left = run.total - run.profiled;
   const allowed = allowedDisagreements(run.target.accuracy, run.total);
-  const tested: CertifiedPlan[] = [];
-  for (const t of sequence) {
+  const model = firstCalls(sequence[0].plan)[0];
+  const alone = sequence[sequence.length - 1];
+  const edge = thresholdsAtTheEdge(family.disagreeingConfidences(model), mostDisagreementsPassing({ ...look, allowed }));
+  const gateAt = (threshold: number | undefined): Tracked[] => {
+    if (threshold === undefined) return [];
+    if (threshold === Infinity) return [sequence[0]];
+    return threshold === -Infinity ? [alone] : [family.gate(model, threshold)];
+  };
+  const tested = edge.lowest === undefined && edge.failing === undefined ? [alone] : [...gateAt(edge.lowest), ...gateAt(edge.failing)];
+  return tested.map((t) => {
     const test = { agreements: t.certification.agreements, items: look.items, population: look.population, alpha: look.alpha, allowed };
     const seen = { index: look.index, items: look.items, alpha: look.alpha, agreements: [test.agreements], successes: [] };
-    tested.push({ ...certifiedPlan(t, 0, seen, agreeingInSequence(test, left), left, 0, run.restTokens()), inSequence: true });
-    if (!passesInSequence(test)) break;
-  }
-  return tested;
+    return { ...certifiedPlan(t, 0, seen, agreeingInSequence(test, left), left, 0, run.restTokens()), inSequence: true as const };
+  });
 }
 
 /** Every chosen plan's exact lower bound on how many of the `population` items left when the certification began it agrees on, from its count on the `items` drawn so far. */

@@ -41,9 +41,9 @@ export function planId(plan: PlanSpec): string {
   }
 }
 
-/** A confidence gate's threshold; 0 for any other plan (a model alone keeps every output). */
+/** A confidence gate's threshold; -Infinity for any other plan (a model alone keeps every output, even one without a confidence). */
 export function confidenceThreshold(plan: PlanSpec): number {
-  return plan.kind === 'confident' ? plan.threshold : 0;
+  return plan.kind === 'confident' ? plan.threshold : -Infinity;
 }
 
 /** Whether a plan's gate asks the run's judge. */

@@ -158,6 +158,16 @@ function findLowerBound(observed: number, draws: number, population: number, alp
 }
 
 /**
+ * Whether P(X <= k) <= alpha, X ~ Hypergeometric(population, successes,
+ * draws): a sample of `draws` items catches at most k of `successes` marked
+ * ones that rarely (the rounding allowance on the safe side).
+ */
+export function lowerTailWithin(k: number, successes: number, draws: number, population: number, alpha: number): boolean {
+  checkLevel(alpha);
+  return new Hypergeometric(population, successes, draws).cdf(k) <= alpha * TAIL_SLACK;
+}
+
+/**
  * A lower bound on the successes in a uniformly random block of `block` of
  * `population` items, when those items hold at least `successes` successes:
  * the largest y with P(Y < y) <= alpha, Y ~ Hypergeometric(population,

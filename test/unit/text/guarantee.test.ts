@@ -23,22 +23,38 @@ describe("describeGuarantee, for a count of this file's outputs (auto)", () => {
     );
   });
 
-  it("states a plan certified in sequence: the model's gates tested in order, the confidence not divided among them (issue 20)", () => {
-    const gate = (threshold: number) => ({ kind: 'confident' as const, model: 'gpt-4o-mini', threshold, escalate: 'gpt-4o' });
+  it("states a plan certified in sequence: the model's thresholds tested in order, the confidence not divided among them (issue 20)", () => {
     const certification = AUTO_REPORT.plan.certification!;
-    const tested = [0.999, 0.99, 0.9].map((t, i) => ({
-      ...certification.plans[0],
-      id: `gpt-4o-mini@${t}>gpt-4o`,
-      plan: gate(t),
-      agreeing: i < 2 ? 1890 : 0,
-      inSequence: true as const,
-    }));
-    const entries = [{ ...AUTO_REPORT.plan.entries[1], id: tested[1].id, plan: gate(0.99), items: 2010, agreeing: 1890, lowerBound: 1890 / 2010 }];
-    const plan = { ...AUTO_REPORT.plan, kind: 'single' as const, entries, agreeingOutputs: 2280, certification: { ...certification, plans: tested } };
-    assert.match(
-      describeGuarantee({ ...AUTO_REPORT, plan }),
-      /looked at only at sizes fixed in advance, gpt-4o-mini's confidence gates tested in order from the highest threshold \(3 tested\) without dividing the confidence among them, until one failed\.$/,
+    const tested = (plans: ReadonlyArray<{ threshold?: number; agreeing: number }>) =>
+      plans.map(({ threshold, agreeing }) => ({
+        ...certification.plans[0],
+        id: threshold === undefined ? 'gpt-4o-mini' : `gpt-4o-mini@${threshold}>gpt-4o`,
+        plan:
+          threshold === undefined
+            ? { kind: 'single' as const, model: 'gpt-4o-mini' }
+            : { kind: 'confident' as const, model: 'gpt-4o-mini', threshold, escalate: 'gpt-4o' },
+        agreeing,
+        inSequence: true as const,
+      }));
+    const said = (plans: ReturnType<typeof tested>) => {
+      const passed = plans.find((p) => p.agreeing > 0);
+      const entries = passed
+        ? [{ ...AUTO_REPORT.plan.entries[1], id: passed.id, plan: passed.plan, items: 2010, agreeing: 1890, lowerBound: 1890 / 2010 }]
+        : [];
+      const plan = { ...AUTO_REPORT.plan, kind: 'single' as const, entries, agreeingOutputs: 2280, certification: { ...certification, plans } };
+      return describeGuarantee({ ...AUTO_REPORT, plan });
+    };
+    const lead =
+      "looked at only at sizes fixed in advance, gpt-4o-mini's confidence thresholds tested in order from the highest without dividing the confidence among them";
+    assert.ok(
+      said(
+        tested([
+          { threshold: 0.99732, agreeing: 1890 },
+          { threshold: 0.9973125, agreeing: 0 },
+        ]),
+      ).endsWith(`${lead}, down to the lowest that passed.`),
     );
+    assert.ok(said(tested([{ agreeing: 1890 }])).endsWith(`${lead}, every one passing, and gpt-4o-mini alone too.`));
   });
 
   it('says so when the target is not met', () => {

@@ -54,8 +54,11 @@
  *   items where outputs differ.
  * - confidence gates certified in sequence: one candidate that says how sure
  *   it is, whose errors make the first gate that must fail miss the target
- *   by about what the profiled items make up (SURE_BINS), on files drawn
- *   afresh (the bins' items in a new order) and on four fixed files.
+ *   by about what the profiled items make up (SURE_BINS); and the same with
+ *   every item its own probability, the errors the highest of each bin
+ *   (SPREAD_BINS), so the run's threshold can fall anywhere and the errors
+ *   above it are as many as they can be; each on files drawn afresh (the
+ *   bins' items in a new order) and on four fixed files.
  *
  * Flags: --seeds N (default 1000) --cases a,b --strategies auto,exhaustive,efficient,modelmix
  * (default all four; the paper's with their default anytime bound) --workers N.

@@ -54,6 +54,17 @@ export function percent(x: number, digits: 0 | 1 | 2 = 1): string {
 }
 
 /**
+ * A percentage with every digit its number has (up to 15 significant): a
+ * confidence gate's threshold, which any rounding would move (0.99732 →
+ * "99.732%", 0.99999999 → "99.999999%", where `level` says "100%").
+ */
+export function exactPercent(x: number): string {
+  return Number.isFinite(x) ? PERCENT_EXACT.format(x) : NO_FIGURE;
+}
+
+const PERCENT_EXACT = new Intl.NumberFormat('en-US', { style: 'percent', maximumSignificantDigits: 15 });
+
+/**
  * A lower bound as a percentage, rounded down, so that "at least 96.6%" stays
  * true of 2,320 of 2,400 (96.67%) and a count one short of a 95% target never
  * shows as 95%.

@@ -2,7 +2,7 @@
 import { escalation, firstCalls, type PlanSpec } from '../core/plans/planSpec';
 import type { MixEntry, Plan } from '../core/report';
 import { usd } from './money';
-import { count, items, level, percent, plural, percentAtLeast } from './numbers';
+import { count, exactPercent, items, level, percent, plural, percentAtLeast } from './numbers';
 
 const KIND_WORDS: Readonly<Record<Plan['kind'], string>> = {
   mix: 'A mix of plans',
@@ -41,7 +41,7 @@ export function planName(plan: PlanSpec): string {
     case 'gated':
       return plan.judged === true ? `${plan.members.join(' ~ ')}, judged (else ${plan.escalate})` : `${plan.members.join(' + ')} (else ${plan.escalate})`;
     case 'confident':
-      return `${plan.model} at ${level(plan.threshold)} sure (else ${plan.escalate})`;
+      return `${plan.model} at ${exactPercent(plan.threshold)} sure (else ${plan.escalate})`;
   }
 }
 
@@ -55,7 +55,7 @@ export function planAction(plan: PlanSpec): string {
         return `${andList(plan.members)} answer each item; where the judge finds they say the same (or they are the same but for case, punctuation and spacing), ${plan.members[0]}'s is kept, and otherwise ${plan.escalate} answers.`;
       return `${andList(plan.members)} answer each item; where they give the same answer, ${plan.members[0]}'s is kept, and where they differ, ${plan.escalate} answers.`;
     case 'confident':
-      return `${plan.model} answers each item; where it gives its answer a probability of at least ${level(plan.threshold)} it is kept, otherwise ${plan.escalate} answers.`;
+      return `${plan.model} answers each item; where it gives its answer a probability of at least ${exactPercent(plan.threshold)} it is kept, otherwise ${plan.escalate} answers.`;
   }
 }
 

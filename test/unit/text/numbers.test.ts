@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { count, fixed, interval, items, level, percent, percentAtLeast, plural, seconds, tokens } from '../../../src/text/numbers';
+import { count, exactPercent, fixed, interval, items, level, percent, percentAtLeast, plural, seconds, tokens } from '../../../src/text/numbers';
 import { expectEach } from './expectEach';
 
 describe('count, plural and items', () => {
@@ -102,6 +102,16 @@ describe('interval, fixed and seconds', () => {
       [2279 / 2400, '94.9%'],
       [0.57, '57%'],
       [1, '100%'],
+      [Number.NaN, '–'],
+    ]);
+  });
+
+  it("shows a gate's threshold with every digit it has, where rounding would move it", () => {
+    expectEach(exactPercent, [
+      [0.99732, '99.732%'],
+      [0.99999999, '99.999999%'],
+      [0.9, '90%'],
+      [0, '0%'],
       [Number.NaN, '–'],
     ]);
   });

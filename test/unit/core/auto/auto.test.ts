@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { jStat } from 'jstat';
 import { expectedCost, lookSizes, LOOK_SHARES, planCertification, SEQUENCE_LOOK_SHARES, type PlanningInput } from '../../../../src/core/auto/certificationPlan';
 import { runSmart, type RunOptions } from '../../../../src/core/engine';
 import { indexSource } from '../../../../src/core/itemSource';
@@ -259,9 +260,13 @@ describe('runSmart, auto', () => {
     const population = items - certification.pilotItems;
     for (const p of tested) {
       assert.ok(Math.abs(p.alpha - alpha) < 1e-12, `${p.id}: alpha ${p.alpha}`);
-      const passes = population - hypergeometricLowerBound(p.agreements, p.items, population, p.alpha) <= allowed;
+      // It passes when, for every k up to its disagreements, so few of allowed + 1 + k disagreeing items are drawn only rarely.
+      const disagreements = p.items - p.agreements;
+      const passes = Array.from({ length: disagreements + 1 }, (_, k) => k).every((k) => jStat.hypgeom.cdf(k, population, allowed + 1 + k, p.items) <= p.alpha);
       assert.equal(p.agreeing, passes ? left - allowed : 0, p.id);
     }
+    // The gate that passed is the lowest that could: the one after it fails on the certification's items.
+    assert.ok(tested.at(-1)!.agreeing === 0 || tested.length === 1);
     assert.ok(
       tested.slice(0, -1).every((p) => p.agreeing > 0),
       'a plan was tested after one failed',

@@ -262,6 +262,8 @@ class Family {
       if (judgedGate(t.plan) && !judged.has(t.id)) continue;
       this.count(t, measured, gateVerdictOf(item.gates.get(t.id), perVerdict));
     }
+    // Only a model that reports a probability can have a gate set later, counted from its first such item.
+    if (this.withConfidence.size === 0) return;
     const answers = new Map<string, Completion>();
     for (const model of [this.run.reference.spec.id, ...this.withConfidence]) {
       const answer = item.answers.get(model);

@@ -10,9 +10,9 @@
  * reference (the oracle) costs 10 times the candidate per call.
  *
  * Per dataset, target (0.9, 0.95) and confidence (0.95, 0.9), over 1,000
- * seeds (BARGAIN's figures are over 200; at 200, a rate of runs below target
- * near 3% reads anywhere from 1% to 5.5%): the share of records the reference answered (profiled ones
- * included; mean and worst), the realized accuracy of the outputs against
+ * seeds (BARGAIN's figures are over 200; at 200, a rate of runs below
+ * target near 3% reads anywhere from 1% to 5.5%): the share of records the
+ * reference answered (profiled ones included; mean and worst), the realized accuracy of the outputs against
  * the oracle, and the share of runs whose outputs fell below the target
  * (Smart's claim is about the outputs written, so this is what it is judged
  * by), beside BARGAIN's figures as measured with its own code (the table in

@@ -10,8 +10,9 @@ const NOT_PROVEN = ", the paper's rule, valid for one look and not for the repea
 
 /** How `auto`'s bounds were obtained: the last clause of its guarantee's sentence. */
 export function certificationClause(c: Certification): string {
-  const sample = `exact bounds for sampling without replacement from this file, on ${count(c.items)} items profiled after the plans were chosen and looked at only at sizes fixed in advance`;
   const tested = c.plans.filter((p) => p.inSequence);
+  // In sequence no bound is computed per gate: each passes a test on its count (sequenceTest.ts), exact for sampling without replacement too.
+  const sample = `exact ${tested.length === 0 ? 'bounds' : 'tests'} for sampling without replacement from this file, on ${count(c.items)} items profiled after the plans were chosen and looked at only at sizes fixed in advance`;
   if (tested.length === 0) return `${sample}, and on the items each plan was dealt at random`;
   // One model's gates certified in sequence: every threshold at its look's whole share of the confidence, in an order fixed in advance; the plan answers every item left.
   const model = firstCalls(tested[0].plan)[0];

@@ -55,6 +55,7 @@ describe("describeGuarantee, for a count of this file's outputs (auto)", () => {
       ).endsWith(`${lead}, down to the lowest that passed.`),
     );
     assert.ok(said(tested([{ agreeing: 1890 }])).endsWith(`${lead}, every one passing, and gpt-4o-mini alone too.`));
+    assert.match(said(tested([{ agreeing: 1890 }])), /; exact tests for sampling without replacement from this file, on [\d,]+ items profiled/);
   });
 
   it('says so when the target is not met', () => {
